@@ -1,0 +1,21 @@
+# ClusterPlay: the server and the built client in one image. Redis runs beside it (docker-compose.yml).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production PORT=3000 CLIENT_DIR=dist/client
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json tsconfig.json ./
+COPY server ./server
+COPY shared ./shared
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# tsx compiles the TypeScript on load; the server needs REDIS_URL here (no redis-server in this image).
+CMD ["node", "--import", "tsx", "server/main.ts"]

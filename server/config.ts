@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  // When unset, the server starts a private redis-server with its data under REDIS_DATA_DIR.
+  REDIS_URL: z.string().url().optional(),
+  REDIS_DATA_DIR: z.string().default('.data/redis'),
+  // Prefix of every Redis key, so several deployments (or test runs) can share one Redis.
+  REDIS_KEY_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('cp'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGIN: z.string().optional(),
+  CLIENT_DIR: z.string().default('dist/client'),
+});
+
+export type Config = z.infer<typeof configSchema> & { clientDir: string; redisDataDir: string };
+
+/** Reads the configuration from the environment; a bad value stops the process with its name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  return {
+    ...parsed.data,
+    clientDir: path.resolve(parsed.data.CLIENT_DIR),
+    redisDataDir: path.resolve(parsed.data.REDIS_DATA_DIR),
+  };
+}
