@@ -23,12 +23,8 @@ export function createSocketServer(httpServer: HttpServer, { logger, serverId, c
     ...(corsOrigin ? { cors: { origin: corsOrigin.split(',') } } : {}),
   });
   io.on('connection', (socket) => {
-    socket.data.connectedAt = Date.now();
     logger.debug({ socket: socket.id }, 'socket connected');
     socket.emit('hello', { protocolVersion: PROTOCOL_VERSION, serverId });
-    socket.on('ping', (ack) => {
-      if (typeof ack === 'function') ack({ ok: true, serverTime: Date.now() });
-    });
   });
   return io;
 }

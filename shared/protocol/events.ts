@@ -1,3 +1,8 @@
+import type { KubeObject } from '../model';
+import type { ClusterAction, InstructorAction } from './actions';
+import type { ClassroomView, Identity } from './classroom';
+import type { Ack, ErrorCode } from './errors';
+
 /** Bumped whenever a message changes shape; the client refuses to talk to another version. */
 export const PROTOCOL_VERSION = 1;
 
@@ -6,18 +11,69 @@ export interface ServerHello {
   serverId: string;
 }
 
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** One committed change, as the classroom log holds it. */
+export interface WatchEvent {
+  type: WatchEventType;
+  object: KubeObject;
+  /** The classroom's resourceVersion after this change (decimal string, as Kubernetes sends it). */
+  resourceVersion: string;
+  /** Who asked: `student:<id>`, `bot:<role>`, `instructor`, `system:<timer>`. */
+  actor: string;
+  simTime: number;
+  wallTime: number;
+}
+
+/** The whole cluster as of one resourceVersion. */
+export interface Snapshot {
+  resourceVersion: string;
+  objects: KubeObject[];
+}
+
+/** One request through the API server, accepted or refused: the classroom's request log. */
+export interface ApiRequestEntry {
+  id: string;
+  wallTime: number;
+  simTime: number;
+  actor: string;
+  actorName: string;
+  role: string | null;
+  /** The action's kind (`bind`, `deletePod`, …) or a verb for instructor requests. */
+  verb: string;
+  /** What it targets, in kubectl's form: `pods/web-1`, `nodes/node-2`. */
+  target: string;
+  outcome: 'accepted' | 'refused';
+  code?: ErrorCode;
+  message: string;
+}
+
 /** Events the server emits to a client. */
 export interface ServerToClientEvents {
   hello: (hello: ServerHello) => void;
+  /** Who this connection is; sent after the handshake and when the role changes. */
+  session: (identity: Identity) => void;
+  classroom: (view: ClassroomView) => void;
+  snapshot: (snapshot: Snapshot) => void;
+  /** Committed changes, in order, coalesced per event-loop turn. */
+  watch: (events: WatchEvent[]) => void;
+  requests: (entries: ApiRequestEntry[]) => void;
+  /** The instructor removed this student or closed the classroom. */
+  removed: (reason: { message: string }) => void;
 }
+
+export type ResyncReply = Ack<{ events: WatchEvent[] } | { snapshot: Snapshot }>;
 
 /** Events a client emits to the server; each carries an ack. */
 export interface ClientToServerEvents {
-  ping: (ack: (reply: { ok: true; serverTime: number }) => void) => void;
+  action: (action: ClusterAction, ack: (reply: Ack<{ resourceVersion?: string; message?: string }>) => void) => void;
+  instructor: (action: InstructorAction, ack: (reply: Ack<{ message?: string }>) => void) => void;
+  /** After a reconnect: what changed since this version, or a fresh snapshot. */
+  resync: (request: { resourceVersion: string }, ack: (reply: ResyncReply) => void) => void;
 }
 
 export type InterServerEvents = Record<string, never>;
 
 export interface SocketData {
-  connectedAt: number;
+  identity: Identity;
 }

@@ -1,0 +1,127 @@
+/**
+ * The kinds ClusterPlay serves, and what the API server needs to know about each:
+ * apiVersion, resource name (as it appears in API messages), scope, schema.
+ */
+import { z } from 'zod';
+import { NodeSchema, type Node } from './node';
+import { PodSchema, type Pod } from './pod';
+import { DeploymentSchema, ReplicaSetSchema, type Deployment, type ReplicaSet } from './workloads';
+import { EndpointsSchema, ServiceSchema, type Endpoints, type Service } from './service';
+import { EventSchema, type Event } from './event';
+import { LeaseSchema, type Lease } from './lease';
+import type { NameRule } from './names';
+import type { ObjectMeta } from './schemas-common';
+
+export const KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'Service', 'Endpoints', 'Event', 'Lease'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export type KubeObject = Node | Pod | Deployment | ReplicaSet | Service | Endpoints | Event | Lease;
+export type ObjectOfKind<K extends Kind> = Extract<KubeObject, { kind: K }>;
+
+export const API_VERSION = {
+  Node: 'v1',
+  Pod: 'v1',
+  Deployment: 'apps/v1',
+  ReplicaSet: 'apps/v1',
+  Service: 'v1',
+  Endpoints: 'v1',
+  Event: 'v1',
+  Lease: 'coordination.k8s.io/v1',
+} as const satisfies Record<Kind, string>;
+
+/** The group-qualified resource, as Kubernetes names it in messages (`pods "web-1" not found`). */
+export const RESOURCE = {
+  Node: 'nodes',
+  Pod: 'pods',
+  Deployment: 'deployments.apps',
+  ReplicaSet: 'replicasets.apps',
+  Service: 'services',
+  Endpoints: 'endpoints',
+  Event: 'events',
+  Lease: 'leases.coordination.k8s.io',
+} as const satisfies Record<Kind, string>;
+export type Resource = (typeof RESOURCE)[Kind];
+
+export const NAMESPACED = {
+  Node: false,
+  Pod: true,
+  Deployment: true,
+  ReplicaSet: true,
+  Service: true,
+  Endpoints: true,
+  Event: true,
+  Lease: true,
+} as const satisfies Record<Kind, boolean>;
+
+/** How metadata.name is validated, per kind (as Kubernetes does for Service and Event; labels elsewhere). */
+export const NAME_RULE = {
+  Node: 'dns1123Label',
+  Pod: 'dns1123Label',
+  Deployment: 'dns1123Label',
+  ReplicaSet: 'dns1123Label',
+  Service: 'dns1035Label',
+  Endpoints: 'dns1035Label',
+  Event: 'dns1123Subdomain',
+  Lease: 'dns1123Label',
+} as const satisfies Record<Kind, NameRule>;
+
+export const OBJECT_SCHEMAS = {
+  Node: NodeSchema,
+  Pod: PodSchema,
+  Deployment: DeploymentSchema,
+  ReplicaSet: ReplicaSetSchema,
+  Service: ServiceSchema,
+  Endpoints: EndpointsSchema,
+  Event: EventSchema,
+  Lease: LeaseSchema,
+} as const satisfies Record<Kind, z.ZodType>;
+
+/** Validates any object of a served kind (discriminated on `kind`). Prefer `validateObject` for API messages. */
+export const KubeObjectSchema = z.discriminatedUnion('kind', [
+  NodeSchema,
+  PodSchema,
+  DeploymentSchema,
+  ReplicaSetSchema,
+  ServiceSchema,
+  EndpointsSchema,
+  EventSchema,
+  LeaseSchema,
+]);
+
+export function objectSchema<K extends Kind>(kind: K): (typeof OBJECT_SCHEMAS)[K] {
+  return OBJECT_SCHEMAS[kind];
+}
+
+export function isKind(value: unknown): value is Kind {
+  return typeof value === 'string' && (KINDS as readonly string[]).includes(value);
+}
+
+export function isNamespaced(kind: Kind): boolean {
+  return NAMESPACED[kind];
+}
+
+/** `Pod`, `Deployment.apps`, `Lease.coordination.k8s.io`: the kind as `X "name" is invalid` names it. */
+export function qualifiedKind(kind: Kind): string {
+  const apiVersion: string = API_VERSION[kind];
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? kind : `${kind}.${apiVersion.slice(0, slash)}`;
+}
+
+export function isKindOf<K extends Kind>(obj: KubeObject, kind: K): obj is ObjectOfKind<K> {
+  return obj.kind === kind;
+}
+
+/** The cache key Kubernetes uses (MetaNamespaceKeyFunc): `namespace/name`, or `name` when cluster-scoped. */
+export function objectKey(obj: { metadata: Pick<ObjectMeta, 'name' | 'namespace'> }): string {
+  return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name;
+}
+
+/** An object as the store returns it: the server-set metadata fields are present. */
+export type Persisted<T extends KubeObject> = T & {
+  metadata: T['metadata'] & { uid: string; resourceVersion: string; creationTimestamp: string; generation: number };
+};
+
+export function isPersisted<T extends KubeObject>(obj: T): obj is Persisted<T> {
+  const m = obj.metadata;
+  return m.uid !== undefined && m.resourceVersion !== undefined && m.creationTimestamp !== undefined && m.generation !== undefined;
+}

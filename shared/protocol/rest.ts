@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** Join codes avoid look-alike characters (no 0/O, 1/I/L) so they can be read off a projector. */
+export const JOIN_CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+export const JOIN_CODE_LENGTH = 6;
+export const joinCodeSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine((c) => c.length === JOIN_CODE_LENGTH && [...c].every((ch) => JOIN_CODE_ALPHABET.includes(ch)), {
+    message: `a join code is ${JOIN_CODE_LENGTH} characters from ${JOIN_CODE_ALPHABET}`,
+  });
+
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'enter a name')
+  .max(40, 'a name has at most 40 characters')
+  .refine((s) => !/[\u0000-\u001f<>]/.test(s), 'a name cannot contain control characters or < >');
+
+/** POST /api/classrooms */
+export const createClassroomRequest = z
+  .object({
+    title: z.string().trim().min(1).max(80).optional(),
+    /** Worker nodes of the simulated cluster. */
+    nodes: z.number().int().min(1).max(12).optional(),
+    scenario: z.string().max(64).optional(),
+  })
+  .strict();
+export type CreateClassroomRequest = z.infer<typeof createClassroomRequest>;
+export interface CreateClassroomResponse {
+  id: string;
+  code: string;
+  instructorToken: string;
+}
+
+/** POST /api/classrooms/join */
+export const joinClassroomRequest = z.object({ code: joinCodeSchema, name: displayNameSchema }).strict();
+export type JoinClassroomRequest = z.infer<typeof joinClassroomRequest>;
+export interface JoinClassroomResponse {
+  classroomId: string;
+  studentId: string;
+  token: string;
+}

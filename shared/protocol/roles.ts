@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * The components a student (or a bot) can play. The API server and etcd are not roles: they are
+ * the ClusterPlay server and Redis.
+ */
+export type ControlPlaneRole = 'scheduler' | 'controller-manager';
+export type Role = ControlPlaneRole | 'kube-proxy' | `kubelet:${string}` | `container-runtime:${string}`;
+
+const nodeName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const roleSchema = z.string().refine((s): s is Role => parseRole(s) !== null, {
+  message: 'must be scheduler, controller-manager, kube-proxy, kubelet:<node> or container-runtime:<node>',
+}) as unknown as z.ZodType<Role>;
+
+export type ParsedRole =
+  | { component: 'scheduler' | 'controller-manager' | 'kube-proxy' }
+  | { component: 'kubelet' | 'container-runtime'; node: string };
+
+export function parseRole(role: string): ParsedRole | null {
+  if (role === 'scheduler' || role === 'controller-manager' || role === 'kube-proxy') return { component: role };
+  const [component, node, ...rest] = role.split(':');
+  if (rest.length || !node || node.length > 63 || !nodeName.test(node)) return null;
+  if (component === 'kubelet' || component === 'container-runtime') return { component, node };
+  return null;
+}
+
+/** The node a per-node role acts for, or null for cluster-wide roles. */
+export function nodeOfRole(role: Role): string | null {
+  const parsed = parseRole(role);
+  return parsed && 'node' in parsed ? parsed.node : null;
+}
+
+export const kubeletRole = (node: string): Role => `kubelet:${node}`;
+export const runtimeRole = (node: string): Role => `container-runtime:${node}`;
+
+/** Roles whose team elects one leader through a Lease, as an HA control plane does. */
+export function isLeaderElected(role: Role): role is ControlPlaneRole {
+  return role === 'scheduler' || role === 'controller-manager';
+}
+
+/** Every role of a cluster with these worker nodes. */
+export function rolesForNodes(nodes: readonly string[]): Role[] {
+  return [
+    'scheduler',
+    'controller-manager',
+    'kube-proxy',
+    ...nodes.flatMap((n): Role[] => [kubeletRole(n), runtimeRole(n)]),
+  ];
+}
