@@ -9,13 +9,14 @@ import { DeploymentSchema, ReplicaSetSchema, type Deployment, type ReplicaSet } 
 import { EndpointsSchema, ServiceSchema, type Endpoints, type Service } from './service';
 import { EventSchema, type Event } from './event';
 import { LeaseSchema, type Lease } from './lease';
+import { CLUSTERPLAY_API_VERSION, ContainerRuntimeSchema, ProxyTableSchema, type ContainerRuntime, type ProxyTable } from './node-local';
 import type { NameRule } from './names';
 import type { ObjectMeta } from './schemas-common';
 
-export const KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'Service', 'Endpoints', 'Event', 'Lease'] as const;
+export const KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'Service', 'Endpoints', 'Event', 'Lease', 'ContainerRuntime', 'ProxyTable'] as const;
 export type Kind = (typeof KINDS)[number];
 
-export type KubeObject = Node | Pod | Deployment | ReplicaSet | Service | Endpoints | Event | Lease;
+export type KubeObject = Node | Pod | Deployment | ReplicaSet | Service | Endpoints | Event | Lease | ContainerRuntime | ProxyTable;
 export type ObjectOfKind<K extends Kind> = Extract<KubeObject, { kind: K }>;
 
 export const API_VERSION = {
@@ -27,6 +28,8 @@ export const API_VERSION = {
   Endpoints: 'v1',
   Event: 'v1',
   Lease: 'coordination.k8s.io/v1',
+  ContainerRuntime: CLUSTERPLAY_API_VERSION,
+  ProxyTable: CLUSTERPLAY_API_VERSION,
 } as const satisfies Record<Kind, string>;
 
 /** The group-qualified resource, as Kubernetes names it in messages (`pods "web-1" not found`). */
@@ -39,6 +42,8 @@ export const RESOURCE = {
   Endpoints: 'endpoints',
   Event: 'events',
   Lease: 'leases.coordination.k8s.io',
+  ContainerRuntime: 'containerruntimes.clusterplay.dev',
+  ProxyTable: 'proxytables.clusterplay.dev',
 } as const satisfies Record<Kind, string>;
 export type Resource = (typeof RESOURCE)[Kind];
 
@@ -51,6 +56,9 @@ export const NAMESPACED = {
   Endpoints: true,
   Event: true,
   Lease: true,
+  // One per node, named after it, like the Node itself.
+  ContainerRuntime: false,
+  ProxyTable: false,
 } as const satisfies Record<Kind, boolean>;
 
 /** How metadata.name is validated, per kind (as Kubernetes does for Service and Event; labels elsewhere). */
@@ -63,6 +71,8 @@ export const NAME_RULE = {
   Endpoints: 'dns1035Label',
   Event: 'dns1123Subdomain',
   Lease: 'dns1123Label',
+  ContainerRuntime: 'dns1123Label',
+  ProxyTable: 'dns1123Label',
 } as const satisfies Record<Kind, NameRule>;
 
 export const OBJECT_SCHEMAS = {
@@ -74,6 +84,8 @@ export const OBJECT_SCHEMAS = {
   Endpoints: EndpointsSchema,
   Event: EventSchema,
   Lease: LeaseSchema,
+  ContainerRuntime: ContainerRuntimeSchema,
+  ProxyTable: ProxyTableSchema,
 } as const satisfies Record<Kind, z.ZodType>;
 
 /** Validates any object of a served kind (discriminated on `kind`). Prefer `validateObject` for API messages. */
@@ -86,6 +98,8 @@ export const KubeObjectSchema = z.discriminatedUnion('kind', [
   EndpointsSchema,
   EventSchema,
   LeaseSchema,
+  ContainerRuntimeSchema,
+  ProxyTableSchema,
 ]);
 
 export function objectSchema<K extends Kind>(kind: K): (typeof OBJECT_SCHEMAS)[K] {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { validateObject, validateObjectOfKind, fieldPath } from './validate';
 import { makeDeployment, makeLease, makeNode, makePod, makeService } from './factories';
+import { makeContainerRuntime, makeProxyTable } from './node-local';
 import { KINDS, KubeObjectSchema, objectSchema, qualifiedKind, RESOURCE, API_VERSION } from './objects';
 import type { KubeObject } from './objects';
 
@@ -23,6 +24,8 @@ describe('validateObject accepts what clients submit', () => {
     ['Deployment', makeDeployment('web', { replicas: 3, requests: { cpu: 0.5 } })],
     ['Service', makeService('web', { app: 'web' }, 80, { targetPort: 'http' })],
     ['Lease', makeLease('node-1', 'kube-node-lease', 'node-1', 40, T0)],
+    ['ContainerRuntime', makeContainerRuntime('node-1')],
+    ['ProxyTable', makeProxyTable('node-1')],
     [
       'ReplicaSet',
       {

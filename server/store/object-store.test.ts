@@ -1,0 +1,270 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  makeDeployment,
+  makeLease,
+  makeNode,
+  makePod,
+  makeService,
+  toRFC3339,
+  type Endpoints,
+  type Event,
+  type Kind,
+  type KubeObject,
+  type ReplicaSet,
+} from '@shared/model';
+import { isApiError } from './api-error';
+import { as, newClassroom, openStore, SIM_START, type OpenStore } from './testing/fixture';
+
+let open: OpenStore;
+beforeAll(async () => {
+  open = await openStore();
+});
+afterAll(() => open.close());
+
+const replicaSet: ReplicaSet = {
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  metadata: { name: 'web-7d4f9c', namespace: 'default', labels: { app: 'web' } },
+  spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+};
+const endpoints: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web', namespace: 'default' }, subsets: [] };
+const event: Event = {
+  apiVersion: 'v1',
+  kind: 'Event',
+  metadata: { name: 'web-1.17f3a', namespace: 'default' },
+  involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'default' },
+  reason: 'Scheduled',
+  message: 'Successfully assigned default/web-1 to node-1',
+  type: 'Normal',
+};
+
+/** The Kubernetes kinds of the issue (the node-local kinds of shared/sim go through the same code). */
+const KUBERNETES_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'Service', 'Endpoints', 'Event', 'Lease'] as const satisfies readonly Kind[];
+
+/** One object of every kind, and a change of each that a role would make. */
+const samples: Record<(typeof KUBERNETES_KINDS)[number], { object: KubeObject; change: (o: KubeObject) => KubeObject }> = {
+  Node: { object: makeNode('node-1'), change: (o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, zone: 'a' } } }) as KubeObject },
+  Pod: { object: makePod('web-1', { labels: { app: 'web' } }), change: (o) => withSpec(o, { nodeName: 'node-1' }) },
+  Deployment: { object: makeDeployment('web', { replicas: 2 }), change: (o) => withSpec(o, { replicas: 3 }) },
+  ReplicaSet: { object: replicaSet, change: (o) => withSpec(o, { replicas: 3 }) },
+  Service: { object: makeService('web', { app: 'web' }, 80), change: (o) => withSpec(o, { sessionAffinity: 'ClientIP' }) },
+  Endpoints: {
+    object: endpoints,
+    change: (o) => ({ ...o, subsets: [{ addresses: [{ ip: '10.244.1.5' }], ports: [{ port: 80 }] }] }) as KubeObject,
+  },
+  Event: { object: event, change: (o) => ({ ...o, count: 2 }) as KubeObject },
+  Lease: { object: makeLease('node-1', 'kube-node-lease', 'node-1', 40, SIM_START), change: (o) => withSpec(o, { renewTime: '2026-11-25T10:00:10.000000Z' }) },
+};
+
+function withSpec(o: KubeObject, patch: Record<string, unknown>): KubeObject {
+  return { ...o, spec: { ...('spec' in o ? o.spec : {}), ...patch } } as KubeObject;
+}
+
+function refOf(o: KubeObject) {
+  return { kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace };
+}
+
+async function refusal(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (error) {
+    if (isApiError(error)) return error.status;
+    throw error;
+  }
+  throw new Error('the request was accepted');
+}
+
+describe('CRUD of every kind', () => {
+  it.each(KUBERNETES_KINDS)('%s: create sets uid, creationTimestamp, generation and resourceVersion; get, list, update, delete', async (kind) => {
+    const { store } = open;
+    const classroom = newClassroom();
+    const { object, change } = samples[kind];
+    const created = await store.create(classroom, object, as('student:ada'));
+    expect(created.metadata).toMatchObject({ name: object.metadata.name, creationTimestamp: toRFC3339(SIM_START), generation: 1, resourceVersion: '1' });
+    expect(created.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+
+    expect(await store.get(classroom, refOf(object))).toEqual(created);
+    expect((await store.list(classroom, kind)).items).toEqual([created]);
+
+    const updated = await store.update(classroom, change(created), as('student:ada'));
+    expect(updated.metadata.resourceVersion).toBe('2');
+    expect(updated.metadata.uid).toBe(created.metadata.uid);
+    expect(await store.get(classroom, refOf(object))).toEqual(updated);
+
+    const deleted = await store.delete(classroom, refOf(object), as('student:ada'));
+    expect(deleted.metadata.resourceVersion).toBe('3');
+    expect(await refusal(store.get(classroom, refOf(object)))).toMatchObject({ reason: 'NotFound', code: 404 });
+    expect((await store.list(classroom, kind)).items).toEqual([]);
+    expect((await store.readLog(classroom, '0', 10)).map((e) => [e.type, e.resourceVersion, e.actor])).toEqual([
+      ['ADDED', '1', 'student:ada'],
+      ['MODIFIED', '2', 'student:ada'],
+      ['DELETED', '3', 'student:ada'],
+    ]);
+  });
+});
+
+describe('API errors in Kubernetes words (DESIGN: API)', () => {
+  it('[AlreadyExists] creating an existing name fails with `pods "web-1" already exists` and writes nothing', async () => {
+    const classroom = newClassroom();
+    await open.store.create(classroom, makePod('web-1'), as('bot:controller-manager'));
+    expect(await refusal(open.store.create(classroom, makePod('web-1'), as('bot:controller-manager')))).toMatchObject({
+      reason: 'AlreadyExists',
+      code: 409,
+      message: 'pods "web-1" already exists',
+    });
+    expect(await open.store.readLog(classroom, '0', 10)).toHaveLength(1);
+  });
+
+  it('[NotFound] updating, patching or deleting a missing object gives `pods "ghost" not found`', async () => {
+    const classroom = newClassroom();
+    const message = 'pods "ghost" not found';
+    expect(await refusal(open.store.update(classroom, makePod('ghost'), as('a')))).toMatchObject({ reason: 'NotFound', message });
+    expect(await refusal(open.store.patch(classroom, { kind: 'Pod', name: 'ghost' }, { spec: { nodeName: 'n' } }, as('a')))).toMatchObject({ message });
+    expect(await refusal(open.store.delete(classroom, { kind: 'Pod', name: 'ghost' }, as('a')))).toMatchObject({ message });
+    expect(await refusal(open.store.get(classroom, { kind: 'Deployment', name: 'web' }))).toMatchObject({ message: 'deployments.apps "web" not found' });
+  });
+
+  it('[Conflict] an update carrying an old resourceVersion fails with the Kubernetes message', async () => {
+    const classroom = newClassroom();
+    const pod = await open.store.create(classroom, makePod('web-1'), as('a'));
+    await open.store.update(classroom, { ...pod, metadata: { ...pod.metadata, labels: { tier: 'front' } } }, as('a'));
+    expect(await refusal(open.store.update(classroom, { ...pod, spec: { ...pod.spec, nodeName: 'node-2' } }, as('b')))).toMatchObject({
+      reason: 'Conflict',
+      code: 409,
+      message: 'Operation cannot be fulfilled on pods "web-1": the object has been modified; please apply your changes to the latest version and try again',
+    });
+  });
+
+  it('[Preconditions] delete with a stale uid or resourceVersion is a Conflict and the object stays', async () => {
+    const classroom = newClassroom();
+    const pod = await open.store.create(classroom, makePod('web-1'), as('a'));
+    const ref = { kind: 'Pod' as const, name: 'web-1' };
+    expect(await refusal(open.store.delete(classroom, ref, as('a'), { preconditions: { uid: 'other' } }))).toMatchObject({
+      reason: 'Conflict',
+      message: `Operation cannot be fulfilled on pods "web-1": Precondition failed: UID in precondition: other, UID in object meta: ${pod.metadata.uid}`,
+    });
+    expect(await refusal(open.store.delete(classroom, ref, as('a'), { preconditions: { resourceVersion: '7' } }))).toMatchObject({ reason: 'Conflict' });
+    expect(await open.store.get(classroom, ref)).toEqual(pod);
+  });
+});
+
+describe('resourceVersion and classrooms', () => {
+  it('resourceVersion strictly increases per classroom across kinds and writes', async () => {
+    const classroom = newClassroom();
+    const s = open.store;
+    const versions = [
+      (await s.create(classroom, makeNode('node-1'), as('a'))).metadata.resourceVersion,
+      (await s.create(classroom, makePod('web-1'), as('a'))).metadata.resourceVersion,
+      (await s.patch(classroom, { kind: 'Pod', name: 'web-1' }, { spec: { nodeName: 'node-1' } }, as('a'))).metadata.resourceVersion,
+      (await s.create(classroom, makeDeployment('web'), as('a'))).metadata.resourceVersion,
+      (await s.delete(classroom, { kind: 'Node', name: 'node-1' }, as('a'))).metadata.resourceVersion,
+    ].map(Number);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(new Set(versions).size).toBe(versions.length);
+    expect((await s.snapshot(classroom)).resourceVersion).toBe(String(versions.at(-1)));
+  });
+
+  it('two classrooms never see each other’s objects, versions or logs', async () => {
+    const [a, b] = [newClassroom(), newClassroom()];
+    await open.store.create(a, makePod('web-1'), as('a'));
+    await open.store.create(a, makePod('web-2'), as('a'));
+    await open.store.create(b, makePod('web-1', { labels: { in: 'b' } }), as('b'));
+    expect((await open.store.list(b, 'Pod')).items.map((p) => p.metadata.labels)).toEqual([{ in: 'b' }]);
+    expect((await open.store.get(b, { kind: 'Pod', name: 'web-1' })).metadata.resourceVersion).toBe('1');
+    expect(await open.store.readLog(b, '0', 10)).toHaveLength(1);
+    expect((await open.store.snapshot(a)).objects).toHaveLength(2);
+  });
+
+  it('keys are hash-tagged by classroom, as DESIGN.md lists them', async () => {
+    const classroom = newClassroom();
+    await open.store.create(classroom, makeNode('node-1'), as('a'));
+    await open.store.create(classroom, makePod('web-1'), as('a'));
+    const prefix = open.store.keys(classroom).rv.split(':')[0];
+    const keys = (await open.redis.keys(`*{${classroom}}*`)).sort();
+    expect(keys).toEqual(
+      [`${prefix}:{${classroom}}:log`, `${prefix}:{${classroom}}:objects:Node`, `${prefix}:{${classroom}}:objects:Pod`, `${prefix}:{${classroom}}:rv`].sort(),
+    );
+    expect(await open.redis.hKeys(`${prefix}:{${classroom}}:objects:Pod`)).toEqual(['default/web-1']);
+    expect(await open.redis.hKeys(`${prefix}:{${classroom}}:objects:Node`)).toEqual(['node-1']);
+  });
+});
+
+describe('list', () => {
+  it('filters by label selector (matchLabels and matchExpressions) and namespace', async () => {
+    const classroom = newClassroom();
+    await open.store.create(classroom, makePod('web-1', { labels: { app: 'web', tier: 'front' } }), as('a'));
+    await open.store.create(classroom, makePod('web-2', { labels: { app: 'web', tier: 'back' } }), as('a'));
+    await open.store.create(classroom, makePod('db-1', { labels: { app: 'db' } }), as('a'));
+    await open.store.create(classroom, makePod('web-3', { labels: { app: 'web' }, namespace: 'team-b' }), as('a'));
+    const names = async (options: Parameters<typeof open.store.list>[2]) => (await open.store.list(classroom, 'Pod', options)).items.map((p) => p.metadata.name);
+    expect(await names({ labelSelector: { matchLabels: { app: 'web' } } })).toEqual(['web-1', 'web-2', 'web-3']);
+    expect(await names({ labelSelector: { matchLabels: { app: 'web' } }, namespace: 'default' })).toEqual(['web-1', 'web-2']);
+    expect(await names({ labelSelector: { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['back'] }] } })).toEqual(['db-1', 'web-1', 'web-3']);
+    expect(await names({})).toEqual(['db-1', 'web-1', 'web-2', 'web-3']);
+  });
+});
+
+describe('status subresource and generation (k8s rest.BeforeUpdate, PrepareForUpdate)', () => {
+  it('update keeps the stored status and bumps generation only when spec changes', async () => {
+    const classroom = newClassroom();
+    const pod = await open.store.create(classroom, makePod('web-1'), as('a'));
+    const relabelled = await open.store.update(classroom, { ...pod, metadata: { ...pod.metadata, labels: { x: 'y' } }, status: { phase: 'Running' } }, as('a'));
+    expect(relabelled.status).toEqual({ phase: 'Pending' });
+    expect(relabelled.metadata.generation).toBe(1);
+    const bound = await open.store.update(classroom, { ...relabelled, spec: { ...relabelled.spec, nodeName: 'node-1' } }, as('a'));
+    expect(bound.metadata.generation).toBe(2);
+  });
+
+  it('updateStatus writes only the status: spec and labels stay as stored', async () => {
+    const classroom = newClassroom();
+    const deployment = await open.store.create(classroom, makeDeployment('web', { replicas: 2 }), as('a'));
+    const reported = await open.store.updateStatus(
+      classroom,
+      { ...deployment, spec: { ...deployment.spec, replicas: 9 }, metadata: { ...deployment.metadata, labels: {} }, status: { replicas: 2, readyReplicas: 1 } },
+      as('bot:controller-manager'),
+    );
+    expect(reported.spec.replicas).toBe(2);
+    expect(reported.metadata.labels).toEqual({ app: 'web' });
+    expect(reported.status).toEqual({ replicas: 2, readyReplicas: 1 });
+    expect(reported.metadata.generation).toBe(1);
+  });
+
+  it('an update that changes nothing writes nothing and sends no event (etcd3 GuaranteedUpdate)', async () => {
+    const classroom = newClassroom();
+    const pod = await open.store.create(classroom, makePod('web-1'), as('a'));
+    expect(await open.store.update(classroom, pod, as('a'))).toEqual(pod);
+    expect(await open.store.readLog(classroom, '1', 10)).toEqual([]);
+  });
+
+  it('uid is immutable: an update naming another uid is Invalid', async () => {
+    const classroom = newClassroom();
+    const pod = await open.store.create(classroom, makePod('web-1'), as('a'));
+    expect(await refusal(open.store.update(classroom, { ...pod, metadata: { ...pod.metadata, uid: 'other' } }, as('a')))).toMatchObject({
+      reason: 'Invalid',
+      message: 'Pod "web-1" is invalid: metadata.uid: Invalid value: "other": field is immutable',
+    });
+  });
+
+  it('graceful deletion: a patch sets deletionTimestamp (MODIFIED, Terminating), delete with the uid removes it (DELETED)', async () => {
+    const classroom = newClassroom();
+    const pod = await open.store.create(classroom, makePod('web-1'), as('a'));
+    const ref = { kind: 'Pod' as const, name: 'web-1' };
+    const terminating = await open.store.patch(classroom, ref, { metadata: { deletionTimestamp: toRFC3339(SIM_START + 5000), deletionGracePeriodSeconds: 30 } }, as('a'));
+    expect(terminating.metadata).toMatchObject({ deletionTimestamp: '2026-11-25T10:00:05Z', deletionGracePeriodSeconds: 30 });
+    // Once set, the deletion time cannot be moved or cleared by an update.
+    const later = await open.store.patch(classroom, ref, { metadata: { deletionTimestamp: null, labels: { a: 'b' } } }, as('a'));
+    expect(later.metadata.deletionTimestamp).toBe('2026-11-25T10:00:05Z');
+    await open.store.delete(classroom, ref, as('system:grace-period'), { preconditions: { uid: pod.metadata.uid } });
+    expect((await open.store.readLog(classroom, '0', 10)).map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'MODIFIED', 'DELETED']);
+  });
+
+  it('a status patch changes only the status', async () => {
+    const classroom = newClassroom();
+    await open.store.create(classroom, makeNode('node-1'), as('a'));
+    const patched = await open.store.patch(classroom, { kind: 'Node', name: 'node-1' }, { spec: { unschedulable: true }, status: { capacity: { cpu: '4' } } }, as('kubelet'), {
+      subresource: 'status',
+    });
+    expect(patched.spec.unschedulable).toBeUndefined();
+    expect(patched.status?.capacity).toEqual({ cpu: '4', memory: '4Gi', pods: '110' });
+  });
+});

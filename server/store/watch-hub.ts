@@ -1,0 +1,200 @@
+/**
+ * Watch: one reader loop per process follows the logs of every classroom watched in this process
+ * (XREAD BLOCK on its own connection) and fans each batch out to that classroom's listeners.
+ * A listener first gets the log between its version and the loop's position (read with XRANGE
+ * while live entries wait in its buffer), then the live entries: every change after its version,
+ * in order, exactly once — a listener never receives a version at or below the last it got.
+ */
+import { z } from 'zod';
+import type { WatchEvent } from '@shared/protocol';
+import type { Logger } from '../logger';
+import type { RedisClient } from '../redis/connect';
+import { decodeLogEntry, resourceVersionOfEntry } from './encoding';
+
+export type WatchListener = (events: WatchEvent[]) => void;
+
+interface Listener {
+  lastRv: number;
+  /** Live batches held back while the listener's replay is read; null once it is live. */
+  buffer: WatchEvent[] | null;
+  onEvents: WatchListener;
+}
+
+interface Subscription {
+  /** The last resourceVersion the loop read for this classroom. */
+  cursor: number;
+  listeners: Set<Listener>;
+}
+
+export interface WatchHubOptions {
+  redis: RedisClient;
+  logKey: (classroom: string) => string;
+  /** Log entries after `afterRv` (at most `count`), or a 410 Expired ApiError when they are gone. */
+  readLog: (classroom: string, afterRv: number, count: number) => Promise<WatchEvent[]>;
+  /** Sees every entry the loop reads, with its stored JSON (the store keeps its version cache warm). */
+  onEntry?: (classroom: string, event: WatchEvent, json: string) => void;
+  logger?: Logger;
+}
+
+const XReadReplySchema = z.array(
+  z.object({ name: z.string(), messages: z.array(z.object({ id: z.string(), message: z.record(z.string(), z.string()) })) }),
+);
+type StreamReply = z.output<typeof XReadReplySchema>[number];
+
+const PAGE = 1000;
+/** A safety net only: subscription changes interrupt the blocked read at once (CLIENT UNBLOCK). */
+const BLOCK_MS = 5000;
+
+const rvOf = (event: WatchEvent): number => Number(event.resourceVersion);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class WatchHub {
+  private readonly subs = new Map<string, Subscription>();
+  private readonly classroomOfKey = new Map<string, string>();
+  private reader: RedisClient | null = null;
+  private readerId: number | undefined;
+  private started: Promise<void> | null = null;
+  private loop: Promise<void> | null = null;
+  private closed = false;
+  /** Bumped when the set of watched classrooms changes; `reading` is the value the pending XREAD was built from. */
+  private generation = 0;
+  private reading = -1;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: WatchHubOptions) {}
+
+  async watch(classroom: string, fromRv: number, onEvents: WatchListener): Promise<() => void> {
+    await (this.started ??= this.start());
+    const listener: Listener = { lastRv: fromRv, buffer: [], onEvents };
+    let sub = this.subs.get(classroom);
+    if (!sub) {
+      // A new classroom: the loop itself reads everything after fromRv, replay included.
+      sub = { cursor: fromRv, listeners: new Set() };
+      this.subs.set(classroom, sub);
+      this.classroomOfKey.set(this.options.logKey(classroom), classroom);
+      this.kick();
+    }
+    const upTo = sub.cursor;
+    sub.listeners.add(listener);
+    const unsubscribe = () => this.remove(classroom, listener);
+    try {
+      let after = fromRv;
+      // The first read also checks that fromRv is still in the log (410 Expired otherwise).
+      for (let count = upTo > fromRv ? PAGE : 0; ; ) {
+        const page = (await this.options.readLog(classroom, after, count)).filter((e) => rvOf(e) <= upTo);
+        this.deliver(listener, page);
+        if (page.length < count || page.length === 0) break;
+        after = rvOf(page[page.length - 1] as WatchEvent);
+      }
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    const held = listener.buffer ?? [];
+    listener.buffer = null;
+    this.deliver(listener, held);
+    return unsubscribe;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    this.reader?.destroy();
+    await this.loop;
+  }
+
+  private async start(): Promise<void> {
+    const reader = this.options.redis.duplicate();
+    reader.on('error', (error: Error) => this.options.logger?.debug({ err: error.message }, 'watch reader connection error'));
+    await reader.connect();
+    this.reader = reader;
+    this.loop = this.run(reader);
+  }
+
+  private remove(classroom: string, listener: Listener): void {
+    const sub = this.subs.get(classroom);
+    if (!sub?.listeners.delete(listener) || sub.listeners.size > 0) return;
+    this.subs.delete(classroom);
+    this.classroomOfKey.delete(this.options.logKey(classroom));
+  }
+
+  private deliver(listener: Listener, events: readonly WatchEvent[]): void {
+    const fresh = events.filter((e) => rvOf(e) > listener.lastRv);
+    const last = fresh[fresh.length - 1];
+    if (!last) return;
+    listener.lastRv = rvOf(last);
+    try {
+      listener.onEvents(fresh);
+    } catch (error) {
+      this.options.logger?.error({ err: error }, 'a watch listener failed');
+    }
+  }
+
+  private kick(): void {
+    this.generation++;
+    this.wake?.();
+    this.wake = undefined;
+    void this.unblock();
+  }
+
+  /** Interrupts a read built from an older set of classrooms; retried until that read has reached Redis. */
+  private async unblock(): Promise<void> {
+    try {
+      while (!this.closed && this.reading !== -1 && this.reading < this.generation && this.readerId !== undefined) {
+        if ((await this.options.redis.clientUnblock(this.readerId)) === 1) return;
+        await sleep(1);
+      }
+    } catch (error) {
+      this.options.logger?.debug({ err: error }, 'could not interrupt the watch reader');
+    }
+  }
+
+  private async run(reader: RedisClient): Promise<void> {
+    let backoff = 50;
+    while (!this.closed) {
+      if (this.subs.size === 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      const asked = new Map([...this.subs].map(([classroom, sub]) => [classroom, sub.cursor]));
+      const streams = [...asked].map(([classroom, cursor]) => ({ key: this.options.logKey(classroom), id: `${cursor}-0` }));
+      let reply: unknown;
+      try {
+        this.readerId ??= await reader.clientId();
+        this.reading = this.generation;
+        reply = await reader.xRead(streams, { BLOCK: BLOCK_MS, COUNT: PAGE });
+        backoff = 50;
+      } catch (error) {
+        if (this.closed) break;
+        this.options.logger?.warn({ err: error }, 'watch reader failed; retrying');
+        this.readerId = undefined; // a reconnected client has a new id
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 2000);
+        continue;
+      } finally {
+        this.reading = -1;
+      }
+      if (reply === null) continue; // timed out or interrupted
+      for (const stream of XReadReplySchema.parse(reply)) this.fanOut(stream, asked);
+    }
+  }
+
+  private fanOut({ name, messages }: StreamReply, asked: ReadonlyMap<string, number>): void {
+    const classroom = this.classroomOfKey.get(name);
+    const sub = classroom === undefined ? undefined : this.subs.get(classroom);
+    // A classroom unwatched (or rewatched from elsewhere) while the read was pending: drop the stale reply.
+    if (classroom === undefined || !sub || sub.cursor !== asked.get(classroom)) return;
+    const events = messages.map(({ id, message }) => {
+      const event = decodeLogEntry(id, message);
+      this.options.onEntry?.(classroom, event, message['object'] ?? '');
+      return event;
+    });
+    const last = messages[messages.length - 1];
+    if (!last) return;
+    sub.cursor = resourceVersionOfEntry(last.id);
+    for (const listener of sub.listeners) {
+      if (listener.buffer) listener.buffer.push(...events);
+      else this.deliver(listener, events);
+    }
+  }
+}

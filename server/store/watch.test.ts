@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePod } from '@shared/model';
+import type { WatchEvent } from '@shared/protocol';
+import { isApiError } from './api-error';
+import { as, collector, newClassroom, openStore, type OpenStore } from './testing/fixture';
+
+let writer: OpenStore;
+let watcher: OpenStore;
+beforeAll(async () => {
+  [writer, watcher] = await Promise.all([openStore(), openStore()]);
+});
+afterAll(() => Promise.all([writer.close(), watcher.close()]));
+
+const versions = (events: WatchEvent[]) => events.map((e) => Number(e.resourceVersion));
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+async function createPods(classroom: string, names: string[]): Promise<void> {
+  for (const name of names) await writer.store.create(classroom, makePod(name), as('bot:controller-manager'));
+}
+
+describe('watch (Kubernetes watch from a resourceVersion)', () => {
+  it('from version v replays every later change exactly once and in order, then streams new ones', async () => {
+    const classroom = newClassroom();
+    await createPods(classroom, ['web-1', 'web-2', 'web-3', 'web-4', 'web-5']);
+    const seen = collector();
+    const stop = await watcher.store.watch(classroom, '2', seen.listener);
+    await seen.until(3);
+    await writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { spec: { nodeName: 'node-1' } }, as('student:ada'));
+    await writer.store.delete(classroom, { kind: 'Pod', name: 'web-2' }, as('student:ada'));
+    await seen.until(5);
+    await createPods(classroom, ['web-6']);
+    await seen.until(6);
+    stop();
+    expect(versions(seen.events)).toEqual(range(3, 8));
+    expect(seen.events.map((e) => [e.type, e.object.metadata.name, e.object.metadata.resourceVersion])).toEqual([
+      ['ADDED', 'web-3', '3'],
+      ['ADDED', 'web-4', '4'],
+      ['ADDED', 'web-5', '5'],
+      ['MODIFIED', 'web-1', '6'],
+      ['DELETED', 'web-2', '7'],
+      ['ADDED', 'web-6', '8'],
+    ]);
+    expect(seen.events[3]).toMatchObject({ actor: 'student:ada', object: { spec: { nodeName: 'node-1' } } });
+  });
+
+  it('listeners joining at different versions while writes stream in each get every later change exactly once', async () => {
+    const classroom = newClassroom();
+    await createPods(classroom, ['web-0']);
+    let written = 1;
+    const write = async (n: number) => {
+      for (let i = 0; i < n; i++, written++) {
+        await writer.store.patch(classroom, { kind: 'Pod', name: 'web-0' }, { metadata: { annotations: { i: String(written) } } }, as('a'));
+      }
+    };
+    const listeners: { from: number; seen: ReturnType<typeof collector> }[] = [];
+    // Each listener subscribes while 20 more writes land: older ones replay from the log, newer ones skip ahead.
+    for (const from of [0, 1, 15, 5, 60, 0, 100]) {
+      const seen = collector();
+      listeners.push({ from, seen });
+      await Promise.all([watcher.store.watch(classroom, String(from), seen.listener), write(20)]);
+    }
+    expect(written).toBe(141);
+    for (const { from, seen } of listeners) {
+      await seen.until(141 - from);
+      expect(versions(seen.events)).toEqual(range(from + 1, 141));
+    }
+  });
+
+  it('a stopped watch receives nothing more', async () => {
+    const classroom = newClassroom();
+    const seen = collector();
+    const stop = await watcher.store.watch(classroom, '0', seen.listener);
+    await createPods(classroom, ['web-1']);
+    await seen.until(1);
+    stop();
+    const later = collector();
+    await watcher.store.watch(classroom, '1', later.listener);
+    await createPods(classroom, ['web-2']);
+    await later.until(1);
+    expect(versions(seen.events)).toEqual([1]);
+  });
+
+  it('[Expired] a version older than the log keeps gives 410 `too old resource version`; the oldest kept still works', async () => {
+    const small = await openStore({ logRetention: 10 });
+    try {
+      const classroom = newClassroom();
+      await small.store.create(classroom, makePod('web-1'), as('a'));
+      for (let i = 0; i < 299; i++) await small.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { i: String(i) } } }, as('a'));
+      const kept = await small.redis.xRange(small.store.keys(classroom).log, '-', '+', { COUNT: 1 });
+      const oldest = Number(kept?.[0]?.id.split('-')[0]);
+      expect(oldest).toBeGreaterThan(1);
+      const message = `too old resource version: 0 (${oldest - 1})`;
+      const error = await watcher.store.watch(classroom, '0', () => {}).catch((e: unknown) => e);
+      expect(isApiError(error, 'Expired') && error.status).toMatchObject({ code: 410, reason: 'Expired', message });
+      const replay = await watcher.store.readLog(classroom, '0', 10).catch((e: unknown) => e);
+      expect(isApiError(replay, 'Expired') && replay.message).toBe(message);
+
+      const seen = collector();
+      const stop = await watcher.store.watch(classroom, String(oldest - 1), seen.listener);
+      await seen.until(300 - oldest + 1);
+      stop();
+      expect(versions(seen.events)).toEqual(range(oldest, 300));
+    } finally {
+      await small.close();
+    }
+  });
+});
