@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createClassroomChanges } from './classroom/changes';
+import { createJoinLimiter } from './classroom/join-limiter';
+import { createClassroomRepository, type ClassroomRepository } from './classroom/repository';
 import type { Config } from './config';
-import { createSocketServer } from './gateway/socket-server';
+import { createSocketServer, type Gateway } from './gateway/socket-server';
 import { createHttpApp } from './http/app';
 import type { Logger } from './logger';
 import { connectRedis } from './redis/connect';
@@ -12,11 +15,14 @@ export interface RunningServer {
   url: string;
   port: number;
   redisUrl: string;
+  classrooms: ClassroomRepository;
+  /** The Socket.IO side: its registry of cluster-level instructor handlers, its broadcaster. */
+  gateway: Gateway;
   /** Stops accepting work, closes sockets and Redis, and stops the private redis-server if any. */
   close(): Promise<void>;
 }
 
-/** The composition root: config -> redis -> gateway -> http. */
+/** The composition root: config -> redis -> classrooms -> gateway -> http. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   let embedded: EmbeddedRedis | null = null;
   let redisUrl = config.REDIS_URL;
@@ -27,11 +33,31 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   try {
     const redis = await connectRedis(redisUrl, logger);
-    const app = createHttpApp({ logger, redis, clientDir: config.clientDir });
+    const classrooms = createClassroomRepository({
+      redis,
+      prefix: config.REDIS_KEY_PREFIX,
+      maxStudents: config.MAX_STUDENTS,
+      seatGraceMs: config.SEAT_GRACE_SECONDS * 1000,
+    });
+    const changes = await createClassroomChanges(redis, config.REDIS_KEY_PREFIX, logger);
+    const joinLimiter = createJoinLimiter(redis, config.REDIS_KEY_PREFIX, config.JOIN_RATE_LIMIT, config.JOIN_RATE_WINDOW_SECONDS);
+    const app = createHttpApp({
+      logger,
+      redis,
+      clientDir: config.clientDir,
+      classrooms,
+      joinLimiter,
+      ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
+    });
     const httpServer = createServer(app);
-    const io = createSocketServer(httpServer, {
+    const gateway = await createSocketServer(httpServer, {
       logger,
       serverId: randomUUID(),
+      redisUrl,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      classrooms,
+      changes,
+      socketRate: { perSecond: config.SOCKET_RATE_PER_SECOND, burst: config.SOCKET_RATE_BURST },
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
     });
     await new Promise<void>((resolve, reject) => {
@@ -44,9 +70,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       url: `http://localhost:${port}`,
       port,
       redisUrl,
+      classrooms,
+      gateway,
       close() {
         closing ??= (async () => {
-          await io.close(); // also closes the HTTP server
+          await gateway.close(); // also closes the HTTP server
+          await changes.close();
           await redis.close().catch(() => redis.destroy());
           await embedded?.stop();
         })();

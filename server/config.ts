@@ -13,6 +13,15 @@ const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGIN: z.string().optional(),
   CLIENT_DIR: z.string().default('dist/client'),
+  // How long a disconnected student keeps their role before its bot plays again.
+  SEAT_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(20),
+  MAX_STUDENTS: z.coerce.number().int().min(1).max(1000).default(60),
+  // Join attempts per client address per window (join codes must not be guessable by brute force).
+  JOIN_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
+  JOIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  // Token bucket per socket: sustained events per second, and the burst it tolerates.
+  SOCKET_RATE_PER_SECOND: z.coerce.number().min(0.1).default(10),
+  SOCKET_RATE_BURST: z.coerce.number().int().min(1).default(30),
 });
 
 export type Config = z.infer<typeof configSchema> & { clientDir: string; redisDataDir: string };

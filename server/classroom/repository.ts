@@ -1,0 +1,291 @@
+import { z } from 'zod';
+import {
+  assignRolesBalanced,
+  rolesForNodes,
+  type BotPace,
+  type ClassroomView,
+  type CreateClassroomRequest,
+  type CreateClassroomResponse,
+  type Identity,
+  type JoinClassroomRequest,
+  type JoinClassroomResponse,
+  type Role,
+} from '@shared/protocol';
+import type { RedisClient } from '../redis/connect';
+import { classroomKeys, codesKey, type ClassroomKeys } from './keys';
+import { connected, disconnected, presenceSchema, type Presence } from './presence';
+import { RefusalError } from './refusal-error';
+import { applyRunCommand, lobbyRunState, type RunCommand, type RunState } from './run-state';
+import { COMPARE_AND_SET_SCRIPT, JOIN_SCRIPT, SET_ROLES_SCRIPT } from './scripts';
+import { classroomIdOfToken, hashToken, newClassroomId, newJoinCode, newMemberId, newToken } from './secrets';
+import { classroomView, type ClassroomRecord, type MemberRecord } from './view';
+
+export interface ClassroomRepositoryOptions {
+  redis: RedisClient;
+  prefix: string;
+  maxStudents: number;
+  seatGraceMs: number;
+  now?: () => number;
+}
+
+export const DEFAULT_NODE_COUNT = 3;
+export const DEFAULT_BOT_PACE: BotPace = { secondsPerAction: 5 };
+
+// What Redis holds is parsed like any other input: a bad value fails loudly here, not deep in a view.
+const json = <T extends z.ZodType>(schema: T) => z.string().transform((s): unknown => JSON.parse(s)).pipe(schema);
+const runStateSchema = z.object({
+  phase: z.enum(['lobby', 'running', 'paused', 'closed']),
+  clock: z.object({ simAtWall: z.number(), wall: z.number(), timeScale: z.number(), paused: z.boolean() }),
+});
+const metaSchema = z.object({
+  code: z.string(),
+  title: z.string(),
+  nodes: json(z.array(z.string())),
+  run: json(runStateSchema),
+  locked: z.enum(['0', '1']).transform((v) => v === '1'),
+  botPace: json(z.object({ secondsPerAction: z.number() })),
+  instructorId: z.string(),
+});
+const memberSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['instructor', 'student']),
+  joinedAt: z.number(),
+  tokenHash: z.string(),
+});
+
+const MAX_CODE_ATTEMPTS = 20;
+
+export type ClassroomRepository = ReturnType<typeof createClassroomRepository>;
+
+/** Classrooms, members, tokens, roles, seats and the simulated clock, kept in Redis. */
+export function createClassroomRepository({ redis, prefix, maxStudents, seatGraceMs, now = Date.now }: ClassroomRepositoryOptions) {
+  const keysOf = (classroomId: string): ClassroomKeys => classroomKeys(prefix, classroomId);
+
+  async function compareAndSet(key: string, field: string, expected: string, next: string): Promise<boolean> {
+    return (await redis.eval(COMPARE_AND_SET_SCRIPT, { keys: [key], arguments: [field, expected, next] })) === 1;
+  }
+
+  async function read(classroomId: string): Promise<ClassroomRecord | null> {
+    const keys = keysOf(classroomId);
+    const [meta, members, roles, presence, botHelp] = await redis
+      .multi()
+      .hGetAll(keys.meta)
+      .hGetAll(keys.members)
+      .hGetAll(keys.roles)
+      .hGetAll(keys.presence)
+      .hGetAll(keys.botHelp)
+      .execTyped();
+    if (!meta || Object.keys(meta).length === 0) return null;
+    const m = metaSchema.parse(meta);
+    return {
+      id: classroomId,
+      code: m.code,
+      title: m.title,
+      nodes: m.nodes,
+      run: m.run,
+      locked: m.locked,
+      botPace: m.botPace,
+      members: Object.values(members)
+        .map((s) => memberSchema.parse(JSON.parse(s)))
+        .sort((a, b) => a.joinedAt - b.joinedAt || a.id.localeCompare(b.id)),
+      roles: new Map(Object.entries(roles) as [string, Role][]),
+      presence: new Map(Object.entries(presence).map(([id, s]) => [id, presenceSchema.parse(JSON.parse(s))])),
+      botHelpOff: new Set(Object.entries(botHelp).flatMap(([role, on]) => (on === '0' ? [role as Role] : []))),
+    };
+  }
+
+  async function existing(classroomId: string): Promise<ClassroomRecord> {
+    const record = await read(classroomId);
+    if (!record) throw new RefusalError('NotFound', `classroom "${classroomId}" not found`);
+    return record;
+  }
+
+  /** The record of a classroom that is still open to changes. */
+  async function open(classroomId: string): Promise<ClassroomRecord> {
+    const record = await existing(classroomId);
+    if (record.run.phase === 'closed') throw new RefusalError('Forbidden', 'this classroom is closed: its log can be replayed but nothing in it can change');
+    return record;
+  }
+
+  function roleOf(record: ClassroomRecord, role: string): Role {
+    const roles = rolesForNodes(record.nodes);
+    const found = roles.find((r) => r === role);
+    if (!found) throw new RefusalError('BadRequest', `role "${role}" does not exist in this cluster; its roles are ${roles.join(', ')}`);
+    return found;
+  }
+
+  async function setRoles(classroomId: string, assignments: ReadonlyMap<string, Role | null>): Promise<void> {
+    const args = [...assignments].flatMap(([id, role]) => [id, role ?? '']);
+    if (!args.length) return;
+    const missing = await redis.eval(SET_ROLES_SCRIPT, { keys: [keysOf(classroomId).members, keysOf(classroomId).roles], arguments: args });
+    if (missing) throw new RefusalError('NotFound', `student "${String(missing)}" not found in this classroom`);
+  }
+
+  function identityOf(record: ClassroomRecord, memberId: string): Identity | null {
+    const member = record.members.find((m) => m.id === memberId);
+    if (!member) return null;
+    const base = { classroomId: record.id, memberId: member.id, name: member.name };
+    return member.kind === 'instructor' ? { kind: 'instructor', ...base } : { kind: 'student', ...base, role: record.roles.get(member.id) ?? null };
+  }
+
+  return {
+    async create(request: CreateClassroomRequest): Promise<CreateClassroomResponse> {
+      const id = newClassroomId();
+      const keys = keysOf(id);
+      let code: string | null = null;
+      for (let i = 0; i < MAX_CODE_ATTEMPTS && !code; i++) {
+        const candidate = newJoinCode();
+        if (await redis.hSetNX(codesKey(prefix), candidate, id)) code = candidate;
+      }
+      if (!code) throw new RefusalError('ServiceUnavailable', 'no free join code found; try again');
+      const instructorToken = newToken(id);
+      const instructor: MemberRecord = { id: newMemberId(), name: 'Instructor', kind: 'instructor', joinedAt: now(), tokenHash: hashToken(instructorToken) };
+      const nodes = Array.from({ length: request.nodes ?? DEFAULT_NODE_COUNT }, (_, i) => `node-${i + 1}`);
+      await redis
+        .multi()
+        .hSet(keys.meta, {
+          code,
+          title: request.title ?? `Classroom ${code}`,
+          nodes: JSON.stringify(nodes),
+          run: JSON.stringify(lobbyRunState(now())),
+          locked: '0',
+          botPace: JSON.stringify(DEFAULT_BOT_PACE),
+          instructorId: instructor.id,
+          createdAt: String(now()),
+        })
+        .hSet(keys.members, instructor.id, JSON.stringify(instructor))
+        .hSet(keys.tokens, instructor.tokenHash, instructor.id)
+        .exec();
+      return { id, code, instructorToken };
+    },
+
+    async join({ code, name }: JoinClassroomRequest): Promise<JoinClassroomResponse> {
+      const classroomId = await redis.hGet(codesKey(prefix), code);
+      if (!classroomId) throw new RefusalError('NotFound', `no open classroom has the join code ${code}; check the code on the projector`);
+      const keys = keysOf(classroomId);
+      const token = newToken(classroomId);
+      const student: MemberRecord = { id: newMemberId(), name, kind: 'student', joinedAt: now(), tokenHash: hashToken(token) };
+      const outcome = await redis.eval(JOIN_SCRIPT, {
+        keys: [keys.meta, keys.members, keys.tokens],
+        arguments: [student.id, JSON.stringify(student), student.tokenHash, String(maxStudents)],
+      });
+      switch (outcome) {
+        case 'OK':
+          return { classroomId, studentId: student.id, token };
+        case 'Locked':
+          throw new RefusalError('Forbidden', 'this classroom is locked: the instructor is not letting more students join');
+        case 'Full':
+          // Kubernetes answers an exceeded quota with 403 Forbidden, too.
+          throw new RefusalError('Forbidden', `this classroom is full: it has the maximum of ${maxStudents} students`);
+        default:
+          throw new RefusalError('NotFound', `no open classroom has the join code ${code}; check the code on the projector`);
+      }
+    },
+
+    /** Who holds this token, or null for an unknown or revoked one. */
+    async authenticate(token: string): Promise<Identity | null> {
+      const classroomId = classroomIdOfToken(token);
+      if (!classroomId) return null;
+      const memberId = await redis.hGet(keysOf(classroomId).tokens, hashToken(token));
+      if (!memberId) return null;
+      const record = await read(classroomId);
+      const identity = record && identityOf(record, memberId);
+      if (identity?.kind === 'student' && record?.run.phase === 'closed') {
+        throw new RefusalError('Forbidden', 'this classroom is closed');
+      }
+      return identity;
+    },
+
+    async identity(classroomId: string, memberId: string): Promise<Identity | null> {
+      const record = await read(classroomId);
+      return record && identityOf(record, memberId);
+    },
+
+    read,
+
+    async view(classroomId: string): Promise<ClassroomView | null> {
+      const record = await read(classroomId);
+      return record && classroomView(record, now());
+    },
+
+    async assignRole(classroomId: string, studentId: string, role: string | null): Promise<void> {
+      const record = await open(classroomId);
+      await setRoles(classroomId, new Map([[studentId, role === null ? null : roleOf(record, role)]]));
+    },
+
+    /** Reassigns every student, balanced across roles in join order; returns who was assigned. */
+    async autoAssignRoles(classroomId: string): Promise<string[]> {
+      const record = await open(classroomId);
+      const students = record.members.filter((m) => m.kind === 'student').map((m) => m.id);
+      await setRoles(classroomId, assignRolesBalanced(students, rolesForNodes(record.nodes)));
+      return students;
+    },
+
+    async setLocked(classroomId: string, locked: boolean): Promise<void> {
+      await open(classroomId);
+      await redis.hSet(keysOf(classroomId).meta, 'locked', locked ? '1' : '0');
+    },
+
+    /** Deletes the student and revokes their token; the classroom log keeps what they did. */
+    async removeStudent(classroomId: string, studentId: string): Promise<void> {
+      const record = await open(classroomId);
+      const member = record.members.find((m) => m.id === studentId && m.kind === 'student');
+      if (!member) throw new RefusalError('NotFound', `student "${studentId}" not found in this classroom`);
+      const keys = keysOf(classroomId);
+      await redis
+        .multi()
+        .hDel(keys.members, studentId)
+        .hDel(keys.roles, studentId)
+        .hDel(keys.presence, studentId)
+        .hDel(keys.tokens, member.tokenHash)
+        .exec();
+    },
+
+    async setBotHelp(classroomId: string, role: string, enabled: boolean): Promise<void> {
+      const record = await open(classroomId);
+      await redis.hSet(keysOf(classroomId).botHelp, roleOf(record, role), enabled ? '1' : '0');
+    },
+
+    async setBotPace(classroomId: string, pace: BotPace): Promise<void> {
+      await open(classroomId);
+      await redis.hSet(keysOf(classroomId).meta, 'botPace', JSON.stringify(pace));
+    },
+
+    /** Moves the phase and the clock together; closing also frees the join code. */
+    async runCommand(classroomId: string, command: RunCommand): Promise<RunState> {
+      const keys = keysOf(classroomId);
+      for (;;) {
+        const stored = await redis.hGet(keys.meta, 'run');
+        if (!stored) throw new RefusalError('NotFound', `classroom "${classroomId}" not found`);
+        const run = runStateSchema.parse(JSON.parse(stored));
+        const next = applyRunCommand(run, command, now());
+        if ('refused' in next) throw new RefusalError(run.phase === 'closed' ? 'Forbidden' : 'BadRequest', next.refused);
+        // A concurrent change (another instructor tab) makes us re-read and decide again.
+        if (!(await compareAndSet(keys.meta, 'run', stored, JSON.stringify(next)))) continue;
+        if (next.phase === 'closed') {
+          // Only the code goes, so nobody joins; members, the instructor's token and the log stay for replay.
+          const code = await redis.hGet(keys.meta, 'code');
+          if (code && (await redis.hGet(codesKey(prefix), code)) === classroomId) await redis.hDel(codesKey(prefix), code);
+        }
+        return next;
+      }
+    },
+
+    async markConnected(classroomId: string, memberId: string, socketId: string): Promise<void> {
+      await redis.hSet(keysOf(classroomId).presence, memberId, JSON.stringify(connected(now(), socketId)));
+    },
+
+    /**
+     * Starts the grace period, unless the member connected again meanwhile. `stillConnected` runs
+     * between reading and writing, so a reconnect on another server process is never overwritten.
+     */
+    async markDisconnected(classroomId: string, memberId: string, stillConnected: () => Promise<boolean>): Promise<Presence | null> {
+      const key = keysOf(classroomId).presence;
+      const before = (await redis.hGet(key, memberId)) ?? '';
+      if (!before || (await stillConnected())) return null;
+      const next = disconnected(now(), seatGraceMs);
+      return (await compareAndSet(key, memberId, before, JSON.stringify(next))) ? next : null;
+    },
+  };
+}

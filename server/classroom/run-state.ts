@@ -1,0 +1,44 @@
+import { simNow, type ClassroomPhase, type SimClock } from '@shared/protocol';
+
+/** The classroom's phase and simulated clock, changed together so they never disagree. */
+export interface RunState {
+  phase: ClassroomPhase;
+  clock: SimClock;
+}
+
+export type RunCommand =
+  | { kind: 'start' }
+  | { kind: 'pause' }
+  | { kind: 'resume' }
+  | { kind: 'setTimeScale'; timeScale: number }
+  | { kind: 'close' };
+
+/** The lobby: the clock stands at simulated zero until the instructor starts the class. */
+export function lobbyRunState(wallNow: number): RunState {
+  return { phase: 'lobby', clock: { simAtWall: 0, wall: wallNow, timeScale: 1, paused: true } };
+}
+
+/** Re-anchors the clock at `wallNow` so a later change (pause, new scale) never moves the past. */
+function anchored(clock: SimClock, wallNow: number, changes: Partial<SimClock>): SimClock {
+  return { ...clock, simAtWall: simNow(clock, wallNow), wall: wallNow, ...changes };
+}
+
+/** The next run state, or why the command makes no sense now. */
+export function applyRunCommand(run: RunState, command: RunCommand, wallNow: number): RunState | { refused: string } {
+  if (run.phase === 'closed') return { refused: 'the classroom is closed' };
+  switch (command.kind) {
+    case 'start':
+      if (run.phase !== 'lobby') return { refused: `the class has already started (it is ${run.phase})` };
+      return { phase: 'running', clock: anchored(run.clock, wallNow, { paused: false }) };
+    case 'pause':
+      if (run.phase !== 'running') return { refused: `only a running class can be paused (it is ${run.phase})` };
+      return { phase: 'paused', clock: anchored(run.clock, wallNow, { paused: true }) };
+    case 'resume':
+      if (run.phase !== 'paused') return { refused: `only a paused class can be resumed (it is ${run.phase})` };
+      return { phase: 'running', clock: anchored(run.clock, wallNow, { paused: false }) };
+    case 'setTimeScale':
+      return { phase: run.phase, clock: anchored(run.clock, wallNow, { timeScale: command.timeScale }) };
+    case 'close':
+      return { phase: 'closed', clock: anchored(run.clock, wallNow, { paused: true }) };
+  }
+}

@@ -1,0 +1,72 @@
+import { rolesForNodes, type BotPace, type ClassroomView, type MemberView, type Role, type RoleSeatView } from '@shared/protocol';
+import { holdsSeat, presenceAt, type Presence } from './presence';
+import type { RunState } from './run-state';
+
+export interface MemberRecord {
+  id: string;
+  name: string;
+  kind: 'instructor' | 'student';
+  joinedAt: number;
+  tokenHash: string;
+}
+
+/** A classroom as read from Redis, before anything is derived from it. */
+export interface ClassroomRecord {
+  id: string;
+  code: string;
+  title: string;
+  nodes: string[];
+  run: RunState;
+  locked: boolean;
+  botPace: BotPace;
+  /** In join order. */
+  members: MemberRecord[];
+  roles: ReadonlyMap<string, Role>;
+  presence: ReadonlyMap<string, Presence>;
+  /** Roles whose bot help the instructor turned off; every other role has it on. */
+  botHelpOff: ReadonlySet<Role>;
+}
+
+/**
+ * Who plays each role as of `now`. The team's leader is, for now, its earliest-joined student who
+ * still holds the seat; the Lease-based election of the control plane will replace that choice.
+ */
+export function seatViews(record: ClassroomRecord, now: number): RoleSeatView[] {
+  return rolesForNodes(record.nodes).map((role) => {
+    const team = record.members.filter((m) => m.kind === 'student' && record.roles.get(m.id) === role);
+    const holders = team.filter((m) => holdsSeat(presenceAt(record.presence.get(m.id), now)));
+    const botHelp = !record.botHelpOff.has(role);
+    return {
+      role,
+      studentIds: team.map((m) => m.id),
+      leaderId: holders[0]?.id ?? null,
+      bot: !botHelp ? 'off' : holders.length ? 'standby' : 'playing',
+      botHelp,
+    };
+  });
+}
+
+export function memberViews(record: ClassroomRecord, now: number): MemberView[] {
+  return record.members.map((m) => ({
+    id: m.id,
+    name: m.name,
+    kind: m.kind,
+    connected: presenceAt(record.presence.get(m.id), now).state === 'connected',
+    role: m.kind === 'student' ? (record.roles.get(m.id) ?? null) : null,
+  }));
+}
+
+export function classroomView(record: ClassroomRecord, now: number): ClassroomView {
+  return {
+    id: record.id,
+    code: record.code,
+    title: record.title,
+    phase: record.run.phase,
+    locked: record.locked,
+    clock: record.run.clock,
+    botPace: record.botPace,
+    nodes: record.nodes,
+    members: memberViews(record, now),
+    seats: seatViews(record, now),
+  };
+}

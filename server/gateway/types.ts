@@ -1,0 +1,30 @@
+import type { Server, Socket } from 'socket.io';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '@shared/protocol';
+import type { ClassroomChanges } from '../classroom/changes';
+import type { ClassroomRepository } from '../classroom/repository';
+import type { Logger } from '../logger';
+import type { BackgroundWork } from './background-work';
+import type { ClassroomBroadcaster } from './classroom-broadcaster';
+import type { ClusterInstructorRegistry } from './cluster-instructor-registry';
+
+export type ClusterPlayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type ClusterPlaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** What every handler module gets: `registerXHandlers(socket, deps)`. */
+export interface GatewayDeps {
+  io: ClusterPlayServer;
+  logger: Logger;
+  classrooms: ClassroomRepository;
+  changes: ClassroomChanges;
+  broadcaster: ClassroomBroadcaster;
+  clusterInstructor: ClusterInstructorRegistry;
+  work: BackgroundWork;
+}
+
+/**
+ * Sockets that connected without a token (the landing page, before joining) get `hello` only; all
+ * the others carry the identity their token proved, and only those reach the handler modules.
+ */
+export function isAuthenticated(socket: ClusterPlaySocket): boolean {
+  return (socket.data as Partial<SocketData>).identity !== undefined;
+}
