@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeNode, makePod, type KubeObject } from '../model';
+import { makeContainerRuntime, makeNode, makePod, type KubeObject } from '../model';
 import type { WatchEvent, WatchEventType } from './events';
-import { applySnapshot, applyWatchEvents, EMPTY_CLUSTER_STATE, getObject, listObjects, listUntypedObjects, type ClusterState } from './watch-reducer';
+import { allObjects, applySnapshot, applyWatchEvents, EMPTY_CLUSTER_STATE, getObject, listObjects, type ClusterState } from './watch-reducer';
 
 function event(type: WatchEventType, object: KubeObject, resourceVersion: number): WatchEvent {
   return { type, object, resourceVersion: String(resourceVersion), actor: 'bot:scheduler', simTime: 0, wallTime: 0 };
@@ -60,10 +60,12 @@ describe('watch reducer: a watcher rebuilds the store from a snapshot and the wa
     expect(next.kinds.get('Pod')).not.toBe(start.kinds.get('Pod'));
   });
 
-  it('keeps kinds the model does not type (node-local state exposed through the same watch)', () => {
-    const runtime = { kind: 'ContainerRuntime', apiVersion: 'clusterplay/v1', metadata: { name: 'node-1' } } as unknown as KubeObject;
+  it('keeps node-local kinds (a node\'s ContainerRuntime) beside the API kinds, keyed by node name', () => {
+    const runtime = makeContainerRuntime('node-1');
     const state = applyWatchEvents(EMPTY_CLUSTER_STATE, [event('ADDED', runtime, 1)]);
-    expect(listUntypedObjects(state, 'ContainerRuntime')).toEqual([runtime]);
+    expect(listObjects(state, 'ContainerRuntime')).toEqual([runtime]);
+    expect(getObject(state, 'ContainerRuntime', 'node-1')).toBe(runtime);
+    expect(allObjects(applyWatchEvents(state, [event('ADDED', node1, 2)]))).toEqual([runtime, node1]);
   });
 
   it('however the log is split into batches, and whatever duplicates a reconnect replays, every watcher ends with the store', () => {

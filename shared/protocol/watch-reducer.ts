@@ -13,7 +13,7 @@ export type ObjectsByKey = ReadonlyMap<string, KubeObject>;
 export interface ClusterState {
   /** The classroom's resourceVersion this state reflects ("0" before any snapshot). */
   readonly resourceVersion: string;
-  /** kind -> key -> object. Kinds the model does not know yet (node-local state) are kept too. */
+  /** kind -> key -> object. */
   readonly kinds: ReadonlyMap<string, ObjectsByKey>;
 }
 
@@ -77,7 +77,8 @@ export function getObject<K extends Kind>(state: ClusterState, kind: K, name: st
   return (objects?.get(namespace ? `${namespace}/${name}` : name) ?? objects?.get(`default/${name}`)) as ObjectOfKind<K> | undefined;
 }
 
-/** Objects of a kind the model does not type (yet): node-local state exposed through the watch. */
-export function listUntypedObjects(state: ClusterState, kind: string): unknown[] {
-  return [...(state.kinds.get(kind)?.values() ?? [])];
+
+/** Every object held, kind by kind: e.g. to build another cache (the control loops' state) from this one. */
+export function allObjects(state: ClusterState): KubeObject[] {
+  return [...state.kinds.values()].flatMap((objects) => [...objects.values()]);
 }

@@ -1,30 +1,157 @@
 import { io, type Socket } from 'socket.io-client';
-import { PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents } from '@shared/protocol';
+import type { z } from 'zod';
+import { PROTOCOL_VERSION, type ClientToServerEvents, type ClusterAction, type InstructorAction, type ServerToClientEvents } from '@shared/protocol';
+import { activity } from './activity.svelte';
+import { classroom } from './classroom.svelte';
+import { cluster } from './cluster.svelte';
+import { requestLog } from './request-log.svelte';
+import { toasts } from './toasts.svelte';
+import {
+  ackSchema,
+  classroomViewSchema,
+  helloSchema,
+  identitySchema,
+  removedSchema,
+  requestEntriesSchema,
+  resyncReplySchema,
+  snapshotSchema,
+  watchEventsSchema,
+  type ParsedAck,
+} from './wire';
 
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'incompatible';
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'refused' | 'removed' | 'incompatible';
 
-/** The one Socket.IO connection of this tab and its state, for the indicator and the stores. */
+const ACK_TIMEOUT_MS = 10_000;
+
+/**
+ * This tab's one Socket.IO connection to its classroom. It authenticates with the stored token,
+ * feeds the stores from the server's messages, and after a reconnect (also to a restarted server)
+ * asks for what it missed: no page reload needed.
+ */
 class Connection {
-  status = $state<ConnectionStatus>('connecting');
-  serverId = $state<string | null>(null);
-  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  status = $state<ConnectionStatus>('idle');
+  /** Why the server refused or ended the session, in its words. */
+  problem = $state<string | null>(null);
+  #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
 
-  constructor() {
-    this.socket = io({ autoConnect: false, transports: ['websocket', 'polling'] });
-    this.socket.on('connect', () => (this.status = 'connected'));
-    this.socket.on('disconnect', () => (this.status = 'reconnecting'));
-    this.socket.io.on('reconnect_attempt', () => (this.status = 'reconnecting'));
-    this.socket.on('connect_error', () => {
-      if (!this.socket.active) this.status = 'disconnected';
+  open(token: string): void {
+    this.close();
+    this.status = 'connecting';
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ auth: { token }, transports: ['websocket', 'polling'] });
+    this.#socket = socket;
+    classroom.startTicking();
+
+    socket.on('connect', () => {
+      this.status = 'connected';
+      this.problem = null;
+      if (cluster.synced && !socket.recovered) this.#resync(socket);
     });
-    this.socket.on('hello', (hello) => {
-      this.serverId = hello.serverId;
-      if (hello.protocolVersion !== PROTOCOL_VERSION) this.status = 'incompatible';
+    socket.on('disconnect', (reason) => {
+      if (this.status === 'removed') return;
+      this.status = 'reconnecting';
+      // Socket.IO does not retry after the server closed the socket; the handshake will tell whether we may return.
+      if (reason === 'io server disconnect') socket.connect();
+    });
+    socket.io.on('reconnect_attempt', () => {
+      if (this.status !== 'removed') this.status = 'reconnecting';
+    });
+    socket.on('connect_error', (error) => {
+      // An inactive socket was refused by the server's handshake (unknown token, room closed):
+      // retrying will not help. An active one keeps retrying (server restarting).
+      if (!socket.active) {
+        this.status = 'refused';
+        this.problem = error.message;
+      } else {
+        this.status = 'reconnecting';
+      }
+    });
+
+    this.#on(socket, 'hello', helloSchema, (hello) => {
+      if (hello.protocolVersion !== PROTOCOL_VERSION) {
+        this.status = 'incompatible';
+        socket.disconnect();
+      }
+    });
+    this.#on(socket, 'session', identitySchema, (identity) => (classroom.identity = identity));
+    this.#on(socket, 'classroom', classroomViewSchema, (view) => (classroom.view = view));
+    this.#on(socket, 'snapshot', snapshotSchema, (snapshot) => cluster.load(snapshot));
+    this.#on(socket, 'watch', watchEventsSchema, (events) => {
+      const applied = cluster.apply(events);
+      if (applied.length) activity.note('api-server');
+      for (const event of applied) {
+        activity.note('etcd');
+        const role = classroom.roleOfActor(event.actor);
+        if (role) activity.note(role);
+      }
+    });
+    this.#on(socket, 'requests', requestEntriesSchema, (entries) => {
+      requestLog.append(entries);
+      for (const entry of entries) if (entry.role) activity.note(entry.role);
+    });
+    this.#on(socket, 'removed', removedSchema, ({ message }) => {
+      this.status = 'removed';
+      this.problem = message;
+      socket.disconnect();
+    });
+    socket.connect();
+  }
+
+  close(): void {
+    this.#socket?.disconnect();
+    this.#socket?.removeAllListeners();
+    this.#socket = null;
+    this.status = 'idle';
+    this.problem = null;
+    cluster.clear();
+    classroom.clear();
+    requestLog.clear();
+  }
+
+  /** A cluster move (bind, pull, …). A refusal is toasted with the server's message and returned. */
+  act(action: ClusterAction): Promise<ParsedAck> {
+    return this.#request((socket) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('action', action), `${action.kind} refused`);
+  }
+
+  /** An instructor request (assign role, start, fault, …). */
+  instruct(action: InstructorAction): Promise<ParsedAck> {
+    return this.#request((socket) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('instructor', action), `${action.kind} refused`);
+  }
+
+  async #request(send: (socket: Socket<ServerToClientEvents, ClientToServerEvents>) => Promise<unknown>, title: string): Promise<ParsedAck> {
+    const socket = this.#socket;
+    let ack: ParsedAck;
+    if (!socket) {
+      ack = { ok: false, code: 'ServiceUnavailable', message: 'Not connected to a classroom.' };
+    } else {
+      try {
+        const parsed = ackSchema.safeParse(await send(socket));
+        ack = parsed.success ? parsed.data : { ok: false, code: 'InternalError', message: 'The server sent an answer this page does not understand.' };
+      } catch {
+        ack = { ok: false, code: 'ServiceUnavailable', message: `The API server did not answer within ${ACK_TIMEOUT_MS / 1000} s.` };
+      }
+    }
+    if (!ack.ok) toasts.show('error', `${title}: ${ack.code}`, ack.message);
+    return ack;
+  }
+
+  #resync(socket: Socket<ServerToClientEvents, ClientToServerEvents>): void {
+    socket.emit('resync', { resourceVersion: cluster.state.resourceVersion }, (raw) => {
+      const reply = resyncReplySchema.safeParse(raw);
+      if (!reply.success) return console.warn('resync: unexpected reply', reply.error);
+      // A refusal (e.g. Expired) leaves the state as is: the server sends a fresh snapshot on connect.
+      if (!reply.data.ok) return console.warn('resync refused', reply.data.message);
+      if ('snapshot' in reply.data) cluster.load(reply.data.snapshot);
+      else cluster.apply(reply.data.events);
     });
   }
 
-  start(): void {
-    this.socket.connect();
+  #on<E extends keyof ServerToClientEvents, T>(socket: Socket<ServerToClientEvents, ClientToServerEvents>, event: E, schema: z.ZodType<T>, handle: (payload: T) => void): void {
+    // Socket.IO's typed `on` cannot be generic over the event name; the payload is parsed anyway.
+    (socket as unknown as { on(e: string, f: (payload: unknown) => void): void }).on(event, (payload) => {
+      const parsed = schema.safeParse(payload);
+      if (parsed.success) handle(parsed.data);
+      else console.warn(`dropped a malformed ${event} message`, parsed.error.issues);
+    });
   }
 }
 

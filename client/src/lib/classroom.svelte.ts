@@ -1,0 +1,42 @@
+import { simNow, type ClassroomView, type Identity, type MemberView, type Role } from '@shared/protocol';
+
+/** Who this tab is and what it knows about its classroom (roster, seats, phase, clock). */
+class ClassroomStore {
+  identity = $state.raw<Identity | null>(null);
+  view = $state.raw<ClassroomView | null>(null);
+  /** Wall clock, ticking twice a second while a classroom is open: drives simulated-time timers. */
+  wallNow = $state(Date.now());
+
+  me = $derived<MemberView | undefined>(this.view?.members.find((m) => m.id === this.identity?.memberId));
+  /** The role as the roster says it (the roster follows assignments live; the identity may lag). */
+  myRole = $derived<Role | null>(this.me?.role ?? (this.identity?.kind === 'student' ? this.identity.role : null));
+  students = $derived((this.view?.members ?? []).filter((m) => m.kind === 'student'));
+  /** Simulated milliseconds now, frozen while paused. */
+  simNow = $derived(this.view ? simNow(this.view.clock, this.wallNow) : 0);
+
+  #ticker: ReturnType<typeof setInterval> | null = null;
+
+  startTicking(): void {
+    this.#ticker ??= setInterval(() => (this.wallNow = Date.now()), 500);
+  }
+
+  clear(): void {
+    if (this.#ticker) clearInterval(this.#ticker);
+    this.#ticker = null;
+    this.identity = null;
+    this.view = null;
+  }
+
+  /** The role a watch event's or request's actor played (`bot:<role>`, `student:<id>`). */
+  roleOfActor(actor: string): string | null {
+    if (actor.startsWith('bot:')) return actor.slice(4);
+    if (actor.startsWith('student:')) return this.view?.members.find((m) => m.id === actor.slice(8))?.role ?? null;
+    return null;
+  }
+
+  nameOf(memberId: string): string {
+    return this.view?.members.find((m) => m.id === memberId)?.name ?? memberId;
+  }
+}
+
+export const classroom = new ClassroomStore();

@@ -1,0 +1,76 @@
+/**
+ * Node-local state (the container runtime's CRI calls, containers and image cache; kube-proxy's
+ * programmed rules) arrives as `ContainerRuntime` and `ProxyTable` objects, one per node, in the
+ * same snapshot/watch stream. The views read them only through these selectors, so a change of
+ * shape is absorbed here.
+ */
+import { fromRFC3339, type ContainerRuntime, type CriCall, type Node, type ProxyTable, type RuntimeContainer } from '@shared/model';
+import type { ApiRequestEntry } from '@shared/protocol';
+
+export function runtimeOf(runtimes: readonly ContainerRuntime[], node: string): ContainerRuntime | undefined {
+  return runtimes.find((r) => r.spec.nodeName === node || r.metadata.name === node);
+}
+
+export interface RuntimeView {
+  calls: CriCall[];
+  images: string[];
+  containers: RuntimeContainer[];
+}
+
+/** What the container runtime of `node` holds: its CRI calls (newest first), image cache and containers. */
+export function runtimeView(runtimes: readonly ContainerRuntime[], node: string): RuntimeView {
+  const status = runtimeOf(runtimes, node)?.status;
+  return {
+    calls: [...(status?.calls ?? [])].reverse(),
+    images: (status?.images ?? []).map((i) => i.name),
+    containers: status?.containers ?? [],
+  };
+}
+
+/** Images the node has: the runtime's cache, and what the kubelet reported in status.images. */
+export function cachedImages(runtimes: readonly ContainerRuntime[], node: Node | undefined): Set<string> {
+  const name = node?.metadata.name ?? '';
+  return new Set([...runtimeView(runtimes, name).images, ...(node?.status?.images ?? []).flatMap((i) => i.names)]);
+}
+
+/** A CRI call the runtime is working on, with the simulated ms left until it finishes. */
+export function callRemainingMs(call: CriCall, simNow: number): number | null {
+  return call.status === 'running' && call.dueAt ? Math.max(0, fromRFC3339(call.dueAt) - simNow) : null;
+}
+
+export interface ProxyServiceRow {
+  node: string;
+  /** `namespace/name` */
+  service: string;
+  endpoints: string[];
+  served: number;
+  refused: number;
+  failed: number;
+}
+
+export interface ProxyView {
+  /** node -> `namespace/name` -> the row as programmed there. */
+  programmed: Map<string, Map<string, ProxyServiceRow>>;
+  /** Requests kube-proxy routed, newest first, as the API server logged them. */
+  requests: ApiRequestEntry[];
+  /** Share of routed requests refused or failed (0–1), or null before any. */
+  errorRate: number | null;
+}
+
+export function proxyView(tables: readonly ProxyTable[], requestLog: readonly ApiRequestEntry[]): ProxyView {
+  const programmed = new Map<string, Map<string, ProxyServiceRow>>();
+  let total = 0;
+  let bad = 0;
+  for (const table of tables) {
+    const node = table.spec.nodeName || table.metadata.name;
+    const rows = new Map<string, ProxyServiceRow>();
+    for (const s of table.status?.services ?? []) {
+      rows.set(s.service, { node, service: s.service, endpoints: s.endpoints.map((e) => e.ip).sort(), served: s.served, refused: s.refused, failed: s.failed });
+      total += s.served + s.refused + s.failed;
+      bad += s.refused + s.failed;
+    }
+    programmed.set(node, rows);
+  }
+  const requests = requestLog.filter((r) => r.verb === 'routeRequest').reverse().slice(0, 50);
+  return { programmed, requests, errorRate: total ? bad / total : null };
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { makeContainerRuntime, makeNode, makePod, toRFC3339, type Pod } from '@shared/model';
+import { parseRoute } from '../routes';
+import { nodeHealthRows, replicaSetRows, serviceRows } from './controllers';
+import { formatAge } from './format';
+import { bindingHints, kubeletHints } from './hints';
+import { nextStep } from './kubelet';
+import { pendingPods, podStatusText } from './pods';
+import { nodeUsage } from './scheduling';
+
+const T0 = Date.parse('2026-11-25T10:00:00Z');
+
+function withStatus(pod: Pod, status: Pod['status']): Pod {
+  return { ...pod, status };
+}
+
+describe('client routes: every screen has a URL that survives a reload', () => {
+  it('maps /, /join/:code, /classroom/:id and /play/:id, and nothing else', () => {
+    expect(parseRoute('/')).toEqual({ page: 'home' });
+    expect(parseRoute('/join/abc234')).toEqual({ page: 'join', code: 'ABC234' });
+    expect(parseRoute('/classroom/c1')).toEqual({ page: 'instructor', classroomId: 'c1' });
+    expect(parseRoute('/play/c1/')).toEqual({ page: 'play', classroomId: 'c1' });
+    expect(parseRoute('/play/c1/extra')).toEqual({ page: 'not-found', path: '/play/c1/extra' });
+  });
+});
+
+describe('pod status as kubectl get pods shows it', () => {
+  it('a bound pod with no container status yet is ContainerCreating; a waiting reason wins over the phase', () => {
+    expect(podStatusText(makePod('web-1', { nodeName: 'node-1' }))).toBe('ContainerCreating');
+    const crashing = withStatus(makePod('web-1', { nodeName: 'node-1' }), {
+      phase: 'Running',
+      containerStatuses: [{ name: 'app', image: 'nginx:1.27', imageID: '', ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } } }],
+    });
+    expect(podStatusText(crashing)).toBe('CrashLoopBackOff');
+    expect(podStatusText({ ...crashing, metadata: { ...crashing.metadata, deletionTimestamp: toRFC3339(T0) } })).toBe('Terminating');
+  });
+
+  it('the scheduling queue holds pods without a node only', () => {
+    expect(pendingPods([makePod('a'), makePod('b', { nodeName: 'node-1' })]).map((p) => p.metadata.name)).toEqual(['a']);
+  });
+});
+
+describe('[NodeResourcesFit] requested vs allocatable on a node card', () => {
+  it('sums the requests of the active pods bound to the node, not of pods elsewhere or finished', () => {
+    const node = makeNode('node-1', { cpu: '2', memory: '4Gi', pods: 10 });
+    const done = withStatus(makePod('done', { nodeName: 'node-1', requests: { cpu: '1' } }), { phase: 'Succeeded' });
+    const usage = nodeUsage(node, [
+      makePod('a', { nodeName: 'node-1', requests: { cpu: '250m', memory: '128Mi' } }),
+      makePod('b', { nodeName: 'node-1', requests: { cpu: '500m' } }),
+      makePod('c', { nodeName: 'node-2', requests: { cpu: '1' } }),
+      done,
+    ]);
+    expect(usage.requested).toEqual({ cpuMillis: 750, memoryBytes: 128 * 1024 * 1024, pods: 2 });
+    expect(usage.allocatable).toEqual({ cpuMillis: 2000, memoryBytes: 4 * 1024 ** 3, pods: 10 });
+  });
+});
+
+describe('controller manager to-dos: observed state that differs from desired', () => {
+  const rs = {
+    apiVersion: 'apps/v1' as const,
+    kind: 'ReplicaSet' as const,
+    metadata: { name: 'web-5d8f6c9b7', namespace: 'default', uid: 'rs-uid' },
+    spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+  };
+  const owned = (name: string) => makePod(name, { labels: { app: 'web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: 'rs-uid', controller: true }] });
+
+  it('[ReplicaSet] fewer active owned pods than replicas -> create the difference', () => {
+    expect(replicaSetRows([rs], [owned('web-5d8f6c9b7-abcde'), makePod('stray', { labels: { app: 'web' } })])[0]).toMatchObject({ desired: 3, current: 1, todo: 'create 2 pods' });
+  });
+
+  it('[NodeLifecycle] a node silent for longer than the 50 s grace period must be marked Ready=Unknown', () => {
+    const node = makeNode('node-1', { now: T0 });
+    expect(nodeHealthRows([node], [], T0 + 40_000)[0]?.todo).toBeNull();
+    expect(nodeHealthRows([node], [], T0 + 51_000)[0]).toMatchObject({ sinceHeartbeat: 51_000, todo: 'no heartbeat for 50 s: set Ready=Unknown' });
+  });
+
+  it('[Endpoints] a Service lists the IPs of its ready matching pods; a missing one is a to-do', () => {
+    const ready = withStatus(makePod('web-1', { labels: { app: 'web' }, nodeName: 'node-1' }), { phase: 'Running', podIP: '10.244.1.5', conditions: [{ type: 'Ready', status: 'True' }] });
+    const notReady = withStatus(makePod('web-2', { labels: { app: 'web' }, nodeName: 'node-1' }), { phase: 'Running', podIP: '10.244.1.6' });
+    const service = { apiVersion: 'v1' as const, kind: 'Service' as const, metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' } } };
+    const [row] = serviceRows([service], [], [ready, notReady]);
+    expect(row).toMatchObject({ expected: ['10.244.1.5'], actual: [], todo: 'update its endpoints' });
+    const endpoints = { apiVersion: 'v1' as const, kind: 'Endpoints' as const, metadata: { name: 'web', namespace: 'default' }, subsets: [{ addresses: [{ ip: '10.244.1.5' }] }] };
+    expect(serviceRows([service], [endpoints], [ready, notReady])[0]?.todo).toBeNull();
+  });
+});
+
+describe('kubelet next step and ages', () => {
+  it('pull when the image is missing, start when cached, report ready when running, restart after a crash', () => {
+    const pod = makePod('web-1', { nodeName: 'node-1' });
+    expect(nextStep(pod, undefined, false)).toBe('pullImage');
+    expect(nextStep(pod, undefined, true)).toBe('startContainer');
+    const base = { name: 'app', image: 'nginx:1.27', imageID: '', ready: false, restartCount: 0 };
+    expect(nextStep(pod, { ...base, state: { running: {} } }, true)).toBe('reportReady');
+    expect(nextStep(pod, { ...base, state: { terminated: { exitCode: 1 } } }, true)).toBe('restartContainer');
+  });
+
+  it('formats ages as kubectl does', () => {
+    expect([formatAge(5_000), formatAge(150_000), formatAge(3_600_000)]).toEqual(['5s', '2m30s', '60m']);
+  });
+});
+
+describe('[scheduler filters] hints on the scheduler’s node cards come from the filters the API server checks a bind with', () => {
+  it('a node without room gives "Insufficient cpu", a tainted node its untolerated taint, a free node fits', () => {
+    const pod = makePod('web-1', { requests: { cpu: '1500m' } });
+    const busy = makePod('busy', { nodeName: 'node-1', requests: { cpu: '1' } });
+    const nodes = [makeNode('node-1', { cpu: '2' }), makeNode('node-2', { cpu: '2', taints: [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }] }), makeNode('node-3', { cpu: '2' })];
+    const hints = bindingHints([...nodes, busy, pod], pod, ['node-1', 'node-2', 'node-3']);
+    expect(hints.get('node-1')).toMatchObject({ ok: false, reasons: ['Insufficient cpu'] });
+    expect(hints.get('node-2')).toMatchObject({ ok: false, reasons: ['node(s) had untolerated taint {gpu: true}'] });
+    expect(hints.get('node-3')?.ok).toBe(true);
+  });
+});
+
+describe('[kubelet] the kubelet screen’s hint is what the kubelet loop would request now', () => {
+  it('a pod bound to a node whose runtime lacks the image: the loop asks the runtime to pull it', () => {
+    const pod = makePod('web-1', { nodeName: 'node-1', uid: 'pod-uid' });
+    pod.metadata.creationTimestamp = toRFC3339(T0);
+    const hints = kubeletHints([makeNode('node-1', { now: T0 }), makeContainerRuntime('node-1'), pod], 'node-1', T0 + 1000);
+    expect(hints.some((h) => h.includes('PullImage') && h.includes('web-1'))).toBe(true);
+  });
+});

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { KubeObject } from '@shared/model';
+import {
+  ErrorCode,
+  roleSchema,
+  type ApiRequestEntry,
+  type ClassroomView,
+  type Identity,
+  type ResyncReply,
+  type Snapshot,
+  type WatchEvent,
+} from '@shared/protocol';
+
+/**
+ * The shapes of what the server sends, checked on arrival: a message that does not parse is
+ * dropped (and logged) rather than corrupting the store. Objects are checked for what the
+ * store keys them by; their bodies are the server's validated objects.
+ */
+const errorCode = z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]);
+const resourceVersion = z.string().regex(/^[0-9]+$/);
+const kubeObject = z.custom<KubeObject>(
+  (o) => z.looseObject({ kind: z.string().min(1), metadata: z.looseObject({ name: z.string().min(1), namespace: z.string().optional() }) }).safeParse(o).success,
+);
+
+export const snapshotSchema: z.ZodType<Snapshot> = z.object({ resourceVersion, objects: z.array(kubeObject) });
+
+const watchEvent: z.ZodType<WatchEvent> = z.object({
+  type: z.enum(['ADDED', 'MODIFIED', 'DELETED']),
+  object: kubeObject,
+  resourceVersion,
+  actor: z.string(),
+  simTime: z.number(),
+  wallTime: z.number(),
+});
+export const watchEventsSchema = z.array(watchEvent);
+
+export const requestEntriesSchema: z.ZodType<ApiRequestEntry[]> = z.array(
+  z.object({
+    id: z.string(),
+    wallTime: z.number(),
+    simTime: z.number(),
+    actor: z.string(),
+    actorName: z.string(),
+    role: z.string().nullable(),
+    verb: z.string(),
+    target: z.string(),
+    outcome: z.enum(['accepted', 'refused']),
+    code: errorCode.optional(),
+    message: z.string(),
+  }),
+);
+
+const role = roleSchema;
+export const identitySchema: z.ZodType<Identity> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('instructor'), classroomId: z.string(), memberId: z.string(), name: z.string() }),
+  z.object({ kind: z.literal('student'), classroomId: z.string(), memberId: z.string(), name: z.string(), role: role.nullable() }),
+]);
+
+export const classroomViewSchema: z.ZodType<ClassroomView> = z.object({
+  id: z.string(),
+  code: z.string(),
+  title: z.string(),
+  phase: z.enum(['lobby', 'running', 'paused', 'closed']),
+  locked: z.boolean(),
+  clock: z.object({ simAtWall: z.number(), wall: z.number(), timeScale: z.number(), paused: z.boolean() }),
+  botPace: z.object({ secondsPerAction: z.number() }),
+  nodes: z.array(z.string()),
+  members: z.array(
+    z.object({ id: z.string(), name: z.string(), kind: z.enum(['instructor', 'student']), connected: z.boolean(), role: role.nullable() }),
+  ),
+  seats: z.array(
+    z.object({
+      role,
+      studentIds: z.array(z.string()),
+      leaderId: z.string().nullable(),
+      bot: z.enum(['playing', 'standby', 'off']),
+      botHelp: z.boolean(),
+    }),
+  ),
+});
+
+export const helloSchema = z.object({ protocolVersion: z.number(), serverId: z.string() });
+export const removedSchema = z.object({ message: z.string() });
+
+const refusal = z.object({ ok: z.literal(false), code: errorCode, message: z.string() });
+export const ackSchema = z.union([z.looseObject({ ok: z.literal(true), message: z.string().optional() }), refusal]);
+export type ParsedAck = z.infer<typeof ackSchema>;
+
+export const resyncReplySchema: z.ZodType<ResyncReply> = z.union([
+  z.object({ ok: z.literal(true), events: watchEventsSchema }),
+  z.object({ ok: z.literal(true), snapshot: snapshotSchema }),
+  refusal,
+]);

@@ -1,0 +1,101 @@
+import AxeBuilder from '@axe-core/playwright';
+import { test as base, expect, type BrowserContextOptions, type Page, type TestInfo } from '@playwright/test';
+
+/** Multi-browser helpers: each member of a class gets its own browser context (own localStorage). */
+
+export type OpenPage = (options?: BrowserContextOptions) => Promise<Page>;
+
+/** `openPage()`: a page in a fresh browser context (a new member of the class), closed after the test. */
+export const test = base.extend<{ openPage: OpenPage }>({
+  openPage: async ({ browser }, use) => {
+    const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
+    await use(async (options) => {
+      const context = await browser.newContext(options);
+      contexts.push(context);
+      return context.newPage();
+    });
+    await Promise.all(contexts.map((c) => c.close()));
+  },
+});
+export { expect };
+
+export interface Classroom {
+  instructor: Page;
+  id: string;
+  code: string;
+}
+
+export async function hostClassroom(openPage: OpenPage, nodes = 2): Promise<Classroom> {
+  const instructor = await openPage();
+  await instructor.goto('/');
+  await instructor.getByLabel('Worker nodes').fill(String(nodes));
+  await instructor.getByRole('button', { name: 'Host a class' }).click();
+  await expect(instructor).toHaveURL(/\/classroom\/[^/]+$/);
+  const code = (await instructor.getByTestId('join-code').textContent())?.trim() ?? '';
+  expect(code).toMatch(/^[A-Z2-9]{6}$/);
+  const id = new URL(instructor.url()).pathname.split('/').pop() ?? '';
+  return { instructor, id, code };
+}
+
+export async function joinAsStudent(openPage: OpenPage, code: string, name: string): Promise<Page> {
+  const page = await openPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`/join/${code}`);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Join' }).click();
+  await expect(page).toHaveURL(/\/play\/[^/]+$/);
+  await expect(page.getByRole('heading', { name: 'Lobby' })).toBeVisible();
+  return page;
+}
+
+/** The instructor picks a role for a student from the roster; `label` is matched as the option's start. */
+export async function assignRole(instructor: Page, student: string, label: string | RegExp): Promise<string> {
+  const select = instructor.getByLabel(`Role of ${student}`);
+  await expect(select).toBeVisible();
+  const options = await select.locator('option').allTextContents();
+  const chosen = options.find((o) => (typeof label === 'string' ? o.startsWith(label) : label.test(o)));
+  if (!chosen) throw new Error(`no role option matches ${label}: ${options.join(', ')}`);
+  await select.selectOption({ label: chosen });
+  await expect(select.locator('option:checked')).toHaveText(chosen);
+  return chosen;
+}
+
+export async function applyManifest(instructor: Page, manifest: string): Promise<void> {
+  await instructor.getByLabel('Manifest (YAML)').fill(manifest);
+  await instructor.getByRole('button', { name: 'Apply', exact: true }).click();
+  // The toast says "Applied", or shows the API server's refusal (which then appears in the failure).
+  await expect(instructor.locator('.toasts')).toContainText('Applied');
+}
+
+export function podManifest(name: string, cpu = '100m', memory = '64Mi'): string {
+  return [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata:',
+    `  name: ${name}`,
+    '  labels: { app: demo }',
+    'spec:',
+    '  containers:',
+    '    - name: app',
+    '      image: nginx:1.27',
+    `      resources: { requests: { cpu: ${cpu}, memory: ${memory} } }`,
+  ].join('\n');
+}
+
+/** The pod chip on the cluster map, which every screen shows. */
+export function podChip(page: Page, pod: string) {
+  return page.locator(`.map [data-pod="${pod}"]`);
+}
+
+export async function saveScreenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/** axe-core on the page as it is: serious and critical violations, as `rule: target` lines. */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${v.help}`));
+}

@@ -1,0 +1,124 @@
+/**
+ * Node lifecycle controller: a node whose kubelet has not renewed its Lease (nor posted status) for
+ * the grace period (50 s) gets Ready=Unknown, its pods are marked not ready, and it is tainted
+ * `node.kubernetes.io/unreachable` (NoSchedule and NoExecute). The taint manager then evicts every
+ * pod that does not tolerate a NoExecute taint, or when its tolerationSeconds (300 s by default) run
+ * out. A node that reports Ready again loses the taints.
+ */
+import {
+  TAINT_NODE_NOT_READY,
+  TAINT_NODE_UNREACHABLE,
+  fromRFC3339,
+  getCondition,
+  setCondition,
+  toRFC3339,
+  tolerates,
+  type Node,
+  type NodeCondition,
+  type Pod,
+  type SimTime,
+  type Taint,
+} from '@shared/model';
+import { NODE_MONITOR_GRACE_SECONDS } from '../defaults';
+import { create, remove, timer, update, updateStatus, type Step } from '../requests';
+import type { Rng } from '../rng';
+import type { ClusterState } from '../state';
+import { makeTimer } from '../timers';
+import { controllerEvent } from './events';
+import { sameValue } from '../hash';
+
+/** The last sign of life: Lease renewal, Ready heartbeat or, for a new node, its creation. */
+export function lastHeartbeat(state: ClusterState, node: Node): SimTime {
+  const times = [
+    state.nodeLease(node.metadata.name)?.spec.renewTime,
+    getCondition(node.status?.conditions, 'Ready')?.lastHeartbeatTime,
+    node.metadata.creationTimestamp,
+  ].filter((t): t is string => t !== undefined);
+  return times.reduce((max, t) => Math.max(max, fromRFC3339(t)), 0);
+}
+
+const STATUS_UNKNOWN = { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' } as const;
+
+function taintsFor(ready: NodeCondition['status'] | undefined): string | undefined {
+  if (ready === 'Unknown') return TAINT_NODE_UNREACHABLE;
+  if (ready === 'False') return TAINT_NODE_NOT_READY;
+  return undefined;
+}
+
+/** Keeps the not-ready / unreachable taints in line with the Ready condition (TaintNodesByCondition + NoExecute). */
+function desiredTaints(node: Node, now: SimTime, ready: NodeCondition['status'] | undefined): Taint[] {
+  const keep = (node.spec.taints ?? []).filter((t) => t.key !== TAINT_NODE_NOT_READY && t.key !== TAINT_NODE_UNREACHABLE);
+  const key = taintsFor(ready);
+  if (!key) return keep;
+  const existing = (effect: Taint['effect']): Taint =>
+    (node.spec.taints ?? []).find((t) => t.key === key && t.effect === effect) ?? { key, effect, timeAdded: toRFC3339(now) };
+  return [...keep, existing('NoSchedule'), existing('NoExecute')];
+}
+
+function monitorNode(state: ClusterState, node: Node, now: SimTime): Step[] {
+  const name = node.metadata.name;
+  const steps: Step[] = [];
+  const ready = getCondition(node.status?.conditions, 'Ready')?.status;
+  const deadline = lastHeartbeat(state, node) + NODE_MONITOR_GRACE_SECONDS * 1000;
+  if (ready !== 'Unknown' && now >= deadline) {
+    let conditions = node.status?.conditions ?? [];
+    for (const c of conditions) conditions = setCondition(conditions, { ...c, ...STATUS_UNKNOWN }, now);
+    steps.push(updateStatus(node, { ...node, status: { ...node.status, conditions } }, `${name}: no heartbeat for ${NODE_MONITOR_GRACE_SECONDS}s, Ready=Unknown`));
+    // The taints follow on the next pass, from the updated node (one write per object per pass).
+    return [...steps, ...markPodsNotReady(state, name, now)];
+  } else if (ready !== 'Unknown') {
+    steps.push(timer(makeTimer('nodeMonitor', deadline, { node: name }), `${name} misses its heartbeat deadline unless it renews`));
+  }
+  const taints = desiredTaints(node, now, ready);
+  if (!sameValue(taints, node.spec.taints ?? [])) {
+    const why = taintsFor(ready) ? `taint ${taintsFor(ready)} (NoSchedule, NoExecute)` : 'Ready again: remove not-ready/unreachable taints';
+    steps.push(update(node, { ...node, spec: { ...node.spec, taints } }, `${name}: ${why}`));
+  }
+  return steps;
+}
+
+function markPodsNotReady(state: ClusterState, node: string, now: SimTime): Step[] {
+  return state.podsOn(node).flatMap((pod) => {
+    if (getCondition(pod.status?.conditions, 'Ready')?.status !== 'True') return [];
+    const conditions = setCondition(pod.status?.conditions, { type: 'Ready', status: 'False' }, now);
+    return [updateStatus(pod, { ...pod, status: { ...pod.status, conditions } }, `${pod.metadata.name} not ready: node ${node} is unreachable`)];
+  });
+}
+
+/** When the taint manager evicts `pod` from a node with these NoExecute taints: now, later, or never (undefined). */
+export function evictionTime(pod: Pod, taints: readonly Taint[], now: SimTime): SimTime | undefined {
+  let due: SimTime | undefined;
+  for (const taint of taints.filter((t) => t.effect === 'NoExecute')) {
+    const matching = (pod.spec.tolerations ?? []).filter((t) => tolerates(t, taint));
+    if (matching.length === 0) return now;
+    if (matching.some((t) => t.tolerationSeconds === undefined)) continue;
+    const seconds = Math.max(0, Math.min(...matching.map((t) => t.tolerationSeconds ?? 0)));
+    const at = (taint.timeAdded ? fromRFC3339(taint.timeAdded) : now) + seconds * 1000;
+    due = due === undefined ? at : Math.min(due, at);
+  }
+  return due;
+}
+
+function evictPods(state: ClusterState, node: Node, now: SimTime, rng: Rng): Step[] {
+  const taints = (node.spec.taints ?? []).filter((t) => t.effect === 'NoExecute');
+  if (taints.length === 0) return [];
+  const steps: Step[] = [];
+  for (const pod of state.podsOn(node.metadata.name)) {
+    if (pod.metadata.deletionTimestamp !== undefined) continue;
+    const at = evictionTime(pod, taints, now);
+    if (at === undefined) continue;
+    const ns = pod.metadata.namespace ?? 'default';
+    if (at > now) {
+      steps.push(timer(makeTimer('tolerationExpired', at, { node: node.metadata.name, namespace: ns, pod: pod.metadata.name }), `${pod.metadata.name} tolerates the taint until then`));
+      continue;
+    }
+    steps.push(remove(pod, `${pod.metadata.name} evicted: ${node.metadata.name} has a NoExecute taint it no longer tolerates`));
+    steps.push(create(controllerEvent(pod, 'taint-eviction-controller', 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ns}/${pod.metadata.name}`, now, rng), `event: evict ${pod.metadata.name}`));
+  }
+  return steps;
+}
+
+export function reconcileNodeLifecycle(state: ClusterState, now: SimTime, rng: Rng, only?: Iterable<string>): Step[] {
+  const nodes = only ? [...only].map((n) => state.node(n)).filter((n): n is Node => n !== undefined) : [...state.list('Node')];
+  return nodes.flatMap((node) => [...monitorNode(state, node, now), ...evictPods(state, node, now, rng)]);
+}

@@ -1,0 +1,217 @@
+/**
+ * What the kubelet does for one container of a pod, from what the runtime shows: pull the image
+ * (IfNotPresent cache), create, start, wait for the readiness probe, restart after a crash with
+ * CrashLoopBackOff. It only ever asks the runtime (new CRI calls); it never changes a container.
+ */
+import {
+  defaultPullPolicy,
+  fromRFC3339,
+  toRFC3339,
+  type BackOffEntry,
+  type Container,
+  type ContainerState,
+  type ContainerStatus,
+  type CriCall,
+  type Pod,
+  type RuntimeContainer,
+  type SimTime,
+} from '@shared/model';
+import { shortId } from '../hash';
+import { timer, type Step } from '../requests';
+import { makeTimer } from '../timers';
+import { fullImageName } from '../runtime/images';
+import { crashLoopMessage, inBackOffSince, inBackOffSinceUpdate, nextBackOff, pullKey, restartKey } from './backoff';
+
+/** How long ErrImagePull shows before ImagePullBackOff (the kubelet's next pod sync). */
+export const ERR_IMAGE_PULL_SHOWN_MS = 2000;
+
+/** A call the kubelet wants to send (the node loop gives it an id). */
+export type NewCall = Omit<CriCall, 'id' | 'status' | 'sentAt'>;
+
+export interface NodeView {
+  node: string;
+  images: ReadonlySet<string>;
+  /** Images some pod is pulling right now: others wait instead of pulling again (serialised pulls). */
+  pulling: ReadonlySet<string>;
+  backOffs: ReadonlyMap<string, BackOffEntry>;
+}
+
+export interface ContainerPlan {
+  calls: NewCall[];
+  /** Finished calls the kubelet has now read (removed from the runtime object). */
+  consumed: string[];
+  backOffs: BackOffEntry[];
+  status: ContainerStatus;
+  ready: boolean;
+  /** The container has run at least once (the pod is past Pending). */
+  everStarted: boolean;
+  /** Terminated and not to be restarted (restartPolicy). */
+  finished: boolean;
+  steps: Step[];
+  notes: string[];
+}
+
+export function imageIdOf(image: string): string {
+  const full = fullImageName(image);
+  const at = full.indexOf('@');
+  const repo = at < 0 ? full.slice(0, full.lastIndexOf(':')) : full.slice(0, at);
+  return `${repo}@sha256:${shortId(full).repeat(6).slice(0, 64)}`;
+}
+
+/** The first readiness success: `initialDelaySeconds` after start, then `successThreshold` probes a period apart. */
+export function readyAt(c: Container, startedAt: SimTime): SimTime {
+  const probe = c.readinessProbe;
+  if (!probe) return startedAt;
+  return startedAt + ((probe.initialDelaySeconds ?? 0) + ((probe.successThreshold ?? 1) - 1) * (probe.periodSeconds ?? 10)) * 1000;
+}
+
+function terminated(c: RuntimeContainer): ContainerState {
+  const t: Extract<ContainerState, { terminated: unknown }>['terminated'] = { exitCode: c.exitCode ?? 0, containerID: c.id };
+  if (c.reason) t.reason = c.reason;
+  if (c.startedAt) t.startedAt = toRFC3339(fromRFC3339(c.startedAt));
+  if (c.finishedAt) t.finishedAt = toRFC3339(fromRFC3339(c.finishedAt));
+  return { terminated: t };
+}
+
+function shouldRestart(pod: Pod, c: RuntimeContainer): boolean {
+  const policy = pod.spec.restartPolicy ?? 'Always';
+  return policy === 'Always' || (policy === 'OnFailure' && (c.exitCode ?? 0) !== 0);
+}
+
+export function planContainer(
+  pod: Pod,
+  spec: Container,
+  instances: readonly RuntimeContainer[],
+  calls: readonly CriCall[],
+  view: NodeView,
+  now: SimTime,
+): ContainerPlan {
+  const uid = pod.metadata.uid ?? '';
+  const ns = pod.metadata.namespace ?? 'default';
+  const podName = pod.metadata.name;
+  const image = spec.image;
+  const sorted = [...instances].sort((a, b) => a.attempt - b.attempt);
+  const latest = sorted[sorted.length - 1];
+  const previous = sorted.length > 1 ? sorted[sorted.length - 2] : undefined;
+  const plan: ContainerPlan = {
+    calls: [],
+    consumed: [],
+    backOffs: [],
+    status: { name: spec.name, image, imageID: '', ready: false, started: false, restartCount: latest?.attempt ?? 0 },
+    ready: false,
+    everStarted: latest !== undefined && (latest.startedAt !== undefined || latest.attempt > 0),
+    finished: false,
+    steps: [],
+    notes: [],
+  };
+  const waiting = (reason: string, message?: string): void => {
+    plan.status.state = { waiting: message === undefined ? { reason } : { reason, message } };
+  };
+  if (latest && view.images.has(fullImageName(image))) plan.status.imageID = imageIdOf(image);
+  if (latest) plan.status.containerID = latest.id;
+  if (previous?.state === 'exited') plan.status.lastState = terminated(previous);
+  const base = { namespace: ns, pod: podName, podUid: uid, container: spec.name, image };
+  const send = (call: NewCall, note: string): void => {
+    plan.calls.push(call);
+    plan.notes.push(note);
+  };
+
+  const inFlight = calls.find((c) => c.status === 'pending' || c.status === 'running');
+  const finishedCalls = calls.filter((c) => c.status === 'done' || c.status === 'failed');
+  plan.consumed = finishedCalls.map((c) => c.id);
+  if (inFlight) {
+    if (latest?.state === 'exited') plan.status.lastState = terminated(latest);
+    if (latest?.state === 'running') plan.status.state = { running: { startedAt: toRFC3339(fromRFC3339(latest.startedAt ?? '')) } };
+    else waiting('ContainerCreating');
+    return plan;
+  }
+
+  const failedPull = finishedCalls.find((c) => c.call === 'PullImage' && c.status === 'failed');
+  const pKey = pullKey(uid, spec.name);
+  if (failedPull) {
+    const entry = nextBackOff(pKey, view.backOffs.get(pKey), now);
+    plan.backOffs.push(entry);
+    const detail = (failedPull.result ?? '').replace(/^ErrImagePull: /, '');
+    waiting('ErrImagePull', `Failed to pull image "${image}": rpc error: code = NotFound desc = ${detail}`);
+    plan.notes.push(`${podName}: pull of ${image} failed, back-off ${entry.seconds}s`);
+    plan.steps.push(timer(makeTimer('backOffEnd', now + entry.seconds * 1000, { node: view.node, namespace: ns, pod: podName }), `image pull back-off of ${podName} ends`));
+    return plan;
+  }
+
+  if (!latest) {
+    const policy = spec.imagePullPolicy ?? defaultPullPolicy(image);
+    const cached = view.images.has(fullImageName(image));
+    const justPulled = finishedCalls.some((c) => c.call === 'PullImage' && c.status === 'done');
+    if (policy === 'Never' && !cached) {
+      waiting('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
+      return plan;
+    }
+    const needPull = policy === 'Always' ? !justPulled : !cached;
+    if (needPull) {
+      const entry = view.backOffs.get(pKey);
+      if (inBackOffSinceUpdate(entry, now) && entry) {
+        const failedAt = fromRFC3339(entry.lastUpdate);
+        const shown = pod.status?.containerStatuses?.find((s) => s.name === spec.name)?.state;
+        // The pull error stays on screen a moment before the pod worker's next sync turns it into ImagePullBackOff.
+        if (now < failedAt + ERR_IMAGE_PULL_SHOWN_MS && shown && 'waiting' in shown && shown.waiting.reason === 'ErrImagePull') {
+          plan.status.state = shown;
+          plan.steps.push(timer(makeTimer('backOffEnd', failedAt + ERR_IMAGE_PULL_SHOWN_MS, { node: view.node, namespace: ns, pod: podName }), `${podName} shows ImagePullBackOff`));
+          return plan;
+        }
+        waiting('ImagePullBackOff', `Back-off pulling image "${image}"`);
+        const end = failedAt + entry.seconds * 1000;
+        plan.steps.push(timer(makeTimer('backOffEnd', end, { node: view.node, namespace: ns, pod: podName }), `image pull back-off of ${podName} ends`));
+        return plan;
+      }
+      waiting('ContainerCreating');
+      if (policy !== 'Always' && view.pulling.has(fullImageName(image))) return plan;
+      send({ call: 'PullImage', ...base }, `${podName}: PullImage ${image}`);
+      return plan;
+    }
+    waiting('ContainerCreating');
+    send({ call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}) }, `${podName}: CreateContainer ${spec.name}`);
+    return plan;
+  }
+
+  switch (latest.state) {
+    case 'created':
+      waiting('ContainerCreating');
+      send({ call: 'StartContainer', ...base, containerId: latest.id }, `${podName}: StartContainer ${spec.name}`);
+      return plan;
+    case 'running': {
+      const started = fromRFC3339(latest.startedAt ?? toRFC3339(now));
+      plan.status.state = { running: { startedAt: toRFC3339(started) } };
+      plan.status.started = true;
+      plan.everStarted = true;
+      const at = readyAt(spec, started);
+      plan.ready = at <= now;
+      plan.status.ready = plan.ready;
+      if (!plan.ready) {
+        plan.steps.push(timer(makeTimer('readinessProbe', at, { node: view.node, namespace: ns, pod: podName }), `readiness probe of ${podName}/${spec.name} passes`));
+      }
+      return plan;
+    }
+    case 'exited': {
+      plan.everStarted = true;
+      if (!shouldRestart(pod, latest)) {
+        plan.status.state = terminated(latest);
+        plan.finished = true;
+        return plan;
+      }
+      plan.status.lastState = terminated(latest);
+      const key = restartKey(uid, spec.name);
+      const entry = view.backOffs.get(key);
+      const finishedAt = fromRFC3339(latest.finishedAt ?? toRFC3339(now));
+      if (inBackOffSince(entry, finishedAt, now) && entry) {
+        waiting('CrashLoopBackOff', crashLoopMessage(entry.seconds, spec.name, podName, ns, uid));
+        const end = finishedAt + entry.seconds * 1000;
+        plan.steps.push(timer(makeTimer('backOffEnd', end, { node: view.node, namespace: ns, pod: podName }), `restart back-off of ${podName} ends`));
+        return plan;
+      }
+      plan.backOffs.push(nextBackOff(key, entry, finishedAt));
+      waiting('ContainerCreating');
+      send({ call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}) }, `${podName}: restart ${spec.name} (exit code ${latest.exitCode ?? 0})`);
+      return plan;
+    }
+  }
+}

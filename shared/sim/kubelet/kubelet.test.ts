@@ -1,0 +1,167 @@
+import { describe, expect, test } from 'vitest';
+import { fromRFC3339, makePod, type ContainerStatus, type Pod } from '@shared/model';
+import { SimCluster } from '../cluster';
+import { BACKOFF_MAX_SECONDS } from '../defaults';
+import { inBackOffSince, nextBackOff } from './backoff';
+
+function cluster(...nodes: string[]): SimCluster {
+  const c = new SimCluster({ seed: 1 });
+  for (const n of nodes) c.addNode(n);
+  return c;
+}
+
+const pod = (c: SimCluster, name: string): Pod | undefined => c.state.pod(`default/${name}`);
+const container = (c: SimCluster, name: string): ContainerStatus | undefined => pod(c, name)?.status?.containerStatuses?.[0];
+const waitingReason = (c: SimCluster, name: string): string | undefined => {
+  const s = container(c, name)?.state;
+  return s && 'waiting' in s ? s.waiting.reason : undefined;
+};
+const waitingMessage = (c: SimCluster, name: string): string | undefined => {
+  const s = container(c, name)?.state;
+  return s && 'waiting' in s ? s.waiting.message : undefined;
+};
+
+/** Records every distinct value of `probe` while the cluster runs for `seconds`. */
+function watch<T>(c: SimCluster, seconds: number, probe: () => T): T[] {
+  const seen: T[] = [];
+  const end = c.now + seconds * 1000;
+  const note = (): void => {
+    const v = probe();
+    if (v !== undefined && JSON.stringify(v) !== JSON.stringify(seen[seen.length - 1])) seen.push(v);
+  };
+  note();
+  while (c.now < end) {
+    c.runUntil(Math.min(end, c.now + 1000));
+    note();
+  }
+  return seen;
+}
+
+describe('kubelet and container runtime', () => {
+  test('[Kubelet] a bound pod goes ContainerCreating -> Running -> Ready after its image pull (nginx: 3 s)', () => {
+    const c = cluster('node-1');
+    const start = c.now;
+    c.createObject(makePod('web-1', { image: 'nginx:1.27' }));
+    const phases = watch(c, 10, () => (container(c, 'web-1') ? [pod(c, 'web-1')?.status?.phase, waitingReason(c, 'web-1') ?? (container(c, 'web-1')?.ready ? 'Ready' : 'NotReady')] : undefined));
+    expect(phases).toEqual([
+      ['Pending', 'ContainerCreating'],
+      ['Running', 'Ready'],
+    ]);
+    const started = container(c, 'web-1')?.state;
+    // pull 3 s + create 0.5 s + start 0.5 s
+    expect(started && 'running' in started && fromRFC3339(started.running.startedAt ?? '') - start).toBe(4000);
+  });
+
+  test('[IfNotPresent] a second pod with the same image on the node does not pull again', () => {
+    const c = cluster('node-1');
+    c.createObject(makePod('web-1', { image: 'redis:7' }));
+    c.runUntil(c.now + 10_000);
+    const t = c.now;
+    c.createObject(makePod('web-2', { image: 'redis:7' }));
+    c.runUntil(c.now + 10_000);
+    const started = container(c, 'web-2')?.state;
+    expect(started && 'running' in started && fromRFC3339(started.running.startedAt ?? '') - t).toBe(1000);
+    expect(c.state.runtime('node-1')?.status.images.map((i) => i.name)).toEqual(['docker.io/library/redis:7']);
+  });
+
+  test('[ImagePullBackOff] a missing image: ErrImagePull, then back-off 10 s, 20 s, 40 s with Kubernetes\' message', () => {
+    const c = cluster('node-1');
+    c.createObject(makePod('bad', { image: 'nginx:broken' }));
+    const start = c.now;
+    const seen: [number, string | undefined, string | undefined][] = [];
+    while (c.now < start + 60_000) {
+      c.runUntil(c.now + 1000);
+      const last = seen[seen.length - 1];
+      if (last?.[1] !== waitingReason(c, 'bad')) seen.push([(c.now - start) / 1000, waitingReason(c, 'bad'), waitingMessage(c, 'bad')]);
+    }
+    const failed =
+      'Failed to pull image "nginx:broken": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:broken": ' +
+      'failed to resolve reference "docker.io/library/nginx:broken": docker.io/library/nginx:broken: not found';
+    const backOff = 'Back-off pulling image "nginx:broken"';
+    // pulls fail 2 s after they start; they restart 10 s, then 20 s after each failure
+    expect(seen).toEqual([
+      [1, 'ContainerCreating', undefined],
+      [2, 'ErrImagePull', failed],
+      [4, 'ImagePullBackOff', backOff],
+      [12, 'ContainerCreating', undefined],
+      [14, 'ErrImagePull', failed],
+      [16, 'ImagePullBackOff', backOff],
+      [34, 'ContainerCreating', undefined],
+      [36, 'ErrImagePull', failed],
+      [38, 'ImagePullBackOff', backOff],
+    ]);
+  });
+
+  test('[CrashLoopBackOff] a command that exits 1 restarts with back-off 10 s, 20 s, 40 s ... and the exact message', () => {
+    const c = cluster('node-1');
+    const p = makePod('crash', { image: 'busybox:1.36' });
+    p.spec.containers[0] = { ...p.spec.containers[0], name: 'app', image: 'busybox:1.36', command: ['sh', '-c', 'sleep 5; exit 1'] };
+    c.createObject(p);
+    const messages = watch(c, 200, () => (waitingReason(c, 'crash') === 'CrashLoopBackOff' ? waitingMessage(c, 'crash') : undefined));
+    const uid = pod(c, 'crash')?.metadata.uid ?? '';
+    expect(messages.slice(0, 3)).toEqual([10, 20, 40].map((s) => `back-off ${s}s restarting failed container=app pod=crash_default(${uid})`));
+    expect(container(c, 'crash')?.restartCount).toBeGreaterThanOrEqual(4);
+    const last = container(c, 'crash')?.lastState;
+    expect(last && 'terminated' in last && [last.terminated.exitCode, last.terminated.reason]).toEqual([1, 'Error']);
+  });
+
+  test('[CrashLoopBackOff] back-off doubles up to 300 s and resets after 600 s without a new back-off', () => {
+    let entry = nextBackOff('k', undefined, 0);
+    const seen = [entry.seconds];
+    for (let i = 1; i < 7; i++) {
+      entry = nextBackOff('k', entry, i * 1000);
+      seen.push(entry.seconds);
+    }
+    expect(seen).toEqual([10, 20, 40, 80, 160, BACKOFF_MAX_SECONDS, BACKOFF_MAX_SECONDS]);
+    expect(nextBackOff('k', entry, 6000 + 600_001).seconds).toBe(10);
+    expect(inBackOffSince(entry, 10_000, 10_000 + 299_000)).toBe(true);
+    expect(inBackOffSince(entry, 10_000, 10_000 + 300_000)).toBe(false);
+  });
+
+  test('[Readiness probe] Ready only after initialDelaySeconds', () => {
+    const c = cluster('node-1');
+    const p = makePod('slow', { image: 'busybox:1.36' });
+    p.spec.containers[0] = { name: 'app', image: 'busybox:1.36', readinessProbe: { httpGet: { port: 80 }, initialDelaySeconds: 5, periodSeconds: 10 } };
+    c.createObject(p);
+    c.runUntil(c.now + 6500); // started at 2 s (pull 1 + create 0.5 + start 0.5), ready at 7 s
+    expect([pod(c, 'slow')?.status?.phase, container(c, 'slow')?.ready]).toEqual(['Running', false]);
+    c.runUntil(c.now + 4000);
+    expect(container(c, 'slow')?.ready).toBe(true);
+    expect(pod(c, 'slow')?.status?.conditions?.find((x) => x.type === 'Ready')?.lastTransitionTime).toBe('2026-11-25T10:00:07Z');
+    expect(pod(c, 'slow')?.status?.conditions?.find((x) => x.type === 'Ready')?.status).toBe('True');
+  });
+
+  test('[Termination] a deleted pod is Terminating until the kubelet has stopped its container, then it is removed', () => {
+    const c = cluster('node-1');
+    c.createObject(makePod('web-1', { image: 'nginx:1.27' }));
+    c.runUntil(c.now + 10_000);
+    const p = pod(c, 'web-1');
+    if (!p) throw new Error('no pod');
+    c.submit({ verb: 'delete', kind: 'Pod', namespace: 'default', name: 'web-1', reason: 'test' });
+    expect(pod(c, 'web-1')?.metadata.deletionGracePeriodSeconds).toBe(30);
+    c.runUntil(c.now + 500);
+    expect(c.state.runtime('node-1')?.status.calls.map((x) => x.call)).toEqual(['StopContainer']);
+    c.runUntil(c.now + 2000);
+    expect(pod(c, 'web-1')).toBeUndefined();
+    expect(c.state.runtime('node-1')?.status.containers).toEqual([]);
+  });
+
+  test('[Admission] a pod bound to a node it does not fit is rejected: Failed, OutOfcpu', () => {
+    const c = cluster('node-1');
+    c.createObject(makePod('big-1', { nodeName: 'node-1', requests: { cpu: '1500m' } }));
+    c.createObject(makePod('big-2', { nodeName: 'node-1', requests: { cpu: '1' } }));
+    c.runUntil(c.now + 5000);
+    expect(pod(c, 'big-2')?.status).toMatchObject({
+      phase: 'Failed',
+      reason: 'OutOfcpu',
+      message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 1000, used: 1500, capacity: 2000",
+    });
+    expect(pod(c, 'big-1')?.status?.phase).toBe('Running');
+  });
+
+  test('[Heartbeat] the kubelet renews its node Lease every 10 s', () => {
+    const c = cluster('node-1');
+    const renewals = watch(c, 35, () => c.state.nodeLease('node-1')?.spec.renewTime);
+    expect(renewals.map((r) => (fromRFC3339(r ?? '') - fromRFC3339(renewals[0] ?? '')) / 1000)).toEqual([0, 10, 20, 30]);
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * Pod requests and node allocatable, parsed once per object: quantities are exact BigInt fractions,
+ * too slow to re-parse on every filter. Objects in the state are never mutated, so a WeakMap is safe.
+ */
+import { nodeAllocatable, podRequests, type Node, type NodeResources, type Pod, type ResourceAmounts } from '@shared/model';
+import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST } from './defaults';
+
+const requests = new WeakMap<Pod['spec'], ResourceAmounts>();
+const nonZero = new WeakMap<Pod['spec'], ResourceAmounts>();
+const allocatable = new WeakMap<NonNullable<Node['status']> | Node, NodeResources>();
+
+export function requestsOf(pod: Pod): ResourceAmounts {
+  let r = requests.get(pod.spec);
+  if (!r) requests.set(pod.spec, (r = podRequests(pod)));
+  return r;
+}
+
+/** Requests with the scheduler's defaults for containers that ask for nothing (NonZeroRequested, used for scores). */
+export function nonZeroRequests(pod: Pod): ResourceAmounts {
+  let r = nonZero.get(pod.spec);
+  if (!r) {
+    let cpu = 0;
+    let memory = 0;
+    for (const c of pod.spec.containers) {
+      const one = podRequests({ ...pod, spec: { ...pod.spec, containers: [c] } });
+      cpu += one.cpuMillis === 0 ? DEFAULT_MILLI_CPU_REQUEST : one.cpuMillis;
+      memory += one.memoryBytes === 0 ? DEFAULT_MEMORY_REQUEST : one.memoryBytes;
+    }
+    nonZero.set(pod.spec, (r = { cpuMillis: cpu, memoryBytes: memory }));
+  }
+  return r;
+}
+
+export function allocatableOf(node: Node): NodeResources {
+  const key = node.status ?? node;
+  let r = allocatable.get(key);
+  if (!r) allocatable.set(key, (r = nodeAllocatable(node)));
+  return r;
+}

@@ -1,0 +1,235 @@
+/**
+ * The loops' view of the cluster: objects by kind and key plus the indexes a real informer cache
+ * keeps (pods by node, by owner, by label; ReplicaSets by owner; requested resources per node), so
+ * no loop rescans every pod. Built once from a list, then kept current with `apply(event)`: this
+ * class is the cache, the loops only read it.
+ */
+import {
+  LEADER_ELECTION_NAMESPACE,
+  NODE_LEASE_NAMESPACE,
+  controllerRef,
+  objectKey,
+  type ContainerRuntime,
+  type Deployment,
+  type Endpoints,
+  type Kind,
+  type KubeObject,
+  type Lease,
+  type Node,
+  type ObjectOfKind,
+  type Pod,
+  type ProxyTable,
+  type ReplicaSet,
+  type Service,
+} from '@shared/model';
+import { nonZeroRequests, requestsOf } from './resources';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** What the pods bound to a node ask for: real requests (filters) and non-zero ones (scores). */
+export interface NodeUsage {
+  cpuMillis: number;
+  memoryBytes: number;
+  pods: number;
+  nonZeroCpuMillis: number;
+  nonZeroMemoryBytes: number;
+}
+
+const EMPTY_USAGE: NodeUsage = Object.freeze({ cpuMillis: 0, memoryBytes: 0, pods: 0, nonZeroCpuMillis: 0, nonZeroMemoryBytes: 0 });
+
+/** Pods that still hold their node's resources: bound and not finished (the scheduler cache's view). */
+export function holdsResources(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return pod.spec.nodeName !== undefined && phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+/** Pods waiting for the scheduler: unbound, not being deleted, for the default scheduler. */
+export function isPendingScheduling(pod: Pod): boolean {
+  return (
+    pod.spec.nodeName === undefined &&
+    pod.metadata.deletionTimestamp === undefined &&
+    (pod.spec.schedulerName ?? 'default-scheduler') === 'default-scheduler' &&
+    pod.status?.phase !== 'Failed' &&
+    pod.status?.phase !== 'Succeeded'
+  );
+}
+
+function hasRequiredAntiAffinity(pod: Pod): boolean {
+  return (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+export const labelKey = (namespace: string, key: string, value: string): string => `${namespace}\u0000${key}=${value}`;
+
+export class ClusterState {
+  /** The highest resourceVersion applied ("0" when built from objects without one). */
+  resourceVersion = '0';
+  private readonly byKind = new Map<Kind, Map<string, KubeObject>>();
+  readonly podsByNode = new Map<string, Set<string>>();
+  readonly podsByOwner = new Map<string, Set<string>>();
+  readonly podsByLabel = new Map<string, Set<string>>();
+  readonly replicaSetsByOwner = new Map<string, Set<string>>();
+  readonly pendingPods = new Set<string>();
+  /** Pods with required anti-affinity, per node: the only ones the existing-pods check needs. */
+  readonly antiAffinityPodsByNode = new Map<string, Set<string>>();
+  private readonly usage = new Map<string, NodeUsage>();
+
+  static from(objects: Iterable<KubeObject>): ClusterState {
+    const state = new ClusterState();
+    for (const obj of objects) state.apply('ADDED', obj);
+    return state;
+  }
+
+  get<K extends Kind>(kind: K, key: string): ObjectOfKind<K> | undefined {
+    return this.byKind.get(kind)?.get(key) as ObjectOfKind<K> | undefined;
+  }
+
+  /** Objects of a kind in insertion order (deterministic for a given sequence of events). */
+  list<K extends Kind>(kind: K): IterableIterator<ObjectOfKind<K>> {
+    return (this.byKind.get(kind) ?? new Map<string, KubeObject>()).values() as IterableIterator<ObjectOfKind<K>>;
+  }
+
+  count(kind: Kind): number {
+    return this.byKind.get(kind)?.size ?? 0;
+  }
+
+  node(name: string): Node | undefined {
+    return this.get('Node', name);
+  }
+  pod(key: string): Pod | undefined {
+    return this.get('Pod', key);
+  }
+  runtime(node: string): ContainerRuntime | undefined {
+    return this.get('ContainerRuntime', node);
+  }
+  proxyTable(node: string): ProxyTable | undefined {
+    return this.get('ProxyTable', node);
+  }
+  nodeLease(node: string): Lease | undefined {
+    return this.get('Lease', `${NODE_LEASE_NAMESPACE}/${node}`);
+  }
+  leaderLease(name: string): Lease | undefined {
+    return this.get('Lease', `${LEADER_ELECTION_NAMESPACE}/${name}`);
+  }
+
+  podsOn(node: string): Pod[] {
+    return this.resolve('Pod', this.podsByNode.get(node));
+  }
+  podsOwnedBy(uid: string): Pod[] {
+    return this.resolve('Pod', this.podsByOwner.get(uid));
+  }
+  replicaSetsOwnedBy(uid: string): ReplicaSet[] {
+    return this.resolve('ReplicaSet', this.replicaSetsByOwner.get(uid));
+  }
+  services(): IterableIterator<Service> {
+    return this.list('Service');
+  }
+  endpointsOf(service: Service): Endpoints | undefined {
+    return this.get('Endpoints', objectKey(service));
+  }
+  deployments(): IterableIterator<Deployment> {
+    return this.list('Deployment');
+  }
+
+  /** Pods of a namespace carrying every label of `selector` (the smallest label set is scanned). */
+  podsMatching(namespace: string, selector: Readonly<Record<string, string>>): Pod[] {
+    const entries = Object.entries(selector);
+    if (entries.length === 0) return [...this.list('Pod')].filter((p) => p.metadata.namespace === namespace);
+    let smallest: Set<string> | undefined;
+    for (const [k, v] of entries) {
+      const set = this.podsByLabel.get(labelKey(namespace, k, v));
+      if (!set) return [];
+      if (!smallest || set.size < smallest.size) smallest = set;
+    }
+    return this.resolve('Pod', smallest).filter((p) => entries.every(([k, v]) => p.metadata.labels?.[k] === v));
+  }
+
+  /** What the pods bound to `node` request (kept up to date incrementally). */
+  usageOf(node: string): NodeUsage {
+    return this.usage.get(node) ?? EMPTY_USAGE;
+  }
+
+  private resolve<K extends Kind>(kind: K, keys: Set<string> | undefined): ObjectOfKind<K>[] {
+    const out: ObjectOfKind<K>[] = [];
+    if (!keys) return out;
+    const objects = this.byKind.get(kind);
+    for (const key of keys) {
+      const obj = objects?.get(key);
+      if (obj) out.push(obj as ObjectOfKind<K>);
+    }
+    return out;
+  }
+
+  /** Applies one watch event (the informer's add/update/delete), keeping every index current. */
+  apply(type: WatchEventType, obj: KubeObject): void {
+    const key = objectKey(obj);
+    let objects = this.byKind.get(obj.kind);
+    if (!objects) this.byKind.set(obj.kind, (objects = new Map()));
+    const previous = objects.get(key);
+    if (previous) this.unindex(previous, key);
+    if (type === 'DELETED') objects.delete(key);
+    else {
+      objects.set(key, obj);
+      this.index(obj, key);
+    }
+    const rv = obj.metadata.resourceVersion;
+    if (rv !== undefined && /^\d+$/.test(rv) && BigInt(rv) > BigInt(this.resourceVersion)) this.resourceVersion = rv;
+  }
+
+  private index(obj: KubeObject, key: string): void {
+    if (obj.kind === 'Pod') this.indexPod(obj, key, +1);
+    else if (obj.kind === 'ReplicaSet') {
+      const owner = controllerRef(obj);
+      if (owner) addTo(this.replicaSetsByOwner, owner.uid, key);
+    }
+  }
+
+  private unindex(obj: KubeObject, key: string): void {
+    if (obj.kind === 'Pod') this.indexPod(obj, key, -1);
+    else if (obj.kind === 'ReplicaSet') {
+      const owner = controllerRef(obj);
+      if (owner) removeFrom(this.replicaSetsByOwner, owner.uid, key);
+    }
+  }
+
+  private indexPod(pod: Pod, key: string, sign: 1 | -1): void {
+    const change = sign === 1 ? addTo : removeFrom;
+    const node = pod.spec.nodeName;
+    if (node !== undefined) {
+      change(this.podsByNode, node, key);
+      if (hasRequiredAntiAffinity(pod)) change(this.antiAffinityPodsByNode, node, key);
+    }
+    const owner = controllerRef(pod);
+    if (owner) change(this.podsByOwner, owner.uid, key);
+    const ns = pod.metadata.namespace ?? 'default';
+    for (const [k, v] of Object.entries(pod.metadata.labels ?? {})) change(this.podsByLabel, labelKey(ns, k, v), key);
+    if (isPendingScheduling(pod)) {
+      if (sign === 1) this.pendingPods.add(key);
+      else this.pendingPods.delete(key);
+    }
+    if (node !== undefined && holdsResources(pod)) {
+      const r = requestsOf(pod);
+      const nz = nonZeroRequests(pod);
+      const u = this.usageOf(node);
+      this.usage.set(node, {
+        cpuMillis: u.cpuMillis + sign * r.cpuMillis,
+        memoryBytes: u.memoryBytes + sign * r.memoryBytes,
+        pods: u.pods + sign,
+        nonZeroCpuMillis: u.nonZeroCpuMillis + sign * nz.cpuMillis,
+        nonZeroMemoryBytes: u.nonZeroMemoryBytes + sign * nz.memoryBytes,
+      });
+    }
+  }
+}
