@@ -6,3 +6,4 @@ export * from './rest';
 export * from './roles';
 export * from './watch-reducer';
 export * from './assign-roles';
+export * from './server-messages';

@@ -17,7 +17,7 @@ import {
   snapshotSchema,
   watchEventsSchema,
   type ParsedAck,
-} from './wire';
+} from '@shared/protocol';
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'refused' | 'removed' | 'incompatible';
 

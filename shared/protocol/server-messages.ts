@@ -1,19 +1,13 @@
 import { z } from 'zod';
-import type { KubeObject } from '@shared/model';
-import {
-  ErrorCode,
-  roleSchema,
-  type ApiRequestEntry,
-  type ClassroomView,
-  type Identity,
-  type ResyncReply,
-  type Snapshot,
-  type WatchEvent,
-} from '@shared/protocol';
+import type { KubeObject } from '../model';
+import type { ClassroomView, Identity } from './classroom';
+import { ErrorCode } from './errors';
+import type { ApiRequestEntry, ResyncReply, Snapshot, WatchEvent } from './events';
+import { roleSchema } from './roles';
 
 /**
- * The shapes of what the server sends, checked on arrival: a message that does not parse is
- * dropped (and logged) rather than corrupting the store. Objects are checked for what the
+ * The shapes of what the server sends, checked on arrival by the client (a message that does not
+ * parse is dropped and logged rather than corrupting its store) and on write by the server. Objects are checked for what the
  * store keys them by; their bodies are the server's validated objects.
  */
 const errorCode = z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]);
@@ -34,21 +28,20 @@ const watchEvent: z.ZodType<WatchEvent> = z.object({
 });
 export const watchEventsSchema = z.array(watchEvent);
 
-export const requestEntriesSchema: z.ZodType<ApiRequestEntry[]> = z.array(
-  z.object({
-    id: z.string(),
-    wallTime: z.number(),
-    simTime: z.number(),
-    actor: z.string(),
-    actorName: z.string(),
-    role: z.string().nullable(),
-    verb: z.string(),
-    target: z.string(),
-    outcome: z.enum(['accepted', 'refused']),
-    code: errorCode.optional(),
-    message: z.string(),
-  }),
-);
+export const apiRequestEntrySchema: z.ZodType<ApiRequestEntry> = z.object({
+  id: z.string(),
+  wallTime: z.number(),
+  simTime: z.number(),
+  actor: z.string(),
+  actorName: z.string(),
+  role: z.string().nullable(),
+  verb: z.string(),
+  target: z.string(),
+  outcome: z.enum(['accepted', 'refused']),
+  code: errorCode.optional(),
+  message: z.string(),
+});
+export const requestEntriesSchema = z.array(apiRequestEntrySchema);
 
 const role = roleSchema;
 export const identitySchema: z.ZodType<Identity> = z.discriminatedUnion('kind', [

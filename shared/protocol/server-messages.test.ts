@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeNode, makePod } from '@shared/model';
-import { ackSchema, snapshotSchema, watchEventsSchema } from './wire';
+import { ackSchema, snapshotSchema, watchEventsSchema } from './server-messages';
 
 describe('server messages are checked on arrival, before they reach the store', () => {
   it('a snapshot of model objects with a decimal resourceVersion is accepted as is', () => {
