@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createClassroomChanges } from './classroom/changes';
 import { createJoinLimiter } from './classroom/join-limiter';
 import { createClassroomRepository, type ClassroomRepository } from './classroom/repository';
+import { startCluster, type Cluster } from './cluster/start-cluster';
 import type { Config } from './config';
 import { createSocketServer, type Gateway } from './gateway/socket-server';
 import { createHttpApp } from './http/app';
@@ -18,6 +19,8 @@ export interface RunningServer {
   classrooms: ClassroomRepository;
   /** The Socket.IO side: its registry of cluster-level instructor handlers, its broadcaster. */
   gateway: Gateway;
+  /** The cluster half: store, timers, bots, actions, live watch. */
+  cluster: Cluster;
   /** Stops accepting work, closes sockets and Redis, and stops the private redis-server if any. */
   close(): Promise<void>;
 }
@@ -60,6 +63,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       socketRate: { perSecond: config.SOCKET_RATE_PER_SECOND, burst: config.SOCKET_RATE_BURST },
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
     });
+    const cluster = await startCluster({ redis, keyPrefix: config.REDIS_KEY_PREFIX, logger, classrooms, changes, gateway });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.PORT, config.HOST, () => resolve());
@@ -72,9 +76,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       redisUrl,
       classrooms,
       gateway,
+      cluster,
       close() {
         closing ??= (async () => {
           await gateway.close(); // also closes the HTTP server
+          await cluster.close();
           await changes.close();
           await redis.close().catch(() => redis.destroy());
           await embedded?.stop();

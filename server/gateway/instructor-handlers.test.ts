@@ -4,6 +4,7 @@ import type { RunningServer } from '../app';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
 import { connectError, connectMember, createClassroom, joinClassroom, type TestClient } from './test-clients';
+import { ClusterInstructorRegistry } from './cluster-instructor-registry';
 
 let server: RunningServer;
 const clients: TestClient[] = [];
@@ -76,14 +77,16 @@ describe('instructor requests', () => {
     expect(await server.classrooms.view(id)).toEqual(before);
   });
 
-  it('refuses cluster-level requests (fault, apply, …) with BadRequest saying they are not available yet', async () => {
-    const { instructor } = await classroom([]);
-    expect(await instructor.instructor({ kind: 'fault', fault: { type: 'stopKubelet', node: 'node-1' } })).toEqual({
+  it('refuses a cluster-level request no handler is registered for with BadRequest saying it is not available yet', async () => {
+    // The app registers every cluster-level kind (server/cluster/instructor-actions.ts); a bare registry shows the rule.
+    const registry = new ClusterInstructorRegistry();
+    const instructor = { kind: 'instructor', classroomId: 'c', memberId: 'm', name: 'Instructor' } as const;
+    expect(await registry.handle({ kind: 'fault', fault: { type: 'stopKubelet', node: 'node-1' } }, instructor)).toEqual({
       ok: false,
       code: 'BadRequest',
       message: 'instructor action "fault" is not available yet: the cluster half of the API server does not handle it in this version',
     });
-    expect(await instructor.instructor({ kind: 'reset' })).toMatchObject({ ok: false, code: 'BadRequest' });
+    expect(await registry.handle({ kind: 'reset' }, instructor)).toMatchObject({ ok: false, code: 'BadRequest' });
   });
 
   it('assignRole: the student gets a new session with the role and the seat leaves the bot at once', async () => {

@@ -1,0 +1,172 @@
+/**
+ * One classroom's hot path: action -> every client updated. Starts the production server (its own
+ * process, as `npm start` runs it) and drives one classroom of 30 socket.io-client students plus
+ * the instructor through a round (bots play the cluster up to a Ready Deployment), then a
+ * kube-proxy student routes requests to the Service, each one acked and sent to every client as a
+ * watch event. Beside it, in the same run and from the same process: a bare Socket.IO server that
+ * relays the same payload to a room of the same 31 clients. Starts a private redis-server unless
+ * REDIS_URL is set.
+ *   npm run bench -- round        (BENCH_SAMPLES=500 to change the number of actions)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Server } from 'socket.io';
+import { io as connect, type Socket } from 'socket.io-client';
+import { getObject } from '@shared/protocol/watch-reducer';
+import type { WatchEvent } from '@shared/protocol';
+import { startEmbeddedRedis, freePort, type EmbeddedRedis } from '../server/redis/embedded-redis';
+import { assignRoles, classroomWith, connectCluster, type ClusterClient } from '../server/cluster/testing/cluster-client';
+import { roundDone } from '../server/cluster/testing/players';
+import { waitFor } from '../server/testing/wait';
+
+const STUDENTS = 30;
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
+const WARMUP = 30;
+const root = path.resolve(import.meta.dirname, '..');
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function startProductionServer(redisUrl: string, port: number): Promise<ChildProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `bench${Date.now()}`,
+    LOG_LEVEL: 'warn',
+    SOCKET_RATE_PER_SECOND: '10000',
+    SOCKET_RATE_BURST: '10000',
+    JOIN_RATE_LIMIT: '10000',
+  };
+  const child = spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), '--import', 'tsx', 'server/main.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'the server to serve' });
+  return child;
+}
+
+/** Resolves once every client's folded state reached `rv`; to the time the last one did. */
+function everyClientAt(clients: ClusterClient[], rv: bigint): Promise<number> {
+  return new Promise((resolve) => {
+    let waiting = clients.filter((c) => BigInt(c.state.resourceVersion) < rv);
+    if (!waiting.length) return resolve(performance.now());
+    const check = () => {
+      waiting = waiting.filter((c) => BigInt(c.state.resourceVersion) < rv);
+      if (waiting.length) return;
+      for (const c of clients) c.socket.off('watch', check);
+      resolve(performance.now());
+    };
+    for (const c of clients) c.socket.on('watch', check);
+  });
+}
+
+async function roundLatency(url: string): Promise<{ samples: number[]; acks: number[]; payload: WatchEvent[]; clients: ClusterClient[] }> {
+  const names = Array.from({ length: STUDENTS }, (_, i) => `student-${i + 1}`);
+  const classroom = await classroomWith(url, names);
+  const instructor = await connectCluster(url, classroom.instructorToken);
+  await assignRoles(instructor, classroom, { 'student-1': 'kube-proxy' });
+  const students = await Promise.all(names.map((n) => connectCluster(url, classroom.students.get(n)?.token ?? '')));
+  const proxy = students[0] as ClusterClient;
+  const clients = [instructor, ...students];
+  for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) await instructor.instructor(action);
+
+  // The round: bots bring the Deployment up while the kube-proxy student programs every node.
+  const nodes = ['node-1', 'node-2', 'node-3'];
+  await waitFor(
+    async () => {
+      for (const node of nodes) await proxy.act({ kind: 'syncProxyRules', node, service: 'web' });
+      return roundDone(instructor.state);
+    },
+    { what: 'the round to reach a Ready, programmed Deployment', timeoutMs: 120_000, intervalMs: 200 },
+  );
+  console.log(`round done at resourceVersion ${instructor.state.resourceVersion}; ${getObject(instructor.state, 'Deployment', 'web')?.status?.readyReplicas} ready replicas`);
+
+  // The measured action, at the class's normal pace (bots every 5 simulated s, time at scale 1):
+  // route one request through the Service (a ProxyTable counter moves).
+  for (const action of [{ kind: 'setTimeScale', timeScale: 1 }, { kind: 'setBotPace', secondsPerAction: 5 }] as const) await instructor.instructor(action);
+  let payload: WatchEvent[] = [];
+  const capture = (events: WatchEvent[]) => (payload = events);
+  instructor.socket.on('watch', capture);
+  const samples: number[] = [];
+  const acks: number[] = [];
+  for (let i = 0; i < WARMUP + SAMPLES; i++) {
+    const started = performance.now();
+    const reply = await proxy.act({ kind: 'routeRequest', node: nodes[i % nodes.length] ?? 'node-1', service: 'web' });
+    if (!reply.ok || !reply.resourceVersion) throw new Error(`routeRequest refused: ${JSON.stringify(reply)}`);
+    const acked = performance.now();
+    const updated = await everyClientAt(clients, BigInt(reply.resourceVersion));
+    if (i >= WARMUP) {
+      samples.push(updated - started);
+      acks.push(acked - started);
+    }
+  }
+  instructor.socket.off('watch', capture);
+  return { samples: samples.sort((a, b) => a - b), acks: acks.sort((a, b) => a - b), payload, clients };
+}
+
+/** A bare Socket.IO server: one client emits, the server relays to the room, timed until all clients have it. */
+async function bareBroadcast(clientCount: number, payload: WatchEvent[]): Promise<number[]> {
+  const http = createServer();
+  const ioServer = new Server(http);
+  ioServer.on('connection', (socket) => {
+    void socket.join('room');
+    socket.on('action', (data: unknown, ack: (ok: boolean) => void) => {
+      ack(true);
+      ioServer.to('room').emit('watch', data);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const sockets: Socket[] = await Promise.all(
+    Array.from({ length: clientCount }, () => new Promise<Socket>((resolve) => {
+      const s = connect(url, { transports: ['websocket'] });
+      s.once('connect', () => resolve(s));
+    })),
+  );
+  const samples: number[] = [];
+  for (let i = 0; i < WARMUP + SAMPLES; i++) {
+    let left = sockets.length;
+    const all = new Promise<number>((resolve) => {
+      const onWatch = function (this: Socket) {
+        this.off('watch', onWatch);
+        if (--left === 0) resolve(performance.now());
+      };
+      for (const s of sockets) s.on('watch', onWatch);
+    });
+    const started = performance.now();
+    sockets[0]?.emit('action', payload, () => {});
+    const done = await all;
+    if (i >= WARMUP) samples.push(done - started);
+  }
+  for (const s of sockets) s.close();
+  await ioServer.close();
+  return samples.sort((a, b) => a - b);
+}
+
+let redis: EmbeddedRedis | null = null;
+let server: ChildProcess | null = null;
+try {
+  let redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) {
+    redis = await startEmbeddedRedis({ dataDir: null });
+    redisUrl = redis.url;
+  }
+  const port = await freePort();
+  server = await startProductionServer(redisUrl, port);
+  const round = await roundLatency(`http://127.0.0.1:${port}`);
+  const bare = await bareBroadcast(round.clients.length, round.payload);
+  for (const c of round.clients) c.close();
+  const row = (name: string, s: number[]) => `${name.padEnd(44)} p50 ${percentile(s, 50).toFixed(2).padStart(7)} ms   p99 ${percentile(s, 99).toFixed(2).padStart(7)} ms`;
+  console.log(`${SAMPLES} actions, ${round.clients.length} clients (${STUDENTS} students + instructor), payload ${JSON.stringify(round.payload).length} bytes`);
+  console.log(row('action -> every client updated (ClusterPlay)', round.samples));
+  console.log(row('  of which: action -> ack', round.acks));
+  console.log(row('bare Socket.IO room broadcast (baseline)', bare));
+  const ratio = (p: number) => (percentile(round.samples, p) / percentile(bare, p)).toFixed(2);
+  console.log(`ratio: p50 ${ratio(50)}x, p99 ${ratio(99)}x (target: p99 within 1.5x)`);
+} finally {
+  server?.kill('SIGTERM');
+  await redis?.stop();
+}

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { isPodReady } from '@shared/model';
+import { getObject, listObjects } from '@shared/protocol/watch-reducer';
+import type { RunningServer } from '../app';
+import { assignRoles, classroomWith, clientObjects, connectCluster, storeObjects, type ClusterClient } from '../cluster/testing/cluster-client';
+import { moveOnce, roundDone } from '../cluster/testing/players';
+import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
+
+let server: RunningServer;
+const clients: ClusterClient[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-bots`, SEAT_GRACE_SECONDS: '1', SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await server?.close();
+});
+
+async function instructorOf(url: string, token: string): Promise<ClusterClient> {
+  const instructor = await connectCluster(url, token);
+  clients.push(instructor);
+  return instructor;
+}
+
+describe('bots play every role nobody plays', () => {
+  test('with bots in every role a classroom runs by itself to a Ready, reachable Deployment', { timeout: 60_000 }, async () => {
+    const classroom = await classroomWith(server.url, []);
+    const instructor = await instructorOf(server.url, classroom.instructorToken);
+    for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+    await waitFor(() => roundDone(instructor.state), { what: 'the bots to bring the Deployment up', timeoutMs: 45_000, intervalMs: 100 });
+    // The bots hold the control-plane Leases while nobody else does.
+    expect(getObject(instructor.state, 'Lease', 'kube-scheduler', 'kube-system')?.spec.holderIdentity).toBe('bot:scheduler');
+    const log = await server.cluster.runtime.store.readLog(classroom.id, '0', 10_000);
+    expect(new Set(log.map((e) => e.actor.split(':')[0]))).toEqual(new Set(['system', 'bot']));
+    // The bots' requests are in the API request log like anyone's, and reach the class as they happen.
+    const requests = await server.cluster.runtime.store.readRequestLog(classroom.id, 2000);
+    const binds = requests.filter((r) => r.actor === 'bot:scheduler' && r.verb === 'bind' && r.outcome === 'accepted');
+    expect(binds.map((r) => r.target)).toHaveLength(3);
+    expect(instructor.requests.some((r) => r.actor === 'bot:kubelet:node-1' && r.role === 'kubelet:node-1')).toBe(true);
+    await waitFor(async () => JSON.stringify(clientObjects(instructor.state)) === JSON.stringify(await storeObjects(server.cluster.runtime.store, classroom.id)), {
+      what: 'the instructor to hold the store\'s objects',
+    });
+  });
+
+  test('a student taking a kubelet mid pod-start stops its bot at once, and the bot finishes after the seat is handed back, with no action lost or doubled', { timeout: 90_000 }, async () => {
+    const classroom = await classroomWith(server.url, ['kim']);
+    const instructor = await instructorOf(server.url, classroom.instructorToken);
+    const kim = await connectCluster(server.url, classroom.students.get('kim')?.token ?? '');
+    clients.push(kim);
+    for (const action of [{ kind: 'setTimeScale', timeScale: 5 }, { kind: 'setBotPace', secondsPerAction: 2 }, { kind: 'start' }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+    // Mid-way: the kubelet bot of node-1 has sent the runtime a call, and no pod of node-1 is Ready yet.
+    await waitFor(
+      () => {
+        const calls = getObject(instructor.state, 'ContainerRuntime', 'node-1')?.status.calls.length ?? 0;
+        const ready = listObjects(instructor.state, 'Pod').some((p) => p.spec.nodeName === 'node-1' && isPodReady(p));
+        return calls > 0 && !ready;
+      },
+      { what: 'node-1 mid-way through starting a pod', timeoutMs: 30_000, intervalMs: 20 },
+    );
+    await assignRoles(instructor, classroom, { kim: 'kubelet:node-1' });
+    // kim makes one move of the pod start herself, on the state the bot left, then only keeps the
+    // node alive (a Lease renewal is due every 10 s: the bot's 2 s pace would have acted meanwhile).
+    const move = await moveOnce(kim, 'kubelet:node-1', (a) => a.kind !== 'renewLease');
+    expect(['pullImage', 'startContainer', 'syncPodStatus', 'reportReady']).toContain(move.kind);
+    const renewal = await moveOnce(kim, 'kubelet:node-1', (a) => a.kind === 'renewLease');
+    kim.close();
+
+    await waitFor(() => roundDone(instructor.state), { what: 'the bot to finish the pods after the grace period', timeoutMs: 60_000, intervalMs: 100 });
+    const log = await server.cluster.runtime.store.readLog(classroom.id, move.resourceVersion, 100_000);
+    const bot = log.filter((e) => e.actor === 'bot:kubelet:node-1').map((e) => BigInt(e.resourceVersion));
+    expect(bot.filter((rv) => rv <= BigInt(renewal.resourceVersion))).toEqual([]);
+    expect(bot.length).toBeGreaterThan(0);
+
+    // Each pod of node-1 has exactly one container, created once and never restarted.
+    const runtime = getObject(instructor.state, 'ContainerRuntime', 'node-1');
+    const pods = listObjects(instructor.state, 'Pod').filter((p) => p.spec.nodeName === 'node-1');
+    for (const pod of pods) {
+      const containers = runtime?.status.containers.filter((c) => c.podUid === pod.metadata.uid) ?? [];
+      expect(containers.map((c) => [c.name, c.attempt, c.state])).toEqual([[pod.spec.containers[0]?.name, 0, 'running']]);
+    }
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * The request executor: a classroom's moves (a student's action, a bot's pass, a timer's step) as
+ * `shared/sim` steps, written through the store with the actor and the simulated time, their
+ * timers scheduled through BullMQ. Moves of one component run one at a time in this process; across
+ * components and processes the store's resourceVersion preconditions settle races, as etcd does for Kubernetes.
+ */
+import type { KubeObject, Persisted, SimTime } from '@shared/model';
+import { simNow, type ClassroomView, type Refusal } from '@shared/protocol';
+import { isApiRequest, seededRng, type ApiRequest, type ClusterState, type Rng, type Step } from '@shared/sim';
+import type { ClassroomRepository } from '../classroom/repository';
+import type { RunState } from '../classroom/run-state';
+import type { SimTimerService } from '../jobs/sim-timer-service';
+import type { Logger } from '../logger';
+import type { ObjectStore, WriteContext } from '../store';
+import type { Informers } from './informers';
+import { refusalOf } from './refusal';
+import { toSimTimer } from './sim-timers';
+import { writeRequest } from './write-request';
+
+export interface ClusterRuntimeOptions {
+  store: ObjectStore;
+  timers: SimTimerService;
+  classrooms: ClassroomRepository;
+  informers: Informers;
+  logger: Logger;
+}
+
+/** The room and its simulated now, read together for one decision. */
+export interface Moment {
+  view: ClassroomView;
+  now: SimTime;
+}
+
+export interface ApplyOutcome {
+  written: Persisted<KubeObject>[];
+  /** Every request tried, with its refusal if it had one (the request log shows them). */
+  requests: { request: ApiRequest; refusal: Refusal | null }[];
+  /** The first refusal; with `stopAtRefusal` nothing after it was tried. */
+  refusal: Refusal | null;
+}
+
+const RUN_STATE_TTL_MS = 5000;
+
+export class ClusterRuntime {
+  readonly store: ObjectStore;
+  readonly timers: SimTimerService;
+  readonly classrooms: ClassroomRepository;
+  readonly logger: Logger;
+  private readonly informers: Informers;
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly runs = new Map<string, { run: RunState; readAt: number }>();
+
+  constructor(options: ClusterRuntimeOptions) {
+    this.store = options.store;
+    this.timers = options.timers;
+    this.classrooms = options.classrooms;
+    this.logger = options.logger;
+    this.informers = options.informers;
+  }
+
+  /**
+   * Runs `work` after the previous move of the same component of the classroom in this process
+   * settled: one component's read-decide-write stays whole (a double click never decides twice on
+   * the same copy), while different components act side by side, as Kubernetes' do.
+   */
+  exclusive<T>(classroomId: string, component: string, work: () => Promise<T>): Promise<T> {
+    const key = `${classroomId}\u0000${component}`;
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.catch(() => undefined);
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
+    return next;
+  }
+
+  /**
+   * The classroom's phase and clock for a student's move, without a read: as last announced (every
+   * process hears every classroom change), read again when older than RUN_STATE_TTL_MS in case an
+   * announcement was lost with a Redis reconnect.
+   */
+  async run(classroomId: string): Promise<RunState | null> {
+    const cached = this.runs.get(classroomId);
+    if (cached && Date.now() - cached.readAt < RUN_STATE_TTL_MS) return cached.run;
+    const record = await this.classrooms.read(classroomId);
+    if (record) this.runs.set(classroomId, { run: record.run, readAt: Date.now() });
+    return record?.run ?? null;
+  }
+
+  /** A classroom change was announced: its view carries the new phase and clock. */
+  noteView(view: ClassroomView): void {
+    this.runs.set(view.id, { run: { phase: view.phase, clock: view.clock }, readAt: Date.now() });
+  }
+
+  async moment(classroomId: string): Promise<Moment | null> {
+    const view = await this.classrooms.view(classroomId);
+    return view && { view, now: Math.floor(simNow(view.clock, Date.now())) };
+  }
+
+  /** The loops' cache of the classroom, current as of this call; read it before the next await. */
+  state(classroomId: string): Promise<ClusterState> {
+    return this.informers.state(classroomId);
+  }
+
+  /** The server's randomness (pod name suffixes, score ties) need not replay: a fresh seed per move. */
+  rng(): Rng {
+    return seededRng(Math.floor(Math.random() * 2 ** 32));
+  }
+
+  /** Writes the requests in order and schedules the timers; refusals are returned, never thrown. */
+  async apply(classroomId: string, steps: readonly Step[], context: WriteContext, { stopAtRefusal = false } = {}): Promise<ApplyOutcome> {
+    const outcome: ApplyOutcome = { written: [], requests: [], refusal: null };
+    for (const step of steps) {
+      if (!isApiRequest(step)) {
+        await this.timers.schedule(classroomId, toSimTimer(step.timer));
+        continue;
+      }
+      try {
+        const written = await writeRequest(this.store, classroomId, step, context);
+        this.informers.wrote(classroomId, written.metadata.resourceVersion);
+        outcome.written.push(written);
+        outcome.requests.push({ request: step, refusal: null });
+      } catch (error) {
+        const refusal = refusalOf(error);
+        outcome.requests.push({ request: step, refusal });
+        outcome.refusal ??= refusal;
+        // A loop that decided on a copy that moved on looks again at its next pass.
+        if (stopAtRefusal) return outcome;
+      }
+    }
+    return outcome;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The control loops' cache per classroom, as an informer keeps it: listed once from the store,
+ * then kept current by the store's watch, so a move costs no read. A decision waits until the
+ * cache holds every write this process made (read-your-writes); another process's writes arrive
+ * a moment later, as in Kubernetes, and a decision taken before they did meets the store's
+ * resourceVersion precondition (Conflict) instead of overwriting them.
+ * Caches nobody used for a while are dropped, with their watch.
+ */
+import { ClusterState } from '@shared/sim';
+import type { WatchEvent } from '@shared/protocol';
+import type { ObjectStore } from '../store';
+
+/** A cache unused this long is dropped (the next move lists the classroom again). */
+const IDLE_MS = 10 * 60_000;
+/** How long a decision waits for the watch to bring this process's own last write (it takes ~1 ms). */
+const CATCH_UP_MS = 2000;
+
+interface Informer {
+  state: ClusterState;
+  rv: bigint;
+  /** The highest version this process wrote: the cache must reach it before the next decision. */
+  written: bigint;
+  ready: Promise<void>;
+  stop: (() => void) | null;
+  waiters: Set<() => void>;
+  usedAt: number;
+}
+
+export class Informers {
+  private readonly informers = new Map<string, Informer>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly store: ObjectStore) {
+    this.sweeper = setInterval(() => this.sweep(), IDLE_MS / 4);
+    this.sweeper.unref();
+  }
+
+  /** The classroom's cluster, holding at least every write this process made. */
+  async state(classroomId: string): Promise<ClusterState> {
+    const informer = this.informerOf(classroomId);
+    informer.usedAt = Date.now();
+    await informer.ready;
+    const deadline = Date.now() + CATCH_UP_MS;
+    while (informer.rv < informer.written) {
+      if (Date.now() >= deadline) return this.relist(classroomId, informer);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        informer.waiters.add(() => (clearTimeout(timer), resolve()));
+      });
+    }
+    return informer.state;
+  }
+
+  /** This process committed `resourceVersion`: later decisions wait for the cache to hold it. */
+  wrote(classroomId: string, resourceVersion: string): void {
+    const informer = this.informers.get(classroomId);
+    const rv = BigInt(resourceVersion);
+    if (informer && rv > informer.written) informer.written = rv;
+  }
+
+  /** The watch did not bring this process's own write in time: start over from a fresh list. */
+  private async relist(classroomId: string, stale: Informer): Promise<ClusterState> {
+    if (this.informers.get(classroomId) === stale) this.informers.delete(classroomId);
+    stale.stop?.();
+    const fresh = this.informerOf(classroomId);
+    await fresh.ready;
+    return fresh.state;
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const informer of this.informers.values()) informer.stop?.();
+    this.informers.clear();
+  }
+
+  private informerOf(classroomId: string): Informer {
+    const existing = this.informers.get(classroomId);
+    if (existing) return existing;
+    const informer: Informer = { state: new ClusterState(), rv: 0n, written: 0n, ready: Promise.resolve(), stop: null, waiters: new Set(), usedAt: Date.now() };
+    informer.ready = (async () => {
+      const snapshot = await this.store.snapshot(classroomId);
+      informer.state = ClusterState.from(snapshot.objects);
+      informer.state.resourceVersion = snapshot.resourceVersion;
+      informer.rv = BigInt(snapshot.resourceVersion);
+      const stop = await this.store.watch(classroomId, snapshot.resourceVersion, (events) => this.apply(informer, events));
+      if (this.informers.get(classroomId) === informer) informer.stop = stop;
+      else stop();
+    })();
+    // A failed list is not cached: the next move tries again.
+    informer.ready.catch(() => {
+      if (this.informers.get(classroomId) === informer) this.informers.delete(classroomId);
+    });
+    this.informers.set(classroomId, informer);
+    return informer;
+  }
+
+  private apply(informer: Informer, events: WatchEvent[]): void {
+    for (const event of events) informer.state.apply(event.type, event.object);
+    const last = events.at(-1);
+    if (last) informer.rv = BigInt(last.resourceVersion);
+    const waiters = [...informer.waiters];
+    informer.waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [classroomId, informer] of this.informers) {
+      if (now - informer.usedAt < IDLE_MS || informer.waiters.size) continue;
+      this.informers.delete(classroomId);
+      informer.stop?.();
+    }
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The live view. Each server process follows the store's watch of every classroom its sockets are
+ * in (one store watch per classroom, started by its first local socket, stopped with its last) and
+ * emits the events to its OWN sockets of the classroom (`io.local`): the store already delivers
+ * each change to each process once, so going through the adapter would duplicate them.
+ * Events are coalesced per event-loop turn (flushed on `setImmediate`): several changes leave in
+ * one `watch` message under load, and nothing waits when idle.
+ *
+ * A socket gets a snapshot first, then joins the feed's room in the same turn, after being sent
+ * the events the feed flushed since the snapshot's version; so it misses nothing and the reducer
+ * skips what the snapshot already holds.
+ */
+import { z } from 'zod';
+import { compareResourceVersions, refuse, type ResyncReply, type Snapshot, type WatchEvent } from '@shared/protocol';
+import type { Logger } from '../logger';
+import { isApiError, type ObjectStore } from '../store';
+import type { ClusterPlayServer, ClusterPlaySocket } from './types';
+
+export const watchRoom = (classroomId: string): string => `watch:${classroomId}`;
+
+/** Events a feed remembers after flushing them, for sockets whose snapshot was read meanwhile. */
+const RECENT = 512;
+/** Most events a resync answers with; further back, a fresh snapshot is cheaper. */
+const RESYNC_MAX_EVENTS = 5000;
+
+interface Feed {
+  ready: Promise<void>;
+  stop: (() => void) | null;
+  pending: WatchEvent[];
+  flushing: boolean;
+  recent: WatchEvent[];
+  /** The resourceVersion of the last event emitted to the room. */
+  flushedRv: string;
+  /** Local sockets attached or attaching. */
+  sockets: number;
+}
+
+const resyncRequest = z.object({ resourceVersion: z.string().regex(/^[0-9]{1,15}$/) });
+
+export class WatchFeeds {
+  private readonly feeds = new Map<string, Feed>();
+
+  constructor(
+    private readonly io: ClusterPlayServer,
+    private readonly store: ObjectStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Sends the socket its snapshot and keeps it following the classroom until it disconnects. */
+  async attach(socket: ClusterPlaySocket): Promise<void> {
+    const classroomId = socket.data.identity.classroomId;
+    // A recovered connection is back in its rooms: out of the feed until its fresh snapshot is sent.
+    void socket.leave(watchRoom(classroomId));
+    const feed = this.feedOf(classroomId);
+    feed.sockets++;
+    socket.once('disconnect', () => this.release(classroomId, feed));
+    await feed.ready;
+    for (;;) {
+      const snapshot = await this.store.snapshot(classroomId);
+      if (!socket.connected) return;
+      const missed = feed.recent.filter((e) => compareResourceVersions(e.resourceVersion, snapshot.resourceVersion) > 0);
+      // Versions are consecutive, so the events remembered cover the gap when they start right after the snapshot.
+      const covered = compareResourceVersions(feed.flushedRv, snapshot.resourceVersion) <= 0 || missed[0]?.resourceVersion === String(BigInt(snapshot.resourceVersion) + 1n);
+      if (!covered) continue; // the feed ran further ahead than it remembers: read again
+      // `io.local` here too: with connection state recovery, `socket.emit` goes through the adapter's
+      // Redis stream and would arrive after the room's next (local, immediate) watch message.
+      const toSocket = this.io.local.to(socket.id);
+      toSocket.emit('snapshot', snapshot);
+      if (missed.length) toSocket.emit('watch', missed);
+      void socket.join(watchRoom(classroomId));
+      return;
+    }
+  }
+
+  /** `resync`: what changed since the client's version, or a fresh snapshot when the log no longer has it. */
+  async resync(classroomId: string, payload: unknown): Promise<ResyncReply> {
+    const parsed = resyncRequest.safeParse(payload);
+    if (!parsed.success) return refuse('BadRequest', 'resync needs the last resourceVersion the client applied');
+    try {
+      const events = await this.store.readLog(classroomId, parsed.data.resourceVersion, RESYNC_MAX_EVENTS);
+      if (events.length < RESYNC_MAX_EVENTS) return { ok: true, events };
+    } catch (error) {
+      if (!isApiError(error, 'Expired')) throw error;
+    }
+    const snapshot: Snapshot = await this.store.snapshot(classroomId);
+    return { ok: true, snapshot };
+  }
+
+  /** Stops every feed (shutdown). */
+  close(): void {
+    for (const feed of this.feeds.values()) feed.stop?.();
+    this.feeds.clear();
+  }
+
+  private feedOf(classroomId: string): Feed {
+    const existing = this.feeds.get(classroomId);
+    if (existing) return existing;
+    const feed: Feed = { ready: Promise.resolve(), stop: null, pending: [], flushing: false, recent: [], flushedRv: '0', sockets: 0 };
+    feed.ready = (async () => {
+      const { resourceVersion } = await this.store.list(classroomId, 'Node');
+      feed.flushedRv = resourceVersion;
+      const stop = await this.store.watch(classroomId, resourceVersion, (events) => this.receive(classroomId, feed, events));
+      if (this.feeds.get(classroomId) === feed) feed.stop = stop;
+      else stop();
+    })();
+    feed.ready.catch((error: unknown) => {
+      this.logger.error({ err: error, classroomId }, 'could not follow the classroom log');
+      if (this.feeds.get(classroomId) === feed) this.feeds.delete(classroomId);
+    });
+    this.feeds.set(classroomId, feed);
+    return feed;
+  }
+
+  private receive(classroomId: string, feed: Feed, events: WatchEvent[]): void {
+    feed.pending.push(...events);
+    if (feed.flushing) return;
+    feed.flushing = true;
+    setImmediate(() => {
+      feed.flushing = false;
+      const batch = feed.pending;
+      feed.pending = [];
+      const last = batch.at(-1);
+      if (!last) return;
+      feed.flushedRv = last.resourceVersion;
+      feed.recent.push(...batch);
+      if (feed.recent.length > RECENT) feed.recent.splice(0, feed.recent.length - RECENT);
+      this.io.local.to(watchRoom(classroomId)).emit('watch', batch);
+    });
+  }
+
+  private release(classroomId: string, feed: Feed): void {
+    feed.sockets--;
+    if (feed.sockets > 0 || this.feeds.get(classroomId) !== feed) return;
+    this.feeds.delete(classroomId);
+    feed.stop?.();
+  }
+}
