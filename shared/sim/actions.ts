@@ -7,7 +7,7 @@ import { getCondition, isPodActive, setCondition, type Node, type Pod, type SimT
 import type { ClusterAction, ErrorCode } from '@shared/protocol';
 import { reconcileDeployment } from './controllers/deployment';
 import { reconcileService } from './controllers/endpoints';
-import { evictionTime, lastHeartbeat } from './controllers/node-lifecycle';
+import { evictionSteps, evictionTime, lastHeartbeat } from './controllers/node-lifecycle';
 import { activePodsOf, podFromTemplate } from './controllers/replicaset';
 import { NODE_LEASE_RENEW_SECONDS, NODE_MONITOR_GRACE_SECONDS } from './defaults';
 import { renewLease } from './kubelet/heartbeat';
@@ -145,7 +145,7 @@ export function planAction(state: ClusterState, action: ClusterAction, now: SimT
         const why = at === undefined ? 'tolerates every NoExecute taint of its node' : `tolerates the taint for ${Math.ceil((at - now) / 1000)}s more`;
         return refuse('Invalid', `${action.pod} ${why}`);
       }
-      return accept([remove(pod, `evict ${action.pod}: NoExecute taint on ${node.metadata.name}`)], `evict ${action.pod}`);
+      return accept(evictionSteps(pod, now, `evict ${action.pod}: NoExecute taint on ${node.metadata.name}`), `evict ${action.pod}`);
     }
     case 'updateEndpoints': {
       const service = state.get('Service', `${namespace}/${action.service}`);

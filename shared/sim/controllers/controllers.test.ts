@@ -2,8 +2,12 @@ import { describe, expect, test } from 'vitest';
 import { isPodActive, isPodReady, makeDeployment, makePod, makeService, type Deployment, type Pod } from '@shared/model';
 import { SimCluster } from '../cluster';
 import { podTemplateHash, rollback } from './deployment';
-import { deletionOrder } from './replicaset';
+import { deletionOrder, generateName } from './replicaset';
+import { seededRng } from '../rng';
 import { readyIPs } from './endpoints';
+import { evictionSteps } from './node-lifecycle';
+
+const DISRUPTION_BY_TAINT = { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' } as const;
 
 function cluster(nodes = 3, seed = 1, onCommit?: ConstructorParameters<typeof SimCluster>[0]['onCommit']): SimCluster {
   const c = new SimCluster({ seed, ...(onCommit ? { onCommit } : {}) });
@@ -25,6 +29,17 @@ describe('ReplicaSet controller', () => {
       expect(p.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs?.metadata.name, uid: rs?.metadata.uid, controller: true, blockOwnerDeletion: true }]);
     }
     expect([...c.state.list('Event')].filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.message?.startsWith('Created pod: '))).toEqual([true, true, true]);
+  });
+
+  test.each([
+    ['a short base is kept whole', 'web-7d4b9c8f6-', 'web-7d4b9c8f6-'],
+    ['a 58-character base is kept whole', `${'a'.repeat(57)}-`, `${'a'.repeat(57)}-`],
+    ['a longer base is cut to 58 characters', `${'b'.repeat(70)}-`, 'b'.repeat(58)],
+  ])('[SimpleNameGenerator] maxGeneratedNameLength = 63 - 5: %s', (_rule, base, prefix) => {
+    const name = generateName(base, seededRng(1));
+    expect(name.slice(0, -5)).toBe(prefix);
+    expect(name.slice(-5)).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(name.length).toBeLessThanOrEqual(63);
   });
 
   test('[ReplicaSet] scaling down deletes unscheduled, then pending, then not-ready pods before ready ones', () => {
@@ -148,12 +163,33 @@ describe('node lifecycle controller', () => {
     c.runUntil(Date.parse(tainted) + 299_000);
     expect(c.state.pod(`default/${victim.metadata.name}`)?.metadata.deletionTimestamp).toBeUndefined();
     c.runUntil(Date.parse(tainted) + 320_000);
-    expect(c.state.pod(`default/${victim.metadata.name}`)?.metadata.deletionTimestamp).toBeDefined();
+    const evicted = c.state.pod(`default/${victim.metadata.name}`);
+    expect(evicted?.metadata.deletionTimestamp).toBeDefined();
+    expect(evicted?.status?.conditions?.find((x) => x.type === 'DisruptionTarget')).toMatchObject(DISRUPTION_BY_TAINT);
     expect(pods(c).filter((p) => isPodActive(p) && isPodReady(p)).map((p) => p.spec.nodeName)).toEqual(['node-2', 'node-2']);
     c.startNode('node-1');
     c.runUntil(c.now + 20_000);
     expect(c.state.node('node-1')?.spec.taints ?? []).toEqual([]);
     expect(c.state.pod(`default/${victim.metadata.name}`)).toBeUndefined();
+  });
+});
+
+describe('taint eviction (addConditionAndDeletePod)', () => {
+  const created = makePod('web-1', { nodeName: 'node-1' });
+  const pod: Pod = { ...created, metadata: { ...created.metadata, uid: 'u1', resourceVersion: '7' } };
+  const marked: Pod = { ...pod, status: { conditions: [{ ...DISRUPTION_BY_TAINT, lastTransitionTime: '2026-11-25T10:00:00Z' }] } };
+  test.each([
+    ['[DisruptionTarget] a pod without the condition gets it (updateStatus), then is deleted', pod, ['updateStatus', 'delete']],
+    ['[DisruptionTarget] a pod already marked is only deleted (UpdatePodCondition reports no change)', marked, ['delete']],
+  ])('%s', (_rule, p, verbs) => {
+    const steps = evictionSteps(p, Date.UTC(2026, 10, 25, 10, 5, 0), 'evict');
+    expect(steps.map((s) => s.verb)).toEqual(verbs);
+    const status = steps.find((s) => s.verb === 'updateStatus');
+    if (status?.verb === 'updateStatus' && status.object.kind === 'Pod') {
+      expect(status.object.status?.conditions?.find((x) => x.type === 'DisruptionTarget')).toMatchObject(DISRUPTION_BY_TAINT);
+    }
+    // The delete carries no resourceVersion precondition: the status write changes it first.
+    expect(steps.at(-1)).not.toHaveProperty('resourceVersion');
   });
 });
 

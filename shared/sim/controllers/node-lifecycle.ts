@@ -16,11 +16,12 @@ import {
   type Node,
   type NodeCondition,
   type Pod,
+  type PodCondition,
   type SimTime,
   type Taint,
 } from '@shared/model';
 import { NODE_MONITOR_GRACE_SECONDS } from '../defaults';
-import { create, remove, timer, update, updateStatus, type Step } from '../requests';
+import { create, timer, update, updateStatus, type Step } from '../requests';
 import type { Rng } from '../rng';
 import type { ClusterState } from '../state';
 import { makeTimer } from '../timers';
@@ -112,9 +113,34 @@ function evictPods(state: ClusterState, node: Node, now: SimTime, rng: Rng): Ste
       steps.push(timer(makeTimer('tolerationExpired', at, { node: node.metadata.name, namespace: ns, pod: pod.metadata.name }), `${pod.metadata.name} tolerates the taint until then`));
       continue;
     }
-    steps.push(remove(pod, `${pod.metadata.name} evicted: ${node.metadata.name} has a NoExecute taint it no longer tolerates`));
     steps.push(create(controllerEvent(pod, 'taint-eviction-controller', 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ns}/${pod.metadata.name}`, now, rng), `event: evict ${pod.metadata.name}`));
+    steps.push(...evictionSteps(pod, now, `${pod.metadata.name} evicted: ${node.metadata.name} has a NoExecute taint it no longer tolerates`));
   }
+  return steps;
+}
+
+const DISRUPTION_BY_TAINT: PodCondition = {
+  type: 'DisruptionTarget',
+  status: 'True',
+  reason: 'DeletionByTaintManager',
+  message: 'Taint manager: deleting due to NoExecute taint',
+};
+
+/** addConditionAndDeletePod: mark the pod DisruptionTarget (status subresource), then delete it. */
+export function evictionSteps(pod: Pod, now: SimTime, reason: string): Step[] {
+  const steps: Step[] = [];
+  const conditions = setCondition(pod.status?.conditions, DISRUPTION_BY_TAINT, now);
+  if (!sameValue(conditions, pod.status?.conditions ?? [])) {
+    steps.push(updateStatus(pod, { ...pod, status: { ...pod.status, conditions } }, `${pod.metadata.name}: DisruptionTarget (DeletionByTaintManager)`));
+  }
+  // No resourceVersion precondition: the status write above has just changed it, and the controller's Delete sets none.
+  steps.push({
+    verb: 'delete',
+    kind: 'Pod',
+    namespace: pod.metadata.namespace ?? 'default',
+    name: pod.metadata.name,
+    reason,
+  });
   return steps;
 }
 

@@ -23,13 +23,20 @@ import { sameValue } from '../hash';
 
 const COMPONENT = 'replicaset-controller';
 
+/** The apiserver's SimpleNameGenerator: the base is cut to 63 - 5 characters before the random suffix. */
+const MAX_GENERATED_NAME_LENGTH = 63 - NAME_SUFFIX_LENGTH;
+
+export function generateName(base: string, rng: Rng): string {
+  return `${base.slice(0, MAX_GENERATED_NAME_LENGTH)}${randomString(rng, NAME_SUFFIX_ALPHABET, NAME_SUFFIX_LENGTH)}`;
+}
+
 export function podFromTemplate(rs: ReplicaSet & { metadata: { uid: string } }, rng: Rng): Pod {
   const template = rs.spec.template;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: `${rs.metadata.name}-${randomString(rng, NAME_SUFFIX_ALPHABET, NAME_SUFFIX_LENGTH)}`,
+      name: generateName(`${rs.metadata.name}-`, rng),
       namespace: rs.metadata.namespace ?? 'default',
       labels: { ...template.metadata?.labels },
       ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),

@@ -21,16 +21,29 @@ export function inBackOffSinceUpdate(entry: BackOffEntry | undefined, now: SimTi
   return now - fromRFC3339(entry.lastUpdate) < entry.seconds * 1000;
 }
 
-/** The next back-off: the initial one for a new or expired entry, else doubled up to the cap. */
-export function nextBackOff(key: string, entry: BackOffEntry | undefined, eventTime: SimTime): BackOffEntry {
+/**
+ * Backoff.Next: the initial back-off for a new entry or one expired at `eventTime`, else doubled up
+ * to the cap; lastUpdate is the clock's now (the decision), which the 600 s reset is measured from.
+ */
+export function nextBackOff(key: string, entry: BackOffEntry | undefined, eventTime: SimTime, now: SimTime): BackOffEntry {
   const seconds = !entry || hasExpired(eventTime, entry) ? BACKOFF_INITIAL_SECONDS : Math.min(entry.seconds * 2, BACKOFF_MAX_SECONDS);
-  return { key, seconds, lastUpdate: toMicroTime(eventTime) };
+  return { key, seconds, lastUpdate: toMicroTime(now) };
 }
 
 export const restartKey = (podUid: string, container: string): string => `${podUid}/${container}`;
 export const pullKey = (podUid: string, container: string): string => `${podUid}/${container}/pull`;
 
-/** Kubernetes' CrashLoopBackOff message. */
+/** Go's time.Duration String() for whole seconds: `10s`, `1m20s`, `5m0s`, `1h0m0s`. */
+export function goDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h}h${m}m${s}s`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
+}
+
+/** Kubernetes' CrashLoopBackOff message (`back-off %s restarting failed container=%s pod=%s`). */
 export function crashLoopMessage(seconds: number, container: string, pod: string, namespace: string, uid: string): string {
-  return `back-off ${seconds}s restarting failed container=${container} pod=${pod}_${namespace}(${uid})`;
+  return `back-off ${goDuration(seconds)} restarting failed container=${container} pod=${pod}_${namespace}(${uid})`;
 }

@@ -17,10 +17,11 @@ import {
   type SimTime,
 } from '@shared/model';
 import { shortId } from '../hash';
-import { timer, type Step } from '../requests';
+import { create, timer, type Step } from '../requests';
 import { makeTimer } from '../timers';
 import { fullImageName } from '../runtime/images';
-import { crashLoopMessage, inBackOffSince, inBackOffSinceUpdate, nextBackOff, pullKey, restartKey } from './backoff';
+import { crashLoopMessage, goDuration, inBackOffSince, inBackOffSinceUpdate, nextBackOff, pullKey, restartKey } from './backoff';
+import { kubeletEvent } from './events';
 
 /** How long ErrImagePull shows before ImagePullBackOff (the kubelet's next pod sync). */
 export const ERR_IMAGE_PULL_SHOWN_MS = 2000;
@@ -129,11 +130,14 @@ export function planContainer(
   const failedPull = finishedCalls.find((c) => c.call === 'PullImage' && c.status === 'failed');
   const pKey = pullKey(uid, spec.name);
   if (failedPull) {
-    const entry = nextBackOff(pKey, view.backOffs.get(pKey), now);
+    const entry = nextBackOff(pKey, view.backOffs.get(pKey), now, now);
     plan.backOffs.push(entry);
-    const detail = (failedPull.result ?? '').replace(/^ErrImagePull: /, '');
-    waiting('ErrImagePull', `Failed to pull image "${image}": rpc error: code = NotFound desc = ${detail}`);
-    plan.notes.push(`${podName}: pull of ${image} failed, back-off ${entry.seconds}s`);
+    const criError = `rpc error: code = NotFound desc = ${(failedPull.result ?? '').replace(/^ErrImagePull: /, '')}`;
+    // The status shows the CRI error itself; the prefixed text is the kubelet's Failed event.
+    waiting('ErrImagePull', criError);
+    const failed = `Failed to pull image "${image}": ${criError}`;
+    plan.steps.push(create(kubeletEvent(pod, view.node, 'Warning', 'Failed', failed, now), `event: ${podName} ${failed}`));
+    plan.notes.push(`${podName}: pull of ${image} failed, back-off ${goDuration(entry.seconds)}`);
     plan.steps.push(timer(makeTimer('backOffEnd', now + entry.seconds * 1000, { node: view.node, namespace: ns, pod: podName }), `image pull back-off of ${podName} ends`));
     return plan;
   }
@@ -208,7 +212,7 @@ export function planContainer(
         plan.steps.push(timer(makeTimer('backOffEnd', end, { node: view.node, namespace: ns, pod: podName }), `restart back-off of ${podName} ends`));
         return plan;
       }
-      plan.backOffs.push(nextBackOff(key, entry, finishedAt));
+      plan.backOffs.push(nextBackOff(key, entry, finishedAt, now));
       waiting('ContainerCreating');
       send({ call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}) }, `${podName}: restart ${spec.name} (exit code ${latest.exitCode ?? 0})`);
       return plan;

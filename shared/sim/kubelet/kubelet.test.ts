@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { fromRFC3339, makePod, type ContainerStatus, type Pod } from '@shared/model';
+import { fromRFC3339, makePod, toMicroTime, type ContainerStatus, type Pod } from '@shared/model';
 import { SimCluster } from '../cluster';
 import { BACKOFF_MAX_SECONDS } from '../defaults';
-import { inBackOffSince, nextBackOff } from './backoff';
+import { crashLoopMessage, goDuration, inBackOffSince, nextBackOff } from './backoff';
 
 function cluster(...nodes: string[]): SimCluster {
   const c = new SimCluster({ seed: 1 });
@@ -74,8 +74,9 @@ describe('kubelet and container runtime', () => {
       const last = seen[seen.length - 1];
       if (last?.[1] !== waitingReason(c, 'bad')) seen.push([(c.now - start) / 1000, waitingReason(c, 'bad'), waitingMessage(c, 'bad')]);
     }
+    // The status carries the CRI error itself; the `Failed to pull image` text is the Failed event's.
     const failed =
-      'Failed to pull image "nginx:broken": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:broken": ' +
+      'rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:broken": ' +
       'failed to resolve reference "docker.io/library/nginx:broken": docker.io/library/nginx:broken: not found';
     const backOff = 'Back-off pulling image "nginx:broken"';
     // pulls fail 2 s after they start; they restart 10 s, then 20 s after each failure
@@ -90,32 +91,64 @@ describe('kubelet and container runtime', () => {
       [36, 'ErrImagePull', failed],
       [38, 'ImagePullBackOff', backOff],
     ]);
+    const events = [...c.state.list('Event')].filter((e) => e.involvedObject.name === 'bad' && e.reason === 'Failed');
+    expect(events.map((e) => [e.type, e.source?.component, e.message])).toEqual(
+      [2, 14, 36].map(() => ['Warning', 'kubelet', `Failed to pull image "nginx:broken": ${failed}`]),
+    );
   });
 
-  test('[CrashLoopBackOff] a command that exits 1 restarts with back-off 10 s, 20 s, 40 s ... and the exact message', () => {
+  test('[CrashLoopBackOff] a command that exits 1 restarts with back-off 10s, 20s, 40s, 1m20s ... and the exact message', () => {
     const c = cluster('node-1');
     const p = makePod('crash', { image: 'busybox:1.36' });
     p.spec.containers[0] = { ...p.spec.containers[0], name: 'app', image: 'busybox:1.36', command: ['sh', '-c', 'sleep 5; exit 1'] };
     c.createObject(p);
     const messages = watch(c, 200, () => (waitingReason(c, 'crash') === 'CrashLoopBackOff' ? waitingMessage(c, 'crash') : undefined));
     const uid = pod(c, 'crash')?.metadata.uid ?? '';
-    expect(messages.slice(0, 3)).toEqual([10, 20, 40].map((s) => `back-off ${s}s restarting failed container=app pod=crash_default(${uid})`));
+    expect(messages.slice(0, 4)).toEqual(['10s', '20s', '40s', '1m20s'].map((d) => `back-off ${d} restarting failed container=app pod=crash_default(${uid})`));
     expect(container(c, 'crash')?.restartCount).toBeGreaterThanOrEqual(4);
     const last = container(c, 'crash')?.lastState;
     expect(last && 'terminated' in last && [last.terminated.exitCode, last.terminated.reason]).toEqual([1, 'Error']);
   });
 
   test('[CrashLoopBackOff] back-off doubles up to 300 s and resets after 600 s without a new back-off', () => {
-    let entry = nextBackOff('k', undefined, 0);
+    let entry = nextBackOff('k', undefined, 0, 0);
     const seen = [entry.seconds];
     for (let i = 1; i < 7; i++) {
-      entry = nextBackOff('k', entry, i * 1000);
+      entry = nextBackOff('k', entry, i * 1000, i * 1000);
       seen.push(entry.seconds);
     }
     expect(seen).toEqual([10, 20, 40, 80, 160, BACKOFF_MAX_SECONDS, BACKOFF_MAX_SECONDS]);
-    expect(nextBackOff('k', entry, 6000 + 600_001).seconds).toBe(10);
+    expect(nextBackOff('k', entry, 6000 + 600_001, 6000 + 600_001).seconds).toBe(10);
     expect(inBackOffSince(entry, 10_000, 10_000 + 299_000)).toBe(true);
     expect(inBackOffSince(entry, 10_000, 10_000 + 300_000)).toBe(false);
+  });
+
+  test.each([
+    // [container finished at, restart decided at, next finish; back-off after it]: the 600 s reset counts from the decision
+    ['600 s after the decision (1000 s after the finish) keeps doubling', 0, 400_000, 1_000_000, 20],
+    ['more than 600 s after the decision starts over', 0, 400_000, 1_000_001, 10],
+  ])('[Backoff.Next] lastUpdate is the clock at the restart decision, not the finish time: %s', (_name, finished, decided, nextFinish, expected) => {
+    const entry = nextBackOff('k', undefined, finished, decided);
+    expect(entry.lastUpdate).toBe(toMicroTime(decided));
+    expect(nextBackOff('k', entry, nextFinish, nextFinish + 1000).seconds).toBe(expected);
+  });
+
+  test.each([
+    [10, '10s'],
+    [40, '40s'],
+    [60, '1m0s'],
+    [80, '1m20s'],
+    [160, '2m40s'],
+    [300, '5m0s'],
+    [3600, '1h0m0s'],
+    [3725, '1h2m5s'],
+    [0, '0s'],
+  ])('[time.Duration String] %i s prints as %s', (seconds, text) => {
+    expect(goDuration(seconds)).toBe(text);
+  });
+
+  test('[CrashLoopBackOff] the message prints the back-off as a Go duration: back-off 2m40s', () => {
+    expect(crashLoopMessage(160, 'app', 'crash', 'default', 'u1')).toBe('back-off 2m40s restarting failed container=app pod=crash_default(u1)');
   });
 
   test('[Readiness probe] Ready only after initialDelaySeconds', () => {

@@ -129,7 +129,8 @@ function interPodAffinity(pod: Pod, node: Node, state: ClusterState, assumed: As
   const terms = hostnameTerms(pod);
   if (terms.length > 0) {
     const others = [...state.podsOn(name), ...(assumed?.pods ?? [])];
-    const clash = others.find((other) => other.metadata.deletionTimestamp === undefined && terms.some((t) => termMatches(t, pod, other)));
+    // Terminating pods still count, as for existing pods' anti-affinity: the plugin has no deletionTimestamp check.
+    const clash = others.find((other) => terms.some((t) => termMatches(t, pod, other)));
     if (clash) {
       return { plugin: 'InterPodAffinity', reasons: [REASON.antiAffinity], unresolvable: false, detail: `anti-affinity: ${clash.metadata.name} already runs there` };
     }

@@ -4,6 +4,7 @@ import { ClusterState } from '../state';
 import { seededRng } from '../rng';
 import { checkBinding, reconcileScheduler, schedulePod, sortedNodes } from './scheduler';
 import { failedSchedulingMessage } from './message';
+import { balancedAllocation, leastAllocated } from './scores';
 import type { ApiRequest } from '../requests';
 
 const T0 = Date.UTC(2026, 10, 25, 10, 0, 0);
@@ -16,6 +17,7 @@ const bound = (name: string, node: string, cpu: string, extra: Parameters<typeof
   persisted(makePod(name, { nodeName: node, requests: { cpu, memory: '64Mi' }, ...extra }));
 const pending = (name: string, extra: Parameters<typeof makePod>[1] = {}): Pod => persisted(makePod(name, { requests: { cpu: '500m', memory: '128Mi' }, ...extra }));
 const node = (name: string, opts: Parameters<typeof makeNode>[1] = {}): Node => persisted(makeNode(name, { now: T0, ...opts }));
+const terminating = (pod: Pod): Pod => ({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-11-25T10:00:05Z', deletionGracePeriodSeconds: 30 } });
 
 describe('scheduler filters (checkBinding)', () => {
   const web = { labels: { app: 'web' } };
@@ -72,6 +74,21 @@ describe('scheduler filters (checkBinding)', () => {
       nodes: [
         node('node-1'),
         bound('db-1', 'node-1', '100m', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } } }),
+      ],
+      pod: pending('web-2', web),
+      reason: "node(s) didn't satisfy existing pods anti-affinity rules",
+    },
+    {
+      rule: '[InterPodAffinity] a terminating pod still counts against the incoming pod\'s required anti-affinity (no deletionTimestamp check)',
+      nodes: [node('node-1'), terminating(bound('web-1', 'node-1', '100m', web))],
+      pod: pending('web-2', { ...web, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } } }),
+      reason: "node(s) didn't match pod anti-affinity rules",
+    },
+    {
+      rule: "[InterPodAffinity] a terminating pod's own anti-affinity still repels a matching incoming pod",
+      nodes: [
+        node('node-1'),
+        terminating(bound('db-1', 'node-1', '100m', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } } })),
       ],
       pod: pending('web-2', web),
       reason: "node(s) didn't satisfy existing pods anti-affinity rules",
@@ -141,6 +158,60 @@ describe('FailedScheduling message', () => {
     const updated = steps[0]?.verb === 'updateStatus' ? (steps[0].object as Pod) : pod;
     state.apply('MODIFIED', updated);
     expect(reconcileScheduler(state, T0 + 1000, seededRng(1))).toEqual([]);
+  });
+});
+
+describe('score plugins', () => {
+  const bestEffort = (): Pod => persisted(makePod('p'));
+  const cases: { rule: string; node: Node; existing: Pod[]; pod: () => Pod; least: number; balanced: number }[] = [
+    {
+      // NonZero would count 100m / 200Mi: cpu 0.05, memory 0.5 -> 77; the real requests are 0 and 0 -> 100.
+      rule: '[BalancedAllocation] uses the pods\' real requests (useRequested), not the NonZero defaults',
+      node: node('node-1', { cpu: '2', memory: '400Mi' }),
+      existing: [],
+      pod: bestEffort,
+      least: Math.floor((95 + 50) / 2),
+      balanced: 100,
+    },
+    {
+      // 100m of 1 cpu -> 90, 200Mi of 1Gi -> 80: a best-effort pod still costs the defaults here.
+      rule: '[LeastAllocated] keeps the NonZero defaults for pods that request nothing',
+      node: node('node-1', { cpu: '1', memory: '1Gi' }),
+      existing: [],
+      pod: bestEffort,
+      least: 85,
+      balanced: 100,
+    },
+    {
+      rule: '[NodeResourcesFit] a resource with allocatable 0 is skipped, not averaged in (if allocatable == 0 { continue })',
+      node: node('node-1', { cpu: '0', memory: '4Gi' }),
+      existing: [],
+      pod: () => pending('p'),
+      least: Math.floor(((4096 - 128) * 100) / 4096),
+      balanced: 100,
+    },
+    {
+      rule: '[NodeResourcesFit] with every allocatable 0 LeastAllocated scores 0 and BalancedAllocation 100',
+      node: node('node-1', { cpu: '0', memory: '0' }),
+      existing: [],
+      pod: () => pending('p'),
+      least: 0,
+      balanced: 100,
+    },
+    {
+      // cpu (1000m + 500m) / 2 = 0.75, memory (64Mi + 128Mi) / 4Gi = 0.046875: std 0.3515625
+      rule: '[BalancedAllocation] 1 - |cpu fraction - memory fraction| / 2, counting bound pods',
+      node: node('node-1', { cpu: '2', memory: '4Gi' }),
+      existing: [bound('a', 'node-1', '1')],
+      pod: () => pending('p'),
+      least: Math.floor((25 + 95) / 2),
+      balanced: 64,
+    },
+  ];
+  test.each(cases)('$rule', ({ node: n, existing, pod, least, balanced }) => {
+    const state = ClusterState.from([n, ...existing]);
+    const used = state.usageOf(n.metadata.name);
+    expect([leastAllocated(pod(), n, used), balancedAllocation(pod(), n, used)]).toEqual([least, balanced]);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { matchesNodeSelectorTerm, toleratesTaint, type Node, type Pod } from '@shared/model';
 import type { NodeUsage } from '../state';
-import { allocatableOf as nodeAllocatable, nonZeroRequests } from '../resources';
+import { allocatableOf as nodeAllocatable, nonZeroRequests, requestsOf as podRequests } from '../resources';
 
 export const MAX_NODE_SCORE = 100;
 export const SCORE_WEIGHTS = { TaintToleration: 3, NodeAffinity: 2, LeastAllocated: 1, BalancedAllocation: 1 } as const;
@@ -17,25 +17,33 @@ export interface NodeScore {
   parts: Record<keyof typeof SCORE_WEIGHTS, number>;
 }
 
-/** (allocatable - requested) * 100 / allocatable per resource, averaged over cpu and memory. */
+/** Resources whose allocatable is 0 are skipped, not scored (the scorers' `if allocatable == 0 { continue }`). */
+const scored = (pairs: readonly (readonly [number, number])[]): (readonly [number, number])[] => pairs.filter(([, capacity]) => capacity !== 0);
+
+/** (allocatable - requested) * 100 / allocatable per resource, averaged over cpu and memory; NonZero requests. */
 export function leastAllocated(pod: Pod, node: Node, used: NodeUsage): number {
   const alloc = nodeAllocatable(node);
   const want = nonZeroRequests(pod);
-  const one = (capacity: number, requested: number): number =>
-    capacity === 0 || requested > capacity ? 0 : Math.floor(((capacity - requested) * MAX_NODE_SCORE) / capacity);
-  const cpu = one(alloc.cpuMillis, used.nonZeroCpuMillis + want.cpuMillis);
-  const memory = one(alloc.memoryBytes, used.nonZeroMemoryBytes + want.memoryBytes);
-  return Math.floor((cpu + memory) / 2);
+  const resources = scored([
+    [used.nonZeroCpuMillis + want.cpuMillis, alloc.cpuMillis],
+    [used.nonZeroMemoryBytes + want.memoryBytes, alloc.memoryBytes],
+  ]);
+  if (resources.length === 0) return 0;
+  const sum = resources.reduce((acc, [requested, capacity]) => acc + (requested > capacity ? 0 : Math.floor(((capacity - requested) * MAX_NODE_SCORE) / capacity)), 0);
+  return Math.floor(sum / resources.length);
 }
 
-/** (1 - standard deviation of the cpu and memory fractions) * 100: favours even use of both. */
+/** (1 - standard deviation of the cpu and memory fractions) * 100: favours even use of both; real requests (useRequested). */
 export function balancedAllocation(pod: Pod, node: Node, used: NodeUsage): number {
   const alloc = nodeAllocatable(node);
-  const want = nonZeroRequests(pod);
-  const fraction = (requested: number, capacity: number): number => (capacity === 0 ? 1 : Math.min(1, requested / capacity));
-  const cpu = fraction(used.nonZeroCpuMillis + want.cpuMillis, alloc.cpuMillis);
-  const memory = fraction(used.nonZeroMemoryBytes + want.memoryBytes, alloc.memoryBytes);
-  const std = Math.abs(cpu - memory) / 2;
+  const want = podRequests(pod);
+  const fractions = scored([
+    [used.cpuMillis + want.cpuMillis, alloc.cpuMillis],
+    [used.memoryBytes + want.memoryBytes, alloc.memoryBytes],
+  ]).map(([requested, capacity]) => Math.min(1, requested / capacity));
+  // With one resource left the deviation is 0, as in Kubernetes.
+  const [cpu, memory] = fractions;
+  const std = cpu !== undefined && memory !== undefined ? Math.abs(cpu - memory) / 2 : 0;
   return Math.floor((1 - std) * MAX_NODE_SCORE);
 }
 
