@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/connect';
 import { classroomChangesChannel } from './keys';
 
-export const CHANGE_REASONS = ['members', 'roles', 'presence', 'locked', 'botHelp', 'botPace', 'clock'] as const;
+export const CHANGE_REASONS = ['members', 'roles', 'presence', 'locked', 'botHelp', 'botPace', 'clock', 'nodes'] as const;
 export type ClassroomChangeReason = (typeof CHANGE_REASONS)[number];
 
 /** One change of a classroom, with the view after it; every server process hears every change. */
@@ -16,9 +16,9 @@ export interface ClassroomChange {
   view: ClassroomView;
 }
 
-/** Bots follow who plays which role and whether bot help is on. */
+/** Bots follow who plays which role and whether bot help is on; a new node brings new roles. */
 export const seatsChanged = (change: ClassroomChange): boolean =>
-  change.reasons.some((r) => r === 'members' || r === 'roles' || r === 'presence' || r === 'botHelp');
+  change.reasons.some((r) => r === 'members' || r === 'roles' || r === 'presence' || r === 'botHelp' || r === 'nodes');
 
 /** Timers in simulated time reschedule when the clock starts, pauses, resumes or changes scale. */
 export const clockChanged = (change: ClassroomChange): boolean => change.reasons.includes('clock');

@@ -16,7 +16,7 @@ import { classroomKeys, codesKey, type ClassroomKeys } from './keys';
 import { connected, disconnected, presenceSchema, type Presence } from './presence';
 import { RefusalError } from './refusal-error';
 import { applyRunCommand, lobbyRunState, type RunCommand, type RunState } from './run-state';
-import { COMPARE_AND_SET_SCRIPT, JOIN_SCRIPT, SET_ROLES_SCRIPT } from './scripts';
+import { ADD_NODE_SCRIPT, COMPARE_AND_SET_SCRIPT, JOIN_SCRIPT, SET_ROLES_SCRIPT } from './scripts';
 import { classroomIdOfToken, hashToken, newClassroomId, newJoinCode, newMemberId, newToken } from './secrets';
 import { classroomView, type ClassroomRecord, type MemberRecord } from './view';
 
@@ -29,6 +29,8 @@ export interface ClassroomRepositoryOptions {
 }
 
 export const DEFAULT_NODE_COUNT = 3;
+/** As many worker nodes as a classroom may be created with (`CreateClassroomRequest.nodes`). */
+export const MAX_NODES = 12;
 export const DEFAULT_BOT_PACE: BotPace = { secondsPerAction: 5 };
 
 // What Redis holds is parsed like any other input: a bad value fails loudly here, not deep in a view.
@@ -220,6 +222,26 @@ export function createClassroomRepository({ redis, prefix, maxStudents, seatGrac
       const students = record.members.filter((m) => m.kind === 'student').map((m) => m.id);
       await setRoles(classroomId, assignRolesBalanced(students, rolesForNodes(record.nodes)));
       return students;
+    },
+
+    /**
+     * Appends the next worker node to the classroom's node list (its kubelet and container runtime
+     * become roles); returns its name and its position in the list.
+     */
+    async addNode(classroomId: string): Promise<{ name: string; index: number }> {
+      const reply = z
+        .union([z.tuple([z.literal('OK'), z.string(), z.number()]), z.tuple([z.enum(['NotFound', 'Closed', 'Full'])])])
+        .parse(await redis.eval(ADD_NODE_SCRIPT, { keys: [keysOf(classroomId).meta], arguments: [String(MAX_NODES)] }));
+      switch (reply[0]) {
+        case 'OK':
+          return { name: reply[1], index: reply[2] };
+        case 'NotFound':
+          throw new RefusalError('NotFound', `classroom "${classroomId}" not found`);
+        case 'Closed':
+          throw new RefusalError('Forbidden', 'this classroom is closed: its log can be replayed but nothing in it can change');
+        case 'Full':
+          throw new RefusalError('Forbidden', `this cluster already has the maximum of ${MAX_NODES} worker nodes: no node can be added`);
+      }
     },
 
     async setLocked(classroomId: string, locked: boolean): Promise<void> {

@@ -47,6 +47,29 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
 
+/**
+ * Appends the next worker node (`node-<highest number + 1>`) to the classroom's node list, unless
+ * the classroom is missing, closed or already has the maximum: one step, so two instructor clicks
+ * at once get two distinct nodes. KEYS: meta. ARGV: max nodes.
+ * Returns {'OK', name, position (0-based)} or {'NotFound'} / {'Closed'} / {'Full'}.
+ */
+export const ADD_NODE_SCRIPT = `
+local run = redis.call('HGET', KEYS[1], 'run')
+if not run then return {'NotFound'} end
+if cjson.decode(run).phase == 'closed' then return {'Closed'} end
+local nodes = cjson.decode(redis.call('HGET', KEYS[1], 'nodes'))
+if #nodes >= tonumber(ARGV[1]) then return {'Full'} end
+local last = 0
+for _, name in ipairs(nodes) do
+  local n = tonumber(string.match(name, '^node%-(%d+)$'))
+  if n and n > last then last = n end
+end
+local name = 'node-' .. (last + 1)
+table.insert(nodes, name)
+redis.call('HSET', KEYS[1], 'nodes', cjson.encode(nodes))
+return {'OK', name, #nodes - 1}
+`;
+
 /** Fixed-window counter. KEYS: counter. ARGV: window in ms. Returns the count in this window. */
 export const COUNT_IN_WINDOW_SCRIPT = `
 local count = redis.call('INCR', KEYS[1])

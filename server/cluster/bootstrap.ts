@@ -6,6 +6,7 @@
  * exists: the controller manager must create the ReplicaSet and its pods, the scheduler bind them,
  * the kubelets start them. It runs only on an empty store (resourceVersion 0), so a later deletion
  * by the instructor is never undone; two processes racing here meet AlreadyExists and move on.
+ * A node the instructor adds later gets the same objects (`bootstrapNode`).
  */
 import {
   NODE_LEASE_NAMESPACE,
@@ -15,6 +16,7 @@ import {
   makeNode,
   makeProxyTable,
   makeService,
+  validateObjectOfKind,
   type KubeObject,
   type SimTime,
 } from '@shared/model';
@@ -25,30 +27,64 @@ export const DEMO_APP = 'web';
 export const DEMO_REPLICAS = 3;
 export const BOOTSTRAP_ACTOR = 'system:bootstrap';
 
-export function bootstrapObjects(nodes: readonly string[], now: SimTime): KubeObject[] {
-  const perNode = nodes.flatMap((name, i): KubeObject[] => [
-    makeNode(name, { now, podCIDR: `10.244.${i}.0/24`, internalIP: `192.168.0.${i + 2}` }),
+/** A worker node's resources; an omitted one is the default of `makeNode` (2 CPUs, 4Gi). */
+export interface NodeCapacity {
+  cpu?: string;
+  memory?: string;
+}
+
+/**
+ * Why the API server would refuse a Node of this capacity (`status.capacity[cpu]: Invalid value:
+ * "2 cores": quantities must match…`), or undefined when it is fine; checked before anything is written.
+ */
+export function capacityError(capacity: NodeCapacity): string | undefined {
+  const checked = validateObjectOfKind('Node', makeNode('new-node', capacity));
+  if (checked.ok) return undefined;
+  const causes = checked.error.details?.causes?.filter((c) => c.field?.startsWith('status.capacity')) ?? [];
+  return causes.length ? causes.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).join('; ') : checked.message;
+}
+
+/**
+ * One worker node as it registers: the Node (Ready, its pod CIDR and address from its position in
+ * the classroom's node list), its node Lease, its container runtime and its kube-proxy table.
+ */
+export function nodeObjects(name: string, index: number, now: SimTime, { cpu, memory }: NodeCapacity = {}): KubeObject[] {
+  return [
+    makeNode(name, { now, podCIDR: `10.244.${index}.0/24`, internalIP: `192.168.0.${index + 2}`, cpu, memory }),
     makeLease(name, NODE_LEASE_NAMESPACE, name, NODE_LEASE_DURATION_SECONDS, now),
     makeContainerRuntime(name),
     makeProxyTable(name),
-  ]);
+  ];
+}
+
+export function bootstrapObjects(nodes: readonly string[], now: SimTime): KubeObject[] {
   return [
-    ...perNode,
+    ...nodes.flatMap((name, i) => nodeObjects(name, i, now)),
     makeDeployment(DEMO_APP, { replicas: DEMO_REPLICAS, image: 'nginx:1.27', requests: { cpu: '250m', memory: '64Mi' }, port: 80 }),
     makeService(DEMO_APP, { app: DEMO_APP }, 80),
   ];
 }
 
-/** Creates the cluster if the classroom's store is still empty (or always: a reset); true when this call created it. */
-export async function bootstrapCluster(store: ObjectStore, classroomId: string, nodes: readonly string[], now: SimTime, { onlyIfEmpty = true } = {}): Promise<boolean> {
-  const { resourceVersion } = await store.list(classroomId, 'Node');
-  if (onlyIfEmpty && resourceVersion !== '0') return false;
-  for (const object of bootstrapObjects(nodes, now)) {
+/** Creates each object as the bootstrap actor; one that already exists (another process, the instructor) stays. */
+async function createAll(store: ObjectStore, classroomId: string, objects: readonly KubeObject[], now: SimTime): Promise<void> {
+  for (const object of objects) {
     try {
       await store.create(classroomId, object, { actor: BOOTSTRAP_ACTOR, simTime: now });
     } catch (error) {
       if (!isApiError(error, 'AlreadyExists')) throw error;
     }
   }
+}
+
+/** Creates the cluster if the classroom's store is still empty (or always: a reset); true when this call created it. */
+export async function bootstrapCluster(store: ObjectStore, classroomId: string, nodes: readonly string[], now: SimTime, { onlyIfEmpty = true } = {}): Promise<boolean> {
+  const { resourceVersion } = await store.list(classroomId, 'Node');
+  if (onlyIfEmpty && resourceVersion !== '0') return false;
+  await createAll(store, classroomId, bootstrapObjects(nodes, now), now);
   return true;
+}
+
+/** A node joining a running cluster (the instructor's "add a node"): the same objects as the first nodes'. */
+export async function bootstrapNode(store: ObjectStore, classroomId: string, name: string, index: number, now: SimTime, capacity: NodeCapacity = {}): Promise<void> {
+  await createAll(store, classroomId, nodeObjects(name, index, now, capacity), now);
 }

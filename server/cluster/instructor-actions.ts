@@ -8,11 +8,12 @@ import { parseAllDocuments } from 'yaml';
 import { RESOURCE, type Kind, type KubeObject } from '@shared/model';
 import { refuse, type Ack, type ClassroomView } from '@shared/protocol';
 import { crashContainer } from '@shared/sim';
+import type { ClassroomBroadcaster } from '../gateway/classroom-broadcaster';
 import type { ClusterInstructorAction, ClusterInstructorRegistry } from '../gateway/cluster-instructor-registry';
 import { electLeaders } from '../gateway/leader-election';
 import { BOT_TICK } from '../bots/bot-players';
 import { isApiError } from '../store';
-import { bootstrapCluster } from './bootstrap';
+import { bootstrapCluster, bootstrapNode, capacityError, type NodeCapacity } from './bootstrap';
 import type { ClusterRuntime } from './cluster-runtime';
 import { KUBELET_STOPPED } from './faults';
 import { refusalOf } from './refusal';
@@ -57,9 +58,23 @@ async function setKubeletStopped(runtime: ClusterRuntime, classroomId: string, n
   return { ok: true, message: stopped ? `the kubelet on ${node} is stopped` : `the kubelet on ${node} is running again` };
 }
 
+/**
+ * A new machine joins: the next `node-<n>` goes into the classroom's node list first (atomically,
+ * so two clicks give two nodes), then its Node, Lease, container runtime and proxy table are
+ * created, and the new view tells every screen (and the bots) about its kubelet and runtime seats.
+ */
+async function addNode(runtime: ClusterRuntime, broadcaster: ClassroomBroadcaster, classroomId: string, capacity: NodeCapacity, now: number): Promise<Reply> {
+  const invalid = capacityError(capacity);
+  if (invalid) return refuse('BadRequest', `cannot add a node with this capacity: ${invalid}`);
+  const { name, index } = await runtime.classrooms.addNode(classroomId);
+  await bootstrapNode(runtime.store, classroomId, name, index, now, capacity);
+  await broadcaster.announce(classroomId, ['nodes']);
+  return { ok: true, message: `node/${name} created: its kubelet and container runtime are new roles` };
+}
+
 type Fault = ClusterInstructorAction<'fault'>['fault'];
 
-async function fault(runtime: ClusterRuntime, classroomId: string, fault: Fault, now: number): Promise<Reply> {
+async function fault(runtime: ClusterRuntime, broadcaster: ClassroomBroadcaster, classroomId: string, fault: Fault, now: number): Promise<Reply> {
   switch (fault.type) {
     case 'stopKubelet':
     case 'startKubelet':
@@ -75,7 +90,7 @@ async function fault(runtime: ClusterRuntime, classroomId: string, fault: Fault,
       return outcome.refusal ?? { ok: true, message: `the container of ${fault.pod} crashed` };
     }
     case 'addNode':
-      return refuse('BadRequest', "adding a node is not available yet: the classroom's roles follow the nodes it was created with");
+      return addNode(runtime, broadcaster, classroomId, { cpu: fault.cpu, memory: fault.memory }, now);
   }
 }
 
@@ -96,7 +111,7 @@ async function reset(runtime: ClusterRuntime, view: ClassroomView, simTime: numb
   return { ok: true, message: `the cluster is back to its first round (${objects.length} objects removed)` };
 }
 
-async function handle(runtime: ClusterRuntime, classroomId: string, action: ClusterInstructorAction): Promise<Reply> {
+async function handle(runtime: ClusterRuntime, broadcaster: ClassroomBroadcaster, classroomId: string, action: ClusterInstructorAction): Promise<Reply> {
   return runtime.exclusive(classroomId, 'instructor', async () => {
     const moment = await runtime.moment(classroomId);
     if (!moment || moment.view.phase === 'closed') return refuse('Forbidden', 'this classroom is closed: its log can be replayed but nothing in it can change');
@@ -111,7 +126,7 @@ async function handle(runtime: ClusterRuntime, classroomId: string, action: Clus
         return { ok: true, message: `${named(action.objectKind, action.name)} ${last.metadata.deletionTimestamp ? 'terminating' : 'deleted'}` };
       }
       case 'fault':
-        return fault(runtime, classroomId, action.fault, now);
+        return fault(runtime, broadcaster, classroomId, action.fault, now);
       case 'reset':
         return reset(runtime, moment.view, now);
       case 'runScenario':
@@ -120,11 +135,14 @@ async function handle(runtime: ClusterRuntime, classroomId: string, action: Clus
   });
 }
 
-/** Registers the cluster-level instructor requests; store refusals become the instructor's refusals. */
-export function registerInstructorActions(registry: ClusterInstructorRegistry, runtime: ClusterRuntime): void {
+/**
+ * Registers the cluster-level instructor requests; store refusals become the instructor's refusals.
+ * The broadcaster re-announces the classroom when a request changes it (a new node's seats).
+ */
+export function registerInstructorActions(registry: ClusterInstructorRegistry, runtime: ClusterRuntime, broadcaster: ClassroomBroadcaster): void {
   const run = async (action: ClusterInstructorAction, classroomId: string): Promise<Reply> => {
     try {
-      return await handle(runtime, classroomId, action);
+      return await handle(runtime, broadcaster, classroomId, action);
     } catch (error) {
       return refusalOf(error);
     }

@@ -60,7 +60,7 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
   });
   registerSimTimerHandlers(runtime);
   bots.register();
-  registerInstructorActions(gateway.clusterInstructor, runtime);
+  registerInstructorActions(gateway.clusterInstructor, runtime, deps.broadcaster);
   await timers.start();
   const feeds = new WatchFeeds(io, store, logger);
   const bootstrapped = new Set<string>();
