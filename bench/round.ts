@@ -3,16 +3,13 @@
  * process, as `npm start` runs it) and drives one classroom of 30 socket.io-client students plus
  * the instructor through a round (bots play the cluster up to a Ready Deployment), then a
  * kube-proxy student routes requests to the Service, each one acked and sent to every client as a
- * watch event. Beside it, in the same run and from the same process: a bare Socket.IO server that
- * relays the same payload to a room of the same 31 clients. Starts a private redis-server unless
+ * watch event. Beside it, in the same run: a bare Socket.IO server, in its own process too, that
+ * relays the same payload to a room of as many clients. Starts a private redis-server unless
  * REDIS_URL is set.
  *   npm run bench -- round        (BENCH_SAMPLES=500 to change the number of actions)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { getObject } from '@shared/protocol/watch-reducer';
 import type { WatchEvent } from '@shared/protocol';
@@ -107,43 +104,65 @@ async function roundLatency(url: string): Promise<{ samples: number[]; acks: num
   return { samples: samples.sort((a, b) => a - b), acks: acks.sort((a, b) => a - b), payload, clients };
 }
 
-/** A bare Socket.IO server: one client emits, the server relays to the room, timed until all clients have it. */
-async function bareBroadcast(clientCount: number, payload: WatchEvent[]): Promise<number[]> {
-  const http = createServer();
-  const ioServer = new Server(http);
-  ioServer.on('connection', (socket) => {
-    void socket.join('room');
-    socket.on('action', (data: unknown, ack: (ok: boolean) => void) => {
-      ack(true);
-      ioServer.to('room').emit('watch', data);
-    });
+/**
+ * The bare Socket.IO server, in its own process as the production server is (a relay inside the
+ * bench process would skip the process hop every ClusterPlay message pays): it acks, then relays
+ * the payload to the room. Prints its port.
+ */
+const BARE_SERVER = `
+import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+const http = createServer();
+const io = new Server(http);
+io.on('connection', (socket) => {
+  void socket.join('room');
+  socket.on('action', (data, ack) => {
+    ack(true);
+    io.to('room').emit('watch', data);
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const sockets: Socket[] = await Promise.all(
-    Array.from({ length: clientCount }, () => new Promise<Socket>((resolve) => {
-      const s = connect(url, { transports: ['websocket'] });
-      s.once('connect', () => resolve(s));
-    })),
-  );
-  const samples: number[] = [];
-  for (let i = 0; i < WARMUP + SAMPLES; i++) {
-    let left = sockets.length;
-    const all = new Promise<number>((resolve) => {
-      const onWatch = function (this: Socket) {
-        this.off('watch', onWatch);
-        if (--left === 0) resolve(performance.now());
-      };
-      for (const s of sockets) s.on('watch', onWatch);
-    });
-    const started = performance.now();
-    sockets[0]?.emit('action', payload, () => {});
-    const done = await all;
-    if (i >= WARMUP) samples.push(done - started);
+});
+http.listen(0, '127.0.0.1', () => console.log(http.address().port));
+`;
+
+async function startBareServer(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', BARE_SERVER], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`the bare Socket.IO server exited (${code})`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** One client emits, the bare server relays to the room, timed until all clients have it. */
+async function bareBroadcast(clientCount: number, payload: WatchEvent[]): Promise<number[]> {
+  const { child, url } = await startBareServer();
+  try {
+    const sockets: Socket[] = await Promise.all(
+      Array.from({ length: clientCount }, () => new Promise<Socket>((resolve) => {
+        const s = connect(url, { transports: ['websocket'] });
+        s.once('connect', () => resolve(s));
+      })),
+    );
+    const samples: number[] = [];
+    for (let i = 0; i < WARMUP + SAMPLES; i++) {
+      let left = sockets.length;
+      const all = new Promise<number>((resolve) => {
+        const onWatch = function (this: Socket) {
+          this.off('watch', onWatch);
+          if (--left === 0) resolve(performance.now());
+        };
+        for (const s of sockets) s.on('watch', onWatch);
+      });
+      const started = performance.now();
+      sockets[0]?.emit('action', payload, () => {});
+      const done = await all;
+      if (i >= WARMUP) samples.push(done - started);
+    }
+    for (const s of sockets) s.close();
+    return samples.sort((a, b) => a - b);
+  } finally {
+    child.kill('SIGTERM');
   }
-  for (const s of sockets) s.close();
-  await ioServer.close();
-  return samples.sort((a, b) => a - b);
 }
 
 let redis: EmbeddedRedis | null = null;

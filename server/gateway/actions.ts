@@ -129,7 +129,7 @@ export interface ActionHandlerDeps {
 
 /**
  * Handles one `action` payload from this socket: answers it, then logs and broadcasts the request
- * (the log is for the class to read, so the sender does not wait for it).
+ * (the log is for the class to read, so neither the sender nor the watch fan-out waits for it).
  */
 export async function handleAction(socket: ClusterPlaySocket, payload: unknown, { io, runtime, work }: ActionHandlerDeps, answer: (reply: ActionReply) => void): Promise<void> {
   const identity = socket.data.identity;
@@ -147,8 +147,13 @@ export async function handleAction(socket: ClusterPlaySocket, payload: unknown, 
   }
   answer(reply);
   const entry = logEntry(identity, payload, parsed.success ? parsed.data : null, reply, clock.simTime);
-  io.to(classroomRoom(identity.classroomId)).emit('requests', [entry]);
-  work.run('logging an API request', () => runtime.store.appendRequestLog(identity.classroomId, entry));
+  work.run('logging an API request', async () => {
+    // A turn later: the write's watch event usually came in this turn, and its flush to the
+    // classroom (queued then) goes out before the log's broadcast and append.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    io.to(classroomRoom(identity.classroomId)).emit('requests', [entry]);
+    await runtime.store.appendRequestLog(identity.classroomId, entry);
+  });
 }
 
 export function registerActionHandlers(socket: ClusterPlaySocket, deps: ActionHandlerDeps): void {
