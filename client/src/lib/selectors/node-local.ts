@@ -6,6 +6,7 @@
  */
 import { fromRFC3339, type ContainerRuntime, type CriCall, type Node, type ProxyTable, type RuntimeContainer } from '@shared/model';
 import type { ApiRequestEntry } from '@shared/protocol';
+import { fullImageName } from '@shared/sim/runtime/images';
 
 export function runtimeOf(runtimes: readonly ContainerRuntime[], node: string): ContainerRuntime | undefined {
   return runtimes.find((r) => r.spec.nodeName === node || r.metadata.name === node);
@@ -27,10 +28,14 @@ export function runtimeView(runtimes: readonly ContainerRuntime[], node: string)
   };
 }
 
-/** Images the node has: the runtime's cache, and what the kubelet reported in status.images. */
+/**
+ * Images the node has (the runtime's cache and what the kubelet reported in status.images), by
+ * fully qualified reference as the runtime stores them: ask with `fullImageName(container.image)`.
+ */
 export function cachedImages(runtimes: readonly ContainerRuntime[], node: Node | undefined): Set<string> {
   const name = node?.metadata.name ?? '';
-  return new Set([...runtimeView(runtimes, name).images, ...(node?.status?.images ?? []).flatMap((i) => i.names)]);
+  const reported = (node?.status?.images ?? []).flatMap((i) => i.names);
+  return new Set([...runtimeView(runtimes, name).images, ...reported].map(fullImageName));
 }
 
 /** A CRI call the runtime is working on, with the simulated ms left until it finishes. */

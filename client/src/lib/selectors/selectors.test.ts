@@ -7,6 +7,8 @@ import { bindingHints, kubeletHints } from './hints';
 import { nextStep } from './kubelet';
 import { pendingPods, podStatusText } from './pods';
 import { nodeUsage } from './scheduling';
+import { cachedImages } from './node-local';
+import { fullImageName } from '@shared/sim/runtime/images';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 
@@ -118,5 +120,21 @@ describe('[kubelet] the kubelet screen’s hint is what the kubelet loop would r
     pod.metadata.creationTimestamp = toRFC3339(T0);
     const hints = kubeletHints([makeNode('node-1', { now: T0 }), makeContainerRuntime('node-1'), pod], 'node-1', T0 + 1000);
     expect(hints.some((h) => h.includes('PullImage') && h.includes('web-1'))).toBe(true);
+  });
+});
+
+describe('kubelet view: is the image on my node?', () => {
+  it('[IfNotPresent] an image the runtime pulled as docker.io/library/nginx:1.27 counts as present for nginx:1.27', () => {
+    const runtime = makeContainerRuntime('node-1');
+    runtime.status = { ...runtime.status!, images: [{ name: 'docker.io/library/nginx:1.27', pulledAt: toRFC3339(0) }] };
+    const images = cachedImages([runtime], makeNode('node-1'));
+    expect(images.has(fullImageName('nginx:1.27'))).toBe(true);
+    expect(images.has(fullImageName('redis:7'))).toBe(false);
+  });
+
+  it('an image the kubelet reported in node.status.images under its short name counts too', () => {
+    const node = makeNode('node-1');
+    node.status = { ...node.status, images: [{ names: ['redis:7'], sizeBytes: 1 }] };
+    expect(cachedImages([], node).has(fullImageName('redis:7'))).toBe(true);
   });
 });
