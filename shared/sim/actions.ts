@@ -7,16 +7,17 @@ import { getCondition, isPodActive, setCondition, type Node, type Pod, type SimT
 import type { ClusterAction, ErrorCode } from '@shared/protocol';
 import { reconcileDeployment } from './controllers/deployment';
 import { reconcileService } from './controllers/endpoints';
-import { evictionSteps, evictionTime, lastHeartbeat } from './controllers/node-lifecycle';
-import { activePodsOf, podFromTemplate } from './controllers/replicaset';
+import { evictionSteps, evictionTime, lastHeartbeat, nodeNotReadyEvent, taintEvictionEvent } from './controllers/node-lifecycle';
+import { activePodsOf, podEvent, podFromTemplate } from './controllers/replicaset';
 import { NODE_LEASE_RENEW_SECONDS, NODE_MONITOR_GRACE_SECONDS } from './defaults';
 import { renewLease } from './kubelet/heartbeat';
+import { eventFollows, isEventStep } from './kubelet/events';
 import { reconcileKubelet } from './kubelet/kubelet';
 import { routeRequest, syncProxyRules, type RouteOutcome } from './proxy/proxy';
 import { create, isApiRequest, remove, update, updateStatus, type Step } from './requests';
 import type { Rng } from './rng';
 import { answerCri } from './runtime/runtime';
-import { bindRequest, checkBinding } from './scheduler/scheduler';
+import { bindSteps, checkBinding } from './scheduler/scheduler';
 import type { ClusterState } from './state';
 
 export type ActionPlan =
@@ -37,7 +38,9 @@ function stale(expected: string | undefined, seen: string, resource: string, nam
  */
 function kubeletMove(state: ClusterState, node: string, pod: string | undefined, now: SimTime, wanted: (s: Step) => boolean, what: string): ActionPlan {
   const steps = reconcileKubelet(state, node, now);
-  const relevant = steps.filter((s) => !isApiRequest(s) || wanted(s));
+  const writes = steps.filter((s) => isApiRequest(s) && wanted(s) && !isEventStep(s));
+  // The events ride on the writes kept: what this move does is recorded, nothing else.
+  const relevant = steps.filter((s) => !isApiRequest(s) || writes.includes(s) || eventFollows(s, writes));
   if (!relevant.some((s) => isApiRequest(s))) return refuse('Invalid', `nothing to ${what}${pod ? ` for ${pod}` : ''} on ${node} right now`);
   return accept(relevant, relevant.filter(isApiRequest).map((s) => s.reason).join('; '));
 }
@@ -59,7 +62,7 @@ export function planAction(state: ClusterState, action: ClusterAction, now: SimT
       if (conflict) return conflict;
       const check = checkBinding(state, pod, action.node);
       if (!check.ok) return refuse('Unschedulable', `${check.message} (${check.explanation})`);
-      return accept([bindRequest(pod, action.node, check.explanation)], check.explanation);
+      return accept(bindSteps(pod, action.node, check.explanation, now, rng), check.explanation);
     }
     case 'pullImage':
       return kubeletMove(state, action.node, action.pod, now, (s) => mentions(s, action.pod, 'PullImage'), 'pull');
@@ -93,7 +96,8 @@ export function planAction(state: ClusterState, action: ClusterAction, now: SimT
       const desired = rs.spec.replicas ?? 1;
       if (active >= desired) return refuse('Invalid', `${action.replicaSet} already has ${active} of ${desired} pods`);
       const pod = podFromTemplate({ ...rs, metadata: { ...rs.metadata, uid: rs.metadata.uid } }, rng);
-      return accept([create(pod, `${action.replicaSet} has ${active} of ${desired} pods: create ${pod.metadata.name}`)], `create ${pod.metadata.name}`);
+      const steps = [create(pod, `${action.replicaSet} has ${active} of ${desired} pods: create ${pod.metadata.name}`), podEvent(rs, pod, 'SuccessfulCreate', now, rng)];
+      return accept(steps, `create ${pod.metadata.name}`);
     }
     case 'deletePod': {
       const pod = state.pod(`${namespace}/${action.pod}`);
@@ -105,7 +109,9 @@ export function planAction(state: ClusterState, action: ClusterAction, now: SimT
       if (rs && isPodActive(pod) && activePodsOf(state, rs).length <= (rs.spec.replicas ?? 1)) {
         return refuse('Invalid', `${rs.metadata.name} wants ${rs.spec.replicas ?? 1} pods and has exactly that many: deleting ${action.pod} is not the ReplicaSet controller's move`);
       }
-      return accept([remove(pod, `delete ${action.pod}`)], `delete ${action.pod}`);
+      // Deleting a surplus pod is the ReplicaSet controller's move, and it records it.
+      const steps = [remove(pod, `delete ${action.pod}`), ...(rs && isPodActive(pod) ? [podEvent(rs, pod, 'SuccessfulDelete', now, rng)] : [])];
+      return accept(steps, `delete ${action.pod}`);
     }
     case 'scale': {
       const obj = state.get(action.target, `${namespace}/${action.name}`);
@@ -122,7 +128,7 @@ export function planAction(state: ClusterState, action: ClusterAction, now: SimT
       return steps.some(isApiRequest) ? accept(steps, `sync ${action.deployment}`) : refuse('Invalid', `${action.deployment} is already in its desired state`);
     }
     case 'setNodeCondition':
-      return setNodeCondition(state, action.node, action.status, action.resourceVersion, now);
+      return setNodeCondition(state, action.node, action.status, action.resourceVersion, now, rng);
     case 'taintNode': {
       const node = state.node(action.node);
       if (!node) return refuse('NotFound', `nodes "${action.node}" not found`);
@@ -145,7 +151,7 @@ export function planAction(state: ClusterState, action: ClusterAction, now: SimT
         const why = at === undefined ? 'tolerates every NoExecute taint of its node' : `tolerates the taint for ${Math.ceil((at - now) / 1000)}s more`;
         return refuse('Invalid', `${action.pod} ${why}`);
       }
-      return accept(evictionSteps(pod, now, `evict ${action.pod}: NoExecute taint on ${node.metadata.name}`), `evict ${action.pod}`);
+      return accept([taintEvictionEvent(pod, now, rng), ...evictionSteps(pod, now, `evict ${action.pod}: NoExecute taint on ${node.metadata.name}`)], `evict ${action.pod}`);
     }
     case 'updateEndpoints': {
       const service = state.get('Service', `${namespace}/${action.service}`);
@@ -165,7 +171,7 @@ export function planAction(state: ClusterState, action: ClusterAction, now: SimT
 }
 
 /** Node lifecycle by hand: Unknown only after the grace period without heartbeat; True only with a fresh one. */
-function setNodeCondition(state: ClusterState, name: string, status: 'True' | 'False' | 'Unknown', rv: string, now: SimTime): ActionPlan {
+function setNodeCondition(state: ClusterState, name: string, status: 'True' | 'False' | 'Unknown', rv: string, now: SimTime, rng: Rng): ActionPlan {
   const node: Node | undefined = state.node(name);
   if (!node) return refuse('NotFound', `nodes "${name}" not found`);
   const conflict = stale(rv, node.metadata.resourceVersion ?? '', 'nodes', name);
@@ -179,5 +185,7 @@ function setNodeCondition(state: ClusterState, name: string, status: 'True' | 'F
   if (current?.status === status) return refuse('Invalid', `${name} is already Ready=${status}`);
   const ready = status === 'Unknown' ? { reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' } : {};
   const conditions = setCondition(node.status?.conditions, { ...current, type: 'Ready' as const, status, ...ready }, now);
-  return accept([updateStatus(node, { ...node, status: { ...node.status, conditions } }, `${name}: Ready=${status}`)], `${name} Ready=${status}`);
+  const steps: Step[] = [updateStatus(node, { ...node, status: { ...node.status, conditions } }, `${name}: Ready=${status}`)];
+  if (current?.status === 'True') steps.push(nodeNotReadyEvent(node, now, rng));
+  return accept(steps, `${name} Ready=${status}`);
 }

@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { isPodActive, isPodReady, makeDeployment, makePod, makeService, type Deployment, type Pod } from '@shared/model';
+import { isPodActive, isPodReady, makeDeployment, makePod, makeService, type Deployment, type Event, type Pod } from '@shared/model';
 import { SimCluster } from '../cluster';
-import { podTemplateHash, rollback } from './deployment';
-import { deletionOrder, generateName } from './replicaset';
+import { podTemplateHash, reconcileDeployments, rollback } from './deployment';
+import { deletionOrder, generateName, reconcileReplicaSets } from './replicaset';
+import { isApiRequest } from '../requests';
 import { seededRng } from '../rng';
 import { readyIPs } from './endpoints';
-import { evictionSteps } from './node-lifecycle';
+import { evictionSteps, reconcileNodeLifecycle } from './node-lifecycle';
 
 const DISRUPTION_BY_TAINT = { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' } as const;
 
@@ -238,5 +239,85 @@ describe('endpoints controller and kube-proxy', () => {
     const stale = routeRequest(c.state, 'node-1', 'default/web').outcome;
     expect(stale.outcome === 'failed' && stale.message).toContain('no route to host');
     expect(c.state.proxyTable('node-1')?.status.services[0]?.served).toBe(4);
+  });
+});
+
+describe("the controllers' events (kubectl get events), once per occurrence", () => {
+  type Row = [string | undefined, string, string | undefined, string | undefined, string | undefined];
+  const row = (e: Event): Row => [e.source?.component, `${e.involvedObject.kind}/${e.involvedObject.name}`, e.type, e.reason, e.message];
+  const rsName = (c: SimCluster): string => [...c.state.list('ReplicaSet')][0]?.metadata.name ?? '';
+
+  /** Runs `before`, then keeps the events `during` records, and what each controller would record again on the result. */
+  function recorded(before: (c: SimCluster) => void, during: (c: SimCluster) => void): { c: SimCluster; events: Event[]; again: number } {
+    const events: Event[] = [];
+    let on = false;
+    const c = cluster(2, 1, (e) => void (on && e.type === 'ADDED' && e.object.kind === 'Event' && events.push(e.object)));
+    before(c);
+    on = true;
+    during(c);
+    const rng = seededRng(9);
+    const again = [...reconcileDeployments(c.state, c.now, rng), ...reconcileReplicaSets(c.state, c.now, rng), ...reconcileNodeLifecycle(c.state, c.now, rng)].filter(
+      (s) => isApiRequest(s) && s.verb === 'create' && s.object.kind === 'Event',
+    ).length;
+    return { c, events, again };
+  }
+
+  const table: { rule: string; before: (c: SimCluster) => void; during: (c: SimCluster) => void; expected: (c: SimCluster, removed: string[]) => Row[] }[] = [
+    {
+      rule: '[Deployment][ReplicaSet] scale up: ScalingReplicaSet "Scaled up replica set <rs> from 0 to 2", SuccessfulCreate "Created pod: <pod>" per pod',
+      before: () => undefined,
+      during: (c) => {
+        c.createObject(makeDeployment('web', { replicas: 2 }));
+        c.runUntil(c.now + 20_000);
+      },
+      expected: (c) => [
+        ['deployment-controller', 'Deployment/web', 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${rsName(c)} from 0 to 2`],
+        ...pods(c).map((p): Row => ['replicaset-controller', `ReplicaSet/${rsName(c)}`, 'Normal', 'SuccessfulCreate', `Created pod: ${p.metadata.name}`]),
+      ],
+    },
+    {
+      rule: '[Deployment][ReplicaSet] scale down: "Scaled down replica set <rs> from 2 to 1", SuccessfulDelete "Deleted pod: <pod>"',
+      before: (c) => {
+        c.createObject(makeDeployment('web', { replicas: 2 }));
+        c.runUntil(c.now + 20_000);
+      },
+      during: (c) => {
+        const d = deployment(c);
+        if (!d) throw new Error('no deployment');
+        c.submit({ verb: 'update', kind: 'Deployment', namespace: 'default', name: 'web', object: { ...d, spec: { ...d.spec, replicas: 1 } }, reason: 'test' });
+        c.runUntil(c.now + 40_000);
+      },
+      expected: (c, removed) => [
+        ['deployment-controller', 'Deployment/web', 'Normal', 'ScalingReplicaSet', `Scaled down replica set ${rsName(c)} from 2 to 1`],
+        ...removed.map((name): Row => ['replicaset-controller', `ReplicaSet/${rsName(c)}`, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`]),
+      ],
+    },
+    {
+      rule: '[NodeLifecycle] a node silent for 50 s: NodeNotReady on the Node ("Node <node> status is now: NodeNotReady") and on each ready pod ("Node is not ready")',
+      before: (c) => {
+        c.createObject(makePod('web-1', { nodeName: 'node-1' }));
+        c.runUntil(c.now + 20_000);
+        c.stopNode('node-1');
+      },
+      during: (c) => c.runUntil(c.now + 120_000),
+      expected: () => [
+        ['node-controller', 'Node/node-1', 'Normal', 'NodeNotReady', 'Node node-1 status is now: NodeNotReady'],
+        ['node-controller', 'Pod/web-1', 'Warning', 'NodeNotReady', 'Node is not ready'],
+      ],
+    },
+  ];
+
+  test.each(table)('$rule', ({ before, during, expected }) => {
+    let names: string[] = [];
+    const { c, events, again } = recorded(before, (cl) => {
+      names = pods(cl).map((p) => p.metadata.name);
+      during(cl);
+    });
+    const removed = names.filter((n) => !pods(c).some((p) => p.metadata.name === n));
+    const sort = (rows: Row[]): Row[] => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const controllers = new Set(['deployment-controller', 'replicaset-controller', 'node-controller']);
+    expect(sort(events.map(row).filter((r) => controllers.has(r[0] ?? '')))).toEqual(sort(expected(c, removed)));
+    // Reconcile passes are idempotent: on the resulting state no controller records anything again.
+    expect(again).toBe(0);
   });
 });

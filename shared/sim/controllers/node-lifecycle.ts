@@ -28,6 +28,8 @@ import { makeTimer } from '../timers';
 import { controllerEvent } from './events';
 import { sameValue } from '../hash';
 
+const COMPONENT = 'node-controller';
+
 /** The last sign of life: Lease renewal, Ready heartbeat or, for a new node, its creation. */
 export function lastHeartbeat(state: ClusterState, node: Node): SimTime {
   const times = [
@@ -56,7 +58,13 @@ function desiredTaints(node: Node, now: SimTime, ready: NodeCondition['status'] 
   return [...keep, existing('NoSchedule'), existing('NoExecute')];
 }
 
-function monitorNode(state: ClusterState, node: Node, now: SimTime): Step[] {
+/** RecordNodeStatusChange: the Node's event when its Ready condition leaves True. */
+export function nodeNotReadyEvent(node: Node, now: SimTime, rng: Rng): Step {
+  const message = `Node ${node.metadata.name} status is now: NodeNotReady`;
+  return create(controllerEvent(node, COMPONENT, 'Normal', 'NodeNotReady', message, now, rng), `event: ${message}`);
+}
+
+function monitorNode(state: ClusterState, node: Node, now: SimTime, rng: Rng): Step[] {
   const name = node.metadata.name;
   const steps: Step[] = [];
   const ready = getCondition(node.status?.conditions, 'Ready')?.status;
@@ -65,8 +73,9 @@ function monitorNode(state: ClusterState, node: Node, now: SimTime): Step[] {
     let conditions = node.status?.conditions ?? [];
     for (const c of conditions) conditions = setCondition(conditions, { ...c, ...STATUS_UNKNOWN }, now);
     steps.push(updateStatus(node, { ...node, status: { ...node.status, conditions } }, `${name}: no heartbeat for ${NODE_MONITOR_GRACE_SECONDS}s, Ready=Unknown`));
+    if (ready === 'True') steps.push(nodeNotReadyEvent(node, now, rng));
     // The taints follow on the next pass, from the updated node (one write per object per pass).
-    return [...steps, ...markPodsNotReady(state, name, now)];
+    return [...steps, ...markPodsNotReady(state, name, now, rng)];
   } else if (ready !== 'Unknown') {
     steps.push(timer(makeTimer('nodeMonitor', deadline, { node: name }), `${name} misses its heartbeat deadline unless it renews`));
   }
@@ -78,11 +87,14 @@ function monitorNode(state: ClusterState, node: Node, now: SimTime): Step[] {
   return steps;
 }
 
-function markPodsNotReady(state: ClusterState, node: string, now: SimTime): Step[] {
+function markPodsNotReady(state: ClusterState, node: string, now: SimTime, rng: Rng): Step[] {
   return state.podsOn(node).flatMap((pod) => {
     if (getCondition(pod.status?.conditions, 'Ready')?.status !== 'True') return [];
     const conditions = setCondition(pod.status?.conditions, { type: 'Ready', status: 'False' }, now);
-    return [updateStatus(pod, { ...pod, status: { ...pod.status, conditions } }, `${pod.metadata.name} not ready: node ${node} is unreachable`)];
+    return [
+      updateStatus(pod, { ...pod, status: { ...pod.status, conditions } }, `${pod.metadata.name} not ready: node ${node} is unreachable`),
+      create(controllerEvent(pod, COMPONENT, 'Warning', 'NodeNotReady', 'Node is not ready', now, rng), `event: ${pod.metadata.name} NodeNotReady`),
+    ];
   });
 }
 
@@ -100,6 +112,12 @@ export function evictionTime(pod: Pod, taints: readonly Taint[], now: SimTime): 
   return due;
 }
 
+/** The taint eviction controller's event on the pod it deletes. */
+export function taintEvictionEvent(pod: Pod, now: SimTime, rng: Rng): Step {
+  const message = `Marking for deletion Pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+  return create(controllerEvent(pod, 'taint-eviction-controller', 'Normal', 'TaintManagerEviction', message, now, rng), `event: evict ${pod.metadata.name}`);
+}
+
 function evictPods(state: ClusterState, node: Node, now: SimTime, rng: Rng): Step[] {
   const taints = (node.spec.taints ?? []).filter((t) => t.effect === 'NoExecute');
   if (taints.length === 0) return [];
@@ -113,7 +131,7 @@ function evictPods(state: ClusterState, node: Node, now: SimTime, rng: Rng): Ste
       steps.push(timer(makeTimer('tolerationExpired', at, { node: node.metadata.name, namespace: ns, pod: pod.metadata.name }), `${pod.metadata.name} tolerates the taint until then`));
       continue;
     }
-    steps.push(create(controllerEvent(pod, 'taint-eviction-controller', 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ns}/${pod.metadata.name}`, now, rng), `event: evict ${pod.metadata.name}`));
+    steps.push(taintEvictionEvent(pod, now, rng));
     steps.push(...evictionSteps(pod, now, `${pod.metadata.name} evicted: ${node.metadata.name} has a NoExecute taint it no longer tolerates`));
   }
   return steps;
@@ -146,5 +164,5 @@ export function evictionSteps(pod: Pod, now: SimTime, reason: string): Step[] {
 
 export function reconcileNodeLifecycle(state: ClusterState, now: SimTime, rng: Rng, only?: Iterable<string>): Step[] {
   const nodes = only ? [...only].map((n) => state.node(n)).filter((n): n is Node => n !== undefined) : [...state.list('Node')];
-  return nodes.flatMap((node) => [...monitorNode(state, node, now), ...evictPods(state, node, now, rng)]);
+  return nodes.flatMap((node) => [...monitorNode(state, node, now, rng), ...evictPods(state, node, now, rng)]);
 }

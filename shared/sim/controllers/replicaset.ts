@@ -71,6 +71,12 @@ export function activePodsOf(state: ClusterState, rs: ReplicaSet): Pod[] {
   return state.podsOwnedBy(uid).filter((p) => isPodActive(p));
 }
 
+/** The ReplicaSet controller's event for a pod it created (`SuccessfulCreate`) or deleted (`SuccessfulDelete`). */
+export function podEvent(rs: ReplicaSet, pod: Pod, reason: 'SuccessfulCreate' | 'SuccessfulDelete', now: SimTime, rng: Rng): Step {
+  const message = `${reason === 'SuccessfulCreate' ? 'Created' : 'Deleted'} pod: ${pod.metadata.name}`;
+  return create(controllerEvent(rs, COMPONENT, 'Normal', reason, message, now, rng), `event: ${message.toLowerCase().replace(' pod:', '')}`);
+}
+
 export function reconcileReplicaSet(state: ClusterState, rs: ReplicaSet, now: SimTime, rng: Rng): Step[] {
   const uid = rs.metadata.uid;
   if (uid === undefined || rs.metadata.deletionTimestamp !== undefined) return [];
@@ -84,12 +90,12 @@ export function reconcileReplicaSet(state: ClusterState, rs: ReplicaSet, now: Si
     for (let i = 0; i < count; i++) {
       const pod = podFromTemplate({ ...rs, metadata: { ...rs.metadata, uid } }, rng);
       steps.push(create(pod, `${name} has ${active.length} of ${desired} pods: create ${pod.metadata.name}`));
-      steps.push(create(controllerEvent(rs, COMPONENT, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, now, rng), `event: created ${pod.metadata.name}`));
+      steps.push(podEvent(rs, pod, 'SuccessfulCreate', now, rng));
     }
   } else if (diff > 0) {
     for (const pod of [...active].sort(deletionOrder).slice(0, Math.min(diff, BURST_REPLICAS))) {
       steps.push(remove(pod, `${name} has ${active.length} of ${desired} pods: delete ${pod.metadata.name}`));
-      steps.push(create(controllerEvent(rs, COMPONENT, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, now, rng), `event: deleted ${pod.metadata.name}`));
+      steps.push(podEvent(rs, pod, 'SuccessfulDelete', now, rng));
     }
   }
   const minReady = rs.spec.minReadySeconds ?? 0;

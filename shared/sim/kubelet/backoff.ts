@@ -33,14 +33,19 @@ export function nextBackOff(key: string, entry: BackOffEntry | undefined, eventT
 export const restartKey = (podUid: string, container: string): string => `${podUid}/${container}`;
 export const pullKey = (podUid: string, container: string): string => `${podUid}/${container}/pull`;
 
-/** Go's time.Duration String() for whole seconds: `10s`, `1m20s`, `5m0s`, `1h0m0s`. */
+/** Go's time.Duration String() to the millisecond: `500ms`, `3s`, `3.012s`, `1m20s`, `5m0s`, `1h0m0s`. */
 export function goDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  if (h > 0) return `${h}h${m}m${s}s`;
-  if (m > 0) return `${m}m${s}s`;
-  return `${s}s`;
+  const ms = Math.round(seconds * 1000);
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const whole = Math.floor(ms / 1000);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const fraction = ms % 1000 === 0 ? '' : `.${String(ms % 1000).padStart(3, '0').replace(/0+$/, '')}`;
+  const s = `${whole % 60}${fraction}s`;
+  if (h > 0) return `${h}h${m}m${s}`;
+  if (m > 0) return `${m}m${s}`;
+  return s;
 }
 
 /** Kubernetes' CrashLoopBackOff message (`back-off %s restarting failed container=%s pod=%s`). */

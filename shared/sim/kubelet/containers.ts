@@ -19,7 +19,7 @@ import {
 import { shortId } from '../hash';
 import { create, timer, type Step } from '../requests';
 import { makeTimer } from '../timers';
-import { fullImageName } from '../runtime/images';
+import { fullImageName, imageSizeBytes, pullSeconds } from '../runtime/images';
 import { crashLoopMessage, goDuration, inBackOffSince, inBackOffSinceUpdate, nextBackOff, pullKey, restartKey } from './backoff';
 import { kubeletEvent } from './events';
 
@@ -116,10 +116,21 @@ export function planContainer(
     plan.calls.push(call);
     plan.notes.push(note);
   };
+  const record = (type: 'Normal' | 'Warning', reason: string, message: string): void => {
+    plan.steps.push(create(kubeletEvent(pod, view.node, type, reason, message, now), `event: ${podName} ${reason}: ${message}`));
+  };
+  const shown = pod.status?.containerStatuses?.find((s) => s.name === spec.name)?.state;
+  const shownWaiting = shown && 'waiting' in shown ? shown.waiting.reason : undefined;
+  const policy = spec.imagePullPolicy ?? defaultPullPolicy(image);
+  const alreadyPresent = (): void => {
+    if (policy !== 'Always') record('Normal', 'Pulled', `Container image "${image}" already present on machine`);
+  };
 
   const inFlight = calls.find((c) => c.status === 'pending' || c.status === 'running');
   const finishedCalls = calls.filter((c) => c.status === 'done' || c.status === 'failed');
   plan.consumed = finishedCalls.map((c) => c.id);
+  // Reading an answer is when the kubelet learns of it: one event per answer, as the call is consumed.
+  for (const c of finishedCalls) if (c.status === 'done') recordAnswer(c, image, now, record);
   if (inFlight) {
     if (latest?.state === 'exited') plan.status.lastState = terminated(latest);
     if (latest?.state === 'running') plan.status.state = { running: { startedAt: toRFC3339(fromRFC3339(latest.startedAt ?? '')) } };
@@ -135,15 +146,13 @@ export function planContainer(
     const criError = `rpc error: code = NotFound desc = ${(failedPull.result ?? '').replace(/^ErrImagePull: /, '')}`;
     // The status shows the CRI error itself; the prefixed text is the kubelet's Failed event.
     waiting('ErrImagePull', criError);
-    const failed = `Failed to pull image "${image}": ${criError}`;
-    plan.steps.push(create(kubeletEvent(pod, view.node, 'Warning', 'Failed', failed, now), `event: ${podName} ${failed}`));
+    record('Warning', 'Failed', `Failed to pull image "${image}": ${criError}`);
     plan.notes.push(`${podName}: pull of ${image} failed, back-off ${goDuration(entry.seconds)}`);
     plan.steps.push(timer(makeTimer('backOffEnd', now + entry.seconds * 1000, { node: view.node, namespace: ns, pod: podName }), `image pull back-off of ${podName} ends`));
     return plan;
   }
 
   if (!latest) {
-    const policy = spec.imagePullPolicy ?? defaultPullPolicy(image);
     const cached = view.images.has(fullImageName(image));
     const justPulled = finishedCalls.some((c) => c.call === 'PullImage' && c.status === 'done');
     if (policy === 'Never' && !cached) {
@@ -155,7 +164,6 @@ export function planContainer(
       const entry = view.backOffs.get(pKey);
       if (inBackOffSinceUpdate(entry, now) && entry) {
         const failedAt = fromRFC3339(entry.lastUpdate);
-        const shown = pod.status?.containerStatuses?.find((s) => s.name === spec.name)?.state;
         // The pull error stays on screen a moment before the pod worker's next sync turns it into ImagePullBackOff.
         if (now < failedAt + ERR_IMAGE_PULL_SHOWN_MS && shown && 'waiting' in shown && shown.waiting.reason === 'ErrImagePull') {
           plan.status.state = shown;
@@ -163,6 +171,7 @@ export function planContainer(
           return plan;
         }
         waiting('ImagePullBackOff', `Back-off pulling image "${image}"`);
+        if (shownWaiting !== 'ImagePullBackOff') record('Normal', 'BackOff', `Back-off pulling image "${image}"`);
         const end = failedAt + entry.seconds * 1000;
         plan.steps.push(timer(makeTimer('backOffEnd', end, { node: view.node, namespace: ns, pod: podName }), `image pull back-off of ${podName} ends`));
         return plan;
@@ -170,9 +179,11 @@ export function planContainer(
       waiting('ContainerCreating');
       if (policy !== 'Always' && view.pulling.has(fullImageName(image))) return plan;
       send({ call: 'PullImage', ...base }, `${podName}: PullImage ${image}`);
+      record('Normal', 'Pulling', `Pulling image "${image}"`);
       return plan;
     }
     waiting('ContainerCreating');
+    if (!justPulled) alreadyPresent();
     send({ call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}) }, `${podName}: CreateContainer ${spec.name}`);
     return plan;
   }
@@ -208,14 +219,37 @@ export function planContainer(
       const finishedAt = fromRFC3339(latest.finishedAt ?? toRFC3339(now));
       if (inBackOffSince(entry, finishedAt, now) && entry) {
         waiting('CrashLoopBackOff', crashLoopMessage(entry.seconds, spec.name, podName, ns, uid));
+        if (shownWaiting !== 'CrashLoopBackOff') record('Warning', 'BackOff', `Back-off restarting failed container ${spec.name} in pod ${podName}_${ns}(${uid})`);
         const end = finishedAt + entry.seconds * 1000;
         plan.steps.push(timer(makeTimer('backOffEnd', end, { node: view.node, namespace: ns, pod: podName }), `restart back-off of ${podName} ends`));
         return plan;
       }
       plan.backOffs.push(nextBackOff(key, entry, finishedAt, now));
       waiting('ContainerCreating');
+      alreadyPresent();
       send({ call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}) }, `${podName}: restart ${spec.name} (exit code ${latest.exitCode ?? 0})`);
       return plan;
     }
+  }
+}
+
+/** The kubelet's event for a CRI answer it reads (image_manager.go, kuberuntime_container.go). */
+function recordAnswer(call: CriCall, image: string, now: SimTime, record: (type: 'Normal', reason: string, message: string) => void): void {
+  switch (call.call) {
+    case 'PullImage': {
+      const sent = fromRFC3339(call.sentAt);
+      const waited = (call.dueAt === undefined ? now : fromRFC3339(call.dueAt)) - sent;
+      const pulled = Math.min(waited, pullSeconds(image) * 1000);
+      record('Normal', 'Pulled', `Successfully pulled image "${image}" in ${goDuration(pulled / 1000)} (${goDuration(waited / 1000)} including waiting). Image size: ${imageSizeBytes(image)} bytes.`);
+      return;
+    }
+    case 'CreateContainer':
+      record('Normal', 'Created', `Created container: ${call.container ?? ''}`);
+      return;
+    case 'StartContainer':
+      record('Normal', 'Started', `Started container ${call.container ?? ''}`);
+      return;
+    default:
+      return;
   }
 }

@@ -1,8 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { fromRFC3339, makePod, toMicroTime, type ContainerStatus, type Pod } from '@shared/model';
+import { fromRFC3339, makePod, toMicroTime, type ContainerStatus, type Event, type Pod } from '@shared/model';
 import { SimCluster } from '../cluster';
 import { BACKOFF_MAX_SECONDS } from '../defaults';
+import { isApiRequest } from '../requests';
+import { imageSizeBytes } from '../runtime/images';
 import { crashLoopMessage, goDuration, inBackOffSince, nextBackOff } from './backoff';
+import { reconcileKubelet } from './kubelet';
 
 function cluster(...nodes: string[]): SimCluster {
   const c = new SimCluster({ seed: 1 });
@@ -196,5 +199,146 @@ describe('kubelet and container runtime', () => {
     const c = cluster('node-1');
     const renewals = watch(c, 35, () => c.state.nodeLease('node-1')?.spec.renewTime);
     expect(renewals.map((r) => (fromRFC3339(r ?? '') - fromRFC3339(renewals[0] ?? '')) / 1000)).toEqual([0, 10, 20, 30]);
+  });
+});
+
+/** A one-node cluster that keeps every Event object created, in order. */
+function recordingCluster(): { c: SimCluster; events: Event[] } {
+  const events: Event[] = [];
+  const c = new SimCluster({ seed: 1, onCommit: (e) => void (e.type === 'ADDED' && e.object.kind === 'Event' && events.push(e.object)) });
+  c.addNode('node-1');
+  return { c, events };
+}
+
+const crashing = (): Pod => {
+  const p = makePod('crash', { image: 'busybox:1.36' });
+  p.spec.containers[0] = { ...p.spec.containers[0], name: 'app', image: 'busybox:1.36', command: ['sh', '-c', 'sleep 5; exit 1'] };
+  return p;
+};
+
+const nginxSize = imageSizeBytes('nginx:1.27');
+
+describe("the kubelet's events (kubectl get events), once per occurrence", () => {
+  const cases: { rule: string; run: (c: SimCluster) => void; pod: string; expected: [string, string, string][] }[] = [
+    {
+      rule: '[Pulling/Pulled/Created/Started] a new image: pulled (nginx 3 s, no wait), then the container created and started',
+      pod: 'web-1',
+      run: (c) => {
+        c.createObject(makePod('web-1', { image: 'nginx:1.27' }));
+        c.runUntil(c.now + 10_000);
+      },
+      expected: [
+        ['Normal', 'Scheduled', 'Successfully assigned default/web-1 to node-1'],
+        ['Normal', 'Pulling', 'Pulling image "nginx:1.27"'],
+        ['Normal', 'Pulled', `Successfully pulled image "nginx:1.27" in 3s (3s including waiting). Image size: ${nginxSize} bytes.`],
+        ['Normal', 'Created', 'Created container: app'],
+        ['Normal', 'Started', 'Started container app'],
+      ],
+    },
+    {
+      rule: '[IfNotPresent] a cached image is not pulled: "already present on machine"',
+      pod: 'web-2',
+      run: (c) => {
+        c.createObject(makePod('web-1', { image: 'nginx:1.27' }));
+        c.runUntil(c.now + 10_000);
+        c.createObject(makePod('web-2', { image: 'nginx:1.27' }));
+        c.runUntil(c.now + 10_000);
+      },
+      expected: [
+        ['Normal', 'Scheduled', 'Successfully assigned default/web-2 to node-1'],
+        ['Normal', 'Pulled', 'Container image "nginx:1.27" already present on machine'],
+        ['Normal', 'Created', 'Created container: app'],
+        ['Normal', 'Started', 'Started container app'],
+      ],
+    },
+    {
+      rule: '[Killing] a graceful deletion stops the running container: "Stopping container"',
+      pod: 'web-1',
+      run: (c) => {
+        c.createObject(makePod('web-1', { image: 'nginx:1.27' }));
+        c.runUntil(c.now + 10_000);
+        c.submit({ verb: 'delete', kind: 'Pod', namespace: 'default', name: 'web-1', reason: 'test' });
+        c.runUntil(c.now + 5_000);
+      },
+      expected: [
+        ['Normal', 'Scheduled', 'Successfully assigned default/web-1 to node-1'],
+        ['Normal', 'Pulling', 'Pulling image "nginx:1.27"'],
+        ['Normal', 'Pulled', `Successfully pulled image "nginx:1.27" in 3s (3s including waiting). Image size: ${nginxSize} bytes.`],
+        ['Normal', 'Created', 'Created container: app'],
+        ['Normal', 'Started', 'Started container app'],
+        ['Normal', 'Killing', 'Stopping container app'],
+      ],
+    },
+    {
+      rule: '[ImagePullBackOff] a missing image: Failed (Warning), then BackOff "Back-off pulling image" once per back-off',
+      pod: 'bad',
+      run: (c) => {
+        c.createObject(makePod('bad', { image: 'nginx:broken' }));
+        c.runUntil(c.now + 15_000);
+      },
+      expected: [
+        ['Normal', 'Scheduled', 'Successfully assigned default/bad to node-1'],
+        ['Normal', 'Pulling', 'Pulling image "nginx:broken"'],
+        [
+          'Warning',
+          'Failed',
+          'Failed to pull image "nginx:broken": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:broken": failed to resolve reference "docker.io/library/nginx:broken": docker.io/library/nginx:broken: not found',
+        ],
+        ['Normal', 'BackOff', 'Back-off pulling image "nginx:broken"'],
+        ['Normal', 'Pulling', 'Pulling image "nginx:broken"'],
+        [
+          'Warning',
+          'Failed',
+          'Failed to pull image "nginx:broken": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:broken": failed to resolve reference "docker.io/library/nginx:broken": docker.io/library/nginx:broken: not found',
+        ],
+      ],
+    },
+  ];
+
+  test.each(cases)('$rule', ({ run, pod: name, expected }) => {
+    const { c, events } = recordingCluster();
+    run(c);
+    const mine = events.filter((e) => e.involvedObject.name === name);
+    expect(mine.map((e) => [e.type, e.reason, e.message])).toEqual(expected);
+    for (const e of mine.filter((x) => x.reason !== 'Scheduled')) {
+      expect([e.source, e.reportingComponent, e.reportingInstance, e.involvedObject.kind]).toEqual([{ component: 'kubelet', host: 'node-1' }, 'kubelet', 'node-1', 'Pod']);
+      expect(e.metadata.name).toMatch(new RegExp(`^${name}\\.[0-9a-f]+$`));
+    }
+    // Reconcile is idempotent: the same pass on the resulting state records nothing again.
+    expect(reconcileKubelet(c.state, 'node-1', c.now).filter((s) => isApiRequest(s) && s.verb === 'create')).toEqual([]);
+  });
+
+  test('[CrashLoopBackOff] each back-off records one Warning BackOff with Kubernetes\' message; every restart: already present, Created, Started', () => {
+    const { c, events } = recordingCluster();
+    const t0 = c.now;
+    c.createObject(crashing());
+    c.runUntil(c.now + 60_000);
+    const uid = pod(c, 'crash')?.metadata.uid ?? '';
+    const backOff = `Back-off restarting failed container app in pod crash_default(${uid})`;
+    const restart = (at: number): [number, string, string][] => [
+      [at, 'Pulled', 'Container image "busybox:1.36" already present on machine'],
+      [at, 'Created', 'Created container: app'],
+      [at + 1, 'Started', 'Started container app'],
+    ];
+    // Runs 5 s each; the first restart is immediate, then 10 s and 20 s of back-off.
+    expect(events.filter((e) => e.involvedObject.name === 'crash').map((e) => [(fromRFC3339(e.firstTimestamp ?? '') - t0) / 1000, e.reason, e.message])).toEqual([
+      [0, 'Scheduled', 'Successfully assigned default/crash to node-1'],
+      [0, 'Pulling', 'Pulling image "busybox:1.36"'],
+      [1, 'Pulled', `Successfully pulled image "busybox:1.36" in 1s (1s including waiting). Image size: ${imageSizeBytes('busybox:1.36')} bytes.`],
+      [1, 'Created', 'Created container: app'],
+      [2, 'Started', 'Started container app'],
+      ...restart(7),
+      [13, 'BackOff', backOff],
+      ...restart(23),
+      [29, 'BackOff', backOff],
+      ...restart(49),
+      [55, 'BackOff', backOff],
+    ]);
+    expect(events.find((e) => e.reason === 'BackOff')).toMatchObject({ type: 'Warning', source: { component: 'kubelet', host: 'node-1' } });
+    expect(new Set(events.map((e) => e.metadata.name)).size).toBe(events.length);
+  });
+
+  test('[Pulled] the message gives the pull and the wait as Go durations (time.Duration.String to the ms)', () => {
+    expect([goDuration(0.5), goDuration(3), goDuration(3.012), goDuration(15.98), goDuration(80), goDuration(3600)]).toEqual(['500ms', '3s', '3.012s', '15.98s', '1m20s', '1h0m0s']);
   });
 });

@@ -22,11 +22,12 @@ import {
 } from '@shared/model';
 import { POD_NETWORK_PREFIX } from '../defaults';
 import { fnv32a, sameValue } from '../hash';
-import { remove, update, updateStatus, type Step } from '../requests';
+import { create, remove, update, updateStatus, type Step } from '../requests';
 import type { ClusterState } from '../state';
 import { fullImageName } from '../runtime/images';
 import { addUsage, admit, type Used } from './admission';
 import { planContainer, type NewCall, type NodeView } from './containers';
+import { isEventStep, kubeletEvent } from './events';
 import { postNodeStatus, renewLease } from './heartbeat';
 
 /** `10.244.3.` for a node with podCIDR 10.244.3.0/24; else a prefix derived from the name. */
@@ -144,7 +145,7 @@ export function reconcileKubelet(state: ClusterState, nodeName: string, now: Sim
     const instances = instancesByPod.get(uid) ?? [];
     const calls = callsByPod.get(uid) ?? [];
     if (pod.metadata.deletionTimestamp !== undefined) {
-      terminate(pod, instances, calls, draft, podWork);
+      terminate(pod, nodeName, instances, calls, draft, podWork, now);
       continue;
     }
     const phase = pod.status?.phase;
@@ -161,7 +162,9 @@ export function reconcileKubelet(state: ClusterState, nodeName: string, now: Sim
     runPod(pod, node, instances, calls, view, draft, takenIPs, now, podWork);
   }
   cleanUpOrphans(rt, live, draft);
-  return [...steps, ...podWork.steps, ...draft.write()];
+  // Events come after the writes that make the transitions they report.
+  const events = podWork.steps.filter(isEventStep);
+  return [...steps, ...podWork.steps.filter((s) => !isEventStep(s)), ...draft.write(), ...events];
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
@@ -250,7 +253,7 @@ function podStatus(pod: Pod, node: Node, statuses: ContainerStatus[], phase: Non
 }
 
 /** A deleted pod: stop every container (grace period as the timeout), then remove the pod for good. */
-function terminate(pod: Pod, instances: readonly RuntimeContainer[], calls: readonly CriCall[], draft: RuntimeDraft, work: PodWork): void {
+function terminate(pod: Pod, node: string, instances: readonly RuntimeContainer[], calls: readonly CriCall[], draft: RuntimeDraft, work: PodWork, now: SimTime): void {
   const stopping = new Set(calls.filter((c) => c.call === 'StopContainer' && (c.status === 'pending' || c.status === 'running')).map((c) => c.containerId));
   draft.consume(calls.filter((c) => c.status === 'done' || c.status === 'failed').map((c) => c.id));
   const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
@@ -258,6 +261,10 @@ function terminate(pod: Pod, instances: readonly RuntimeContainer[], calls: read
     if (stopping.has(c.id)) continue;
     draft.send({ call: 'StopContainer', namespace: c.namespace, pod: c.pod, podUid: c.podUid, container: c.name, containerId: c.id, timeoutSeconds: grace });
     draft.notes.push(`${pod.metadata.name}: StopContainer ${c.name} (grace ${grace}s)`);
+    // Killing reports a running container being stopped; exited ones are only removed.
+    if (c.state !== 'running') continue;
+    const killing = kubeletEvent(pod, node, 'Normal', 'Killing', `Stopping container ${c.name}`, now);
+    work.steps.push(create(killing, `event: ${pod.metadata.name} Killing: ${killing.message ?? ''}`));
   }
   const inFlight = calls.some((c) => c.status === 'pending' || c.status === 'running');
   if (instances.length === 0 && !inFlight) {

@@ -2,6 +2,8 @@
  * How long a pull takes in the game, per image repository, and which images do not exist.
  * An image tagged `:broken`, or whose name contains `nonexistent`, fails with ErrImagePull.
  */
+import { fnv32a } from '../hash';
+
 export const PULL_SECONDS: Readonly<Record<string, number>> = {
   busybox: 1,
   alpine: 1,
@@ -51,4 +53,9 @@ export function pullSeconds(image: string): number {
 export function pullErrorMessage(image: string): string {
   const ref = fullImageName(image);
   return `failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`;
+}
+
+/** The image's size as the Pulled event reports it: fixed per image name, between 5 and 205 MB. */
+export function imageSizeBytes(image: string): number {
+  return 5_000_000 + (fnv32a(fullImageName(image)) % 200_000_000);
 }

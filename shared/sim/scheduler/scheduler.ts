@@ -157,16 +157,15 @@ export function schedulerEvent(pod: Pod, type: 'Normal' | 'Warning', reason: str
   };
 }
 
+/** A successful scheduling cycle (the bot's or a student's): the Binding and the Scheduled event. */
+export function bindSteps(pod: Pod, node: string, reason: string, now: SimTime, rng: Rng): Step[] {
+  const message = `Successfully assigned ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name} to ${node}`;
+  return [bindRequest(pod, node, reason), create(schedulerEvent(pod, 'Normal', 'Scheduled', message, now, rng), `event: ${pod.metadata.name} scheduled`)];
+}
+
 /** Steps for one pod's decision: bind + Scheduled event, or (when the message changed) status + FailedScheduling. */
 export function decisionSteps(pod: Pod, result: ScheduleResult, now: SimTime, rng: Rng): Step[] {
-  const ns = pod.metadata.namespace ?? 'default';
-  if (result.node) {
-    const node = result.node.metadata.name;
-    return [
-      bindRequest(pod, node, result.explanation),
-      create(schedulerEvent(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${pod.metadata.name} to ${node}`, now, rng), `event: ${pod.metadata.name} scheduled`),
-    ];
-  }
+  if (result.node) return bindSteps(pod, result.node.metadata.name, result.explanation, now, rng);
   const message = result.message ?? '';
   const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   // Report once per distinct reason, as the condition already tells everyone watching.
