@@ -1,3 +1,5 @@
+import { STATUS_CODE } from '../model/errors';
+
 /**
  * Why a request was refused. The codes follow Kubernetes' Status reasons, so a student who later
  * meets `kubectl` sees the same words.
@@ -19,20 +21,21 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Kubernetes' own reasons keep their Status codes; the two of ours are refusals a client can fix. */
 export const httpStatusOf: Record<ErrorCode, number> = {
-  BadRequest: 400,
-  Unauthorized: 401,
-  Forbidden: 403,
-  NotFound: 404,
-  AlreadyExists: 409,
-  Conflict: 409,
-  Invalid: 422,
+  BadRequest: STATUS_CODE.BadRequest,
+  Unauthorized: STATUS_CODE.Unauthorized,
+  Forbidden: STATUS_CODE.Forbidden,
+  NotFound: STATUS_CODE.NotFound,
+  AlreadyExists: STATUS_CODE.AlreadyExists,
+  Conflict: STATUS_CODE.Conflict,
+  Invalid: STATUS_CODE.Invalid,
+  Expired: STATUS_CODE.Expired,
+  TooManyRequests: STATUS_CODE.TooManyRequests,
+  ServiceUnavailable: STATUS_CODE.ServiceUnavailable,
+  InternalError: STATUS_CODE.InternalError,
   Unschedulable: 422,
-  Expired: 410,
-  TooManyRequests: 429,
   PayloadTooLarge: 413,
-  ServiceUnavailable: 503,
-  InternalError: 500,
 };
 
 export interface Refusal {
