@@ -22,36 +22,34 @@ const a = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.ob
 
 // scheduler
 export const bindAction = a('bind', { pod: name, node: name, resourceVersion });
+/** No node fits: PodScheduled=False (Unschedulable) and the FailedScheduling event. */
+export const markUnschedulableAction = a('markUnschedulable', { pod: name, resourceVersion });
 
-// kubelet:<node> — `node` must be the sender's own node
+// kubelet:<node> — `node` must be the sender's own node; each move names the one pod (and container) it acts on
 export const pullImageAction = a('pullImage', { node: name, pod: name, container: name });
+export const createContainerAction = a('createContainer', { node: name, pod: name, container: name });
 export const startContainerAction = a('startContainer', { node: name, pod: name, container: name });
-export const reportReadyAction = a('reportReady', { node: name, pod: name, resourceVersion });
 export const restartContainerAction = a('restartContainer', { node: name, pod: name, container: name });
+export const syncPodStatusAction = a('syncPodStatus', { node: name, pod: name });
 export const killPodAction = a('killPod', { node: name, pod: name });
-export const syncPodStatusAction = a('syncPodStatus', { node: name, pod: name, resourceVersion });
+/** Only in the manual-heartbeat drill: otherwise the kubelet's own loop renews its Lease. */
 export const renewLeaseAction = a('renewLease', { node: name });
 
 // container-runtime:<node> — answers the CRI call its kubelet sent
 export const answerCriAction = a('answerCri', { node: name, callId: z.string().min(1).max(64) });
 
 // controller-manager
+export const syncDeploymentAction = a('syncDeployment', { deployment: name });
 export const createPodAction = a('createPod', { replicaSet: name });
 export const deletePodAction = a('deletePod', { pod: name, resourceVersion });
-export const scaleAction = a('scale', {
-  target: z.enum(['Deployment', 'ReplicaSet']),
-  name,
-  replicas: z.number().int().min(0).max(100),
-  resourceVersion,
-});
-export const syncDeploymentAction = a('syncDeployment', { deployment: name });
+export const updateReplicaSetStatusAction = a('updateReplicaSetStatus', { replicaSet: name });
 export const setNodeConditionAction = a('setNodeCondition', {
   node: name,
   status: z.enum(['True', 'False', 'Unknown']),
   resourceVersion,
 });
 export const taintNodeAction = a('taintNode', { node: name, taint, resourceVersion });
-export const untaintNodeAction = a('untaintNode', { node: name, key: z.string().min(1).max(253), resourceVersion });
+export const untaintNodeAction = a('untaintNode', { node: name, key: z.string().min(1).max(253), effect: taint.shape.effect, resourceVersion });
 export const evictPodAction = a('evictPod', { pod: name, resourceVersion });
 export const updateEndpointsAction = a('updateEndpoints', { service: name });
 
@@ -61,18 +59,19 @@ export const routeRequestAction = a('routeRequest', { node: name, service: name 
 
 export const clusterAction = z.discriminatedUnion('kind', [
   bindAction,
+  markUnschedulableAction,
   pullImageAction,
+  createContainerAction,
   startContainerAction,
-  reportReadyAction,
   restartContainerAction,
-  killPodAction,
   syncPodStatusAction,
+  killPodAction,
   renewLeaseAction,
   answerCriAction,
+  syncDeploymentAction,
   createPodAction,
   deletePodAction,
-  scaleAction,
-  syncDeploymentAction,
+  updateReplicaSetStatusAction,
   setNodeConditionAction,
   taintNodeAction,
   untaintNodeAction,
@@ -84,21 +83,24 @@ export const clusterAction = z.discriminatedUnion('kind', [
 export type ClusterAction = z.infer<typeof clusterAction>;
 export type ClusterActionKind = ClusterAction['kind'];
 
+export type Component = 'scheduler' | 'kubelet' | 'container-runtime' | 'controller-manager' | 'kube-proxy';
+
 /** Which component may send each action; per-node roles also must name their own node. */
-export const actionComponent: Record<ClusterActionKind, 'scheduler' | 'kubelet' | 'container-runtime' | 'controller-manager' | 'kube-proxy'> = {
+export const actionComponent: Record<ClusterActionKind, Component> = {
   bind: 'scheduler',
+  markUnschedulable: 'scheduler',
   pullImage: 'kubelet',
+  createContainer: 'kubelet',
   startContainer: 'kubelet',
-  reportReady: 'kubelet',
   restartContainer: 'kubelet',
-  killPod: 'kubelet',
   syncPodStatus: 'kubelet',
+  killPod: 'kubelet',
   renewLease: 'kubelet',
   answerCri: 'container-runtime',
+  syncDeployment: 'controller-manager',
   createPod: 'controller-manager',
   deletePod: 'controller-manager',
-  scale: 'controller-manager',
-  syncDeployment: 'controller-manager',
+  updateReplicaSetStatus: 'controller-manager',
   setNodeCondition: 'controller-manager',
   taintNode: 'controller-manager',
   untaintNode: 'controller-manager',

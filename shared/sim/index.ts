@@ -29,5 +29,6 @@ export * from './controllers/controller-manager';
 export * from './proxy/proxy';
 export * from './on-timer';
 export * from './bots';
-export * from './actions';
+export * from './moves';
+export * from './faults';
 export * from './cluster';

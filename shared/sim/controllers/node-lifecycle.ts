@@ -64,6 +64,31 @@ export function nodeNotReadyEvent(node: Node, now: SimTime, rng: Rng): Step {
   return create(controllerEvent(node, COMPONENT, 'Normal', 'NodeNotReady', message, now, rng), `event: ${message}`);
 }
 
+/** Heartbeat deadline passed and Ready not yet Unknown: the controller's Ready=Unknown write, its event, pods not ready. */
+export function markUnknownSteps(state: ClusterState, node: Node, now: SimTime, rng: Rng): Step[] {
+  const name = node.metadata.name;
+  const ready = getCondition(node.status?.conditions, 'Ready')?.status;
+  let conditions = node.status?.conditions ?? [];
+  for (const c of conditions) conditions = setCondition(conditions, { ...c, ...STATUS_UNKNOWN }, now);
+  const steps: Step[] = [updateStatus(node, { ...node, status: { ...node.status, conditions } }, `${name}: no heartbeat for ${NODE_MONITOR_GRACE_SECONDS}s, Ready=Unknown`)];
+  if (ready === 'True') steps.push(nodeNotReadyEvent(node, now, rng));
+  return [...steps, ...markPodsNotReady(state, name, now, rng)];
+}
+
+/** When the node misses its heartbeat deadline. */
+export function heartbeatDeadline(state: ClusterState, node: Node): SimTime {
+  return lastHeartbeat(state, node) + NODE_MONITOR_GRACE_SECONDS * 1000;
+}
+
+/** The not-ready/unreachable taints the node should gain and lose for its Ready condition now. */
+export function taintChanges(node: Node, now: SimTime): { add: Taint[]; remove: Taint[] } {
+  const ready = getCondition(node.status?.conditions, 'Ready')?.status;
+  const desired = desiredTaints(node, now, ready);
+  const current = node.spec.taints ?? [];
+  const same = (a: Taint, b: Taint): boolean => a.key === b.key && a.effect === b.effect;
+  return { add: desired.filter((t) => !current.some((c) => same(c, t))), remove: current.filter((t) => !desired.some((d) => same(d, t))) };
+}
+
 function monitorNode(state: ClusterState, node: Node, now: SimTime, rng: Rng): Step[] {
   const name = node.metadata.name;
   const steps: Step[] = [];

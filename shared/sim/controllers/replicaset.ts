@@ -98,6 +98,13 @@ export function reconcileReplicaSet(state: ClusterState, rs: ReplicaSet, now: Si
       steps.push(podEvent(rs, pod, 'SuccessfulDelete', now, rng));
     }
   }
+  steps.push(...replicaSetStatusSteps(rs, active, now));
+  return steps;
+}
+
+/** The ReplicaSet's status write (counts of its active pods), if the counts changed. */
+export function replicaSetStatusSteps(rs: ReplicaSet, active: readonly Pod[], now: SimTime): Step[] {
+  const desired = rs.spec.replicas ?? 1;
   const minReady = rs.spec.minReadySeconds ?? 0;
   const labels = rs.spec.template.metadata?.labels ?? {};
   const status: NonNullable<ReplicaSet['status']> = {
@@ -108,10 +115,8 @@ export function reconcileReplicaSet(state: ClusterState, rs: ReplicaSet, now: Si
     availableReplicas: active.filter((p) => isPodAvailable(p, minReady, now)).length,
     observedGeneration: rs.metadata.generation ?? 1,
   };
-  if (!sameValue(status, rs.status ?? {})) {
-    steps.push(updateStatus(rs, { ...rs, status }, `${name}: ${status.readyReplicas}/${desired} ready, ${status.availableReplicas} available`));
-  }
-  return steps;
+  if (sameValue(status, rs.status ?? {})) return [];
+  return [updateStatus(rs, { ...rs, status }, `${rs.metadata.name}: ${status.readyReplicas}/${desired} ready, ${status.availableReplicas} available`)];
 }
 
 /** Every ReplicaSet, or only those in `only` (keys `namespace/name`). */

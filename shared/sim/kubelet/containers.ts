@@ -37,7 +37,22 @@ export interface NodeView {
   backOffs: ReadonlyMap<string, BackOffEntry>;
 }
 
+/** The kubelet's CRI moves for one container: the call a real kubelet would send next. */
+export type ContainerMove = 'pullImage' | 'createContainer' | 'startContainer' | 'restartContainer';
+
+/** A move the container cannot make yet, and what it waits for. */
+export interface ContainerWait {
+  move: ContainerMove | 'syncPodStatus';
+  /** Why not now, in Kubernetes words, with the simulated time left when it is known. */
+  reason: string;
+  /** When it is expected to become possible (simulated ms), if known. */
+  until?: SimTime;
+}
+
 export interface ContainerPlan {
+  /** The CRI move this container needs now (its call is in `calls`), or null. */
+  move: ContainerMove | null;
+  wait: ContainerWait | null;
   calls: NewCall[];
   /** Finished calls the kubelet has now read (removed from the runtime object). */
   consumed: string[];
@@ -95,6 +110,8 @@ export function planContainer(
   const latest = sorted[sorted.length - 1];
   const previous = sorted.length > 1 ? sorted[sorted.length - 2] : undefined;
   const plan: ContainerPlan = {
+    move: null,
+    wait: null,
     calls: [],
     consumed: [],
     backOffs: [],
@@ -112,9 +129,13 @@ export function planContainer(
   if (latest) plan.status.containerID = latest.id;
   if (previous?.state === 'exited') plan.status.lastState = terminated(previous);
   const base = { namespace: ns, pod: podName, podUid: uid, container: spec.name, image };
-  const send = (call: NewCall, note: string): void => {
+  const send = (move: ContainerMove, call: NewCall, note: string): void => {
+    plan.move = move;
     plan.calls.push(call);
     plan.notes.push(note);
+  };
+  const wait = (move: ContainerWait['move'], reason: string, until?: SimTime): void => {
+    plan.wait = until === undefined ? { move, reason } : { move, reason: `${reason}, about ${secondsLeft(until, now)} s`, until };
   };
   const record = (type: 'Normal' | 'Warning', reason: string, message: string): void => {
     plan.steps.push(create(kubeletEvent(pod, view.node, type, reason, message, now), `event: ${podName} ${reason}: ${message}`));
@@ -132,6 +153,11 @@ export function planContainer(
   // Reading an answer is when the kubelet learns of it: one event per answer, as the call is consumed.
   for (const c of finishedCalls) if (c.status === 'done') recordAnswer(c, image, now, record);
   if (inFlight) {
+    const what = inFlight.call === 'PullImage' ? `PullImage ${inFlight.image ?? image}` : `${inFlight.call} ${spec.name}`;
+    const due = inFlight.dueAt === undefined ? undefined : fromRFC3339(inFlight.dueAt);
+    const move = CALL_MOVE[inFlight.call] ?? 'syncPodStatus';
+    if (inFlight.status === 'pending') wait(move, `waiting for the container runtime to take the ${what} call`);
+    else wait(move, `waiting for the runtime to finish ${what}`, due);
     if (latest?.state === 'exited') plan.status.lastState = terminated(latest);
     if (latest?.state === 'running') plan.status.state = { running: { startedAt: toRFC3339(fromRFC3339(latest.startedAt ?? '')) } };
     else waiting('ContainerCreating');
@@ -149,6 +175,7 @@ export function planContainer(
     record('Warning', 'Failed', `Failed to pull image "${image}": ${criError}`);
     plan.notes.push(`${podName}: pull of ${image} failed, back-off ${goDuration(entry.seconds)}`);
     plan.steps.push(timer(makeTimer('backOffEnd', now + entry.seconds * 1000, { node: view.node, namespace: ns, pod: podName }), `image pull back-off of ${podName} ends`));
+    wait('pullImage', `the pull of ${image} failed: back-off ${goDuration(entry.seconds)} before the next try`, now + entry.seconds * 1000);
     return plan;
   }
 
@@ -157,6 +184,7 @@ export function planContainer(
     const justPulled = finishedCalls.some((c) => c.call === 'PullImage' && c.status === 'done');
     if (policy === 'Never' && !cached) {
       waiting('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
+      wait('pullImage', `${image} is not on ${view.node} and its pull policy is Never`);
       return plan;
     }
     const needPull = policy === 'Always' ? !justPulled : !cached;
@@ -168,30 +196,35 @@ export function planContainer(
         if (now < failedAt + ERR_IMAGE_PULL_SHOWN_MS && shown && 'waiting' in shown && shown.waiting.reason === 'ErrImagePull') {
           plan.status.state = shown;
           plan.steps.push(timer(makeTimer('backOffEnd', failedAt + ERR_IMAGE_PULL_SHOWN_MS, { node: view.node, namespace: ns, pod: podName }), `${podName} shows ImagePullBackOff`));
+          wait('pullImage', `Back-off pulling image "${image}"`, failedAt + entry.seconds * 1000);
           return plan;
         }
         waiting('ImagePullBackOff', `Back-off pulling image "${image}"`);
         if (shownWaiting !== 'ImagePullBackOff') record('Normal', 'BackOff', `Back-off pulling image "${image}"`);
         const end = failedAt + entry.seconds * 1000;
         plan.steps.push(timer(makeTimer('backOffEnd', end, { node: view.node, namespace: ns, pod: podName }), `image pull back-off of ${podName} ends`));
+        wait('pullImage', `Back-off pulling image "${image}"`, end);
         return plan;
       }
       waiting('ContainerCreating');
-      if (policy !== 'Always' && view.pulling.has(fullImageName(image))) return plan;
-      send({ call: 'PullImage', ...base }, `${podName}: PullImage ${image}`);
+      if (policy !== 'Always' && view.pulling.has(fullImageName(image))) {
+        wait('pullImage', `another pod on ${view.node} is pulling ${image}: the kubelet waits for that pull`);
+        return plan;
+      }
+      send('pullImage', { call: 'PullImage', ...base }, `${podName}: PullImage ${image}`);
       record('Normal', 'Pulling', `Pulling image "${image}"`);
       return plan;
     }
     waiting('ContainerCreating');
     if (!justPulled) alreadyPresent();
-    send({ call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}) }, `${podName}: CreateContainer ${spec.name}`);
+    send('createContainer', { call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}) }, `${podName}: CreateContainer ${spec.name}`);
     return plan;
   }
 
   switch (latest.state) {
     case 'created':
       waiting('ContainerCreating');
-      send({ call: 'StartContainer', ...base, containerId: latest.id }, `${podName}: StartContainer ${spec.name}`);
+      send('startContainer', { call: 'StartContainer', ...base, containerId: latest.id }, `${podName}: StartContainer ${spec.name}`);
       return plan;
     case 'running': {
       const started = fromRFC3339(latest.startedAt ?? toRFC3339(now));
@@ -203,6 +236,7 @@ export function planContainer(
       plan.status.ready = plan.ready;
       if (!plan.ready) {
         plan.steps.push(timer(makeTimer('readinessProbe', at, { node: view.node, namespace: ns, pod: podName }), `readiness probe of ${podName}/${spec.name} passes`));
+        wait('syncPodStatus', `${spec.name} is running; its readiness probe first passes`, at);
       }
       return plan;
     }
@@ -222,16 +256,25 @@ export function planContainer(
         if (shownWaiting !== 'CrashLoopBackOff') record('Warning', 'BackOff', `Back-off restarting failed container ${spec.name} in pod ${podName}_${ns}(${uid})`);
         const end = finishedAt + entry.seconds * 1000;
         plan.steps.push(timer(makeTimer('backOffEnd', end, { node: view.node, namespace: ns, pod: podName }), `restart back-off of ${podName} ends`));
+        wait('restartContainer', `back-off ${goDuration(entry.seconds)} restarting failed container ${spec.name}`, end);
         return plan;
       }
       plan.backOffs.push(nextBackOff(key, entry, finishedAt, now));
       waiting('ContainerCreating');
       alreadyPresent();
-      send({ call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}) }, `${podName}: restart ${spec.name} (exit code ${latest.exitCode ?? 0})`);
+      send('restartContainer', { call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}) }, `${podName}: restart ${spec.name} (exit code ${latest.exitCode ?? 0})`);
       return plan;
     }
   }
 }
+
+const CALL_MOVE: Partial<Record<CriCall['call'], ContainerMove>> = {
+  PullImage: 'pullImage',
+  CreateContainer: 'createContainer',
+  StartContainer: 'startContainer',
+};
+
+const secondsLeft = (until: SimTime, now: SimTime): number => Math.max(0, Math.ceil((until - now) / 1000));
 
 /** The kubelet's event for a CRI answer it reads (image_manager.go, kuberuntime_container.go). */
 function recordAnswer(call: CriCall, image: string, now: SimTime, record: (type: 'Normal', reason: string, message: string) => void): void {

@@ -22,11 +22,11 @@ import {
 } from '@shared/model';
 import { POD_NETWORK_PREFIX } from '../defaults';
 import { fnv32a, sameValue } from '../hash';
-import { create, remove, update, updateStatus, type Step } from '../requests';
+import { create, isApiRequest, remove, update, updateStatus, type Step } from '../requests';
 import type { ClusterState } from '../state';
 import { fullImageName } from '../runtime/images';
 import { addUsage, admit, type Used } from './admission';
-import { planContainer, type NewCall, type NodeView } from './containers';
+import { planContainer, type ContainerMove, type NewCall, type NodeView } from './containers';
 import { isEventStep, kubeletEvent } from './events';
 import { postNodeStatus, renewLease } from './heartbeat';
 
@@ -41,49 +41,86 @@ function hostIP(node: Node): string | undefined {
   return node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
 }
 
-/** Local working copy of the runtime object: the kubelet's one write per pass. */
-class RuntimeDraft {
-  calls: CriCall[];
-  backOffs: Map<string, BackOffEntry>;
-  seq: number;
-  changed = false;
-  notes: string[] = [];
-  constructor(
-    readonly rt: ContainerRuntime,
-    private readonly now: SimTime,
-  ) {
-    this.calls = [...rt.status.calls];
-    this.backOffs = new Map(rt.status.backOffs.map((b) => [b.key, b]));
-    this.seq = rt.status.callSeq;
-  }
-  send(call: NewCall): void {
-    this.seq += 1;
-    this.calls.push({ ...call, id: `${this.rt.metadata.name}-${this.seq}`, status: 'pending', sentAt: toMicroTime(this.now) });
-    this.changed = true;
-  }
-  consume(ids: readonly string[]): void {
-    if (ids.length === 0) return;
-    const gone = new Set(ids);
-    this.calls = this.calls.filter((c) => !gone.has(c.id));
-    this.changed = true;
-  }
-  setBackOff(entry: BackOffEntry): void {
-    this.backOffs.set(entry.key, entry);
-    this.changed = true;
-  }
-  dropBackOffs(keep: (key: string) => boolean): void {
-    for (const key of [...this.backOffs.keys()]) {
-      if (!keep(key)) {
-        this.backOffs.delete(key);
-        this.changed = true;
-      }
+/**
+ * One decision of the kubelet, as a student makes it or its bot does: a CRI call for one
+ * container, a status report for one pod, or stopping one pod. What it does to the node's
+ * ContainerRuntime object (calls sent, answers read, back-off memory) is data, so one move writes
+ * the runtime object once with only its own part, and the bot's pass merges every move into one write.
+ */
+export type KubeletMove = ContainerMove | 'syncPodStatus' | 'killPod';
+
+export interface KubeletIntent {
+  move: KubeletMove;
+  pod: string;
+  container?: string;
+  calls: NewCall[];
+  /** Finished calls whose answers this move reads (removed from the runtime object). */
+  consumed: string[];
+  backOffs: BackOffEntry[];
+  /** Back-off keys this move forgets. */
+  dropBackOffs: string[];
+  /** Pod writes, timers and events (events go after the writes that make what they report). */
+  steps: Step[];
+  notes: string[];
+  /** What this move is, for the request log and the button's reason. */
+  why: string;
+  /** The button's text, where the move's kind alone does not say it (a status report). */
+  label?: string;
+}
+
+export interface KubeletWait {
+  move: KubeletMove;
+  pod: string;
+  container?: string;
+  reason: string;
+  until?: SimTime;
+}
+
+export interface KubeletPlan {
+  node: string;
+  /** Lease renewal and node status: the kubelet's own loop, not a pod move. */
+  heartbeat: Step[];
+  /** In the order a real kubelet would make them: pods oldest first, CRI calls before the status report. */
+  intents: KubeletIntent[];
+  waits: KubeletWait[];
+  /** When to look again (a probe passing, a back-off ending): what wakes the kubelet's bot. */
+  timers: Step[];
+  backOffKeys: string[];
+}
+
+function intent(move: KubeletMove, pod: string, why: string, container?: string): KubeletIntent {
+  return { move, pod, ...(container === undefined ? {} : { container }), calls: [], consumed: [], backOffs: [], dropBackOffs: [], steps: [], notes: [], why };
+}
+
+/** The node's ContainerRuntime as these moves leave it: one write, or none when nothing changed. */
+export function runtimeWrite(rt: ContainerRuntime, intents: readonly KubeletIntent[], now: SimTime): Step[] {
+  let seq = rt.status.callSeq;
+  const consumed = new Set(intents.flatMap((i) => i.consumed));
+  const calls = rt.status.calls.filter((c) => !consumed.has(c.id));
+  const backOffs = new Map(rt.status.backOffs.map((b) => [b.key, b]));
+  let changed = consumed.size > 0;
+  for (const i of intents) {
+    for (const call of i.calls) {
+      seq += 1;
+      calls.push({ ...call, id: `${rt.metadata.name}-${seq}`, status: 'pending', sentAt: toMicroTime(now) });
+      changed = true;
+    }
+    for (const key of i.dropBackOffs) changed = backOffs.delete(key) || changed;
+    for (const entry of i.backOffs) {
+      backOffs.set(entry.key, entry);
+      changed = true;
     }
   }
-  write(): Step[] {
-    if (!this.changed) return [];
-    const status = { ...this.rt.status, calls: this.calls, backOffs: [...this.backOffs.values()], callSeq: this.seq };
-    return [update(this.rt, { ...this.rt, status }, `kubelet on ${this.rt.metadata.name}: ${this.notes.join('; ') || 'read CRI results'}`)];
-  }
+  if (!changed) return [];
+  const notes = intents.flatMap((i) => i.notes);
+  const status = { ...rt.status, calls, backOffs: [...backOffs.values()], callSeq: seq };
+  return [update(rt, { ...rt, status }, `kubelet on ${rt.metadata.name}: ${notes.join('; ') || 'read CRI results'}`)];
+}
+
+/** The requests of these moves, in the order the API server should see them. */
+export function intentSteps(rt: ContainerRuntime | undefined, intents: readonly KubeletIntent[], now: SimTime): Step[] {
+  const steps = intents.flatMap((i) => i.steps);
+  return [...steps.filter((s) => !isEventStep(s)), ...(rt ? runtimeWrite(rt, intents, now) : []), ...steps.filter(isEventStep)];
 }
 
 function isAdmitted(pod: Pod, hasRuntimeState: boolean): boolean {
@@ -102,18 +139,21 @@ function freeIP(prefix: string, taken: ReadonlySet<string>): string {
   return `${prefix}254`;
 }
 
-interface PodWork {
-  steps: Step[];
+/** The kubelet's bot pass: its heartbeat and every move it can make now, merged into one runtime write. */
+export function reconcileKubelet(state: ClusterState, nodeName: string, now: SimTime): Step[] {
+  const plan = planKubelet(state, nodeName, now);
+  return [...plan.heartbeat, ...intentSteps(state.runtime(nodeName), plan.intents, now), ...plan.timers];
 }
 
-export function reconcileKubelet(state: ClusterState, nodeName: string, now: SimTime): Step[] {
+export function planKubelet(state: ClusterState, nodeName: string, now: SimTime): KubeletPlan {
+  const plan: KubeletPlan = { node: nodeName, heartbeat: [], intents: [], waits: [], timers: [], backOffKeys: [] };
   const node = state.node(nodeName);
-  if (!node) return [];
-  const steps: Step[] = [...renewLease(state, nodeName, now), ...postNodeStatus(node, now)];
+  if (!node) return plan;
+  plan.heartbeat = [...renewLease(state, nodeName, now), ...postNodeStatus(node, now)];
   const rt = state.runtime(nodeName);
   // No runtime yet: the kubelet waits for the container runtime to come up.
-  if (!rt) return steps;
-  const draft = new RuntimeDraft(rt, now);
+  if (!rt) return plan;
+  plan.backOffKeys = rt.status.backOffs.map((b) => b.key);
   const pods = state
     .podsOn(nodeName)
     .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || objectKey(a).localeCompare(objectKey(b)));
@@ -123,7 +163,7 @@ export function reconcileKubelet(state: ClusterState, nodeName: string, now: Sim
     node: nodeName,
     images: new Set(rt.status.images.map((i) => i.name)),
     pulling: new Set(rt.status.calls.filter((c) => c.call === 'PullImage' && (c.status === 'pending' || c.status === 'running')).map((c) => fullImageName(c.image ?? ''))),
-    backOffs: draft.backOffs,
+    backOffs: new Map(rt.status.backOffs.map((b) => [b.key, b])),
   };
   const takenIPs = new Set(pods.map((p) => p.status?.podIP).filter((ip): ip is string => ip !== undefined));
   let used: Used = { cpuMillis: 0, memoryBytes: 0, pods: 0 };
@@ -137,7 +177,6 @@ export function reconcileKubelet(state: ClusterState, nodeName: string, now: Sim
       admittedNow.add(uid);
     }
   }
-  const podWork: PodWork = { steps: [] };
   const live = new Set<string>();
   for (const pod of pods) {
     const uid = pod.metadata.uid ?? '';
@@ -145,7 +184,7 @@ export function reconcileKubelet(state: ClusterState, nodeName: string, now: Sim
     const instances = instancesByPod.get(uid) ?? [];
     const calls = callsByPod.get(uid) ?? [];
     if (pod.metadata.deletionTimestamp !== undefined) {
-      terminate(pod, nodeName, instances, calls, draft, podWork, now);
+      terminate(pod, nodeName, instances, calls, plan, now);
       continue;
     }
     const phase = pod.status?.phase;
@@ -154,17 +193,18 @@ export function reconcileKubelet(state: ClusterState, nodeName: string, now: Sim
       const verdict = admit(pod, node, used);
       if (!verdict.admit) {
         const status: PodStatus = { ...pod.status, phase: 'Failed', reason: verdict.reason, message: verdict.message };
-        podWork.steps.push(updateStatus(pod, { ...pod, status }, `${nodeName} rejects ${pod.metadata.name}: ${verdict.reason}`));
+        const reject = intent('syncPodStatus', pod.metadata.name, `${nodeName} rejects ${pod.metadata.name}: ${verdict.reason}`);
+        reject.label = `Reject ${pod.metadata.name} (${verdict.reason})`;
+        reject.steps.push(updateStatus(pod, { ...pod, status }, reject.why));
+        plan.intents.push(reject);
         continue;
       }
       used = addUsage(used, pod);
     }
-    runPod(pod, node, instances, calls, view, draft, takenIPs, now, podWork);
+    runPod(pod, node, instances, calls, view, takenIPs, now, plan);
   }
-  cleanUpOrphans(rt, live, draft);
-  // Events come after the writes that make the transitions they report.
-  const events = podWork.steps.filter(isEventStep);
-  return [...steps, ...podWork.steps.filter((s) => !isEventStep(s)), ...draft.write(), ...events];
+  cleanUpOrphans(rt, live, plan);
+  return plan;
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
@@ -184,40 +224,56 @@ function runPod(
   instances: readonly RuntimeContainer[],
   calls: readonly CriCall[],
   view: NodeView,
-  draft: RuntimeDraft,
   takenIPs: Set<string>,
   now: SimTime,
-  work: PodWork,
+  plan: KubeletPlan,
 ): void {
+  const name = pod.metadata.name;
   const statuses: ContainerStatus[] = [];
+  // What the status report reads and records: answers of containers with no call to make now.
+  const report = intent('syncPodStatus', name, '');
   let everStarted = false;
   let allFinished = true;
   let allSucceeded = true;
   for (const spec of pod.spec.containers) {
-    const plan = planContainer(
+    const c = planContainer(
       pod,
       spec,
-      instances.filter((c) => c.name === spec.name),
-      calls.filter((c) => c.container === spec.name),
+      instances.filter((i) => i.name === spec.name),
+      calls.filter((i) => i.container === spec.name),
       view,
       now,
     );
-    for (const call of plan.calls) draft.send(call);
-    draft.consume(plan.consumed);
-    for (const entry of plan.backOffs) draft.setBackOff(entry);
-    draft.notes.push(...plan.notes);
-    work.steps.push(...plan.steps);
-    statuses.push(plan.status);
-    everStarted ||= plan.everStarted;
-    allFinished &&= plan.finished;
-    const state = plan.status.state;
+    const timers = c.steps.filter((s) => !isApiRequest(s));
+    const records = c.steps.filter((s) => isApiRequest(s));
+    // A CRI move reads the answers it follows on (a pull's result before CreateContainer), so a
+    // status report made in between never hides them from it.
+    const owner = c.move ? intent(c.move, name, c.notes.join('; '), spec.name) : report;
+    owner.calls.push(...c.calls);
+    owner.consumed.push(...c.consumed);
+    owner.backOffs.push(...c.backOffs);
+    owner.steps.push(...records);
+    owner.notes.push(...c.notes);
+    report.steps.push(...timers);
+    if (owner !== report) plan.intents.push(owner);
+    if (c.wait) plan.waits.push({ move: c.wait.move, pod: name, container: spec.name, reason: c.wait.reason, ...(c.wait.until === undefined ? {} : { until: c.wait.until }) });
+    statuses.push(c.status);
+    everStarted ||= c.everStarted;
+    allFinished &&= c.finished;
+    const state = c.status.state;
     allSucceeded &&= state !== undefined && 'terminated' in state && state.terminated.exitCode === 0;
   }
   const next = podStatus(pod, node, statuses, everStarted ? (allFinished ? (allSucceeded ? 'Succeeded' : 'Failed') : 'Running') : 'Pending', takenIPs, now);
-  if (!sameValue(next, pod.status ?? {})) {
-    work.steps.push(updateStatus(pod, { ...pod, status: next }, `${node.metadata.name} reports ${pod.metadata.name}: ${summary(next)}`));
-  }
+  const changed = !sameValue(next, pod.status ?? {});
+  if (changed) report.steps.unshift(updateStatus(pod, { ...pod, status: next }, `${node.metadata.name} reports ${name}: ${summary(next)}`));
+  report.why = changed ? `report ${name}: ${summary(next)}` : `read the runtime's answers for ${name}`;
+  report.label = changed ? `Report ${name} ${next.phase ?? 'Pending'}${everReady(next) ? ', Ready' : ''}` : `Read answers for ${name}`;
+  plan.timers.push(...report.steps.filter((s) => !isApiRequest(s)));
+  report.steps = report.steps.filter((s) => isApiRequest(s));
+  if (changed || report.consumed.length > 0 || report.backOffs.length > 0) plan.intents.push(report);
 }
+
+const everReady = (status: PodStatus): boolean => status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 function summary(status: PodStatus): string {
   const states = (status.containerStatuses ?? []).map((s) => {
@@ -253,37 +309,73 @@ function podStatus(pod: Pod, node: Node, statuses: ContainerStatus[], phase: Non
 }
 
 /** A deleted pod: stop every container (grace period as the timeout), then remove the pod for good. */
-function terminate(pod: Pod, node: string, instances: readonly RuntimeContainer[], calls: readonly CriCall[], draft: RuntimeDraft, work: PodWork, now: SimTime): void {
+function terminate(pod: Pod, node: string, instances: readonly RuntimeContainer[], calls: readonly CriCall[], plan: KubeletPlan, now: SimTime): void {
+  const name = pod.metadata.name;
   const stopping = new Set(calls.filter((c) => c.call === 'StopContainer' && (c.status === 'pending' || c.status === 'running')).map((c) => c.containerId));
-  draft.consume(calls.filter((c) => c.status === 'done' || c.status === 'failed').map((c) => c.id));
+  const finished = calls.filter((c) => c.status === 'done' || c.status === 'failed').map((c) => c.id);
   const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+  const kill = intent('killPod', name, `${name} is terminating: stop its containers (grace ${grace}s)`);
   for (const c of instances) {
     if (stopping.has(c.id)) continue;
-    draft.send({ call: 'StopContainer', namespace: c.namespace, pod: c.pod, podUid: c.podUid, container: c.name, containerId: c.id, timeoutSeconds: grace });
-    draft.notes.push(`${pod.metadata.name}: StopContainer ${c.name} (grace ${grace}s)`);
+    kill.calls.push({ call: 'StopContainer', namespace: c.namespace, pod: c.pod, podUid: c.podUid, container: c.name, containerId: c.id, timeoutSeconds: grace });
+    kill.notes.push(`${name}: StopContainer ${c.name} (grace ${grace}s)`);
     // Killing reports a running container being stopped; exited ones are only removed.
     if (c.state !== 'running') continue;
     const killing = kubeletEvent(pod, node, 'Normal', 'Killing', `Stopping container ${c.name}`, now);
-    work.steps.push(create(killing, `event: ${pod.metadata.name} Killing: ${killing.message ?? ''}`));
+    kill.steps.push(create(killing, `event: ${name} Killing: ${killing.message ?? ''}`));
+  }
+  if (kill.calls.length > 0) {
+    kill.consumed.push(...finished);
+    plan.intents.push(kill);
+    return;
   }
   const inFlight = calls.some((c) => c.status === 'pending' || c.status === 'running');
-  if (instances.length === 0 && !inFlight) {
-    const uid = pod.metadata.uid ?? '';
-    draft.dropBackOffs((key) => !key.startsWith(`${uid}/`));
-    work.steps.push(remove(pod, `${pod.spec.nodeName}: ${pod.metadata.name} has stopped, remove it`, 0));
+  if (inFlight) {
+    plan.waits.push({ move: 'killPod', pod: name, reason: `waiting for the runtime to stop the containers of ${name}` });
+    return;
   }
+  if (instances.length > 0) return;
+  // The status manager's last word: every container has stopped, so the pod object goes (grace 0).
+  const uid = pod.metadata.uid ?? '';
+  const gone = intent('syncPodStatus', name, `${name} has stopped: delete it from the API (grace 0)`);
+  gone.label = `Delete ${name} (stopped)`;
+  gone.consumed.push(...finished);
+  gone.dropBackOffs.push(...backOffKeysOf(plan, uid));
+  gone.steps.push(remove(pod, `${pod.spec.nodeName}: ${name} has stopped, remove it`, 0));
+  plan.intents.push(gone);
 }
 
-/** Containers, finished calls and back-offs of pods no longer on this node. */
-function cleanUpOrphans(rt: ContainerRuntime, live: ReadonlySet<string>, draft: RuntimeDraft): void {
-  const stopping = new Set(draft.calls.filter((c) => c.call === 'StopContainer').map((c) => c.containerId));
+function backOffKeysOf(plan: KubeletPlan, uid: string): string[] {
+  return plan.backOffKeys.filter((key) => key.startsWith(`${uid}/`));
+}
+
+/** Containers, finished calls and back-offs of pods no longer on this node: one clean-up move per pod. */
+function cleanUpOrphans(rt: ContainerRuntime, live: ReadonlySet<string>, plan: KubeletPlan): void {
+  const byPod = new Map<string, KubeletIntent>();
+  const of = (uid: string, pod: string): KubeletIntent => {
+    let found = byPod.get(uid);
+    if (!found) {
+      found = intent('killPod', pod, `${pod} is no longer bound to ${rt.metadata.name}: stop what is left of it`);
+      byPod.set(uid, found);
+    }
+    return found;
+  };
+  const stopping = new Set(rt.status.calls.filter((c) => c.call === 'StopContainer' && (c.status === 'pending' || c.status === 'running')).map((c) => c.containerId));
   for (const c of rt.status.containers) {
     if (live.has(c.podUid) || stopping.has(c.id)) continue;
-    draft.send({ call: 'StopContainer', namespace: c.namespace, pod: c.pod, podUid: c.podUid, container: c.name, containerId: c.id, timeoutSeconds: 0 });
-    draft.notes.push(`${c.pod} is gone: StopContainer ${c.name}`);
+    const kill = of(c.podUid, c.pod);
+    kill.calls.push({ call: 'StopContainer', namespace: c.namespace, pod: c.pod, podUid: c.podUid, container: c.name, containerId: c.id, timeoutSeconds: 0 });
+    kill.notes.push(`${c.pod} is gone: StopContainer ${c.name}`);
   }
-  const orphanCalls = draft.calls.filter((c) => !live.has(c.podUid ?? '') && (c.status === 'done' || c.status === 'failed'));
-  draft.consume(orphanCalls.map((c) => c.id));
-  draft.dropBackOffs((key) => live.has(key.slice(0, key.indexOf('/'))));
+  for (const c of rt.status.calls) {
+    if (live.has(c.podUid ?? '') || (c.status !== 'done' && c.status !== 'failed')) continue;
+    of(c.podUid ?? '', c.pod ?? c.podUid ?? 'unknown').consumed.push(c.id);
+  }
+  for (const key of plan.backOffKeys) {
+    const uid = key.slice(0, key.indexOf('/'));
+    if (live.has(uid)) continue;
+    const known = rt.status.containers.find((c) => c.podUid === uid)?.pod ?? rt.status.calls.find((c) => c.podUid === uid)?.pod;
+    of(uid, known ?? uid).dropBackOffs.push(key);
+  }
+  plan.intents.push(...byPod.values());
 }
-

@@ -113,19 +113,39 @@ export function reconcileProxy(state: ClusterState, node: string, now: SimTime):
   return steps;
 }
 
-export type ProxyAnswer = { ok: true; steps: Step[] } | { ok: false; message: string };
+/** One Service whose rules on a node differ from its Endpoints: programmable from `due` on. */
+export interface ProxyChange {
+  /** `namespace/name` */
+  service: string;
+  due: SimTime;
+  /** What programming it means, for the class: `default/web -> [10.244.1.2]` or `default/web removed`. */
+  rules: string;
+  /** The table write that programs (or removes) this one Service. */
+  steps: Step[];
+}
 
-/** A kube-proxy player syncs one Service on one node, right now. */
-export function syncProxyRules(state: ClusterState, node: string, serviceKey: string, now: SimTime): ProxyAnswer {
+/** What kube-proxy on `node` would program, Service by Service. */
+export function proxyChanges(state: ClusterState, node: string, now: SimTime): ProxyChange[] {
   const table = state.proxyTable(node);
-  const service = state.get('Service', serviceKey);
-  if (!table) return { ok: false, message: `kube-proxy is not running on ${node}` };
-  if (!service) return { ok: false, message: `services "${serviceKey.split('/').pop()}" not found` };
-  const w = wanted(state, service);
-  const previous = table.status.services.find((s) => s.service === w.service);
-  if (previous && sameRules(previous, w)) return { ok: false, message: `${w.service} is already up to date on ${node}` };
-  const services = [...table.status.services.filter((s) => s.service !== w.service), program(previous, w, now)];
-  return { ok: true, steps: [write(table, services, `kube-proxy on ${node} programs ${w.service} -> [${w.endpoints.map((e) => e.ip).join(', ')}]`, now)] };
+  if (!table) return [];
+  const changes: ProxyChange[] = [];
+  const live = new Set<string>();
+  for (const service of state.services()) {
+    const w = wanted(state, service);
+    live.add(w.service);
+    const previous = table.status.services.find((s) => s.service === w.service);
+    if (previous && sameRules(previous, w)) continue;
+    const rules = `${w.service} -> [${w.endpoints.map((e) => e.ip).join(', ')}]`;
+    const services = [...table.status.services.filter((s) => s.service !== w.service), program(previous, w, now)];
+    changes.push({ service: w.service, due: w.changedAt + PROXY_SYNC_DELAY_SECONDS * 1000, rules, steps: [write(table, services, `kube-proxy on ${node} programs ${rules}`, now)] });
+  }
+  for (const entry of table.status.services) {
+    if (live.has(entry.service)) continue;
+    const rules = `${entry.service} removed`;
+    const services = table.status.services.filter((s) => s.service !== entry.service);
+    changes.push({ service: entry.service, due: 0, rules, steps: [write(table, services, `kube-proxy on ${node}: ${rules}`, now)] });
+  }
+  return changes;
 }
 
 export type RouteOutcome =

@@ -1,0 +1,147 @@
+/**
+ * kube-controller-manager's moves, controller by controller: the Deployment controller syncs a
+ * Deployment; the ReplicaSet controller creates or deletes one pod and updates a ReplicaSet's
+ * status; the node lifecycle controller marks a silent node Unknown, taints and untaints it, and
+ * evicts what no longer tolerates its taints; the Endpoints controller updates a Service's endpoints.
+ */
+import { getCondition, type Node, type ReplicaSet, type SimTime, type Taint } from '@shared/model';
+import { reconcileDeployment } from '../controllers/deployment';
+import { reconcileService } from '../controllers/endpoints';
+import { evictionSteps, evictionTime, heartbeatDeadline, lastHeartbeat, markUnknownSteps, taintChanges, taintEvictionEvent } from '../controllers/node-lifecycle';
+import { activePodsOf, deletionOrder, podEvent, podFromTemplate, replicaSetStatusSteps } from '../controllers/replicaset';
+import { NODE_LEASE_RENEW_SECONDS, NODE_MONITOR_GRACE_SECONDS } from '../defaults';
+import { create, isApiRequest, remove, update } from '../requests';
+import { seededRng } from '../rng';
+import type { ClusterState } from '../state';
+import { secondsUntil, type PlannedMove, type PlannedMoves, type WaitingMove } from './types';
+
+const taintText = (t: Taint): string => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+
+function replicaSetMoves(state: ClusterState, rs: ReplicaSet, now: SimTime, moves: PlannedMove[]): void {
+  const uid = rs.metadata.uid;
+  if (uid === undefined || rs.metadata.deletionTimestamp !== undefined) return;
+  const name = rs.metadata.name;
+  const active = activePodsOf(state, rs);
+  const desired = rs.spec.replicas ?? 1;
+  if (active.length < desired) {
+    moves.push({
+      action: { kind: 'createPod', replicaSet: name },
+      label: `Create a pod for ${name}`,
+      why: `${name} has ${active.length} of ${desired} pods: create one from its pod template`,
+      progress: true,
+      plan: (rng) => {
+        const pod = podFromTemplate({ ...rs, metadata: { ...rs.metadata, uid } }, rng);
+        return [create(pod, `${name} has ${active.length} of ${desired} pods: create ${pod.metadata.name}`), podEvent(rs, pod, 'SuccessfulCreate', now, rng)];
+      },
+    });
+  } else if (active.length > desired) {
+    const victim = [...active].sort(deletionOrder)[0];
+    if (victim) {
+      const pod = victim.metadata.name;
+      moves.push({
+        action: { kind: 'deletePod', pod, resourceVersion: victim.metadata.resourceVersion ?? '' },
+        label: `Delete ${pod}`,
+        why: `${name} has ${active.length} of ${desired} pods: delete the one it ranks first to go (not ready, unscheduled, newest)`,
+        progress: true,
+        plan: (rng) => [remove(victim, `${name} has ${active.length} of ${desired} pods: delete ${pod}`), podEvent(rs, victim, 'SuccessfulDelete', now, rng)],
+      });
+    }
+  }
+  const status = replicaSetStatusSteps(rs, active, now);
+  const first = status[0];
+  if (first && isApiRequest(first)) {
+    moves.push({ action: { kind: 'updateReplicaSetStatus', replicaSet: name }, label: `Update status of ${name}`, why: first.reason, progress: true, plan: () => status });
+  }
+}
+
+function nodeMoves(state: ClusterState, node: Node, now: SimTime, moves: PlannedMove[], waiting: WaitingMove[]): void {
+  const name = node.metadata.name;
+  const rv = node.metadata.resourceVersion ?? '';
+  const ready = getCondition(node.status?.conditions, 'Ready')?.status;
+  const deadline = heartbeatDeadline(state, node);
+  const silent = Math.floor((now - lastHeartbeat(state, node)) / 1000);
+  if (ready !== 'Unknown') {
+    if (now >= deadline) {
+      moves.push({
+        action: { kind: 'setNodeCondition', node: name, status: 'Unknown', resourceVersion: rv },
+        label: `Mark ${name} Ready=Unknown`,
+        why: `${name} has sent no heartbeat for ${silent} s (node-monitor-grace-period ${NODE_MONITOR_GRACE_SECONDS} s): the kubelet stopped posting node status`,
+        progress: true,
+        plan: (rng) => markUnknownSteps(state, node, now, rng),
+      });
+    } else if (silent > 2 * NODE_LEASE_RENEW_SECONDS) {
+      waiting.push({ kind: 'setNodeCondition', node: name, label: `Mark ${name} Ready=Unknown`, reason: `${name} last renewed its Lease ${silent} s ago: Unknown only after ${NODE_MONITOR_GRACE_SECONDS} s without a heartbeat, in about ${secondsUntil(deadline, now)} s`, until: deadline });
+    }
+  }
+  const { add, remove: drop } = taintChanges(node, now);
+  for (const taint of add) {
+    const { timeAdded: _added, ...plain } = taint;
+    moves.push({
+      action: { kind: 'taintNode', node: name, taint: plain, resourceVersion: rv },
+      label: `Taint ${name} ${taintText(taint)}`,
+      why: `${name} is Ready=${ready ?? 'Unknown'}: it gets ${taintText(taint)}, so ${taint.effect === 'NoExecute' ? 'pods that do not tolerate it are evicted' : 'no new pod lands on it'}`,
+      progress: true,
+      plan: () => [update(node, { ...node, spec: { ...node.spec, taints: [...(node.spec.taints ?? []), taint] } }, `${name}: taint ${taintText(taint)}`)],
+    });
+  }
+  for (const taint of drop) {
+    moves.push({
+      action: { kind: 'untaintNode', node: name, key: taint.key, effect: taint.effect, resourceVersion: rv },
+      label: `Untaint ${name} ${taintText(taint)}`,
+      why: `${name} is Ready=${ready ?? 'True'} again: remove ${taintText(taint)}`,
+      progress: true,
+      plan: () => [update(node, { ...node, spec: { ...node.spec, taints: (node.spec.taints ?? []).filter((t) => !(t.key === taint.key && t.effect === taint.effect)) } }, `${name}: remove taint ${taintText(taint)}`)],
+    });
+  }
+  const noExecute = (node.spec.taints ?? []).filter((t) => t.effect === 'NoExecute');
+  if (noExecute.length === 0) return;
+  for (const pod of state.podsOn(name)) {
+    if (pod.metadata.deletionTimestamp !== undefined) continue;
+    const at = evictionTime(pod, noExecute, now);
+    if (at === undefined) continue;
+    const podName = pod.metadata.name;
+    if (at > now) {
+      waiting.push({ kind: 'evictPod', pod: podName, node: name, label: `Evict ${podName}`, reason: `${podName} tolerates the taint of ${name} for about ${secondsUntil(at, now)} s more (tolerationSeconds)`, until: at });
+      continue;
+    }
+    moves.push({
+      action: { kind: 'evictPod', pod: podName, resourceVersion: pod.metadata.resourceVersion ?? '' },
+      label: `Evict ${podName}`,
+      why: `${podName} does not tolerate the NoExecute taint of ${name} any longer: mark it DisruptionTarget and delete it`,
+      progress: true,
+      plan: (rng) => [taintEvictionEvent(pod, now, rng), ...evictionSteps(pod, now, `evict ${podName}: NoExecute taint on ${name}`)],
+    });
+  }
+}
+
+export function controllerManagerMoves(state: ClusterState, now: SimTime): PlannedMoves {
+  const moves: PlannedMove[] = [];
+  const waiting: WaitingMove[] = [];
+  for (const d of state.list('Deployment')) {
+    // Whether the controller would write anything does not depend on the random pod-name suffixes.
+    const preview = reconcileDeployment(state, d, now, seededRng(0)).filter(isApiRequest);
+    if (preview.length === 0) continue;
+    moves.push({
+      action: { kind: 'syncDeployment', deployment: d.metadata.name },
+      label: `Sync deployment ${d.metadata.name}`,
+      why: preview.filter((s) => s.kind !== 'Event').map((s) => s.reason).join('; '),
+      progress: true,
+      plan: (rng) => reconcileDeployment(state, d, now, rng),
+    });
+  }
+  for (const rs of state.list('ReplicaSet')) replicaSetMoves(state, rs, now, moves);
+  for (const node of [...state.list('Node')].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) nodeMoves(state, node, now, moves, waiting);
+  for (const service of state.services()) {
+    const steps = reconcileService(state, service, now);
+    const first = steps[0];
+    if (!first || !isApiRequest(first)) continue;
+    moves.push({ action: { kind: 'updateEndpoints', service: service.metadata.name }, label: `Update endpoints of ${service.metadata.name}`, why: first.reason, progress: true, plan: () => steps });
+  }
+  for (const endpoints of state.list('Endpoints')) {
+    const key = `${endpoints.metadata.namespace ?? 'default'}/${endpoints.metadata.name}`;
+    if (state.get('Service', key)) continue;
+    const service = endpoints.metadata.name;
+    moves.push({ action: { kind: 'updateEndpoints', service }, label: `Delete endpoints of ${service}`, why: `service ${service} is gone: delete its Endpoints`, progress: true, plan: () => [remove(endpoints, `service ${service} is gone`)] });
+  }
+  return { moves, waiting };
+}

@@ -1,0 +1,177 @@
+/**
+ * The rulebook: for any role and cluster state, the moves that role can make now (`legalMoves`),
+ * and the check every sent action goes through (`planAction`). An action is accepted exactly when
+ * it is one of the role's legal moves, and it then makes that move's requests and nothing else.
+ */
+import { RESOURCE, notFound, type SimTime } from '@shared/model';
+import { actionComponent, type ClusterAction, type ErrorCode, type Role } from '@shared/protocol';
+import { routeRequest, type RouteOutcome } from '../proxy/proxy';
+import type { Step } from '../requests';
+import { checkBinding } from '../scheduler/scheduler';
+import type { Rng } from '../rng';
+import type { ClusterState } from '../state';
+import { controllerManagerMoves } from './controller-manager';
+import { kubeProxyMoves } from './kube-proxy';
+import { kubeletMoves } from './kubelet';
+import { runtimeMoves } from './runtime';
+import { schedulerMoves } from './scheduler';
+import type { Move, PlannedMove, PlannedMoves, RoleMoves, WaitingMove } from './types';
+
+export * from './types';
+export { describeCall } from './runtime';
+
+function parse(role: Role): { component: string; node?: string } {
+  const [component, node] = role.split(':');
+  return node === undefined ? { component: component ?? role } : { component: component ?? role, node };
+}
+
+function plannedMoves(role: Role, state: ClusterState, now: SimTime): PlannedMoves {
+  const { component, node } = parse(role);
+  switch (component) {
+    case 'scheduler':
+      return schedulerMoves(state, now);
+    case 'controller-manager':
+      return controllerManagerMoves(state, now);
+    case 'kube-proxy':
+      return kubeProxyMoves(state, now);
+    case 'kubelet':
+      return kubeletMoves(state, node ?? '', now);
+    case 'container-runtime':
+      return runtimeMoves(state, node ?? '', now);
+    default:
+      return { moves: [], waiting: [] };
+  }
+}
+
+const strip = ({ plan: _plan, ...move }: PlannedMove): Move => move;
+
+/** Everything the role can do now (first: the next move), and what it is waiting for. */
+export function roleMoves(role: Role, state: ClusterState, now: SimTime): RoleMoves {
+  const planned = plannedMoves(role, state, now);
+  return { moves: planned.moves.map(strip), waiting: planned.waiting };
+}
+
+export function legalMoves(role: Role, state: ClusterState, now: SimTime): Move[] {
+  return roleMoves(role, state, now).moves;
+}
+
+/** The move a bot (or a student following the highlight) makes next, if any. */
+export function nextMove(role: Role, state: ClusterState, now: SimTime): Move | undefined {
+  return legalMoves(role, state, now).find((m) => m.progress);
+}
+
+/** The role that sends this action: per-node components act for the node the action names. */
+export function roleOfAction(action: ClusterAction): Role {
+  const component = actionComponent[action.kind];
+  if ((component === 'kubelet' || component === 'container-runtime') && 'node' in action) return `${component}:${action.node}`;
+  return component as Role;
+}
+
+/** Two actions are the same move when everything but the resourceVersion they were based on matches. */
+export function moveKey(action: ClusterAction): string {
+  const { resourceVersion: _rv, ...rest } = action as ClusterAction & { resourceVersion?: string };
+  return JSON.stringify(Object.keys(rest).sort().map((k) => [k, (rest as Record<string, unknown>)[k]]));
+}
+
+export function sameMove(a: ClusterAction, b: ClusterAction): boolean {
+  return moveKey(a) === moveKey(b);
+}
+
+export type ActionPlan =
+  | { ok: true; steps: Step[]; message: string; move: Move; route?: RouteOutcome }
+  | { ok: false; code: ErrorCode; message: string };
+
+const refuse = (code: ErrorCode, message: string): ActionPlan => ({ ok: false, code, message });
+
+/** Kubernetes' NotFound for the object the action names, when it is not there. */
+function missing(state: ClusterState, action: ClusterAction, namespace: string): ActionPlan | undefined {
+  const gone = (kind: Parameters<typeof notFound>[0], name: string): ActionPlan => refuse('NotFound', notFound(kind, name).message);
+  if ('node' in action && !state.node(action.node)) return gone('Node', action.node);
+  switch (action.kind) {
+    case 'bind':
+    case 'markUnschedulable':
+    case 'deletePod':
+    case 'evictPod':
+      return state.pod(`${namespace}/${action.pod}`) ? undefined : gone('Pod', action.pod);
+    case 'pullImage':
+    case 'createContainer':
+    case 'startContainer':
+    case 'restartContainer': {
+      const pod = state.podsOn(action.node).find((p) => p.metadata.name === action.pod);
+      if (!pod) return refuse('NotFound', `${notFound('Pod', action.pod).message} on ${action.node}`);
+      if (!pod.spec.containers.some((c) => c.name === action.container)) {
+        return refuse('NotFound', `pod ${action.pod} has no container "${action.container}": its containers are ${pod.spec.containers.map((c) => c.name).join(', ')}`);
+      }
+      return undefined;
+    }
+    case 'createPod':
+    case 'updateReplicaSetStatus':
+      return state.get('ReplicaSet', `${namespace}/${action.replicaSet}`) ? undefined : gone('ReplicaSet', action.replicaSet);
+    case 'syncDeployment':
+      return state.get('Deployment', `${namespace}/${action.deployment}`) ? undefined : gone('Deployment', action.deployment);
+    case 'syncProxyRules':
+    case 'routeRequest':
+      return state.get('Service', `${namespace}/${action.service}`) || action.kind === 'syncProxyRules' ? undefined : gone('Service', action.service);
+    default:
+      return undefined;
+  }
+}
+
+function subjectMatches(w: WaitingMove, action: ClusterAction): boolean {
+  if (w.kind !== action.kind) return false;
+  const a = action as Partial<Record<'node' | 'pod' | 'container' | 'service' | 'callId', string>>;
+  return (['node', 'pod', 'container', 'service', 'callId'] as const).every((k) => w[k] === undefined || a[k] === undefined || w[k] === a[k]);
+}
+
+const HINT_LIMIT = 3;
+
+/** Why this action is not a move now, so the student learns what is. */
+function notAMove(state: ClusterState, role: Role, action: ClusterAction, planned: PlannedMoves, namespace: string): ActionPlan {
+  if (action.kind === 'bind') {
+    const pod = state.pod(`${namespace}/${action.pod}`);
+    const check = pod && checkBinding(state, pod, action.node);
+    if (check && !check.ok) return refuse(pod.spec.nodeName === undefined ? 'Unschedulable' : 'Conflict', pod.spec.nodeName === undefined ? `${check.message} (${check.explanation})` : check.message);
+  }
+  // Exactly this move waits; else the same container waits on something else (a start while its pull runs).
+  const waiting =
+    planned.waiting.find((w) => subjectMatches(w, action)) ??
+    planned.waiting.find((w) => 'container' in action && w.container === action.container && w.pod === action.pod);
+  if (waiting) return refuse('Invalid', `not yet: ${waiting.reason}`);
+  if (action.kind === 'renewLease') return refuse('Invalid', `the kubelet of ${action.node} renews its Lease by itself every 10 s; renewing by hand is a drill the instructor can switch on`);
+  const next = planned.moves.filter((m) => m.progress).slice(0, HINT_LIMIT);
+  const hint = next.length ? ` Moves ${role} can make now: ${next.map((m) => `${m.label} (${m.why})`).join('; ')}.` : ` ${role} has nothing to do right now.`;
+  return refuse('Invalid', `${action.kind} ${describeTarget(action)} is not a move ${role} can make now.${hint}`);
+}
+
+function describeTarget(action: ClusterAction): string {
+  const a = action as Partial<Record<'pod' | 'container' | 'node' | 'service' | 'callId' | 'replicaSet' | 'deployment', string>>;
+  if (a.pod && a.container) return `${a.pod}/${a.container}`;
+  return a.pod ?? a.replicaSet ?? a.deployment ?? a.service ?? a.callId ?? a.node ?? '';
+}
+
+/**
+ * A sent action checked against the rulebook: refused with a reason a student learns from, or
+ * accepted with exactly the requests of that move. `resourceVersion`s the action carries must be
+ * the versions the move is based on (409 Conflict otherwise, in Kubernetes' words).
+ */
+export function planAction(state: ClusterState, action: ClusterAction, now: SimTime, rng: Rng, namespace = 'default'): ActionPlan {
+  const absent = missing(state, action, namespace);
+  if (absent) return absent;
+  const role = roleOfAction(action);
+  const planned = plannedMoves(role, state, now);
+  const move = planned.moves.find((m) => sameMove(m.action, action));
+  if (!move) return notAMove(state, role, action, planned, namespace);
+  const sent = 'resourceVersion' in action ? action.resourceVersion : undefined;
+  const based = 'resourceVersion' in move.action ? move.action.resourceVersion : undefined;
+  if (sent !== undefined && based !== undefined && sent !== based) {
+    const resource = action.kind === 'setNodeCondition' || action.kind === 'taintNode' || action.kind === 'untaintNode' ? RESOURCE.Node : RESOURCE.Pod;
+    const name = 'pod' in action ? action.pod : 'node' in action ? action.node : '';
+    return refuse('Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+  }
+  const steps = move.plan(rng);
+  if (action.kind === 'routeRequest') {
+    const { outcome } = routeRequest(state, action.node, `${namespace}/${action.service}`);
+    return { ok: true, steps, message: outcome.message, move: strip(move), route: outcome };
+  }
+  return { ok: true, steps, message: move.why, move: strip(move) };
+}

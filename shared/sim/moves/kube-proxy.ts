@@ -1,0 +1,41 @@
+/** kube-proxy's moves: program one Service's rules on one node once its Endpoints changed, and probes through a Service. */
+import type { SimTime } from '@shared/model';
+import { PROXY_SYNC_DELAY_SECONDS } from '../defaults';
+import { kubeletStopped } from '../faults';
+import { proxyChanges, routeRequest } from '../proxy/proxy';
+import type { ClusterState } from '../state';
+import { secondsUntil, type PlannedMove, type PlannedMoves, type WaitingMove } from './types';
+
+const nameOf = (key: string): string => key.slice(key.indexOf('/') + 1);
+
+export function kubeProxyMoves(state: ClusterState, now: SimTime): PlannedMoves {
+  const moves: PlannedMove[] = [];
+  const probes: PlannedMove[] = [];
+  const waiting: WaitingMove[] = [];
+  const nodes = [...state.list('Node')].map((n) => n.metadata.name).sort();
+  for (const node of nodes) {
+    if (kubeletStopped(state, node) || !state.proxyTable(node)) continue;
+    for (const change of proxyChanges(state, node, now)) {
+      const service = nameOf(change.service);
+      const label = `Sync ${service} on ${node}`;
+      if (change.due > now) {
+        waiting.push({ kind: 'syncProxyRules', node, service, label, reason: `Endpoints of ${service} changed less than ${PROXY_SYNC_DELAY_SECONDS}s ago (minSyncPeriod): sync in about ${secondsUntil(change.due, now)} s`, until: change.due });
+        continue;
+      }
+      moves.push({ action: { kind: 'syncProxyRules', node, service }, label, why: `program ${change.rules} on ${node}`, progress: true, plan: () => change.steps });
+    }
+    for (const svc of state.services()) {
+      const service = svc.metadata.name;
+      const key = `${svc.metadata.namespace ?? 'default'}/${service}`;
+      if (!state.proxyTable(node)?.status.services.some((s) => s.service === key)) continue;
+      probes.push({
+        action: { kind: 'routeRequest', node, service },
+        label: `Send a request to ${service} from ${node}`,
+        why: `route one request through the rules programmed on ${node}`,
+        progress: false,
+        plan: () => routeRequest(state, node, key).steps,
+      });
+    }
+  }
+  return { moves: [...moves, ...probes], waiting };
+}

@@ -1,0 +1,85 @@
+/** The kubelet's moves on its node: one CRI call for one container, one pod's status report, stopping one pod. */
+import { fromRFC3339, type Pod, type SimTime } from '@shared/model';
+import type { ClusterAction } from '@shared/protocol';
+import { kubeletStopped, manualHeartbeat, stoppedMessage } from '../faults';
+import { isApiRequest } from '../requests';
+import { renewLease, postNodeStatus } from '../kubelet/heartbeat';
+import { intentSteps, planKubelet, type KubeletIntent } from '../kubelet/kubelet';
+import type { ClusterState } from '../state';
+import { NODE_LEASE_RENEW_SECONDS } from '../defaults';
+import { secondsUntil, type PlannedMove, type PlannedMoves, type WaitingMove } from './types';
+
+function actionOf(node: string, i: KubeletIntent): ClusterAction {
+  switch (i.move) {
+    case 'pullImage':
+    case 'createContainer':
+    case 'startContainer':
+    case 'restartContainer':
+      return { kind: i.move, node, pod: i.pod, container: i.container ?? '' };
+    case 'syncPodStatus':
+    case 'killPod':
+      return { kind: i.move, node, pod: i.pod };
+  }
+}
+
+function imageOf(pod: Pod | undefined, container: string | undefined): string {
+  return pod?.spec.containers.find((c) => c.name === container)?.image ?? 'its image';
+}
+
+function describe(state: ClusterState, node: string, i: KubeletIntent): { label: string; why: string } {
+  const pod = state.podsOn(node).find((p) => p.metadata.name === i.pod);
+  const c = i.container ?? '';
+  const image = imageOf(pod, i.container);
+  switch (i.move) {
+    case 'pullImage':
+      return { label: `Pull ${image}`, why: `${image} is not on ${node} yet: ask the runtime to pull it (PullImage)` };
+    case 'createContainer':
+      return { label: `Create container ${c}`, why: `${image} is on ${node}: ask the runtime to create container ${c} of ${i.pod} (CreateContainer)` };
+    case 'startContainer':
+      return { label: `Start container ${c}`, why: `container ${c} of ${i.pod} is created: ask the runtime to start it (StartContainer)` };
+    case 'restartContainer':
+      return { label: `Restart container ${c}`, why: `${i.notes.join('; ')}: the back-off has passed, so create it again (restartPolicy ${pod?.spec.restartPolicy ?? 'Always'})` };
+    case 'syncPodStatus':
+      return { label: i.label ?? `Report ${i.pod} status`, why: i.why };
+    case 'killPod':
+      return { label: `Stop ${i.pod}`, why: i.why };
+  }
+}
+
+export function kubeletMoves(state: ClusterState, node: string, now: SimTime): PlannedMoves {
+  if (!state.node(node)) return { moves: [], waiting: [] };
+  if (kubeletStopped(state, node)) return { moves: [], waiting: [{ kind: 'syncPodStatus', node, label: 'Kubelet stopped', reason: stoppedMessage(node) }] };
+  const plan = planKubelet(state, node, now);
+  const rt = state.runtime(node);
+  const seen = new Set<string>();
+  const moves: PlannedMove[] = [];
+  for (const i of plan.intents) {
+    const action = actionOf(node, i);
+    const key = `${i.move}/${i.pod}/${i.container ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    moves.push({ action, ...describe(state, node, i), progress: true, plan: () => intentSteps(rt, [i], now) });
+  }
+  const waiting: WaitingMove[] = plan.waits.map((w) => ({
+    kind: w.move,
+    node,
+    pod: w.pod,
+    ...(w.container === undefined ? {} : { container: w.container }),
+    label: w.move === 'syncPodStatus' ? `Report ${w.pod} status` : `${w.move} ${w.container ?? w.pod}`,
+    reason: w.reason,
+    ...(w.until === undefined ? {} : { until: w.until }),
+  }));
+  if (manualHeartbeat(state, node)) {
+    const renew = renewLease(state, node, now);
+    const nodeObject = state.node(node);
+    if (renew.some(isApiRequest) && nodeObject) {
+      const steps = [...renew, ...postNodeStatus(nodeObject, now)];
+      moves.unshift({ action: { kind: 'renewLease', node }, label: 'Renew lease', why: `${node} renews its Lease in kube-node-lease: the heartbeat that keeps it Ready`, progress: true, plan: () => steps });
+    } else {
+      const renewed = state.nodeLease(node)?.spec.renewTime;
+      const at = (renewed ? fromRFC3339(renewed) : now) + NODE_LEASE_RENEW_SECONDS * 1000;
+      waiting.unshift({ kind: 'renewLease', node, label: 'Renew lease', reason: `renewed less than ${NODE_LEASE_RENEW_SECONDS}s ago: next renewal in about ${secondsUntil(at, now)} s`, until: at });
+    }
+  }
+  return { moves, waiting };
+}

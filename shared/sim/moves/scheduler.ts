@@ -1,0 +1,47 @@
+/** The scheduler's moves: bind a pending pod to a node that passes every filter, or record why none does. */
+import type { SimTime } from '@shared/model';
+import { seededRng } from '../rng';
+import { bindSteps, checkBinding, decisionSteps, schedulePod, schedulingQueue, sortedNodes } from '../scheduler/scheduler';
+import type { ClusterState } from '../state';
+import type { PlannedMove, PlannedMoves, WaitingMove } from './types';
+
+export function schedulerMoves(state: ClusterState, now: SimTime): PlannedMoves {
+  const moves: PlannedMove[] = [];
+  const waiting: WaitingMove[] = [];
+  const nodes = sortedNodes(state);
+  for (const pod of schedulingQueue(state)) {
+    const name = pod.metadata.name;
+    const resourceVersion = pod.metadata.resourceVersion ?? '';
+    // The scheduler's own pick goes first; ties are broken by a fixed seed so every screen agrees.
+    const best = schedulePod(state, pod, nodes, seededRng(0));
+    if (!best.node) {
+      const message = best.message ?? '';
+      waiting.push({ kind: 'bind', pod: name, label: `Bind ${name}`, reason: message });
+      if (decisionSteps(pod, best, now, seededRng(0)).length > 0) {
+        moves.push({
+          action: { kind: 'markUnschedulable', pod: name, resourceVersion },
+          label: `Mark ${name} Unschedulable`,
+          why: `no node fits ${name}: record PodScheduled=False and a FailedScheduling event (${message})`,
+          progress: true,
+          plan: (rng) => decisionSteps(pod, best, now, rng),
+        });
+      }
+      continue;
+    }
+    const first = best.node.metadata.name;
+    for (const node of [first, ...nodes.map((n) => n.metadata.name).filter((n) => n !== first)]) {
+      const check = checkBinding(state, pod, node);
+      if (!check.ok) continue;
+      const why = node === first ? best.explanation : `${check.explanation} (the scheduler's own pick would be ${first})`;
+      moves.push({
+        action: { kind: 'bind', pod: name, node, resourceVersion },
+        label: `Bind ${name} to ${node}`,
+        why,
+        // Only the scheduler's pick moves the class on; other fitting nodes are legal, not advised.
+        progress: node === first,
+        plan: (rng) => bindSteps(pod, node, why, now, rng),
+      });
+    }
+  }
+  return { moves, waiting };
+}
