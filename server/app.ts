@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createClassroomAnnouncer } from './classroom/announcer';
 import { createClassroomChanges } from './classroom/changes';
 import { createJoinLimiter } from './classroom/join-limiter';
 import { createClassroomRepository, type ClassroomRepository } from './classroom/repository';
 import { startCluster, type Cluster } from './cluster/start-cluster';
 import type { Config } from './config';
+import { BackgroundWork } from './gateway/background-work';
 import { createSocketServer, type Gateway } from './gateway/socket-server';
 import { createHttpApp } from './http/app';
 import type { Logger } from './logger';
@@ -17,15 +19,18 @@ export interface RunningServer {
   port: number;
   redisUrl: string;
   classrooms: ClassroomRepository;
-  /** The Socket.IO side: its registry of cluster-level instructor handlers, its broadcaster. */
+  /** The Socket.IO side. */
   gateway: Gateway;
-  /** The cluster half: store, timers, bots, actions, live watch. */
+  /** The cluster half: store, timers, caches, runtime, the API server, bots. */
   cluster: Cluster;
   /** Stops accepting work, closes sockets and Redis, and stops the private redis-server if any. */
   close(): Promise<void>;
 }
 
-/** The composition root: config -> redis -> classrooms -> gateway -> http. */
+/**
+ * The composition root, in dependency order: config -> redis -> classrooms -> the cluster (store
+ * -> timers -> caches -> runtime -> API server -> bots) -> gateway (watch feeds, sockets) -> http.
+ */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   let embedded: EmbeddedRedis | null = null;
   let redisUrl = config.REDIS_URL;
@@ -52,6 +57,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       joinLimiter,
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
     });
+    const announcer = createClassroomAnnouncer(classrooms, changes);
+    const work = new BackgroundWork(logger);
+    const cluster = await startCluster({
+      redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      logger,
+      classrooms,
+      changes,
+      announce: (classroomId, reasons) => announcer.announce(classroomId, reasons),
+      run: (what, job) => work.run(what, job),
+    });
     const httpServer = createServer(app);
     const gateway = await createSocketServer(httpServer, {
       logger,
@@ -60,10 +76,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       keyPrefix: config.REDIS_KEY_PREFIX,
       classrooms,
       changes,
+      announcer,
+      cluster,
+      work,
       socketRate: { perSecond: config.SOCKET_RATE_PER_SECOND, burst: config.SOCKET_RATE_BURST },
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
     });
-    const cluster = await startCluster({ redis, keyPrefix: config.REDIS_KEY_PREFIX, logger, classrooms, changes, gateway });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.PORT, config.HOST, () => resolve());
@@ -80,6 +98,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       close() {
         closing ??= (async () => {
           await gateway.close(); // also closes the HTTP server
+          await work.drain();
           await cluster.close();
           await changes.close();
           await redis.close().catch(() => redis.destroy());

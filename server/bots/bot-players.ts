@@ -1,32 +1,41 @@
 /**
- * A bot for every role nobody plays (bot help on, no student holding the seat): every
- * `botPace.secondsPerAction` simulated seconds it takes one `shared/sim` reconcile pass of its
- * role, through a recurring BullMQ timer (`botTick`, one per role), so bots survive a restart and
- * tick once with several server processes. Seat changes (a student takes the role, a seat is
- * handed back after its grace period, bot help switched) start or stop the ticks at once; a tick
- * re-checks the seat before it acts, so a bot never moves for a student who took over.
+ * A bot for every role nobody plays (bot help on, no student holding the seat). Every
+ * `botPace.secondsPerAction` simulated seconds (a recurring BullMQ timer `botTick` per role, so
+ * bots survive a restart and tick once with several server processes) it plays as a student
+ * would: it asks the rulebook for its next move and sends it through the API server, again and
+ * again until nothing is left to do this tick. One path, so one request-log format, whoever plays.
+ * When a student plays the controller manager, its bot still watches one thing: a node silent for
+ * a whole grace period after the student was prompted is marked Unknown (one missed prompt).
  */
-import { parseRole, roleSchema, type ClassroomView, type Role } from '@shared/protocol';
-import { reconcile } from '@shared/sim';
+import { getCondition } from '@shared/model';
+import { roleSchema, type ClassroomView, type Role } from '@shared/protocol';
+import { heartbeatDeadline, nextMove, legalMoves, NODE_MONITOR_GRACE_SECONDS, type ClusterState } from '@shared/sim';
 import { z } from 'zod';
+import type { ApiServer } from '../cluster/api-server';
 import type { ClusterRuntime } from '../cluster/cluster-runtime';
-import { kubeletStopped } from '../cluster/faults';
-import { botEntries, type RequestLogSink } from '../cluster/request-log';
 import type { SimTimer } from '../jobs/sim-timer';
 
 export const BOT_TICK = 'botTick';
 const tickKey = (role: Role): string => `${BOT_TICK}:${role}`;
 const tickPayload = z.object({ role: roleSchema });
+/** A bot's moves per tick: enough for a reconcile pass of a classroom cluster, bounded so a tick ends. */
+const MOVES_PER_TICK = 40;
+const NODE_LIFECYCLE: Role = 'controller-manager';
 
 /** Whether the role's bot should be acting now. */
 export function botPlays(view: ClassroomView, role: Role): boolean {
   return view.phase === 'running' && view.seats.some((s) => s.role === role && s.bot === 'playing');
 }
 
+/** A student plays the controller manager: the bot's node lifecycle loop stands behind them. */
+function backstops(view: ClassroomView): boolean {
+  return view.phase === 'running' && view.seats.some((s) => s.role === NODE_LIFECYCLE && s.bot !== 'playing');
+}
+
 export class BotPlayers {
   constructor(
     private readonly runtime: ClusterRuntime,
-    private readonly log: RequestLogSink,
+    private readonly api: ApiServer,
   ) {}
 
   register(): void {
@@ -39,10 +48,17 @@ export class BotPlayers {
     const now = (await this.runtime.moment(view.id))?.now ?? view.clock.simAtWall;
     for (const { role } of view.seats) {
       const key = tickKey(role);
-      if (botPlays(view, role)) {
+      const wanted = botPlays(view, role) || (role === NODE_LIFECYCLE && backstops(view));
+      if (wanted) {
         if (!pending.has(key)) await this.schedule(view, role, now);
       } else if (pending.has(key)) await this.runtime.timers.cancel(view.id, key);
     }
+  }
+
+  /** Something the role's bot waits for happened (a timer of its component): play now. */
+  async wake(classroomId: string, role: Role): Promise<void> {
+    const moment = await this.runtime.moment(classroomId);
+    if (moment && botPlays(moment.view, role)) await this.play(classroomId, role);
   }
 
   private schedule(view: ClassroomView, role: Role, from: number): Promise<void> {
@@ -52,20 +68,53 @@ export class BotPlayers {
 
   private async tick(classroomId: string, timer: SimTimer): Promise<void> {
     const role = tickPayload.parse(timer.payload).role;
-    const parsed = parseRole(role);
-    if (!parsed) return;
-    const runtime = this.runtime;
-    await runtime.exclusive(classroomId, role, async () => {
-      const moment = await runtime.moment(classroomId);
-      if (!moment || !botPlays(moment.view, role)) return; // a student took the role: the tick ends here
-      const state = await runtime.state(classroomId);
-      // A node whose kubelet is stopped runs nothing; its bots look again at their next tick.
-      if (!('node' in parsed && kubeletStopped(state, parsed.node))) {
-        const steps = reconcile(parsed, state, moment.now, runtime.rng());
-        const outcome = await runtime.apply(classroomId, steps, { actor: `bot:${role}`, simTime: moment.now });
-        if (outcome.requests.length) this.log(classroomId, botEntries(role, outcome.requests, moment.now));
-      }
-      await this.schedule(moment.view, role, moment.now);
-    });
+    const moment = await this.runtime.moment(classroomId);
+    if (!moment) return;
+    if (botPlays(moment.view, role)) await this.play(classroomId, role);
+    else if (role === NODE_LIFECYCLE && backstops(moment.view)) await this.backstop(classroomId);
+    else return; // a student took the role: the ticks end here
+    const after = await this.runtime.moment(classroomId);
+    if (after) await this.schedule(after.view, role, after.now);
+  }
+
+  /** The role's next moves, one request each, until none is left (or the seat changes hands). */
+  private async play(classroomId: string, role: Role): Promise<void> {
+    const caller = { kind: 'bot' as const, classroomId, role };
+    const tried = new Set<string>();
+    for (let i = 0; i < MOVES_PER_TICK; i++) {
+      const moment = await this.runtime.moment(classroomId);
+      if (!moment || !botPlays(moment.view, role)) return;
+      const state = await this.runtime.state(classroomId);
+      if (!this.leads(state, role)) return;
+      const move = nextMove(role, state, moment.now);
+      if (!move) return;
+      const key = JSON.stringify(move.action);
+      // The same move twice in a tick was refused or changed nothing visible yet: look again next tick.
+      if (tried.has(key)) return;
+      tried.add(key);
+      const { reply } = await this.api.act(caller, move.action);
+      if (!reply.ok) return;
+    }
+  }
+
+  /** A leader-elected role's bot acts only while it holds the team's Lease. */
+  private leads(state: ClusterState, role: Role): boolean {
+    if (role !== 'scheduler' && role !== 'controller-manager') return true;
+    const holder = state.leaderLease(role === 'scheduler' ? 'kube-scheduler' : 'kube-controller-manager')?.spec.holderIdentity;
+    return holder === undefined || holder === `bot:${role}`;
+  }
+
+  /** Nodes silent for the grace period plus one more (the student's prompt went unanswered) are marked Unknown. */
+  private async backstop(classroomId: string): Promise<void> {
+    const moment = await this.runtime.moment(classroomId);
+    if (!moment) return;
+    const state = await this.runtime.state(classroomId);
+    for (const move of legalMoves(NODE_LIFECYCLE, state, moment.now)) {
+      if (move.action.kind !== 'setNodeCondition') continue;
+      const node = state.node(move.action.node);
+      if (!node || getCondition(node.status?.conditions, 'Ready')?.status === 'Unknown') continue;
+      if (moment.now < heartbeatDeadline(state, node) + NODE_MONITOR_GRACE_SECONDS * 1000) continue;
+      await this.api.act({ kind: 'bot', classroomId, role: NODE_LIFECYCLE }, move.action, { backstop: true });
+    }
   }
 }

@@ -6,18 +6,31 @@
  */
 import { parseAllDocuments } from 'yaml';
 import { RESOURCE, type Kind, type KubeObject } from '@shared/model';
-import { refuse, type Ack, type ClassroomView } from '@shared/protocol';
-import { crashContainer } from '@shared/sim';
-import type { ClassroomBroadcaster } from '../gateway/classroom-broadcaster';
-import type { ClusterInstructorAction, ClusterInstructorRegistry } from '../gateway/cluster-instructor-registry';
-import { electLeaders } from '../gateway/leader-election';
-import { BOT_TICK } from '../bots/bot-players';
+import { refuse, type Ack, type ClassroomView, type InstructorAction } from '@shared/protocol';
+import { HEARTBEAT_MODE, KUBELET_STOPPED, crashContainer } from '@shared/sim';
+import type { ClassroomChangeReason } from '../classroom/changes';
 import { isApiError } from '../store';
 import { bootstrapCluster, bootstrapNode, capacityError, type NodeCapacity } from './bootstrap';
 import type { ClusterRuntime } from './cluster-runtime';
-import { KUBELET_STOPPED } from './faults';
-import { refusalOf } from './refusal';
+import { electLeaders } from './leader-election';
 import { writeRequest } from './write-request';
+
+/** Instructor requests that change the cluster rather than the room: they go through the API server. */
+export const CLUSTER_INSTRUCTOR_KINDS = ['fault', 'apply', 'deleteObject', 'reset', 'runScenario'] as const;
+export type ClusterInstructorKind = (typeof CLUSTER_INSTRUCTOR_KINDS)[number];
+export type ClusterInstructorAction<K extends ClusterInstructorKind = ClusterInstructorKind> = Extract<InstructorAction, { kind: K }>;
+
+export function isClusterInstructorAction(action: InstructorAction): action is ClusterInstructorAction {
+  return (CLUSTER_INSTRUCTOR_KINDS as readonly string[]).includes(action.kind);
+}
+
+export interface InstructorContext {
+  runtime: ClusterRuntime;
+  announce(classroomId: string, reasons: ClassroomChangeReason[]): Promise<void>;
+}
+
+/** Timers of the bots (they act on whatever cluster there is) survive a reset. */
+const KEEP_ON_RESET = new Set(['botTick', 'leaseRenew']);
 
 type Reply = Ack<{ message?: string }>;
 const APPLIABLE = new Set<string>(['Deployment', 'Service', 'Pod', 'Node']);
@@ -58,23 +71,30 @@ async function setKubeletStopped(runtime: ClusterRuntime, classroomId: string, n
   return { ok: true, message: stopped ? `the kubelet on ${node} is stopped` : `the kubelet on ${node} is running again` };
 }
 
+/** The drill: the kubelet's student renews the node Lease by hand (or its loop does it again). */
+async function setManualHeartbeat(runtime: ClusterRuntime, classroomId: string, node: string, manual: boolean, simTime: number): Promise<Reply> {
+  const patch = { metadata: { annotations: { [HEARTBEAT_MODE]: manual ? 'manual' : null } } };
+  await runtime.store.patch(classroomId, { kind: 'Node', name: node }, patch, { actor: INSTRUCTOR, simTime });
+  return { ok: true, message: manual ? `the kubelet of ${node} now renews its Lease only when its player does` : `the kubelet of ${node} renews its Lease by itself again` };
+}
+
 /**
  * A new machine joins: the next `node-<n>` goes into the classroom's node list first (atomically,
  * so two clicks give two nodes), then its Node, Lease, container runtime and proxy table are
  * created, and the new view tells every screen (and the bots) about its kubelet and runtime seats.
  */
-async function addNode(runtime: ClusterRuntime, broadcaster: ClassroomBroadcaster, classroomId: string, capacity: NodeCapacity, now: number): Promise<Reply> {
+async function addNode(runtime: ClusterRuntime, announce: InstructorContext['announce'], classroomId: string, capacity: NodeCapacity, now: number): Promise<Reply> {
   const invalid = capacityError(capacity);
   if (invalid) return refuse('BadRequest', `cannot add a node with this capacity: ${invalid}`);
   const { name, index } = await runtime.classrooms.addNode(classroomId);
   await bootstrapNode(runtime.store, classroomId, name, index, now, capacity);
-  await broadcaster.announce(classroomId, ['nodes']);
+  await announce(classroomId, ['nodes']);
   return { ok: true, message: `node/${name} created: its kubelet and container runtime are new roles` };
 }
 
 type Fault = ClusterInstructorAction<'fault'>['fault'];
 
-async function fault(runtime: ClusterRuntime, broadcaster: ClassroomBroadcaster, classroomId: string, fault: Fault, now: number): Promise<Reply> {
+async function fault(runtime: ClusterRuntime, announce: InstructorContext['announce'], classroomId: string, fault: Fault, now: number): Promise<Reply> {
   switch (fault.type) {
     case 'stopKubelet':
     case 'startKubelet':
@@ -90,7 +110,9 @@ async function fault(runtime: ClusterRuntime, broadcaster: ClassroomBroadcaster,
       return outcome.refusal ?? { ok: true, message: `the container of ${fault.pod} crashed` };
     }
     case 'addNode':
-      return addNode(runtime, broadcaster, classroomId, { cpu: fault.cpu, memory: fault.memory }, now);
+      return addNode(runtime, announce, classroomId, { cpu: fault.cpu, memory: fault.memory }, now);
+    case 'manualHeartbeat':
+      return setManualHeartbeat(runtime, classroomId, fault.node, fault.manual, now);
   }
 }
 
@@ -98,7 +120,7 @@ async function fault(runtime: ClusterRuntime, broadcaster: ClassroomBroadcaster,
 async function reset(runtime: ClusterRuntime, view: ClassroomView, simTime: number): Promise<Reply> {
   const classroomId = view.id;
   // The pending steps of the old cluster go; the bots' ticks stay (they act on whatever cluster there is).
-  for (const timer of await runtime.timers.pending(classroomId)) if (timer.kind !== BOT_TICK) await runtime.timers.cancel(classroomId, timer.key);
+  for (const timer of await runtime.timers.pending(classroomId)) if (!KEEP_ON_RESET.has(timer.kind)) await runtime.timers.cancel(classroomId, timer.key);
   const context = { actor: INSTRUCTOR, simTime };
   const { objects } = await runtime.store.snapshot(classroomId);
   for (const object of objects) {
@@ -111,11 +133,13 @@ async function reset(runtime: ClusterRuntime, view: ClassroomView, simTime: numb
   return { ok: true, message: `the cluster is back to its first round (${objects.length} objects removed)` };
 }
 
-async function handle(runtime: ClusterRuntime, broadcaster: ClassroomBroadcaster, classroomId: string, action: ClusterInstructorAction): Promise<Reply> {
+/** One instructor request, decided at the classroom's simulated now (written to `clock`). Store refusals throw ApiError. */
+export function runInstructorAction({ runtime, announce }: InstructorContext, classroomId: string, action: ClusterInstructorAction, clock: { simTime: number }): Promise<Reply> {
   return runtime.exclusive(classroomId, 'instructor', async () => {
     const moment = await runtime.moment(classroomId);
     if (!moment || moment.view.phase === 'closed') return refuse('Forbidden', 'this classroom is closed: its log can be replayed but nothing in it can change');
     const now = moment.now;
+    clock.simTime = now;
     switch (action.kind) {
       case 'apply':
         return apply(runtime, classroomId, action.manifest, now);
@@ -126,28 +150,11 @@ async function handle(runtime: ClusterRuntime, broadcaster: ClassroomBroadcaster
         return { ok: true, message: `${named(action.objectKind, action.name)} ${last.metadata.deletionTimestamp ? 'terminating' : 'deleted'}` };
       }
       case 'fault':
-        return fault(runtime, broadcaster, classroomId, action.fault, now);
+        return fault(runtime, announce, classroomId, action.fault, now);
       case 'reset':
         return reset(runtime, moment.view, now);
       case 'runScenario':
         return refuse('NotFound', `scenario "${action.scenario}" not found: this version has only the first round (reset brings it back)`);
     }
   });
-}
-
-/**
- * Registers the cluster-level instructor requests; store refusals become the instructor's refusals.
- * The broadcaster re-announces the classroom when a request changes it (a new node's seats).
- */
-export function registerInstructorActions(registry: ClusterInstructorRegistry, runtime: ClusterRuntime, broadcaster: ClassroomBroadcaster): void {
-  const run = async (action: ClusterInstructorAction, classroomId: string): Promise<Reply> => {
-    try {
-      return await handle(runtime, broadcaster, classroomId, action);
-    } catch (error) {
-      return refusalOf(error);
-    }
-  };
-  for (const kind of ['apply', 'deleteObject', 'fault', 'reset', 'runScenario'] as const) {
-    registry.register(kind, (action, instructor) => run(action, instructor.classroomId));
-  }
 }

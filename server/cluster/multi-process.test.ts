@@ -68,7 +68,7 @@ test('two server processes, students split across them: one round, the same stat
   const running = players.map((p) => play(p.client, p.role));
   await waitFor(() => roundDone(instructor.state), { what: 'the round to finish across both processes', timeoutMs: 60_000, intervalMs: 100 });
   await Promise.all(running.map((p) => p.stop()));
-  expect(running.flatMap((p) => p.unexpected)).toEqual([]);
+  expect(running.flatMap((p) => p.refused)).toEqual([]);
 
   const store = a.cluster.runtime.store;
   await waitFor(

@@ -47,7 +47,7 @@ test('a scripted round: four students (kube-proxy and runtimes by bot) take a 3-
   await waitFor(() => roundDone(instructor.state), { what: 'all pods Ready and programmed on every node', timeoutMs: 60_000, intervalMs: 100 });
   await Promise.all(players.map((p) => p.stop()));
 
-  expect(players.flatMap((p) => p.unexpected)).toEqual([]);
+  expect(players.flatMap((p) => p.refused)).toEqual([]);
   const [scheduler, , , controllerManager] = players;
   expect(scheduler?.accepted.get('bind')).toBe(3);
   expect(controllerManager?.accepted.get('createPod')).toBe(3);

@@ -1,11 +1,11 @@
 /**
  * What a shared/sim timer does when BullMQ fires it. World timers (a CRI call finishing, a process
  * exiting) are time passing on the machine and apply whoever plays the role. The others wake a
- * component: its bot when the bot plays it; a student notices the moment themselves, so then
- * nothing is written for them.
+ * component: its bot, which then plays its next moves through the API server like any player; a
+ * student notices the moment on their screen, so then nothing is written for them.
  */
-import { TIMER_KINDS, onTimer, type Timer } from '@shared/sim';
 import type { Role } from '@shared/protocol';
+import { TIMER_KINDS, onTimer, type Timer } from '@shared/sim';
 import type { SimTimer } from '../jobs/sim-timer';
 import type { ClusterRuntime } from './cluster-runtime';
 import { kubeletStopped } from './faults';
@@ -18,27 +18,28 @@ function roleOf(timer: Timer): Role | null {
   return component;
 }
 
-async function fire(runtime: ClusterRuntime, classroomId: string, fired: SimTimer): Promise<void> {
+/** Wakes the bot of `role` (it plays only if it holds the seat). */
+export type WakeBot = (classroomId: string, role: Role) => Promise<void>;
+
+async function fire(runtime: ClusterRuntime, wake: WakeBot, classroomId: string, fired: SimTimer): Promise<void> {
   const timer = simTimerPayload.parse(fired.payload);
   const role = roleOf(timer);
+  if (!TIMER_KINDS[timer.kind].world) {
+    if (role !== null) await wake(classroomId, role);
+    return;
+  }
   await runtime.exclusive(classroomId, role ?? timer.kind, async () => {
     const moment = await runtime.moment(classroomId);
     if (!moment || moment.view.phase === 'closed') return;
-    let actor = `system:${timer.kind}`;
-    if (!TIMER_KINDS[timer.kind].world) {
-      if (moment.view.seats.find((s) => s.role === role)?.bot !== 'playing') return;
-      actor = `bot:${role}`;
-    }
     const now = Math.max(timer.dueAt, moment.now);
     const state = await runtime.state(classroomId);
-    const { component } = TIMER_KINDS[timer.kind];
-    // The machine is down: its kubelet's and runtime's pending steps die with it.
-    if ((component === 'kubelet' || component === 'container-runtime') && timer.node !== undefined && kubeletStopped(state, timer.node)) return;
+    // The machine is down: its runtime's pending steps die with it.
+    if (timer.node !== undefined && kubeletStopped(state, timer.node)) return;
     const steps = onTimer(state, timer, now, runtime.rng());
-    await runtime.apply(classroomId, steps, { actor, simTime: now });
+    await runtime.apply(classroomId, steps, { actor: `system:${timer.kind}`, simTime: now });
   });
 }
 
-export function registerSimTimerHandlers(runtime: ClusterRuntime): void {
-  for (const kind of SIM_TIMER_KINDS) runtime.timers.onTimer(kind, (classroomId, timer) => fire(runtime, classroomId, timer));
+export function registerSimTimerHandlers(runtime: ClusterRuntime, wake: WakeBot): void {
+  for (const kind of SIM_TIMER_KINDS) runtime.timers.onTimer(kind, (classroomId, timer) => fire(runtime, wake, classroomId, timer));
 }

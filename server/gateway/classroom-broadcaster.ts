@@ -1,23 +1,7 @@
-import type { ClassroomChange, ClassroomChangeReason, ClassroomChanges } from '../classroom/changes';
+import type { ClassroomChange } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
 import { classroomRoom, memberRoom, roomsOf } from './rooms';
 import type { ClusterPlayServer, ClusterPlaySocket } from './types';
-
-export interface ClassroomBroadcaster {
-  /** After a change: the new view to the whole classroom (every process) and to the change listeners. */
-  announce(classroomId: string, reasons: ClassroomChangeReason[], memberIds?: string[]): Promise<void>;
-}
-
-export function createClassroomBroadcaster(io: ClusterPlayServer, classrooms: ClassroomRepository, changes: ClassroomChanges): ClassroomBroadcaster {
-  return {
-    async announce(classroomId, reasons, memberIds = []) {
-      const view = await classrooms.view(classroomId);
-      if (!view) return;
-      io.to(classroomRoom(classroomId)).emit('classroom', view);
-      await changes.publish({ classroomId, reasons, memberIds, view });
-    },
-  };
-}
 
 function localSockets(io: ClusterPlayServer, room: string): ClusterPlaySocket[] {
   const ids = io.of('/').adapter.rooms.get(room) ?? new Set<string>();
@@ -25,10 +9,12 @@ function localSockets(io: ClusterPlayServer, room: string): ClusterPlaySocket[] 
 }
 
 /**
- * Each process keeps the identity of its own sockets current: a member whose role changed gets
- * the new `session`, and moves from the old role's room to the new one.
+ * Each process hears every classroom change (Redis pub/sub) and brings its own sockets up to
+ * date: the new view to the classroom's sockets, and to a member whose role changed the new
+ * `session`, moving them from the old role's room to the new one.
  */
-export async function refreshLocalSessions(io: ClusterPlayServer, classrooms: ClassroomRepository, change: ClassroomChange): Promise<void> {
+export async function followChange(io: ClusterPlayServer, classrooms: ClassroomRepository, change: ClassroomChange): Promise<void> {
+  io.local.to(classroomRoom(change.classroomId)).emit('classroom', change.view);
   for (const memberId of change.memberIds) {
     const sockets = localSockets(io, memberRoom(change.classroomId, memberId));
     if (!sockets.length) continue;

@@ -4,7 +4,6 @@ import type { RunningServer } from '../app';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
 import { connectError, connectMember, createClassroom, joinClassroom, type TestClient } from './test-clients';
-import { ClusterInstructorRegistry } from './cluster-instructor-registry';
 
 let server: RunningServer;
 const clients: TestClient[] = [];
@@ -75,18 +74,6 @@ describe('instructor requests', () => {
       message: 'student "nobody" not found in this classroom',
     });
     expect(await server.classrooms.view(id)).toEqual(before);
-  });
-
-  it('refuses a cluster-level request no handler is registered for with BadRequest saying it is not available yet', async () => {
-    // The app registers every cluster-level kind (server/cluster/instructor-actions.ts); a bare registry shows the rule.
-    const registry = new ClusterInstructorRegistry();
-    const instructor = { kind: 'instructor', classroomId: 'c', memberId: 'm', name: 'Instructor' } as const;
-    expect(await registry.handle({ kind: 'fault', fault: { type: 'stopKubelet', node: 'node-1' } }, instructor)).toEqual({
-      ok: false,
-      code: 'BadRequest',
-      message: 'instructor action "fault" is not available yet: the cluster half of the API server does not handle it in this version',
-    });
-    expect(await registry.handle({ kind: 'reset' }, instructor)).toMatchObject({ ok: false, code: 'BadRequest' });
   });
 
   it('assignRole: the student gets a new session with the role and the seat leaves the bot at once', async () => {

@@ -1,7 +1,7 @@
 import { instructorAction, refuse, type Ack, type Identity, type InstructorAction } from '@shared/protocol';
 import type { ClassroomChangeReason } from '../classroom/changes';
 import { RefusalError } from '../classroom/refusal-error';
-import { isClusterInstructorAction, type ClusterInstructorAction } from './cluster-instructor-registry';
+import { isClusterInstructorAction, type ClusterInstructorAction } from '../cluster/instructor-actions';
 import { memberRoom, studentsRoom } from './rooms';
 import type { ClusterPlaySocket, GatewayDeps } from './types';
 
@@ -72,7 +72,7 @@ async function handleInstructor(socket: ClusterPlaySocket, payload: unknown, dep
     return refuse('BadRequest', parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
   }
   const action = parsed.data;
-  if (isClusterInstructorAction(action)) return deps.clusterInstructor.handle(action, identity);
+  if (isClusterInstructorAction(action)) return (await deps.cluster.api.instruct(identity, action)).reply;
   return handleRoomAction(action, identity, deps);
 }
 

@@ -1,15 +1,19 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { PROTOCOL_VERSION } from '@shared/protocol';
+import type { ClassroomAnnouncer } from '../classroom/announcer';
 import type { ClassroomChanges } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
+import type { Cluster } from '../cluster/start-cluster';
 import type { Logger } from '../logger';
 import { createSocketAdapter } from './adapter';
 import { authenticateHandshake } from './auth';
-import { BackgroundWork } from './background-work';
-import { createClassroomBroadcaster, refreshLocalSessions, type ClassroomBroadcaster } from './classroom-broadcaster';
-import { ClusterInstructorRegistry } from './cluster-instructor-registry';
+import type { BackgroundWork } from './background-work';
+import { followChange } from './classroom-broadcaster';
+import { registerClusterHandlers } from './cluster-handlers';
 import { registerInstructorHandlers } from './instructor-handlers';
+import { classroomRoom } from './rooms';
+import { WatchFeeds } from './watch-feeds';
 import { limitSocketRate, refuseAnonymousEvents, type SocketRate } from './rate-limit';
 import { registerSessionHandlers } from './session-handlers';
 import { isAuthenticated, type ClusterPlayServer, type GatewayDeps } from './types';
@@ -29,22 +33,23 @@ export interface GatewayOptions {
   keyPrefix: string;
   classrooms: ClassroomRepository;
   changes: ClassroomChanges;
+  announcer: ClassroomAnnouncer;
+  cluster: Cluster;
+  /** Socket-started async work, so shutdown waits for it. */
+  work: BackgroundWork;
   socketRate: SocketRate;
 }
 
 export interface Gateway {
   io: ClusterPlayServer;
   deps: GatewayDeps;
-  /** Where the cluster half registers `fault`, `apply`, `deleteObject`, `reset`, `runScenario`. */
-  clusterInstructor: ClusterInstructorRegistry;
-  broadcaster: ClassroomBroadcaster;
   /** Closes the sockets (and the HTTP server), then waits for their last writes. */
   close(): Promise<void>;
 }
 
-/** Socket.IO: handshake auth, per-socket rate limit, then one handler module per concern. */
+/** Socket.IO: handshake auth, per-socket rate limit, then one connection handler calling the classroom and the API server. */
 export async function createSocketServer(httpServer: HttpServer, options: GatewayOptions): Promise<Gateway> {
-  const { logger, serverId, corsOrigin, classrooms, changes } = options;
+  const { logger, serverId, corsOrigin, classrooms, changes, cluster, work } = options;
   const socketAdapter = await createSocketAdapter(options.redisUrl, options.keyPrefix);
   const io: ClusterPlayServer = new Server(httpServer, {
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
@@ -53,10 +58,8 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
     ...(corsOrigin ? { cors: { origin: corsOrigin.split(',') } } : {}),
   });
-  const work = new BackgroundWork(logger);
-  const broadcaster = createClassroomBroadcaster(io, classrooms, changes);
-  const clusterInstructor = new ClusterInstructorRegistry();
-  const deps: GatewayDeps = { io, logger, classrooms, changes, broadcaster, clusterInstructor, work };
+  const feeds = new WatchFeeds(io, cluster.store, logger);
+  const deps: GatewayDeps = { io, logger, classrooms, changes, broadcaster: options.announcer, cluster, feeds, work };
 
   io.use(authenticateHandshake(classrooms, logger));
   io.on('connection', (socket) => {
@@ -66,16 +69,19 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
     if (!isAuthenticated(socket)) return refuseAnonymousEvents(socket);
     registerSessionHandlers(socket, deps);
     registerInstructorHandlers(socket, deps);
+    registerClusterHandlers(socket, deps);
   });
-  const unsubscribe = changes.subscribe((change) => work.run('refreshing sessions', () => refreshLocalSessions(io, classrooms, change)));
+  const unsubscribe = changes.subscribe((change) => work.run('refreshing sessions', () => followChange(io, classrooms, change)));
+  // Every decided request, whoever sent it, to the whole classroom (through the adapter: once).
+  const unlisten = cluster.api.onRequest((classroomId, entry) => io.to(classroomRoom(classroomId)).emit('requests', [entry]));
 
   return {
     io,
     deps,
-    clusterInstructor,
-    broadcaster,
     async close() {
       unsubscribe();
+      unlisten();
+      feeds.close();
       await io.close();
       await work.drain();
       await socketAdapter.close();

@@ -1,11 +1,12 @@
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '@shared/protocol';
+import type { ClassroomAnnouncer } from '../classroom/announcer';
 import type { ClassroomChanges } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
+import type { Cluster } from '../cluster/start-cluster';
 import type { Logger } from '../logger';
 import type { BackgroundWork } from './background-work';
-import type { ClassroomBroadcaster } from './classroom-broadcaster';
-import type { ClusterInstructorRegistry } from './cluster-instructor-registry';
+import type { WatchFeeds } from './watch-feeds';
 
 export type ClusterPlayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type ClusterPlaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -16,8 +17,9 @@ export interface GatewayDeps {
   logger: Logger;
   classrooms: ClassroomRepository;
   changes: ClassroomChanges;
-  broadcaster: ClassroomBroadcaster;
-  clusterInstructor: ClusterInstructorRegistry;
+  broadcaster: ClassroomAnnouncer;
+  cluster: Cluster;
+  feeds: WatchFeeds;
   work: BackgroundWork;
 }
 

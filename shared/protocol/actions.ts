@@ -129,6 +129,8 @@ export const instructorAction = z.discriminatedUnion('kind', [
       z.object({ type: z.literal('stopKubelet'), node: name }).strict(),
       z.object({ type: z.literal('startKubelet'), node: name }).strict(),
       z.object({ type: z.literal('crashPod'), pod: name }).strict(),
+      /** A drill: the kubelet's player renews the node Lease by hand (`manual: false` gives it back to the kubelet's loop). */
+      z.object({ type: z.literal('manualHeartbeat'), node: name, manual: z.boolean() }).strict(),
       z
         .object({
           type: z.literal('addNode'),

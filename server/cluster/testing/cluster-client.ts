@@ -5,8 +5,8 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClusterAction, ClientToServerEvents, InstructorAction, Role, ServerToClientEvents } from '@shared/protocol';
 import { EMPTY_CLUSTER_STATE, allObjects, applySnapshot, applyWatchEvents, type ClusterState } from '@shared/protocol/watch-reducer';
-import type { ApiRequestEntry, Identity, WatchEvent } from '@shared/protocol';
-import type { ActionReply } from '../../gateway/actions';
+import { simNow, type ApiRequestEntry, type ClassroomView, type Identity, type WatchEvent } from '@shared/protocol';
+import type { ActionReply } from '../api-server';
 import { createClassroom, joinClassroom } from '../../gateway/test-clients';
 import { waitFor } from '../../testing/wait';
 import type { ObjectStore } from '../../store';
@@ -19,6 +19,10 @@ export interface ClusterClient {
   requests: ApiRequestEntry[];
   /** Every `session` (who the server says this connection is), in order. */
   sessions: Identity[];
+  /** The last `classroom` view (seats, clock). */
+  readonly view: ClassroomView | null;
+  /** The classroom's simulated now, from the clock this client was sent. */
+  simNow(): number;
   act(action: ClusterAction | Record<string, unknown>): Promise<ActionReply>;
   instructor(action: InstructorAction): Promise<{ ok: boolean; message?: string }>;
   /** Resolves once the client's folded state has reached this resourceVersion. */
@@ -29,6 +33,7 @@ export interface ClusterClient {
 export function connectCluster(url: string, token: string, { reconnection = false } = {}): Promise<ClusterClient> {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { transports: ['websocket'], reconnection, reconnectionDelay: 100, reconnectionDelayMax: 500, auth: { token } });
   let state = EMPTY_CLUSTER_STATE;
+  let view: ClassroomView | null = null;
   let snapshots = 0;
   const client: ClusterClient = {
     socket,
@@ -38,6 +43,10 @@ export function connectCluster(url: string, token: string, { reconnection = fals
     batches: [],
     requests: [],
     sessions: [],
+    get view() {
+      return view;
+    },
+    simNow: () => (view ? Math.floor(simNow(view.clock, Date.now())) : 0),
     act: (action) => socket.timeout(10_000).emitWithAck('action', action as ClusterAction),
     instructor: (action) => socket.timeout(10_000).emitWithAck('instructor', action),
     reached: (rv) => waitFor(() => BigInt(state.resourceVersion) >= BigInt(rv), { what: `client state at resourceVersion ${rv}`, timeoutMs: 20_000 }).then(() => undefined),
@@ -53,6 +62,7 @@ export function connectCluster(url: string, token: string, { reconnection = fals
   });
   socket.on('requests', (entries) => client.requests.push(...entries));
   socket.on('session', (identity) => client.sessions.push(identity));
+  socket.on('classroom', (next) => void (view = next));
   return waitFor(() => snapshots > 0 && client, { what: 'the first snapshot', timeoutMs: 20_000 });
 }
 

@@ -1,58 +1,17 @@
 /**
  * Scripted students for the round tests: each looks at its own folded view (what its browser would
- * show) and sends the requests its role may send now; the server's rules refuse what is not due
- * yet (`Invalid: nothing to start…`), as they would a hesitant student.
+ * show), asks the rulebook for its role's next move there, as the highlighted button shows it, and
+ * sends it. After an accepted move it waits until its view holds what the move wrote, as the
+ * screen's buttons do, so it never decides twice on the same picture.
  */
 import { isPodReady, type Pod } from '@shared/model';
-import { nodeOfRole, type ClusterAction, type Role } from '@shared/protocol';
+import type { ClusterAction, Role } from '@shared/protocol';
 import { allObjects, listObjects, type ClusterState as ClientState } from '@shared/protocol/watch-reducer';
-import { ClusterState, reconcileScheduler, routeRequest, seededRng } from '@shared/sim';
+import { ClusterState, legalMoves, nextMove, routeRequest } from '@shared/sim';
 import { DEMO_APP, DEMO_REPLICAS } from '../bootstrap';
 import type { ClusterClient } from './cluster-client';
 
-const rv = (o: { metadata: { resourceVersion?: string | undefined } }): string => o.metadata.resourceVersion ?? '0';
-
-function movesOf(role: Role, state: ClientState): ClusterAction[] {
-  const pods = listObjects(state, 'Pod');
-  const node = nodeOfRole(role);
-  if (role === 'controller-manager') {
-    return [
-      ...listObjects(state, 'Deployment').map((d): ClusterAction => ({ kind: 'syncDeployment', deployment: d.metadata.name })),
-      ...listObjects(state, 'ReplicaSet').map((r): ClusterAction => ({ kind: 'createPod', replicaSet: r.metadata.name })),
-      ...listObjects(state, 'Service').map((s): ClusterAction => ({ kind: 'updateEndpoints', service: s.metadata.name })),
-    ];
-  }
-  if (role === 'scheduler') {
-    // The student follows the scheduler's own choice, computed on what their screen shows.
-    const sim = ClusterState.from(allObjects(state));
-    return reconcileScheduler(sim, 0, seededRng(1)).flatMap((step): ClusterAction[] => {
-      if (step.verb !== 'bind') return [];
-      const pod = pods.find((p) => p.metadata.name === step.name);
-      return pod ? [{ kind: 'bind', pod: step.name, node: step.node, resourceVersion: rv(pod) }] : [];
-    });
-  }
-  if (node !== null && role.startsWith('kubelet:')) {
-    const mine = pods.filter((p) => p.spec.nodeName === node);
-    return [
-      { kind: 'renewLease', node },
-      ...mine.flatMap((p): ClusterAction[] => {
-        const pod = p.metadata.name;
-        const container = p.spec.containers[0]?.name ?? 'app';
-        return [
-          { kind: 'pullImage', node, pod, container },
-          { kind: 'startContainer', node, pod, container },
-          { kind: 'syncPodStatus', node, pod, resourceVersion: rv(p) },
-          { kind: 'reportReady', node, pod, resourceVersion: rv(p) },
-        ];
-      }),
-    ];
-  }
-  if (node !== null && role.startsWith('container-runtime:')) {
-    const runtime = listObjects(state, 'ContainerRuntime').find((r) => r.metadata.name === node);
-    return (runtime?.status.calls ?? []).filter((c) => c.status === 'pending').map((c): ClusterAction => ({ kind: 'answerCri', node, callId: c.id }));
-  }
-  return [];
-}
+const simState = (client: ClusterClient): ClusterState => ClusterState.from(allObjects(client.state));
 
 /** Resolves at the client's next watch message, or after `ms` (time passing brings timers). */
 function nextChange(client: ClusterClient, ms: number): Promise<void> {
@@ -70,26 +29,27 @@ function nextChange(client: ClusterClient, ms: number): Promise<void> {
 export interface Player {
   /** Requests the server accepted, by kind. */
   accepted: Map<string, number>;
-  /** Refusals other than "not due yet" (Invalid) and lost races (Conflict, NotFound). */
-  unexpected: string[];
+  /** Every refusal, `kind: code message`: following the rulebook, there should be none. */
+  refused: string[];
   stop(): Promise<void>;
 }
 
-/** Sends the role's moves in order until the server accepts one that passes `wanted`; resolves to its kind and the version it wrote. */
+/** Sends the first legal move passing `wanted` (waiting until there is one); resolves to its kind and the version it wrote. */
 export async function moveOnce(client: ClusterClient, role: Role, wanted: (a: ClusterAction) => boolean = () => true): Promise<{ kind: string; resourceVersion: string }> {
   for (;;) {
-    for (const action of movesOf(role, client.state).filter(wanted)) {
-      const reply = await client.act(action);
-      if (reply.ok) return { kind: action.kind, resourceVersion: reply.resourceVersion ?? '0' };
+    const move = legalMoves(role, simState(client), client.simNow()).find((m) => wanted(m.action));
+    if (move) {
+      const reply = await client.act(move.action);
+      if (reply.ok) return { kind: move.action.kind, resourceVersion: reply.resourceVersion ?? '0' };
     }
     await nextChange(client, 100);
   }
 }
 
-/** Plays the role from this client until stopped; the scheduler binds each pod to the first node that takes it. */
+/** Plays the role from this client until stopped, always the highlighted (next) move. */
 export function play(client: ClusterClient, role: Role): Player {
   let stopped = false;
-  const player: Player = { accepted: new Map(), unexpected: [], stop: async () => void (stopped = true, await loop) };
+  const player: Player = { accepted: new Map(), refused: [], stop: async () => void ((stopped = true), await loop) };
   const loop = (async () => {
     while (!stopped) {
       if (!client.socket.connected) {
@@ -97,18 +57,20 @@ export function play(client: ClusterClient, role: Role): Player {
         await new Promise<void>((resolve) => setTimeout(resolve, 100));
         continue;
       }
-      const bound = new Set<string>();
-      for (const action of movesOf(role, client.state)) {
-        if (stopped) break;
-        if (action.kind === 'bind' && bound.has(action.pod)) continue;
-        const reply = await client.act(action).catch(() => null);
-        if (!reply) continue;
-        if (reply.ok) {
-          player.accepted.set(action.kind, (player.accepted.get(action.kind) ?? 0) + 1);
-          if (action.kind === 'bind') bound.add(action.pod);
-        } else if (!['Invalid', 'Conflict', 'NotFound', 'Unschedulable'].includes(reply.code)) player.unexpected.push(`${action.kind}: ${reply.code} ${reply.message}`);
+      const move = nextMove(role, simState(client), client.simNow());
+      if (!move) {
+        await nextChange(client, 100);
+        continue;
       }
-      await nextChange(client, 100);
+      const reply = await client.act(move.action).catch(() => null);
+      if (!reply) continue;
+      if (reply.ok) {
+        player.accepted.set(move.action.kind, (player.accepted.get(move.action.kind) ?? 0) + 1);
+        await client.reached(reply.resourceVersion ?? '0').catch(() => undefined);
+      } else {
+        player.refused.push(`${move.action.kind}: ${reply.code} ${reply.message}`);
+        await nextChange(client, 100);
+      }
     }
   })();
   return player;

@@ -7,7 +7,7 @@ import { readyIPs } from '../controllers/endpoints';
 import { isApiRequest, type Step } from '../requests';
 import { advanceRuntime } from '../runtime/runtime';
 import type { ClusterState } from '../state';
-import { legalMoves, moveKey, nextMove, planAction, roleMoves } from './index';
+import { legalMoves, moveKey, nextMove, planAction, roleMoves, type Move } from './index';
 
 /** The Event objects a move creates: [source component, involved kind/name, type, reason, message]. */
 const eventsIn = (steps: readonly Step[]): [string | undefined, string, string | undefined, string | undefined, string | undefined][] =>
@@ -167,12 +167,13 @@ describe('the rulebook: legalMoves and planAction agree', () => {
     const kubelet: Role = 'kubelet:node-2';
     const runtime: Role = 'container-runtime:node-2';
     const labels: string[] = [];
+    const pair: Role[] = [kubelet, runtime];
     let now = c.now;
     for (let i = 0; i < 40 && !isPodReady(c.state.pod('default/web-1') ?? makePod('x')); i++) {
       now += 500;
       apply(c, advanceRuntime(c.state, 'node-2', now));
-      for (const role of [kubelet, runtime]) {
-        const move = nextMove(role, c.state, now);
+      for (const role of pair) {
+        const move: Move | undefined = nextMove(role, c.state, now);
         if (!move) continue;
         if (role === kubelet) labels.push(move.label);
         play(c, move.action, now);

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { fromRFC3339, getCondition, type ProxyTable } from '@shared/model';
+import type { ApiRequestEntry, ClusterAction } from '@shared/protocol';
+import { allObjects, getObject } from '@shared/protocol/watch-reducer';
+import { ClusterState, legalMoves, sameMove } from '@shared/sim';
+import type { RunningServer } from '../app';
+import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
+import { assignRoles, classroomWith, connectCluster, type ClusterClient } from './testing/cluster-client';
+
+let server: RunningServer;
+const clients: ClusterClient[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-api`, SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await server?.close();
+});
+
+async function connect(token: string): Promise<ClusterClient> {
+  const client = await connectCluster(server.url, token);
+  clients.push(client);
+  return client;
+}
+
+/** What must be equal whoever made the move: everything but who, and when. */
+const sansActor = ({ id: _id, wallTime: _w, simTime: _s, actor: _a, actorName: _n, ...rest }: ApiRequestEntry): Omit<ApiRequestEntry, 'id' | 'wallTime' | 'simTime' | 'actor' | 'actorName'> => rest;
+
+describe('one API server path for students, bots and the instructor', () => {
+  test('the same move made by a student and by a bot gives the same request-log entry, but for the actor', { timeout: 60_000 }, async () => {
+    const classroom = await classroomWith(server.url, ['kim'], { nodes: 2 });
+    const instructor = await connect(classroom.instructorToken);
+    const kim = await connect(classroom.students.get('kim')?.token ?? '');
+    // Bots far apart: between this test's own moves nobody else acts.
+    for (const action of [{ kind: 'setBotPace', secondsPerAction: 120 }, { kind: 'start' }] as const) expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    await assignRoles(instructor, classroom, { kim: 'kube-proxy' });
+    const move: ClusterAction = { kind: 'syncProxyRules', node: 'node-1', service: 'web' };
+    // As kim's screen would: the button is enabled once the rulebook lists the move (minSyncPeriod passed).
+    await waitFor(() => legalMoves('kube-proxy', ClusterState.from(allObjects(kim.state)), kim.simNow()).some((m) => sameMove(m.action, move)), { what: 'the sync to be a legal move' });
+    const store = server.cluster.store;
+    const before = await store.get(classroom.id, { kind: 'ProxyTable', name: 'node-1' });
+    const byStudent = await kim.act(move);
+    expect(byStudent).toMatchObject({ ok: true, message: 'program default/web -> [] on node-1' });
+    const student = await waitFor(() => instructor.requests.find((r) => r.actor.startsWith('student:') && r.verb === 'syncProxyRules'), { what: "kim's entry" });
+
+    // Back to the table as it was, and the seat back to the bot: the same move is legal again.
+    const current = await store.get(classroom.id, { kind: 'ProxyTable', name: 'node-1' });
+    await store.update(classroom.id, { ...before, metadata: { ...before.metadata, resourceVersion: current.metadata.resourceVersion } } as ProxyTable, { actor: 'test', simTime: 0 });
+    await assignRoles(instructor, classroom, { kim: null as unknown as 'kube-proxy' });
+    await waitFor(() => instructor.view?.seats.find((s) => s.role === 'kube-proxy')?.bot === 'playing', { what: 'the bot to play kube-proxy again' });
+    const { reply, entry: bot } = await server.cluster.api.act({ kind: 'bot', classroomId: classroom.id, role: 'kube-proxy' }, move);
+    expect(reply).toMatchObject({ ok: true });
+
+    expect([student.actor.split(':')[0], bot.actor, bot.actorName]).toEqual(['student', 'bot:kube-proxy', 'bot']);
+    expect(sansActor(bot)).toEqual(sansActor(student));
+    expect(sansActor(bot)).toEqual({ role: 'kube-proxy', verb: 'syncProxyRules', target: 'services/web', outcome: 'accepted', message: 'program default/web -> [] on node-1' });
+  });
+
+  test("the instructor's cluster requests are in the request log too", async () => {
+    const classroom = await classroomWith(server.url, [], { nodes: 2 });
+    const instructor = await connect(classroom.instructorToken);
+    expect(await instructor.instructor({ kind: 'fault', fault: { type: 'stopKubelet', node: 'node-2' } })).toMatchObject({ ok: true });
+    const entry = await waitFor(() => instructor.requests.find((r) => r.verb === 'fault'), { what: 'the fault in the request log' });
+    expect(entry).toMatchObject({ actor: 'instructor', role: null, target: 'nodes/node-2', outcome: 'accepted', message: 'the kubelet on node-2 is stopped' });
+    const stored = await server.cluster.store.readRequestLog(classroom.id, 100);
+    expect(stored.map((r) => r.id)).toContain(entry.id);
+  });
+
+  test('a refused move explains what the role can do instead, and writes nothing', async () => {
+    const classroom = await classroomWith(server.url, ['kim'], { nodes: 2 });
+    const instructor = await connect(classroom.instructorToken);
+    const kim = await connect(classroom.students.get('kim')?.token ?? '');
+    await assignRoles(instructor, classroom, { kim: 'kubelet:node-1' });
+    const rv = (await server.cluster.store.snapshot(classroom.id)).resourceVersion;
+    expect(await kim.act({ kind: 'pullImage', node: 'node-1', pod: 'nope', container: 'app' })).toEqual({ ok: false, code: 'NotFound', message: 'pods "nope" not found on node-1' });
+    expect(await kim.act({ kind: 'renewLease', node: 'node-1' })).toMatchObject({ ok: false, code: 'Invalid', message: expect.stringContaining('renews its Lease by itself every 10 s') });
+    expect((await server.cluster.store.snapshot(classroom.id)).resourceVersion).toBe(rv);
+  });
+});
+
+describe("the kubelet's heartbeat is its own loop", () => {
+  test('a connected student who never clicks keeps the node Ready; a stopped kubelet goes Unknown however the controller manager is played', { timeout: 90_000 }, async () => {
+    const classroom = await classroomWith(server.url, ['kim', 'cem'], { nodes: 2 });
+    const instructor = await connect(classroom.instructorToken);
+    await connect(classroom.students.get('kim')?.token ?? '');
+    await connect(classroom.students.get('cem')?.token ?? '');
+    // cem plays the controller manager and never marks anything: after one missed prompt the bot's node lifecycle loop does.
+    await assignRoles(instructor, classroom, { kim: 'kubelet:node-1', cem: 'controller-manager' });
+    for (const action of [{ kind: 'setTimeScale', timeScale: 40 }, { kind: 'start' }] as const) expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    const renewed = (node: string): number => fromRFC3339(getObject(instructor.state, 'Lease', node, 'kube-node-lease')?.spec.renewTime ?? '1970-01-01T00:00:00.000000Z');
+    const first = renewed('node-1');
+    // 80 simulated seconds: the Lease is renewed every 10 s by the kubelet's loop, by system:node:node-1.
+    await waitFor(() => renewed('node-1') >= first + 70_000, { what: 'node-1 renewing its Lease for 80 simulated seconds', timeoutMs: 20_000, intervalMs: 100 });
+    const log = await server.cluster.store.readLog(classroom.id, '0', 100_000);
+    expect(log.filter((e) => e.actor === 'system:node:node-1' && e.object.kind === 'Lease').length).toBeGreaterThanOrEqual(6);
+    expect(getCondition(getObject(instructor.state, 'Node', 'node-1')?.status?.conditions, 'Ready')?.status).toBe('True');
+
+    expect(await instructor.instructor({ kind: 'fault', fault: { type: 'stopKubelet', node: 'node-1' } })).toMatchObject({ ok: true });
+    const node = await waitFor(
+      () => {
+        const n = getObject(instructor.state, 'Node', 'node-1');
+        return getCondition(n?.status?.conditions, 'Ready')?.status === 'Unknown' && n;
+      },
+      { what: 'node-1 to be marked Unknown', timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const marked = getCondition(node.status?.conditions, 'Ready');
+    expect([marked?.reason, marked?.message]).toEqual(['NodeStatusUnknown', 'Kubelet stopped posting node status.']);
+    // One missed prompt: not before the grace period (50 s) and one more have passed since the last renewal.
+    expect(fromRFC3339(marked?.lastTransitionTime ?? '') - renewed('node-1')).toBeGreaterThanOrEqual(100_000);
+    const requests = await server.cluster.store.readRequestLog(classroom.id, 1000);
+    expect(requests.find((r) => r.verb === 'setNodeCondition' && r.outcome === 'accepted')).toMatchObject({ actor: 'bot:controller-manager', target: 'nodes/node-1' });
+  });
+});

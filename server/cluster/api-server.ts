@@ -1,0 +1,209 @@
+/**
+ * The API server: every request of the classroom's cluster, whoever sends it (a student's click,
+ * a bot's move, the instructor's apply or fault, later kubectl), goes through `act` or `instruct`:
+ * schema -> the caller's role -> the team's leader Lease -> a stopped kubelet -> the rulebook
+ * (`planAction`) -> the store write with the versions the move was based on -> the reply. Each
+ * request, accepted or refused, becomes one request-log entry of one format. No socket in here:
+ * the gateway (and later the REST routes) adapt their transport to these calls.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  actionComponent,
+  clusterAction,
+  isLeaderElected,
+  nodeOfRole,
+  parseRole,
+  refuse,
+  simNow,
+  type Ack,
+  type ApiRequestEntry,
+  type ClassroomView,
+  type ClusterAction,
+  type Identity,
+  type Role,
+} from '@shared/protocol';
+import { kubeletStopped, planAction, stoppedMessage } from '@shared/sim';
+import type { ClusterRuntime } from './cluster-runtime';
+import { runInstructorAction, type ClusterInstructorAction, type InstructorContext } from './instructor-actions';
+import { leaseNameOf, standbyReason } from './leader-election';
+import { refusalOf } from './refusal';
+import { targetOf } from './targets';
+
+export type ActionReply = Ack<{ resourceVersion?: string; message?: string }>;
+export type InstructorReply = Ack<{ message?: string }>;
+
+/** Who sends a request: a member of the classroom (by token) or the bot playing a role. */
+export type Caller = Identity | { kind: 'bot'; classroomId: string; role: Role };
+
+export interface ApiResult<R> {
+  reply: R;
+  entry: ApiRequestEntry;
+}
+
+/** Where every entry goes once decided: the classroom's request log stream and its live feed. */
+export type RequestListener = (classroomId: string, entry: ApiRequestEntry) => void;
+
+export interface ActOptions {
+  /**
+   * The node lifecycle backstop: the controller manager's bot marks a node Unknown that its
+   * student left silent a whole grace period past the prompt, though the student holds the seat.
+   */
+  backstop?: boolean;
+}
+
+/** A move decided on a cache a moment behind another component's write is decided again, as a controller requeues. */
+const CONFLICT_RETRIES = 3;
+
+export interface ApiServerOptions {
+  runtime: ClusterRuntime;
+  /** Re-announces the classroom when a request changes it (a node added: new seats). */
+  announce: InstructorContext['announce'];
+}
+
+const actorOf = (caller: Caller): string => (caller.kind === 'bot' ? `bot:${caller.role}` : caller.kind === 'instructor' ? 'instructor' : `student:${caller.memberId}`);
+
+/** The Lease holder identity this caller would have. */
+const holderOf = (caller: Caller): string => (caller.kind === 'bot' ? `bot:${caller.role}` : caller.memberId);
+
+const botPlays = (view: ClassroomView, role: Role): boolean => view.phase === 'running' && view.seats.some((s) => s.role === role && s.bot === 'playing');
+
+function schemaMessage(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+export class ApiServer {
+  private readonly runtime: ClusterRuntime;
+  private readonly announce: InstructorContext['announce'];
+  private readonly listeners = new Set<RequestListener>();
+
+  constructor(options: ApiServerOptions) {
+    this.runtime = options.runtime;
+    this.announce = options.announce;
+  }
+
+  /** Every decided request, in every process that decided it; returns the unsubscribe. */
+  onRequest(listener: RequestListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A cluster action from a student or a bot. Never throws for the caller's mistakes. */
+  async act(caller: Caller, payload: unknown, options: ActOptions = {}): Promise<ApiResult<ActionReply>> {
+    const parsed = clusterAction.safeParse(payload);
+    const clock = { simTime: 0 };
+    let reply: ActionReply;
+    if (!parsed.success) reply = refuse('BadRequest', schemaMessage(parsed.error.issues));
+    else {
+      try {
+        reply = await this.decide(caller, parsed.data, clock, options);
+      } catch (error) {
+        reply = refusalOf(error);
+      }
+    }
+    const kind = typeof payload === 'object' && payload !== null && 'kind' in payload ? String(payload.kind).slice(0, 40) : 'unknown';
+    const entry = this.entry(caller, parsed.success ? parsed.data.kind : kind, parsed.success ? targetOf(parsed.data) : '', reply, clock.simTime);
+    this.record(caller.classroomId, entry);
+    return { reply, entry };
+  }
+
+  /** The instructor's cluster requests: apply, delete, faults, reset. */
+  async instruct(instructor: Extract<Identity, { kind: 'instructor' }>, action: ClusterInstructorAction): Promise<ApiResult<InstructorReply>> {
+    const clock = { simTime: 0 };
+    let reply: InstructorReply;
+    try {
+      reply = await runInstructorAction({ runtime: this.runtime, announce: this.announce }, instructor.classroomId, action, clock);
+    } catch (error) {
+      reply = refusalOf(error);
+    }
+    const entry = this.entry(instructor, action.kind, instructorTarget(action), reply, clock.simTime);
+    this.record(instructor.classroomId, entry);
+    return { reply, entry };
+  }
+
+  private record(classroomId: string, entry: ApiRequestEntry): void {
+    for (const listener of this.listeners) listener(classroomId, entry);
+  }
+
+  private entry(caller: Caller, verb: string, target: string, reply: Ack<{ message?: string }>, simTime: number): ApiRequestEntry {
+    const role = caller.kind === 'bot' ? caller.role : caller.kind === 'student' ? caller.role : null;
+    const entry: ApiRequestEntry = {
+      id: randomUUID(),
+      wallTime: Date.now(),
+      simTime,
+      actor: actorOf(caller),
+      actorName: caller.kind === 'bot' ? 'bot' : caller.name,
+      role,
+      verb,
+      target,
+      outcome: reply.ok ? 'accepted' : 'refused',
+      message: reply.ok ? (reply.message ?? '') : reply.message,
+    };
+    if (!reply.ok) entry.code = reply.code;
+    return entry;
+  }
+
+  /** The role check: the component that sends this kind of request, and only for its own node. */
+  private authorize(caller: Caller, action: ClusterAction): { ok: true; role: Role } | { ok: false; message: string } {
+    const component = actionComponent[action.kind];
+    if (caller.kind === 'instructor') return { ok: false, message: `the instructor does not play a component: ${action.kind} is the ${component}'s request` };
+    if (caller.role === null) return { ok: false, message: `you have no role yet: ${action.kind} is the ${component}'s request; wait for the instructor to assign you one` };
+    const role = parseRole(caller.role);
+    if (!role || role.component !== component) return { ok: false, message: `${caller.role} may not ${action.kind}: only the ${component} sends that request` };
+    if ('node' in role && 'node' in action && action.node !== role.node) {
+      return { ok: false, message: `${caller.role} acts only for its own node ${role.node}, not for ${action.node}: each kubelet and container runtime manages only the node it runs on` };
+    }
+    return { ok: true, role: caller.role };
+  }
+
+  private async decide(caller: Caller, action: ClusterAction, clock: { simTime: number }, options: ActOptions): Promise<ActionReply> {
+    const authorized = this.authorize(caller, action);
+    if (!authorized.ok) return refuse('Forbidden', authorized.message);
+    const { role } = authorized;
+    const runtime = this.runtime;
+    const classroomId = caller.classroomId;
+    return runtime.exclusive(classroomId, role, async () => {
+      for (let attempt = 0; ; attempt++) {
+        const [run, state] = await Promise.all([runtime.run(classroomId), runtime.state(classroomId)]);
+        if (!run || run.phase === 'closed') return refuse('Forbidden', 'this classroom is closed');
+        const now = Math.floor(simNow(run.clock, Date.now()));
+        clock.simTime = now;
+        const backstop = caller.kind === 'bot' && options.backstop === true && action.kind === 'setNodeCondition';
+        if (caller.kind === 'bot' && !backstop) {
+          const moment = await runtime.moment(classroomId);
+          if (!moment || !botPlays(moment.view, role)) return refuse('Forbidden', `a student plays ${role} now: its bot stands down`);
+        }
+        if (isLeaderElected(role) && !backstop) {
+          const holder = state.leaderLease(leaseNameOf(role))?.spec.holderIdentity;
+          if (holder !== undefined && holder !== holderOf(caller)) {
+            const members = (await runtime.classrooms.view(classroomId))?.members ?? [];
+            return refuse('Forbidden', standbyReason(holder, role, (id) => members.find((m) => m.id === id)?.name ?? id));
+          }
+        }
+        const node = nodeOfRole(role);
+        if (node !== null && kubeletStopped(state, node)) return refuse('ServiceUnavailable', stoppedMessage(node));
+        const plan = planAction(state, action, now, runtime.rng());
+        if (!plan.ok) return refuse(plan.code, plan.message);
+        const outcome = await runtime.apply(classroomId, plan.steps, { actor: actorOf(caller), simTime: now }, { stopAtRefusal: true });
+        // The versions the caller sent were checked by the rulebook; a Conflict here is another
+        // component's write landing between our read and our write: look again, as a controller requeues.
+        if (outcome.refusal?.code === 'Conflict' && outcome.written.length === 0 && attempt < CONFLICT_RETRIES) continue;
+        if (outcome.refusal) return outcome.refusal;
+        const resourceVersion = outcome.written.at(-1)?.metadata.resourceVersion ?? state.resourceVersion;
+        return { ok: true, resourceVersion, message: plan.message };
+      }
+    });
+  }
+}
+
+function instructorTarget(action: ClusterInstructorAction): string {
+  switch (action.kind) {
+    case 'deleteObject':
+      return `${action.objectKind.toLowerCase()}s/${action.name}`;
+    case 'fault':
+      return 'node' in action.fault ? `nodes/${action.fault.node}` : 'pod' in action.fault ? `pods/${action.fault.pod}` : 'nodes';
+    case 'runScenario':
+      return `scenarios/${action.scenario}`;
+    default:
+      return '';
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * A socket's cluster requests, adapted to the API server: `action` (a student's move) and the
+ * instructor's cluster requests answer with what the API server decided; `resync` and the first
+ * snapshot come from the watch feeds. Every request gets exactly one answer.
+ */
+import { refuse } from '@shared/protocol';
+import type { ActionReply } from '../cluster/api-server';
+import type { ClusterPlaySocket, GatewayDeps } from './types';
+
+export function registerClusterHandlers(socket: ClusterPlaySocket, { cluster, feeds, work, logger }: GatewayDeps): void {
+  const classroomId = socket.data.identity.classroomId;
+  socket.on('action', (payload: unknown, ack: unknown) => {
+    const answer = (reply: ActionReply): void => {
+      if (typeof ack === 'function') ack(reply);
+    };
+    work.run('a cluster action', async () => {
+      try {
+        answer((await cluster.api.act(socket.data.identity, payload)).reply);
+      } catch (error) {
+        logger.error({ err: error }, 'cluster action failed');
+        answer(refuse('InternalError', 'the server failed to handle this request'));
+      }
+    });
+  });
+  socket.on('resync', (payload: unknown, ack: unknown) => {
+    work.run('a resync', async () => {
+      const reply = await feeds.resync(classroomId, payload);
+      if (typeof ack === 'function') ack(reply);
+    });
+  });
+  work.run('sending the snapshot', async () => {
+    await cluster.ensureCluster(classroomId);
+    await feeds.attach(socket);
+  });
+}
