@@ -1,0 +1,153 @@
+import { writeFileSync } from 'node:fs';
+import type { Page, TestInfo } from '@playwright/test';
+import { applyManifest, assignRole, expect, hostClassroom, joinAsStudent, podManifest, test } from './helpers';
+
+// Refused requests are taught in toasts, but a burst of them must not bury the screen: at most two
+// on screen, a repeat folded into a "×N" count, and never a toast over the cluster map or a button,
+// on a phone nor on the projector, wherever the page is scrolled.
+
+interface Box {
+  what: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+const meet = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/** The boxes (in viewport coordinates) of what a locator matches and is rendered, named by `name`. */
+async function boxes(page: Page, selector: string, name: (text: string) => string): Promise<Box[]> {
+  const found: Box[] = [];
+  for (const element of await page.locator(selector).all()) {
+    const b = await element.boundingBox();
+    if (!b || b.width === 0 || b.height === 0) continue;
+    const label = (await element.getAttribute('aria-label')) ?? (await element.textContent()) ?? '';
+    found.push({ what: name(label.replace(/\s+/g, ' ').trim().slice(0, 40)), x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) });
+  }
+  return found;
+}
+
+/** The toasts' boxes, the boxes of the cluster map and of every button outside the toasts, and what overlaps. */
+async function measure(page: Page): Promise<{ toasts: Box[]; targets: Box[]; overlaps: string[] }> {
+  const toasts = await boxes(page, '.toasts .toast', (text) => `toast "${text}"`);
+  const targets = [...(await boxes(page, '.map', () => 'cluster map')), ...(await boxes(page, 'button:not(.toasts button)', (text) => `button "${text}"`))];
+  const overlaps = toasts.flatMap((t) => targets.filter((b) => meet(t, b)).map((b) => `${t.what} covers ${b.what}`));
+  return { toasts, targets, overlaps };
+}
+
+/** Checks the page scrolled to the top, the middle and the bottom; returns the boxes at the top. */
+async function expectNothingCovered(page: Page, testInfo: TestInfo, name: string, viewport: { width: number; height: number }): Promise<void> {
+  // (expressions as strings: the e2e code is type-checked without the DOM library)
+  const scrollHeight = Number(await page.evaluate('document.documentElement.scrollHeight'));
+  for (const y of [0, Math.round((scrollHeight - viewport.height) / 2), scrollHeight]) {
+    await page.evaluate(`window.scrollTo(0, ${y})`);
+    const m = await measure(page);
+    expect(m.toasts.length, `${name} at scroll ${y}: toasts on screen`).toBeGreaterThan(0);
+    expect(m.toasts.length, `${name} at scroll ${y}: toasts on screen`).toBeLessThanOrEqual(2);
+    expect(m.targets.filter((t) => t.what === 'cluster map'), `${name}: the cluster map is measured`).toHaveLength(1);
+    expect(m.overlaps, `${name} at scroll ${y}`).toEqual([]);
+    if (y === 0) {
+      const boxes = testInfo.outputPath(`${name}-boxes.json`);
+      writeFileSync(boxes, JSON.stringify(m, null, 2));
+      await testInfo.attach(`${name}-boxes.json`, { path: boxes, contentType: 'application/json' });
+      // At the top of the page the toasts are where the reader looks: inside the viewport…
+      for (const t of m.toasts) expect(t.y + t.height, `${name}: ${t.what} is on screen`).toBeLessThanOrEqual(viewport.height);
+      for (const t of m.toasts) expect(t.x + t.width, `${name}: ${t.what} fits the width`).toBeLessThanOrEqual(viewport.width);
+      // …and they do not bury it: the strip of two long refusals keeps to under a third of the screen.
+      const strip = await page.locator('.toasts').boundingBox();
+      expect(strip?.height ?? 0, `${name}: height of the toast strip`).toBeLessThan(viewport.height / 3);
+      const shot = testInfo.outputPath(`${name}.png`);
+      await page.screenshot({ path: shot });
+      await testInfo.attach(name, { path: shot, contentType: 'image/png' });
+    }
+  }
+  await page.evaluate('window.scrollTo(0, 0)');
+}
+
+test('on a phone, refusals fold into two toasts that never cover the cluster map or a button', async ({ openPage }, testInfo) => {
+  const viewport = { width: 390, height: 844 };
+  const { instructor, code } = await hostClassroom(openPage, 1);
+  const phone = await openPage({ viewport, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await phone.goto(`/join/${code}`);
+  await phone.getByLabel('Your name').fill('Sam');
+  await phone.getByRole('button', { name: 'Join' }).click();
+  await expect(phone.getByRole('heading', { name: 'Lobby' })).toBeVisible();
+  await assignRole(instructor, 'Sam', 'Scheduler');
+  await instructor.getByRole('button', { name: 'Start the cluster' }).click();
+  await applyManifest(instructor, podManifest('too-big', '64'));
+  await applyManifest(instructor, podManifest('too-hungry', '100m', '512Gi'));
+  await applyManifest(instructor, podManifest('huge', '128'));
+
+  const toasts = phone.locator('.toasts .toast');
+  const bind = async (pod: string) => {
+    await phone.getByRole('button', { name: new RegExp(`^${pod}`) }).click();
+    await phone.getByRole('button', { name: /^Bind .* to / }).first().click();
+  };
+  for (let i = 0; i < 3; i++) {
+    await bind('too-big');
+    await expect(toasts.filter({ hasText: 'Insufficient cpu' })).toContainText(i === 0 ? 'Insufficient cpu' : `×${i + 1}`);
+    // the pod stays selected after a refusal: deselect it for the next round
+    await phone.getByRole('button', { name: /^too-big/ }).click();
+  }
+  await expect(toasts).toHaveCount(1);
+  await bind('too-hungry');
+  await expect(toasts).toHaveCount(2);
+  await expect(toasts.first()).toContainText('×3');
+  await expect(phone.getByRole('alert').filter({ hasText: 'bind refused' })).toHaveCount(2);
+  await expectNothingCovered(phone, testInfo, 'phone-390x844', viewport);
+
+  // A third distinct refusal pushes out the oldest: still two on screen.
+  await phone.getByRole('button', { name: /^too-hungry/ }).click();
+  await bind('huge');
+  await expect(toasts).toHaveCount(2);
+  await expect(toasts.filter({ hasText: '×3' })).toHaveCount(0);
+  await expectNothingCovered(phone, testInfo, 'phone-390x844-third', viewport);
+
+  // A long refusal shows three lines; the rest is one tap away, and the page still makes room for it.
+  const more = toasts.first().getByRole('button', { name: 'Show the whole message' });
+  await more.click();
+  await expect(toasts.first().getByRole('button', { name: 'Show less' })).toHaveAttribute('aria-expanded', 'true');
+  expect((await measure(phone)).overlaps).toEqual([]);
+  await phone.screenshot({ path: testInfo.outputPath('phone-390x844-expanded.png') });
+  await toasts.first().getByRole('button', { name: 'Show less' }).click();
+
+  // Dismissable by hand.
+  await toasts.first().getByRole('button', { name: /^Dismiss/ }).click();
+  await expect(toasts).toHaveCount(1);
+});
+
+test('on a 1280×720 projector, the toasts take their own strip above the console, the map and the role', async ({ openPage }, testInfo) => {
+  const viewport = { width: 1280, height: 720 };
+  const { instructor, code } = await hostClassroom(openPage, 2);
+  await instructor.setViewportSize(viewport);
+  const student = await joinAsStudent(openPage, code, 'Sam');
+  await student.setViewportSize(viewport);
+  await assignRole(instructor, 'Sam', 'Scheduler');
+  await instructor.getByRole('button', { name: 'Start the cluster' }).click();
+  await applyManifest(instructor, podManifest('hello'));
+  await applyManifest(instructor, podManifest('too-big', '64'));
+
+  // The student's screen: the role on the left, the cluster map on the right.
+  await student.getByRole('button', { name: /^too-big/ }).click();
+  await student.getByRole('button', { name: /^Bind too-big to / }).first().click();
+  await student.getByRole('button', { name: /^Bind too-big to / }).last().click();
+  await expect(student.locator('.toasts .toast')).toHaveCount(2);
+  await expectNothingCovered(student, testInfo, 'student-1280x720', viewport);
+
+  const manifest = instructor.getByLabel('Manifest (YAML)');
+  const apply = instructor.getByRole('button', { name: 'Apply', exact: true });
+  const toasts = instructor.locator('.toasts .toast');
+  for (let i = 0; i < 2; i++) {
+    await manifest.fill('apiVersion: v1\nkind: Pod\nmetadata:\n  name: Not_A_Name\n');
+    await apply.click();
+    await expect(toasts.filter({ hasText: 'apply refused' })).toBeVisible();
+  }
+  await expect(toasts.filter({ hasText: 'apply refused' })).toContainText('×2');
+  await expect(toasts).toHaveCount(2); // "Applied" and the folded refusal
+  await expectNothingCovered(instructor, testInfo, 'console-1280x720', viewport);
+
+  await instructor.getByLabel('Projector layout (large type)').check();
+  await expect(instructor.locator('html[data-projector="on"]')).toHaveCount(1);
+  await expectNothingCovered(instructor, testInfo, 'projector-1280x720', viewport);
+});
