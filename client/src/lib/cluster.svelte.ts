@@ -1,4 +1,5 @@
-import { applySnapshot, applyWatchEvents, compareResourceVersions, EMPTY_CLUSTER_STATE, listObjects, type ClusterState, type Snapshot, type WatchEvent } from '@shared/protocol';
+import { allObjects, applySnapshot, applyWatchEvents, compareResourceVersions, EMPTY_CLUSTER_STATE, listObjects, type ClusterState, type Snapshot, type WatchEvent } from '@shared/protocol';
+import { ClusterState as SimState } from '@shared/sim';
 
 /**
  * The cluster as this tab's watch sees it. Fed only by the server's snapshot and watch events,
@@ -19,6 +20,8 @@ class ClusterStore {
   leases = $derived(listObjects(this.state, 'Lease'));
   runtimes = $derived(listObjects(this.state, 'ContainerRuntime'));
   proxyTables = $derived(listObjects(this.state, 'ProxyTable'));
+  /** The rulebook's view of the cluster (indexes by node, owner, label): built once per watch batch, read by every view. */
+  sim = $derived(SimState.from(allObjects(this.state)));
 
   load(snapshot: Snapshot): void {
     this.state = applySnapshot(snapshot);

@@ -1,6 +1,5 @@
 import {
   NODE_LEASE_NAMESPACE,
-  TAINT_NODE_UNREACHABLE,
   fromRFC3339,
   getCondition,
   isControlledBy,
@@ -17,33 +16,21 @@ import {
 } from '@shared/model';
 
 /**
- * The controller manager's view: desired vs observed, computed from the watch alone, with what
- * differs turned into to-dos. The grace period is the node lifecycle controller's default.
+ * The controller manager's view: desired vs observed, computed from the watch alone. What to do
+ * about a difference is the rulebook's to say (shared/sim's moves), not this view's.
  */
-export const NODE_MONITOR_GRACE_MS = 50_000;
 
 export interface WorkloadRow {
   name: string;
   desired: number;
   current: number;
   ready: number;
-  /** What the controller should do next, in words; null when observed equals desired. */
-  todo: string | null;
 }
 
 export function replicaSetRows(replicaSets: readonly ReplicaSet[], pods: readonly Pod[]): WorkloadRow[] {
   return replicaSets.map((rs) => {
     const owned = pods.filter((p) => isControlledBy(p, rs) && isPodActive(p));
-    const desired = rs.spec.replicas ?? 1;
-    const current = owned.length;
-    const diff = desired - current;
-    return {
-      name: rs.metadata.name,
-      desired,
-      current,
-      ready: owned.filter(isPodReady).length,
-      todo: diff > 0 ? `create ${diff} pod${diff > 1 ? 's' : ''}` : diff < 0 ? `delete ${-diff} pod${diff < -1 ? 's' : ''}` : null,
-    };
+    return { name: rs.metadata.name, desired: rs.spec.replicas ?? 1, current: owned.length, ready: owned.filter(isPodReady).length };
   });
 }
 
@@ -52,9 +39,7 @@ export function deploymentRows(deployments: readonly Deployment[], replicaSets: 
     const owned = replicaSets.filter((rs) => isControlledBy(rs, d));
     const desired = d.spec.replicas ?? 1;
     const ownedPods = pods.filter((p) => isPodActive(p) && owned.some((rs) => isControlledBy(p, rs)));
-    const scaled = owned.reduce((sum, rs) => sum + (rs.spec.replicas ?? 0), 0);
-    const todo = owned.length === 0 ? 'create its ReplicaSet' : scaled !== desired ? `scale ReplicaSets to ${desired} in total (now ${scaled})` : null;
-    return { name: d.metadata.name, desired, current: ownedPods.length, ready: ownedPods.filter(isPodReady).length, todo };
+    return { name: d.metadata.name, desired, current: ownedPods.length, ready: ownedPods.filter(isPodReady).length };
   });
 }
 
@@ -63,8 +48,7 @@ export interface NodeHealthRow {
   ready: string;
   /** Simulated ms since the last heartbeat (Lease renewal, else the Ready condition's), or null if none seen. */
   sinceHeartbeat: number | null;
-  unreachableTaint: boolean;
-  todo: string | null;
+  taints: string[];
 }
 
 export function nodeHealthRows(nodes: readonly Node[], leases: readonly Lease[], simNow: number): NodeHealthRow[] {
@@ -75,13 +59,8 @@ export function nodeHealthRows(nodes: readonly Node[], leases: readonly Lease[],
     const beat = lease?.spec.renewTime ?? readyCondition?.lastHeartbeatTime;
     const sinceHeartbeat = beat ? Math.max(0, simNow - fromRFC3339(beat)) : null;
     const ready = readyCondition?.status ?? 'Unknown';
-    const unreachableTaint = (node.spec.taints ?? []).some((t) => t.key === TAINT_NODE_UNREACHABLE);
-    const late = sinceHeartbeat !== null && sinceHeartbeat > NODE_MONITOR_GRACE_MS;
-    let todo: string | null = null;
-    if (late && ready !== 'Unknown') todo = 'no heartbeat for 50 s: set Ready=Unknown';
-    else if (ready === 'Unknown' && !unreachableTaint) todo = `taint ${TAINT_NODE_UNREACHABLE}:NoExecute`;
-    else if (ready === 'True' && unreachableTaint) todo = `remove the ${TAINT_NODE_UNREACHABLE} taint`;
-    return { name, ready, sinceHeartbeat, unreachableTaint, todo };
+    const taints = (node.spec.taints ?? []).map((t) => `${t.key}:${t.effect}`);
+    return { name, ready, sinceHeartbeat, taints };
   });
 }
 
@@ -92,7 +71,6 @@ export interface ServiceRow {
   expected: string[];
   /** IPs the Endpoints object holds now. */
   actual: string[];
-  todo: string | null;
 }
 
 export function endpointIPs(endpoints: Endpoints | undefined): string[] {
@@ -110,7 +88,6 @@ export function serviceRows(services: readonly Service[], endpoints: readonly En
           .sort()
       : [];
     const actual = endpointIPs(endpoints.find((e) => e.metadata.name === svc.metadata.name && (e.metadata.namespace ?? 'default') === ns));
-    const same = expected.length === actual.length && expected.every((ip, i) => ip === actual[i]);
     return {
       name: svc.metadata.name,
       selector: Object.entries(selector ?? {})
@@ -118,7 +95,6 @@ export function serviceRows(services: readonly Service[], endpoints: readonly En
         .join(','),
       expected,
       actual,
-      todo: same ? null : 'update its endpoints',
     };
   });
 }

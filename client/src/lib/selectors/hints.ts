@@ -1,5 +1,5 @@
-import type { KubeObject, Pod, SimTime } from '@shared/model';
-import { ClusterState, checkBinding, isApiRequest, reconcileKubelet, type BindingCheck } from '@shared/sim';
+import type { KubeObject, Pod } from '@shared/model';
+import { ClusterState, checkBinding, type BindingCheck } from '@shared/sim';
 
 /**
  * What kube-scheduler's filters say about each node for `pod`, computed with the same code the
@@ -9,14 +9,4 @@ import { ClusterState, checkBinding, isApiRequest, reconcileKubelet, type Bindin
 export function bindingHints(objects: Iterable<KubeObject>, pod: Pod, nodes: readonly string[]): Map<string, BindingCheck> {
   const state = ClusterState.from(objects);
   return new Map(nodes.map((node) => [node, checkBinding(state, pod, node)]));
-}
-
-/**
- * What the kubelet's own loop would ask the API server for on `node` right now, in its words: the
- * hint on the kubelet's screen (a move is accepted when it is one of these).
- */
-export function kubeletHints(objects: Iterable<KubeObject>, node: string, now: SimTime): string[] {
-  return reconcileKubelet(ClusterState.from(objects), node, now)
-    .filter(isApiRequest)
-    .map((step) => step.reason);
 }

@@ -1,17 +1,5 @@
-import { fromRFC3339, isPodReady, type ContainerRuntime, type ContainerStatus, type Pod } from '@shared/model';
+import { fromRFC3339, type ContainerRuntime, type Pod } from '@shared/model';
 import { runtimeOf } from './node-local';
-
-/** The kubelet's next move for a container, from what its status says; the server still decides. */
-export type KubeletStep = 'pullImage' | 'startContainer' | 'reportReady' | 'restartContainer' | null;
-
-export function nextStep(pod: Pod, status: ContainerStatus | undefined, imageCached: boolean): KubeletStep {
-  const state = status?.state;
-  if (state && 'terminated' in state) return 'restartContainer';
-  if (state && 'running' in state) return isPodReady(pod) ? null : 'reportReady';
-  const reason = state && 'waiting' in state ? state.waiting.reason : undefined;
-  if (reason === 'CrashLoopBackOff') return 'restartContainer';
-  return imageCached ? 'startContainer' : 'pullImage';
-}
 
 export interface RunningTimer {
   label: string;

@@ -3,8 +3,7 @@ import { makeContainerRuntime, makeNode, makePod, toRFC3339, type Pod } from '@s
 import { parseRoute } from '../routes';
 import { nodeHealthRows, replicaSetRows, serviceRows } from './controllers';
 import { formatAge } from './format';
-import { bindingHints, kubeletHints } from './hints';
-import { nextStep } from './kubelet';
+import { bindingHints } from './hints';
 import { pendingPods, podStatusText } from './pods';
 import { nodeUsage } from './scheduling';
 import { cachedImages } from './node-local';
@@ -57,7 +56,7 @@ describe('[NodeResourcesFit] requested vs allocatable on a node card', () => {
   });
 });
 
-describe('controller manager to-dos: observed state that differs from desired', () => {
+describe('controller manager view: desired and observed, from the watch alone', () => {
   const rs = {
     apiVersion: 'apps/v1' as const,
     kind: 'ReplicaSet' as const,
@@ -66,37 +65,27 @@ describe('controller manager to-dos: observed state that differs from desired', 
   };
   const owned = (name: string) => makePod(name, { labels: { app: 'web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: 'rs-uid', controller: true }] });
 
-  it('[ReplicaSet] fewer active owned pods than replicas -> create the difference', () => {
-    expect(replicaSetRows([rs], [owned('web-5d8f6c9b7-abcde'), makePod('stray', { labels: { app: 'web' } })])[0]).toMatchObject({ desired: 3, current: 1, todo: 'create 2 pods' });
+  it('[ReplicaSet] counts only the active pods it controls', () => {
+    expect(replicaSetRows([rs], [owned('web-5d8f6c9b7-abcde'), makePod('stray', { labels: { app: 'web' } })])[0]).toEqual({ name: rs.metadata.name, desired: 3, current: 1, ready: 0 });
   });
 
-  it('[NodeLifecycle] a node silent for longer than the 50 s grace period must be marked Ready=Unknown', () => {
+  it('[NodeLifecycle] the time since a node\'s last heartbeat, and its taints', () => {
     const node = makeNode('node-1', { now: T0 });
-    expect(nodeHealthRows([node], [], T0 + 40_000)[0]?.todo).toBeNull();
-    expect(nodeHealthRows([node], [], T0 + 51_000)[0]).toMatchObject({ sinceHeartbeat: 51_000, todo: 'no heartbeat for 50 s: set Ready=Unknown' });
+    expect(nodeHealthRows([node], [], T0 + 51_000)[0]).toMatchObject({ sinceHeartbeat: 51_000, taints: [] });
   });
 
-  it('[Endpoints] a Service lists the IPs of its ready matching pods; a missing one is a to-do', () => {
+  it('[Endpoints] a Service lists the IPs of its ready matching pods beside what its Endpoints hold', () => {
     const ready = withStatus(makePod('web-1', { labels: { app: 'web' }, nodeName: 'node-1' }), { phase: 'Running', podIP: '10.244.1.5', conditions: [{ type: 'Ready', status: 'True' }] });
     const notReady = withStatus(makePod('web-2', { labels: { app: 'web' }, nodeName: 'node-1' }), { phase: 'Running', podIP: '10.244.1.6' });
     const service = { apiVersion: 'v1' as const, kind: 'Service' as const, metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' } } };
     const [row] = serviceRows([service], [], [ready, notReady]);
-    expect(row).toMatchObject({ expected: ['10.244.1.5'], actual: [], todo: 'update its endpoints' });
+    expect(row).toMatchObject({ expected: ['10.244.1.5'], actual: [] });
     const endpoints = { apiVersion: 'v1' as const, kind: 'Endpoints' as const, metadata: { name: 'web', namespace: 'default' }, subsets: [{ addresses: [{ ip: '10.244.1.5' }] }] };
-    expect(serviceRows([service], [endpoints], [ready, notReady])[0]?.todo).toBeNull();
+    expect(serviceRows([service], [endpoints], [ready, notReady])[0]).toMatchObject({ expected: ['10.244.1.5'], actual: ['10.244.1.5'] });
   });
 });
 
-describe('kubelet next step and ages', () => {
-  it('pull when the image is missing, start when cached, report ready when running, restart after a crash', () => {
-    const pod = makePod('web-1', { nodeName: 'node-1' });
-    expect(nextStep(pod, undefined, false)).toBe('pullImage');
-    expect(nextStep(pod, undefined, true)).toBe('startContainer');
-    const base = { name: 'app', image: 'nginx:1.27', imageID: '', ready: false, restartCount: 0 };
-    expect(nextStep(pod, { ...base, state: { running: {} } }, true)).toBe('reportReady');
-    expect(nextStep(pod, { ...base, state: { terminated: { exitCode: 1 } } }, true)).toBe('restartContainer');
-  });
-
+describe('ages', () => {
   it('formats ages as kubectl does', () => {
     expect([formatAge(5_000), formatAge(150_000), formatAge(3_600_000)]).toEqual(['5s', '2m30s', '60m']);
   });
@@ -111,15 +100,6 @@ describe('[scheduler filters] hints on the scheduler’s node cards come from th
     expect(hints.get('node-1')).toMatchObject({ ok: false, reasons: ['Insufficient cpu'] });
     expect(hints.get('node-2')).toMatchObject({ ok: false, reasons: ['node(s) had untolerated taint {gpu: true}'] });
     expect(hints.get('node-3')?.ok).toBe(true);
-  });
-});
-
-describe('[kubelet] the kubelet screen’s hint is what the kubelet loop would request now', () => {
-  it('a pod bound to a node whose runtime lacks the image: the loop asks the runtime to pull it', () => {
-    const pod = makePod('web-1', { nodeName: 'node-1', uid: 'pod-uid' });
-    pod.metadata.creationTimestamp = toRFC3339(T0);
-    const hints = kubeletHints([makeNode('node-1', { now: T0 }), makeContainerRuntime('node-1'), pod], 'node-1', T0 + 1000);
-    expect(hints.some((h) => h.includes('PullImage') && h.includes('web-1'))).toBe(true);
   });
 });
 
