@@ -1,5 +1,5 @@
 /**
- * The instructor's cluster-level requests, plugged into the gateway's registry: `kubectl apply`
+ * The instructor's cluster-level requests, which the API server runs and logs: `kubectl apply`
  * of a manifest, `kubectl delete`, faults (stop or start a node's kubelet, crash a pod's
  * container) and reset (the cluster back to its first round). Each is written with the actor
  * `instructor` at the classroom's simulated now, and answered in kubectl's words.

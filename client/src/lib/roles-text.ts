@@ -27,7 +27,7 @@ export function roleDuty(role: Role | string): string {
     case 'kube-proxy':
       return 'Keep every node’s routing table in step with the service endpoints, and send each request to a ready pod.';
     case 'kubelet':
-      return 'Run the pods bound to your node: have the image pulled, start containers, report when they are ready, renew your heartbeat.';
+      return 'Run the pods bound to your node: have the image pulled, start containers, report when they are ready. Its heartbeat (the node Lease) beats by itself while you are here.';
     case 'container-runtime':
       return 'Do what your kubelet asks over CRI: pull images, create, start and stop containers, and answer with the result.';
     default:
