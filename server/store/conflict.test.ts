@@ -37,6 +37,34 @@ describe('optimistic concurrency (Kubernetes resourceVersion preconditions)', ()
     expect(won[0]?.status === 'fulfilled' && won[0].value).toEqual(stored);
   });
 
+  it('[pods/binding] 20 concurrent binds of one pod without a resourceVersion: each is decided again on the latest version, 1 binds, 19 find it already assigned', async () => {
+    const classroom = newClassroom();
+    const [first] = stores as [OpenStore];
+    const pod = await first.store.create(classroom, makePod('web-1'), as('bot:controller-manager'));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        (stores[i % stores.length] as OpenStore).store.apply(classroom, { verb: 'bind', kind: 'Pod', name: 'web-1', namespace: 'default', node: `node-${i}` }, as(`student:${i}`)),
+      ),
+    );
+    const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    expect(won).toHaveLength(1);
+    const node = won[0]?.kind === 'Pod' ? won[0].spec.nodeName : undefined;
+    for (const error of lost) {
+      expect(isApiError(error, 'Conflict') && error.message).toBe(`Operation cannot be fulfilled on pods/binding "web-1": pod web-1 is already assigned to node "${node}"`);
+    }
+    expect(await first.store.readLog(classroom, pod.metadata.resourceVersion, 100)).toHaveLength(1);
+  });
+
+  it('an update equal to a cached copy that another process has since changed is still written (a no-op is decided on Redis, not the cache)', async () => {
+    const classroom = newClassroom();
+    const [a, b] = stores as [OpenStore, OpenStore];
+    const pod = await a.store.create(classroom, makePod('web-1', { labels: { app: 'web' } }), as('a'));
+    await b.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { labels: { app: 'db' } } }, as('b'));
+    const back = await a.store.update(classroom, { ...pod, metadata: { ...pod.metadata, resourceVersion: undefined } }, as('a'));
+    expect(back.metadata).toMatchObject({ labels: { app: 'web' }, resourceVersion: '3' });
+  });
+
   it('unconditional patches from many writers all apply: each is retried on the latest version', async () => {
     const classroom = newClassroom();
     const [first] = stores as [OpenStore];

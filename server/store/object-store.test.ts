@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  makeContainerRuntime,
   makeDeployment,
   makeLease,
   makeNode,
@@ -245,17 +246,22 @@ describe('status subresource and generation (k8s rest.BeforeUpdate, PrepareForUp
     });
   });
 
-  it('graceful deletion: a patch sets deletionTimestamp (MODIFIED, Terminating), delete with the uid removes it (DELETED)', async () => {
+  it('[graceful deletion] deleting a pod on a node marks it Terminating (MODIFIED), a second delete changes nothing, delete with the uid removes it (DELETED)', async () => {
     const classroom = newClassroom();
     const pod = await open.store.create(classroom, makePod('web-1'), as('a'));
     const ref = { kind: 'Pod' as const, name: 'web-1' };
-    const terminating = await open.store.patch(classroom, ref, { metadata: { deletionTimestamp: toRFC3339(SIM_START + 5000), deletionGracePeriodSeconds: 30 } }, as('a'));
-    expect(terminating.metadata).toMatchObject({ deletionTimestamp: '2026-11-25T10:00:05Z', deletionGracePeriodSeconds: 30 });
+    const remove = { verb: 'delete', kind: 'Pod', name: 'web-1', namespace: 'default' } as const;
+    // Only a delete sets it (rest.BeforeUpdate keeps the stored deletionTimestamp on every update).
+    const bound = await open.store.patch(classroom, ref, { spec: { nodeName: 'node-1' }, metadata: { deletionTimestamp: toRFC3339(SIM_START) } }, as('a'));
+    expect(bound.metadata.deletionTimestamp).toBeUndefined();
+    const terminating = await open.store.apply(classroom, remove, as('a', SIM_START + 5000));
+    expect(terminating.metadata).toMatchObject({ deletionTimestamp: '2026-11-25T10:00:35Z', deletionGracePeriodSeconds: 30 });
+    expect(await open.store.apply(classroom, remove, as('a', SIM_START + 9000))).toEqual(terminating);
     // Once set, the deletion time cannot be moved or cleared by an update.
     const later = await open.store.patch(classroom, ref, { metadata: { deletionTimestamp: null, labels: { a: 'b' } } }, as('a'));
-    expect(later.metadata.deletionTimestamp).toBe('2026-11-25T10:00:05Z');
+    expect(later.metadata.deletionTimestamp).toBe('2026-11-25T10:00:35Z');
     await open.store.delete(classroom, ref, as('system:grace-period'), { preconditions: { uid: pod.metadata.uid } });
-    expect((await open.store.readLog(classroom, '0', 10)).map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'MODIFIED', 'DELETED']);
+    expect((await open.store.readLog(classroom, '0', 10)).map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'MODIFIED', 'MODIFIED', 'DELETED']);
   });
 
   it('a status patch changes only the status', async () => {
@@ -266,5 +272,40 @@ describe('status subresource and generation (k8s rest.BeforeUpdate, PrepareForUp
     });
     expect(patched.spec.unschedulable).toBeUndefined();
     expect(patched.status?.capacity).toEqual({ cpu: '4', memory: '4Gi', pods: '110' });
+  });
+});
+
+describe('one request, one version (shared/sim/admission committed by one compare-and-swap)', () => {
+  it('[pods/binding] a bind sets spec.nodeName and PodScheduled=True in one version; binding it again is a Conflict on pods/binding', async () => {
+    const classroom = newClassroom();
+    const pod = await open.store.create(classroom, makePod('web-1'), as('a'));
+    const bind = { verb: 'bind', kind: 'Pod', name: 'web-1', namespace: 'default', node: 'node-1' } as const;
+    const bound = await open.store.apply(classroom, { ...bind, resourceVersion: pod.metadata.resourceVersion }, as('bot:scheduler'));
+    const log = await open.store.readLog(classroom, pod.metadata.resourceVersion, 10);
+    expect(log.map((e) => e.resourceVersion)).toEqual([bound.metadata.resourceVersion]);
+    expect(log[0]?.object).toEqual(bound);
+    expect(bound.kind === 'Pod' && [bound.spec.nodeName, bound.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status]).toEqual(['node-1', 'True']);
+    expect(await refusal(open.store.apply(classroom, { ...bind, node: 'node-2' }, as('bot:scheduler')))).toMatchObject({
+      reason: 'Conflict',
+      code: 409,
+      message: 'Operation cannot be fulfilled on pods/binding "web-1": pod web-1 is already assigned to node "node-1"',
+    });
+  });
+
+  it('a node-local kind (ContainerRuntime) is written whole by update: spec and status in one version; it has no status subresource', async () => {
+    const classroom = newClassroom();
+    const runtime = await open.store.create(classroom, makeContainerRuntime('node-1'), as('a'));
+    const status = { ...runtime.status, images: [{ name: 'nginx:1.27', pulledAt: toRFC3339(SIM_START) }], callSeq: 1 };
+    const written = await open.store.apply(classroom, { verb: 'update', kind: 'ContainerRuntime', name: 'node-1', object: { ...runtime, status }, resourceVersion: runtime.metadata.resourceVersion }, as('bot:container-runtime:node-1'));
+    expect(written.kind === 'ContainerRuntime' && written.status).toEqual(status);
+    expect((await open.store.readLog(classroom, runtime.metadata.resourceVersion, 10)).map((e) => e.resourceVersion)).toEqual([written.metadata.resourceVersion]);
+    expect(await refusal(open.store.updateStatus(classroom, written, as('a')))).toMatchObject({ reason: 'BadRequest', message: 'containerruntimes.clusterplay.dev have no status subresource' });
+  });
+
+  it('the object sent must be the one the request names', async () => {
+    const classroom = newClassroom();
+    const pod = await open.store.create(classroom, makePod('web-1'), as('a'));
+    expect(await refusal(open.store.apply(classroom, { verb: 'update', kind: 'Pod', name: 'web-2', namespace: 'default', object: pod }, as('a')))).toMatchObject({ reason: 'BadRequest' });
+    expect(await open.store.readLog(classroom, '1', 10)).toEqual([]);
   });
 });

@@ -1,18 +1,20 @@
 /**
  * The API server's storage, per classroom: versioned Kubernetes objects in Redis hashes, every
  * committed change appended to the classroom's log stream in the same Lua script, and watch.
+ * What a write does is decided by shared/sim/admission (the harness uses the same rules); this
+ * store reads the object, asks those rules, and commits their answer with one script.
  * Refusals are thrown as ApiError carrying Kubernetes' Status (Conflict, AlreadyExists, NotFound,
  * Invalid, Expired, ...).
  *
- * Graceful deletion is two writes, as in Kubernetes: an update (or patch) that sets
- * `metadata.deletionTimestamp` and `deletionGracePeriodSeconds` (watchers see MODIFIED, the pod
- * shows Terminating), then `delete` once the grace period is over (DELETED).
+ * Graceful deletion is two writes, as in Kubernetes: `apply` of a delete request marks a pod on a
+ * node Terminating (`metadata.deletionTimestamp` and `deletionGracePeriodSeconds`; watchers see
+ * MODIFIED), then `delete` (grace 0) once the grace period is over (DELETED). An update can
+ * neither set nor clear deletionTimestamp.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   KINDS,
-  alreadyExists,
   badRequest,
   conflict,
   expired,
@@ -28,16 +30,17 @@ import {
   type Persisted,
   type SimTime,
 } from '@shared/model';
+import { admit, type Admission, type AdmissionRequest } from '@shared/sim/admission';
+import type { WatchEventType } from '@shared/sim/state';
 import type { ApiRequestEntry, Snapshot, WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/connect';
 import { ApiError } from './api-error';
-import { decodeLogEntry, decodeObject, jsonEqual, resourceVersionOfEntry, splitAtResourceVersion } from './encoding';
+import { commit } from './commit';
+import { decodeLogEntry, decodeObject, resourceVersionOfEntry } from './encoding';
 import { storeKeys, type StoreKeys } from './keys';
 import { applyMergePatch, isPlainObject } from './merge-patch';
-import { prepareForCreate, prepareForUpdate, type Subresource } from './prepare';
 import { appendRequestLog, readRequestLog } from './request-log';
-import { createScript, deleteScript, updateScript, type ScriptReply } from './scripts';
 import { VersionCache } from './version-cache';
 import { WatchHub, type WatchListener } from './watch-hub';
 
@@ -91,10 +94,24 @@ const ListReadSchema = z.tuple([HashSchema, CounterSchema]);
 const LogReadSchema = z.tuple([StreamEntriesSchema, CounterSchema, StreamEntriesSchema.optional()]);
 
 /**
- * Unconditional updates and patches are retried when another write slips in between, as etcd3's
- * GuaranteedUpdate does; each lost race means another writer won, so this only guards against bugs.
+ * A request is decided again when another write slips in between its read and its commit, as
+ * etcd3's GuaranteedUpdate does; each lost race means another writer won, so this only guards against bugs.
  */
 const MAX_RETRIES = 100;
+
+/** `kubectl patch --subresource=status` writes only the status. */
+export type Subresource = 'main' | 'status';
+
+/**
+ * What the first read of a write may assume: that the object is absent (a create), or that the
+ * cache may serve it when it holds the version the request names (any, without a precondition).
+ * A retry reads Redis.
+ */
+interface ReadHint {
+  absent?: boolean;
+  cached?: boolean;
+  rv?: string | undefined;
+}
 
 function parseResourceVersion(value: string): number {
   if (!/^\d{1,15}$/.test(value)) throw new ApiError(badRequest(`invalid resourceVersion: ${JSON.stringify(value)}`));
@@ -105,8 +122,13 @@ function fieldOf(ref: ObjectRef): string {
   return isNamespaced(ref.kind) ? `${ref.namespace ?? 'default'}/${ref.name}` : ref.name;
 }
 
-function refOf(object: KubeObject): ObjectRef {
+/** The request's target named by the object it carries. */
+function targetOf(object: KubeObject): { kind: Kind; name: string; namespace: string | undefined } {
   return { kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace };
+}
+
+function withUid(object: KubeObject, uid: string): KubeObject {
+  return { ...object, metadata: { ...object.metadata, uid } } as KubeObject;
 }
 
 function validate(input: unknown): KubeObject {
@@ -144,11 +166,8 @@ export class ObjectStore {
   // ---- reads ----
 
   async get<K extends Kind>(classroom: string, ref: ObjectRef<K>): Promise<Persisted<ObjectOfKind<K>>> {
-    const field = fieldOf(ref);
-    const json = await this.redis.hGet(this.keys(classroom).objects(ref.kind), field);
-    if (json === null || json === undefined) throw new ApiError(notFound(ref.kind, ref.name));
-    const object = decodeObject(json);
-    this.cache.remember(classroom, ref.kind, field, Number(object.metadata.resourceVersion), json);
+    const { object } = await this.read(classroom, ref, {});
+    if (!object) throw new ApiError(notFound(ref.kind, ref.name));
     return object as Persisted<ObjectOfKind<K>>;
   }
 
@@ -196,22 +215,23 @@ export class ObjectStore {
     return this.hub.watch(classroom, parseResourceVersion(fromResourceVersion), listener);
   }
 
-  // ---- writes ----
+  // ---- writes: each request is admitted by shared/sim/admission, then committed in one script ----
+
+  /**
+   * One API request, as shared/sim's loops return them: the stored object is read, the shared
+   * write rules decide, one compare-and-swap commits (one version, one log entry). Resolves to the
+   * stored object (a deleted one's last state); refusals are thrown as ApiError.
+   */
+  async apply(classroom: string, req: AdmissionRequest, context: WriteContext): Promise<Persisted<KubeObject>> {
+    return this.admitAndCommit(classroom, 'object' in req ? { ...req, object: validate(req.object) } : req, context);
+  }
 
   create<T extends KubeObject>(classroom: string, object: T, context: WriteContext): Promise<Persisted<T>>;
   create(classroom: string, object: unknown, context: WriteContext): Promise<Persisted<KubeObject>>;
   async create(classroom: string, input: unknown, context: WriteContext): Promise<Persisted<KubeObject>> {
-    const object = prepareForCreate(validate(input), randomUUID(), context.simTime);
-    const keys = this.keys(classroom);
-    const field = objectKey(object);
-    const { before, after } = splitAtResourceVersion(object);
-    const reply = await createScript.run(
-      this.redis,
-      [keys.objects(object.kind), keys.rv, keys.log],
-      [field, before, after, ...this.entryArgs(context)],
-    );
-    if (reply[0] === 'AlreadyExists') throw new ApiError(alreadyExists(object.kind, object.metadata.name));
-    return this.committed(classroom, object.kind, field, reply, before, after);
+    const object = validate(input);
+    if (object.metadata.resourceVersion !== undefined) throw new ApiError(badRequest('resourceVersion should not be set on objects to be created'));
+    return this.admitAndCommit(classroom, { verb: 'create', ...targetOf(object), object }, context);
   }
 
   /**
@@ -222,16 +242,16 @@ export class ObjectStore {
   update<T extends KubeObject>(classroom: string, object: T, context: WriteContext): Promise<Persisted<T>>;
   update(classroom: string, object: unknown, context: WriteContext): Promise<Persisted<KubeObject>>;
   async update(classroom: string, input: unknown, context: WriteContext): Promise<Persisted<KubeObject>> {
-    const incoming = validate(input);
-    return this.write(classroom, refOf(incoming), incoming.metadata.resourceVersion, context, (stored) => prepareForUpdate(stored, incoming, 'main'));
+    const object = validate(input);
+    return this.admitAndCommit(classroom, { verb: 'update', ...targetOf(object), object, resourceVersion: object.metadata.resourceVersion }, context);
   }
 
   /** Writes only `.status` (the status subresource), with the same resourceVersion rule as update. */
   updateStatus<T extends KubeObject>(classroom: string, object: T, context: WriteContext): Promise<Persisted<T>>;
   updateStatus(classroom: string, object: unknown, context: WriteContext): Promise<Persisted<KubeObject>>;
   async updateStatus(classroom: string, input: unknown, context: WriteContext): Promise<Persisted<KubeObject>> {
-    const incoming = validate(input);
-    return this.write(classroom, refOf(incoming), incoming.metadata.resourceVersion, context, (stored) => prepareForUpdate(stored, incoming, 'status'));
+    const object = validate(input);
+    return this.admitAndCommit(classroom, { verb: 'updateStatus', ...targetOf(object), object, resourceVersion: object.metadata.resourceVersion }, context);
   }
 
   /**
@@ -249,50 +269,31 @@ export class ObjectStore {
     if (!isPlainObject(patch)) throw new ApiError(badRequest('a merge patch must be a JSON object'));
     const metadata = patch['metadata'];
     const rv = isPlainObject(metadata) && typeof metadata['resourceVersion'] === 'string' ? metadata['resourceVersion'] : undefined;
-    const written = await this.write(classroom, ref, rv, context, (stored) => {
-      const patched = validate(applyMergePatch(stored, patch));
+    const verb = options.subresource === 'status' ? 'updateStatus' : 'update';
+    const written = await this.transact(classroom, ref, context, { cached: true, rv }, (current) => {
+      if (!current) return { ok: false, error: notFound(ref.kind, ref.name) };
+      const patched = validate(applyMergePatch(current, patch));
       if (patched.kind !== ref.kind || objectKey(patched) !== fieldOf(ref)) {
         throw new ApiError(badRequest('a patch cannot change the kind, name or namespace of an object'));
       }
-      return prepareForUpdate(stored, patched, options.subresource ?? 'main');
+      return admit(current, { verb, ...targetOf(patched), object: patched, resourceVersion: rv }, context.simTime);
     });
     return written as Persisted<ObjectOfKind<K>>;
   }
 
-  /** Removes the object at once (DELETED) and returns its last state; see the file comment for graceful deletion. */
+  /**
+   * Removes the object at once (DELETED, as a delete with gracePeriodSeconds 0) and returns its last
+   * state; `apply` of a delete request is the graceful deletion (see the file comment).
+   */
   async delete<K extends Kind>(
     classroom: string,
     ref: ObjectRef<K>,
     context: WriteContext,
     options: DeleteOptions = {},
   ): Promise<Persisted<ObjectOfKind<K>>> {
-    const keys = this.keys(classroom);
-    const field = fieldOf(ref);
-    const { uid = '', resourceVersion = '' } = options.preconditions ?? {};
-    const reply = await deleteScript.run(
-      this.redis,
-      [keys.objects(ref.kind), keys.rv, keys.log],
-      [field, resourceVersion, uid, ...this.entryArgs(context)],
-    );
-    switch (reply[0]) {
-      case 'NotFound':
-        throw new ApiError(notFound(ref.kind, ref.name));
-      case 'ResourceVersionPrecondition':
-        throw new ApiError(
-          conflict(ref.kind, ref.name, `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${reply[1]}`),
-        );
-      case 'UIDPrecondition':
-        throw new ApiError(conflict(ref.kind, ref.name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${reply[1]}`));
-      case 'OK': {
-        const [, rv, json = ''] = reply;
-        this.cache.forget(classroom, ref.kind, field, rv);
-        const object = decodeObject(json);
-        object.metadata.resourceVersion = String(rv);
-        return object as Persisted<ObjectOfKind<K>>;
-      }
-      default:
-        throw new Error(`unexpected reply from the delete script: ${String(reply[0])}`);
-    }
+    const { uid, resourceVersion } = options.preconditions ?? {};
+    const req: AdmissionRequest = { verb: 'delete', kind: ref.kind, name: ref.name, namespace: ref.namespace, gracePeriodSeconds: 0, resourceVersion, uid };
+    return (await this.admitAndCommit(classroom, req, context)) as Persisted<ObjectOfKind<K>>;
   }
 
   // ---- the API request log ----
@@ -317,49 +318,68 @@ export class ObjectStore {
     return [context.actor, String(context.simTime), String(Date.now()), this.logRetention];
   }
 
+  private admitAndCommit(classroom: string, req: AdmissionRequest, context: WriteContext): Promise<Persisted<KubeObject>> {
+    const namespace = req.namespace ?? ('object' in req ? req.object.metadata.namespace : undefined);
+    const ref: ObjectRef = { kind: req.kind, name: req.name, namespace };
+    // A create needs no read first: the script refuses if the object exists, and the retry reads it.
+    const hint: ReadHint = req.verb === 'create' ? { absent: true } : { cached: true, rv: req.resourceVersion };
+    return this.transact(classroom, ref, context, hint, (current) => admit(current, req, context.simTime));
+  }
+
   /**
-   * Read-prepare-compare-and-swap. The stored version comes from the cache when it is the one the
-   * caller names (one round trip in all); the script refuses if the object moved on meanwhile.
+   * Read, decide, compare-and-swap. The first read may come from the cache (one round trip in all);
+   * when another write came in between, the script refuses and the object is read again and the
+   * request decided again, as etcd3's GuaranteedUpdate does: a request with a resourceVersion
+   * precondition then gets its Conflict, one without applies to the latest version.
    */
-  private async write(
+  private async transact(
     classroom: string,
     ref: ObjectRef,
-    expectedRv: string | undefined,
     context: WriteContext,
-    prepare: (stored: Persisted<KubeObject>) => Persisted<KubeObject>,
+    hint: ReadHint,
+    decide: (current: Persisted<KubeObject> | undefined) => Admission,
   ): Promise<Persisted<KubeObject>> {
-    const { kind, name } = ref;
     const field = fieldOf(ref);
-    const keys = this.keys(classroom);
-    for (let attempt = 0; ; attempt++) {
-      const stored = await this.current(classroom, ref, expectedRv, attempt === 0);
-      if (expectedRv !== undefined && stored.metadata.resourceVersion !== expectedRv) throw new ApiError(conflict(kind, name));
-      const next = prepare(stored);
-      // Like etcd3's GuaranteedUpdate: an update that changes nothing writes nothing and sends no event.
-      if (jsonEqual(next, stored)) return stored;
-      const { before, after } = splitAtResourceVersion(next);
-      const reply = await updateScript.run(
-        this.redis,
-        [keys.objects(kind), keys.rv, keys.log],
-        [field, stored.metadata.resourceVersion, before, after, ...this.entryArgs(context)],
-      );
-      if (reply[0] === 'NotFound') throw new ApiError(notFound(kind, name));
-      if (reply[0] !== 'Conflict') return this.committed(classroom, kind, field, reply, before, after);
-      if (expectedRv !== undefined || attempt >= MAX_RETRIES) throw new ApiError(conflict(kind, name));
+    for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
+      const { object: current, fresh } = await this.read(classroom, ref, attempt === 0 ? hint : {});
+      const admission = decide(current);
+      if (!admission.ok) throw new ApiError(admission.error);
+      if (!admission.changed && current) {
+        // "Nothing to write" is an answer only about the stored object: a cached copy may be behind it.
+        if (fresh) return current;
+        continue;
+      }
+      const object = admission.type === 'ADDED' ? withUid(admission.object, randomUUID()) : admission.object;
+      const target = { kind: ref.kind, field, readAt: current?.metadata.resourceVersion };
+      const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, this.entryArgs(context));
+      if (done) return this.committed(classroom, ref.kind, field, admission.type, done.rv, done.json);
     }
+    throw new ApiError(conflict(ref.kind, ref.name));
   }
 
-  private async current(classroom: string, ref: ObjectRef, expectedRv: string | undefined, mayUseCache: boolean): Promise<Persisted<KubeObject>> {
-    const cached = mayUseCache ? this.cache.get(classroom, ref.kind, fieldOf(ref)) : undefined;
-    if (cached && (expectedRv === undefined || String(cached.rv) === expectedRv)) return decodeObject(cached.json);
-    return this.get(classroom, ref);
+  /** The stored object (undefined: absent); from the cache when the hint allows, as the scripts check versions anyway. */
+  private async read(classroom: string, ref: ObjectRef, hint: ReadHint): Promise<{ object: Persisted<KubeObject> | undefined; fresh: boolean }> {
+    if (hint.absent) return { object: undefined, fresh: false };
+    const field = fieldOf(ref);
+    const known = hint.cached ? this.cache.get(classroom, ref.kind, field) : undefined;
+    if (known && (hint.rv === undefined || String(known.rv) === hint.rv)) return { object: decodeObject(known.json), fresh: false };
+    const json = await this.redis.hGet(this.keys(classroom).objects(ref.kind), field);
+    if (json === null || json === undefined) return { object: undefined, fresh: true };
+    const object = decodeObject(json);
+    this.cache.remember(classroom, ref.kind, field, Number(object.metadata.resourceVersion), json);
+    return { object, fresh: true };
   }
 
-  private committed(classroom: string, kind: Kind, field: string, reply: ScriptReply, before: string, after: string): Persisted<KubeObject> {
-    if (reply[0] !== 'OK') throw new Error(`unexpected reply from a write script: ${reply[0]}`);
-    const json = `${before}${reply[1]}${after}`;
-    this.cache.remember(classroom, kind, field, reply[1], json);
-    return decodeObject(json);
+  private committed(classroom: string, kind: Kind, field: string, type: WatchEventType, rv: number, json: string): Persisted<KubeObject> {
+    const object = decodeObject(json);
+    if (type === 'DELETED') {
+      this.cache.forget(classroom, kind, field, rv);
+      // Like the watch event, the answer to a delete carries the deletion's version.
+      object.metadata.resourceVersion = String(rv);
+    } else {
+      this.cache.remember(classroom, kind, field, rv, json);
+    }
+    return object;
   }
 
   private observe(classroom: string, event: WatchEvent, json: string): void {

@@ -1,20 +1,25 @@
 /**
- * The write paths as Lua scripts: each checks existence / resourceVersion, takes the classroom's
- * next resourceVersion, appends the log entry and writes the object in one atomic step, so there
- * is never a write without its log entry nor an entry without its write. JSON is built in
- * TypeScript; a script only splices the new resourceVersion between the two halves it is given.
+ * The three writes Redis does for the store; every rule of what to write is decided before, in
+ * TypeScript, by shared/sim/admission on the object as it was read. A script only checks that the
+ * object is still as read (absent, or at the version read), then takes the classroom's next
+ * resourceVersion, appends the log entry and writes the object, in one atomic step: there is never
+ * a write without its log entry nor an entry without its write. `Stale` means another write came
+ * between the read and this one: the caller reads again and decides again.
  *
- * The log entry is added before the hash is touched: if XADD failed (it cannot while the counter
- * only grows) the script would stop with the object unchanged, only a resourceVersion skipped.
+ * JSON is built in TypeScript; a script only splices the new resourceVersion between the two
+ * halves it is given. The log entry is added before the hash is touched: if XADD failed (it cannot
+ * while the counter only grows) the script would stop with the object unchanged, only a
+ * resourceVersion skipped.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { RedisClient } from '../redis/connect';
 
+// Create-if-absent.
 // KEYS: objects hash, rv counter, log stream
 // ARGV: field, json before rv, json after rv, actor, simTime, wallTime, log cap
 const CREATE = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'AlreadyExists'} end
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'Stale'} end
 local rv = redis.call('INCR', KEYS[2])
 local json = ARGV[2] .. rv .. ARGV[3]
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], rv .. '-0',
@@ -23,13 +28,12 @@ redis.call('HSET', KEYS[1], ARGV[1], json)
 return {'OK', rv}
 `;
 
+// Compare-and-swap: replace the object only if it is still at the version read.
 // KEYS: objects hash, rv counter, log stream
-// ARGV: field, expected resourceVersion, json before rv, json after rv, actor, simTime, wallTime, log cap
+// ARGV: field, resourceVersion read, json before rv, json after rv, actor, simTime, wallTime, log cap
 const UPDATE = `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
-if not stored then return {'NotFound'} end
-local current = cjson.decode(stored).metadata.resourceVersion
-if current ~= ARGV[2] then return {'Conflict', current} end
+if not stored or cjson.decode(stored).metadata.resourceVersion ~= ARGV[2] then return {'Stale'} end
 local rv = redis.call('INCR', KEYS[2])
 local json = ARGV[3] .. rv .. ARGV[4]
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], rv .. '-0',
@@ -38,28 +42,25 @@ redis.call('HSET', KEYS[1], ARGV[1], json)
 return {'OK', rv}
 `;
 
+// Delete-if-version. The DELETED entry holds the object as it was stored; readers set its
+// resourceVersion to the entry's.
 // KEYS: objects hash, rv counter, log stream
-// ARGV: field, precondition resourceVersion ('' = none), precondition uid ('' = none), actor, simTime, wallTime, log cap
-// The DELETED entry holds the object as it was stored; readers set its resourceVersion to the entry's.
+// ARGV: field, resourceVersion read, actor, simTime, wallTime, log cap
 const DELETE = `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
-if not stored then return {'NotFound'} end
-local meta = cjson.decode(stored).metadata
-if ARGV[2] ~= '' and meta.resourceVersion ~= ARGV[2] then return {'ResourceVersionPrecondition', meta.resourceVersion} end
-if ARGV[3] ~= '' and meta.uid ~= ARGV[3] then return {'UIDPrecondition', tostring(meta.uid)} end
+if not stored or cjson.decode(stored).metadata.resourceVersion ~= ARGV[2] then return {'Stale'} end
 local rv = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], rv .. '-0',
-  'type', 'DELETED', 'object', stored, 'actor', ARGV[4], 'simTime', ARGV[5], 'wallTime', ARGV[6])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], rv .. '-0',
+  'type', 'DELETED', 'object', stored, 'actor', ARGV[3], 'simTime', ARGV[4], 'wallTime', ARGV[5])
 redis.call('HDEL', KEYS[1], ARGV[1])
 return {'OK', rv, stored}
 `;
 
-/** What a write script answers: done with the new resourceVersion, or why not. */
+/** What a write script answers: done with the new resourceVersion (and a deleted object's JSON), or stale. */
 export const ScriptReplySchema = z.union([
   z.tuple([z.literal('OK'), z.number().int()]),
   z.tuple([z.literal('OK'), z.number().int(), z.string()]),
-  z.tuple([z.enum(['AlreadyExists', 'NotFound'])]),
-  z.tuple([z.enum(['Conflict', 'ResourceVersionPrecondition', 'UIDPrecondition']), z.string()]),
+  z.tuple([z.literal('Stale')]),
 ]);
 export type ScriptReply = z.output<typeof ScriptReplySchema>;
 

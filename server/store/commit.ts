@@ -1,0 +1,46 @@
+/**
+ * The one write of an admitted request: create-if-absent, compare-and-swap, or delete-if-version,
+ * each a Lua script that also takes the next resourceVersion and appends the log entry.
+ */
+import type { Kind, KubeObject } from '@shared/model';
+import type { WatchEventType } from '@shared/sim';
+import type { RedisClient } from '../redis/connect';
+import { splitAtResourceVersion } from './encoding';
+import type { StoreKeys } from './keys';
+import { createScript, deleteScript, updateScript } from './scripts';
+
+export interface Change {
+  type: WatchEventType;
+  /** The object to store (a new one carrying its uid), or the last state of a deleted one. */
+  object: KubeObject;
+}
+
+/** Where the object lives, and the version it was read at (undefined: it was absent). */
+export interface Target {
+  kind: Kind;
+  field: string;
+  readAt: string | undefined;
+}
+
+/** The committed JSON and its resourceVersion; undefined when the object moved since it was read. */
+export type Committed = { rv: number; json: string } | undefined;
+
+export async function commit(redis: RedisClient, keys: StoreKeys, target: Target, change: Change, entry: string[]): Promise<Committed> {
+  const scriptKeys = [keys.objects(target.kind), keys.rv, keys.log];
+  if (change.type === 'DELETED') {
+    const reply = await deleteScript.run(redis, scriptKeys, [target.field, expectRead(target), ...entry]);
+    return reply[0] === 'OK' ? { rv: reply[1], json: reply[2] ?? '' } : undefined;
+  }
+  const { before, after } = splitAtResourceVersion(change.object);
+  const reply =
+    change.type === 'ADDED'
+      ? await createScript.run(redis, scriptKeys, [target.field, before, after, ...entry])
+      : await updateScript.run(redis, scriptKeys, [target.field, expectRead(target), before, after, ...entry]);
+  return reply[0] === 'OK' ? { rv: reply[1], json: `${before}${reply[1]}${after}` } : undefined;
+}
+
+function expectRead(target: Target): string {
+  // The shared rules only modify or delete an object they were given: a bug otherwise.
+  if (target.readAt === undefined) throw new Error(`a change of ${target.kind} ${target.field} that was never read`);
+  return target.readAt;
+}

@@ -1,0 +1,3 @@
+/** The API server's write rules, shared by the deterministic harness and the Redis store. */
+export { admit, type Admission, type AdmissionRequest } from './admit';
+export { STATUS_RULE, hasStatusSubresource, type StatusRule } from './kinds';
