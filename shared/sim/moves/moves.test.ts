@@ -91,7 +91,7 @@ describe('the rulebook: legalMoves and planAction agree', () => {
     seed: fc.nat(1000),
   });
 
-  test('[property] every legal move is accepted, and every accepted candidate action is a legal move, for every role', () => {
+  test('[property] every legal move is accepted, and every accepted candidate action is a legal move, for every role', { timeout: 120_000 }, () => {
     fc.assert(
       fc.property(world, (w) => {
         const c = new SimCluster({ seed: w.seed });
