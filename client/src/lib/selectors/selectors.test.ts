@@ -7,7 +7,7 @@ import { bindingHints } from './hints';
 import { pendingPods, podStatusText } from './pods';
 import { nodeUsage } from './scheduling';
 import { cachedImages } from './node-local';
-import { fullImageName } from '@shared/sim/runtime/images';
+import { ClusterState, fullImageName } from '@shared/sim';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 
@@ -96,7 +96,7 @@ describe('[scheduler filters] hints on the scheduler’s node cards come from th
     const pod = makePod('web-1', { requests: { cpu: '1500m' } });
     const busy = makePod('busy', { nodeName: 'node-1', requests: { cpu: '1' } });
     const nodes = [makeNode('node-1', { cpu: '2' }), makeNode('node-2', { cpu: '2', taints: [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }] }), makeNode('node-3', { cpu: '2' })];
-    const hints = bindingHints([...nodes, busy, pod], pod, ['node-1', 'node-2', 'node-3']);
+    const hints = bindingHints(ClusterState.from([...nodes, busy, pod]), pod, ['node-1', 'node-2', 'node-3']);
     expect(hints.get('node-1')).toMatchObject({ ok: false, reasons: ['Insufficient cpu'] });
     expect(hints.get('node-2')).toMatchObject({ ok: false, reasons: ['node(s) had untolerated taint {gpu: true}'] });
     expect(hints.get('node-3')?.ok).toBe(true);
