@@ -4,10 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { createClassroomAnnouncer } from './classroom/announcer';
 import { createClassroomChanges } from './classroom/changes';
 import { createJoinLimiter } from './classroom/join-limiter';
+import { startProcessHeartbeat } from './classroom/process-heartbeat';
 import { createClassroomRepository, type ClassroomRepository } from './classroom/repository';
 import { startCluster, type Cluster } from './cluster/start-cluster';
 import type { Config } from './config';
 import { BackgroundWork } from './gateway/background-work';
+import { SocketLimits } from './gateway/rate-limit';
+import { recountSessions } from './gateway/session-handlers';
 import { createSocketServer, type Gateway } from './gateway/socket-server';
 import { createHttpApp } from './http/app';
 import type { Logger } from './logger';
@@ -41,11 +44,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   try {
     const redis = await connectRedis(redisUrl, logger);
+    const serverId = randomUUID();
     const classrooms = createClassroomRepository({
       redis,
       prefix: config.REDIS_KEY_PREFIX,
       maxStudents: config.MAX_STUDENTS,
       seatGraceMs: config.SEAT_GRACE_SECONDS * 1000,
+      serverId,
+      maxSocketsPerMember: config.MAX_SOCKETS_PER_MEMBER,
     });
     const changes = await createClassroomChanges(redis, config.REDIS_KEY_PREFIX, logger);
     const joinLimiter = createJoinLimiter(redis, config.REDIS_KEY_PREFIX, config.JOIN_RATE_LIMIT, config.JOIN_RATE_WINDOW_SECONDS);
@@ -71,7 +77,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const httpServer = createServer(app);
     const gateway = await createSocketServer(httpServer, {
       logger,
-      serverId: randomUUID(),
+      serverId,
       redisUrl,
       keyPrefix: config.REDIS_KEY_PREFIX,
       classrooms,
@@ -79,8 +85,24 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       announcer,
       cluster,
       work,
-      socketRate: { perSecond: config.SOCKET_RATE_PER_SECOND, burst: config.SOCKET_RATE_BURST },
+      limits: new SocketLimits({
+        redis,
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        logger,
+        rate: { perSecond: config.SOCKET_RATE_PER_SECOND, burst: config.SOCKET_RATE_BURST },
+        anonymous: { limit: config.ANONYMOUS_SOCKET_LIMIT, timeoutMs: config.ANONYMOUS_SOCKET_TIMEOUT_SECONDS * 1000 },
+      }),
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
+    });
+    // Beats before the first socket, so a survivor can reap whatever this process leaves behind.
+    const heartbeat = await startProcessHeartbeat({
+      redis,
+      prefix: config.REDIS_KEY_PREFIX,
+      serverId,
+      classrooms,
+      announcer,
+      logger,
+      onRevived: () => recountSessions(gateway.io, gateway.deps),
     });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -99,6 +121,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         closing ??= (async () => {
           await gateway.close(); // also closes the HTTP server
           await work.drain();
+          await heartbeat.close();
           await cluster.close();
           await changes.close();
           await redis.close().catch(() => redis.destroy());

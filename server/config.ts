@@ -19,9 +19,14 @@ const configSchema = z.object({
   // Join attempts per client address per window (join codes must not be guessable by brute force).
   JOIN_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
   JOIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
-  // Token bucket per socket: sustained events per second, and the burst it tolerates.
+  // Token bucket per member, shared by all their sockets on every process: sustained events per second, and the burst it tolerates.
   SOCKET_RATE_PER_SECOND: z.coerce.number().min(0.1).default(10),
   SOCKET_RATE_BURST: z.coerce.number().int().min(1).default(30),
+  // Sockets one member may hold open at once, across all processes (tabs, devices).
+  MAX_SOCKETS_PER_MEMBER: z.coerce.number().int().min(1).max(1000).default(8),
+  // Sockets without a token one process holds open at once, and for how long.
+  ANONYMOUS_SOCKET_LIMIT: z.coerce.number().int().min(0).default(200),
+  ANONYMOUS_SOCKET_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
 });
 
 export type Config = z.infer<typeof configSchema> & { clientDir: string; redisDataDir: string };

@@ -11,6 +11,8 @@ export interface ClassroomKeys {
   roles: string;
   /** hash: memberId -> Presence JSON */
   presence: string;
+  /** hash: memberId -> JSON { serverId: open sockets on that process }, for the cap per member and dead processes */
+  sockets: string;
   /** hash: role -> '1' | '0'; a missing role means bot help is on */
   botHelp: string;
   /** hash: SHA-256 of a token -> memberId; the token itself is never stored */
@@ -24,6 +26,7 @@ export function classroomKeys(prefix: string, classroomId: string): ClassroomKey
     members: `${base}:members`,
     roles: `${base}:roles`,
     presence: `${base}:presence`,
+    sockets: `${base}:sockets`,
     botHelp: `${base}:bot-help`,
     tokens: `${base}:tokens`,
   };
@@ -31,6 +34,21 @@ export function classroomKeys(prefix: string, classroomId: string): ClassroomKey
 
 /** hash: join code -> classroom id, for open classrooms only */
 export const codesKey = (prefix: string): string => `${prefix}:codes`;
+
+/** hash { tokens, at }: the token bucket of a member's events, shared by all their sockets on every process */
+export const memberRateKey = (prefix: string, classroomId: string, memberId: string): string => `${prefix}:{${classroomId}}:rate:${memberId}`;
+
+/** string with a TTL: a server process is alive while its heartbeat key exists (value: its last beat, ms) */
+export const processHeartbeatKey = (prefix: string, serverId: string): string => `${prefix}:process:${serverId}`;
+
+/** sorted set: serverId -> its last beat (ms); every process that ever beat, until a survivor reaps it */
+export const processesKey = (prefix: string): string => `${prefix}:processes`;
+
+/** set: ids of the classrooms a process wrote presences in, so a survivor knows where to look */
+export const processClassroomsKey = (prefix: string, serverId: string): string => `${prefix}:process:${serverId}:classrooms`;
+
+/** sorted set: `<classroomId>:<memberId>` -> graceUntil (ms); swept by every process, so a hand-back outlives the process that started it */
+export const seatHandbacksKey = (prefix: string): string => `${prefix}:seat-handbacks`;
 
 /** counter per client address and window, for the join rate limit */
 export const joinAttemptsKey = (prefix: string, ip: string): string => `${prefix}:join-attempts:${ip}`;

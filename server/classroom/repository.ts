@@ -12,11 +12,19 @@ import {
   type Role,
 } from '@shared/protocol';
 import type { RedisClient } from '../redis/connect';
-import { classroomKeys, codesKey, type ClassroomKeys } from './keys';
+import { classroomKeys, codesKey, processClassroomsKey, seatHandbacksKey, type ClassroomKeys } from './keys';
 import { connected, disconnected, presenceSchema, type Presence } from './presence';
 import { RefusalError } from './refusal-error';
 import { applyRunCommand, lobbyRunState, type RunCommand, type RunState } from './run-state';
-import { ADD_NODE_SCRIPT, COMPARE_AND_SET_SCRIPT, JOIN_SCRIPT, SET_ROLES_SCRIPT } from './scripts';
+import {
+  ADD_NODE_SCRIPT,
+  COMPARE_AND_SET_SCRIPT,
+  CONNECT_SOCKET_SCRIPT,
+  DISCONNECT_SOCKET_SCRIPT,
+  JOIN_SCRIPT,
+  REAP_PROCESS_SCRIPT,
+  SET_ROLES_SCRIPT,
+} from './scripts';
 import { classroomIdOfToken, hashToken, newClassroomId, newJoinCode, newMemberId, newToken } from './secrets';
 import { classroomView, type ClassroomRecord, type MemberRecord } from './view';
 
@@ -25,13 +33,26 @@ export interface ClassroomRepositoryOptions {
   prefix: string;
   maxStudents: number;
   seatGraceMs: number;
+  /** This server process, named on every presence it writes (see process-heartbeat.ts). */
+  serverId: string;
+  /** Sockets one member may hold open across all processes (tabs, devices). */
+  maxSocketsPerMember?: number;
   now?: () => number;
+}
+
+/** A member whose grace period ran out, handed back to the bot. */
+export interface HandBack {
+  classroomId: string;
+  memberId: string;
 }
 
 export const DEFAULT_NODE_COUNT = 3;
 /** As many worker nodes as a classroom may be created with (`CreateClassroomRequest.nodes`). */
 export const MAX_NODES = 12;
 export const DEFAULT_BOT_PACE: BotPace = { secondsPerAction: 5 };
+export const DEFAULT_MAX_SOCKETS_PER_MEMBER = 8;
+/** How many due hand-backs one sweep takes on; the rest wait for the next sweep. */
+const HAND_BACKS_PER_SWEEP = 200;
 
 // What Redis holds is parsed like any other input: a bad value fails loudly here, not deep in a view.
 const json = <T extends z.ZodType>(schema: T) => z.string().transform((s): unknown => JSON.parse(s)).pipe(schema);
@@ -61,8 +82,22 @@ const MAX_CODE_ATTEMPTS = 20;
 export type ClassroomRepository = ReturnType<typeof createClassroomRepository>;
 
 /** Classrooms, members, tokens, roles, seats and the simulated clock, kept in Redis. */
-export function createClassroomRepository({ redis, prefix, maxStudents, seatGraceMs, now = Date.now }: ClassroomRepositoryOptions) {
+export function createClassroomRepository({
+  redis,
+  prefix,
+  maxStudents,
+  seatGraceMs,
+  serverId,
+  maxSocketsPerMember = DEFAULT_MAX_SOCKETS_PER_MEMBER,
+  now = Date.now,
+}: ClassroomRepositoryOptions) {
   const keysOf = (classroomId: string): ClassroomKeys => classroomKeys(prefix, classroomId);
+  const handBackMember = (classroomId: string, memberId: string): string => `${classroomId}:${memberId}`;
+
+  /** The grace period's end on the shared timers: whichever process is alive then hands the seat back. */
+  async function scheduleHandBack(classroomId: string, memberId: string, graceUntil: number): Promise<void> {
+    await redis.zAdd(seatHandbacksKey(prefix), { score: graceUntil, value: handBackMember(classroomId, memberId) });
+  }
 
   async function compareAndSet(key: string, field: string, expected: string, next: string): Promise<boolean> {
     return (await redis.eval(COMPARE_AND_SET_SCRIPT, { keys: [key], arguments: [field, expected, next] })) === 1;
@@ -260,6 +295,7 @@ export function createClassroomRepository({ redis, prefix, maxStudents, seatGrac
         .hDel(keys.members, studentId)
         .hDel(keys.roles, studentId)
         .hDel(keys.presence, studentId)
+        .hDel(keys.sockets, studentId)
         .hDel(keys.tokens, member.tokenHash)
         .exec();
     },
@@ -294,20 +330,90 @@ export function createClassroomRepository({ redis, prefix, maxStudents, seatGrac
       }
     },
 
-    async markConnected(classroomId: string, memberId: string, socketId: string): Promise<void> {
-      await redis.hSet(keysOf(classroomId).presence, memberId, JSON.stringify(connected(now(), socketId)));
+    /**
+     * Counts a socket of the member on this process and marks the member connected; false (and
+     * nothing written) when the member already has `maxSocketsPerMember` sockets open.
+     */
+    async markConnected(classroomId: string, memberId: string, socketId: string): Promise<boolean> {
+      const keys = keysOf(classroomId);
+      // First the index a survivor reads if this process dies, then the presence it would look for.
+      await redis.sAdd(processClassroomsKey(prefix, serverId), classroomId);
+      const open = await redis.eval(CONNECT_SOCKET_SCRIPT, {
+        keys: [keys.presence, keys.sockets],
+        arguments: [memberId, serverId, String(maxSocketsPerMember), JSON.stringify(connected(now(), socketId, serverId))],
+      });
+      return open !== 0;
+    },
+
+    /** How many sockets the member holds open on all processes together. */
+    async openSockets(classroomId: string, memberId: string): Promise<number> {
+      const raw = await redis.hGet(keysOf(classroomId).sockets, memberId);
+      if (!raw) return 0;
+      const counts = z.record(z.string(), z.number()).parse(JSON.parse(raw));
+      return Object.values(counts).reduce((sum, n) => sum + n, 0);
+    },
+
+    maxSocketsPerMember,
+
+    /**
+     * Uncounts a socket of the member on this process; when it was their last on any process,
+     * starts the grace period and schedules its end on the shared timers. Returns the new presence,
+     * or null when the member is still connected elsewhere (another tab, another process) or gone.
+     */
+    async markDisconnected(classroomId: string, memberId: string): Promise<Presence | null> {
+      const keys = keysOf(classroomId);
+      const next = disconnected(now(), seatGraceMs);
+      const started = await redis.eval(DISCONNECT_SOCKET_SCRIPT, { keys: [keys.presence, keys.sockets], arguments: [memberId, serverId, JSON.stringify(next)] });
+      if (started !== 1) return null;
+      await scheduleHandBack(classroomId, memberId, next.graceUntil);
+      return next;
     },
 
     /**
-     * Starts the grace period, unless the member connected again meanwhile. `stillConnected` runs
-     * between reading and writing, so a reconnect on another server process is never overwritten.
+     * A dead process's members, in every classroom it wrote presences in: disconnected as of its
+     * last heartbeat, their grace periods scheduled. Safe to run on several survivors at once: the
+     * second finds nothing left to do. Returns who was disconnected, per classroom.
      */
-    async markDisconnected(classroomId: string, memberId: string, stillConnected: () => Promise<boolean>): Promise<Presence | null> {
-      const key = keysOf(classroomId).presence;
-      const before = (await redis.hGet(key, memberId)) ?? '';
-      if (!before || (await stillConnected())) return null;
-      const next = disconnected(now(), seatGraceMs);
-      return (await compareAndSet(key, memberId, before, JSON.stringify(next))) ? next : null;
+    async reapProcess(deadServerId: string, lastBeat: number): Promise<HandBack[][]> {
+      const index = processClassroomsKey(prefix, deadServerId);
+      const next = disconnected(Math.min(lastBeat, now()), seatGraceMs);
+      const reaped: HandBack[][] = [];
+      for (const classroomId of await redis.sMembers(index)) {
+        const keys = keysOf(classroomId);
+        const gone = z.array(z.string()).parse(await redis.eval(REAP_PROCESS_SCRIPT, { keys: [keys.presence, keys.sockets], arguments: [deadServerId, JSON.stringify(next)] }));
+        for (const memberId of gone) await scheduleHandBack(classroomId, memberId, next.graceUntil);
+        if (gone.length) reaped.push(gone.map((memberId) => ({ classroomId, memberId })));
+      }
+      await redis.del(index);
+      return reaped;
+    },
+
+    /**
+     * Takes the hand-backs due by now off the shared timers (each goes to exactly one process) and
+     * writes them; returns those that happened. A member who came back meanwhile keeps the seat.
+     */
+    async takeDueHandBacks(): Promise<HandBack[]> {
+      const key = seatHandbacksKey(prefix);
+      const at = now();
+      const due = await redis.zRangeByScore(key, '-inf', at, { LIMIT: { offset: 0, count: HAND_BACKS_PER_SWEEP } });
+      const handedBack: HandBack[] = [];
+      for (const entry of due) {
+        if ((await redis.zRem(key, entry)) !== 1) continue; // another process took it
+        const [classroomId, memberId] = entry.split(':');
+        if (!classroomId || !memberId) continue;
+        const presenceKey = keysOf(classroomId).presence;
+        const stored = await redis.hGet(presenceKey, memberId);
+        if (!stored) continue;
+        const presence = presenceSchema.parse(JSON.parse(stored));
+        if (presence.state !== 'disconnected') continue;
+        if (presence.graceUntil > at) {
+          await scheduleHandBack(classroomId, memberId, presence.graceUntil); // a later disconnection moved the end
+          continue;
+        }
+        const next: Presence = { state: 'handedBack', since: presence.graceUntil };
+        if (await compareAndSet(presenceKey, memberId, stored, JSON.stringify(next))) handedBack.push({ classroomId, memberId });
+      }
+      return handedBack;
     },
   };
 }

@@ -76,3 +76,99 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count
 `;
+
+/**
+ * A socket of a member opened on a server process: counts it, unless the member already has the
+ * maximum open on all processes together, and marks the member connected by that process.
+ * KEYS: presence, sockets. ARGV: memberId, serverId, max sockets, connected Presence JSON.
+ * Returns the member's open sockets after, or 0 when refused.
+ */
+export const CONNECT_SOCKET_SCRIPT = `
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+local counts = raw and cjson.decode(raw) or {}
+local total = 0
+for _, n in pairs(counts) do total = total + n end
+if total >= tonumber(ARGV[3]) then return 0 end
+counts[ARGV[2]] = (counts[ARGV[2]] or 0) + 1
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(counts))
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+return total + 1
+`;
+
+/**
+ * A member's socket on a server process closed: uncounts it and, when it was the member's last
+ * socket on any process, starts the grace period (unless the member is gone or not connected).
+ * KEYS: presence, sockets. ARGV: memberId, serverId, disconnected Presence JSON. Returns 1 when the grace period started.
+ */
+export const DISCONNECT_SOCKET_SCRIPT = `
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+local counts = raw and cjson.decode(raw) or {}
+local n = (counts[ARGV[2]] or 0) - 1
+if n > 0 then counts[ARGV[2]] = n else counts[ARGV[2]] = nil end
+local total = 0
+for _, c in pairs(counts) do total = total + c end
+if total > 0 then
+  redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(counts))
+  return 0
+end
+redis.call('HDEL', KEYS[2], ARGV[1])
+local presence = redis.call('HGET', KEYS[1], ARGV[1])
+if not presence or cjson.decode(presence).state ~= 'connected' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`;
+
+/**
+ * A dead server process's sockets in one classroom: forgets them, and every member left with no
+ * socket on any process (or whose presence that process wrote) starts the grace period.
+ * KEYS: presence, sockets. ARGV: dead serverId, disconnected Presence JSON. Returns the members now disconnected.
+ */
+export const REAP_PROCESS_SCRIPT = `
+local held, emptied, gone = {}, {}, {}
+local sockets = redis.call('HGETALL', KEYS[2])
+for i = 1, #sockets, 2 do
+  local member, counts = sockets[i], cjson.decode(sockets[i + 1])
+  local had = counts[ARGV[1]] ~= nil
+  counts[ARGV[1]] = nil
+  local total = 0
+  for _, n in pairs(counts) do total = total + n end
+  if total > 0 then
+    held[member] = true
+    if had then redis.call('HSET', KEYS[2], member, cjson.encode(counts)) end
+  else
+    redis.call('HDEL', KEYS[2], member)
+    if had then emptied[member] = true end
+  end
+end
+local presence = redis.call('HGETALL', KEYS[1])
+for i = 1, #presence, 2 do
+  local member, p = presence[i], cjson.decode(presence[i + 1])
+  if p.state == 'connected' and not held[member] and (p.serverId == ARGV[1] or emptied[member]) then
+    redis.call('HSET', KEYS[1], member, ARGV[2])
+    table.insert(gone, member)
+  end
+end
+return gone
+`;
+
+/**
+ * A token bucket in Redis, on Redis's clock, so every socket of a member on every process draws
+ * from one budget. KEYS: bucket. ARGV: tokens per second, burst. Returns 1 when a token was taken.
+ */
+export const TAKE_TOKEN_SCRIPT = `
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local stored = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(stored[1]) or burst
+local at = tonumber(stored[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) / 1000 * rate)
+local taken = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  taken = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return taken
+`;

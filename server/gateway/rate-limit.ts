@@ -1,28 +1,104 @@
 import { refuse } from '@shared/protocol';
+import { memberRateKey } from '../classroom/keys';
+import { TAKE_TOKEN_SCRIPT } from '../classroom/scripts';
+import type { Logger } from '../logger';
+import type { RedisClient } from '../redis/connect';
 import { TokenBucket } from './token-bucket';
-import type { ClusterPlaySocket } from './types';
+import { isAuthenticated, type ClusterPlaySocket } from './types';
 
 export interface SocketRate {
   perSecond: number;
   burst: number;
 }
 
-/** Every incoming event of the socket takes a token; without one it is acked `TooManyRequests` and dropped. */
+export interface AnonymousSocketLimits {
+  /** Sockets without a token this process holds open at once; one more is disconnected at once. */
+  limit: number;
+  /** How long a socket without a token is held open: long enough for the landing page to say hello. */
+  timeoutMs: number;
+}
+
+export interface SocketLimitsOptions {
+  redis: RedisClient;
+  keyPrefix: string;
+  logger: Logger;
+  /** The budget of each member, shared by all their sockets on every process. */
+  rate: SocketRate;
+  anonymous: AnonymousSocketLimits;
+}
+
+/** A socket.io middleware answering an event it drops; events without an ack are dropped silently. */
+function refuseEvent(packet: unknown[], code: 'TooManyRequests' | 'Unauthorized', message: string): void {
+  const ack: unknown = packet[packet.length - 1];
+  if (typeof ack === 'function') ack(refuse(code, message));
+}
+
+/**
+ * The limits of the gateway: every event of a member draws from one token bucket per member kept
+ * in Redis (so 8 tabs, or tabs on two processes, get one budget, not eight); sockets without a
+ * token are capped in number and time.
+ */
+export class SocketLimits {
+  readonly #anonymous = new Set<ClusterPlaySocket>();
+  #redisFailing = false;
+
+  constructor(private readonly options: SocketLimitsOptions) {}
+
+  /** Every incoming event takes a token of the member's bucket; without one it is acked `TooManyRequests` and dropped. */
+  limit(socket: ClusterPlaySocket): void {
+    if (!isAuthenticated(socket)) return limitSocketRate(socket, this.options.rate);
+    const { classroomId, memberId } = socket.data.identity;
+    const key = memberRateKey(this.options.keyPrefix, classroomId, memberId);
+    socket.use((packet, next) => {
+      void this.#take(key).then((taken) => (taken ? next() : refuseEvent(packet, 'TooManyRequests', tooManyMessage(this.options.rate))));
+    });
+  }
+
+  /** A socket without a token: refused events, a place among `anonymous.limit`, and a deadline. */
+  holdAnonymous(socket: ClusterPlaySocket): void {
+    refuseAnonymousEvents(socket);
+    const { limit, timeoutMs } = this.options.anonymous;
+    if (this.#anonymous.size >= limit) {
+      this.options.logger.debug({ socket: socket.id, limit }, 'too many sockets without a token; disconnected one');
+      socket.disconnect(true);
+      return;
+    }
+    this.#anonymous.add(socket);
+    const timer = setTimeout(() => socket.disconnect(true), timeoutMs);
+    socket.once('disconnect', () => {
+      clearTimeout(timer);
+      this.#anonymous.delete(socket);
+    });
+  }
+
+  /** One token from the member's bucket. While Redis is down the limit lets events through: the handlers answer for the outage. */
+  async #take(key: string): Promise<boolean> {
+    const { redis, rate, logger } = this.options;
+    try {
+      const taken = (await redis.eval(TAKE_TOKEN_SCRIPT, { keys: [key], arguments: [String(rate.perSecond), String(rate.burst)] })) === 1;
+      if (this.#redisFailing) logger.info('member rate limit: redis answers again');
+      this.#redisFailing = false;
+      return taken;
+    } catch (error) {
+      if (!this.#redisFailing) logger.warn({ err: error }, 'member rate limit: redis unavailable; letting events through');
+      this.#redisFailing = true;
+      return true;
+    }
+  }
+}
+
+const tooManyMessage = (rate: SocketRate): string => `too many requests: at most ${rate.perSecond} per second (bursts of ${rate.burst}); slow down`;
+
+/** Every incoming event of the socket takes a token of its own bucket (sockets without a member to share one). */
 export function limitSocketRate(socket: ClusterPlaySocket, rate: SocketRate): void {
   const bucket = new TokenBucket(rate.perSecond, rate.burst);
   socket.use((packet, next) => {
     if (bucket.take()) return next();
-    const ack: unknown = packet[packet.length - 1];
-    if (typeof ack === 'function') {
-      ack(refuse('TooManyRequests', `too many requests: at most ${rate.perSecond} per second (bursts of ${rate.burst}); slow down`));
-    }
+    refuseEvent(packet, 'TooManyRequests', tooManyMessage(rate));
   });
 }
 
 /** A socket without a token may not ask for anything. */
 export function refuseAnonymousEvents(socket: ClusterPlaySocket): void {
-  socket.use((packet) => {
-    const ack: unknown = packet[packet.length - 1];
-    if (typeof ack === 'function') ack(refuse('Unauthorized', 'this connection has no token: join a classroom first'));
-  });
+  socket.use((packet) => refuseEvent(packet, 'Unauthorized', 'this connection has no token: join a classroom first'));
 }

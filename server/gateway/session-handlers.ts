@@ -1,32 +1,84 @@
-import { memberRoom, roomsOf } from './rooms';
-import type { ClusterPlaySocket, GatewayDeps } from './types';
+import type { ClassroomRepository } from '../classroom/repository';
+import { roomsOf } from './rooms';
+import { isAuthenticated, type ClusterPlayServer, type ClusterPlaySocket, type GatewayDeps } from './types';
 
-/** How long to wait for the other server processes when asking whether a member is still connected. */
-const CLUSTER_QUERY_TIMEOUT_MS = 2000;
+/** Sockets this process counted in Redis (and uncounts when they close). */
+const countedSockets = new WeakSet<ClusterPlaySocket>();
+
+/** Why a member's socket beyond the cap is refused: `connect_error` with `data.code`. */
+function tooManySockets(max: number): Error & { data: { code: 'TooManyRequests' } } {
+  return Object.assign(new Error(`TooManyRequests: you already have at most ${max} connections open to this classroom; close a tab and try again`), {
+    data: { code: 'TooManyRequests' as const },
+  });
+}
+
+/**
+ * Handshake middleware: a member who already holds `maxSocketsPerMember` sockets (on any process)
+ * is refused a new one. The count is also checked atomically once connected, for racing tabs.
+ */
+export function capSocketsPerMember(classrooms: ClassroomRepository) {
+  return async (socket: ClusterPlaySocket, next: (error?: Error) => void): Promise<void> => {
+    if (!isAuthenticated(socket)) return next();
+    const { classroomId, memberId } = socket.data.identity;
+    try {
+      if ((await classrooms.openSockets(classroomId, memberId)) >= classrooms.maxSocketsPerMember) return next(tooManySockets(classrooms.maxSocketsPerMember));
+    } catch {
+      // Redis is away: the connection handler's own count decides, or the outage is reported there.
+    }
+    next();
+  };
+}
 
 /**
  * Who the socket is and where it stands: its rooms, `session`, presence (and so its seat), and
- * the grace period when it goes away.
+ * the grace period when it goes away. The grace period's end is a shared timer in Redis (see
+ * process-heartbeat.ts), so the seat goes back to the bot even if this process dies first.
  */
-export function registerSessionHandlers(socket: ClusterPlaySocket, { io, classrooms, broadcaster, work }: GatewayDeps): void {
+export function registerSessionHandlers(socket: ClusterPlaySocket, { classrooms, broadcaster, work, logger }: GatewayDeps): void {
   const { classroomId, memberId } = socket.data.identity;
   void socket.join(roomsOf(socket.data.identity));
   socket.emit('session', socket.data.identity);
-  // The announcement also brings this socket its first `classroom` view.
+  // The disconnection waits for the connection's count, so a socket is never uncounted before it was counted.
+  let counted: (admitted: boolean) => void = () => {};
+  const admitted = new Promise<boolean>((resolve) => (counted = resolve));
   work.run('marking a member connected', async () => {
-    await classrooms.markConnected(classroomId, memberId, socket.id);
+    let ok = false;
+    try {
+      ok = await classrooms.markConnected(classroomId, memberId, socket.id);
+      if (ok) countedSockets.add(socket);
+    } finally {
+      counted(ok);
+    }
+    if (!ok) {
+      logger.debug({ classroomId, memberId }, 'member over the socket cap; disconnected the newest socket');
+      socket.disconnect(true);
+      return;
+    }
+    // The announcement also brings this socket its first `classroom` view.
     await broadcaster.announce(classroomId, ['presence'], [memberId]);
   });
 
   socket.on('disconnect', () => {
     work.run('marking a member disconnected', async () => {
-      // Another tab, possibly on another server process, keeps the member connected.
-      const stillConnected = async () => (await io.in(memberRoom(classroomId, memberId)).timeout(CLUSTER_QUERY_TIMEOUT_MS).fetchSockets()).length > 0;
-      const presence = await classrooms.markDisconnected(classroomId, memberId, stillConnected);
-      if (presence?.state !== 'disconnected') return;
-      await broadcaster.announce(classroomId, ['presence'], [memberId]);
-      // A few ms late rather than early: a timer may fire a hair before its time.
-      work.after(presence.graceUntil - Date.now() + 5, 'handing a seat back to its bot', () => broadcaster.announce(classroomId, ['presence'], [memberId]));
+      if (!(await admitted)) return;
+      // Another tab, on this or another process, keeps the member connected: the count in Redis knows.
+      const presence = await classrooms.markDisconnected(classroomId, memberId);
+      if (presence) await broadcaster.announce(classroomId, ['presence'], [memberId]);
     });
   });
+}
+
+/**
+ * This process was declared dead (a pause longer than its heartbeat's TTL) and a survivor took its
+ * sockets off the count: counts every socket it still holds again, and announces them connected.
+ */
+export async function recountSessions(io: ClusterPlayServer, { classrooms, broadcaster }: Pick<GatewayDeps, 'classrooms' | 'broadcaster'>): Promise<void> {
+  const members = new Map<string, Set<string>>();
+  for (const socket of io.of('/').sockets.values()) {
+    if (!countedSockets.has(socket) || !socket.connected) continue;
+    const { classroomId, memberId } = socket.data.identity;
+    await classrooms.markConnected(classroomId, memberId, socket.id);
+    members.set(classroomId, (members.get(classroomId) ?? new Set()).add(memberId));
+  }
+  for (const [classroomId, ids] of members) await broadcaster.announce(classroomId, ['presence'], [...ids]);
 }
