@@ -1,0 +1,84 @@
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RunningServer } from '../app';
+import { connectClient, connectMember, createClassroom, joinClassroom, type TestClient } from '../gateway/test-clients';
+import { connectRedis, type RedisClient } from '../redis/connect';
+import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
+import { processesKey, processHeartbeatKey } from './keys';
+
+const prefix = `${inject('redisKeyPrefix')}-heartbeat`;
+const GRACE_SECONDS = 1;
+let a: RunningServer;
+let b: RunningServer;
+let redis: RedisClient;
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+  const env = { REDIS_KEY_PREFIX: prefix, JOIN_RATE_LIMIT: '100000', SEAT_GRACE_SECONDS: String(GRACE_SECONDS) };
+  a = await startTestServer(env);
+  b = await startTestServer(env);
+  redis = await connectRedis(inject('redisUrl'));
+});
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+});
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await redis?.close();
+});
+
+/** The id a process names itself by (in `hello`, on its presences, in its heartbeat key). */
+async function serverIdOf(server: RunningServer): Promise<string> {
+  const client = connectClient(server.url);
+  clients.push(client);
+  return new Promise((resolve) => client.socket.once('hello', (hello) => resolve(hello.serverId)));
+}
+
+describe('process heartbeats', () => {
+  it('every live process keeps a heartbeat key with a TTL and its place in the registry; a closed one leaves both', async () => {
+    const idA = await serverIdOf(a);
+    const ttl = await redis.pTTL(processHeartbeatKey(prefix, idA));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(3000);
+    expect(await redis.zScore(processesKey(prefix), idA)).not.toBeNull();
+
+    const c = await startTestServer({ REDIS_KEY_PREFIX: prefix });
+    const idC = await serverIdOf(c);
+    expect(await redis.exists(processHeartbeatKey(prefix, idC))).toBe(1);
+    await c.close();
+    expect(await redis.exists(processHeartbeatKey(prefix, idC))).toBe(0);
+    expect(await redis.zScore(processesKey(prefix), idC)).toBeNull();
+  });
+
+  it('a member with a socket on a surviving process stays connected when the other process is reaped', async () => {
+    const { id, code } = await createClassroom(a.url);
+    const { studentId, token } = await joinClassroom(a.url, code, 'Ada');
+    clients.push(await connectMember(a.url, token), await connectMember(b.url, token));
+    await waitFor(async () => (await a.classrooms.openSockets(id, studentId)) === 2, { what: 'both sockets counted' });
+    const idA = await serverIdOf(a);
+    expect(await b.classrooms.reapProcess(idA, Date.now())).toEqual([]);
+    expect(await a.classrooms.openSockets(id, studentId)).toBe(1);
+    expect((await a.classrooms.view(id))?.members.find((m) => m.id === studentId)?.connected).toBe(true);
+  });
+
+  it('a live process taken for dead (a pause longer than its TTL) counts its sockets again at its next beat, and keeps the seat', async () => {
+    const { id, code } = await createClassroom(a.url);
+    const { studentId, token } = await joinClassroom(a.url, code, 'Ada');
+    clients.push(await connectMember(a.url, token));
+    await waitFor(async () => (await a.classrooms.openSockets(id, studentId)) === 1, { what: 'the socket counted' });
+    const idA = await serverIdOf(a);
+    // What a survivor does to a process whose heartbeat lapsed.
+    const reaped = await b.classrooms.reapProcess(idA, Date.now());
+    await redis.zRem(processesKey(prefix), idA);
+    expect(reaped).toEqual([[{ classroomId: id, memberId: studentId }]]);
+    expect((await a.classrooms.view(id))?.members.find((m) => m.id === studentId)?.connected).toBe(false);
+
+    await waitFor(async () => (await a.classrooms.view(id))?.members.find((m) => m.id === studentId)?.connected, { what: 'Ada connected again', timeoutMs: 3000 });
+    expect(await a.classrooms.openSockets(id, studentId)).toBe(1);
+    // The hand-back scheduled by the reap finds her connected and leaves the seat alone.
+    await new Promise((r) => setTimeout(r, GRACE_SECONDS * 1000 + 500));
+    const presence = (await a.classrooms.read(id))?.presence.get(studentId);
+    expect(presence?.state).toBe('connected');
+  });
+});
