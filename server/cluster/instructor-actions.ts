@@ -39,12 +39,32 @@ const INSTRUCTOR = 'instructor';
 /** `deployment.apps/web`, as kubectl names what it touched. */
 const named = (kind: Kind, name: string): string => `${RESOURCE[kind].replace(/s(\.|$)/, '$1')}/${name}`;
 
+/**
+ * Aliases a manifest may resolve (yaml's `maxAliasCount`): kubectl manifests hardly use any, and a
+ * "billion laughs" document (aliases of aliases) would otherwise expand to gigabytes.
+ */
+export const MAX_YAML_ALIASES = 50;
+
+/** The manifest's documents as plain values, or why they cannot be read: every failure here is the manifest's. */
+function readManifest(manifest: string): unknown[] | Reply {
+  try {
+    const documents = parseAllDocuments(manifest);
+    const list = Array.isArray(documents) ? documents : [documents];
+    const broken = list.flatMap((d) => d.errors);
+    if (broken.length) return refuse('BadRequest', `the manifest is not valid YAML: ${broken[0]?.message ?? ''}`);
+    return list.map((d) => d.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown).filter((o) => o !== null && o !== undefined);
+  } catch (error) {
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      return refuse('BadRequest', `the manifest cannot be read: it uses YAML aliases more than ${MAX_YAML_ALIASES} times (a "billion laughs" document?)`);
+    }
+    // Nesting too deep for the parser, an alias to nothing, a bad merge key: still the manifest.
+    return refuse('BadRequest', `the manifest cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 async function apply(runtime: ClusterRuntime, classroomId: string, manifest: string, simTime: number): Promise<Reply> {
-  const documents = parseAllDocuments(manifest);
-  const list = Array.isArray(documents) ? documents : [documents];
-  const broken = list.flatMap((d) => d.errors);
-  if (broken.length) return refuse('BadRequest', `the manifest is not valid YAML: ${broken[0]?.message ?? ''}`);
-  const objects = list.map((d) => d.toJS() as unknown).filter((o) => o !== null && o !== undefined);
+  const objects = readManifest(manifest);
+  if (!Array.isArray(objects)) return objects;
   if (!objects.length) return refuse('BadRequest', 'the manifest holds no object');
   const lines: string[] = [];
   for (const input of objects) {

@@ -12,16 +12,22 @@ import type { BackgroundWork } from './background-work';
 import { followChange } from './classroom-broadcaster';
 import { registerClusterHandlers } from './cluster-handlers';
 import { registerInstructorHandlers } from './instructor-handlers';
+import { guardRequests } from './request-guard';
 import { classroomRoom } from './rooms';
 import { WatchFeeds } from './watch-feeds';
-import type { SocketLimits } from './rate-limit';
-import { capSocketsPerMember, registerSessionHandlers } from './session-handlers';
+import { limitSocketRate, refuseAnonymousEvents, type SocketRate } from './rate-limit';
+import { registerSessionHandlers } from './session-handlers';
 import { isAuthenticated, type ClusterPlayServer, type GatewayDeps } from './types';
 
 export type { ClusterPlayServer } from './types';
 
 /** The largest message a client may send: a 64 KiB `apply` manifest plus its envelope. */
 export const MAX_SOCKET_MESSAGE_BYTES = 80 * 1024;
+/**
+ * What the transport itself takes in one message. Beyond it Socket.IO closes the connection without
+ * a word, so it sits well above MAX_SOCKET_MESSAGE_BYTES, which the request guard answers first.
+ */
+export const TRANSPORT_MAX_BYTES = 1024 * 1024;
 /** How long a dropped connection can come back and receive what it missed (connection state recovery). */
 export const RECOVERY_WINDOW_MS = 2 * 60_000;
 
@@ -37,8 +43,7 @@ export interface GatewayOptions {
   cluster: Cluster;
   /** Socket-started async work, so shutdown waits for it. */
   work: BackgroundWork;
-  /** The rate budget per member, the cap of sockets without a token. */
-  limits: SocketLimits;
+  socketRate: SocketRate;
 }
 
 export interface Gateway {
@@ -53,7 +58,7 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
   const { logger, serverId, corsOrigin, classrooms, changes, cluster, work } = options;
   const socketAdapter = await createSocketAdapter(options.redisUrl, options.keyPrefix);
   const io: ClusterPlayServer = new Server(httpServer, {
-    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    maxHttpBufferSize: TRANSPORT_MAX_BYTES,
     adapter: socketAdapter.adapter,
     // Middlewares run on recovery too, so the identity always comes fresh from Redis.
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
@@ -63,12 +68,12 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
   const deps: GatewayDeps = { io, logger, classrooms, changes, broadcaster: options.announcer, cluster, feeds, work };
 
   io.use(authenticateHandshake(classrooms, logger));
-  io.use(capSocketsPerMember(classrooms));
   io.on('connection', (socket) => {
     logger.debug({ socket: socket.id, recovered: socket.recovered }, 'socket connected');
-    options.limits.limit(socket);
+    limitSocketRate(socket, options.socketRate);
+    guardRequests(socket, { maxMessageBytes: MAX_SOCKET_MESSAGE_BYTES, logger });
     socket.emit('hello', { protocolVersion: PROTOCOL_VERSION, serverId });
-    if (!isAuthenticated(socket)) return options.limits.holdAnonymous(socket);
+    if (!isAuthenticated(socket)) return refuseAnonymousEvents(socket);
     registerSessionHandlers(socket, deps);
     registerInstructorHandlers(socket, deps);
     registerClusterHandlers(socket, deps);

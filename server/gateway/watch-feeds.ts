@@ -72,13 +72,23 @@ export class WatchFeeds {
     }
   }
 
-  /** `resync`: what changed since the client's version, or a fresh snapshot when the log no longer has it. */
+  /**
+   * `resync`: what changed since the client's version, or a fresh snapshot when the log no longer
+   * has it, when it is too much, or when the client's version is ahead of the classroom's (a client
+   * that outlived a reset of the server's data: no event would ever bring it back).
+   */
   async resync(classroomId: string, payload: unknown): Promise<ResyncReply> {
     const parsed = resyncRequest.safeParse(payload);
     if (!parsed.success) return refuse('BadRequest', 'resync needs the last resourceVersion the client applied');
+    const asked = parsed.data.resourceVersion;
     try {
-      const events = await this.store.readLog(classroomId, parsed.data.resourceVersion, RESYNC_MAX_EVENTS);
-      if (events.length < RESYNC_MAX_EVENTS) return { ok: true, events };
+      const events = await this.store.readLog(classroomId, asked, RESYNC_MAX_EVENTS);
+      if (events.length && events.length < RESYNC_MAX_EVENTS) return { ok: true, events };
+      if (!events.length) {
+        // Nothing after the client's version: up to date, unless its version is one the classroom never reached.
+        const { resourceVersion } = await this.store.list(classroomId, 'Node');
+        if (compareResourceVersions(asked, resourceVersion) <= 0) return { ok: true, events };
+      }
     } catch (error) {
       if (!isApiError(error, 'Expired')) throw error;
     }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { httpStatusOf, type ErrorBody } from '@shared/protocol';
@@ -14,6 +14,11 @@ import { classroomRoutes } from './classroom-routes';
 
 /** REST bodies are small (a code and a name); anything bigger is refused before parsing. */
 export const JSON_BODY_LIMIT = '16kb';
+/**
+ * How long a request body may take to arrive. 16 KiB takes a few seconds on the slowest phone
+ * network; a body that never finishes would otherwise hold its connection for Node's 300 s.
+ */
+export const BODY_TIMEOUT_MS = 10_000;
 
 export interface HttpAppDeps {
   logger: Logger;
@@ -26,22 +31,92 @@ export interface HttpAppDeps {
   corsOrigin?: string;
 }
 
-function sendError(res: Parameters<ErrorRequestHandler>[2], status: number, body: ErrorBody): void {
+function sendError(res: Response, status: number, body: ErrorBody): void {
   res.status(status).json(body);
 }
 
-/** Every API error leaves as `{ code, message }` with the status Kubernetes would use. */
+/** What body-parser (through http-errors) throws: a client's mistake when `expose` is set and the status is 4xx. */
+interface BodyParserError {
+  status: number;
+  expose: boolean;
+  type?: string;
+  charset?: string;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  if (typeof error !== 'object' || error === null || !('status' in error) || !('expose' in error)) return false;
+  return typeof error.status === 'number' && error.status >= 400 && error.status < 500 && error.expose === true;
+}
+
+/** The body parser's refusals, in the API's words; the status passes through. */
+function bodyParserRefusal(error: BodyParserError, req: Request): ErrorBody {
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  switch (error.type) {
+    case 'entity.too.large':
+      return { code: 'PayloadTooLarge', message: `the request body is larger than ${JSON_BODY_LIMIT}` };
+    case 'entity.parse.failed':
+      return { code: 'BadRequest', message: 'the request body is not valid JSON' };
+    case 'charset.unsupported':
+      return { code: 'UnsupportedMediaType', message: `the request body's charset "${error.charset ?? ''}" is not supported: send JSON in UTF-8` };
+    case 'encoding.unsupported':
+      return { code: 'UnsupportedMediaType', message: `Content-Encoding "${encoding}" is not supported: send the body as it is, or gzip, deflate or br` };
+    case 'request.size.invalid':
+      return { code: 'BadRequest', message: 'the request body is not as long as its Content-Length says' };
+    case 'request.aborted':
+      return { code: 'BadRequest', message: 'the request was aborted before its body arrived' };
+  }
+  if (encoding !== 'identity') return { code: 'BadRequest', message: `the request body is not valid ${encoding} data (Content-Encoding: ${encoding})` };
+  return { code: error.status === 413 ? 'PayloadTooLarge' : error.status === 415 ? 'UnsupportedMediaType' : 'BadRequest', message: 'the request body cannot be read' };
+}
+
+/**
+ * Every API error leaves as `{ code, message }` with the status Kubernetes would use. Client
+ * mistakes (refusals, the body parser's 4xx) are answered quietly; anything else is a bug: 500 and a log line.
+ */
 const apiErrors =
   (logger: Logger): ErrorRequestHandler =>
-  (error: unknown, _req, res, next) => {
-    if (res.headersSent) return next(error);
+  (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      // Answered already (a body that timed out): the client's mistake needs no second answer.
+      if (isBodyParserError(error)) return;
+      return next(error);
+    }
     if (error instanceof RefusalError) return sendError(res, httpStatusOf[error.code], { code: error.code, message: error.message });
-    const type = typeof error === 'object' && error !== null && 'type' in error ? error.type : undefined;
-    if (type === 'entity.too.large') return sendError(res, 413, { code: 'PayloadTooLarge', message: `the request body is larger than ${JSON_BODY_LIMIT}` });
-    if (type === 'entity.parse.failed') return sendError(res, 400, { code: 'BadRequest', message: 'the request body is not valid JSON' });
+    if (isBodyParserError(error)) return sendError(res, error.status, bodyParserRefusal(error, req));
     logger.error({ err: error }, 'request failed');
     sendError(res, 500, { code: 'InternalError', message: 'the server failed to handle this request' });
   };
+
+/** A request body that does not arrive in time is answered 408 and its connection closed. */
+const bodyTimeout =
+  (timeoutMs: number): RequestHandler =>
+  (req, res, next) => {
+    if (req.readableEnded) return next();
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      res.setHeader('Connection', 'close');
+      sendError(res, 408, { code: 'BadRequest', message: `the request body did not arrive within ${timeoutMs / 1000} s; send the whole body at once` });
+      res.once('finish', () => req.socket.destroy());
+    }, timeoutMs);
+    const done = () => clearTimeout(timer);
+    req.once('end', done);
+    req.once('close', done);
+    res.once('finish', done);
+    next();
+  };
+
+/**
+ * The API takes JSON only. Besides telling a client what to send, this keeps other web sites out:
+ * a plain HTML form (or a no-cors fetch) can post text/plain, urlencoded or multipart bodies, or none,
+ * without the browser asking this server first; only a JSON body needs a CORS preflight.
+ */
+const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
+  if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
+  if (req.is('application/json')) return next();
+  const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  const path = req.originalUrl.split('?')[0] ?? '';
+  throw new RefusalError('UnsupportedMediaType', `${req.method} ${path} takes a JSON body (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
+};
 
 export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, corsOrigin }: HttpAppDeps): Express {
   const app = express();
@@ -50,7 +125,7 @@ export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimite
   // No upgrade-insecure-requests: a classroom often serves plain HTTP on its LAN (http://10.0.0.5:3000).
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (corsOrigin) app.use('/api', cors({ origin: corsOrigin.split(',') }));
-  app.use('/api', express.json({ limit: JSON_BODY_LIMIT }));
+  app.use('/api', bodyTimeout(BODY_TIMEOUT_MS), jsonBodiesOnly, express.json({ limit: JSON_BODY_LIMIT }));
   app.use(classroomRoutes({ classrooms, joinLimiter }));
 
   // Liveness: the process answers. Readiness: it can reach its etcd (Redis).

@@ -24,6 +24,11 @@ export function classroomRoutes({ classrooms, joinLimiter }: ClassroomRoutesDeps
   const router = Router();
 
   router.post('/api/classrooms', async (req, res) => {
+    // Creations have an allowance of their own per address (the join limiter's numbers, its own count).
+    if (!(await joinLimiter.allow(`create:${req.ip ?? 'unknown'}`))) {
+      res.setHeader('Retry-After', String(joinLimiter.windowSeconds));
+      throw new RefusalError('TooManyRequests', `too many classrooms created from this address: at most ${joinLimiter.limit} per ${joinLimiter.windowSeconds} s; wait a minute and try again`);
+    }
     res.status(201).json(await classrooms.create(parseBody(createClassroomRequest, req)));
   });
 

@@ -16,12 +16,13 @@ export const ErrorCode = {
   Expired: 'Expired',
   TooManyRequests: 'TooManyRequests',
   PayloadTooLarge: 'PayloadTooLarge',
+  UnsupportedMediaType: 'UnsupportedMediaType',
   ServiceUnavailable: 'ServiceUnavailable',
   InternalError: 'InternalError',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Kubernetes' own reasons keep their Status codes; the two of ours are refusals a client can fix. */
+/** Kubernetes' own reasons keep their Status codes; the others are refusals a client can fix. */
 export const httpStatusOf: Record<ErrorCode, number> = {
   BadRequest: STATUS_CODE.BadRequest,
   Unauthorized: STATUS_CODE.Unauthorized,
@@ -36,6 +37,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   InternalError: STATUS_CODE.InternalError,
   Unschedulable: 422,
   PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
 };
 
 export interface Refusal {

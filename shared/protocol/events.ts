@@ -1,7 +1,7 @@
 import type { KubeObject } from '../model';
 import type { ClusterAction, InstructorAction } from './actions';
 import type { ClassroomView, Identity } from './classroom';
-import type { Ack, ErrorCode } from './errors';
+import type { Ack, ErrorCode, Refusal } from './errors';
 
 /** Bumped whenever a message changes shape; the client refuses to talk to another version. */
 export const PROTOCOL_VERSION = 1;
@@ -60,6 +60,8 @@ export interface ServerToClientEvents {
   requests: (entries: ApiRequestEntry[]) => void;
   /** The instructor removed this student or closed the classroom. */
   removed: (reason: { message: string }) => void;
+  /** A request that could not be acked (sent without an ack callback) was refused: which event, and why. */
+  refused: (refusal: Refusal & { event: string }) => void;
 }
 
 export type ResyncReply = Ack<{ events: WatchEvent[] } | { snapshot: Snapshot }>;
