@@ -15,8 +15,8 @@ import { registerInstructorHandlers } from './instructor-handlers';
 import { guardRequests } from './request-guard';
 import { classroomRoom } from './rooms';
 import { WatchFeeds } from './watch-feeds';
-import { limitSocketRate, refuseAnonymousEvents, type SocketRate } from './rate-limit';
-import { registerSessionHandlers } from './session-handlers';
+import type { SocketLimits } from './rate-limit';
+import { capSocketsPerMember, registerSessionHandlers } from './session-handlers';
 import { isAuthenticated, type ClusterPlayServer, type GatewayDeps } from './types';
 
 export type { ClusterPlayServer } from './types';
@@ -43,7 +43,8 @@ export interface GatewayOptions {
   cluster: Cluster;
   /** Socket-started async work, so shutdown waits for it. */
   work: BackgroundWork;
-  socketRate: SocketRate;
+  /** The rate budget per member, the cap of sockets without a token. */
+  limits: SocketLimits;
 }
 
 export interface Gateway {
@@ -68,12 +69,13 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
   const deps: GatewayDeps = { io, logger, classrooms, changes, broadcaster: options.announcer, cluster, feeds, work };
 
   io.use(authenticateHandshake(classrooms, logger));
+  io.use(capSocketsPerMember(classrooms));
   io.on('connection', (socket) => {
     logger.debug({ socket: socket.id, recovered: socket.recovered }, 'socket connected');
-    limitSocketRate(socket, options.socketRate);
+    options.limits.limit(socket);
     guardRequests(socket, { maxMessageBytes: MAX_SOCKET_MESSAGE_BYTES, logger });
     socket.emit('hello', { protocolVersion: PROTOCOL_VERSION, serverId });
-    if (!isAuthenticated(socket)) return refuseAnonymousEvents(socket);
+    if (!isAuthenticated(socket)) return options.limits.holdAnonymous(socket);
     registerSessionHandlers(socket, deps);
     registerInstructorHandlers(socket, deps);
     registerClusterHandlers(socket, deps);
