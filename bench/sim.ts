@@ -3,11 +3,13 @@
  * For 100 nodes / 3,000 pods and 1,000 nodes / 30,000 pods it prints
  *  - how fast the bots alone take pods from created to Running (simulated and wall-clock pods/s),
  *  - one scheduling decision, beside a baseline that recomputes node usage by rescanning every pod,
- *  - one full reconcile of every role, beside a baseline that only reads every object once.
+ *  - one full reconcile of every role, beside a baseline that only reads every object once,
+ *  - the rulebook (`legalMoves` of every role, what each screen and bot asks), beside that reconcile.
  */
 import { makeDeployment, makePod, makeService, nodeAllocatable, podRequests, applyDefaults, type Node, type Pod } from '@shared/model';
 import { SimCluster } from '@shared/sim/cluster';
 import { reconcile } from '@shared/sim/bots';
+import { legalMoves } from '@shared/sim/moves';
 import { schedulePod, sortedNodes } from '@shared/sim/scheduler/scheduler';
 import { seededRng } from '@shared/sim/rng';
 import { rolesForNodes, parseRole, type ParsedRole } from '@shared/protocol';
@@ -46,6 +48,8 @@ interface Figures {
   reconcileMs: number;
   readAllMs: number;
   requestsInSteadyState: number;
+  rulebookMs: number;
+  moves: number;
 }
 
 function measure(nodes: number, pods: number): Figures {
@@ -90,7 +94,13 @@ function measure(nodes: number, pods: number): Figures {
     }
     return bytes;
   });
-  return { nodes, pods, simSeconds, wallSeconds: built.ms / 1000, decisionMs, naiveDecisionMs, reconcileMs, readAllMs, requestsInSteadyState: requests };
+  const roleNames = rolesForNodes(sorted.map((n) => n.metadata.name));
+  let moves = 0;
+  const rulebookMs = average(3, () => {
+    moves = 0;
+    for (const role of roleNames) moves += legalMoves(role, state, cluster.now).length;
+  });
+  return { nodes, pods, simSeconds, wallSeconds: built.ms / 1000, decisionMs, naiveDecisionMs, reconcileMs, readAllMs, requestsInSteadyState: requests, rulebookMs, moves };
 }
 
 const fmt = (n: number, digits = 2): string => n.toFixed(digits);
@@ -109,6 +119,8 @@ console.log('\none full reconcile of every role (scheduler, controllers, all kub
 for (const r of results) {
   console.log(`  ${r.nodes} nodes / ${r.pods} pods: ${fmt(r.reconcileMs, 1)} ms (${r.requestsInSteadyState} requests in steady state)    baseline ${fmt(r.readAllMs, 1)} ms`);
 }
+console.log('\nthe rulebook: legalMoves of every role (what the screens and bots ask)    baseline: the full reconcile above');
+for (const r of results) console.log(`  ${r.nodes} nodes / ${r.pods} pods: ${fmt(r.rulebookMs, 1)} ms (${r.moves} moves, probes included)    ratio to reconcile ${fmt(r.rulebookMs / r.reconcileMs, 2)}x`);
 const [small, large] = results as [Figures, Figures];
 console.log('\ngrowth from 3,000 to 30,000 pods (10x; linear = 10x):');
 console.log(`  full reconcile ${fmt(large.reconcileMs / small.reconcileMs, 1)}x, read-all baseline ${fmt(large.readAllMs / small.readAllMs, 1)}x, created->Running CPU ${fmt(large.wallSeconds / small.wallSeconds, 1)}x`);

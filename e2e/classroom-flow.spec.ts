@@ -10,7 +10,7 @@ async function capture(page: Page, testInfo: TestInfo, name: string): Promise<vo
 }
 
 test('a class binds and starts a pod: all four screens show it Running', async ({ openPage }, testInfo) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000); // axe on four live screens takes most of it
   const { instructor, code } = await hostClassroom(openPage, 2);
   const scheduler = await joinAsStudent(openPage, code, 'Sam');
   const kubelet = await joinAsStudent(openPage, code, 'Kim');
