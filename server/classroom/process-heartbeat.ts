@@ -107,12 +107,23 @@ export async function startProcessHeartbeat(options: ProcessHeartbeatOptions): P
   }
 
   await beat();
+  // Since when this process has beaten without a miss. After a Redis outage every heartbeat key may
+  // have lapsed: a process reaps others only once they all had a TTL to beat again.
+  let beatingSince = Date.now();
   const stopBeating = every(options.intervalMs ?? PROCESS_HEARTBEAT_INTERVAL_MS, 'process heartbeat', logger, async () => {
-    if (await beat()) {
+    let revived: boolean;
+    try {
+      revived = await beat();
+    } catch (error) {
+      beatingSince = Number.POSITIVE_INFINITY;
+      throw error;
+    }
+    if (beatingSince === Number.POSITIVE_INFINITY) beatingSince = Date.now();
+    if (revived) {
       logger.warn({ serverId }, 'this process was taken for dead (a pause longer than its heartbeat TTL); counting its sockets again');
       await onRevived?.();
     }
-    await reapGhosts();
+    if (Date.now() - beatingSince >= ttlMs) await reapGhosts();
   });
   const stopHandingBack = every(options.handBackSweepMs ?? HAND_BACK_SWEEP_MS, 'seat hand-back sweep', logger, async () => {
     await announceAll(announcer, await classrooms.takeDueHandBacks());
