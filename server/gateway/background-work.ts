@@ -1,34 +1,25 @@
 import type { Logger } from '../logger';
+import { isConnectionError } from '../redis/unavailable';
 
 /**
- * Async work started by socket events (presence writes, announcements) and timers (grace
- * periods). Shutdown waits for the work and cancels the timers, so nothing touches Redis after
- * the server closed it.
+ * Async work started by socket events (presence writes, announcements). Shutdown waits for it, so
+ * nothing touches Redis after the server closed it. Grace periods are not timers here: they end on
+ * the shared hand-back timers in Redis (server/classroom/process-heartbeat.ts), which outlive this process.
  */
 export class BackgroundWork {
   readonly #pending = new Set<Promise<void>>();
-  readonly #timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly logger: Logger) {}
 
   run(what: string, work: () => Promise<void>): void {
     const promise = work()
-      .catch((error: unknown) => this.logger.error({ err: error }, `${what} failed`))
+      // While Redis is down every such write fails: the outage is logged once, by the connection.
+      .catch((error: unknown) => (isConnectionError(error) ? this.logger.debug({ err: error }, `${what} failed: redis unavailable`) : this.logger.error({ err: error }, `${what} failed`)))
       .finally(() => this.#pending.delete(promise));
     this.#pending.add(promise);
   }
 
-  after(ms: number, what: string, work: () => Promise<void>): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      this.run(what, work);
-    }, Math.max(0, ms));
-    this.#timers.add(timer);
-  }
-
   async drain(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
     while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }
 }

@@ -57,6 +57,19 @@ describe('limits per member, not per socket', () => {
     }
   });
 
+  it('the member\'s budget refills at its rate, whichever socket asks', async () => {
+    const { code } = await createClassroom(a.url);
+    const member = await joinClassroom(a.url, code, 'Refill');
+    const [one, two] = [await connectMember(a.url, member.token), await connectMember(b.url, member.token)];
+    clients.push(one, two);
+    const send = (c: TestClient) => c.socket.timeout(5000).emitWithAck('action', {} as never);
+    const burst = await Promise.all(Array.from({ length: BURST + 1 }, (_, i) => send(i % 2 ? two : one)));
+    expect(burst.filter((r) => r.ok === false && r.code === 'TooManyRequests')).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1100 / PER_SECOND));
+    expect(await send(two)).not.toMatchObject({ code: 'TooManyRequests' });
+    expect(await send(one)).toMatchObject({ code: 'TooManyRequests' });
+  });
+
   it('refuses a member\'s socket beyond the cap with TooManyRequests', async () => {
     const { code } = await createClassroom(a.url);
     const member = await joinClassroom(a.url, code, 'Tabby');
