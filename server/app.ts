@@ -15,7 +15,7 @@ import { createSocketServer, type Gateway } from './gateway/socket-server';
 import { createHttpApp } from './http/app';
 import type { Logger } from './logger';
 import { connectRedis } from './redis/connect';
-import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis';
+import { superviseEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis';
 
 export interface RunningServer {
   url: string;
@@ -38,7 +38,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let embedded: EmbeddedRedis | null = null;
   let redisUrl = config.REDIS_URL;
   if (!redisUrl) {
-    embedded = await startEmbeddedRedis({ dataDir: config.redisDataDir });
+    // Kept running: if it dies, it is started again on the same port and data directory.
+    embedded = await superviseEmbeddedRedis({ dataDir: config.redisDataDir }, logger);
     redisUrl = embedded.url;
     logger.info({ dataDir: config.redisDataDir, port: embedded.port }, 'started private redis-server');
   }

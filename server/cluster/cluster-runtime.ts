@@ -13,6 +13,7 @@ import type { SimTimerService } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
 import type { ObjectStore, WriteContext } from '../store';
 import type { Informers } from './informers';
+import { asUnavailable, isConnectionError } from '../redis/unavailable';
 import { refusalOf } from './refusal';
 import { toSimTimer } from './sim-timers';
 import { writeRequest } from './write-request';
@@ -122,6 +123,8 @@ export class ClusterRuntime {
         outcome.written.push(written);
         outcome.requests.push({ request: step, refusal: null });
       } catch (error) {
+        // Redis gone mid-way is no refusal to record: the caller's work failed (a timer runs again).
+        if (isConnectionError(error)) throw asUnavailable(error);
         const refusal = refusalOf(error);
         outcome.requests.push({ request: step, refusal });
         outcome.refusal ??= refusal;

@@ -3,7 +3,8 @@ import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import { simNow, type SimClock } from '@shared/protocol';
 import type { Logger } from '../logger';
-import type { RedisClient } from '../redis/connect';
+import { whenReady, type RedisClient } from '../redis/connect';
+import { isConnectionError, orUnavailable } from '../redis/unavailable';
 import { isDue, wallDelayUntil, type ClockSource, type SimTimer, type TimerHandler } from './sim-timer';
 import { TimerIndex, type TimerEntry } from './timer-index';
 
@@ -29,6 +30,37 @@ const jobDataSchema = z.object({ classroomId: z.string().min(1), key: z.string()
 type JobData = z.infer<typeof jobDataSchema>;
 
 const ATTEMPTS = 3;
+/**
+ * How long a job whose handler met a Redis outage waits for Redis to come back before it runs
+ * again (its attempts are not spent on the outage: nothing could be recorded anyway).
+ */
+const OUTAGE_PATIENCE_MS = 60_000;
+/** Restarting the worker's fetch loop after a connection failure: soon after Redis is back. */
+const RUN_RETRY_DELAY_MS = 500;
+
+/**
+ * One log line when a connection starts failing and one when it works again, not one per retry
+ * (BullMQ re-emits every failed reconnect attempt as an error).
+ */
+class OutageLog {
+  private down = false;
+
+  constructor(
+    private readonly what: string,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  error(err: unknown, message: string): void {
+    if (!isConnectionError(err)) return void this.logger?.error({ err }, message);
+    if (!this.down) this.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, `${this.what}: redis connection lost; waiting for it`);
+    this.down = true;
+  }
+
+  ready(): void {
+    if (this.down) this.logger?.info(`${this.what}: redis connection back`);
+    this.down = false;
+  }
+}
 
 /** While a job runs its handler the entry carries this mark, so clock changes leave it alone. */
 const FIRING = '+firing';
@@ -46,10 +78,20 @@ export class SimTimerService {
   private readonly index: TimerIndex;
   private readonly handlers = new Map<string, TimerHandler>();
   private worker: Worker<JobData> | null = null;
+  /** BullMQ's own connections (see `start`); the application's client stays the caller's. */
+  private readonly queueClient: RedisClient;
+  private workerClient: RedisClient | null = null;
+  private closing = false;
 
   constructor(private readonly options: SimTimerServiceOptions) {
+    // The queue adds and removes jobs for requests: it fails fast while Redis is down, like the
+    // application's client (a plain duplicate: BullMQ reads node-redis' own errors).
+    this.queueClient = options.redis.duplicate();
+    const queueLog = new OutageLog('sim-timers queue', options.logger);
+    this.queueClient.on('error', (err: unknown) => queueLog.error(err, 'sim-timers queue connection error'));
+    this.queueClient.on('ready', () => queueLog.ready());
     this.queue = new Queue<JobData>(SIM_TIMERS_QUEUE, {
-      connection: options.redis,
+      connection: this.queueClient,
       prefix: this.bullPrefix(),
       defaultJobOptions: {
         attempts: ATTEMPTS,
@@ -58,7 +100,7 @@ export class SimTimerService {
         removeOnFail: { age: 24 * 3600 },
       },
     });
-    this.queue.on('error', (err) => options.logger?.error({ err }, 'sim-timers queue error'));
+    this.queue.on('error', (err) => queueLog.error(err, 'sim-timers queue error'));
     this.index = new TimerIndex(options.redis, options.keyPrefix);
   }
 
@@ -72,18 +114,31 @@ export class SimTimerService {
     this.handlers.set(kind, handler);
   }
 
-  /** Starts this process's worker; jobs left by a stopped or crashed process are picked up too. */
+  /**
+   * Starts this process's worker; jobs left by a stopped or crashed process are picked up too.
+   * The worker has its own connection, which queues its few commands while Redis is down instead
+   * of failing them: BullMQ takes node-redis' "offline" error for a bug and would fetch again at
+   * once, in a loop that starves the event loop. Its queue holds at most the fetch loop's one
+   * blocked read and a lock renewal or stalled check per interval, and is bounded anyway.
+   */
   async start(): Promise<void> {
     if (this.worker) return;
     const { logger } = this.options;
+    const workerLog = new OutageLog('sim-timers worker', logger);
+    const client = this.options.redis.duplicate({ disableOfflineQueue: false, commandOptions: { timeout: 0 } });
+    client.on('error', (err: unknown) => workerLog.error(err, 'sim-timers worker connection error'));
+    client.on('ready', () => workerLog.ready());
+    await client.connect();
+    this.workerClient = client;
     const worker = new Worker<JobData>(SIM_TIMERS_QUEUE, (job, token) => this.process(job, token), {
-      connection: this.options.redis,
+      connection: client,
       prefix: this.bullPrefix(),
       concurrency: this.options.concurrency ?? 1,
       lockDuration: this.options.lockDurationMs ?? 10_000,
       stalledInterval: this.options.stalledIntervalMs ?? 5_000,
+      runRetryDelay: RUN_RETRY_DELAY_MS,
     });
-    worker.on('error', (err) => logger?.error({ err }, 'sim-timers worker error'));
+    worker.on('error', (err) => workerLog.error(err, 'sim-timers worker error'));
     worker.on('failed', (job, err) => {
       if (!job) return;
       const final = job.attemptsMade >= (job.opts.attempts ?? 1);
@@ -96,28 +151,38 @@ export class SimTimerService {
   }
 
   /** Schedules `timer`, replacing the pending timer with the same key in this classroom. */
-  async schedule(classroomId: string, timer: SimTimer): Promise<void> {
+  schedule(classroomId: string, timer: SimTimer): Promise<void> {
+    return orUnavailable(() => this.scheduleNow(classroomId, timer));
+  }
+
+  private async scheduleNow(classroomId: string, timer: SimTimer): Promise<void> {
     const clock = await this.options.clocks.getClock(classroomId);
     const delay = wallDelayUntil(clock, timer.dueAt, Date.now());
     const jobId = delay === null ? '' : randomUUID();
     // The index first: a job that runs before its entry exists would be taken for stale.
     const old = await this.index.replace(classroomId, { ...timer, jobId });
     if (delay !== null) await this.addJob(classroomId, timer, jobId, delay);
-    if (old?.jobId) await this.removeJob(old.jobId);
+    // A firing job (a recurring tick scheduling its next) completes by itself; removing it would
+    // pull it from under its worker once its lock has lapsed (after an outage).
+    if (old?.jobId && !isFiring(old.jobId)) await this.removeJob(old.jobId);
   }
 
   /** Cancels a pending timer; false when there was none. A timer already firing completes. */
-  async cancel(classroomId: string, key: string): Promise<boolean> {
-    const old = await this.index.take(classroomId, key);
-    if (old?.jobId) await this.removeJob(old.jobId);
-    return old !== null;
+  cancel(classroomId: string, key: string): Promise<boolean> {
+    return orUnavailable(async () => {
+      const old = await this.index.take(classroomId, key);
+      if (old?.jobId) await this.removeJob(old.jobId);
+      return old !== null;
+    });
   }
 
   /** Cancels every pending timer of a classroom (it is closed or deleted); returns how many. */
-  async cancelAll(classroomId: string): Promise<number> {
-    const old = await this.index.takeAll(classroomId);
-    await Promise.all(old.map((entry) => (entry.jobId ? this.removeJob(entry.jobId) : undefined)));
-    return old.length;
+  cancelAll(classroomId: string): Promise<number> {
+    return orUnavailable(async () => {
+      const old = await this.index.takeAll(classroomId);
+      await Promise.all(old.map((entry) => (entry.jobId ? this.removeJob(entry.jobId) : undefined)));
+      return old.length;
+    });
   }
 
   /** The classroom's pending timers, soonest first. */
@@ -130,21 +195,28 @@ export class SimTimerService {
    * The classroom's clock was paused, resumed or rescaled: parks every pending timer while it is
    * paused, otherwise moves each to its new wall-clock due time. One pass over this classroom only.
    */
-  async onClockChanged(classroomId: string, clock: SimClock): Promise<void> {
-    const entries = await this.index.all(classroomId);
-    const wallNow = Date.now();
-    await Promise.all(
-      entries
-        .filter((entry) => !isFiring(entry.jobId))
-        .map((entry) => this.reschedule(classroomId, entry, wallDelayUntil(clock, entry.dueAt, wallNow))),
-    );
+  onClockChanged(classroomId: string, clock: SimClock): Promise<void> {
+    return orUnavailable(async () => {
+      const entries = await this.index.all(classroomId);
+      const wallNow = Date.now();
+      await Promise.all(
+        entries
+          .filter((entry) => !isFiring(entry.jobId))
+          .map((entry) => this.reschedule(classroomId, entry, wallDelayUntil(clock, entry.dueAt, wallNow))),
+      );
+    });
   }
 
   /** Stops taking jobs and waits for the running ones; the Redis client stays open (the caller owns it). */
   async close(): Promise<void> {
+    this.closing = true;
     await this.worker?.close();
     this.worker = null;
     await this.queue.close();
+    for (const client of [this.workerClient, this.queueClient]) {
+      if (client?.isOpen) await client.close().catch(() => client.destroy());
+    }
+    this.workerClient = null;
   }
 
   private async dropFailed(job: Job<JobData>): Promise<void> {
@@ -175,7 +247,28 @@ export class SimTimerService {
     }
   }
 
+  /**
+   * Runs the job; when Redis goes away under it, waits for Redis and runs it again from the
+   * start (the index says whether it still fires), instead of spending its attempts on the outage.
+   */
   private async process(job: Job<JobData>, token: string | undefined): Promise<void> {
+    const deadline = Date.now() + OUTAGE_PATIENCE_MS;
+    for (;;) {
+      try {
+        return await this.fire(job, token);
+      } catch (error) {
+        const redis = this.options.redis;
+        if (!isConnectionError(error) || this.closing || Date.now() >= deadline || !redis.isOpen) throw error;
+        // Another of the connections may still be reconnecting: never run again straight away.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        while (!this.closing && Date.now() < deadline && !(await whenReady(redis, 1000))) {
+          if (!redis.isOpen) throw error;
+        }
+      }
+    }
+  }
+
+  private async fire(job: Job<JobData>, token: string | undefined): Promise<void> {
     const { classroomId, key } = jobDataSchema.parse(job.data);
     const jobId = job.id ?? '';
     const entry = await this.index.get(classroomId, key);

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import type { Logger } from '../logger';
 
 /**
  * A private redis-server for `npm start` and the tests, used when no REDIS_URL is configured.
@@ -13,6 +14,8 @@ export interface EmbeddedRedis {
   readonly url: string;
   readonly port: number;
   readonly pid: number;
+  /** Resolves when the redis-server process has exited, stopped or not. */
+  readonly exited: Promise<void>;
   /** Stops redis-server (it flushes its append-only file first) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -156,11 +159,19 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     // Last resort if the parent exits without calling stop(): never leave the child behind.
     const killOnExit = () => child.kill('SIGTERM');
     process.once('exit', killOnExit);
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => {
+        process.removeListener('exit', killOnExit);
+        resolve();
+      });
+    });
     let stopping: Promise<void> | null = null;
     return {
       url: `redis://127.0.0.1:${port}`,
       port,
       pid,
+      exited,
       stop() {
         stopping ??= new Promise<void>((resolve) => {
           process.removeListener('exit', killOnExit);
@@ -178,6 +189,66 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     };
   }
   throw lastError instanceof Error ? lastError : new Error('could not start redis-server');
+}
+
+/** How soon a dead redis-server is started again: at once, then backing off to every 5 s while it fails. */
+const restartDelay = (attempt: number): number => (attempt === 0 ? 0 : Math.min(250 * 2 ** (attempt - 1), 5000));
+
+/**
+ * The private redis-server, kept running: when it dies (killed, crashed, out of memory) it is
+ * started again on the same port and data directory, so the app's clients reconnect to it and
+ * find every classroom in its append-only file. `pid` is the current process's.
+ */
+export async function superviseEmbeddedRedis(options: EmbeddedRedisOptions, logger?: Logger): Promise<EmbeddedRedis> {
+  let current = await startEmbeddedRedis(options);
+  const port = current.port;
+  let stopped = false;
+  let restarting: Promise<void> | null = null;
+
+  const restart = async (dead: EmbeddedRedis): Promise<void> => {
+    logger?.warn({ pid: dead.pid, port }, 'the private redis-server exited; starting it again on the same data directory');
+    for (let attempt = 0; !stopped; attempt++) {
+      await sleep(restartDelay(attempt));
+      if (stopped) return;
+      try {
+        current = await startEmbeddedRedis({ ...options, port });
+        logger?.info({ pid: current.pid, port, attempt }, 'the private redis-server is running again');
+        follow(current);
+        return;
+      } catch (error) {
+        if (attempt === 0) logger?.error({ err: error, port }, 'could not start the private redis-server again; retrying');
+      }
+    }
+  };
+  const follow = (instance: EmbeddedRedis): void => {
+    void instance.exited.then(() => {
+      if (stopped || instance !== current) return;
+      restarting = restart(instance).finally(() => (restarting = null));
+    });
+  };
+  follow(current);
+
+  let stopping: Promise<void> | null = null;
+  return {
+    get url() {
+      return current.url;
+    },
+    port,
+    get pid() {
+      return current.pid;
+    },
+    get exited() {
+      return current.exited;
+    },
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        await restarting;
+        await current.stop();
+      })();
+      return stopping;
+    },
+  };
 }
 
 /** Synchronous check used by scripts that must fail early with a clear message. */

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
-import type { RedisClient } from '../redis/connect';
+import { whenReady, type RedisClient } from '../redis/connect';
 import { decodeLogEntry, resourceVersionOfEntry } from './encoding';
 
 export type WatchListener = (events: WatchEvent[]) => void;
@@ -44,6 +44,10 @@ type StreamReply = z.output<typeof XReadReplySchema>[number];
 const PAGE = 1000;
 /** A safety net only: subscription changes interrupt the blocked read at once (CLIENT UNBLOCK). */
 const BLOCK_MS = 5000;
+/** The blocked read's reply may take this long before the reader gives up on its connection. */
+const READ_TIMEOUT_MS = BLOCK_MS + 5000;
+/** While Redis is down the reader waits for its reconnect, and tries again at least this often. */
+const RETRY_MAX_MS = 1000;
 
 const rvOf = (event: WatchEvent): number => Number(event.resourceVersion);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -64,7 +68,10 @@ export class WatchHub {
   constructor(private readonly options: WatchHubOptions) {}
 
   async watch(classroom: string, fromRv: number, onEvents: WatchListener): Promise<() => void> {
-    await (this.started ??= this.start());
+    await (this.started ??= this.start().catch((error: unknown) => {
+      this.started = null;
+      throw error;
+    }));
     const listener: Listener = { lastRv: fromRv, buffer: [], onEvents };
     let sub = this.subs.get(classroom);
     if (!sub) {
@@ -103,10 +110,21 @@ export class WatchHub {
     await this.loop;
   }
 
+  /**
+   * The reader is its own connection, which reconnects by itself (node-redis' back-off). Starting
+   * it needs Redis: a failed start is forgotten, so the next watch tries again.
+   */
   private async start(): Promise<void> {
-    const reader = this.options.redis.duplicate();
+    // No command timeout shorter than the block, or the blocked read would be cut off.
+    const reader = this.options.redis.duplicate({ commandOptions: { timeout: READ_TIMEOUT_MS } });
     reader.on('error', (error: Error) => this.options.logger?.debug({ err: error.message }, 'watch reader connection error'));
-    await reader.connect();
+    try {
+      await reader.connect();
+    } catch (error) {
+      this.started = null;
+      reader.destroy();
+      throw error;
+    }
     this.reader = reader;
     this.loop = this.run(reader);
   }
@@ -149,7 +167,14 @@ export class WatchHub {
     }
   }
 
+  /**
+   * Follows every watched classroom from its cursor. While Redis is down the loop waits for the
+   * reader's reconnect (checking at least every second) and then reads on from the same cursors,
+   * so every listener gets every change it missed, in order, exactly once: an outage is a pause,
+   * never a gap. One log line when the reads fail, one when they work again.
+   */
   private async run(reader: RedisClient): Promise<void> {
+    let failing = false;
     let backoff = 50;
     while (!this.closed) {
       if (this.subs.size === 0) {
@@ -163,13 +188,22 @@ export class WatchHub {
         this.readerId ??= await reader.clientId();
         this.reading = this.generation;
         reply = await reader.xRead(streams, { BLOCK: BLOCK_MS, COUNT: PAGE });
+        if (failing) this.options.logger?.info('watch reader reading again');
+        failing = false;
         backoff = 50;
       } catch (error) {
         if (this.closed) break;
-        this.options.logger?.warn({ err: error }, 'watch reader failed; retrying');
+        if (!failing) this.options.logger?.warn({ err: error }, 'watch reader failed; waiting for redis to come back');
+        failing = true;
         this.readerId = undefined; // a reconnected client has a new id
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 2000);
+        if (reader.isReady) {
+          // Redis answered with an error: back off, so a bad reply never spins the loop.
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, RETRY_MAX_MS);
+        } else if (!(await whenReady(reader, RETRY_MAX_MS)) && !reader.isOpen) {
+          await sleep(RETRY_MAX_MS);
+        }
+        // Otherwise the read starts again as soon as the reader is back.
         continue;
       } finally {
         this.reading = -1;

@@ -1,0 +1,260 @@
+/**
+ * Redis outages with classrooms running (issue 10): Redis is killed for 10 s while five
+ * classrooms play their round with bots at time scale 5. Meanwhile every request is answered
+ * within 2 s (ServiceUnavailable), /healthz answers, /readyz says 503 and the memory stays put;
+ * once Redis is back, every client sees live updates again within 5 s and the bots finish the
+ * round, with nothing lost. Once with a Redis the app was given (brought back by hand), once with
+ * the app's own redis-server (which the app brings back itself).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { ClusterAction } from '@shared/protocol';
+import { startServer, type RunningServer } from '../app';
+import { assignRoles, classroomWith, clientObjects, connectCluster, storeObjects, type ClusterClient } from '../cluster/testing/cluster-client';
+import { roundDone } from '../cluster/testing/players';
+import { loadConfig } from '../config';
+import { isProcessAlive, waitFor } from '../testing/wait';
+import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis';
+
+const CLASSROOMS = 5;
+const OUTAGE_MS = 10_000;
+const ANSWER_WITHIN_MS = 2000;
+const RECOVER_WITHIN_MS = 5000;
+const RSS_GROWTH_LIMIT = 50 * 1024 * 1024;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cp-outage-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The server's log lines, kept to count how often the outage is reported. */
+function capturingLogger(): { logger: pino.Logger; lines: Array<{ level: number; msg: string; time: number }> } {
+  const lines: Array<{ level: number; msg: string; time: number }> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) {
+        if (!line) continue;
+        const parsed = JSON.parse(line) as { level: number; msg?: string; time: number };
+        lines.push({ level: parsed.level, msg: parsed.msg ?? '', time: parsed.time });
+      }
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
+
+async function start(env: Record<string, string>, logger: pino.Logger): Promise<RunningServer> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_KEY_PREFIX: 'cp',
+    CLIENT_DIR: 'dist/client',
+    JOIN_RATE_LIMIT: '100000',
+    SOCKET_RATE_PER_SECOND: '1000',
+    SOCKET_RATE_BURST: '1000',
+    ...env,
+  });
+  const server = await startServer(config, logger);
+  cleanups.push(() => server.close());
+  return server;
+}
+
+interface Probe {
+  what: string;
+  startedAt: number;
+  ms: number;
+  answer: string;
+}
+
+/** One request of each kind, timed: a student's action, an instructor's write, REST calls, the probes. */
+async function probeOnce(server: RunningServer, student: ClusterClient, instructor: ClusterClient, code: string): Promise<Probe[]> {
+  const timed = async (what: string, run: () => Promise<string>): Promise<Probe> => {
+    const startedAt = Date.now();
+    const answer = await run().catch((error: unknown) => `no answer: ${String(error)}`);
+    return { what, startedAt, ms: Date.now() - startedAt, answer };
+  };
+  const http = (method: string, route: string, body?: unknown) => async () => {
+    const res = await fetch(`${server.url}${route}`, {
+      method,
+      signal: AbortSignal.timeout(10_000),
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return `${res.status} ${text.slice(0, 200)}`;
+  };
+  const bind: ClusterAction = { kind: 'bind', pod: 'no-such-pod', node: 'node-1', resourceVersion: '1' } as ClusterAction;
+  return Promise.all([
+    timed('action', async () => JSON.stringify(await student.socket.timeout(10_000).emitWithAck('action', bind))),
+    timed('instructor', async () => JSON.stringify(await instructor.socket.timeout(10_000).emitWithAck('instructor', { kind: 'setBotPace', secondsPerAction: 1 }))),
+    timed('POST /api/classrooms', http('POST', '/api/classrooms', {})),
+    timed('POST /api/classrooms/join', http('POST', '/api/classrooms/join', { code, name: `late-${Date.now()}` })),
+    timed('GET /healthz', http('GET', '/healthz')),
+    timed('GET /readyz', http('GET', '/readyz')),
+  ]);
+}
+
+function countLines(lines: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts].map(([line, n]) => `${n}× ${line}`);
+}
+
+interface Drill {
+  server: RunningServer;
+  /** Kills Redis; resolves once it is back (by hand or by the app), with the time it was back. */
+  outage(): Promise<number>;
+  lines: Array<{ level: number; msg: string; time: number }>;
+}
+
+async function runDrill({ server, outage, lines }: Drill): Promise<void> {
+  // Five classrooms played by bots, plus one where a student plays the scheduler (the action probe).
+  const instructors: ClusterClient[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < CLASSROOMS; i++) {
+    const classroom = await classroomWith(server.url, []);
+    ids.push(classroom.id);
+    const instructor = await connectCluster(server.url, classroom.instructorToken, { reconnection: true });
+    cleanups.push(() => instructor.close());
+    for (const action of [{ kind: 'setTimeScale', timeScale: 5 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+    instructors.push(instructor);
+  }
+  const probed = await classroomWith(server.url, ['sam']);
+  const probeInstructor = await connectCluster(server.url, probed.instructorToken, { reconnection: true });
+  cleanups.push(() => probeInstructor.close());
+  await assignRoles(probeInstructor, probed, { sam: 'scheduler' });
+  const student = await connectCluster(server.url, probed.students.get('sam')?.token ?? '', { reconnection: true });
+  cleanups.push(() => student.close());
+
+  // Mid-round: every classroom has made some progress, none is done.
+  await waitFor(() => instructors.every((c) => BigInt(c.state.resourceVersion) > 20n), { what: 'every classroom under way', timeoutMs: 30_000 });
+  expect(instructors.some((c) => roundDone(c.state))).toBe(false);
+
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  let rssMax = rssBefore;
+  const probes: Probe[] = [];
+  const linesBefore = lines.length;
+  const killedAt = Date.now();
+  const back = outage();
+  let backAt: number | null = null;
+  void back.then((t) => (backAt = t));
+  // Probe all along the outage; each round of probes is bounded by its own timeouts.
+  while (backAt === null) {
+    const round = await probeOnce(server, student, probeInstructor, probed.code);
+    probes.push(...round.map((p) => ({ ...p, what: `${p.what} @${p.startedAt - killedAt} ms` })));
+    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+    if (rssMax - rssBefore > 4 * RSS_GROWTH_LIMIT) break; // no point waiting for the out-of-memory
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const redisBackAt = await back;
+  const outageLines = lines.slice(linesBefore).filter((l) => l.level >= 40).map((l) => l.msg);
+
+  // What the outage looked like from outside.
+  const slow = probes.filter((p) => p.ms > ANSWER_WITHIN_MS || p.answer.startsWith('no answer'));
+  // Surely down: from half a second after the kill to a second before Redis was back.
+  const during = probes.filter((p) => p.startedAt > killedAt + 500 && p.startedAt + p.ms < redisBackAt - 1000);
+  console.info(
+    `outage drill: ${probes.length} probes, slowest ${Math.max(...probes.map((p) => p.ms))} ms; RSS +${((rssMax - rssBefore) / 1048576).toFixed(1)} MB; ` +
+      `${outageLines.length} warning lines: ${JSON.stringify(countLines(outageLines))}`,
+  );
+  expect(slow.map((p) => `${p.what}: ${p.ms} ms ${p.answer}`)).toEqual([]);
+  expect(rssMax - rssBefore).toBeLessThan(RSS_GROWTH_LIMIT);
+  expect(probes.filter((p) => /InternalError|^500 /.test(p.answer)).map((p) => `${p.what}: ${p.answer}`)).toEqual([]);
+  for (const p of during) {
+    if (p.what.startsWith('GET /healthz')) expect(p.answer, p.what).toMatch(/^200 /);
+    else if (p.what.startsWith('GET /readyz')) expect(p.answer, p.what).toMatch(/^503 /);
+    else if (p.what.startsWith('POST')) expect(p.answer, p.what).toMatch(/^503 .*ServiceUnavailable.*Redis/i);
+    else expect(p.answer, p.what).toMatch(/"code":"ServiceUnavailable".*Redis/i);
+  }
+  // One line per state change, not one per retry.
+  expect(outageLines.length).toBeLessThan(20);
+
+  // Back: every client sees live updates again within 5 s.
+  const batchesAtBack = instructors.map((c) => c.batches.length);
+  const recovered = await waitFor(
+    () => instructors.every((c, i) => c.batches.length > (batchesAtBack[i] ?? 0)) && Date.now(),
+    { what: 'live watch updates on every client', timeoutMs: RECOVER_WITHIN_MS + 1000, intervalMs: 20 },
+  );
+  console.info(`outage drill: live updates ${recovered - redisBackAt} ms after Redis was back`);
+  expect(recovered - redisBackAt).toBeLessThan(RECOVER_WITHIN_MS);
+  await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 200, { what: '/readyz 200', timeoutMs: RECOVER_WITHIN_MS });
+  const after = await probeOnce(server, student, probeInstructor, probed.code);
+  expect(after.find((p) => p.what === 'action')?.answer).not.toMatch(/ServiceUnavailable/);
+  expect(after.find((p) => p.what === 'POST /api/classrooms')?.answer).toMatch(/^201 /);
+
+  // The bots finish every round, and every client holds exactly what the store holds.
+  await waitFor(() => instructors.every((c) => roundDone(c.state)), { what: 'the bots to finish every round', timeoutMs: 60_000, intervalMs: 100 });
+  for (const [i, instructor] of instructors.entries()) {
+    const id = ids[i] ?? '';
+    await waitFor(async () => JSON.stringify(clientObjects(instructor.state)) === JSON.stringify(await storeObjects(server.cluster.store, id)), {
+      what: `classroom ${i} client to hold the store's objects`,
+    });
+  }
+}
+
+describe('Redis outages with classrooms running', () => {
+  test('a Redis killed for 10 s and brought back by hand: prompt ServiceUnavailable, bounded memory, everything resumes', { timeout: 150_000 }, async () => {
+    const dir = tempDir();
+    let redis: EmbeddedRedis = await startEmbeddedRedis({ dataDir: dir });
+    cleanups.push(() => redis.stop());
+    const { logger, lines } = capturingLogger();
+    const server = await start({ REDIS_URL: redis.url }, logger);
+    await runDrill({
+      server,
+      lines,
+      outage: async () => {
+        process.kill(redis.pid, 'SIGKILL');
+        await waitFor(() => !isProcessAlive(redis.pid), { what: 'redis-server gone' });
+        await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+        redis = await startEmbeddedRedis({ dataDir: dir, port: redis.port });
+        return Date.now();
+      },
+    });
+  });
+
+  test("the app's own redis-server killed: the app restarts it on the same data directory and everything resumes", { timeout: 150_000 }, async () => {
+    const dir = tempDir();
+    const { logger, lines } = capturingLogger();
+    const server = await start({ REDIS_DATA_DIR: dir }, logger);
+    const lockPid = (): number | null => {
+      try {
+        return (JSON.parse(readFileSync(path.join(dir, 'embedded-redis.json'), 'utf8')) as { pid: number }).pid;
+      } catch {
+        return null;
+      }
+    };
+    const firstPid = lockPid() ?? 0;
+    expect(firstPid).toBeGreaterThan(0);
+    await runDrill({
+      server,
+      lines,
+      outage: async () => {
+        process.kill(firstPid, 'SIGKILL');
+        // Nobody restarts it by hand: the app does, on the same port and data directory.
+        await waitFor(
+          async () => {
+            const pid = lockPid();
+            if (!pid || pid === firstPid || !isProcessAlive(pid)) return false;
+            return (await fetch(`${server.url}/readyz`)).status === 200;
+          },
+          { what: 'the app to restart its redis-server', timeoutMs: 30_000, intervalMs: 50 },
+        );
+        return Date.now();
+      },
+    });
+    expect(server.redisUrl).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+  });
+});
