@@ -35,6 +35,17 @@ function sendError(res: Response, status: number, body: ErrorBody): void {
   res.status(status).json(body);
 }
 
+const charsetMessage = (charset: string): string => `the request body's charset "${charset}" is not supported: send JSON in UTF-8`;
+
+/**
+ * An empty body is not JSON, though the parser would take it for `{}`: refused, so that a body the
+ * client did not mean to be empty (a wrong Content-Encoding that inflates to nothing) creates nothing.
+ */
+const EMPTY_BODY = 'entity.empty';
+function refuseEmptyBody(_req: unknown, _res: unknown, body: Buffer): void {
+  if (body.length === 0) throw Object.assign(new Error('the request body is empty'), { status: 400, type: EMPTY_BODY });
+}
+
 /** What body-parser (through http-errors) throws: a client's mistake when `expose` is set and the status is 4xx. */
 interface BodyParserError {
   status: number;
@@ -57,7 +68,9 @@ function bodyParserRefusal(error: BodyParserError, req: Request): ErrorBody {
     case 'entity.parse.failed':
       return { code: 'BadRequest', message: 'the request body is not valid JSON' };
     case 'charset.unsupported':
-      return { code: 'UnsupportedMediaType', message: `the request body's charset "${error.charset ?? ''}" is not supported: send JSON in UTF-8` };
+      return { code: 'UnsupportedMediaType', message: charsetMessage(error.charset ?? '') };
+    case EMPTY_BODY:
+      return { code: 'BadRequest', message: 'the request body is empty: send a JSON object ({} for the defaults)' };
     case 'encoding.unsupported':
       return { code: 'UnsupportedMediaType', message: `Content-Encoding "${encoding}" is not supported: send the body as it is, or gzip, deflate or br` };
     case 'request.size.invalid':
@@ -112,7 +125,12 @@ const bodyTimeout =
  */
 const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
   if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
-  if (req.is('application/json')) return next();
+  if (req.is('application/json')) {
+    // JSON is UTF-8 (RFC 8259): other charsets (the parser would take utf-16) decode into something else.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return next();
+    throw new RefusalError('UnsupportedMediaType', charsetMessage(charset));
+  }
   const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   const path = req.originalUrl.split('?')[0] ?? '';
   throw new RefusalError('UnsupportedMediaType', `${req.method} ${path} takes a JSON body (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
@@ -125,7 +143,7 @@ export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimite
   // No upgrade-insecure-requests: a classroom often serves plain HTTP on its LAN (http://10.0.0.5:3000).
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (corsOrigin) app.use('/api', cors({ origin: corsOrigin.split(',') }));
-  app.use('/api', bodyTimeout(BODY_TIMEOUT_MS), jsonBodiesOnly, express.json({ limit: JSON_BODY_LIMIT }));
+  app.use('/api', bodyTimeout(BODY_TIMEOUT_MS), jsonBodiesOnly, express.json({ limit: JSON_BODY_LIMIT, verify: refuseEmptyBody }));
   app.use(classroomRoutes({ classrooms, joinLimiter }));
 
   // Liveness: the process answers. Readiness: it can reach its etcd (Redis).

@@ -45,6 +45,16 @@ describe('HTTP: client mistakes are 4xx with { code, message }', () => {
     });
   });
 
+  it('[fuzz seed 20261130] refuses utf-16 JSON with 415, and a body that is empty (or inflates to nothing) with 400', async () => {
+    expect(await send('/api/classrooms', { 'content-type': 'application/json; charset=utf-16' }, '0')).toEqual({
+      status: 415,
+      body: { code: 'UnsupportedMediaType', message: 'the request body\'s charset "utf-16" is not supported: send JSON in UTF-8' },
+    });
+    const empty = { status: 400, body: { code: 'BadRequest', message: 'the request body is empty: send a JSON object ({} for the defaults)' } };
+    expect(await send('/api/classrooms/join', { 'content-type': 'application/json', 'content-encoding': 'br' }, '9007199254740992')).toEqual(empty);
+    expect(await send('/api/classrooms/join', { 'content-type': 'application/json' }, '')).toEqual(empty);
+  });
+
   it('refuses a plain body labelled gzip or deflate with 400 BadRequest, and an unknown Content-Encoding with 415', async () => {
     for (const encoding of ['gzip', 'deflate']) {
       expect(await join({ 'content-type': 'application/json', 'content-encoding': encoding }), encoding).toEqual({
