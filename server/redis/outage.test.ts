@@ -180,7 +180,11 @@ async function runDrill({ server, outage }: Drill): Promise<void> {
   const killedAt = Date.now();
   const back = outage();
   let backAt: number | null = null;
-  void back.then((t) => (backAt = t));
+  // Ends the probing either way; `await back` below then reports why Redis did not come back.
+  void back.then(
+    (t) => (backAt = t),
+    () => (backAt = -1),
+  );
   // Probe all along the outage; each round of probes is bounded by its own timeouts.
   while (backAt === null) {
     const round = await probeOnce(server, student, probeInstructor, probed.code);
