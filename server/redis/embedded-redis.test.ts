@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isProcessAlive } from '../testing/wait';
+import { isProcessAlive, waitFor } from '../testing/wait';
 import { connectRedis, type RedisClient } from './connect';
-import { RedisServerMissingError, startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis';
+import { RedisServerMissingError, startEmbeddedRedis, superviseEmbeddedRedis, type EmbeddedRedis } from './embedded-redis';
 
 const started: EmbeddedRedis[] = [];
 const dirs: string[] = [];
@@ -52,6 +52,27 @@ describe('embedded redis-server', () => {
     started.push(next);
     expect(isProcessAlive(orphan.pid)).toBe(false);
     expect(next.pid).not.toBe(orphan.pid);
+  });
+
+  it('is started again on the same port and data directory when it dies, with its data', async () => {
+    const dir = tempDir();
+    const redis = await superviseEmbeddedRedis({ dataDir: dir });
+    started.push(redis);
+    await withClient(redis.url, (c) => c.set('classroom', 'kept'));
+    const first = redis.pid;
+    process.kill(first, 'SIGKILL');
+    await waitFor(() => redis.pid !== first && isProcessAlive(redis.pid), { what: 'a new redis-server', timeoutMs: 15_000 });
+    expect(redis.url).toBe(`redis://127.0.0.1:${redis.port}`);
+    expect(await withClient(redis.url, (c) => c.get('classroom'))).toBe('kept');
+    const lock = JSON.parse(readFileSync(path.join(dir, 'embedded-redis.json'), 'utf8')) as { pid: number; port: number };
+    expect(lock).toEqual({ pid: redis.pid, port: redis.port });
+
+    // Stopped on purpose, it stays stopped.
+    const last = redis.pid;
+    await redis.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(isProcessAlive(last)).toBe(false);
+    expect(redis.pid).toBe(last);
   });
 
   it('names the fixes when no redis-server binary exists', async () => {

@@ -200,7 +200,7 @@ export class WatchHub {
           // Redis answered with an error: back off, so a bad reply never spins the loop.
           await sleep(backoff);
           backoff = Math.min(backoff * 2, RETRY_MAX_MS);
-        } else if (!(await whenReady(reader, RETRY_MAX_MS)) && !reader.isOpen) {
+        } else if (!(await whenReady(reader, RETRY_MAX_MS)) && !reader.isOpen && !this.closed) {
           await sleep(RETRY_MAX_MS);
         }
         // Otherwise the read starts again as soon as the reader is back.
