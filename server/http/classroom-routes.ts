@@ -24,8 +24,10 @@ export function classroomRoutes({ classrooms, joinLimiter }: ClassroomRoutesDeps
   const router = Router();
 
   router.post('/api/classrooms', async (req, res) => {
-    // Creations have an allowance of their own per address (the join limiter's numbers, its own count).
-    if (!(await joinLimiter.allow(`create:${req.ip ?? 'unknown'}`))) {
+    // Creations have an allowance of their own per address: the join limiter's numbers, its own count.
+    // The count is per allowance too, so servers sharing a Redis with different settings (a rollout,
+    // the test suite) do not spend each other's.
+    if (!(await joinLimiter.allow(`create:${joinLimiter.limit}/${joinLimiter.windowSeconds}s:${req.ip ?? 'unknown'}`))) {
       res.setHeader('Retry-After', String(joinLimiter.windowSeconds));
       throw new RefusalError('TooManyRequests', `too many classrooms created from this address: at most ${joinLimiter.limit} per ${joinLimiter.windowSeconds} s; wait a minute and try again`);
     }
