@@ -12,10 +12,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, test } from 'vitest';
+import { isPodReady } from '@shared/model';
 import type { ClusterAction } from '@shared/protocol';
+import { listObjects } from '@shared/protocol/watch-reducer';
 import { assignRoles, classroomWith, clientObjects, connectCluster, type ClusterClient } from '../cluster/testing/cluster-client';
 import { roundDone } from '../cluster/testing/players';
+import { timersKey } from '../jobs/timer-index';
 import { isProcessAlive, waitFor } from '../testing/wait';
+import { connectRedis } from './connect';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis';
 
 const CLASSROOMS = 5;
@@ -141,16 +145,20 @@ interface Drill {
   server: ServerProcess;
   /** Kills Redis; resolves once it is back (by hand or by the app), with the time it was back. */
   outage(): Promise<number>;
+  /** The classrooms' pending timers, to say where a round that did not finish stands. */
+  inspectTimers?: (classroomIds: string[]) => Promise<string>;
 }
 
-async function runDrill({ server, outage }: Drill): Promise<void> {
+async function runDrill({ server, outage, inspectTimers }: Drill): Promise<void> {
   const { lines } = server;
   // Five classrooms played by bots, plus one where a student plays the scheduler (the action probe).
   const instructors: ClusterClient[] = [];
   const tokens: string[] = [];
+  const ids: string[] = [];
   for (let i = 0; i < CLASSROOMS; i++) {
     const classroom = await classroomWith(server.url, []);
     tokens.push(classroom.instructorToken);
+    ids.push(classroom.id);
     const instructor = await connectCluster(server.url, classroom.instructorToken, { reconnection: true });
     cleanups.push(() => instructor.close());
     for (const action of [{ kind: 'setTimeScale', timeScale: 5 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
@@ -232,7 +240,18 @@ async function runDrill({ server, outage }: Drill): Promise<void> {
   // The bots finish every round, and every client holds exactly what the store holds: a client
   // connecting now gets the store's snapshot. Nothing told to a client before the kill was lost,
   // and a client that stayed connected got every version once, in order, with no gap.
-  await waitFor(() => instructors.every((c) => roundDone(c.state)), { what: 'the bots to finish every round', timeoutMs: 60_000, intervalMs: 100 });
+  const progress = () =>
+    instructors.map((c, i) => {
+      const pods = listObjects(c.state, 'Pod');
+      return `#${i} rv ${c.state.resourceVersion}, ${pods.filter(isPodReady).length}/${pods.length} pods ready${roundDone(c.state) ? ', done' : ''}`;
+    });
+  try {
+    await waitFor(() => instructors.every((c) => roundDone(c.state)), { what: 'the bots to finish every round', timeoutMs: 90_000, intervalMs: 100 });
+  } catch (error) {
+    const timers = await inspectTimers?.(ids);
+    throw new Error(`${String(error)}\n${progress().join('\n')}\n${timers ?? ''}`, { cause: error });
+  }
+  console.info(`outage drill: every round done ${Date.now() - redisBackAt} ms after Redis was back`);
   for (const [i, instructor] of instructors.entries()) {
     const fresh = await connectCluster(server.url, tokens[i] ?? '');
     cleanups.push(() => fresh.close());
@@ -253,13 +272,22 @@ async function runDrill({ server, outage }: Drill): Promise<void> {
 }
 
 describe('Redis outages with classrooms running', () => {
-  test('a Redis killed for 10 s and brought back by hand: prompt ServiceUnavailable, bounded memory, everything resumes', { timeout: 150_000 }, async () => {
+  test('a Redis killed for 10 s and brought back by hand: prompt ServiceUnavailable, bounded memory, everything resumes', { timeout: 180_000 }, async () => {
     const dir = tempDir();
     let redis: EmbeddedRedis = await startEmbeddedRedis({ dataDir: dir });
     cleanups.push(() => redis.stop());
     const server = await start({ REDIS_URL: redis.url });
     await runDrill({
       server,
+      inspectTimers: async (ids) => {
+        const client = await connectRedis(redis.url);
+        try {
+          const entries = await Promise.all(ids.map(async (id) => `#${id}: ${(await client.hVals(timersKey('cp', id))).map((v) => v.slice(0, 120)).join(' | ')}`));
+          return entries.join('\n');
+        } finally {
+          client.destroy();
+        }
+      },
       outage: async () => {
         process.kill(redis.pid, 'SIGKILL');
         await waitFor(() => !isProcessAlive(redis.pid), { what: 'redis-server gone' });
@@ -270,7 +298,7 @@ describe('Redis outages with classrooms running', () => {
     });
   });
 
-  test("the app's own redis-server killed: the app restarts it on the same data directory and everything resumes", { timeout: 150_000 }, async () => {
+  test("the app's own redis-server killed: the app restarts it on the same data directory and everything resumes", { timeout: 180_000 }, async () => {
     const dir = tempDir();
     const server = await start({ REDIS_DATA_DIR: dir });
     const lockPid = (): number | null => {
