@@ -81,6 +81,23 @@ describe('one API server path for students, bots and the instructor', () => {
   });
 });
 
+describe('who reads the request log live', () => {
+  test('a refusal goes to its sender and the instructor only; an accepted request to the whole class', async () => {
+    const classroom = await classroomWith(server.url, ['kim', 'sam'], { nodes: 1 });
+    const instructor = await connect(classroom.instructorToken);
+    const kim = await connect(classroom.students.get('kim')?.token ?? '');
+    const sam = await connect(classroom.students.get('sam')?.token ?? '');
+    await assignRoles(instructor, classroom, { kim: 'kubelet:node-1', sam: 'scheduler' });
+    expect(await kim.act({ kind: 'pullImage', node: 'node-1', pod: 'nope', container: 'app' })).toMatchObject({ ok: false, code: 'NotFound' });
+    const refused = (c: ClusterClient) => c.requests.find((r) => r.outcome === 'refused' && r.verb === 'pullImage');
+    await waitFor(() => refused(kim) && refused(instructor), { what: 'the refusal at kim and the instructor' });
+    // An accepted request after it reaches sam; the refusal never did.
+    expect(await instructor.instructor({ kind: 'fault', fault: { type: 'manualHeartbeat', node: 'node-1', manual: true } })).toMatchObject({ ok: true });
+    await waitFor(() => sam.requests.find((r) => r.verb === 'fault'), { what: 'the accepted fault at sam' });
+    expect(refused(sam)).toBeUndefined();
+  });
+});
+
 describe("the kubelet's heartbeat is its own loop", () => {
   test('a connected student who never clicks keeps the node Ready; a stopped kubelet goes Unknown however the controller manager is played', { timeout: 90_000 }, async () => {
     const classroom = await classroomWith(server.url, ['kim', 'cem'], { nodes: 2 });

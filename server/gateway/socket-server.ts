@@ -13,7 +13,7 @@ import { followChange } from './classroom-broadcaster';
 import { registerClusterHandlers } from './cluster-handlers';
 import { registerInstructorHandlers } from './instructor-handlers';
 import { guardRequests } from './request-guard';
-import { classroomRoom } from './rooms';
+import { requestAudience } from './rooms';
 import { WatchFeeds } from './watch-feeds';
 import type { SocketLimits } from './rate-limit';
 import { capSocketsPerMember, registerSessionHandlers } from './session-handlers';
@@ -82,7 +82,7 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
   });
   const unsubscribe = changes.subscribe((change) => work.run('refreshing sessions', () => followChange(io, classrooms, change)));
   // Every decided request, whoever sent it, to the whole classroom (through the adapter: once).
-  const unlisten = cluster.api.onRequest((classroomId, entry) => io.to(classroomRoom(classroomId)).emit('requests', [entry]));
+  const unlisten = cluster.api.onRequest((classroomId, entry) => io.to(requestAudience(classroomId, entry)).emit('requests', [entry]));
 
   return {
     io,
