@@ -224,14 +224,21 @@ async function runDrill({ server, outage, inspectTimers }: Drill): Promise<void>
   // One line per state change, not one per retry.
   expect(outageLines.length).toBeLessThan(20);
 
-  // Back: every client sees live updates again within 5 s.
+  // Back: every client sees live updates again within 5 s (the store's watch), and the classroom's
+  // request feed (broadcast through the Socket.IO adapter) flows again.
   const batchesAtBack = instructors.map((c) => c.batches.length);
+  const requestsAtBack = instructors.map((c) => c.requests.length);
   const recovered = await waitFor(
     () => instructors.every((c, i) => c.batches.length > (batchesAtBack[i] ?? 0)) && Date.now(),
     { what: 'live watch updates on every client', timeoutMs: RECOVER_WITHIN_MS + 1000, intervalMs: 20 },
   );
   console.info(`outage drill: live updates ${recovered - redisBackAt} ms after Redis was back`);
   expect(recovered - redisBackAt).toBeLessThan(RECOVER_WITHIN_MS);
+  await waitFor(() => instructors.every((c, i) => c.requests.length > (requestsAtBack[i] ?? 0)), {
+    what: 'the request feed on every client',
+    timeoutMs: Math.max(500, RECOVER_WITHIN_MS - (Date.now() - redisBackAt)),
+    intervalMs: 20,
+  });
   await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 200, { what: '/readyz 200', timeoutMs: RECOVER_WITHIN_MS });
   const after = await probeOnce(server, student, probeInstructor, probed.code);
   expect(after.find((p) => p.what === 'action')?.answer).not.toMatch(/ServiceUnavailable/);
