@@ -241,6 +241,9 @@ async function runDrill({ server, outage, inspectTimers }: Drill): Promise<void>
   });
   await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 200, { what: '/readyz 200', timeoutMs: RECOVER_WITHIN_MS });
   const after = await probeOnce(server, student, probeInstructor, probed.code);
+  // Classroom changes go round every process over pub/sub: the view the instructor is sent follows.
+  expect(await probeInstructor.instructor({ kind: 'setBotPace', secondsPerAction: 3 })).toMatchObject({ ok: true });
+  await waitFor(() => probeInstructor.view?.botPace.secondsPerAction === 3, { what: 'the classroom view after a change (pub/sub)', timeoutMs: 2000 });
   expect(after.find((p) => p.what === 'action')?.answer).not.toMatch(/ServiceUnavailable/);
   expect(after.find((p) => p.what === 'POST /api/classrooms')?.answer).toMatch(/^201 /);
 
