@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { simNow, type SimClock } from '@shared/protocol';
 import type { Logger } from '../logger';
 import { whenReady, type RedisClient } from '../redis/connect';
-import { isConnectionError, orUnavailable } from '../redis/unavailable';
+import { RedisUnavailableError, isConnectionError, orUnavailable } from '../redis/unavailable';
 import { isDue, wallDelayUntil, type ClockSource, type SimTimer, type TimerHandler } from './sim-timer';
 import { TimerIndex, type TimerEntry } from './timer-index';
 
@@ -95,6 +95,7 @@ export class SimTimerService {
   private readonly queueClient: RedisClient;
   private workerClient: RedisClient | null = null;
   private closing = false;
+  private queueConnected = false;
 
   constructor(private readonly options: SimTimerServiceOptions) {
     // The queue adds and removes jobs for requests: it fails fast while Redis is down, like the
@@ -102,7 +103,10 @@ export class SimTimerService {
     this.queueClient = options.redis.duplicate();
     const queueLog = new OutageLog('sim-timers queue', options.logger);
     this.queueClient.on('error', (err: unknown) => queueLog.error(err, 'sim-timers queue connection error'));
-    this.queueClient.on('ready', () => queueLog.ready());
+    this.queueClient.on('ready', () => {
+      this.queueConnected = true;
+      queueLog.ready();
+    });
     this.queue = new Queue<JobData>(SIM_TIMERS_QUEUE, {
       connection: this.queueClient,
       prefix: this.bullPrefix(),
@@ -161,6 +165,7 @@ export class SimTimerService {
     });
     this.worker = worker;
     await worker.waitUntilReady();
+    await this.queue.waitUntilReady();
   }
 
   /** Schedules `timer`, replacing the pending timer with the same key in this classroom. */
@@ -172,9 +177,22 @@ export class SimTimerService {
     const clock = await this.options.clocks.getClock(classroomId);
     const delay = wallDelayUntil(clock, timer.dueAt, Date.now());
     const jobId = delay === null ? '' : randomUUID();
+    // The queue's own connection may still be reconnecting after an outage: refuse before the
+    // index points at a job that could not be added.
+    if (delay !== null) await this.queueReady();
     // The index first: a job that runs before its entry exists would be taken for stale.
     const old = await this.index.replace(classroomId, { ...timer, jobId });
-    if (delay !== null) await this.addJob(classroomId, timer, jobId, delay);
+    if (delay !== null) {
+      try {
+        await this.addJob(classroomId, timer, jobId, delay);
+      } catch (error) {
+        // Point the entry back at the job it had (a firing tick then runs again and schedules
+        // anew), or drop a new one: an entry whose job was never added would never fire.
+        const undo = old ? this.index.swapJob(classroomId, timer.key, jobId, old.jobId) : this.index.deleteIfJob(classroomId, timer.key, jobId);
+        await undo.catch(() => false);
+        throw error;
+      }
+    }
     // A firing job (a recurring tick scheduling its next) completes by itself; removing it would
     // pull it from under its worker once its lock has lapsed (after an outage).
     if (old?.jobId && !isFiring(old.jobId)) await this.removeJob(old.jobId);
@@ -242,9 +260,24 @@ export class SimTimerService {
     if (delay === null && !entry.jobId) return;
     const jobId = delay === null ? '' : randomUUID();
     // Lost the race to a newer schedule, cancel or firing: that one stands.
+    if (delay !== null) await this.queueReady();
     if (!(await this.index.swapJob(classroomId, entry.key, entry.jobId, jobId))) return;
-    if (delay !== null) await this.addJob(classroomId, entry, jobId, delay);
+    if (delay !== null) {
+      try {
+        await this.addJob(classroomId, entry, jobId, delay);
+      } catch (error) {
+        await this.index.swapJob(classroomId, entry.key, jobId, entry.jobId).catch(() => false);
+        throw error;
+      }
+    }
     if (entry.jobId) await this.removeJob(entry.jobId);
+  }
+
+  /** Before its first connection the queue is waited for; after it, a lost connection is an outage. */
+  private async queueReady(): Promise<void> {
+    if (this.queueClient.isReady) return;
+    if (!this.queueConnected) return void (await this.queue.waitUntilReady());
+    throw new RedisUnavailableError();
   }
 
   private async addJob(classroomId: string, timer: SimTimer, jobId: string, delay: number): Promise<void> {
