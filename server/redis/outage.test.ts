@@ -278,6 +278,19 @@ async function runDrill({ server, outage, inspectTimers }: Drill): Promise<void>
   console.info(`outage drill: sockets that stayed connected: ${disconnects.filter((d) => d === 0).length}/${disconnects.length}`);
 }
 
+/** Each classroom's store version and pending timers (job id | timer), read from Redis. */
+async function pendingTimers(url: string, ids: string[]): Promise<string> {
+  const client = await connectRedis(url);
+  try {
+    const entries = await Promise.all(
+      ids.map(async (id) => `#${id} store rv ${await client.get(`cp:{${id}}:rv`)}: ${(await client.hVals(timersKey('cp', id))).map((v) => v.slice(0, 120)).join(' | ')}`),
+    );
+    return entries.join('\n');
+  } finally {
+    client.destroy();
+  }
+}
+
 describe('Redis outages with classrooms running', () => {
   test('a Redis killed for 10 s and brought back by hand: prompt ServiceUnavailable, bounded memory, everything resumes', { timeout: 180_000 }, async () => {
     const dir = tempDir();
@@ -286,15 +299,7 @@ describe('Redis outages with classrooms running', () => {
     const server = await start({ REDIS_URL: redis.url });
     await runDrill({
       server,
-      inspectTimers: async (ids) => {
-        const client = await connectRedis(redis.url);
-        try {
-          const entries = await Promise.all(ids.map(async (id) => `#${id}: ${(await client.hVals(timersKey('cp', id))).map((v) => v.slice(0, 120)).join(' | ')}`));
-          return entries.join('\n');
-        } finally {
-          client.destroy();
-        }
-      },
+      inspectTimers: (ids) => pendingTimers(redis.url, ids),
       outage: async () => {
         process.kill(redis.pid, 'SIGKILL');
         await waitFor(() => !isProcessAlive(redis.pid), { what: 'redis-server gone' });
@@ -317,8 +322,10 @@ describe('Redis outages with classrooms running', () => {
     };
     const firstPid = lockPid() ?? 0;
     expect(firstPid).toBeGreaterThan(0);
+    const port = (JSON.parse(readFileSync(path.join(dir, 'embedded-redis.json'), 'utf8')) as { port: number }).port;
     await runDrill({
       server,
+      inspectTimers: (ids) => pendingTimers(`redis://127.0.0.1:${port}`, ids),
       outage: async () => {
         process.kill(firstPid, 'SIGKILL');
         // Nobody restarts it by hand: the app does, on the same port and data directory.
