@@ -70,11 +70,17 @@ export class BotPlayers {
     const role = tickPayload.parse(timer.payload).role;
     const moment = await this.runtime.moment(classroomId);
     if (!moment) return;
-    if (botPlays(moment.view, role)) await this.play(classroomId, role);
-    else if (role === NODE_LIFECYCLE && backstops(moment.view)) await this.backstop(classroomId);
-    else return; // a student took the role: the ticks end here
-    const after = await this.runtime.moment(classroomId);
-    if (after) await this.schedule(after.view, role, after.now);
+    const plays = botPlays(moment.view, role);
+    if (!plays && !(role === NODE_LIFECYCLE && backstops(moment.view))) return; // a student took the role: the ticks end here
+    // The next tick is booked before this one acts, so a failure while acting (Redis gone
+    // mid-move) never ends the bot's ticks.
+    await this.schedule(moment.view, role, moment.now);
+    try {
+      if (plays) await this.play(classroomId, role);
+      else await this.backstop(classroomId);
+    } catch (error) {
+      this.runtime.logger.warn({ err: error, classroomId, role }, 'a bot move failed; the bot tries again at its next tick');
+    }
   }
 
   /** The role's next moves, one request each, until none is left (or the seat changes hands). */

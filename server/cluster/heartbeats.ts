@@ -48,6 +48,8 @@ export class KubeletHeartbeats {
     const runtime = this.runtime;
     const moment = await runtime.moment(classroomId);
     if (!moment || moment.view.phase === 'closed' || !moment.view.nodes.includes(node)) return;
+    // The next beat is booked first: a renewal that fails (Redis gone) never ends the heartbeat.
+    await runtime.timers.schedule(classroomId, { kind: KUBELET_HEARTBEAT, key: keyOf(node), dueAt: moment.now + NODE_LEASE_RENEW_SECONDS * 1000, payload: { node } });
     await runtime.exclusive(classroomId, `heartbeat:${node}`, async () => {
       const state = await runtime.state(classroomId);
       const object = state.node(node);
@@ -56,6 +58,5 @@ export class KubeletHeartbeats {
       const steps = [...renewLease(state, node, moment.now), ...postNodeStatus(object, moment.now)].filter(isApiRequest);
       if (steps.length) await runtime.apply(classroomId, steps, { actor: `system:node:${node}`, simTime: moment.now });
     });
-    await runtime.timers.schedule(classroomId, { kind: KUBELET_HEARTBEAT, key: keyOf(node), dueAt: moment.now + NODE_LEASE_RENEW_SECONDS * 1000, payload: { node } });
   }
 }
