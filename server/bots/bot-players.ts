@@ -8,7 +8,7 @@
  * a whole grace period after the student was prompted is marked Unknown (one missed prompt).
  */
 import { getCondition } from '@shared/model';
-import { roleSchema, type ClassroomView, type Role } from '@shared/protocol';
+import { isLeaderElected, leaseNameOf, roleSchema, type ClassroomView, type Role } from '@shared/protocol';
 import { heartbeatDeadline, nextMove, legalMoves, NODE_MONITOR_GRACE_SECONDS, type ClusterState } from '@shared/sim';
 import { z } from 'zod';
 import type { ApiServer } from '../cluster/api-server';
@@ -105,8 +105,8 @@ export class BotPlayers {
 
   /** A leader-elected role's bot acts only while it holds the team's Lease. */
   private leads(state: ClusterState, role: Role): boolean {
-    if (role !== 'scheduler' && role !== 'controller-manager') return true;
-    const holder = state.leaderLease(role === 'scheduler' ? 'kube-scheduler' : 'kube-controller-manager')?.spec.holderIdentity;
+    if (!isLeaderElected(role)) return true;
+    const holder = state.leaderLease(leaseNameOf(role))?.spec.holderIdentity;
     return holder === undefined || holder === `bot:${role}`;
   }
 

@@ -11,6 +11,7 @@ import {
   actionComponent,
   clusterAction,
   isLeaderElected,
+  leaseNameOf,
   nodeOfRole,
   parseRole,
   refuse,
@@ -25,7 +26,7 @@ import {
 import { kubeletStopped, planAction, stoppedMessage } from '@shared/sim';
 import type { ClusterRuntime } from './cluster-runtime';
 import { runInstructorAction, type ClusterInstructorAction, type InstructorContext } from './instructor-actions';
-import { leaseNameOf, standbyReason } from './leader-election';
+import { standbyReason } from './leader-election';
 import { refusalOf } from './refusal';
 import { targetOf } from './targets';
 

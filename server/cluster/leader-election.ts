@@ -8,13 +8,12 @@
  * lets one write win, the others meet Conflict or AlreadyExists and stop.
  */
 import { LEADER_ELECTION_NAMESPACE, makeLease, toMicroTime, type Lease, type SimTime } from '@shared/model';
-import { isLeaderElected, simNow, type ClassroomView, type ControlPlaneRole } from '@shared/protocol';
+import { isLeaderElected, leaseNameOf, simNow, type ClassroomView, type ControlPlaneRole } from '@shared/protocol';
 import { isApiError, type ObjectStore } from '../store';
 
 /** kube-scheduler's and kube-controller-manager's default --leader-elect-lease-duration. */
 export const LEADER_LEASE_DURATION_SECONDS = 15;
 
-export const leaseNameOf = (role: ControlPlaneRole): string => (role === 'scheduler' ? 'kube-scheduler' : 'kube-controller-manager');
 
 /** Who should hold the role's Lease now, or null to leave it as it is. */
 export function electedHolder(view: ClassroomView, role: ControlPlaneRole, current: string | undefined): string | null {

@@ -39,6 +39,9 @@ export function isLeaderElected(role: Role): role is ControlPlaneRole {
   return role === 'scheduler' || role === 'controller-manager';
 }
 
+/** The Lease in kube-system a leader-elected team's leader holds (kube-scheduler's and kube-controller-manager's names). */
+export const leaseNameOf = (role: ControlPlaneRole): string => (role === 'scheduler' ? 'kube-scheduler' : 'kube-controller-manager');
+
 /** Every role of a cluster with these worker nodes. */
 export function rolesForNodes(nodes: readonly string[]): Role[] {
   return [
