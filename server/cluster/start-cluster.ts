@@ -41,6 +41,20 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+const FOLLOW_ATTEMPTS = 5;
+const FOLLOW_RETRY_MS = 1000;
+
+async function retry(attempts: number, delayMs: number, work: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
 /** A classroom that is gone has a clock that stands still: its timers are parked, never fired. */
 const STOPPED: SimClock = { simAtWall: 0, wall: 0, timeScale: 1, paused: true };
 
@@ -82,11 +96,15 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
       else run('rescheduling timers', () => timers.onClockChanged(classroomId, view.clock));
     }
     if (seatsChanged(change) || clockChanged(change)) {
-      run('following the seats', async () => {
-        await electLeaders(store, view);
-        await bots.follow(view);
-        await heartbeats.follow(view);
-      });
+      // Only a change starts the bots' ticks: a failed attempt (a queue connection still coming
+      // up after a restart or an outage) is tried again rather than leaving the bots asleep.
+      run('following the seats', () =>
+        retry(FOLLOW_ATTEMPTS, FOLLOW_RETRY_MS, async () => {
+          await electLeaders(store, view);
+          await bots.follow(view);
+          await heartbeats.follow(view);
+        }),
+      );
     }
   });
 
