@@ -2,6 +2,7 @@ import type { KubeObject } from '../model';
 import type { ClusterAction, InstructorAction } from './actions';
 import type { ClassroomView, Identity } from './classroom';
 import type { Ack, ErrorCode, Refusal } from './errors';
+import type { RoundView } from './rounds';
 
 /** Bumped whenever a message changes shape; the client refuses to talk to another version. */
 export const PROTOCOL_VERSION = 1;
@@ -58,6 +59,8 @@ export interface ServerToClientEvents {
   /** Committed changes, in order, coalesced per event-loop turn. */
   watch: (events: WatchEvent[]) => void;
   requests: (entries: ApiRequestEntry[]) => void;
+  /** The classroom's current round (null when none was picked); sent on connect and on every change. */
+  round: (view: RoundView | null) => void;
   /** The instructor removed this student or closed the classroom. */
   removed: (reason: { message: string }) => void;
   /** A request that could not be acked (sent without an ack callback) was refused: which event, and why. */

@@ -7,3 +7,4 @@ export * from './roles';
 export * from './watch-reducer';
 export * from './assign-roles';
 export * from './server-messages';
+export * from './rounds';

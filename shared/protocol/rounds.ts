@@ -1,0 +1,114 @@
+import type { Role } from './roles';
+
+/**
+ * A round: one scenario played from its briefing to a debrief. The server decides the phase and
+ * which goals are met; every screen (students, instructor, host display) renders this view.
+ */
+export type RoundPhase = 'briefing' | 'running' | 'paused' | 'won' | 'lost';
+
+/** A scenario as the catalogue lists it (`GET /api/scenarios`). */
+export interface ScenarioSummary {
+  id: string;
+  title: string;
+  objective: string;
+  timeLimitSeconds: number;
+}
+
+/** The person and component whose accepted requests achieved a goal. */
+export interface GoalAchiever {
+  /** The Kubernetes component, in its own name: `kube-scheduler`, `kubelet`, `kube-controller-manager`. */
+  component: string;
+  /** A student's member id, or null for a bot or the system. */
+  memberId: string | null;
+  /** The student's name, or `bot` / `system`. */
+  name: string;
+}
+
+export interface RoundGoalView {
+  id: string;
+  /** The check as written in the scenario: `deployment/web readyReplicas == 3`. */
+  text: string;
+  met: boolean;
+  /** Live progress where the check counts something (2 of 3 replicas ready). */
+  progress?: { current: number; target: number };
+  /** Simulated seconds since the round started when it was first met. */
+  metAtSeconds?: number;
+  achievedBy?: GoalAchiever[];
+}
+
+export interface RoundScore {
+  memberId: string;
+  name: string;
+  role: Role | null;
+  score: number;
+  refusals: number;
+  accepted: number;
+  /** Mean simulated seconds from Pending to bound for pods this member bound (scheduler). */
+  pendingToBoundSeconds?: number;
+  /** Mean simulated seconds from bound to Running for pods on this member's node (kubelet, runtime). */
+  boundToRunningSeconds?: number;
+}
+
+/** A team is the students of one role (or a group, when the class is split). */
+export interface RoundTeamScore {
+  team: string;
+  score: number;
+  memberIds: string[];
+}
+
+export type RoundMarkKind = 'phase' | 'step' | 'fault' | 'refusal' | 'goal';
+
+export interface RoundTimelineMark {
+  /** Simulated seconds since the round started. */
+  atSeconds: number;
+  kind: RoundMarkKind;
+  text: string;
+  /** Who made it happen (`instructor`, a student's name, `bot:<role>`, `system`). */
+  actor?: string;
+}
+
+/** What the instructor sees about each student during a round: who is idle or being refused. */
+export interface RoundActivity {
+  memberId: string;
+  name: string;
+  role: Role | null;
+  accepted: number;
+  refusals: number;
+  /** Simulated seconds since this member's last accepted request (or since the round started). */
+  idleSeconds: number;
+}
+
+export interface RoundDebrief {
+  /** The scenario's debrief points, naming the component at work. */
+  points: string[];
+  /** Service availability measured from kube-proxy's routed requests, 0..1, where traffic flowed. */
+  availability?: number;
+  /** Simulated seconds from each fault to the cluster meeting its goals again. */
+  recoveries: { fault: string; seconds: number | null }[];
+}
+
+export interface RoundView {
+  /** Scenario id (`GET /api/scenarios` or an uploaded one). */
+  scenario: string;
+  title: string;
+  objective: string;
+  briefing: string;
+  phase: RoundPhase;
+  seed: number;
+  goals: RoundGoalView[];
+  /** Wall-clock ISO times. */
+  startedAt: string | null;
+  endedAt?: string;
+  /** Simulated ms at start and end, so a screen runs the round clock from the classroom's SimClock. */
+  startedAtSim: number | null;
+  endedAtSim?: number;
+  /** Simulated seconds since the round started; stands still while paused. */
+  elapsedSeconds: number;
+  timeLimitSeconds: number;
+  scores: RoundScore[];
+  teams: RoundTeamScore[];
+  activity: RoundActivity[];
+  timeline: RoundTimelineMark[];
+  /** Present once the round is won or lost. */
+  debrief?: RoundDebrief;
+}
