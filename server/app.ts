@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { createClassroomAnnouncer } from './classroom/announcer';
 import { createClassroomChanges } from './classroom/changes';
@@ -13,6 +14,7 @@ import { SocketLimits } from './gateway/rate-limit';
 import { recountSessions } from './gateway/session-handlers';
 import { createSocketServer, type Gateway } from './gateway/socket-server';
 import { createHttpApp } from './http/app';
+import { joinBaseUrl } from './http/join-url';
 import type { Logger } from './logger';
 import { connectRedis } from './redis/connect';
 import { superviseEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis';
@@ -56,12 +58,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     const changes = await createClassroomChanges(redis, config.REDIS_KEY_PREFIX, logger);
     const joinLimiter = createJoinLimiter(redis, config.REDIS_KEY_PREFIX, config.JOIN_RATE_LIMIT, config.JOIN_RATE_WINDOW_SECONDS);
+    // The port is known once listening (PORT=0 in tests); the network cards are read per request.
+    let listeningPort = config.PORT;
     const app = createHttpApp({
       logger,
       redis,
       clientDir: config.clientDir,
       classrooms,
       joinLimiter,
+      joinBaseUrl: () => joinBaseUrl({ publicUrl: config.PUBLIC_URL, host: config.HOST, port: listeningPort, interfaces: networkInterfaces() }),
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
     });
     const announcer = createClassroomAnnouncer(classrooms, changes);
@@ -110,6 +115,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       httpServer.listen(config.PORT, config.HOST, () => resolve());
     });
     const { port } = httpServer.address() as AddressInfo;
+    listeningPort = port;
     let closing: Promise<void> | null = null;
     return {
       url: `http://localhost:${port}`,

@@ -5,6 +5,9 @@ const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  // Where students reach this server (behind a proxy, in a container, by DNS name); unset, the join
+  // link and QR code use this machine's LAN address.
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   // When unset, the server starts a private redis-server with its data under REDIS_DATA_DIR.
   REDIS_URL: z.string().url().optional(),
   REDIS_DATA_DIR: z.string().default('.data/redis'),

@@ -3,7 +3,7 @@
  * Redis Cluster keeps one classroom (and the Lua scripts that touch several of its keys) on one shard.
  */
 export interface ClassroomKeys {
-  /** hash: code, title, nodes, phase, clock, locked, botPace, instructorId, createdAt */
+  /** hash: code, title, nodes, phase, clock, locked, botPace, instructorId, createdAt, displayTokenHash */
   meta: string;
   /** hash: memberId -> MemberRecord JSON (the instructor is a member too) */
   members: string;
@@ -15,7 +15,7 @@ export interface ClassroomKeys {
   sockets: string;
   /** hash: role -> '1' | '0'; a missing role means bot help is on */
   botHelp: string;
-  /** hash: SHA-256 of a token -> memberId; the token itself is never stored */
+  /** hash: SHA-256 of a token -> memberId (or `display` for the host screen's); the token itself is never stored */
   tokens: string;
 }
 

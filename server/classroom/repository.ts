@@ -21,6 +21,7 @@ import {
   COMPARE_AND_SET_SCRIPT,
   CONNECT_SOCKET_SCRIPT,
   DISCONNECT_SOCKET_SCRIPT,
+  ISSUE_DISPLAY_TOKEN_SCRIPT,
   JOIN_SCRIPT,
   REAP_PROCESS_SCRIPT,
   SET_ROLES_SCRIPT,
@@ -78,6 +79,8 @@ const memberSchema = z.object({
 });
 
 const MAX_CODE_ATTEMPTS = 20;
+/** What the tokens hash holds for the host screen's token, in place of a member id (those are 16 hex digits). */
+const DISPLAY_HOLDER = 'display';
 
 export type ClassroomRepository = ReturnType<typeof createClassroomRepository>;
 
@@ -227,11 +230,21 @@ export function createClassroomRepository({
       const memberId = await redis.hGet(keysOf(classroomId).tokens, hashToken(token));
       if (!memberId) return null;
       const record = await read(classroomId);
+      if (memberId === DISPLAY_HOLDER) return record && { kind: 'display', classroomId, name: 'Host screen' };
       const identity = record && identityOf(record, memberId);
       if (identity?.kind === 'student' && record?.run.phase === 'closed') {
         throw new RefusalError('Forbidden', 'this classroom is closed');
       }
       return identity;
+    },
+
+    /** A new read-only token for the classroom's host screen; the previous one stops working. */
+    async issueDisplayToken(classroomId: string): Promise<string> {
+      const token = newToken(classroomId);
+      const keys = keysOf(classroomId);
+      const issued = await redis.eval(ISSUE_DISPLAY_TOKEN_SCRIPT, { keys: [keys.meta, keys.tokens], arguments: [hashToken(token), DISPLAY_HOLDER] });
+      if (issued !== 1) throw new RefusalError('NotFound', `classroom "${classroomId}" not found`);
+      return token;
     },
 
     async identity(classroomId: string, memberId: string): Promise<Identity | null> {

@@ -172,3 +172,17 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return taken
 `;
+
+/**
+ * Issues the classroom's host-screen token and revokes the one before it, in one step: there is one
+ * display link per classroom, and a new link is also how the instructor takes an old one back.
+ * KEYS: meta, tokens. ARGV: the new token's hash, the tokens-hash value that marks a display token.
+ */
+export const ISSUE_DISPLAY_TOKEN_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local old = redis.call('HGET', KEYS[1], 'displayTokenHash')
+if old then redis.call('HDEL', KEYS[2], old) end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[1], 'displayTokenHash', ARGV[1])
+return 1
+`;

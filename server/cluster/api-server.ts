@@ -21,6 +21,7 @@ import {
   type ClassroomView,
   type ClusterAction,
   type Identity,
+  type MemberIdentity,
   type Role,
 } from '@shared/protocol';
 import { kubeletStopped, planAction, stoppedMessage } from '@shared/sim';
@@ -33,8 +34,8 @@ import { targetOf } from './targets';
 export type ActionReply = Ack<{ resourceVersion?: string; message?: string }>;
 export type InstructorReply = Ack<{ message?: string }>;
 
-/** Who sends a request: a member of the classroom (by token) or the bot playing a role. */
-export type Caller = Identity | { kind: 'bot'; classroomId: string; role: Role };
+/** Who sends a request: a member of the classroom (by token) or the bot playing a role; never the host screen. */
+export type Caller = MemberIdentity | { kind: 'bot'; classroomId: string; role: Role };
 
 export interface ApiResult<R> {
   reply: R;

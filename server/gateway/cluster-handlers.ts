@@ -5,6 +5,7 @@
  */
 import { refuse } from '@shared/protocol';
 import type { ActionReply } from '../cluster/api-server';
+import { readOnlyDisplay } from './request-guard';
 import type { ClusterPlaySocket, GatewayDeps } from './types';
 
 export function registerClusterHandlers(socket: ClusterPlaySocket, { cluster, feeds, work, logger }: GatewayDeps): void {
@@ -14,8 +15,11 @@ export function registerClusterHandlers(socket: ClusterPlaySocket, { cluster, fe
       if (typeof ack === 'function') ack(reply);
     };
     work.run('a cluster action', async () => {
+      const caller = socket.data.identity;
+      // The request guard refuses it first; this keeps the host screen out of the API server's callers.
+      if (caller.kind === 'display') return answer(readOnlyDisplay('action'));
       try {
-        answer((await cluster.api.act(socket.data.identity, payload)).reply);
+        answer((await cluster.api.act(caller, payload)).reply);
       } catch (error) {
         logger.error({ err: error }, 'cluster action failed');
         answer(refuse('InternalError', 'the server failed to handle this request'));

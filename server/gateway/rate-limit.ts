@@ -47,8 +47,9 @@ export class SocketLimits {
   /** Every incoming event takes a token of the member's bucket; without one it is acked `TooManyRequests` and dropped. */
   limit(socket: ClusterPlaySocket): void {
     if (!isAuthenticated(socket)) return limitSocketRate(socket, this.options.rate);
-    const { classroomId, memberId } = socket.data.identity;
-    const key = memberRateKey(this.options.keyPrefix, classroomId, memberId);
+    const identity = socket.data.identity;
+    // The host screens of a classroom share one budget, as a member's tabs do.
+    const key = memberRateKey(this.options.keyPrefix, identity.classroomId, identity.kind === 'display' ? 'display' : identity.memberId);
     socket.use((packet, next) => {
       void this.#take(key).then((taken) => (taken ? next() : refuseEvent(packet, 'TooManyRequests', tooManyMessage(this.options.rate))));
     });

@@ -3,16 +3,22 @@
  * (`emit('action', payload, ack)`); the guard refuses, before any handler runs:
  * - a message larger than the cap: `PayloadTooLarge`, then the connection is closed;
  * - a request with no ack, or with more (or fewer) arguments than a payload and an ack: `BadRequest`;
- * - an event nobody handles, when it carries an ack: `BadRequest`.
+ * - an event nobody handles, when it carries an ack: `BadRequest`;
+ * - from the host screen (a read-only token), an `action` or `instructor` request: `Forbidden`.
  * A refusal goes to the ack when there is one, else as a `refused` event to the sending socket
  * only. Refusals without an ack are logged at most once per socket per minute.
  */
-import { refuse, type Refusal } from '@shared/protocol';
+import { refuse, type Refusal, type SocketData } from '@shared/protocol';
 import type { Logger } from '../logger';
 import type { ClusterPlaySocket } from './types';
 
 /** The requests of the protocol, each `(payload, ack)`. */
 const REQUESTS: ReadonlySet<string> = new Set(['action', 'instructor', 'resync']);
+/** What the host screen may ask: to catch up after a reconnect. Moves and instructor requests are not its to make. */
+const DISPLAY_REQUESTS: ReadonlySet<string> = new Set(['resync']);
+
+export const readOnlyDisplay = (event: string): Refusal =>
+  refuse('Forbidden', `the host screen is read-only: it may watch this classroom but not send "${event}" requests; the instructor console and the students' screens make changes`);
 const LOG_EVERY_MS = 60_000;
 
 export interface RequestGuardOptions {
@@ -35,6 +41,7 @@ function refusalOf(socket: ClusterPlaySocket, event: string, args: unknown[], ac
   if (bytes > maxMessageBytes) {
     return refuse('PayloadTooLarge', `the "${event}" message is ${bytes} bytes (${kib(bytes)}); a message may be at most ${maxMessageBytes} bytes (${kib(maxMessageBytes)}); the connection is closed`);
   }
+  if (REQUESTS.has(event) && !DISPLAY_REQUESTS.has(event) && (socket.data as Partial<SocketData>).identity?.kind === 'display') return readOnlyDisplay(event);
   if (!REQUESTS.has(event)) return (socket as unknown as NodeJS.EventEmitter).listenerCount(event) || !ack ? null : refuse('BadRequest', `unknown request "${event}": the server answers action, instructor and resync`);
   if (!ack) return refuse('BadRequest', `"${event}" needs an acknowledgement callback: emit("${event}", payload, ack)`);
   if (args.length !== 2) return refuse('BadRequest', `"${event}" takes one payload and an acknowledgement callback; it was sent with ${args.length - 1} argument(s) before the callback`);

@@ -8,6 +8,8 @@ export const memberRoom = (classroomId: string, memberId: string): string => `me
 export const roleRoom = (classroomId: string, role: Role): string => `role:${classroomId}:${role}`;
 
 export function roomsOf(identity: Identity): string[] {
+  // The host screen watches what the whole class sees, and nothing addressed to a member.
+  if (identity.kind === 'display') return [classroomRoom(identity.classroomId)];
   const rooms = [classroomRoom(identity.classroomId), memberRoom(identity.classroomId, identity.memberId)];
   if (identity.kind === 'student') {
     rooms.push(studentsRoom(identity.classroomId));

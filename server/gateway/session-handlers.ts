@@ -18,7 +18,8 @@ function tooManySockets(max: number): Error & { data: { code: 'TooManyRequests' 
  */
 export function capSocketsPerMember(classrooms: ClassroomRepository) {
   return async (socket: ClusterPlaySocket, next: (error?: Error) => void): Promise<void> => {
-    if (!isAuthenticated(socket)) return next();
+    // The host screen holds no seat and is not counted among the members' sockets.
+    if (!isAuthenticated(socket) || socket.data.identity.kind === 'display') return next();
     const { classroomId, memberId } = socket.data.identity;
     try {
       if ((await classrooms.openSockets(classroomId, memberId)) >= classrooms.maxSocketsPerMember) return next(tooManySockets(classrooms.maxSocketsPerMember));
@@ -35,9 +36,18 @@ export function capSocketsPerMember(classrooms: ClassroomRepository) {
  * process-heartbeat.ts), so the seat goes back to the bot even if this process dies first.
  */
 export function registerSessionHandlers(socket: ClusterPlaySocket, { classrooms, broadcaster, work, logger }: GatewayDeps): void {
-  const { classroomId, memberId } = socket.data.identity;
-  void socket.join(roomsOf(socket.data.identity));
-  socket.emit('session', socket.data.identity);
+  const identity = socket.data.identity;
+  void socket.join(roomsOf(identity));
+  socket.emit('session', identity);
+  if (identity.kind === 'display') {
+    // No presence and no seat: the host screen only needs the view the members get on their announcement.
+    work.run('sending the host screen its view', async () => {
+      const view = await classrooms.view(identity.classroomId);
+      if (view) socket.emit('classroom', view);
+    });
+    return;
+  }
+  const { classroomId, memberId } = identity;
   // The disconnection waits for the connection's count, so a socket is never uncounted before it was counted.
   let counted: (admitted: boolean) => void = () => {};
   const admitted = new Promise<boolean>((resolve) => (counted = resolve));
@@ -75,8 +85,9 @@ export function registerSessionHandlers(socket: ClusterPlaySocket, { classrooms,
 export async function recountSessions(io: ClusterPlayServer, { classrooms, broadcaster }: Pick<GatewayDeps, 'classrooms' | 'broadcaster'>): Promise<void> {
   const members = new Map<string, Set<string>>();
   for (const socket of io.of('/').sockets.values()) {
-    if (!countedSockets.has(socket) || !socket.connected) continue;
-    const { classroomId, memberId } = socket.data.identity;
+    const identity = socket.data.identity;
+    if (!countedSockets.has(socket) || !socket.connected || identity.kind === 'display') continue;
+    const { classroomId, memberId } = identity;
     await classrooms.markConnected(classroomId, memberId, socket.id);
     members.set(classroomId, (members.get(classroomId) ?? new Set()).add(memberId));
   }

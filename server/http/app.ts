@@ -11,6 +11,7 @@ import type { ClassroomRepository } from '../classroom/repository';
 import type { Logger } from '../logger';
 import { redisReachable, type RedisClient } from '../redis/connect';
 import { classroomRoutes } from './classroom-routes';
+import { displayRoutes } from './display-routes';
 
 /** REST bodies are small (a code and a name); anything bigger is refused before parsing. */
 export const JSON_BODY_LIMIT = '16kb';
@@ -29,6 +30,8 @@ export interface HttpAppDeps {
   joinLimiter: JoinLimiter;
   /** Comma-separated origins allowed to call the API from another site; unset means same origin only. */
   corsOrigin?: string;
+  /** Where students open the join link (PUBLIC_URL or the LAN address); null when unknown. */
+  joinBaseUrl: () => string | null;
 }
 
 function sendError(res: Response, status: number, body: ErrorBody): void {
@@ -136,7 +139,7 @@ const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
   throw new RefusalError('UnsupportedMediaType', `${req.method} ${path} takes a JSON body (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
 };
 
-export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, corsOrigin }: HttpAppDeps): Express {
+export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, corsOrigin, joinBaseUrl }: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
@@ -145,6 +148,7 @@ export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimite
   if (corsOrigin) app.use('/api', cors({ origin: corsOrigin.split(',') }));
   app.use('/api', bodyTimeout(BODY_TIMEOUT_MS), jsonBodiesOnly, express.json({ limit: JSON_BODY_LIMIT, verify: refuseEmptyBody }));
   app.use(classroomRoutes({ classrooms, joinLimiter }));
+  app.use(displayRoutes({ classrooms, joinBaseUrl }));
 
   // Liveness: the process answers. Readiness: it can reach its etcd (Redis).
   app.get('/healthz', (_req, res) => {

@@ -53,7 +53,13 @@ export interface ClassroomView {
   seats: RoleSeatView[];
 }
 
-/** Who this connection is. */
-export type Identity =
+/** A member of the classroom: the instructor or a student, with the token they hold. */
+export type MemberIdentity =
   | { kind: 'instructor'; classroomId: string; memberId: string; name: string }
   | { kind: 'student'; classroomId: string; memberId: string; name: string; role: Role | null };
+
+/**
+ * Who this connection is: a member, or the host screen on the projector, which watches the
+ * classroom with a read-only token of its own (no member, no seat, no request of any kind).
+ */
+export type Identity = MemberIdentity | { kind: 'display'; classroomId: string; name: string };

@@ -43,3 +43,16 @@ export interface JoinClassroomResponse {
   studentId: string;
   token: string;
 }
+
+/** GET /api/config: what the client needs to know about this server. */
+export interface ServerConfigResponse {
+  /** Where students open the join link (`<joinBaseUrl>/join/<code>`): PUBLIC_URL, else this machine's LAN address. */
+  joinBaseUrl: string;
+}
+
+/** POST /api/classrooms/:id/display (instructor bearer): the host screen's link, with its own read-only token. */
+export interface DisplayLinkResponse {
+  /** `<joinBaseUrl>/display/<id>#token=<token>`: the token in the fragment, so no server or proxy logs it. */
+  url: string;
+  token: string;
+}

@@ -3,6 +3,7 @@ import type { KubeObject } from '../model';
 import type { ClassroomView, Identity } from './classroom';
 import { ErrorCode } from './errors';
 import type { ApiRequestEntry, ResyncReply, Snapshot, WatchEvent } from './events';
+import type { RoundView } from './rounds';
 import { roleSchema } from './roles';
 
 /**
@@ -47,6 +48,7 @@ const role = roleSchema;
 export const identitySchema: z.ZodType<Identity> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('instructor'), classroomId: z.string(), memberId: z.string(), name: z.string() }),
   z.object({ kind: z.literal('student'), classroomId: z.string(), memberId: z.string(), name: z.string(), role: role.nullable() }),
+  z.object({ kind: z.literal('display'), classroomId: z.string(), name: z.string() }),
 ]);
 
 export const classroomViewSchema: z.ZodType<ClassroomView> = z.object({
@@ -84,3 +86,56 @@ export const resyncReplySchema: z.ZodType<ResyncReply> = z.union([
   z.object({ ok: z.literal(true), snapshot: snapshotSchema }),
   refusal,
 ]);
+
+const roundGoal = z.object({
+  id: z.string(),
+  text: z.string(),
+  met: z.boolean(),
+  progress: z.object({ current: z.number(), target: z.number() }).optional(),
+  metAtSeconds: z.number().optional(),
+  achievedBy: z.array(z.object({ component: z.string(), memberId: z.string().nullable(), name: z.string() })).optional(),
+});
+const roundScore = z.object({
+  memberId: z.string(),
+  name: z.string(),
+  role: role.nullable(),
+  score: z.number(),
+  refusals: z.number(),
+  accepted: z.number(),
+  pendingToBoundSeconds: z.number().optional(),
+  boundToRunningSeconds: z.number().optional(),
+});
+
+/** The `round` event: the whole round as every screen renders it, or null when none was picked. */
+export const roundViewSchema: z.ZodType<RoundView | null> = z
+  .object({
+    scenario: z.string(),
+    title: z.string(),
+    objective: z.string(),
+    briefing: z.string(),
+    phase: z.enum(['briefing', 'running', 'paused', 'won', 'lost']),
+    seed: z.number(),
+    goals: z.array(roundGoal),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().optional(),
+    startedAtSim: z.number().nullable(),
+    endedAtSim: z.number().optional(),
+    elapsedSeconds: z.number(),
+    timeLimitSeconds: z.number(),
+    scores: z.array(roundScore),
+    teams: z.array(z.object({ team: z.string(), score: z.number(), memberIds: z.array(z.string()) })),
+    activity: z.array(z.object({ memberId: z.string(), name: z.string(), role: role.nullable(), accepted: z.number(), refusals: z.number(), idleSeconds: z.number() })),
+    timeline: z.array(
+      z.object({ atSeconds: z.number(), kind: z.enum(['phase', 'step', 'fault', 'refusal', 'goal']), text: z.string(), actor: z.string().optional() }),
+    ),
+    debrief: z
+      .object({
+        points: z.array(z.string()),
+        availability: z.number().optional(),
+        recoveries: z.array(z.object({ fault: z.string(), seconds: z.number().nullable() })),
+      })
+      .optional(),
+  })
+  .nullable();
+
+export const refusedSchema = z.object({ ok: z.literal(false), code: errorCode, message: z.string(), event: z.string() });

@@ -7,7 +7,9 @@ class ClassroomStore {
   /** Wall clock, ticking twice a second while a classroom is open: drives simulated-time timers. */
   wallNow = $state(Date.now());
 
-  me = $derived<MemberView | undefined>(this.view?.members.find((m) => m.id === this.identity?.memberId));
+  /** This tab's member id; null on the host screen, which is no member. */
+  memberId = $derived(this.identity && this.identity.kind !== 'display' ? this.identity.memberId : null);
+  me = $derived<MemberView | undefined>(this.view?.members.find((m) => m.id === this.memberId));
   /** The role as the roster says it (the roster follows assignments live; the identity may lag). */
   myRole = $derived<Role | null>(this.me?.role ?? (this.identity?.kind === 'student' ? this.identity.role : null));
   students = $derived((this.view?.members ?? []).filter((m) => m.kind === 'student'));
