@@ -34,7 +34,7 @@ export interface RunningServer {
 
 /**
  * The composition root, in dependency order: config -> redis -> classrooms -> the cluster (store
- * -> timers -> caches -> runtime -> API server -> bots) -> gateway (watch feeds, sockets) -> http.
+ * -> timers -> caches -> runtime -> API server -> bots) -> http (REST, the Kubernetes API) -> gateway (watch feeds, sockets).
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   let embedded: EmbeddedRedis | null = null;
@@ -60,15 +60,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const joinLimiter = createJoinLimiter(redis, config.REDIS_KEY_PREFIX, config.JOIN_RATE_LIMIT, config.JOIN_RATE_WINDOW_SECONDS);
     // The port is known once listening (PORT=0 in tests); the network cards are read per request.
     let listeningPort = config.PORT;
-    const app = createHttpApp({
-      logger,
-      redis,
-      clientDir: config.clientDir,
-      classrooms,
-      joinLimiter,
-      joinBaseUrl: () => joinBaseUrl({ publicUrl: config.PUBLIC_URL, host: config.HOST, port: listeningPort, interfaces: networkInterfaces() }),
-      ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
-    });
     const announcer = createClassroomAnnouncer(classrooms, changes);
     const work = new BackgroundWork(logger);
     const cluster = await startCluster({
@@ -79,6 +70,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       changes,
       announce: (classroomId, reasons) => announcer.announce(classroomId, reasons),
       run: (what, job) => work.run(what, job),
+    });
+    const app = createHttpApp({
+      logger,
+      redis,
+      clientDir: config.clientDir,
+      classrooms,
+      joinLimiter,
+      cluster,
+      joinBaseUrl: () => joinBaseUrl({ publicUrl: config.PUBLIC_URL, host: config.HOST, port: listeningPort, interfaces: networkInterfaces() }),
+      ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
     });
     const httpServer = createServer(app);
     const gateway = await createSocketServer(httpServer, {

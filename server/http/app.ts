@@ -8,6 +8,10 @@ import { httpStatusOf, type ErrorBody } from '@shared/protocol';
 import type { JoinLimiter } from '../classroom/join-limiter';
 import { RefusalError } from '../classroom/refusal-error';
 import type { ClassroomRepository } from '../classroom/repository';
+import type { Cluster } from '../cluster/start-cluster';
+import { kubeconfigRoutes } from '../kube-api/kubeconfig';
+import { K8S_PREFIX, redactRequest } from '../kube-api/redact';
+import { kubeApiRoutes } from '../kube-api/routes';
 import type { Logger } from '../logger';
 import { redisReachable, type RedisClient } from '../redis/connect';
 import { classroomRoutes } from './classroom-routes';
@@ -28,6 +32,8 @@ export interface HttpAppDeps {
   clientDir: string;
   classrooms: ClassroomRepository;
   joinLimiter: JoinLimiter;
+  /** The cluster the Kubernetes API (kubectl) reads and writes through its API server. */
+  cluster: Cluster;
   /** Comma-separated origins allowed to call the API from another site; unset means same origin only. */
   corsOrigin?: string;
   /** Where students open the join link (PUBLIC_URL or the LAN address); null when unknown. */
@@ -139,16 +145,19 @@ const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
   throw new RefusalError('UnsupportedMediaType', `${req.method} ${path} takes a JSON body (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
 };
 
-export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, corsOrigin, joinBaseUrl }: HttpAppDeps): Express {
+export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, cluster, corsOrigin, joinBaseUrl }: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
+  app.use(pinoHttp({ logger, serializers: { req: redactRequest }, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
   // No upgrade-insecure-requests: a classroom often serves plain HTTP on its LAN (http://10.0.0.5:3000).
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (corsOrigin) app.use('/api', cors({ origin: corsOrigin.split(',') }));
   app.use('/api', bodyTimeout(BODY_TIMEOUT_MS), jsonBodiesOnly, express.json({ limit: JSON_BODY_LIMIT, verify: refuseEmptyBody }));
   app.use(classroomRoutes({ classrooms, joinLimiter }));
   app.use(displayRoutes({ classrooms, joinBaseUrl }));
+  app.use(kubeconfigRoutes(classrooms));
+  // kubectl's own API: Status errors of its own, never the SPA's fallback.
+  app.use(`${K8S_PREFIX}/:token`, kubeApiRoutes({ classrooms, cluster, logger }));
 
   // Liveness: the process answers. Readiness: it can reach its etcd (Redis).
   app.get('/healthz', (_req, res) => {

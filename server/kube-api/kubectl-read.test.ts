@@ -1,0 +1,179 @@
+/**
+ * The installed kubectl 1.32 reads a classroom the bots are playing, with a kubeconfig downloaded
+ * as a member downloads it; each output is what kubectl prints against a real cluster in that state.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
+import { isPodReady, type Pod } from '@shared/model';
+import { simNow } from '@shared/protocol';
+import type { RunningServer } from '../app';
+import { classroomWith, connectCluster, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
+import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
+import { ageSince } from './age';
+import { columns, kubectlFor, type Kubectl } from './testing/kubectl';
+
+let server: RunningServer;
+let classroom: Classroom;
+let instructor: ClusterClient;
+let kubectl: Kubectl;
+let now: number;
+
+beforeAll(async () => {
+  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kubectl-read` });
+  classroom = await classroomWith(server.url, ['ada'], { title: 'Period 3', nodes: 2 });
+  instructor = await connectCluster(server.url, classroom.instructorToken);
+  for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 0.5 }, { kind: 'start' }] as const) {
+    expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+  }
+  const store = server.cluster.runtime.store;
+  await waitFor(
+    async () => {
+      const { items } = await store.list(classroom.id, 'Pod');
+      const endpoints = await store.list(classroom.id, 'Endpoints');
+      return items.length === 3 && items.every(isPodReady) && endpoints.items[0]?.subsets?.[0]?.addresses?.length === 3;
+    },
+    { what: 'the bots to bring web up', timeoutMs: 45_000, intervalMs: 200 },
+  );
+  // Paused, the simulated clock stands still: ages are what the test computes.
+  expect(await instructor.instructor({ kind: 'pause' })).toMatchObject({ ok: true });
+  const view = await server.classrooms.view(classroom.id);
+  now = Math.floor(simNow(view?.clock ?? { simAtWall: 0, wall: 0, timeScale: 1, paused: true }, Date.now()));
+  kubectl = await kubectlFor(server.url, classroom.id, classroom.instructorToken);
+}, 90_000);
+
+afterAll(async () => {
+  kubectl?.dispose();
+  instructor?.close();
+  await server?.close();
+});
+
+const list = async <K extends 'Pod' | 'Node' | 'ReplicaSet' | 'Event'>(kind: K) => (await server.cluster.runtime.store.list(classroom.id, kind)).items;
+const age = (o: { metadata: { creationTimestamp?: string | undefined } }) => ageSince(o.metadata.creationTimestamp, now);
+
+describe('kubeconfig download', () => {
+  it('answers a member with a kubeconfig whose server URL carries the token and whose context is named after the classroom', async () => {
+    const ada = classroom.students.get('ada')?.token ?? '';
+    const res = await fetch(`${server.url}/api/classrooms/${classroom.id}/kubeconfig`, { headers: { authorization: `Bearer ${ada}` } });
+    expect(res.status).toBe(200);
+    const config = parse(await res.text()) as Record<string, unknown>;
+    expect(config).toEqual({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'period-3', cluster: { server: `${server.url}/k8s/${ada}` } }],
+      users: [{ name: 'ada@period-3', user: {} }],
+      contexts: [{ name: 'period-3', context: { cluster: 'period-3', user: 'ada@period-3', namespace: 'default' } }],
+      'current-context': 'period-3',
+      preferences: {},
+    });
+  });
+
+  it('refuses a request without a token (401) and a token of another classroom (403)', async () => {
+    const none = await fetch(`${server.url}/api/classrooms/${classroom.id}/kubeconfig`);
+    expect(none.status).toBe(401);
+    const other = await classroomWith(server.url, []);
+    const res = await fetch(`${server.url}/api/classrooms/${classroom.id}/kubeconfig`, { headers: { authorization: `Bearer ${other.instructorToken}` } });
+    expect([res.status, ((await res.json()) as { message: string }).message]).toEqual([403, 'this token belongs to another classroom']);
+  });
+});
+
+describe('kubectl get', () => {
+  it('get nodes prints NAME STATUS ROLES AGE VERSION', async () => {
+    const nodes = await list('Node');
+    expect((await kubectl.run('get', 'nodes')).stdout).toBe(
+      columns([['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'], ...nodes.map((n) => [n.metadata.name, 'Ready', '<none>', age(n), n.status?.nodeInfo?.kubeletVersion ?? ''])]),
+    );
+  });
+
+  it('get pods -o wide prints the wide columns with each pod\'s IP and node', async () => {
+    const pods = await list('Pod');
+    expect((await kubectl.run('get', 'pods', '-o', 'wide')).stdout).toBe(
+      columns([
+        ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'],
+        ...pods.map((p) => [p.metadata.name, '1/1', 'Running', '0', age(p), p.status?.podIP ?? '', p.spec.nodeName ?? '', '<none>', '<none>']),
+      ]),
+    );
+  });
+
+  it('get deploy,rs,svc,ep prints one table per kind, names prefixed with their resource', async () => {
+    const [rs] = await list('ReplicaSet');
+    const deploy = await server.cluster.runtime.store.get(classroom.id, { kind: 'Deployment', name: 'web' });
+    const svc = await server.cluster.runtime.store.get(classroom.id, { kind: 'Service', name: 'web' });
+    const ep = await server.cluster.runtime.store.get(classroom.id, { kind: 'Endpoints', name: 'web' });
+    const ips = (ep.subsets?.[0]?.addresses ?? []).map((a) => `${a.ip}:80`);
+    expect((await kubectl.run('get', 'deploy,rs,svc,ep')).stdout).toBe(
+      [
+        columns([
+          ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+          ['deployment.apps/web', '3/3', 3, 3, age(deploy)],
+        ]),
+        columns([
+          ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'],
+          [`replicaset.apps/${rs?.metadata.name ?? ''}`, 3, 3, 3, age(rs ?? deploy)],
+        ]),
+        columns([
+          ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
+          ['service/web', 'ClusterIP', svc.spec.clusterIP ?? '<none>', '<none>', '80/TCP', age(svc)],
+        ]),
+        columns([
+          ['NAME', 'ENDPOINTS', 'AGE'],
+          ['endpoints/web', ips.join(','), age(ep)],
+        ]),
+      ].join('\n'),
+    );
+  });
+
+  it('selects pods by label (-l) and by field (--field-selector spec.nodeName=, metadata.name=)', async () => {
+    const pods = await list('Pod');
+    const names = (output: string) => output.trim().split('\n');
+    expect(names((await kubectl.run('get', 'pods', '-l', 'app=web', '-o', 'name')).stdout)).toEqual(pods.map((p) => `pod/${p.metadata.name}`));
+    expect((await kubectl.run('get', 'pods', '-l', 'app!=web')).stderr).toBe('No resources found in default namespace.\n');
+    const onNode1 = pods.filter((p) => p.spec.nodeName === 'node-1').map((p) => `pod/${p.metadata.name}`);
+    expect(names((await kubectl.run('get', 'pods', '--field-selector', 'spec.nodeName=node-1', '-o', 'name')).stdout).filter(Boolean)).toEqual(onNode1);
+    const first = pods[0] as Pod;
+    expect((await kubectl.run('get', 'pods', '--field-selector', `metadata.name=${first.metadata.name}`, '-o', 'name')).stdout).toBe(`pod/${first.metadata.name}\n`);
+    expect((await kubectl.run('get', 'pods', '--field-selector', 'spec.foo=x')).stderr).toBe(
+      'Error from server (BadRequest): Unable to find "/v1, Resource=pods" that match label selector "", field selector "spec.foo=x": field label not supported: spec.foo\n',
+    );
+  });
+
+  it('get -o yaml prints the stored object', async () => {
+    const [pod] = await list('Pod');
+    const printed = parse((await kubectl.run('get', 'pod', pod?.metadata.name ?? '', '-o', 'yaml')).stdout) as unknown;
+    expect(printed).toEqual(JSON.parse(JSON.stringify(pod)));
+  });
+
+  it('get events --sort-by=.lastTimestamp prints LAST SEEN TYPE REASON OBJECT MESSAGE, oldest first', async () => {
+    const events = (await list('Event')).sort((a, b) => (a.lastTimestamp ?? '').localeCompare(b.lastTimestamp ?? ''));
+    const { stdout } = await kubectl.run('get', 'events', '--sort-by=.lastTimestamp');
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]?.split(/\s{2,}/)).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+    expect(lines).toHaveLength(events.length + 1);
+    // Sorting is stable on equal times, so compare the multiset of rows and the order of times.
+    const rows = lines.slice(1).map((l) => l.split(/\s{2,}/).slice(1, 4).join(' '));
+    expect(rows.sort()).toEqual(events.map((e) => `${e.type} ${e.reason} ${e.involvedObject.kind?.toLowerCase()}/${e.involvedObject.name}`).sort());
+    expect(events.some((e) => e.reason === 'Scheduled')).toBe(true);
+  });
+
+  it('get lease -A lists the node and leader Leases with their holders', async () => {
+    const { stdout } = await kubectl.run('get', 'lease', '-A');
+    expect(stdout.split('\n')[0]?.split(/\s+/)).toEqual(['NAMESPACE', 'NAME', 'HOLDER', 'AGE']);
+    expect(stdout).toMatch(/kube-node-lease\s+node-1\s+node-1\s/);
+    expect(stdout).toMatch(/kube-system\s+kube-scheduler\s+bot:scheduler\s/);
+  });
+
+  it('answers what does not exist as a real API server does', async () => {
+    expect(await kubectl.run('get', 'pod', 'nope')).toMatchObject({ stderr: 'Error from server (NotFound): pods "nope" not found\n', code: 1 });
+    expect((await kubectl.run('get', 'configmaps')).stderr).toBe('error: the server doesn\'t have a resource type "configmaps"\n');
+  });
+
+  it('refuses an unknown token with 401: kubectl asks to log in', async () => {
+    const stranger = await kubectlFor(server.url, classroom.id, classroom.instructorToken);
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    writeFileSync(stranger.kubeconfig, readFileSync(stranger.kubeconfig, 'utf8').replace(classroom.instructorToken, `${classroom.id}.not-a-token`));
+    // kubectl's discovery meets the 401 first, and says so as it does against a real cluster.
+    const { stderr, code } = await stranger.run('get', 'pods');
+    expect([stderr.trimEnd().split('\n').at(-1), code]).toEqual(['error: You must be logged in to the server (the server has asked for the client to provide credentials)', 1]);
+    stranger.dispose();
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * The resources this API server serves to kubectl and client-go, in discovery's words: each
+ * Kind's plural, singular, group, version, scope, short names, verbs and subresources. One table
+ * feeds discovery, routing, authorization messages and tables.
+ */
+import type { Kind } from '@shared/model';
+
+export interface ServedResource {
+  kind: Extract<Kind, 'Pod' | 'Node' | 'Service' | 'Endpoints' | 'Event' | 'Deployment' | 'ReplicaSet' | 'Lease'>;
+  /** `pods` */
+  plural: string;
+  singular: string;
+  /** '' for the core group */
+  group: string;
+  version: 'v1';
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  subresources: string[];
+}
+
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export const SERVED: readonly ServedResource[] = [
+  { kind: 'Pod', plural: 'pods', singular: 'pod', group: '', version: 'v1', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['binding', 'status'] },
+  { kind: 'Node', plural: 'nodes', singular: 'node', group: '', version: 'v1', namespaced: false, shortNames: ['no'], categories: [], subresources: ['status'] },
+  { kind: 'Service', plural: 'services', singular: 'service', group: '', version: 'v1', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'] },
+  { kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', group: '', version: 'v1', namespaced: true, shortNames: ['ep'], categories: [], subresources: [] },
+  { kind: 'Event', plural: 'events', singular: 'event', group: '', version: 'v1', namespaced: true, shortNames: ['ev'], categories: [], subresources: [] },
+  { kind: 'Deployment', plural: 'deployments', singular: 'deployment', group: 'apps', version: 'v1', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['scale', 'status'] },
+  { kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['scale', 'status'] },
+  { kind: 'Lease', plural: 'leases', singular: 'lease', group: 'coordination.k8s.io', version: 'v1', namespaced: true, shortNames: [], categories: [], subresources: [] },
+];
+
+/** The groups beyond the core one, in the order /apis lists them. */
+export const GROUPS = ['apps', 'coordination.k8s.io'] as const;
+
+export const groupVersion = (group: string): string => (group === '' ? 'v1' : `${group}/v1`);
+
+export function verbsOf(_resource: ServedResource): string[] {
+  return VERBS;
+}
+
+export function resourceOf(group: string, plural: string): ServedResource | undefined {
+  return SERVED.find((r) => r.group === group && r.plural === plural);
+}
+
+export function resourceOfKind(kind: Kind): ServedResource | undefined {
+  return SERVED.find((r) => r.kind === kind);
+}
+
+export const resourcesOfGroup = (group: string): ServedResource[] => SERVED.filter((r) => r.group === group);
+
+/** Kubernetes' version as /version reports it: the client and the lesson speak 1.32. */
+export const SERVER_VERSION = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-clusterplay',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z',
+  goVersion: 'go1.23.4',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+} as const;

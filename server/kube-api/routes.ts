@@ -1,0 +1,129 @@
+/**
+ * The Kubernetes API of a classroom, for kubectl and client libraries, at `/k8s/<token>/...`.
+ *
+ * Why the credential is in the path: kubectl 1.32 sends no bearer token to an `http://` server, and
+ * a classroom usually runs on plain HTTP on its LAN. Serving HTTPS instead would need a CA created
+ * on first start, its certificate trusted by every kubeconfig, and `openssl` (or a TLS stack) in the
+ * image; a token in the URL path works over HTTP with kubectl and @kubernetes/client-node alike
+ * (both accept a server URL with a path) and needs nothing else. The price: the URL is the secret,
+ * so it is redacted from every log line (redact.ts), as a bearer header would be.
+ *
+ * The member behind the token acts with their own role: reads for all, writes as authorize.ts
+ * allows, each write through the ApiServer (the one path every click takes) and its request log.
+ */
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { simNow, type Identity } from '@shared/protocol';
+import type { ClassroomRepository } from '../classroom/repository';
+import { RefusalError } from '../classroom/refusal-error';
+import type { Cluster } from '../cluster/start-cluster';
+import type { Logger } from '../logger';
+import { AGGREGATED_V2, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery';
+import { listObjects, getObject, listOf } from './reads';
+import { isTrue, parseRequest, queryParam, type KubeRequest } from './request';
+import { SERVER_VERSION } from './resources';
+import { parseFieldSelector, parseLabelSelector } from './selectors';
+import { UNAUTHORIZED, methodNotAllowed, notFoundPath, sendStatus, statusOf } from './status';
+import { TABLE_MEDIA, toTable, wantsTable } from './tables';
+import { scaleOf } from './scale';
+
+export interface KubeApiDeps {
+  classrooms: ClassroomRepository;
+  cluster: Cluster;
+  logger: Logger;
+}
+
+export interface KubeLocals {
+  identity: Identity;
+}
+
+const identityOf = (res: Response): Identity => (res.locals as KubeLocals).identity;
+
+/** The classroom's simulated now, for ages. */
+async function nowOf(deps: KubeApiDeps, classroomId: string): Promise<number> {
+  const run = await deps.cluster.runtime.run(classroomId);
+  return run ? Math.floor(simNow(run.clock, Date.now())) : Date.now();
+}
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+export function kubeApiRoutes(deps: KubeApiDeps): Router {
+  const router = Router({ mergeParams: true });
+  const guarded =
+    (handler: Handler) =>
+    (req: Request, res: Response): void => {
+      handler(req, res).catch((error: unknown) => sendStatus(res, statusOf(error, deps.logger)));
+    };
+
+  // Authentication: the token in the path names the member (and so the classroom); nothing else is visible.
+  router.use(async (req: Request<{ token: string }>, res: Response, next: NextFunction) => {
+    try {
+      const identity = await deps.classrooms.authenticate(req.params.token);
+      if (!identity) return sendStatus(res, UNAUTHORIZED);
+      (res.locals as KubeLocals).identity = identity;
+      await deps.cluster.ensureCluster(identity.classroomId);
+      next();
+    } catch (error) {
+      if (error instanceof RefusalError && error.code === 'Forbidden') {
+        return sendStatus(res, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: error.message, reason: 'Forbidden', code: 403 });
+      }
+      sendStatus(res, statusOf(error, deps.logger));
+    }
+  });
+
+  router.get('/version', (_req, res) => void res.json(SERVER_VERSION));
+  router.get('/api', (req, res) => discovery(req, res, true));
+  router.get('/apis', (req, res) => discovery(req, res, false));
+  router.get('/api/v1', (_req, res) => void res.json(apiResourceList('')));
+  router.get('/apis/:group/v1', (req, res) => {
+    const list = apiResourceList(req.params.group);
+    if (list) res.json(list);
+    else sendStatus(res, notFoundPath(req.path));
+  });
+
+  const resource = (group: (req: Request) => string): Handler => async (req, res) => {
+    const segments = (req.params as Record<string, string[] | undefined>)['rest'] ?? [];
+    const query = req.query as Record<string, unknown>;
+    const watch = isTrue(queryParam(query, 'watch'));
+    const parsed = parseRequest(req.method, group(req), segments, watch);
+    if (!parsed) return sendStatus(res, notFoundPath(req.path));
+    if (parsed.verb === 'get' || parsed.verb === 'list') return serveRead(deps, req, res, parsed);
+    sendStatus(res, methodNotAllowed('the server does not allow this method on the requested resource'));
+  };
+  router.all('/api/v1/*rest', guarded(resource(() => '')));
+  router.all('/apis/:group/v1/*rest', guarded(resource((req) => String(req.params['group']))));
+  router.use((req, res) => sendStatus(res, notFoundPath(req.path)));
+  return router;
+}
+
+function discovery(req: Request, res: Response, legacy: boolean): void {
+  if (wantsAggregated(req.headers.accept)) {
+    res.setHeader('Content-Type', AGGREGATED_V2);
+    res.send(JSON.stringify(aggregatedDiscovery(legacy)));
+  } else res.json(legacy ? apiVersions() : apiGroupList());
+}
+
+async function serveRead(deps: KubeApiDeps, req: Request, res: Response, parsed: KubeRequest): Promise<void> {
+  const { classroomId } = identityOf(res);
+  const query = req.query as Record<string, unknown>;
+  const [state, now] = await Promise.all([deps.cluster.runtime.state(classroomId), nowOf(deps, classroomId)]);
+  const rv = state.resourceVersion;
+  const table = wantsTable(req.headers.accept);
+  const includeObject = queryParam(query, 'includeObject');
+  if (parsed.verb === 'get') {
+    if (parsed.subresource === 'binding') return sendStatus(res, methodNotAllowed('the server does not allow this method on the requested resource'));
+    const object = getObject(state, parsed.resource, parsed.namespace, parsed.name ?? '');
+    if (parsed.subresource === 'scale') return void res.json(scaleOf(object));
+    if (table) return sendTable(res, toTable(parsed.resource.kind, [object], now, object.metadata.resourceVersion ?? rv, { includeObject }));
+    return void res.json(object);
+  }
+  const match = parseLabelSelector(queryParam(query, 'labelSelector'));
+  const fields = parseFieldSelector(queryParam(query, 'fieldSelector'), parsed.resource.kind);
+  const items = listObjects(state, parsed.resource, parsed.namespace, (o) => match(o) && fields(o));
+  if (table) return sendTable(res, toTable(parsed.resource.kind, items, now, rv, { includeObject }));
+  res.json(listOf(parsed.resource, items, rv));
+}
+
+function sendTable(res: Response, table: object): void {
+  res.setHeader('Content-Type', TABLE_MEDIA);
+  res.send(JSON.stringify(table));
+}
