@@ -42,14 +42,22 @@ export class BotPlayers {
     this.runtime.timers.onTimer(BOT_TICK, (classroomId, timer) => this.tick(classroomId, timer));
   }
 
+  /** The keys of the ticks the classroom's bots need now (the timer sweep checks they are pending). */
+  wantedTicks(view: ClassroomView): string[] {
+    return view.seats.filter(({ role }) => this.ticks(view, role)).map(({ role }) => tickKey(role));
+  }
+
+  private ticks(view: ClassroomView, role: Role): boolean {
+    return botPlays(view, role) || (role === NODE_LIFECYCLE && backstops(view));
+  }
+
   /** Starts the ticks of the roles a bot now plays, cancels the others; idempotent in every process. */
   async follow(view: ClassroomView): Promise<void> {
     const pending = new Set((await this.runtime.timers.pending(view.id)).map((t) => t.key));
     const now = (await this.runtime.moment(view.id))?.now ?? view.clock.simAtWall;
     for (const { role } of view.seats) {
       const key = tickKey(role);
-      const wanted = botPlays(view, role) || (role === NODE_LIFECYCLE && backstops(view));
-      if (wanted) {
+      if (this.ticks(view, role)) {
         if (!pending.has(key)) await this.schedule(view, role, now);
       } else if (pending.has(key)) await this.runtime.timers.cancel(view.id, key);
     }
@@ -71,7 +79,7 @@ export class BotPlayers {
     const moment = await this.runtime.moment(classroomId);
     if (!moment) return;
     const plays = botPlays(moment.view, role);
-    if (!plays && !(role === NODE_LIFECYCLE && backstops(moment.view))) return; // a student took the role: the ticks end here
+    if (!this.ticks(moment.view, role)) return; // a student took the role: the ticks end here
     // The next tick is booked before this one acts, so a failure while acting (Redis gone
     // mid-move) never ends the bot's ticks.
     await this.schedule(moment.view, role, moment.now);

@@ -223,6 +223,11 @@ export function createClassroomRepository({
       }
     },
 
+    /** Every classroom not yet closed (those with a join code), for the loops that look after all of them. */
+    async openClassroomIds(): Promise<string[]> {
+      return [...new Set(await redis.hVals(codesKey(prefix)))];
+    },
+
     /** Who holds this token, or null for an unknown or revoked one. */
     async authenticate(token: string): Promise<Identity | null> {
       const classroomId = classroomIdOfToken(token);

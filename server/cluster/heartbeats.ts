@@ -32,6 +32,11 @@ export class KubeletHeartbeats {
     this.runtime.timers.onTimer(KUBELET_HEARTBEAT, (classroomId, timer) => this.beat(classroomId, timer));
   }
 
+  /** The keys of the heartbeat timers the classroom needs now (the timer sweep checks they are pending). */
+  wantedBeats(view: ClassroomView): string[] {
+    return view.phase === 'running' ? view.nodes.map(keyOf) : [];
+  }
+
   /** Every node of a running classroom has its heartbeat timer; idempotent in every process. */
   async follow(view: ClassroomView): Promise<void> {
     if (view.phase !== 'running') return;

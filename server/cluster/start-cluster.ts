@@ -3,7 +3,7 @@
  * time) -> caches (informers) -> runtime -> API server -> bots and kubelet heartbeats. It knows
  * nothing of sockets: the gateway and the HTTP routes call the API server it returns.
  */
-import { simNow, type SimClock } from '@shared/protocol';
+import { simNow, type ClassroomView, type SimClock } from '@shared/protocol';
 import { clockChanged, seatsChanged, type ClassroomChangeReason, type ClassroomChanges } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
 import { BotPlayers } from '../bots/bot-players';
@@ -18,6 +18,7 @@ import { KubeletHeartbeats } from './heartbeats';
 import { Informers } from './informers';
 import { electLeaders } from './leader-election';
 import { registerSimTimerHandlers } from './timer-handlers';
+import { TimerSweep } from './timer-sweep';
 
 export interface ClusterOptions {
   redis: RedisClient;
@@ -87,23 +88,35 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
     bootstrapped.add(classroomId);
   }
 
+  /** What a seat change starts: the control-plane Leases, the bots' ticks, the kubelets' heartbeats. */
+  async function followSeats(view: ClassroomView): Promise<void> {
+    await electLeaders(store, view);
+    await bots.follow(view);
+    await heartbeats.follow(view);
+  }
+  const sweep = new TimerSweep({
+    timers,
+    classrooms,
+    logger,
+    wanted: (view) => [...bots.wantedTicks(view), ...heartbeats.wantedBeats(view)],
+    follow: followSeats,
+  });
+  sweep.start();
+
   const unsubscribe = changes.subscribe((change) => {
     const { classroomId, view } = change;
     runtime.noteView(view);
+    sweep.noteView(view);
     if (clockChanged(change)) {
       // A closed classroom keeps its log, not its timers.
       if (view.phase === 'closed') run('cancelling timers', async () => void (await timers.cancelAll(classroomId)));
       else run('rescheduling timers', () => timers.onClockChanged(classroomId, view.clock));
     }
     if (seatsChanged(change) || clockChanged(change)) {
-      // Only a change starts the bots' ticks: a failed attempt (a queue connection still coming
-      // up after a restart or an outage) is tried again rather than leaving the bots asleep.
+      // A failed attempt (a queue connection still coming up after a restart or an outage) is
+      // tried again at once; the timer sweep is the net behind it.
       run('following the seats', () =>
-        retry(FOLLOW_ATTEMPTS, FOLLOW_RETRY_MS, async () => {
-          await electLeaders(store, view);
-          await bots.follow(view);
-          await heartbeats.follow(view);
-        }),
+        retry(FOLLOW_ATTEMPTS, FOLLOW_RETRY_MS, () => followSeats(view)),
       );
     }
   });
@@ -115,6 +128,7 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
     ensureCluster,
     async close() {
       unsubscribe();
+      await sweep.close();
       await timers.close();
       informers.close();
       await store.close();

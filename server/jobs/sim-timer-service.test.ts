@@ -7,6 +7,7 @@ import { simNow, type SimClock } from '@shared/protocol';
 import { connectRedis, type RedisClient } from '../redis/connect';
 import { waitFor } from '../testing/wait';
 import { SIM_TIMERS_QUEUE, SimTimerService, type SimTimerServiceOptions } from './sim-timer-service';
+import { timersKey } from './timer-index';
 import { firings, recordFiring, RedisClocks, type Firing } from './testing/timer-fixtures';
 
 let redis: RedisClient;
@@ -281,5 +282,53 @@ describe('SimTimerService: timers in simulated time', () => {
     expect(all.filter((f) => f.key.startsWith('before-restart')).every((f) => f.simAt >= sim + 300 - 1)).toBe(true);
     expect(all.filter((f) => f.key.startsWith('after-restart')).every((f) => f.simAt >= sim + 3000 - 1)).toBe(true);
     expect(await restarted.pending('c1')).toEqual([]);
+  });
+});
+
+describe('SimTimerService.repair: timers whose jobs will never fire', () => {
+  it('gives a new job to a timer whose job vanished or was delayed far past its due time; each fires once though two processes repair at once', async () => {
+    const a = await timerService('a', { start: false, repairGraceMs: 300 });
+    const b = await timerService('b', { start: false, repairGraceMs: 300 });
+    const clock = await clocks.set('c1', running(10));
+    const sim = simNow(clock, Date.now());
+    await a.schedule('c1', tick('vanished', sim + 1000));
+    await a.schedule('c1', tick('postponed', sim + 1000));
+    await a.schedule('c1', tick('later', sim + 600_000));
+    // Redis lost one job (killed between the index write and the add), and one sits delayed an hour.
+    const jobOf = async (key: string): Promise<string> => (await redis.hGet(timersKey(prefix, 'c1'), key))?.split('|')[0] ?? '';
+    const queue = new Queue(SIM_TIMERS_QUEUE, { connection: redis, prefix: `${prefix}:{bull}` });
+    try {
+      expect(await queue.remove(await jobOf('vanished'))).toBe(1);
+      await (await queue.getJob(await jobOf('postponed')))?.changeDelay(3_600_000);
+    } finally {
+      await queue.close();
+    }
+    // Not late by the grace period yet: nothing is looked up, nothing changes.
+    expect((await a.repair('c1', clock)).repaired).toBe(0);
+
+    await waitFor(() => (simNow(clock, Date.now()) - (sim + 1000)) / 10 > 400, { what: 'the timers to be late by the grace period' });
+    const [byA, byB] = await Promise.all([a.repair('c1', clock), b.repair('c1', clock)]);
+    expect(byA.repaired + byB.repaired).toBe(2);
+    expect(byA.timers.map((t) => t.key).sort()).toEqual(['later', 'postponed', 'vanished']);
+    await Promise.all([a.start(), b.start()]);
+
+    await waitFor(async () => (await fired()).length >= 2, { what: 'the two repaired timers to fire' });
+    // Both workers are up and the repaired jobs are taken: nothing else fires.
+    await waitFor(async () => (await jobsLeft()) === 1, { what: 'only the later timer left in the queue' });
+    expect((await firedKeys()).sort()).toEqual(['postponed', 'vanished']);
+    expect((await a.pending('c1')).map((t) => t.key)).toEqual(['later']);
+    // A healthy classroom: nothing to repair.
+    expect((await b.repair('c1', clock)).repaired).toBe(0);
+  });
+
+  it('gives a new job to a timer left parked while its clock runs', async () => {
+    const timers = await timerService('main', { repairGraceMs: 300 });
+    await clocks.set('c1', { simAtWall: 5000, wall: Date.now(), timeScale: 1, paused: true });
+    await timers.schedule('c1', tick('parked', 5000));
+    // The clock starts, and this process never heard of it.
+    const clock = await clocks.change('c1', { paused: false, timeScale: 10 });
+    expect((await timers.repair('c1', clock)).repaired).toBe(1);
+    await waitFor(async () => (await firedKeys()).length === 1, { what: 'the parked timer to fire' });
+    expect(await firedKeys()).toEqual(['parked']);
   });
 });

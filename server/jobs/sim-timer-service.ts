@@ -24,6 +24,8 @@ export interface SimTimerServiceOptions {
   /** How long a job stays locked without renewal; a crashed process's job is retried after it. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How long past its due time (wall ms) a timer's job may be before `repair` asks BullMQ about it. */
+  repairGraceMs?: number;
 }
 
 const jobDataSchema = z.object({ classroomId: z.string().min(1), key: z.string().min(1) });
@@ -35,6 +37,13 @@ const ATTEMPTS = 3;
  * again (its attempts are not spent on the outage: nothing could be recorded anyway).
  */
 const OUTAGE_PATIENCE_MS = 60_000;
+/**
+ * A timer this late (wall ms) is looked up in BullMQ by `repair`: late enough that a healthy job
+ * would have been taken by now, unless it waits behind others (then it is left alone).
+ */
+const REPAIR_GRACE_MS = 5000;
+/** Job states from which a job still fires by itself; any other (gone, failed, completed, delayed while overdue) will not. */
+const LIVE_JOB_STATES = new Set(['active', 'waiting', 'prioritized', 'waiting-children']);
 /** Restarting the worker's fetch loop after a connection failure: soon after Redis is back. */
 const RUN_RETRY_DELAY_MS = 500;
 
@@ -223,6 +232,37 @@ export class SimTimerService {
   }
 
   /**
+   * Gives a new job to every timer of the classroom whose job will not fire: it vanished (Redis
+   * kept the index entry but lost the job when it was killed, or a process died mid-fire and
+   * BullMQ gave up on the job), or sits failed, completed or delayed well past its due time; also
+   * a timer left parked while the clock runs. Only timers late by the grace period are looked up
+   * in BullMQ, so a pass over a healthy classroom costs one read. Racing processes cannot fire a
+   * timer twice: the index's compare-and-set on the job id lets one new job stand.
+   * Returns the classroom's timers after the repair, and how many were repaired.
+   */
+  repair(classroomId: string, clock: SimClock): Promise<{ timers: SimTimer[]; repaired: number }> {
+    return orUnavailable(async () => {
+      const entries = await this.index.all(classroomId);
+      const wallNow = Date.now();
+      const stranded = await Promise.all(entries.map((entry) => this.stranded(entry, clock, wallNow)));
+      const lost = entries.filter((_, i) => stranded[i]);
+      const won = await Promise.all(lost.map((entry) => this.reschedule(classroomId, entry, wallDelayUntil(clock, entry.dueAt, wallNow))));
+      const repaired = lost.filter((_, i) => won[i]).map((e) => e.key);
+      if (repaired.length) this.options.logger?.warn({ classroomId, timers: repaired }, 'timers whose jobs would never fire were scheduled again');
+      return { timers: entries.map(({ jobId: _jobId, ...timer }) => timer), repaired: repaired.length };
+    });
+  }
+
+  private async stranded(entry: TimerEntry, clock: SimClock, wallNow: number): Promise<boolean> {
+    const delay = wallDelayUntil(clock, entry.dueAt, wallNow);
+    if (delay === null) return false; // parked with its clock: nothing is due
+    if (!entry.jobId) return true;
+    const lateMs = (simNow(clock, wallNow) - entry.dueAt) / clock.timeScale;
+    if (lateMs < (this.options.repairGraceMs ?? REPAIR_GRACE_MS)) return false;
+    return !LIVE_JOB_STATES.has(await this.queue.getJobState(jobIdOf(entry.jobId)));
+  }
+
+  /**
    * The classroom's clock was paused, resumed or rescaled: parks every pending timer while it is
    * paused, otherwise moves each to its new wall-clock due time. One pass over this classroom only.
    */
@@ -256,12 +296,12 @@ export class SimTimerService {
     if (!(await this.index.deleteIfJob(classroomId, key, firing(jobId)))) await this.index.deleteIfJob(classroomId, key, jobId);
   }
 
-  private async reschedule(classroomId: string, entry: TimerEntry, delay: number | null): Promise<void> {
-    if (delay === null && !entry.jobId) return;
+  /** Points the entry at a new job (none while parked); false when it lost the race to a newer schedule, cancel or firing. */
+  private async reschedule(classroomId: string, entry: TimerEntry, delay: number | null): Promise<boolean> {
+    if (delay === null && !entry.jobId) return false;
     const jobId = delay === null ? '' : randomUUID();
-    // Lost the race to a newer schedule, cancel or firing: that one stands.
     if (delay !== null) await this.queueReady();
-    if (!(await this.index.swapJob(classroomId, entry.key, entry.jobId, jobId))) return;
+    if (!(await this.index.swapJob(classroomId, entry.key, entry.jobId, jobId))) return false;
     if (delay !== null) {
       try {
         await this.addJob(classroomId, entry, jobId, delay);
@@ -271,6 +311,7 @@ export class SimTimerService {
       }
     }
     if (entry.jobId) await this.removeJob(entry.jobId);
+    return true;
   }
 
   /** Before its first connection the queue is waited for; after it, a lost connection is an outage. */

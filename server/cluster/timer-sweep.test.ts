@@ -1,0 +1,88 @@
+/**
+ * The timer sweep (issue 14, bug 1; the outage drill's stuck classroom): a running classroom whose
+ * timers lost their BullMQ jobs (Redis killed between the index write and the job's add, a process
+ * killed mid-fire) still finishes its round, because every process looks for such timers and
+ * gives them new jobs.
+ */
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import type { RunningServer } from '../app';
+import { SIM_TIMERS_QUEUE } from '../jobs/sim-timer-service';
+import { timersKey } from '../jobs/timer-index';
+import { connectRedis, type RedisClient } from '../redis/connect';
+import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
+import { classroomWith, connectCluster, type ClusterClient } from './testing/cluster-client';
+import { roundDone } from './testing/players';
+
+const prefix = `${inject('redisKeyPrefix')}-sweep`;
+let server: RunningServer;
+let redis: RedisClient;
+const clients: ClusterClient[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: prefix, SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
+  redis = await connectRedis(inject('redisUrl'));
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await server?.close();
+  await redis?.close();
+});
+
+/** The job ids the classroom's timer index points at (a firing mark stripped). */
+async function indexedJobs(classroomId: string): Promise<{ key: string; jobId: string }[]> {
+  const raw = await redis.hGetAll(timersKey(prefix, classroomId));
+  return Object.entries(raw).map(([key, value]) => ({ key, jobId: value.slice(0, value.indexOf('|')).replace(/\+firing$/, '') }));
+}
+
+/**
+ * Removes every BullMQ job the classroom's timers point at, again and again until none is left
+ * (a tick firing meanwhile books a new one): what Redis does when it loses jobs the index kept.
+ */
+async function loseEveryJob(classroomId: string): Promise<string[]> {
+  const queue = new Queue(SIM_TIMERS_QUEUE, { connection: redis, prefix: `${prefix}:{bull}` });
+  try {
+    return await waitFor(
+      async () => {
+        const entries = await indexedJobs(classroomId);
+        // A job being fired is locked: it is removed once it has booked the next.
+        for (const { jobId } of entries) if (jobId) await queue.remove(jobId).catch(() => 0);
+        const states = await Promise.all(entries.map(async ({ jobId }) => (jobId ? queue.getJobState(jobId) : 'parked')));
+        const stranded = entries.length > 0 && states.every((s) => s === 'unknown') && entries.length === (await indexedJobs(classroomId)).length;
+        return stranded && entries.map((e) => e.key);
+      },
+      { what: 'every timer of the classroom stranded', timeoutMs: 20_000, intervalMs: 10 },
+    );
+  } finally {
+    await queue.close();
+  }
+}
+
+describe('the timer sweep', () => {
+  test('a classroom whose every timer lost its job mid-round still finishes its bots-only round', { timeout: 90_000 }, async () => {
+    const classroom = await classroomWith(server.url, []);
+    const instructor = await connectCluster(server.url, classroom.instructorToken);
+    clients.push(instructor);
+    for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+    const loops = ['botTick:scheduler', 'botTick:kubelet:node-1', 'kubeletHeartbeat:node-1'];
+    await waitFor(
+      async () => {
+        const pending = (await indexedJobs(classroom.id)).map((e) => e.key);
+        return BigInt(instructor.state.resourceVersion) > 10n && loops.every((key) => pending.includes(key));
+      },
+      { what: 'the round under way, its loops ticking', timeoutMs: 30_000 },
+    );
+    const stranded = await loseEveryJob(classroom.id);
+    expect(stranded).toEqual(expect.arrayContaining(loops));
+    expect(roundDone(instructor.state)).toBe(false);
+    const strandedAt = BigInt(instructor.state.resourceVersion);
+
+    // The bots tick again: the round moves on and finishes.
+    await waitFor(() => BigInt(instructor.state.resourceVersion) > strandedAt, { what: 'the classroom to move again', timeoutMs: 30_000 });
+    await waitFor(() => roundDone(instructor.state), { what: 'the bots to finish the round', timeoutMs: 60_000, intervalMs: 100 });
+  });
+});
