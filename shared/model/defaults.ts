@@ -16,13 +16,24 @@ export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
 export const DEFAULT_MAX_SURGE = '25%';
 export const DEFAULT_MAX_UNAVAILABLE = '25%';
 
-/** `Always` for `:latest` or an untagged image, else `IfNotPresent` (SetDefaults_Container). */
+/** A docker reference as ParseImageName reads it: `[domain[:port]/]path[:tag][@digest]`, the path in lower case. */
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const IMAGE_REFERENCE = new RegExp(
+  `^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*` +
+    '(?::([\\w][\\w.-]{0,127}))?(@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$',
+);
+
+/**
+ * SetDefaults_Container: `Always` when the image's tag is `latest`, where an image with neither a
+ * tag nor a digest counts as `latest`; else `IfNotPresent` (a digest alone, another tag, or a
+ * reference that does not parse, whose tag is then empty).
+ */
 export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
-  if (image.includes('@')) return 'IfNotPresent';
-  const lastPart = image.slice(image.lastIndexOf('/') + 1);
-  const colon = lastPart.lastIndexOf(':');
-  const tag = colon < 0 ? '' : lastPart.slice(colon + 1);
-  return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
+  const match = IMAGE_REFERENCE.exec(image);
+  if (!match) return 'IfNotPresent';
+  const [, tag, digest] = match;
+  return tag === 'latest' || (tag === undefined && digest === undefined) ? 'Always' : 'IfNotPresent';
 }
 
 function defaultProbe(probe: Probe | undefined): Probe | undefined {
@@ -33,8 +44,6 @@ function defaultProbe(probe: Probe | undefined): Probe | undefined {
 function defaultContainer(c: Container): Container {
   const out: Container = { ...c, imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image) };
   if (c.ports) out.ports = c.ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' }));
-  const limits = c.resources?.limits;
-  if (limits) out.resources = { ...c.resources, requests: { ...limits, ...c.resources?.requests } };
   const readiness = defaultProbe(c.readinessProbe);
   if (readiness) out.readinessProbe = readiness;
   const liveness = defaultProbe(c.livenessProbe);
@@ -57,8 +66,23 @@ function defaultTemplate(template: PodTemplateSpec): PodTemplateSpec {
   return { ...template, spec: defaultPodSpec(template.spec) };
 }
 
+/**
+ * SetDefaults_Pod: a limit without a request becomes the request. Pods only: a template keeps its
+ * requests unset, so defaulting never changes a workload's template (and never starts a rollout).
+ */
+function withRequestsFromLimits(c: Container): Container {
+  const limits = c.resources?.limits;
+  if (!limits || Object.keys(limits).length === 0) return c;
+  return { ...c, resources: { ...c.resources, requests: { ...limits, ...c.resources?.requests } } };
+}
+
 function defaultPod(pod: Pod): Pod {
-  const withSpec: Pod = { ...pod, spec: defaultPodSpec(pod.spec), status: { ...pod.status, phase: pod.status?.phase ?? 'Pending' } };
+  const spec = defaultPodSpec(pod.spec);
+  const withSpec: Pod = {
+    ...pod,
+    spec: { ...spec, containers: spec.containers.map(withRequestsFromLimits) },
+    status: { ...pod.status, phase: pod.status?.phase ?? 'Pending' },
+  };
   return withDefaultTolerations(withSpec);
 }
 

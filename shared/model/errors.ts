@@ -112,21 +112,34 @@ export interface FieldError {
   body: string;
 }
 
+/** field.ErrorType's text -> the StatusCause reason (metav1.CauseType) it is reported with. */
+const CAUSE_BY_TYPE: readonly (readonly [string, string])[] = [
+  ['Not found', 'FieldValueNotFound'],
+  ['Required value', 'FieldValueRequired'],
+  ['Duplicate value', 'FieldValueDuplicate'],
+  ['Invalid value', 'FieldValueInvalid'],
+  ['Unsupported value', 'FieldValueNotSupported'],
+  ['Forbidden', 'FieldValueForbidden'],
+  ['Too long', 'FieldValueTooLong'],
+  ['Too many', 'FieldValueTooMany'],
+  ['Internal error', 'InternalError'],
+  ['Invalid value type', 'FieldValueTypeInvalid'],
+];
+
 export function fieldErrorReason(body: string): string {
-  if (body.startsWith('Required value')) return 'FieldValueRequired';
-  if (body.startsWith('Unsupported value')) return 'FieldValueNotSupported';
-  if (body.startsWith('Duplicate value')) return 'FieldValueDuplicate';
-  if (body.startsWith('Forbidden')) return 'FieldValueForbidden';
-  return 'FieldValueInvalid';
+  let best: readonly [string, string] | undefined;
+  for (const entry of CAUSE_BY_TYPE) if (body.startsWith(entry[0]) && (!best || entry[0].length > best[0].length)) best = entry;
+  return best?.[1] ?? 'FieldValueInvalid';
 }
 
 /**
- * 422 Invalid: `Pod "Web_1" is invalid: metadata.name: Invalid value: ...`;
- * several errors are listed as `[a, b]`, as an aggregate error prints.
+ * 422 Invalid: `Pod "Web_1" is invalid: metadata.name: Invalid value: ...` (NewInvalid). Several
+ * errors print as an aggregate, `[a, b]`, each distinct text once; no errors print no list. The
+ * causes keep every error.
  */
 export function invalid(kind: Kind, name: string, errors: readonly FieldError[]): StatusError {
-  const rendered = errors.map((e) => `${e.field}: ${e.body}`);
-  const list = rendered.length === 1 ? (rendered[0] ?? '') : `[${rendered.join(', ')}]`;
+  const rendered = [...new Set(errors.map((e) => `${e.field}: ${e.body}`))];
+  const list = rendered.length === 0 ? '' : `: ${rendered.length === 1 ? (rendered[0] ?? '') : `[${rendered.join(', ')}]`}`;
   const qualified = qualifiedKind(kind);
   const dot = qualified.indexOf('.');
   const details: StatusDetails = {
@@ -135,7 +148,7 @@ export function invalid(kind: Kind, name: string, errors: readonly FieldError[])
     causes: errors.map((e) => ({ reason: fieldErrorReason(e.body), message: e.body, field: e.field })),
   };
   if (dot >= 0) details.group = qualified.slice(dot + 1);
-  return status('Invalid', `${qualified} ${JSON.stringify(name)} is invalid: ${list}`, details);
+  return status('Invalid', `${qualified} ${JSON.stringify(name)} is invalid${list}`, details);
 }
 
 /** 400 with the given message. */

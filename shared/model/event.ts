@@ -6,7 +6,7 @@ export const EventSchema = z.object({
   apiVersion: z.literal('v1'),
   kind: z.literal('Event'),
   // Event names are `<involved object name>.<hex>`: a DNS-1123 subdomain, dots allowed.
-  metadata: namespacedMetaSchema('dns1123Subdomain'),
+  metadata: namespacedMetaSchema(),
   involvedObject: ObjectReferenceSchema,
   reason: z.string().optional(),
   message: z.string().optional(),

@@ -59,3 +59,39 @@ export function nameErrors(rule: NameRule, value: string): string[] {
 export function isDns1123Label(value: string): boolean {
   return dns1123LabelErrors(value).length === 0;
 }
+
+const QUALIFIED_NAME_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
+const QUALIFIED_NAME_MAX_LENGTH = 63;
+const QUALIFIED_NAME_ERR = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const LABEL_VALUE_FMT = `(${QUALIFIED_NAME_FMT})?`;
+const LABEL_VALUE_ERR =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+
+/** validation.IsQualifiedName: a label or annotation key, `[prefix/]name`, the prefix a DNS subdomain. */
+export function qualifiedNameErrors(value: string): string[] {
+  const parts = value.split('/');
+  let name: string;
+  const errors: string[] = [];
+  if (parts.length === 1) name = parts[0] ?? '';
+  else if (parts.length === 2) {
+    const prefix = parts[0] ?? '';
+    name = parts[1] ?? '';
+    if (prefix === '') errors.push('prefix part must be non-empty');
+    else errors.push(...dns1123SubdomainErrors(prefix).map((e) => `prefix part ${e}`));
+  } else {
+    return [
+      `a qualified name ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, ['MyName', 'my.name', '123-abc'])} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
+  }
+  if (name === '') errors.push('name part must be non-empty');
+  else if (name.length > QUALIFIED_NAME_MAX_LENGTH) errors.push(`name part ${maxLenError(QUALIFIED_NAME_MAX_LENGTH)}`);
+  if (name !== '' && !new RegExp(`^${QUALIFIED_NAME_FMT}$`).test(name)) {
+    errors.push(`name part ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, ['MyName', 'my.name', '123-abc'])}`);
+  }
+  return errors;
+}
+
+/** validation.IsValidLabelValue: empty, or up to 63 alphanumerics with `-`, `_`, `.` inside. */
+export function labelValueErrors(value: string): string[] {
+  return check(value, QUALIFIED_NAME_MAX_LENGTH, LABEL_VALUE_FMT, LABEL_VALUE_ERR, ['MyValue', 'my_value', '12345']);
+}

@@ -10,7 +10,6 @@ import { EndpointsSchema, ServiceSchema, type Endpoints, type Service } from './
 import { EventSchema, type Event } from './event';
 import { LeaseSchema, type Lease } from './lease';
 import { CLUSTERPLAY_API_VERSION, ContainerRuntimeSchema, ProxyTableSchema, type ContainerRuntime, type ProxyTable } from './node-local';
-import type { NameRule } from './names';
 import type { ObjectMeta } from './schemas-common';
 
 export const KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'Service', 'Endpoints', 'Event', 'Lease', 'ContainerRuntime', 'ProxyTable'] as const;
@@ -60,20 +59,6 @@ export const NAMESPACED = {
   ContainerRuntime: false,
   ProxyTable: false,
 } as const satisfies Record<Kind, boolean>;
-
-/** How metadata.name is validated, per kind (as Kubernetes does for Service and Event; labels elsewhere). */
-export const NAME_RULE = {
-  Node: 'dns1123Label',
-  Pod: 'dns1123Label',
-  Deployment: 'dns1123Label',
-  ReplicaSet: 'dns1123Label',
-  Service: 'dns1035Label',
-  Endpoints: 'dns1035Label',
-  Event: 'dns1123Subdomain',
-  Lease: 'dns1123Label',
-  ContainerRuntime: 'dns1123Label',
-  ProxyTable: 'dns1123Label',
-} as const satisfies Record<Kind, NameRule>;
 
 export const OBJECT_SCHEMAS = {
   Node: NodeSchema,

@@ -1,6 +1,9 @@
 /** Pod (v1): spec as the scheduler and kubelet read it, status as the kubelet writes it. */
 import { z } from 'zod';
 import {
+  OPERATOR_MESSAGE,
+  LabelsSchema,
+  requirementIssues,
   ConditionStatusSchema,
   IntOrStringSchema,
   LabelSelectorSchema,
@@ -52,16 +55,38 @@ export const ContainerSchema = z.object({
   livenessProbe: ProbeSchema.optional(),
 });
 
-export const NodeSelectorRequirementSchema = z.object({
-  key: z.string(),
-  operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']),
-  values: z.array(z.string()).optional(),
+const NodeSelectorOperatorSchema = z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'], {
+  error: (iss) => invalidValue(iss.input, OPERATOR_MESSAGE),
 });
+
+export const NodeSelectorRequirementSchema = z
+  .object({ key: z.string(), operator: NodeSelectorOperatorSchema, values: z.array(z.string()).optional() })
+  .superRefine((req, ctx) => {
+    for (const issue of requirementIssues(req, false)) ctx.addIssue({ code: 'custom', ...issue });
+  });
+
+/** ValidateNodeFieldSelectorRequirement: only `metadata.name`, only In/NotIn with exactly one value. */
+const NodeFieldSelectorRequirementSchema = z
+  .object({ key: z.string(), operator: NodeSelectorOperatorSchema, values: z.array(z.string()).optional() })
+  .superRefine((req, ctx) => {
+    if (req.operator !== 'In' && req.operator !== 'NotIn') {
+      ctx.addIssue({ code: 'custom', path: ['operator'], input: req.operator, message: invalidValue(req.operator, OPERATOR_MESSAGE) });
+    } else if ((req.values?.length ?? 0) !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['values'],
+        input: req.values,
+        message: "Required value: must be only one value when `operator` is 'In' or 'NotIn' for node field selector",
+      });
+    }
+    if (req.key !== 'metadata.name') {
+      ctx.addIssue({ code: 'custom', path: ['key'], input: req.key, message: invalidValue(req.key, 'not a valid field selector key') });
+    }
+  });
 
 export const NodeSelectorTermSchema = z.object({
   matchExpressions: z.array(NodeSelectorRequirementSchema).optional(),
-  /** Only `metadata.name` is supported as a field key, as in Kubernetes. */
-  matchFields: z.array(NodeSelectorRequirementSchema).optional(),
+  matchFields: z.array(NodeFieldSelectorRequirementSchema).optional(),
 });
 
 export const PodAffinityTermSchema = z.object({
@@ -115,10 +140,18 @@ export const TolerationSchema = z
     }
   });
 
+/** Said of a field ClusterPlay does not model, rather than dropping it silently (field.Forbidden). */
+export const NOT_MODELLED = 'Forbidden: init containers are not modelled by this cluster; put the work in the app container';
+
 export const PodSpecSchema = z.object({
+  // Refused rather than dropped: the kubelet would otherwise start the app without its init work.
+  initContainers: z
+    .array(z.unknown())
+    .max(0, { error: () => NOT_MODELLED })
+    .optional(),
   containers: z.array(ContainerSchema).min(1, { error: () => 'Required value' }),
   nodeName: z.string().optional(),
-  nodeSelector: StringMapSchema.optional(),
+  nodeSelector: LabelsSchema.optional(),
   affinity: AffinitySchema.optional(),
   tolerations: z.array(TolerationSchema).optional(),
   restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).optional(),
@@ -205,7 +238,7 @@ export const PodSchema = z.object({
 /** The pod template of a Deployment or ReplicaSet. */
 export const PodTemplateSpecSchema = z.object({
   metadata: z
-    .object({ name: z.string().optional(), labels: StringMapSchema.optional(), annotations: StringMapSchema.optional() })
+    .object({ name: z.string().optional(), labels: LabelsSchema.optional(), annotations: StringMapSchema.optional() })
     .optional(),
   spec: PodSpecSchema,
 });

@@ -4,7 +4,7 @@
  * `validate.ts` prefixes the field path.
  */
 import { z } from 'zod';
-import { nameErrors, dns1123LabelErrors, type NameRule } from './names';
+import { nameErrors, dns1123LabelErrors, labelValueErrors, qualifiedNameErrors, type NameRule } from './names';
 import { compareQuantities, quantityError } from './quantity';
 import { RFC3339_PATTERN } from './time';
 
@@ -25,6 +25,41 @@ export function renderValue(value: unknown): string {
 export const TimeSchema = z.string().regex(RFC3339_PATTERN, { error: (iss) => invalidValue(iss.input, 'must be an RFC 3339 time') });
 
 export const StringMapSchema = z.record(z.string(), z.string());
+
+/** ValidateLabels: every key a qualified name, every value a label value; errors on the map's own path. */
+export const LabelsSchema = StringMapSchema.superRefine((labels, ctx) => {
+  for (const [key, value] of Object.entries(labels)) {
+    for (const detail of qualifiedNameErrors(key)) ctx.addIssue({ code: 'custom', message: invalidValue(key, detail), input: key });
+    for (const detail of labelValueErrors(value)) ctx.addIssue({ code: 'custom', message: invalidValue(value, detail), input: value });
+  }
+});
+
+type Issue = { path: (string | number)[]; message: string; input: unknown };
+
+/**
+ * The operator/values rules every selector requirement shares (ValidateLabelSelectorRequirement,
+ * ValidateNodeSelectorRequirement): In/NotIn need values, Exists/DoesNotExist take none, Gt/Lt one.
+ */
+export function requirementIssues(req: { key: string; operator: string; values?: string[] | undefined }, checkValues: boolean): Issue[] {
+  const issues: Issue[] = [];
+  const count = req.values?.length ?? 0;
+  if ((req.operator === 'In' || req.operator === 'NotIn') && count === 0) {
+    issues.push({ path: ['values'], input: req.values, message: "Required value: must be specified when `operator` is 'In' or 'NotIn'" });
+  } else if ((req.operator === 'Exists' || req.operator === 'DoesNotExist') && count > 0) {
+    issues.push({ path: ['values'], input: req.values, message: "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" });
+  } else if ((req.operator === 'Gt' || req.operator === 'Lt') && count !== 1) {
+    issues.push({ path: ['values'], input: req.values, message: "Required value: must be specified single value when `operator` is 'Lt' or 'Gt'" });
+  }
+  for (const detail of qualifiedNameErrors(req.key)) issues.push({ path: ['key'], input: req.key, message: invalidValue(req.key, detail) });
+  if (checkValues) {
+    (req.values ?? []).forEach((value, i) => {
+      for (const detail of labelValueErrors(value)) issues.push({ path: ['values', i], input: value, message: invalidValue(value, detail) });
+    });
+  }
+  return issues;
+}
+
+export const OPERATOR_MESSAGE = 'not a valid selector operator';
 
 /** A quantity as submitted (string or JSON number), output as a string. */
 export const QuantitySchema = z
@@ -92,15 +127,19 @@ export const ObjectReferenceSchema = z.object({
   fieldPath: z.string().optional(),
 });
 
-export const LabelSelectorRequirementSchema = z.object({
-  key: z.string(),
-  operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-  values: z.array(z.string()).optional(),
-});
+export const LabelSelectorRequirementSchema = z
+  .object({
+    key: z.string(),
+    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist'], { error: (iss) => invalidValue(iss.input, OPERATOR_MESSAGE) }),
+    values: z.array(z.string()).optional(),
+  })
+  .superRefine((req, ctx) => {
+    for (const issue of requirementIssues(req, true)) ctx.addIssue({ code: 'custom', ...issue });
+  });
 
 /** metav1.LabelSelector (Deployment/ReplicaSet selectors, pod (anti-)affinity). */
 export const LabelSelectorSchema = z.object({
-  matchLabels: StringMapSchema.optional(),
+  matchLabels: LabelsSchema.optional(),
   matchExpressions: z.array(LabelSelectorRequirementSchema).optional(),
 });
 
@@ -129,19 +168,22 @@ const metaFields = {
   creationTimestamp: TimeSchema.optional(),
   deletionTimestamp: TimeSchema.optional(),
   deletionGracePeriodSeconds: z.number().int().optional(),
-  labels: StringMapSchema.optional(),
+  labels: LabelsSchema.optional(),
   annotations: StringMapSchema.optional(),
   ownerReferences: z.array(OwnerReferenceSchema).optional(),
   finalizers: z.array(z.string()).optional(),
 };
 
-/** metadata of a namespaced kind: `namespace` defaults to "default". */
-export function namespacedMetaSchema(rule: NameRule = 'dns1123Label') {
+/**
+ * metadata of a namespaced kind: `namespace` defaults to "default". Names are DNS-1123 subdomains
+ * unless the kind says otherwise (Services take DNS-1035 labels), as in Kubernetes 1.32.
+ */
+export function namespacedMetaSchema(rule: NameRule = 'dns1123Subdomain') {
   return z.object({ name: nameSchema(rule), namespace: NamespaceSchema.default('default'), ...metaFields });
 }
 
 /** metadata of a cluster-scoped kind (Node): a submitted namespace is dropped, as the API server clears it. */
-export function clusterMetaSchema(rule: NameRule = 'dns1123Label') {
+export function clusterMetaSchema(rule: NameRule = 'dns1123Subdomain') {
   return z.object({ name: nameSchema(rule), ...metaFields });
 }
 

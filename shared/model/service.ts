@@ -1,6 +1,6 @@
 /** Service and Endpoints (v1). An Endpoints object has the same name as its Service. */
 import { z } from 'zod';
-import { IntOrStringSchema, ObjectReferenceSchema, StringMapSchema, namespacedMetaSchema, ConditionStatusSchema, TimeSchema } from './schemas-common';
+import { IntOrStringSchema, LabelsSchema, ObjectReferenceSchema, namespacedMetaSchema, ConditionStatusSchema, TimeSchema } from './schemas-common';
 
 const ProtocolSchema = z.enum(['TCP', 'UDP', 'SCTP']);
 
@@ -19,7 +19,7 @@ export const ServiceSchema = z.object({
   // Kubernetes validates Service names as DNS-1035 labels (must start with a letter).
   metadata: namespacedMetaSchema('dns1035Label'),
   spec: z.object({
-    selector: StringMapSchema.optional(),
+    selector: LabelsSchema.optional(),
     ports: z.array(ServicePortSchema).optional(),
     clusterIP: z.string().optional(),
     type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']).optional(),
@@ -65,7 +65,8 @@ export const EndpointSubsetSchema = z.object({
 export const EndpointsSchema = z.object({
   apiVersion: z.literal('v1'),
   kind: z.literal('Endpoints'),
-  metadata: namespacedMetaSchema('dns1035Label'),
+  // ValidateEndpointsName is NameIsDNSSubdomain; an Endpoints is named after its Service anyway.
+  metadata: namespacedMetaSchema(),
   subsets: z.array(EndpointSubsetSchema).optional(),
 });
 

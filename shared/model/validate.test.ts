@@ -15,6 +15,8 @@ function expectInvalid(input: unknown): string {
 
 const LABEL_MSG =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const SUBDOMAIN_MSG =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const QUANTITY_MSG = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
 describe('validateObject accepts what clients submit', () => {
@@ -105,21 +107,27 @@ describe('validateObject accepts what clients submit', () => {
 });
 
 describe('validateObject rejects, in Kubernetes words', () => {
-  test('[ValidateObjectMeta] metadata.name must be a DNS-1123 label', () => {
-    expect(expectInvalid(makePod('Web_1'))).toBe(`Pod "Web_1" is invalid: metadata.name: Invalid value: "Web_1": ${LABEL_MSG}`);
+  test('[ValidateObjectMeta] a Pod name must be a DNS-1123 subdomain', () => {
+    expect(expectInvalid(makePod('Web_1'))).toBe(`Pod "Web_1" is invalid: metadata.name: Invalid value: "Web_1": ${SUBDOMAIN_MSG}`);
   });
 
-  test.each(['-web', 'web-', 'WEB', 'web.1', 'a'.repeat(64), 'we b'])('[ValidateObjectMeta] name %j is invalid', (name) => {
+  test('[ValidateObjectMeta] a container name must be a DNS-1123 label', () => {
+    const pod = makePod('web-1');
+    pod.spec.containers[0] = { name: 'web.1', image: 'nginx' };
+    expect(expectInvalid(pod)).toBe(`Pod "web-1" is invalid: spec.containers[0].name: Invalid value: "web.1": ${LABEL_MSG}`);
+  });
+
+  test.each(['-web', 'web-', 'WEB', 'web..1', 'a'.repeat(254), 'we b'])('[ValidateObjectMeta] name %j is invalid', (name) => {
     expect(expectInvalid(makePod(name))).toContain(`metadata.name: Invalid value: ${JSON.stringify(name)}: `);
   });
 
-  test.each(['a', 'web-1', '123-abc', 'a'.repeat(63)])('[ValidateObjectMeta] name %j is valid', (name) => {
+  test.each(['a', 'web-1', '123-abc', 'web.v1', 'a'.repeat(253)])('[ValidateObjectMeta] name %j is valid', (name) => {
     expect(validateObject(makePod(name)).ok).toBe(true);
   });
 
-  test('[ValidateObjectMeta] a name longer than 63 characters says so first', () => {
-    expect(expectInvalid(makeNode('n'.repeat(64)))).toBe(
-      `Node "${'n'.repeat(64)}" is invalid: metadata.name: Invalid value: "${'n'.repeat(64)}": must be no more than 63 characters`,
+  test('[ValidateObjectMeta] a name longer than 253 characters says so first', () => {
+    expect(expectInvalid({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n'.repeat(254) } })).toBe(
+      `Node "${'n'.repeat(254)}" is invalid: metadata.name: Invalid value: "${'n'.repeat(254)}": must be no more than 253 characters`,
     );
   });
 
@@ -153,7 +161,7 @@ describe('validateObject rejects, in Kubernetes words', () => {
 
   test('[API] several errors are listed as an aggregate [a, b]', () => {
     expect(expectInvalid(makePod('Web_1', { limits: { memory: 'abc' } }))).toBe(
-      `Pod "Web_1" is invalid: [metadata.name: Invalid value: "Web_1": ${LABEL_MSG}, spec.containers[0].resources.limits[memory]: Invalid value: "abc": ${QUANTITY_MSG}]`,
+      `Pod "Web_1" is invalid: [metadata.name: Invalid value: "Web_1": ${SUBDOMAIN_MSG}, spec.containers[0].resources.limits[memory]: Invalid value: "abc": ${QUANTITY_MSG}]`,
     );
   });
 
