@@ -80,6 +80,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       cluster,
       joinBaseUrl: () => joinBaseUrl({ publicUrl: config.PUBLIC_URL, host: config.HOST, port: listeningPort, interfaces: networkInterfaces() }),
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
+      rounds: { api: cluster.api, rounds: cluster.rounds, announce: (classroomId, reasons) => announcer.announce(classroomId, reasons) },
     });
     const httpServer = createServer(app);
     const gateway = await createSocketServer(httpServer, {

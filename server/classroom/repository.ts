@@ -297,6 +297,19 @@ export function createClassroomRepository({
       }
     },
 
+    /**
+     * A scenario's nodes replace the classroom's node list; students whose role was on a node that
+     * is gone lose that role (returns who), the others keep theirs.
+     */
+    async setNodes(classroomId: string, nodes: readonly string[]): Promise<string[]> {
+      const record = await open(classroomId);
+      await redis.hSet(keysOf(classroomId).meta, 'nodes', JSON.stringify(nodes));
+      const roles = new Set<string>(rolesForNodes(nodes));
+      const orphaned = [...record.roles].filter(([, role]) => !roles.has(role)).map(([id]) => id);
+      await setRoles(classroomId, new Map(orphaned.map((id) => [id, null])));
+      return orphaned;
+    },
+
     async setLocked(classroomId: string, locked: boolean): Promise<void> {
       await open(classroomId);
       await redis.hSet(keysOf(classroomId).meta, 'locked', locked ? '1' : '0');

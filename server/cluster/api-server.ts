@@ -24,7 +24,7 @@ import {
   type MemberIdentity,
   type Role,
 } from '@shared/protocol';
-import { kubeletStopped, planAction, stoppedMessage } from '@shared/sim';
+import { kubeletStopped, partitioned, partitionedMessage, planAction, stoppedMessage } from '@shared/sim';
 import type { ClusterRuntime } from './cluster-runtime';
 import { runInstructorAction, type ClusterInstructorAction, type InstructorContext } from './instructor-actions';
 import { standbyReason } from './leader-election';
@@ -51,6 +51,11 @@ export interface ActOptions {
    * student left silent a whole grace period past the prompt, though the student holds the seat.
    */
   backstop?: boolean;
+  /**
+   * Clients' requests to a Service (a round's traffic): kube-proxy's rules route them whoever plays
+   * kube-proxy, so its bot sends them even while a student holds the seat.
+   */
+  traffic?: boolean;
 }
 
 /** A move decided on a cache a moment behind another component's write is decided again, as a controller requeues. */
@@ -58,6 +63,8 @@ const CONFLICT_RETRIES = 3;
 
 export interface ApiServerOptions {
   runtime: ClusterRuntime;
+  /** Rounds: scenarios, and what faults do to the round in play. */
+  rounds: InstructorContext['rounds'];
   /** Re-announces the classroom when a request changes it (a node added: new seats). */
   announce: InstructorContext['announce'];
 }
@@ -76,11 +83,13 @@ function schemaMessage(issues: readonly { path: readonly PropertyKey[]; message:
 export class ApiServer {
   private readonly runtime: ClusterRuntime;
   private readonly announce: InstructorContext['announce'];
+  private readonly rounds: InstructorContext['rounds'];
   private readonly listeners = new Set<RequestListener>();
 
   constructor(options: ApiServerOptions) {
     this.runtime = options.runtime;
     this.announce = options.announce;
+    this.rounds = options.rounds;
   }
 
   /** Every decided request, in every process that decided it; returns the unsubscribe. */
@@ -113,7 +122,7 @@ export class ApiServer {
     const clock = { simTime: 0 };
     let reply: InstructorReply;
     try {
-      reply = await runInstructorAction({ runtime: this.runtime, announce: this.announce }, instructor.classroomId, action, clock);
+      reply = await runInstructorAction({ runtime: this.runtime, announce: this.announce, rounds: this.rounds }, instructor.classroomId, action, clock);
     } catch (error) {
       reply = refusalOf(error);
     }
@@ -170,7 +179,7 @@ export class ApiServer {
         const now = Math.floor(simNow(run.clock, Date.now()));
         clock.simTime = now;
         const backstop = caller.kind === 'bot' && options.backstop === true && action.kind === 'setNodeCondition';
-        if (caller.kind === 'bot' && !backstop) {
+        if (caller.kind === 'bot' && !backstop && !(options.traffic === true && action.kind === 'routeRequest')) {
           const moment = await runtime.moment(classroomId);
           if (!moment || !botPlays(moment.view, role)) return refuse('Forbidden', `a student plays ${role} now: its bot stands down`);
         }
@@ -183,6 +192,7 @@ export class ApiServer {
         }
         const node = nodeOfRole(role);
         if (node !== null && kubeletStopped(state, node)) return refuse('ServiceUnavailable', stoppedMessage(node));
+        if (node !== null && role.startsWith('kubelet:') && partitioned(state, node)) return refuse('ServiceUnavailable', partitionedMessage(node));
         const plan = planAction(state, action, now, runtime.rng());
         if (!plan.ok) return refuse(plan.code, plan.message);
         const outcome = await runtime.apply(classroomId, plan.steps, { actor: actorOf(caller), simTime: now }, { stopAtRefusal: true });
@@ -201,10 +211,19 @@ function instructorTarget(action: ClusterInstructorAction): string {
   switch (action.kind) {
     case 'deleteObject':
       return `${action.objectKind.toLowerCase()}s/${action.name}`;
-    case 'fault':
-      return 'node' in action.fault ? `nodes/${action.fault.node}` : 'pod' in action.fault ? `pods/${action.fault.pod}` : 'nodes';
+    case 'fault': {
+      const f = action.fault;
+      if ('node' in f) return `nodes/${f.node}`;
+      if ('pod' in f) return `pods/${f.pod}`;
+      if ('deployment' in f) return `deployments/${f.deployment}`;
+      if ('service' in f) return `services/${f.service}`;
+      return f.type === 'readOnlyStore' ? 'etcd' : 'nodes';
+    }
     case 'runScenario':
       return `scenarios/${action.scenario}`;
+    case 'startRound':
+    case 'restartRound':
+      return 'rounds/current';
     default:
       return '';
   }

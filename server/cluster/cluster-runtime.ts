@@ -50,6 +50,8 @@ export class ClusterRuntime {
   private readonly informers: Informers;
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly runs = new Map<string, { run: RunState; readAt: number }>();
+  /** Refuses every write while it answers (the round's read-only etcd); set once by the rounds. */
+  writeGuard: ((classroomId: string) => Refusal | null) | null = null;
 
   constructor(options: ClusterRuntimeOptions) {
     this.store = options.store;
@@ -115,6 +117,13 @@ export class ClusterRuntime {
     for (const step of steps) {
       if (!isApiRequest(step)) {
         await this.timers.schedule(classroomId, toSimTimer(step.timer));
+        continue;
+      }
+      const blocked = this.writeGuard?.(classroomId) ?? null;
+      if (blocked) {
+        outcome.requests.push({ request: step, refusal: blocked });
+        outcome.refusal ??= blocked;
+        if (stopAtRefusal) return outcome;
         continue;
       }
       try {

@@ -7,7 +7,7 @@
  * node, so every process schedules the same one.
  */
 import { kubeletRole, type ClassroomView } from '@shared/protocol';
-import { NODE_LEASE_RENEW_SECONDS, isApiRequest, kubeletStopped, manualHeartbeat, postNodeStatus, renewLease } from '@shared/sim';
+import { NODE_LEASE_RENEW_SECONDS, isApiRequest, kubeletStopped, manualHeartbeat, partitioned, postNodeStatus, renewLease } from '@shared/sim';
 import { z } from 'zod';
 import type { SimTimer } from '../jobs/sim-timer';
 import type { ClusterRuntime } from './cluster-runtime';
@@ -58,7 +58,7 @@ export class KubeletHeartbeats {
     await runtime.exclusive(classroomId, `heartbeat:${node}`, async () => {
       const state = await runtime.state(classroomId);
       const object = state.node(node);
-      if (!object || kubeletStopped(state, node) || manualHeartbeat(state, node) || !kubeletRuns(moment.view, node)) return;
+      if (!object || kubeletStopped(state, node) || partitioned(state, node) || manualHeartbeat(state, node) || !kubeletRuns(moment.view, node)) return;
       // The Lease's own renewal timer is this one: only the writes go through.
       const steps = [...renewLease(state, node, moment.now), ...postNodeStatus(object, moment.now)].filter(isApiRequest);
       if (steps.length) await runtime.apply(classroomId, steps, { actor: `system:node:${node}`, simTime: moment.now });

@@ -97,6 +97,6 @@ describe("the instructor's cluster requests", () => {
   });
 
   test('a scenario that does not exist is NotFound', async () => {
-    expect(await instructor.instructor({ kind: 'runScenario', scenario: 'rolling-update' })).toMatchObject({ ok: false, code: 'NotFound' });
+    expect(await instructor.instructor({ kind: 'runScenario', scenario: 'no-such-scenario' })).toMatchObject({ ok: false, code: 'NotFound' });
   });
 });

@@ -5,9 +5,10 @@
  * `instructor` at the classroom's simulated now, and answered in kubectl's words.
  */
 import { parseAllDocuments } from 'yaml';
-import { RESOURCE, type Kind, type KubeObject } from '@shared/model';
-import { refuse, type Ack, type ClassroomView, type InstructorAction } from '@shared/protocol';
-import { HEARTBEAT_MODE, KUBELET_STOPPED, crashContainer } from '@shared/sim';
+import { RESOURCE, type Deployment, type Kind, type KubeObject } from '@shared/model';
+import { refuse, type Ack, type ClassroomView, type Fault, type InstructorAction } from '@shared/protocol';
+import { HEARTBEAT_MODE, KUBELET_STOPPED, NODE_PARTITIONED, SLOW_IMAGE_PULLS, crashContainer } from '@shared/sim';
+import type { RoundService } from '../rounds/round-service';
 import type { ClassroomChangeReason } from '../classroom/changes';
 import { isApiError } from '../store';
 import { bootstrapCluster, bootstrapNode, capacityError, type NodeCapacity } from './bootstrap';
@@ -16,7 +17,7 @@ import { electLeaders } from './leader-election';
 import { writeRequest } from './write-request';
 
 /** Instructor requests that change the cluster rather than the room: they go through the API server. */
-export const CLUSTER_INSTRUCTOR_KINDS = ['fault', 'apply', 'deleteObject', 'reset', 'runScenario'] as const;
+export const CLUSTER_INSTRUCTOR_KINDS = ['fault', 'apply', 'deleteObject', 'reset', 'runScenario', 'startRound', 'restartRound'] as const;
 export type ClusterInstructorKind = (typeof CLUSTER_INSTRUCTOR_KINDS)[number];
 export type ClusterInstructorAction<K extends ClusterInstructorKind = ClusterInstructorKind> = Extract<InstructorAction, { kind: K }>;
 
@@ -27,6 +28,7 @@ export function isClusterInstructorAction(action: InstructorAction): action is C
 export interface InstructorContext {
   runtime: ClusterRuntime;
   announce(classroomId: string, reasons: ClassroomChangeReason[]): Promise<void>;
+  rounds: RoundService;
 }
 
 /** Timers of the bots (they act on whatever cluster there is) survive a reset. */
@@ -85,17 +87,10 @@ async function apply(runtime: ClusterRuntime, classroomId: string, manifest: str
   return { ok: true, message: lines.join('\n') };
 }
 
-async function setKubeletStopped(runtime: ClusterRuntime, classroomId: string, node: string, stopped: boolean, simTime: number): Promise<Reply> {
-  const patch = { metadata: { annotations: { [KUBELET_STOPPED]: stopped ? 'true' : null } } };
-  await runtime.store.patch(classroomId, { kind: 'Node', name: node }, patch, { actor: INSTRUCTOR, simTime });
-  return { ok: true, message: stopped ? `the kubelet on ${node} is stopped` : `the kubelet on ${node} is running again` };
-}
-
-/** The drill: the kubelet's student renews the node Lease by hand (or its loop does it again). */
-async function setManualHeartbeat(runtime: ClusterRuntime, classroomId: string, node: string, manual: boolean, simTime: number): Promise<Reply> {
-  const patch = { metadata: { annotations: { [HEARTBEAT_MODE]: manual ? 'manual' : null } } };
-  await runtime.store.patch(classroomId, { kind: 'Node', name: node }, patch, { actor: INSTRUCTOR, simTime });
-  return { ok: true, message: manual ? `the kubelet of ${node} now renews its Lease only when its player does` : `the kubelet of ${node} renews its Lease by itself again` };
+/** A fault marked on the Node, so every process, cache and screen sees it. */
+async function annotateNode(runtime: ClusterRuntime, classroomId: string, node: string, key: string, value: string | null, simTime: number, message: string): Promise<Reply> {
+  await runtime.store.patch(classroomId, { kind: 'Node', name: node }, { metadata: { annotations: { [key]: value } } }, { actor: INSTRUCTOR, simTime });
+  return { ok: true, message };
 }
 
 /**
@@ -112,13 +107,36 @@ async function addNode(runtime: ClusterRuntime, announce: InstructorContext['ann
   return { ok: true, message: `node/${name} created: its kubelet and container runtime are new roles` };
 }
 
-type Fault = ClusterInstructorAction<'fault'>['fault'];
+/** kubectl scale / kubectl set image: the Deployment's spec changes, its controller does the rest. */
+async function changeDeployment(runtime: ClusterRuntime, classroomId: string, name: string, simTime: number, change: (d: Deployment) => Deployment | string): Promise<Reply> {
+  const deployment = await runtime.store.get(classroomId, { kind: 'Deployment', name, namespace: 'default' });
+  const next = change(deployment);
+  if (typeof next === 'string') return refuse('Invalid', next);
+  await runtime.store.update(classroomId, next, { actor: INSTRUCTOR, simTime });
+  return { ok: true, message: `deployment.apps/${name} ${next.spec.replicas !== deployment.spec.replicas ? 'scaled' : 'image updated'}` };
+}
+
+function setImage(d: Deployment, image: string, container: string | undefined): Deployment | string {
+  const containers = d.spec.template.spec.containers;
+  const target = container ?? containers[0]?.name;
+  if (!containers.some((c) => c.name === target)) return `unable to find container named "${target ?? ''}"`;
+  const next = containers.map((c) => (c.name === target ? { ...c, image } : c));
+  return { ...d, spec: { ...d.spec, template: { ...d.spec.template, spec: { ...d.spec.template.spec, containers: next } } } };
+}
 
 async function fault(runtime: ClusterRuntime, announce: InstructorContext['announce'], classroomId: string, fault: Fault, now: number): Promise<Reply> {
   switch (fault.type) {
     case 'stopKubelet':
-    case 'startKubelet':
-      return setKubeletStopped(runtime, classroomId, fault.node, fault.type === 'stopKubelet', now);
+    case 'startKubelet': {
+      const stopped = fault.type === 'stopKubelet';
+      return annotateNode(runtime, classroomId, fault.node, KUBELET_STOPPED, stopped ? 'true' : null, now, stopped ? `the kubelet on ${fault.node} is stopped` : `the kubelet on ${fault.node} is running again`);
+    }
+    case 'partitionNode':
+      return annotateNode(runtime, classroomId, fault.node, NODE_PARTITIONED, fault.partitioned ? 'true' : null, now, fault.partitioned ? `${fault.node} is cut off from the API server (its containers keep running)` : `${fault.node} reaches the API server again`);
+    case 'slowImagePulls':
+      return annotateNode(runtime, classroomId, fault.node, SLOW_IMAGE_PULLS, fault.extraSeconds > 0 ? String(fault.extraSeconds) : null, now, fault.extraSeconds > 0 ? `image pulls on ${fault.node} take ${fault.extraSeconds} s longer` : `image pulls on ${fault.node} are back to normal`);
+    case 'manualHeartbeat':
+      return annotateNode(runtime, classroomId, fault.node, HEARTBEAT_MODE, fault.manual ? 'manual' : null, now, fault.manual ? `the kubelet of ${fault.node} now renews its Lease only when its player does` : `the kubelet of ${fault.node} renews its Lease by itself again`);
     case 'crashPod': {
       const state = await runtime.state(classroomId);
       const pod = state.pod(`default/${fault.pod}`);
@@ -131,8 +149,20 @@ async function fault(runtime: ClusterRuntime, announce: InstructorContext['annou
     }
     case 'addNode':
       return addNode(runtime, announce, classroomId, { cpu: fault.cpu, memory: fault.memory }, now);
-    case 'manualHeartbeat':
-      return setManualHeartbeat(runtime, classroomId, fault.node, fault.manual, now);
+    case 'removeNode': {
+      await writeRequest(runtime.store, classroomId, { verb: 'delete', kind: 'Node', name: fault.node, reason: 'the instructor removes the node' }, { actor: INSTRUCTOR, simTime: now });
+      return { ok: true, message: `node/${fault.node} deleted` };
+    }
+    case 'scaleDeployment':
+      return changeDeployment(runtime, classroomId, fault.deployment, now, (d) => ({ ...d, spec: { ...d.spec, replicas: fault.replicas } }));
+    case 'setImage':
+      return changeDeployment(runtime, classroomId, fault.deployment, now, (d) => setImage(d, fault.image, fault.container));
+    case 'traffic':
+      return { ok: true, message: fault.perSecond > 0 ? `clients send ${fault.perSecond} request(s) a second to service/${fault.service}` : `clients stop sending requests to service/${fault.service}` };
+    case 'trafficSpike':
+      return { ok: true, message: `a spike: ${fault.perSecond} more request(s) a second to service/${fault.service} for ${fault.seconds} s` };
+    case 'readOnlyStore':
+      return { ok: true, message: fault.readOnly ? 'etcd is read-only: every write answers 503 until it takes writes again' : 'etcd takes writes again' };
   }
 }
 
@@ -154,12 +184,16 @@ async function reset(runtime: ClusterRuntime, view: ClassroomView, simTime: numb
 }
 
 /** One instructor request, decided at the classroom's simulated now (written to `clock`). Store refusals throw ApiError. */
-export function runInstructorAction({ runtime, announce }: InstructorContext, classroomId: string, action: ClusterInstructorAction, clock: { simTime: number }): Promise<Reply> {
+export function runInstructorAction({ runtime, announce, rounds }: InstructorContext, classroomId: string, action: ClusterInstructorAction, clock: { simTime: number }): Promise<Reply> {
   return runtime.exclusive(classroomId, 'instructor', async () => {
     const moment = await runtime.moment(classroomId);
     if (!moment || moment.view.phase === 'closed') return refuse('Forbidden', 'this classroom is closed: its log can be replayed but nothing in it can change');
     const now = moment.now;
     clock.simTime = now;
+    // etcd takes no writes: only what brings it back (or starts over) gets through.
+    const writes = action.kind === 'apply' || action.kind === 'deleteObject' || (action.kind === 'fault' && action.fault.type !== 'readOnlyStore' && action.fault.type !== 'traffic' && action.fault.type !== 'trafficSpike');
+    const readOnly = writes ? runtime.writeGuard?.(classroomId) : null;
+    if (readOnly) return readOnly;
     switch (action.kind) {
       case 'apply':
         return apply(runtime, classroomId, action.manifest, now);
@@ -169,12 +203,21 @@ export function runInstructorAction({ runtime, announce }: InstructorContext, cl
         const last = await writeRequest(runtime.store, classroomId, target, { actor: INSTRUCTOR, simTime: now });
         return { ok: true, message: `${named(action.objectKind, action.name)} ${last.metadata.deletionTimestamp ? 'terminating' : 'deleted'}` };
       }
-      case 'fault':
-        return fault(runtime, announce, classroomId, action.fault, now);
+      case 'fault': {
+        const refused = await rounds.faultRefusal(classroomId, action.fault);
+        if (refused) return refused;
+        const reply = await fault(runtime, announce, classroomId, action.fault, now);
+        if (reply.ok) await rounds.noteFault(classroomId, action.fault, reply.message ?? action.fault.type, now);
+        return reply;
+      }
       case 'reset':
         return reset(runtime, moment.view, now);
       case 'runScenario':
-        return refuse('NotFound', `scenario "${action.scenario}" not found: this version has only the first round (reset brings it back)`);
+        return rounds.runScenario(classroomId, action.scenario, action.seed, now);
+      case 'startRound':
+        return rounds.startRound(classroomId);
+      case 'restartRound':
+        return rounds.restartRound(classroomId, now);
     }
   });
 }

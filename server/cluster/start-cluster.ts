@@ -19,6 +19,8 @@ import { Informers } from './informers';
 import { electLeaders } from './leader-election';
 import { registerSimTimerHandlers } from './timer-handlers';
 import { TimerSweep } from './timer-sweep';
+import { ScenarioCatalogue } from '../rounds/catalogue';
+import { RoundService } from '../rounds/round-service';
 
 export interface ClusterOptions {
   redis: RedisClient;
@@ -36,6 +38,8 @@ export interface Cluster {
   store: ObjectStore;
   runtime: ClusterRuntime;
   api: ApiServer;
+  /** Rounds: scenarios, their clock, goals, scores and debrief. */
+  rounds: RoundService;
   /** Creates the classroom's first cluster the first time anyone looks at it. */
   ensureCluster(classroomId: string): Promise<void>;
   /** Stops the timer worker (after the gateway closed), then the caches and the store's reader. */
@@ -69,7 +73,11 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
   });
   const informers = new Informers(store);
   const runtime = new ClusterRuntime({ store, timers, classrooms, informers, logger });
-  const api = new ApiServer({ runtime, announce });
+  const rounds = new RoundService({ runtime, redis, keyPrefix, catalogue: new ScenarioCatalogue(redis, keyPrefix), changes, announce, logger, run });
+  const api = new ApiServer({ runtime, announce, rounds });
+  rounds.attach(api);
+  rounds.register();
+  await rounds.start();
   // The class reads every request; the log is appended off the request's path.
   api.onRequest((classroomId, entry) => run('logging an API request', () => store.appendRequestLog(classroomId, entry)));
   const bots = new BotPlayers(runtime, api);
@@ -125,10 +133,12 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
     store,
     runtime,
     api,
+    rounds,
     ensureCluster,
     async close() {
       unsubscribe();
       await sweep.close();
+      await rounds.close();
       await timers.close();
       informers.close();
       await store.close();

@@ -1,4 +1,4 @@
-import { instructorAction, refuse, type Ack, type Identity, type InstructorAction } from '@shared/protocol';
+import { ROUND_TIME_SCALE, instructorAction, refuse, type Ack, type Identity, type InstructorAction } from '@shared/protocol';
 import type { ClassroomChangeReason } from '../classroom/changes';
 import { RefusalError } from '../classroom/refusal-error';
 import { isClusterInstructorAction, type ClusterInstructorAction } from '../cluster/instructor-actions';
@@ -12,7 +12,7 @@ type RoomAction = Exclude<InstructorAction, ClusterInstructorAction>;
 const ok = (message?: string): Reply => (message ? { ok: true, message } : { ok: true });
 
 /** The room-level instructor requests: roles, lock, removal, bots, the clock, closing. */
-async function handleRoomAction(action: RoomAction, instructor: Instructor, { io, classrooms, broadcaster }: GatewayDeps): Promise<Reply> {
+async function handleRoomAction(action: RoomAction, instructor: Instructor, { io, classrooms, broadcaster, cluster }: GatewayDeps): Promise<Reply> {
   const classroomId = instructor.classroomId;
   const announce = (reasons: ClassroomChangeReason[], memberIds: string[] = []) => broadcaster.announce(classroomId, reasons, memberIds);
   switch (action.kind) {
@@ -52,6 +52,9 @@ async function handleRoomAction(action: RoomAction, instructor: Instructor, { io
       await announce(['clock']);
       return ok();
     case 'setTimeScale':
+      if ((action.timeScale < ROUND_TIME_SCALE.min || action.timeScale > ROUND_TIME_SCALE.max) && (await cluster.rounds.active(classroomId))) {
+        return refuse('BadRequest', `timeScale: a round runs between ${ROUND_TIME_SCALE.min}x and ${ROUND_TIME_SCALE.max}x, not ${action.timeScale}x`);
+      }
       await classrooms.runCommand(classroomId, { kind: 'setTimeScale', timeScale: action.timeScale });
       await announce(['clock']);
       return ok();

@@ -13,7 +13,7 @@ import { followChange } from './classroom-broadcaster';
 import { registerClusterHandlers } from './cluster-handlers';
 import { registerInstructorHandlers } from './instructor-handlers';
 import { guardRequests } from './request-guard';
-import { requestAudience } from './rooms';
+import { classroomRoom, requestAudience } from './rooms';
 import { WatchFeeds } from './watch-feeds';
 import type { SocketLimits } from './rate-limit';
 import { capSocketsPerMember, registerSessionHandlers } from './session-handlers';
@@ -79,10 +79,14 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
     registerSessionHandlers(socket, deps);
     registerInstructorHandlers(socket, deps);
     registerClusterHandlers(socket, deps);
+    const { classroomId } = socket.data.identity;
+    work.run('sending the round', async () => void socket.emit('round', await cluster.rounds.view(classroomId)));
   });
   const unsubscribe = changes.subscribe((change) => work.run('refreshing sessions', () => followChange(io, classrooms, change)));
   // Every decided request, whoever sent it, to the whole classroom (through the adapter: once).
   const unlisten = cluster.api.onRequest((classroomId, entry) => io.to(requestAudience(classroomId, entry)).emit('requests', [entry]));
+  // Every process hears each round change and sends it to its own sockets of the classroom.
+  const unround = cluster.rounds.onRound((classroomId, view) => io.local.to(classroomRoom(classroomId)).emit('round', view));
 
   return {
     io,
@@ -90,6 +94,7 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
     async close() {
       unsubscribe();
       unlisten();
+      unround();
       feeds.close();
       await io.close();
       await work.drain();

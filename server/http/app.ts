@@ -16,6 +16,7 @@ import type { Logger } from '../logger';
 import { redisReachable, type RedisClient } from '../redis/connect';
 import { classroomRoutes } from './classroom-routes';
 import { displayRoutes } from './display-routes';
+import { roundRoutes, scenarioUploadRoutes, type RoundRoutesDeps } from './round-routes';
 
 /** REST bodies are small (a code and a name); anything bigger is refused before parsing. */
 export const JSON_BODY_LIMIT = '16kb';
@@ -38,6 +39,8 @@ export interface HttpAppDeps {
   corsOrigin?: string;
   /** Where students open the join link (PUBLIC_URL or the LAN address); null when unknown. */
   joinBaseUrl: () => string | null;
+  /** Scenarios and rounds over REST. */
+  rounds?: Omit<RoundRoutesDeps, 'classrooms'>;
 }
 
 function sendError(res: Response, status: number, body: ErrorBody): void {
@@ -145,19 +148,22 @@ const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
   throw new RefusalError('UnsupportedMediaType', `${req.method} ${path} takes a JSON body (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
 };
 
-export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, cluster, corsOrigin, joinBaseUrl }: HttpAppDeps): Express {
+export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, cluster, corsOrigin, joinBaseUrl, rounds }: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, serializers: { req: redactRequest }, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
   // No upgrade-insecure-requests: a classroom often serves plain HTTP on its LAN (http://10.0.0.5:3000).
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (corsOrigin) app.use('/api', cors({ origin: corsOrigin.split(',') }));
+  // Scenario uploads are YAML: answered before the JSON-only body rule.
+  if (rounds) app.use(bodyTimeout(BODY_TIMEOUT_MS), scenarioUploadRoutes({ classrooms, ...rounds }));
   app.use('/api', bodyTimeout(BODY_TIMEOUT_MS), jsonBodiesOnly, express.json({ limit: JSON_BODY_LIMIT, verify: refuseEmptyBody }));
   app.use(classroomRoutes({ classrooms, joinLimiter }));
   app.use(displayRoutes({ classrooms, joinBaseUrl }));
   app.use(kubeconfigRoutes(classrooms));
   // kubectl's own API: Status errors of its own, never the SPA's fallback.
   app.use(`${K8S_PREFIX}/:token`, kubeApiRoutes({ classrooms, cluster, logger }));
+  if (rounds) app.use(roundRoutes({ classrooms, ...rounds }));
 
   // Liveness: the process answers. Readiness: it can reach its etcd (Redis).
   app.get('/healthz', (_req, res) => {

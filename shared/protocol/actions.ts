@@ -112,6 +112,47 @@ export const actionComponent: Record<ClusterActionKind, Component> = {
 
 // instructor — each needs the instructor's token
 const i = a;
+export const scenarioId = z.string().min(1).max(64).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label');
+const seed = z.number().int().min(0).max(2 ** 32 - 1);
+/** The round clock's range: slower than real time to talk it through, up to 10x to skip the waiting. */
+export const ROUND_TIME_SCALE = { min: 0.25, max: 10 } as const;
+
+/**
+ * Faults and changes the instructor (or a scenario's timed step) makes to a running cluster; each is
+ * one request in the log as the instructor's and a mark on the round's timeline.
+ */
+export const faultSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('stopKubelet'), node: name }).strict(),
+  z.object({ type: z.literal('startKubelet'), node: name }).strict(),
+  /** The node's kubelet cannot reach the API server (its containers keep running); `partitioned: false` heals it. */
+  z.object({ type: z.literal('partitionNode'), node: name, partitioned: z.boolean() }).strict(),
+  z.object({ type: z.literal('crashPod'), pod: name }).strict(),
+  /** A drill: the kubelet's player renews the node Lease by hand (`manual: false` gives it back to the kubelet's loop). */
+  z.object({ type: z.literal('manualHeartbeat'), node: name, manual: z.boolean() }).strict(),
+  /** Every image pull on the node takes this many seconds longer (0 ends it): a slow registry or link. */
+  z.object({ type: z.literal('slowImagePulls'), node: name, extraSeconds: z.number().int().min(0).max(600) }).strict(),
+  z
+    .object({
+      type: z.literal('addNode'),
+      cpu: z.string().max(16).optional(),
+      memory: z.string().max(16).optional(),
+    })
+    .strict(),
+  /** The Node object is deleted (kubectl delete node): its pods are left without a node. */
+  z.object({ type: z.literal('removeNode'), node: name }).strict(),
+  /** kubectl scale deployment/<name> --replicas=<n> */
+  z.object({ type: z.literal('scaleDeployment'), deployment: name, replicas: z.number().int().min(0).max(50) }).strict(),
+  /** kubectl set image deployment/<name> <container>=<image> (the first container when none is named) */
+  z.object({ type: z.literal('setImage'), deployment: name, image: z.string().min(1).max(200), container: name.optional() }).strict(),
+  /** Clients send requests to the Service through kube-proxy, `perSecond` of them (0 stops them). */
+  z.object({ type: z.literal('traffic'), service: name, perSecond: z.number().min(0).max(20) }).strict(),
+  /** As many more requests per second for `seconds`, on top of the steady traffic. */
+  z.object({ type: z.literal('trafficSpike'), service: name, perSecond: z.number().min(0.1).max(20), seconds: z.number().int().min(1).max(600) }).strict(),
+  /** etcd takes no writes (`readOnly: false` gives them back): every write answers 503. */
+  z.object({ type: z.literal('readOnlyStore'), readOnly: z.boolean() }).strict(),
+]);
+export type Fault = z.infer<typeof faultSchema>;
+export type FaultType = Fault['type'];
 export const instructorAction = z.discriminatedUnion('kind', [
   i('assignRole', { studentId: z.string().min(1).max(64), role: z.string().max(100).nullable() }),
   i('autoAssignRoles', {}),
@@ -124,26 +165,16 @@ export const instructorAction = z.discriminatedUnion('kind', [
   i('resume', {}),
   i('reset', {}),
   i('setTimeScale', { timeScale: z.number().min(0.1).max(100) }),
-  i('fault', {
-    fault: z.discriminatedUnion('type', [
-      z.object({ type: z.literal('stopKubelet'), node: name }).strict(),
-      z.object({ type: z.literal('startKubelet'), node: name }).strict(),
-      z.object({ type: z.literal('crashPod'), pod: name }).strict(),
-      /** A drill: the kubelet's player renews the node Lease by hand (`manual: false` gives it back to the kubelet's loop). */
-      z.object({ type: z.literal('manualHeartbeat'), node: name, manual: z.boolean() }).strict(),
-      z
-        .object({
-          type: z.literal('addNode'),
-          cpu: z.string().max(16).optional(),
-          memory: z.string().max(16).optional(),
-        })
-        .strict(),
-    ]),
-  }),
+  i('fault', { fault: faultSchema }),
   /** kubectl apply: one or more YAML documents (Deployment, Service, Pod, Node). */
   i('apply', { manifest: z.string().min(1).max(64 * 1024) }),
   i('deleteObject', { objectKind: z.enum(['Pod', 'Deployment', 'ReplicaSet', 'Service', 'Node']), name }),
-  i('runScenario', { scenario: z.string().min(1).max(64) }),
+  /** Builds the scenario's initial cluster and shows its briefing; the clock waits for `startRound`. */
+  i('runScenario', { scenario: scenarioId, seed: seed.optional() }),
+  /** The briefing is read: the round clock starts. */
+  i('startRound', {}),
+  /** The scenario's initial cluster again, and the round clock from zero. */
+  i('restartRound', {}),
   i('closeClassroom', {}),
 ]);
 export type InstructorAction = z.infer<typeof instructorAction>;

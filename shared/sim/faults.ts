@@ -9,6 +9,10 @@ import type { ClusterState } from './state';
 
 export const KUBELET_STOPPED = 'clusterplay.dev/kubelet-stopped';
 export const HEARTBEAT_MODE = 'clusterplay.dev/heartbeat';
+/** The node's kubelet cannot reach the API server (a network partition); its containers keep running. */
+export const NODE_PARTITIONED = 'clusterplay.dev/partitioned';
+/** Every image pull on the node takes this many more seconds (a slow registry or link). */
+export const SLOW_IMAGE_PULLS = 'clusterplay.dev/slow-image-pulls';
 
 export function kubeletStopped(state: ClusterState, node: string): boolean {
   return state.node(node)?.metadata.annotations?.[KUBELET_STOPPED] === 'true';
@@ -20,3 +24,16 @@ export function manualHeartbeat(state: ClusterState, node: string): boolean {
 
 export const stoppedMessage = (node: string): string =>
   `the kubelet on ${node} is stopped (the machine is down): it sends no heartbeat and runs nothing until the instructor starts it again`;
+
+export function partitioned(state: ClusterState, node: string): boolean {
+  return state.node(node)?.metadata.annotations?.[NODE_PARTITIONED] === 'true';
+}
+
+export function slowPullSeconds(state: ClusterState, node: string): number {
+  const extra = Number(state.node(node)?.metadata.annotations?.[SLOW_IMAGE_PULLS] ?? 0);
+  return Number.isFinite(extra) && extra > 0 ? extra : 0;
+}
+
+/** What the kubelet's client gets when the network between its node and the API server is cut. */
+export const partitionedMessage = (node: string): string =>
+  `Get "https://kube-apiserver:6443/api/v1/nodes/${node}": dial tcp 10.96.0.1:443: i/o timeout (${node} is cut off from the API server)`;

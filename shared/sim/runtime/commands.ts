@@ -21,3 +21,18 @@ export function commandExit(command: readonly string[] | undefined): Exit | unde
   const sleep = /\bsleep\s+(\d+)/.exec(script);
   return { exitCode: Number(exit[1]) % 256, afterSeconds: sleep ? Number(sleep[1]) : DEFAULT_RUN_SECONDS_BEFORE_EXIT };
 }
+
+/**
+ * The default command of an image (its ENTRYPOINT), for a container that names none. Images whose
+ * tag says `crashloop` (`shop:1.0-crashloop`) ship a broken build: the process fails 3 s after it
+ * starts, so a scenario can show CrashLoopBackOff and then fix it with a new image.
+ */
+export function imageEntrypoint(image: string | undefined): string[] | undefined {
+  const tag = image === undefined || !image.includes(':') ? '' : image.slice(image.lastIndexOf(':') + 1);
+  return tag.includes('crashloop') ? ['sh', '-c', 'sleep 3; exit 1'] : undefined;
+}
+
+/** How a container's process ends: its own command, else the image's entrypoint. */
+export function containerExit(container: { command?: readonly string[] | undefined; image?: string | undefined }): Exit | undefined {
+  return commandExit(container.command && container.command.length ? container.command : imageEntrypoint(container.image));
+}

@@ -18,7 +18,8 @@ import { shortId } from '../hash';
 import { create, timer, update, type Step } from '../requests';
 import type { ClusterState } from '../state';
 import { makeTimer } from '../timers';
-import { commandExit } from './commands';
+import { containerExit } from './commands';
+import { slowPullSeconds } from '../faults';
 import { CACHED_PULL_CHECK_SECONDS, fullImageName, imageExists, pullErrorMessage, pullSeconds } from './images';
 
 type Status = ContainerRuntime['status'];
@@ -48,8 +49,9 @@ function describe(call: CriCall): string {
 }
 
 /** The runtime takes a pending call: it is now running and finishes `dueAt`. */
-function accept(status: Status, call: CriCall, now: SimTime): { call: CriCall; dueAt: SimTime } {
-  const dueAt = now + Math.round(callSeconds(status, call) * 1000);
+function accept(status: Status, call: CriCall, now: SimTime, extraPullSeconds = 0): { call: CriCall; dueAt: SimTime } {
+  const extra = call.call === 'PullImage' ? extraPullSeconds : 0;
+  const dueAt = now + Math.round((callSeconds(status, call) + extra) * 1000);
   return { call: { ...call, status: 'running', dueAt: toMicroTime(dueAt) }, dueAt };
 }
 
@@ -101,7 +103,7 @@ function finish(status: Status, call: CriCall, now: SimTime): Status {
 
 /** When a running container's command exits, if it ever does. */
 export function exitTime(c: RuntimeContainer): SimTime | undefined {
-  const exit = commandExit(c.command);
+  const exit = containerExit(c);
   if (!exit || c.state !== 'running' || c.startedAt === undefined) return undefined;
   return fromRFC3339(c.startedAt) + exit.afterSeconds * 1000;
 }
@@ -136,7 +138,7 @@ function advance(node: string, status: Status, now: SimTime): Advance {
       timers.push(timer(makeTimer('containerExit', at, { node, containerId: c.id }), `${c.pod}/${c.name} exits`));
       return c;
     }
-    const exit = commandExit(c.command);
+    const exit = containerExit(c);
     const exitCode = exit?.exitCode ?? 0;
     notes.push(`${c.pod}/${c.name} exited with code ${exitCode}`);
     exited = true;
@@ -171,7 +173,7 @@ export function answerCri(state: ClusterState, node: string, callId: string, now
   const call = rt?.status.calls.find((c) => c.id === callId);
   if (!rt || !call) return { ok: false, message: `CRI call ${callId} not found on ${node}` };
   if (call.status !== 'pending') return { ok: false, message: `CRI call ${callId} is already ${call.status}` };
-  const taken = accept(rt.status, call, now);
+  const taken = accept(rt.status, call, now, slowPullSeconds(state, node));
   const status = { ...rt.status, calls: rt.status.calls.map((c) => (c.id === callId ? taken.call : c)) };
   const after = advance(node, status, now);
   const secs = (taken.dueAt - now) / 1000;
@@ -185,7 +187,7 @@ export function reconcileRuntime(state: ClusterState, node: string, now: SimTime
   const notes: string[] = [];
   const calls = rt.status.calls.map((call) => {
     if (call.status !== 'pending') return call;
-    const taken = accept(rt.status, call, now);
+    const taken = accept(rt.status, call, now, slowPullSeconds(state, node));
     notes.push(`${describe(call)} started, takes ${(taken.dueAt - now) / 1000} s`);
     return taken.call;
   });

@@ -1,0 +1,53 @@
+/**
+ * Every built-in scenario is winnable by bots alone with a fixed seed, within its time limit, on a
+ * real Redis, and its debrief names the components whose requests reached the goals.
+ */
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import type { RunningServer } from '../app';
+import { startTestServer } from '../testing/test-server';
+import { botClassroom, roundIs, type RoundClient } from './testing';
+
+let server: RunningServer;
+const clients: RoundClient[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-rounds`, SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await server?.close();
+});
+
+/** The components each scenario's debrief must name (who did the work). */
+const EXPECTED: Record<string, string[]> = {
+  'first-deployment': ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'],
+  'out-of-room': ['kube-controller-manager', 'kube-scheduler', 'kubelet'],
+  'node-dies': ['kube-controller-manager', 'kube-scheduler', 'kubelet'],
+  crashloop: ['kube-controller-manager', 'kube-scheduler', 'kubelet'],
+  'rolling-update': ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'],
+  placement: ['kube-controller-manager', 'kube-scheduler', 'kubelet'],
+  'etcd-read-only': ['kube-controller-manager', 'kube-scheduler', 'kubelet'],
+};
+
+const only = process.env['ROUND_SCENARIO'];
+
+for (const [scenario, components] of Object.entries(EXPECTED)) {
+  test.skipIf(only !== undefined && only !== scenario)(`bots alone win "${scenario}" with seed 7, and the debrief names ${components.join(', ')}`, { timeout: 120_000 }, async () => {
+    const { instructor } = await botClassroom(server.url);
+    clients.push(instructor);
+    for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'runScenario', scenario, seed: 7 }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+    const briefing = await roundIs(instructor, ['briefing'], 'the briefing');
+    expect(briefing.scenario).toBe(scenario);
+    expect(await instructor.instructor({ kind: 'startRound' })).toMatchObject({ ok: true });
+    const end = await roundIs(instructor, ['won', 'lost'], `the end of ${scenario}`, 100_000);
+    expect({ phase: end.phase, unmet: end.goals.filter((g) => !g.met).map((g) => g.text) }).toEqual({ phase: 'won', unmet: [] });
+    expect(end.elapsedSeconds).toBeLessThanOrEqual(end.timeLimitSeconds);
+    const named = new Set(end.goals.flatMap((g) => (g.achievedBy ?? []).map((a) => a.component)));
+    for (const component of components) expect(named).toContain(component);
+    expect(end.debrief?.points.length).toBeGreaterThan(0);
+    expect(end.timeline.some((m) => m.kind === 'goal')).toBe(true);
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * A classroom's round in Redis: one record (phase, clock marks, goals reached, timeline, the
+ * faults in force), changed by compare-and-set so processes deciding at once never lose a change,
+ * and the players' tallies beside it (one counter per actor, incremented as requests are decided).
+ */
+import { z } from 'zod';
+import type { GoalAchiever, RoundMarkKind, RoundTimelineMark, RoundView } from '@shared/protocol';
+import type { PlayerTally } from '@shared/scenarios';
+import { roleSchema, type Role } from '@shared/protocol';
+import type { RedisClient } from '../redis/connect';
+import { COMPARE_AND_SET_SCRIPT } from '../classroom/scripts';
+
+export type StoredPhase = 'briefing' | 'running' | 'won' | 'lost';
+
+export interface RoundRecord {
+  scenario: string;
+  seed: number;
+  phase: StoredPhase;
+  /** Bumped by every (re)start: timers of an older run find a different number and stop. */
+  generation: number;
+  startedAt: string | null;
+  startedAtSim: number | null;
+  endedAt?: string;
+  endedAtSim?: number;
+  goals: Record<string, { metAtSim?: number; achievedBy?: GoalAchiever[] }>;
+  /** Simulated ms at which every goal was met at once (recoveries are measured to these). */
+  allMetAtSim: number[];
+  timeline: RoundTimelineMark[];
+  /** Faults in force. */
+  readOnly: boolean;
+  /** Steady client requests per second per Service, and spikes on top until a simulated time. */
+  traffic: Record<string, number>;
+  spikes: Record<string, { perSecond: number; untilSim: number }>;
+  /** The last view computed (what screens get on connect). */
+  view: RoundView | null;
+}
+
+export const MAX_TIMELINE_MARKS = 300;
+
+export function newRecord(scenario: string, seed: number, generation: number): RoundRecord {
+  return { scenario, seed, phase: 'briefing', generation, startedAt: null, startedAtSim: null, goals: {}, allMetAtSim: [], timeline: [], readOnly: false, traffic: {}, spikes: {}, view: null };
+}
+
+export function mark(record: RoundRecord, atSim: number, kind: RoundMarkKind, text: string, actor?: string): void {
+  const atSeconds = record.startedAtSim === null ? 0 : Math.max(0, Math.round((atSim - record.startedAtSim) / 100) / 10);
+  record.timeline.push(actor === undefined ? { atSeconds, kind, text } : { atSeconds, kind, text, actor });
+  record.timeline.sort((a, b) => a.atSeconds - b.atSeconds);
+  if (record.timeline.length > MAX_TIMELINE_MARKS) record.timeline.splice(0, record.timeline.length - MAX_TIMELINE_MARKS);
+}
+
+const roundKey = (prefix: string, classroomId: string): string => `${prefix}:{${classroomId}}:round`;
+const tallyKey = (prefix: string, classroomId: string): string => `${prefix}:{${classroomId}}:round-tally`;
+const FIELD = 'record';
+
+// Our own record, but parsed like any stored input: a bad value fails here, not deep in a view.
+const recordSchema = z.custom<RoundRecord>((v) => typeof v === 'object' && v !== null && 'scenario' in v && 'phase' in v && 'generation' in v);
+
+export class RoundRecords {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+  ) {}
+
+  async read(classroomId: string): Promise<RoundRecord | null> {
+    const raw = await this.redis.hGet(roundKey(this.prefix, classroomId), FIELD);
+    return raw ? recordSchema.parse(JSON.parse(raw)) : null;
+  }
+
+  /**
+   * Reads, changes and writes the record until no other process wrote in between. `change`
+   * returns false to leave it as it is. Returns the record as written (or as it stands).
+   */
+  async update(classroomId: string, change: (record: RoundRecord | null) => RoundRecord | false | null): Promise<RoundRecord | null> {
+    const key = roundKey(this.prefix, classroomId);
+    for (;;) {
+      const raw = (await this.redis.hGet(key, FIELD)) ?? '';
+      const current = raw ? recordSchema.parse(JSON.parse(raw)) : null;
+      const next = change(current === null ? null : structuredClone(current));
+      if (next === false || next === null) return current;
+      const ok = await this.redis.eval(COMPARE_AND_SET_SCRIPT, { keys: [key], arguments: [FIELD, raw, JSON.stringify(next)] });
+      if (ok === 1) return next;
+    }
+  }
+
+  async clearTallies(classroomId: string): Promise<void> {
+    await this.redis.del(tallyKey(this.prefix, classroomId));
+  }
+
+  /** One decided request of a player: counters only, so processes never overwrite each other. */
+  async count(classroomId: string, actor: string, info: { name: string; role: Role | null; accepted: boolean; simTime: number; bindWaitMs?: number }): Promise<void> {
+    const key = tallyKey(this.prefix, classroomId);
+    const multi = this.redis
+      .multi()
+      .hSet(key, { [`n:${actor}`]: info.name, [`o:${actor}`]: info.role ?? '' })
+      .hIncrBy(key, `${info.accepted ? 'a' : 'r'}:${actor}`, 1);
+    if (info.accepted) multi.hSet(key, `t:${actor}`, String(info.simTime));
+    if (info.bindWaitMs !== undefined) multi.hIncrBy(key, `bw:${actor}`, Math.max(0, Math.round(info.bindWaitMs))).hIncrBy(key, `bc:${actor}`, 1);
+    await multi.exec();
+  }
+
+  /** Client requests kube-proxy routed: how many, and how many a pod served. */
+  async countRoute(classroomId: string, served: boolean): Promise<void> {
+    const key = tallyKey(this.prefix, classroomId);
+    await this.redis.multi().hIncrBy(key, 'routes', 1).hIncrBy(key, 'served', served ? 1 : 0).exec();
+  }
+
+  async tallies(classroomId: string): Promise<{ players: PlayerTally[]; routes: number; served: number }> {
+    const raw = await this.redis.hGetAll(tallyKey(this.prefix, classroomId));
+    const players = new Map<string, PlayerTally>();
+    const num = (field: string): number => Number(raw[field] ?? 0);
+    for (const field of Object.keys(raw)) {
+      if (!field.startsWith('n:')) continue;
+      const actor = field.slice(2);
+      const role = roleSchema.safeParse(raw[`o:${actor}`]);
+      const last = raw[`t:${actor}`];
+      const tally: PlayerTally = {
+        actor,
+        name: raw[field] ?? actor,
+        role: role.success ? role.data : null,
+        accepted: num(`a:${actor}`),
+        refused: num(`r:${actor}`),
+        bindWaitMs: num(`bw:${actor}`),
+        binds: num(`bc:${actor}`),
+      };
+      if (last !== undefined) tally.lastAcceptedAt = Number(last);
+      players.set(actor, tally);
+    }
+    return { players: [...players.values()].sort((a, b) => a.actor.localeCompare(b.actor)), routes: num('routes'), served: num('served') };
+  }
+}

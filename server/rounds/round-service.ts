@@ -1,0 +1,586 @@
+/**
+ * Rounds: a scenario played from its briefing to its debrief on the classroom's clock. The round
+ * clock *is* the classroom's SimClock, so pausing the class freezes the round, simulated time and
+ * every pending timer. Timed steps, client traffic and the round's own tick are sim timers (BullMQ,
+ * one firing across processes); a step is the instructor's request through the API server, so it
+ * is in the request log like any fault. Goals are evaluated (debounced) after every decided
+ * request and at each tick; the record changes by compare-and-set and every process hears of it
+ * on a Redis channel and sends the view to its own sockets.
+ */
+import { z } from 'zod';
+import { getCondition, fromRFC3339, type Pod, type SimTime } from '@shared/model';
+import {
+  refuse,
+  simNow,
+  type Ack,
+  type ApiRequestEntry,
+  type ClassroomView,
+  type Fault,
+  type GoalAchiever,
+  type Identity,
+  type Refusal,
+  type RoundView,
+  type SimClock,
+} from '@shared/protocol';
+import {
+  activityOf,
+  componentName,
+  componentsOf,
+  evaluateGoals,
+  memberIdOf,
+  parseCheck,
+  recoveries,
+  scorePlayers,
+  scoreTeams,
+  type BoundToRunning,
+  type PlayerTally,
+  type Scenario,
+} from '@shared/scenarios';
+import type { ClusterState } from '@shared/sim';
+import type { ClassroomChangeReason, ClassroomChanges } from '../classroom/changes';
+import type { ApiServer } from '../cluster/api-server';
+import type { ClusterRuntime } from '../cluster/cluster-runtime';
+import type { SimTimer } from '../jobs/sim-timer';
+import type { Logger } from '../logger';
+import type { RedisClient } from '../redis/connect';
+import type { ScenarioCatalogue } from './catalogue';
+import { RoundRecords, mark, newRecord, type RoundRecord } from './round-record';
+import { buildScenarioCluster } from './scenario-cluster';
+
+type Reply = Ack<{ message?: string }>;
+
+export const ROUND_STEP = 'roundStep';
+export const ROUND_TRAFFIC = 'roundTraffic';
+export const ROUND_TICK = 'roundTick';
+/** The round looks at its goals at least this often (simulated ms): windows move and time runs out. */
+const TICK_MS = 2000;
+/** Client traffic is sent in batches this far apart (simulated ms). */
+const TRAFFIC_PERIOD_MS = 1000;
+/** After a decided request the goals are looked at once things settle (wall ms). */
+const EVALUATE_DEBOUNCE_MS = 250;
+/** A process trusts its copy of a round this long (wall ms); the channel brings changes sooner. */
+const CACHE_MS = 2000;
+/** How many of the newest request-log entries goal windows are measured on. */
+const REQUESTS_READ = 1000;
+/** Refusals of one player closer than this (simulated s) share one timeline mark. */
+const REFUSAL_MARK_GAP_S = 10;
+
+/** Kubernetes' words for a 503 (apimachinery's generic server response): etcd takes no writes. */
+export const READ_ONLY_MESSAGE = 'the server is currently unable to handle the request';
+
+/** Faults that break something (recovery is measured from them); the others are changes. */
+const BREAKING = new Set<Fault['type']>(['stopKubelet', 'partitionNode', 'crashPod', 'slowImagePulls', 'removeNode', 'trafficSpike', 'readOnlyStore']);
+
+const stepPayload = z.object({ index: z.number().int(), generation: z.number().int() });
+const trafficPayload = z.object({ service: z.string(), generation: z.number().int(), carry: z.number(), next: z.number().int() });
+const tickPayload = z.object({ generation: z.number().int() });
+
+export type RoundListener = (classroomId: string, view: RoundView | null) => void;
+
+export interface RoundServiceOptions {
+  runtime: ClusterRuntime;
+  redis: RedisClient;
+  keyPrefix: string;
+  catalogue: ScenarioCatalogue;
+  changes: ClassroomChanges;
+  announce(classroomId: string, reasons: ClassroomChangeReason[]): Promise<void>;
+  logger: Logger;
+  run(what: string, work: () => Promise<void>): void;
+}
+
+interface Cached {
+  record: RoundRecord | null;
+  readAt: number;
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+export class RoundService {
+  readonly records: RoundRecords;
+  readonly catalogue: ScenarioCatalogue;
+  private api: ApiServer | null = null;
+  private readonly listeners = new Set<RoundListener>();
+  private readonly cache = new Map<string, Cached>();
+  private readonly debounce = new Map<string, NodeJS.Timeout>();
+  private readonly refusals = new Map<string, ApiRequestEntry[]>();
+  private readonly channel: string;
+  private subscriber: RedisClient | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly options: RoundServiceOptions) {
+    this.records = new RoundRecords(options.redis, options.keyPrefix);
+    this.catalogue = options.catalogue;
+    this.channel = `${options.keyPrefix}:round-changes`;
+  }
+
+  /** Timer handlers; call before the timer service starts. */
+  register(): void {
+    const { timers } = this.options.runtime;
+    timers.onTimer(ROUND_STEP, (id, timer) => this.step(id, timer));
+    timers.onTimer(ROUND_TRAFFIC, (id, timer) => this.traffic(id, timer));
+    timers.onTimer(ROUND_TICK, (id, timer) => this.tick(id, timer));
+    // etcd read-only: every write through the API server's executor is refused while it lasts.
+    this.options.runtime.writeGuard = (classroomId) => this.readOnlyRefusal(classroomId);
+  }
+
+  /** The API server sends traffic and steps, and tells us of every decided request. */
+  attach(api: ApiServer): void {
+    this.api = api;
+    api.onRequest((classroomId, entry) => this.noteRequest(classroomId, entry));
+  }
+
+  /** Hears round changes of every process, and clock changes (a pause shows on every screen). */
+  async start(): Promise<void> {
+    const subscriber = this.options.redis.duplicate();
+    subscriber.on('error', () => {}); // the main client reports outages; this one reconnects
+    await subscriber.connect();
+    await subscriber.subscribe(this.channel, (message) => {
+      const classroomId = z.string().safeParse(message);
+      if (classroomId.success) this.options.run('sending a round', () => this.emitLocal(classroomId.data, null));
+    });
+    this.subscriber = subscriber;
+    this.unsubscribe = this.options.changes.subscribe((change) => {
+      if (change.reasons.includes('clock')) this.options.run('sending a round', () => this.emitLocal(change.classroomId, change.view.clock));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    for (const timer of this.debounce.values()) clearTimeout(timer);
+    this.debounce.clear();
+    if (this.subscriber?.isOpen) await this.subscriber.close().catch(() => this.subscriber?.destroy());
+  }
+
+  /** Screens of this process get the round; returns the unsubscribe. */
+  onRound(listener: RoundListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- what screens and REST read ----
+
+  /** The round as a screen shows it now (the phase and elapsed time follow the clock). */
+  async view(classroomId: string, clock?: SimClock): Promise<RoundView | null> {
+    const record = await this.fresh(classroomId);
+    const at = clock ?? (await this.options.runtime.run(classroomId))?.clock;
+    if (!record?.view || !at) return null;
+    return liveView(record, record.view, at);
+  }
+
+  /** A round is picked and not over: its time scale stays in the round range. */
+  async active(classroomId: string): Promise<boolean> {
+    const record = await this.fresh(classroomId);
+    return record !== null && (record.phase === 'briefing' || record.phase === 'running');
+  }
+
+  // ---- the instructor's round requests (run inside the instructor's exclusive section) ----
+
+  async runScenario(classroomId: string, scenarioId: string, seed: number | undefined, now: SimTime): Promise<Reply> {
+    const scenario = await this.catalogue.find(classroomId, scenarioId);
+    if (!scenario) return refuse('NotFound', `scenario "${scenarioId}" not found: GET /api/scenarios lists the built-in ones`);
+    await this.pauseClass(classroomId);
+    const record = await this.rebuild(classroomId, scenario, seed, now);
+    await this.options.announce(classroomId, ['nodes', 'roles', 'clock']);
+    await this.changed(classroomId, record);
+    return { ok: true, message: `scenario "${scenario.title}" is ready: the class reads the briefing, then start the round` };
+  }
+
+  async startRound(classroomId: string): Promise<Reply> {
+    const record = await this.fresh(classroomId);
+    if (!record) return refuse('BadRequest', 'no round to start: pick a scenario first (runScenario)');
+    if (record.phase !== 'briefing') return refuse('BadRequest', `the round is ${record.phase}: only a round in its briefing can start (restartRound plays it again)`);
+    const scenario = await this.catalogue.find(classroomId, record.scenario);
+    if (!scenario) return refuse('NotFound', `scenario "${record.scenario}" not found`);
+    await this.begin(classroomId, scenario);
+    return { ok: true, message: `the round "${scenario.title}" has started: ${scenario.timeLimitSeconds} s on the clock` };
+  }
+
+  async restartRound(classroomId: string, now: SimTime): Promise<Reply> {
+    const record = await this.fresh(classroomId);
+    if (!record) return refuse('BadRequest', 'no round to restart: pick a scenario first (runScenario)');
+    const scenario = await this.catalogue.find(classroomId, record.scenario);
+    if (!scenario) return refuse('NotFound', `scenario "${record.scenario}" not found`);
+    await this.pauseClass(classroomId);
+    await this.rebuild(classroomId, scenario, record.seed, now);
+    await this.options.announce(classroomId, ['nodes', 'roles', 'clock']);
+    await this.begin(classroomId, scenario);
+    return { ok: true, message: `the round "${scenario.title}" starts again from its first cluster` };
+  }
+
+  /**
+   * Why a fault cannot be made now, if it needs a round (traffic and the store live in the round's
+   * record); called before the fault is made.
+   */
+  async faultRefusal(classroomId: string, fault: Fault): Promise<Refusal | null> {
+    if (fault.type !== 'traffic' && fault.type !== 'trafficSpike' && fault.type !== 'readOnlyStore') return null;
+    const record = await this.fresh(classroomId);
+    if (!record || record.phase === 'won' || record.phase === 'lost') return refuse('BadRequest', `${fault.type} needs a round in play: pick a scenario first (runScenario)`);
+    return null;
+  }
+
+  /** A fault was made (by the instructor or a scenario step): its effect on the round, and its mark. */
+  async noteFault(classroomId: string, fault: Fault, message: string, now: SimTime): Promise<void> {
+    const record = await this.records.update(classroomId, (r) => {
+      if (!r) return null;
+      if (fault.type === 'readOnlyStore') r.readOnly = fault.readOnly;
+      if (fault.type === 'traffic') r.traffic[fault.service] = fault.perSecond;
+      if (fault.type === 'trafficSpike') r.spikes[fault.service] = { perSecond: fault.perSecond, untilSim: now + fault.seconds * 1000 };
+      const breaking = BREAKING.has(fault.type) && !(fault.type === 'readOnlyStore' && !fault.readOnly) && !(fault.type === 'partitionNode' && !fault.partitioned) && !(fault.type === 'slowImagePulls' && fault.extraSeconds === 0);
+      if (r.startedAtSim !== null) mark(r, now, breaking ? 'fault' : 'step', message, 'instructor');
+      return r;
+    });
+    if (!record) return;
+    if (record.phase === 'running' && (fault.type === 'traffic' || fault.type === 'trafficSpike')) await this.scheduleTraffic(classroomId, record, fault.service, now);
+    await this.changed(classroomId, record);
+  }
+
+  /** While etcd is read-only every write is refused (the cached copy answers: no read per write). */
+  readOnlyRefusal(classroomId: string): Refusal | null {
+    const cached = this.cache.get(classroomId);
+    if (!cached || Date.now() - cached.readAt > CACHE_MS) this.options.run('reading a round', async () => void (await this.fresh(classroomId, true)));
+    return cached?.record?.readOnly ? refuse('ServiceUnavailable', READ_ONLY_MESSAGE) : null;
+  }
+
+  // ---- the round's life ----
+
+  private async pauseClass(classroomId: string): Promise<void> {
+    const run = await this.options.runtime.classrooms.read(classroomId);
+    if (run?.run.phase === 'running') await this.options.runtime.classrooms.runCommand(classroomId, { kind: 'pause' });
+  }
+
+  /** The scenario's first cluster, a fresh record in its briefing, the tallies at zero. */
+  private async rebuild(classroomId: string, scenario: Scenario, seed: number | undefined, now: SimTime): Promise<RoundRecord> {
+    const previous = await this.records.read(classroomId);
+    await buildScenarioCluster(this.options.runtime, classroomId, scenario, now);
+    await this.records.clearTallies(classroomId);
+    this.refusals.delete(classroomId);
+    const record = newRecord(scenario.id, seed ?? previous?.seed ?? 1, (previous?.generation ?? 0) + 1);
+    record.view = await this.compose(classroomId, record, scenario, null);
+    await this.records.update(classroomId, () => record);
+    return record;
+  }
+
+  /** The clock starts (or resumes); the steps, the traffic and the tick are booked on it. */
+  private async begin(classroomId: string, scenario: Scenario): Promise<void> {
+    const { classrooms, timers } = this.options.runtime;
+    const before = await classrooms.read(classroomId);
+    if (before?.run.phase === 'lobby') await classrooms.runCommand(classroomId, { kind: 'start' });
+    else if (before?.run.phase === 'paused') await classrooms.runCommand(classroomId, { kind: 'resume' });
+    const moment = await this.options.runtime.moment(classroomId);
+    if (!moment) return;
+    const now = moment.now;
+    const record = await this.records.update(classroomId, (r) => {
+      if (!r) return null;
+      r.phase = 'running';
+      r.generation += 1;
+      r.startedAt = new Date().toISOString();
+      r.startedAtSim = now;
+      mark(r, now, 'phase', `round started: ${scenario.title}`, 'instructor');
+      return r;
+    });
+    if (!record) return;
+    for (const [index, step] of scenario.steps.entries()) {
+      await timers.schedule(classroomId, { kind: ROUND_STEP, key: `${ROUND_STEP}:${index}`, dueAt: now + Math.round(step.at * 1000), payload: { index, generation: record.generation } });
+    }
+    await timers.schedule(classroomId, { kind: ROUND_TICK, key: ROUND_TICK, dueAt: now + TICK_MS, payload: { generation: record.generation } });
+    await this.options.announce(classroomId, ['clock']);
+    await this.evaluate(classroomId);
+  }
+
+  private async scheduleTraffic(classroomId: string, record: RoundRecord, service: string, now: SimTime): Promise<void> {
+    const key = `${ROUND_TRAFFIC}:${service}`;
+    if ((await this.options.runtime.timers.pending(classroomId)).some((t) => t.key === key)) return;
+    await this.options.runtime.timers.schedule(classroomId, { kind: ROUND_TRAFFIC, key, dueAt: now, payload: { service, generation: record.generation, carry: 0, next: 0 } });
+  }
+
+  private async step(classroomId: string, timer: SimTimer): Promise<void> {
+    const { index, generation } = stepPayload.parse(timer.payload);
+    const record = await this.fresh(classroomId, true);
+    if (!record || record.phase !== 'running' || record.generation !== generation || !this.api) return;
+    const scenario = await this.catalogue.find(classroomId, record.scenario);
+    const step = scenario?.steps[index];
+    const moment = await this.options.runtime.moment(classroomId);
+    const instructor = moment?.view.members.find((m) => m.kind === 'instructor');
+    if (!step || !instructor) return;
+    const identity: Extract<Identity, { kind: 'instructor' }> = { kind: 'instructor', classroomId, memberId: instructor.id, name: instructor.name };
+    const { reply } = await this.api.instruct(identity, { kind: 'fault', fault: step.action });
+    if (!reply.ok) this.options.logger.warn({ classroomId, step: index, reply }, 'a scenario step was refused');
+  }
+
+  /** Clients' requests to a Service, routed by kube-proxy on the nodes in turn. */
+  private async traffic(classroomId: string, timer: SimTimer): Promise<void> {
+    const { service, generation, carry, next } = trafficPayload.parse(timer.payload);
+    const record = await this.fresh(classroomId, true);
+    if (!record || record.phase !== 'running' || record.generation !== generation || !this.api) return;
+    const spike = record.spikes[service];
+    const rate = (record.traffic[service] ?? 0) + (spike && spike.untilSim > timer.dueAt ? spike.perSecond : 0);
+    if (rate <= 0) return;
+    // The next batch first, so a failed batch never ends the traffic.
+    const due = carry + (rate * TRAFFIC_PERIOD_MS) / 1000;
+    const count = Math.floor(due);
+    const moment = await this.options.runtime.moment(classroomId);
+    const nodes = moment?.view.nodes ?? [];
+    await this.options.runtime.timers.schedule(classroomId, {
+      kind: ROUND_TRAFFIC,
+      key: timer.key,
+      dueAt: timer.dueAt + TRAFFIC_PERIOD_MS,
+      payload: { service, generation, carry: due - count, next: nodes.length ? (next + count) % nodes.length : 0 },
+    });
+    for (let i = 0; i < count && nodes.length; i++) {
+      const node = nodes[(next + i) % nodes.length] ?? '';
+      await this.api.act({ kind: 'bot', classroomId, role: 'kube-proxy' }, { kind: 'routeRequest', node, service }, { traffic: true });
+    }
+  }
+
+  private async tick(classroomId: string, timer: SimTimer): Promise<void> {
+    const { generation } = tickPayload.parse(timer.payload);
+    const record = await this.fresh(classroomId, true);
+    if (!record || record.phase !== 'running' || record.generation !== generation) return;
+    await this.options.runtime.timers.schedule(classroomId, { kind: ROUND_TICK, key: ROUND_TICK, dueAt: timer.dueAt + TICK_MS, payload: { generation } });
+    await this.evaluate(classroomId);
+  }
+
+  /** Every decided request: the player's tally, and a look at the goals once things settle. */
+  private noteRequest(classroomId: string, entry: ApiRequestEntry): void {
+    const cached = this.cache.get(classroomId);
+    if (!cached || Date.now() - cached.readAt > CACHE_MS) {
+      this.options.run('reading a round', async () => {
+        const record = await this.fresh(classroomId, true);
+        if (record?.phase === 'running') this.count(classroomId, entry);
+      });
+      return;
+    }
+    if (cached.record?.phase === 'running') this.count(classroomId, entry);
+  }
+
+  private count(classroomId: string, entry: ApiRequestEntry): void {
+    this.scheduleEvaluation(classroomId);
+    if (entry.actor === 'instructor') return;
+    if (entry.verb === 'routeRequest' && entry.actor === 'bot:kube-proxy') {
+      this.options.run('counting traffic', () => this.records.countRoute(classroomId, entry.outcome === 'accepted' && entry.message.startsWith('served by ')));
+      return;
+    }
+    const accepted = entry.outcome === 'accepted';
+    if (!accepted) this.refusals.set(classroomId, [...(this.refusals.get(classroomId) ?? []), entry].slice(-50));
+    const role = entry.role === null ? null : (entry.role as PlayerTally['role']);
+    const name = entry.actor.startsWith('bot:') ? `bot (${entry.role ?? ''})` : entry.actorName;
+    this.options.run('counting a request', async () => {
+      let bindWaitMs: number | undefined;
+      if (accepted && entry.verb === 'bind') {
+        const pod = (await this.options.runtime.state(classroomId)).pod(`default/${entry.target.slice('pods/'.length)}`);
+        const created = pod?.metadata.creationTimestamp;
+        if (created) bindWaitMs = entry.simTime - fromRFC3339(created);
+      }
+      await this.records.count(classroomId, entry.actor, { name, role, accepted, simTime: entry.simTime, ...(bindWaitMs === undefined ? {} : { bindWaitMs }) });
+    });
+  }
+
+  private scheduleEvaluation(classroomId: string): void {
+    if (this.debounce.has(classroomId)) return;
+    this.debounce.set(
+      classroomId,
+      setTimeout(() => {
+        this.debounce.delete(classroomId);
+        this.options.run('evaluating a round', () => this.evaluate(classroomId));
+      }, EVALUATE_DEBOUNCE_MS),
+    );
+  }
+
+  /** The goals now: reached ones marked, the round won or lost, the view written and sent. */
+  async evaluate(classroomId: string): Promise<void> {
+    const { runtime } = this.options;
+    const record0 = await this.fresh(classroomId, true);
+    if (!record0 || record0.phase !== 'running' || record0.startedAtSim === null) return;
+    const scenario = await this.catalogue.find(classroomId, record0.scenario);
+    const moment = await runtime.moment(classroomId);
+    if (!scenario || !moment) return;
+    const now = moment.now;
+    const state = await runtime.state(classroomId);
+    const windows = scenario.goals.some((g) => g.check.includes(' over '));
+    const requests = windows ? await runtime.store.readRequestLog(classroomId, REQUESTS_READ) : [];
+    const tallies = await this.records.tallies(classroomId);
+    const refusals = this.refusals.get(classroomId) ?? [];
+    this.refusals.delete(classroomId);
+    let ended = false;
+    const record = await this.records.update(classroomId, (r) => {
+      if (!r || r.phase !== 'running' || r.generation !== record0.generation || r.startedAtSim === null) return null;
+      const startedAtSim = r.startedAtSim;
+      const results = evaluateGoals(scenario, state, requests, now, startedAtSim);
+      for (const result of results) {
+        const goal = (r.goals[result.id] ??= {});
+        if (!result.met || goal.metAtSim !== undefined) continue;
+        goal.metAtSim = now;
+        const parsed = parseCheck(result.text);
+        goal.achievedBy = parsed.ok ? achievers(tallies.players, componentsOf(parsed.check)) : [];
+        mark(r, now, 'goal', `goal reached: ${result.text}`, goal.achievedBy.map((a) => a.name).join(', ') || 'system');
+      }
+      addRefusalMarks(r, refusals);
+      const allMet = results.every((g) => g.met);
+      const lastAllMet = r.allMetAtSim.at(-1);
+      if (allMet && (lastAllMet === undefined || r.timeline.some((m) => m.kind === 'fault' && m.atSeconds * 1000 + startedAtSim > lastAllMet))) r.allMetAtSim.push(now);
+      if (allMet) {
+        r.phase = 'won';
+        mark(r, now, 'phase', 'round won: every goal met');
+      } else if (now - startedAtSim >= scenario.timeLimitSeconds * 1000) {
+        r.phase = 'lost';
+        mark(r, now, 'phase', `time is up (${scenario.timeLimitSeconds} s)`);
+      }
+      if (r.phase !== 'running') {
+        ended = true;
+        r.endedAt = new Date().toISOString();
+        r.endedAtSim = now;
+      }
+      r.view = composeView(r, scenario, results, tallies, moment.view, state, now);
+      return r;
+    });
+    if (!record) return;
+    // The round is over: the class stops with it (timers and bots freeze), the debrief stays up.
+    if (ended) {
+      await this.pauseClass(classroomId);
+      await this.options.announce(classroomId, ['clock']);
+    }
+    await this.changed(classroomId, record);
+  }
+
+  private async compose(classroomId: string, record: RoundRecord, scenario: Scenario, now: SimTime | null): Promise<RoundView> {
+    const moment = await this.options.runtime.moment(classroomId);
+    const results = scenario.goals.map((g) => ({ id: g.id, text: g.check, met: false }));
+    return composeView(record, scenario, results, { players: [], routes: 0, served: 0 }, moment?.view ?? null, null, now ?? moment?.now ?? 0);
+  }
+
+  /** A new record: cached here, and every process told (each sends it to its own sockets). */
+  private async changed(classroomId: string, record: RoundRecord): Promise<void> {
+    this.cache.set(classroomId, { record, readAt: Date.now() });
+    await this.options.redis.publish(this.channel, classroomId);
+  }
+
+  private async emitLocal(classroomId: string, clock: SimClock | null): Promise<void> {
+    const record = await this.fresh(classroomId, true);
+    if (!record) return;
+    const view = await this.view(classroomId, clock ?? undefined);
+    for (const listener of this.listeners) listener(classroomId, view);
+  }
+
+  /** The record, from this process's copy when it is recent (or always read with `force`). */
+  private async fresh(classroomId: string, force = false): Promise<RoundRecord | null> {
+    const cached = this.cache.get(classroomId);
+    if (!force && cached && Date.now() - cached.readAt < CACHE_MS) return cached.record;
+    const record = await this.records.read(classroomId);
+    this.cache.set(classroomId, { record, readAt: Date.now() });
+    return record;
+  }
+}
+
+/** The players whose component's accepted requests a goal depended on (bots and students). */
+function achievers(players: readonly PlayerTally[], components: readonly string[]): GoalAchiever[] {
+  const found: GoalAchiever[] = [];
+  for (const component of components) {
+    for (const p of players) {
+      if (p.accepted === 0 || componentName(p.role) !== component) continue;
+      found.push({ component, memberId: memberIdOf(p.actor), name: p.name });
+    }
+  }
+  return found;
+}
+
+/** Refusals since the last look, one mark per player and burst. */
+function addRefusalMarks(record: RoundRecord, refusals: readonly ApiRequestEntry[]): void {
+  if (record.startedAtSim === null) return;
+  const start = record.startedAtSim;
+  const bursts = new Map<string, { first: ApiRequestEntry; count: number }>();
+  const flush = (actor: string) => {
+    const burst = bursts.get(actor);
+    if (!burst) return;
+    const who = burst.first.actor.startsWith('bot:') ? `bot (${burst.first.role ?? ''})` : burst.first.actorName;
+    mark(record, burst.first.simTime, 'refusal', `${burst.count > 1 ? `${burst.count} refusals` : 'refused'}: ${burst.first.verb} ${burst.first.target} (${burst.first.code ?? ''}) ${burst.first.message}`.slice(0, 240), who);
+    bursts.delete(actor);
+  };
+  for (const entry of refusals) {
+    if (entry.simTime < start) continue;
+    const burst = bursts.get(entry.actor);
+    if (burst && entry.simTime - burst.first.simTime <= REFUSAL_MARK_GAP_S * 1000) burst.count++;
+    else {
+      flush(entry.actor);
+      bursts.set(entry.actor, { first: entry, count: 1 });
+    }
+  }
+  for (const actor of [...bursts.keys()]) flush(actor);
+}
+
+/** Mean bound -> Running per node, from the pods themselves (PodScheduled to the container's start). */
+function boundToRunning(state: ClusterState | null): BoundToRunning {
+  const out: BoundToRunning = {};
+  if (!state) return out;
+  for (const pod of state.list('Pod') as Iterable<Pod>) {
+    const node = pod.spec.nodeName;
+    const scheduled = getCondition(pod.status?.conditions, 'PodScheduled')?.lastTransitionTime;
+    const container = pod.status?.containerStatuses?.[0]?.state;
+    const started = container && 'running' in container ? container.running.startedAt : undefined;
+    if (node === undefined || !scheduled || !started) continue;
+    const entry = (out[node] ??= { totalMs: 0, pods: 0 });
+    entry.totalMs += Math.max(0, fromRFC3339(started) - fromRFC3339(scheduled));
+    entry.pods++;
+  }
+  return out;
+}
+
+function composeView(
+  record: RoundRecord,
+  scenario: Scenario,
+  results: readonly { id: string; text: string; met: boolean; progress?: { current: number; target: number } }[],
+  tallies: { players: PlayerTally[]; routes: number; served: number },
+  classroom: ClassroomView | null,
+  state: ClusterState | null,
+  now: SimTime,
+): RoundView {
+  const start = record.startedAtSim;
+  const seconds = (sim: number): number => (start === null ? 0 : round1((sim - start) / 1000));
+  const goals = results.map((g) => {
+    const stored = record.goals[g.id];
+    return {
+      ...g,
+      ...(stored?.metAtSim === undefined ? {} : { metAtSeconds: seconds(stored.metAtSim) }),
+      ...(stored?.achievedBy ? { achievedBy: stored.achievedBy } : {}),
+    };
+  });
+  const goalComponents = goals.filter((g) => g.achievedBy).map((g) => [...new Set((g.achievedBy ?? []).map((a) => a.component))]);
+  const scores = scorePlayers({ tallies: tallies.players, boundToRunning: boundToRunning(state), goalComponents });
+  const students = (classroom?.members ?? []).filter((m) => m.kind === 'student').map((m) => ({ id: m.id, name: m.name, role: m.role }));
+  const view: RoundView = {
+    scenario: scenario.id,
+    title: scenario.title,
+    objective: scenario.objective,
+    briefing: scenario.briefing,
+    phase: record.phase,
+    seed: record.seed,
+    goals,
+    startedAt: record.startedAt,
+    startedAtSim: start,
+    elapsedSeconds: start === null ? 0 : seconds(record.endedAtSim ?? now),
+    timeLimitSeconds: scenario.timeLimitSeconds,
+    scores,
+    teams: scoreTeams(scores),
+    activity: start === null ? [] : activityOf(students, tallies.players, now, start),
+    timeline: record.timeline,
+  };
+  if (record.endedAt !== undefined) view.endedAt = record.endedAt;
+  if (record.endedAtSim !== undefined) view.endedAtSim = record.endedAtSim;
+  if (record.phase === 'won' || record.phase === 'lost') {
+    const faults = record.timeline.filter((m) => m.kind === 'fault');
+    view.debrief = {
+      points: scenario.debrief,
+      ...(tallies.routes > 0 ? { availability: Math.round((tallies.served / tallies.routes) * 1000) / 1000 } : {}),
+      recoveries: recoveries(faults, record.allMetAtSim.map(seconds)),
+    };
+  }
+  return view;
+}
+
+/** The stored view as of the clock now: a paused class shows a paused round, the clock stands still. */
+export function liveView(record: RoundRecord, view: RoundView, clock: SimClock): RoundView {
+  const running = record.phase === 'running';
+  const phase = running && clock.paused ? 'paused' : view.phase;
+  const start = record.startedAtSim;
+  const elapsedSeconds = start === null ? 0 : round1(((record.endedAtSim ?? simNow(clock, Date.now())) - start) / 1000);
+  return { ...view, phase, elapsedSeconds: running || record.endedAtSim !== undefined ? elapsedSeconds : view.elapsedSeconds };
+}

@@ -1,0 +1,195 @@
+/**
+ * Goals as checks over the cluster and the request log, written as the class reads them:
+ *   deployment/web readyReplicas == 3
+ *   deployment/web image == nginx:1.28
+ *   service/web availability >= 0.99 over 60s
+ *   service/web endpoints == 3
+ *   node/node-2 pods == 0
+ *   node/node-2 ready == 0
+ * Evaluation is pure and deterministic (no I/O, the clock passed in), so the server and every
+ * screen reach the same verdict from the same inputs.
+ */
+import { getCondition, type Deployment, type Endpoints, type Kind, type Node, type ObjectOfKind, type Pod } from '@shared/model';
+import type { ApiRequestEntry } from '@shared/protocol/events';
+
+const OPS = ['==', '!=', '>=', '<=', '>', '<'] as const;
+export type Op = (typeof OPS)[number];
+
+const FIELDS = {
+  deployment: ['replicas', 'readyReplicas', 'availableReplicas', 'updatedReplicas', 'unavailableReplicas', 'image'],
+  service: ['availability', 'endpoints'],
+  node: ['pods', 'ready'],
+} as const;
+type Resource = keyof typeof FIELDS;
+
+export interface Check {
+  resource: Resource;
+  name: string;
+  field: string;
+  op: Op;
+  value: number | string;
+  /** Only `availability`: the window of simulated seconds it is measured over. */
+  windowSeconds?: number;
+}
+
+const CHECK = /^(\w+)\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\s+(\w+)\s*(==|!=|>=|<=|>|<)\s*(\S+)(?:\s+over\s+(\d+)s)?$/;
+
+/** The check in a goal's text, or why it cannot be read. */
+export function parseCheck(text: string): { ok: true; check: Check } | { ok: false; message: string } {
+  const m = CHECK.exec(text.trim());
+  const example = 'write it as `<kind>/<name> <field> <op> <value>`, e.g. `deployment/web readyReplicas == 3` or `service/web availability >= 0.99 over 60s`';
+  if (!m) return { ok: false, message: `cannot read "${text}": ${example}` };
+  const [, resource = '', name = '', , field = '', op = '==', raw = '', window] = m;
+  if (!(resource in FIELDS)) return { ok: false, message: `unknown kind "${resource}": use deployment, service or node` };
+  const fields: readonly string[] = FIELDS[resource as Resource];
+  if (!fields.includes(field)) return { ok: false, message: `${resource} has no field "${field}" to check: use ${fields.join(', ')}` };
+  const check: Check = { resource: resource as Resource, name, field, op: op as Op, value: raw };
+  if (field === 'image') {
+    if (op !== '==' && op !== '!=') return { ok: false, message: `an image is compared with == or !=, not ${op}` };
+  } else {
+    const value = Number(raw);
+    if (!Number.isFinite(value)) return { ok: false, message: `"${raw}" is not a number` };
+    check.value = value;
+  }
+  if (field === 'availability') {
+    if (window === undefined) return { ok: false, message: 'availability is measured over a window: add `over <seconds>s`' };
+    if (typeof check.value !== 'number' || check.value < 0 || check.value > 1) return { ok: false, message: 'availability is a fraction between 0 and 1' };
+    check.windowSeconds = Number(window);
+  } else if (window !== undefined) return { ok: false, message: `only availability is measured "over" a window, not ${field}` };
+  return { ok: true, check };
+}
+
+/** What goals read of the cluster: the informer cache on the server, the folded watch in a browser. */
+export interface GoalState {
+  get<K extends Kind>(kind: K, key: string): ObjectOfKind<K> | undefined;
+  list<K extends Kind>(kind: K): Iterable<ObjectOfKind<K>>;
+}
+
+export interface GoalResult {
+  id: string;
+  text: string;
+  met: boolean;
+  progress?: { current: number; target: number };
+}
+
+function compare(actual: number | string, op: Op, wanted: number | string): boolean {
+  switch (op) {
+    case '==':
+      return actual === wanted;
+    case '!=':
+      return actual !== wanted;
+    case '>=':
+      return actual >= wanted;
+    case '<=':
+      return actual <= wanted;
+    case '>':
+      return actual > wanted;
+    case '<':
+      return actual < wanted;
+  }
+}
+
+/** kube-proxy served it: `served by <pod> (<ip>)`, as the rulebook words a routed request that reached a pod. */
+export const isServed = (entry: ApiRequestEntry): boolean => entry.outcome === 'accepted' && entry.message.startsWith('served by ');
+
+export const isRouted = (entry: ApiRequestEntry, service: string): boolean => entry.verb === 'routeRequest' && entry.target === `services/${service}`;
+
+/** Served / routed requests to the Service in the window ending at `now`, or null when none was sent. */
+export function availability(requests: readonly ApiRequestEntry[], service: string, from: number, now: number): { served: number; routed: number } {
+  let served = 0;
+  let routed = 0;
+  for (const entry of requests) {
+    if (entry.simTime <= from || entry.simTime > now || !isRouted(entry, service)) continue;
+    routed++;
+    if (isServed(entry)) served++;
+  }
+  return { served, routed };
+}
+
+/**
+ * A Deployment's status counts, as `kubectl rollout status` reads them: the controller must have
+ * seen the current spec (observedGeneration) before its counts say anything about it.
+ */
+function deploymentField(deployment: Deployment, field: string): number | string {
+  if (field === 'image') return deployment.spec.template.spec.containers[0]?.image ?? '';
+  const status = deployment.status ?? {};
+  const seen = (status.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0);
+  if (field === 'replicas') return seen ? (status.replicas ?? 0) : -1;
+  if (field === 'updatedReplicas') return seen ? (status.updatedReplicas ?? 0) : 0;
+  const counts: Record<string, number | undefined> = { readyReplicas: status.readyReplicas, availableReplicas: status.availableReplicas, unavailableReplicas: status.unavailableReplicas };
+  return counts[field] ?? 0;
+}
+
+const readyAddresses = (endpoints: Endpoints | undefined): number => (endpoints?.subsets ?? []).reduce((n, s) => n + (s.addresses?.length ?? 0), 0);
+
+/** Pods still on the node: bound there and not on their way out (an evicted pod is Terminating). */
+function podsOn(state: GoalState, node: string): number {
+  let n = 0;
+  for (const pod of state.list('Pod') as Iterable<Pod>) {
+    if (pod.spec.nodeName === node && pod.metadata.deletionTimestamp === undefined && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') n++;
+  }
+  return n;
+}
+
+const nodeReady = (node: Node | undefined): number => (node && getCondition(node.status?.conditions, 'Ready')?.status === 'True' ? 1 : 0);
+
+/**
+ * One goal now. `startedAt` is when the round clock started (simulated ms): a window reaching
+ * before it is not full yet, so the goal waits.
+ */
+export function evaluateCheck(check: Check, state: GoalState, requests: readonly ApiRequestEntry[], now: number, startedAt: number): { met: boolean; progress?: { current: number; target: number } } {
+  const key = `default/${check.name}`;
+  switch (check.resource) {
+    case 'deployment': {
+      const deployment = state.get('Deployment', key);
+      if (!deployment) return { met: false };
+      const actual = deploymentField(deployment, check.field);
+      const met = compare(actual, check.op, check.value);
+      return typeof actual === 'number' && typeof check.value === 'number' ? { met, progress: { current: Math.max(0, actual), target: check.value } } : { met };
+    }
+    case 'service': {
+      if (check.field === 'endpoints') {
+        const actual = readyAddresses(state.get('Endpoints', key));
+        return { met: compare(actual, check.op, check.value), progress: { current: actual, target: Number(check.value) } };
+      }
+      const window = (check.windowSeconds ?? 0) * 1000;
+      const { served, routed } = availability(requests, check.name, now - window, now);
+      const target = Math.round(Number(check.value) * 100);
+      if (routed === 0) return { met: false, progress: { current: 0, target } };
+      const ratio = served / routed;
+      const full = now - startedAt >= window;
+      return { met: full && compare(ratio, check.op, check.value), progress: { current: Math.floor(ratio * 100), target } };
+    }
+    case 'node': {
+      const actual = check.field === 'pods' ? podsOn(state, check.name) : nodeReady(state.get('Node', check.name));
+      return { met: compare(actual, check.op, check.value), progress: { current: actual, target: Number(check.value) } };
+    }
+  }
+}
+
+export interface GoalsInput {
+  goals: readonly { id: string; check: string }[];
+}
+
+/** Every goal of the scenario, in order, as of `now` (simulated ms). */
+export function evaluateGoals(scenario: GoalsInput, state: GoalState, requests: readonly ApiRequestEntry[], now: number, startedAt: number): GoalResult[] {
+  return scenario.goals.map((goal) => {
+    const parsed = parseCheck(goal.check);
+    if (!parsed.ok) return { id: goal.id, text: goal.check, met: false };
+    const { met, progress } = evaluateCheck(parsed.check, state, requests, now, startedAt);
+    return progress ? { id: goal.id, text: goal.check, met, progress } : { id: goal.id, text: goal.check, met };
+  });
+}
+
+/** Which components' requests a check depends on, in Kubernetes' names (for the debrief). */
+export function componentsOf(check: Check): string[] {
+  switch (check.resource) {
+    case 'deployment':
+      return ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'container-runtime'];
+    case 'service':
+      return check.field === 'availability' ? ['kube-proxy', 'kube-controller-manager', 'kubelet'] : ['kube-controller-manager', 'kubelet'];
+    case 'node':
+      return check.field === 'pods' ? ['kube-controller-manager', 'kube-scheduler'] : ['kube-controller-manager'];
+  }
+}
+

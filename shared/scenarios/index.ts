@@ -1,0 +1,4 @@
+export * from './schema';
+export * from './goals';
+export * from './loader';
+export * from './scoring';
