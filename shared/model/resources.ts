@@ -46,3 +46,40 @@ export function addResources(a: ResourceAmounts, b: ResourceAmounts): ResourceAm
 export function subtractResources(a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts {
   return { cpuMillis: a.cpuMillis - b.cpuMillis, memoryBytes: a.memoryBytes - b.memoryBytes };
 }
+
+/** The resources NodeResourcesFit counts besides cpu and memory: ephemeral-storage, hugepages-*, extended resources. */
+function isScalar(name: string): boolean {
+  return name !== 'cpu' && name !== 'memory' && name !== 'pods';
+}
+
+function scalarAmounts(list: ResourceList | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, q] of Object.entries(list ?? {})) if (isScalar(name)) out[name] = quantityValue(q);
+  return out;
+}
+
+/** A pod's requests of the other resources, summed over its containers (a limit stands for a missing request). */
+export function podScalarRequests(pod: Pod): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const c of pod.spec.containers) {
+    for (const [name, n] of Object.entries(scalarAmounts({ ...c.resources?.limits, ...c.resources?.requests }))) total[name] = (total[name] ?? 0) + n;
+  }
+  return total;
+}
+
+/** The node's allocatable amounts of the other resources (falling back to capacity). */
+export function nodeScalarAllocatable(node: Node): Record<string, number> {
+  return scalarAmounts(node.status?.allocatable ?? node.status?.capacity);
+}
+
+/**
+ * What a container asks for as the scheduler's scores count it (GetNonzeroRequestForResource): a
+ * resource that is not set counts `defaults`; one set to zero stays zero.
+ */
+export function containerNonZeroRequests(c: Pod['spec']['containers'][number], defaults: ResourceAmounts): ResourceAmounts {
+  const merged: ResourceList = { ...c.resources?.limits, ...c.resources?.requests };
+  return {
+    cpuMillis: merged['cpu'] === undefined ? defaults.cpuMillis : cpuMillis(merged['cpu']),
+    memoryBytes: merged['memory'] === undefined ? defaults.memoryBytes : memoryBytes(merged['memory']),
+  };
+}

@@ -2,7 +2,7 @@
  * Pod requests and node allocatable, parsed once per object: quantities are exact BigInt fractions,
  * too slow to re-parse on every filter. Objects in the state are never mutated, so a WeakMap is safe.
  */
-import { nodeAllocatable, podRequests, type Node, type NodeResources, type Pod, type ResourceAmounts } from '@shared/model';
+import { containerNonZeroRequests, nodeAllocatable, podRequests, type Node, type NodeResources, type Pod, type ResourceAmounts } from '@shared/model';
 import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST } from './defaults';
 
 const requests = new WeakMap<Pod['spec'], ResourceAmounts>();
@@ -15,16 +15,16 @@ export function requestsOf(pod: Pod): ResourceAmounts {
   return r;
 }
 
-/** Requests with the scheduler's defaults for containers that ask for nothing (NonZeroRequested, used for scores). */
+/** Requests with the scheduler's defaults for what a container leaves unset (NonZeroRequested, used for scores). */
 export function nonZeroRequests(pod: Pod): ResourceAmounts {
   let r = nonZero.get(pod.spec);
   if (!r) {
     let cpu = 0;
     let memory = 0;
     for (const c of pod.spec.containers) {
-      const one = podRequests({ ...pod, spec: { ...pod.spec, containers: [c] } });
-      cpu += one.cpuMillis === 0 ? DEFAULT_MILLI_CPU_REQUEST : one.cpuMillis;
-      memory += one.memoryBytes === 0 ? DEFAULT_MEMORY_REQUEST : one.memoryBytes;
+      const one = containerNonZeroRequests(c, { cpuMillis: DEFAULT_MILLI_CPU_REQUEST, memoryBytes: DEFAULT_MEMORY_REQUEST });
+      cpu += one.cpuMillis;
+      memory += one.memoryBytes;
     }
     nonZero.set(pod.spec, (r = { cpuMillis: cpu, memoryBytes: memory }));
   }

@@ -17,7 +17,7 @@ import { create, updateStatus, type ApiRequest, type Step } from '../requests';
 import type { ClusterState, NodeUsage } from '../state';
 import { nonZeroRequests, requestsOf as podRequests } from '../resources';
 import { randomInt, randomString, type Rng } from '../rng';
-import { filterNode, hostnameTerms, type Assumed, type FilterFailure } from './filters';
+import { affinityCounts, filterNode, requiredAntiAffinityTerms, type Assumed, type FilterFailure } from './filters';
 import { failedSchedulingMessage } from './message';
 import { scoreNodes, type NodeScore } from './scores';
 
@@ -85,10 +85,11 @@ export function schedulePod(
   const feasible: { node: Node; used: NodeUsage }[] = [];
   const wanted = numFeasibleNodesToFind(nodes.length);
   const start = nodes.length === 0 ? 0 : randomInt(rng, nodes.length);
+  const counts = affinityCounts(state, pod, assumed.values());
   for (let i = 0; i < nodes.length && feasible.length < wanted; i++) {
     const node = nodes[(start + i) % nodes.length] as Node;
     const extra = assumed.get(node.metadata.name);
-    const failure = filterNode(state, pod, node, extra);
+    const failure = filterNode(state, pod, node, extra, counts);
     if (failure) failures.push({ node: node.metadata.name, failure });
     else feasible.push({ node, used: extra ? extra.usage : state.usageOf(node.metadata.name) });
   }
@@ -191,7 +192,7 @@ export function reconcileScheduler(state: ClusterState, now: SimTime, rng: Rng):
       const prior = assumed.get(name) ?? { usage: state.usageOf(name), pods: [], antiAffinityPods: [] };
       const placed = { ...pod, spec: { ...pod.spec, nodeName: name } };
       prior.pods.push(placed);
-      if (hostnameTerms(pod).length > 0) prior.antiAffinityPods.push(placed);
+      if (requiredAntiAffinityTerms(pod).length > 0) prior.antiAffinityPods.push(placed);
       assumed.set(name, { ...prior, usage: withPod(prior.usage, pod) });
     }
     steps.push(...decisionSteps(pod, result, now, rng));
