@@ -3,7 +3,9 @@
  * real Redis, and its debrief names the components whose requests reached the goals.
  */
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import type { ApiRequestEntry } from '@shared/protocol';
 import type { RunningServer } from '../app';
+import { READ_ONLY_MESSAGE } from './round-service';
 import { startTestServer } from '../testing/test-server';
 import { botClassroom, roundIs, type RoundClient } from './testing';
 
@@ -30,11 +32,22 @@ const EXPECTED: Record<string, string[]> = {
   'etcd-read-only': ['kube-controller-manager', 'kube-scheduler', 'kubelet'],
 };
 
+/** A request in the log that shows the scenario's idea happened (not just its goals). */
+const SAW: Record<string, (e: ApiRequestEntry) => boolean> = {
+  'first-deployment': (e) => e.verb === 'routeRequest' && e.message.startsWith('served by '),
+  'out-of-room': (e) => e.verb === 'markUnschedulable' && e.outcome === 'accepted' && e.message.includes('Insufficient cpu'),
+  'node-dies': (e) => e.verb === 'evictPod' && e.outcome === 'accepted',
+  crashloop: (e) => /CrashLoopBackOff|back-off/i.test(e.message),
+  'rolling-update': (e) => e.actor === 'instructor' && e.message === 'deployment.apps/web image updated',
+  placement: (e) => e.verb === 'bind' && e.outcome === 'accepted',
+  'etcd-read-only': (e) => e.outcome === 'refused' && e.code === 'ServiceUnavailable' && e.message === READ_ONLY_MESSAGE,
+};
+
 const only = process.env['ROUND_SCENARIO'];
 
 for (const [scenario, components] of Object.entries(EXPECTED)) {
   test.skipIf(only !== undefined && only !== scenario)(`bots alone win "${scenario}" with seed 7, and the debrief names ${components.join(', ')}`, { timeout: 120_000 }, async () => {
-    const { instructor } = await botClassroom(server.url);
+    const { id, instructor } = await botClassroom(server.url);
     clients.push(instructor);
     for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'runScenario', scenario, seed: 7 }] as const) {
       expect(await instructor.instructor(action)).toMatchObject({ ok: true });
@@ -49,5 +62,7 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
     for (const component of components) expect(named).toContain(component);
     expect(end.debrief?.points.length).toBeGreaterThan(0);
     expect(end.timeline.some((m) => m.kind === 'goal')).toBe(true);
+    const log = await server.cluster.store.readRequestLog(id, 2000);
+    expect(log.some(SAW[scenario] ?? (() => false))).toBe(true);
   });
 }

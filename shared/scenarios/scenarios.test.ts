@@ -1,0 +1,167 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeDeployment, makeNode, makePod, type KubeObject } from '@shared/model';
+import type { ApiRequestEntry } from '@shared/protocol';
+import { ClusterState } from '@shared/sim';
+import { activityOf, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, type PlayerTally } from './index';
+
+const BUILTIN = path.join(import.meta.dirname, 'builtin');
+const firstDeployment = readFileSync(path.join(BUILTIN, '1-first-deployment.yaml'), 'utf8');
+
+function refused(text: string): string {
+  const parsed = parseScenario(text);
+  if (parsed.ok) throw new Error('expected a refusal');
+  return parsed.message;
+}
+
+describe('scenario files', () => {
+  it('every built-in scenario parses, with unique ids', () => {
+    const ids = readdirSync(BUILTIN).map((f) => {
+      const parsed = parseScenario(readFileSync(path.join(BUILTIN, f), 'utf8'));
+      if (!parsed.ok) throw new Error(`${f}: ${parsed.message}`);
+      return parsed.scenario.id;
+    });
+    expect(ids.length).toBeGreaterThanOrEqual(7);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it.each([
+    ['a goal whose check names no field', firstDeployment.replace('deployment/web readyReplicas == 3', 'deployment/web readyReplica == 3'), /^goals\[0\]\.check: deployment has no field "readyReplica"/],
+    ['availability without a window', firstDeployment.replace('availability >= 0.9 over 10s', 'availability >= 0.9'), /^goals\[2\]\.check: availability is measured over a window/],
+    ['a negative replica count in a manifest', firstDeployment.replace('replicas: 3', 'replicas: -1'), /^workloads\[0\]\.spec\.replicas: Invalid value: -1/],
+    ['a manifest of a kind a scenario cannot hold', firstDeployment.replace('kind: Service', 'kind: Secret'), /^workloads\[1\]\.kind: must be Deployment, Service or Pod, not "Secret"/],
+    ['a node out of order', firstDeployment.replace('name: node-2,', 'name: node-5,'), /^nodes\[1\]\.name: must be node-2/],
+    ['a taint with an unknown effect', firstDeployment.replace('{ name: node-1, cpu: "2", memory: 4Gi }', '{ name: node-1, taints: [{ key: a, effect: Never }] }'), /^nodes\[0\]\.taints\[0\]\.effect: /],
+    ['a step with an unknown action', firstDeployment.replace('type: traffic', 'type: meteor'), /^steps\[0\]\.action\.type: /],
+    ['a missing time limit', firstDeployment.replace('timeLimitSeconds: 300\n', ''), /^timeLimitSeconds: /],
+    ['an unknown field', `${firstDeployment}\nextra: 1\n`, /Unrecognized key: "extra"/],
+  ])('refuses %s, naming the field path', (_what, text, message) => {
+    expect(refused(text)).toMatch(message);
+  });
+
+  it('refuses text that is not YAML', () => {
+    expect(refused('id: [unclosed')).toMatch(/^the scenario is not valid YAML/);
+  });
+});
+
+describe('goal checks', () => {
+  it.each([
+    ['deployment/web readyReplicas == 3', { resource: 'deployment', name: 'web', field: 'readyReplicas', op: '==', value: 3 }],
+    ['service/web availability >= 0.99 over 60s', { resource: 'service', name: 'web', field: 'availability', op: '>=', value: 0.99, windowSeconds: 60 }],
+    ['node/node-2 pods == 0', { resource: 'node', name: 'node-2', field: 'pods', op: '==', value: 0 }],
+    ['deployment/web image == nginx:1.28', { resource: 'deployment', name: 'web', field: 'image', op: '==', value: 'nginx:1.28' }],
+  ])('reads %s', (text, check) => {
+    expect(parseCheck(text)).toEqual({ ok: true, check });
+  });
+
+  it.each(['pod/web ready == 1', 'deployment/web image > nginx', 'node/node-1 pods == many', 'service/web availability >= 2 over 10s', 'node/node-1 pods == 0 over 5s'])('refuses %s', (text) => {
+    expect(parseCheck(text).ok).toBe(false);
+  });
+
+  const start = Date.UTC(2026, 10, 30, 10, 0, 0);
+  const route = (at: number, served: boolean): ApiRequestEntry => ({
+    id: String(at),
+    wallTime: 0,
+    simTime: start + at * 1000,
+    actor: 'bot:kube-proxy',
+    actorName: 'bot',
+    role: 'kube-proxy',
+    verb: 'routeRequest',
+    target: 'services/web',
+    outcome: 'accepted',
+    message: served ? 'served by web-1 (10.244.0.2)' : 'dial tcp 10.96.0.10: connect: connection refused (no endpoints programmed on node-1)',
+  });
+
+  function cluster(): ClusterState {
+    const deployment = makeDeployment('web', { replicas: 3 });
+    deployment.metadata.generation = 2;
+    deployment.status = { observedGeneration: 2, replicas: 3, readyReplicas: 2, updatedReplicas: 3 };
+    const objects: KubeObject[] = [
+      makeNode('node-1'),
+      makeNode('node-2', { ready: false }),
+      deployment,
+      makePod('web-a', { nodeName: 'node-2' }),
+      { ...makePod('web-b', { nodeName: 'node-2' }), metadata: { name: 'web-b', namespace: 'default', deletionTimestamp: '2026-11-30T10:00:00Z' } },
+    ];
+    return ClusterState.from(objects);
+  }
+
+  it('measures counts, images, nodes and availability windows, with progress', () => {
+    const goals = [
+      { id: 'ready', check: 'deployment/web readyReplicas == 3' },
+      { id: 'updated', check: 'deployment/web updatedReplicas == 3' },
+      { id: 'image', check: 'deployment/web image == nginx:1.27' },
+      { id: 'down', check: 'node/node-2 ready == 0' },
+      { id: 'drained', check: 'node/node-2 pods == 0' },
+      { id: 'served', check: 'service/web availability >= 0.75 over 4s' },
+    ];
+    // 10 s in: in the last 4 s, 3 of 4 requests were served (the refused one at 6 s is outside).
+    const requests = [route(6, false), route(7, true), route(8, true), route(9, false), route(10, true)];
+    expect(evaluateGoals({ goals }, cluster(), requests, start + 10_000, start)).toEqual([
+      { id: 'ready', text: 'deployment/web readyReplicas == 3', met: false, progress: { current: 2, target: 3 } },
+      { id: 'updated', text: 'deployment/web updatedReplicas == 3', met: true, progress: { current: 3, target: 3 } },
+      { id: 'image', text: 'deployment/web image == nginx:1.27', met: true },
+      { id: 'down', text: 'node/node-2 ready == 0', met: true, progress: { current: 0, target: 0 } },
+      { id: 'drained', text: 'node/node-2 pods == 0', met: false, progress: { current: 1, target: 0 } },
+      { id: 'served', text: 'service/web availability >= 0.75 over 4s', met: true, progress: { current: 75, target: 75 } },
+    ]);
+  });
+
+  it('waits for a window to be full, and counts a spec change the controller has not seen as not rolled out', () => {
+    const state = cluster();
+    const deployment = state.get('Deployment', 'default/web');
+    if (!deployment) throw new Error('no deployment');
+    state.apply('MODIFIED', { ...deployment, metadata: { ...deployment.metadata, generation: 3 } });
+    const goals = [
+      { id: 'served', check: 'service/web availability >= 0.5 over 60s' },
+      { id: 'updated', check: 'deployment/web updatedReplicas == 3' },
+    ];
+    const [served, updated] = evaluateGoals({ goals }, state, [route(1, true)], start + 10_000, start);
+    expect(served?.met).toBe(false);
+    expect(updated).toMatchObject({ met: false, progress: { current: 0, target: 3 } });
+  });
+});
+
+describe('scores', () => {
+  // A scripted round: the scheduler student bound 3 pods, each pending 4 s, and was refused once;
+  // node-1's kubelet student got pods Running 6 s and 8 s after they were bound; a bot did the rest.
+  const tallies: PlayerTally[] = [
+    { actor: 'student:s1', name: 'Sam', role: 'scheduler', accepted: 3, refused: 1, bindWaitMs: 12_000, binds: 3, lastAcceptedAt: 50_000 },
+    { actor: 'student:k1', name: 'Kim', role: 'kubelet:node-1', accepted: 8, refused: 0, bindWaitMs: 0, binds: 0, lastAcceptedAt: 58_000 },
+    { actor: 'bot:controller-manager', name: 'bot (controller-manager)', role: 'controller-manager', accepted: 6, refused: 2, bindWaitMs: 0, binds: 0 },
+  ];
+  const goalComponents = [['kube-controller-manager', 'kube-scheduler', 'kubelet']];
+
+  it('a scripted round with known timings gives the expected scores', () => {
+    const scores = scorePlayers({ tallies, boundToRunning: { 'node-1': { totalMs: 14_000, pods: 2 } }, goalComponents });
+    expect(scores).toEqual([
+      // 8×10 + 20 (goal) + (30 − 7 s bound→Running)
+      { memberId: 'k1', name: 'Kim', role: 'kubelet:node-1', score: 123, refusals: 0, accepted: 8, boundToRunningSeconds: 7 },
+      // 6×10 − 2×5 + 20
+      { memberId: 'bot:controller-manager', name: 'bot (controller-manager)', role: 'controller-manager', score: 70, refusals: 2, accepted: 6 },
+      // 3×10 − 5 + 20 + (30 − 4 s Pending→bound)
+      { memberId: 's1', name: 'Sam', role: 'scheduler', score: 71, refusals: 1, accepted: 3, pendingToBoundSeconds: 4 },
+    ].sort((a, b) => b.score - a.score));
+    expect(scoreTeams(scores)).toEqual([
+      { team: 'kubelet', score: 123, memberIds: ['k1'] },
+      { team: 'kube-scheduler', score: 71, memberIds: ['s1'] },
+      { team: 'kube-controller-manager', score: 70, memberIds: ['bot:controller-manager'] },
+    ]);
+  });
+
+  it('shows who is idle and who is refused, and how long each fault took to recover from', () => {
+    const students = [
+      { id: 's1', name: 'Sam', role: 'scheduler' as const },
+      { id: 'x9', name: 'Xia', role: null },
+    ];
+    expect(activityOf(students, tallies, 70_000, 10_000)).toEqual([
+      { memberId: 's1', name: 'Sam', role: 'scheduler', accepted: 3, refusals: 1, idleSeconds: 20 },
+      { memberId: 'x9', name: 'Xia', role: null, accepted: 0, refusals: 0, idleSeconds: 60 },
+    ]);
+    expect(recoveries([{ atSeconds: 25, text: 'node-2 down' }, { atSeconds: 200, text: 'etcd read-only' }], [12, 131.5])).toEqual([
+      { fault: 'node-2 down', seconds: 106.5 },
+      { fault: 'etcd read-only', seconds: null },
+    ]);
+  });
+});
