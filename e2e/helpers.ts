@@ -99,3 +99,22 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${v.help}`));
 }
+
+/** The instructor's "Open host screen", then that link in a browser of its own (the projector's machine) at 1280×720. */
+export async function openHostScreen(instructor: Page, openPage: OpenPage): Promise<{ display: Page; link: string }> {
+  await instructor.getByRole('button', { name: 'Open host screen' }).click();
+  const link = await instructor.getByLabel('Host screen link').inputValue();
+  const display = await openPage({ viewport: { width: 1280, height: 720 } });
+  await display.goto(link);
+  await expect(display.getByTestId('join-code')).toBeVisible();
+  return { display, link };
+}
+
+/** Whether the page shows everything without scrolling, either way. */
+export async function fitsViewport(page: Page): Promise<{ width: number; height: number; scrollWidth: number; scrollHeight: number }> {
+  // (an expression as a string: the e2e code is type-checked without the DOM library)
+  const raw = await page.evaluate(
+    'JSON.stringify({ width: innerWidth, height: innerHeight, scrollWidth: document.documentElement.scrollWidth, scrollHeight: document.documentElement.scrollHeight })',
+  );
+  return JSON.parse(String(raw)) as { width: number; height: number; scrollWidth: number; scrollHeight: number };
+}

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { ErrorCode, type CreateClassroomRequest, type CreateClassroomResponse, type JoinClassroomRequest, type JoinClassroomResponse } from '@shared/protocol';
+import {
+  ErrorCode,
+  type CreateClassroomRequest,
+  type CreateClassroomResponse,
+  type DisplayLinkResponse,
+  type JoinClassroomRequest,
+  type JoinClassroomResponse,
+  type ScenarioSummary,
+  type ServerConfigResponse,
+} from '@shared/protocol';
 
 /** The classroom REST calls; replies are parsed, errors surface as `ApiError` with the server's words. */
 export class ApiError extends Error {
@@ -14,11 +23,18 @@ export class ApiError extends Error {
 const errorBody = z.object({ code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]), message: z.string() });
 const createResponse = z.object({ id: z.string().min(1), code: z.string().min(1), instructorToken: z.string().min(1) });
 const joinResponse = z.object({ classroomId: z.string().min(1), studentId: z.string().min(1), token: z.string().min(1) });
+const configResponse: z.ZodType<ServerConfigResponse> = z.object({ joinBaseUrl: z.string().min(1) });
+const displayLinkResponse: z.ZodType<DisplayLinkResponse> = z.object({ url: z.string().min(1), token: z.string().min(1) });
+const scenariosResponse: z.ZodType<ScenarioSummary[]> = z.array(z.object({ id: z.string(), title: z.string(), objective: z.string(), timeLimitSeconds: z.number() }));
 
-async function post<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+function post<T>(path: string, body: unknown, schema: z.ZodType<T>, headers: Record<string, string> = {}): Promise<T> {
+  return call(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }, schema);
+}
+
+async function call<T>(path: string, init: RequestInit, schema: z.ZodType<T>): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    response = await fetch(path, init);
   } catch {
     throw new ApiError('ServiceUnavailable', 'The server cannot be reached. Check your network and try again.');
   }
@@ -38,4 +54,18 @@ export function createClassroom(request: CreateClassroomRequest): Promise<Create
 
 export function joinClassroom(request: JoinClassroomRequest): Promise<JoinClassroomResponse> {
   return post('/api/classrooms/join', request, joinResponse);
+}
+
+/** Where students open the join link: the server's PUBLIC_URL or LAN address, never this browser's `localhost`. */
+export function getServerConfig(): Promise<ServerConfigResponse> {
+  return call('/api/config', {}, configResponse);
+}
+
+/** A new link for the host screen (the previous one stops working). */
+export function createDisplayLink(classroomId: string, instructorToken: string): Promise<DisplayLinkResponse> {
+  return post(`/api/classrooms/${encodeURIComponent(classroomId)}/display`, {}, displayLinkResponse, { authorization: `Bearer ${instructorToken}` });
+}
+
+export function listScenarios(): Promise<ScenarioSummary[]> {
+  return call('/api/scenarios', {}, scenariosResponse);
 }

@@ -36,6 +36,14 @@ class ClassroomStore {
     return null;
   }
 
+  /** Who plays a role now: the students' names, else the bot, as the seat says. */
+  playerOf(role: Role): string {
+    const seat = this.view?.seats.find((s) => s.role === role);
+    if (!seat) return '';
+    if (seat.studentIds.length) return seat.studentIds.map((id) => this.nameOf(id)).join(', ');
+    return seat.bot === 'playing' ? 'bot' : 'nobody';
+  }
+
   nameOf(memberId: string): string {
     return this.view?.members.find((m) => m.id === memberId)?.name ?? memberId;
   }

@@ -5,15 +5,18 @@ import { activity } from './activity.svelte';
 import { classroom } from './classroom.svelte';
 import { cluster } from './cluster.svelte';
 import { requestLog } from './request-log.svelte';
+import { round } from './round.svelte';
 import { toasts } from './toasts.svelte';
 import {
   ackSchema,
   classroomViewSchema,
   helloSchema,
   identitySchema,
+  refusedSchema,
   removedSchema,
   requestEntriesSchema,
   resyncReplySchema,
+  roundViewSchema,
   snapshotSchema,
   watchEventsSchema,
   type ParsedAck,
@@ -88,6 +91,9 @@ class Connection {
       requestLog.append(entries);
       for (const entry of entries) if (entry.role) activity.note(entry.role);
     });
+    this.#on(socket, 'round', roundViewSchema, (view) => (round.view = view));
+    // A request the server could not ack (sent without a callback) was refused all the same: say so.
+    this.#on(socket, 'refused', refusedSchema, (refusal) => toasts.show('error', `${refusal.event} refused: ${refusal.code}`, refusal.message));
     this.#on(socket, 'removed', removedSchema, ({ message }) => {
       this.status = 'removed';
       this.problem = message;
@@ -105,6 +111,7 @@ class Connection {
     cluster.clear();
     classroom.clear();
     requestLog.clear();
+    round.clear();
   }
 
   /** A cluster move (bind, pull, …). A refusal is toasted with the server's message and returned. */

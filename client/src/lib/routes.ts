@@ -4,6 +4,7 @@ export type Route =
   | { page: 'join'; code: string }
   | { page: 'instructor'; classroomId: string }
   | { page: 'play'; classroomId: string }
+  | { page: 'display'; classroomId: string }
   | { page: 'not-found'; path: string };
 
 const segment = /^[A-Za-z0-9_-]{1,64}$/;
@@ -16,6 +17,7 @@ export function parseRoute(pathname: string): Route {
     if (first === 'join') return { page: 'join', code: second.toUpperCase() };
     if (first === 'classroom') return { page: 'instructor', classroomId: second };
     if (first === 'play') return { page: 'play', classroomId: second };
+    if (first === 'display') return { page: 'display', classroomId: second };
   }
   return { page: 'not-found', path: pathname };
 }
@@ -25,4 +27,5 @@ export const paths = {
   join: (code: string) => `/join/${encodeURIComponent(code)}`,
   instructor: (classroomId: string) => `/classroom/${encodeURIComponent(classroomId)}`,
   play: (classroomId: string) => `/play/${encodeURIComponent(classroomId)}`,
+  display: (classroomId: string) => `/display/${encodeURIComponent(classroomId)}`,
 };
