@@ -18,6 +18,7 @@ import { joinBaseUrl } from './http/join-url';
 import type { Logger } from './logger';
 import { connectRedis } from './redis/connect';
 import { superviseEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis';
+import { recordRoomChanges } from './replay/room-recorder';
 
 export interface RunningServer {
   url: string;
@@ -56,7 +57,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       serverId,
       maxSocketsPerMember: config.MAX_SOCKETS_PER_MEMBER,
     });
-    const changes = await createClassroomChanges(redis, config.REDIS_KEY_PREFIX, logger);
+    const changes = recordRoomChanges(await createClassroomChanges(redis, config.REDIS_KEY_PREFIX, logger), redis, config.REDIS_KEY_PREFIX, logger);
     const joinLimiter = createJoinLimiter(redis, config.REDIS_KEY_PREFIX, config.JOIN_RATE_LIMIT, config.JOIN_RATE_WINDOW_SECONDS);
     // The port is known once listening (PORT=0 in tests); the network cards are read per request.
     let listeningPort = config.PORT;
@@ -78,6 +79,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       classrooms,
       joinLimiter,
       cluster,
+      replay: { redis, keyPrefix: config.REDIS_KEY_PREFIX, classrooms },
       joinBaseUrl: () => joinBaseUrl({ publicUrl: config.PUBLIC_URL, host: config.HOST, port: listeningPort, interfaces: networkInterfaces() }),
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
       rounds: { api: cluster.api, rounds: cluster.rounds, announce: (classroomId, reasons) => announcer.announce(classroomId, reasons) },

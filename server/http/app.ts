@@ -17,6 +17,7 @@ import { redisReachable, type RedisClient } from '../redis/connect';
 import { classroomRoutes } from './classroom-routes';
 import { displayRoutes } from './display-routes';
 import { roundRoutes, scenarioUploadRoutes, type RoundRoutesDeps } from './round-routes';
+import { replayRoutes, type ReplayRoutesDeps } from './replay-routes';
 
 /** REST bodies are small (a code and a name); anything bigger is refused before parsing. */
 export const JSON_BODY_LIMIT = '16kb';
@@ -41,6 +42,8 @@ export interface HttpAppDeps {
   joinBaseUrl: () => string | null;
   /** Scenarios and rounds over REST. */
   rounds?: Omit<RoundRoutesDeps, 'classrooms'>;
+  /** Session export, import and replay (NDJSON bodies: mounted before the JSON-only body rules). */
+  replay?: ReplayRoutesDeps;
 }
 
 function sendError(res: Response, status: number, body: ErrorBody): void {
@@ -148,13 +151,15 @@ const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
   throw new RefusalError('UnsupportedMediaType', `${req.method} ${path} takes a JSON body (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
 };
 
-export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, cluster, corsOrigin, joinBaseUrl, rounds }: HttpAppDeps): Express {
+export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, cluster, corsOrigin, joinBaseUrl, rounds, replay }: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, serializers: { req: redactRequest }, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
   // No upgrade-insecure-requests: a classroom often serves plain HTTP on its LAN (http://10.0.0.5:3000).
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (corsOrigin) app.use('/api', cors({ origin: corsOrigin.split(',') }));
+  // Uploaded logs are NDJSON of any length: answered before the body rules below.
+  if (replay) app.use(replayRoutes(replay));
   // Scenario uploads are YAML: answered before the JSON-only body rule.
   if (rounds) app.use(bodyTimeout(BODY_TIMEOUT_MS), scenarioUploadRoutes({ classrooms, ...rounds }));
   app.use('/api', bodyTimeout(BODY_TIMEOUT_MS), jsonBodiesOnly, express.json({ limit: JSON_BODY_LIMIT, verify: refuseEmptyBody }));

@@ -13,6 +13,11 @@ export interface StoreKeys {
   log: string;
   /** stream: the API request log (accepted and refused requests), capped */
   requests: string;
+  /**
+   * stream: the rest of the session record beside the change log (requests, room changes, round
+   * markers), entry id `<resourceVersion>-<n>` (n >= 1): after change N, before change N+1.
+   */
+  record: string;
 }
 
 export function storeKeys(prefix: string, classroom: string): StoreKeys {
@@ -22,5 +27,6 @@ export function storeKeys(prefix: string, classroom: string): StoreKeys {
     rv: `${base}:rv`,
     log: `${base}:log`,
     requests: `${base}:requests`,
+    record: `${base}:record`,
   };
 }

@@ -32,7 +32,7 @@ import {
 } from '@shared/model';
 import { admit, type Admission, type AdmissionRequest } from '@shared/sim/admission';
 import type { WatchEventType } from '@shared/sim/state';
-import type { ApiRequestEntry, Snapshot, WatchEvent } from '@shared/protocol';
+import type { ApiRequestEntry, RoundMarker, Snapshot, WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/connect';
 import { ApiError } from './api-error';
@@ -40,6 +40,7 @@ import { commit } from './commit';
 import { decodeLogEntry, decodeObject, resourceVersionOfEntry } from './encoding';
 import { storeKeys, type StoreKeys } from './keys';
 import { applyMergePatch, isPlainObject } from './merge-patch';
+import { appendRecordEntry, markerEntry, type NewRecordEntry } from './record';
 import { appendRequestLog, readRequestLog } from './request-log';
 import { VersionCache } from './version-cache';
 import { WatchHub, type WatchListener } from './watch-hub';
@@ -298,8 +299,24 @@ export class ObjectStore {
 
   // ---- the API request log ----
 
-  appendRequestLog(classroom: string, entry: ApiRequestEntry): Promise<void> {
-    return appendRequestLog(this.redis, this.keys(classroom).requests, entry, this.requestLogRetention);
+  /** To the capped live request log (the class's panel) and to the session record (replay). */
+  async appendRequestLog(classroom: string, entry: ApiRequestEntry): Promise<void> {
+    await appendRequestLog(this.redis, this.keys(classroom).requests, entry, this.requestLogRetention);
+    await this.appendRecord(classroom, { t: 'request', entry, actor: entry.actor, simTime: entry.simTime, wallTime: entry.wallTime });
+  }
+
+  /** One entry of the session record (see record.ts), placed after the classroom's current resourceVersion. */
+  async appendRecord(classroom: string, entry: NewRecordEntry): Promise<void> {
+    await appendRecordEntry(this.redis, this.keys(classroom), entry, Number(this.logRetention));
+  }
+
+  /**
+   * A round marker on the replay timeline, for the rounds code: round boundaries (`roundStart`,
+   * `roundEnd`), `step`s and `goal`s reached, with who marked it and when on the simulated clock.
+   *   await store.appendMarker(classroomId, { kind: 'goal', label: 'web: 3/3 Ready' }, { actor: 'system:rounds', simTime });
+   */
+  appendMarker(classroom: string, marker: RoundMarker, context: WriteContext): Promise<void> {
+    return this.appendRecord(classroom, markerEntry(marker, context));
   }
 
   /** The last `count` requests, oldest first. */

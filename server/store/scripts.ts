@@ -73,14 +73,17 @@ export class LuaScript {
   }
 
   async run(redis: RedisClient, keys: string[], args: string[]): Promise<ScriptReply> {
-    let reply: unknown;
+    return ScriptReplySchema.parse(await this.call(redis, keys, args));
+  }
+
+  /** The script's reply as Redis sent it, for scripts other than the three writes. */
+  async call(redis: RedisClient, keys: string[], args: string[]): Promise<unknown> {
     try {
-      reply = await redis.evalSha(this.sha, { keys, arguments: args });
+      return await redis.evalSha(this.sha, { keys, arguments: args });
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      reply = await redis.eval(this.source, { keys, arguments: args });
+      return await redis.eval(this.source, { keys, arguments: args });
     }
-    return ScriptReplySchema.parse(reply);
   }
 }
 

@@ -8,3 +8,4 @@ export * from './watch-reducer';
 export * from './assign-roles';
 export * from './server-messages';
 export * from './rounds';
+export * from './replay';
