@@ -123,15 +123,21 @@ function markPodsNotReady(state: ClusterState, node: string, now: SimTime, rng: 
   });
 }
 
-/** When the taint manager evicts `pod` from a node with these NoExecute taints: now, later, or never (undefined). */
+/**
+ * When the taint manager evicts `pod` from a node with these NoExecute taints: now, later, or never
+ * (undefined). As processPodOnNode: each taint takes the first toleration that tolerates it
+ * (GetMatchingTolerations); an untolerated taint evicts now; the shortest tolerationSeconds among
+ * those wins, one without seconds tolerates forever, zero or less evicts now. The clock starts when
+ * the taint was added (the controller sees the taint then).
+ */
 export function evictionTime(pod: Pod, taints: readonly Taint[], now: SimTime): SimTime | undefined {
   let due: SimTime | undefined;
   for (const taint of taints.filter((t) => t.effect === 'NoExecute')) {
-    const matching = (pod.spec.tolerations ?? []).filter((t) => tolerates(t, taint));
-    if (matching.length === 0) return now;
-    if (matching.some((t) => t.tolerationSeconds === undefined)) continue;
-    const seconds = Math.max(0, Math.min(...matching.map((t) => t.tolerationSeconds ?? 0)));
-    const at = (taint.timeAdded ? fromRFC3339(taint.timeAdded) : now) + seconds * 1000;
+    const used = (pod.spec.tolerations ?? []).find((t) => tolerates(t, taint));
+    if (used === undefined) return now;
+    if (used.tolerationSeconds === undefined) continue;
+    if (used.tolerationSeconds <= 0) return now;
+    const at = (taint.timeAdded ? fromRFC3339(taint.timeAdded) : now) + used.tolerationSeconds * 1000;
     due = due === undefined ? at : Math.min(due, at);
   }
   return due;

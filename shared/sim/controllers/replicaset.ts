@@ -4,6 +4,8 @@
  * then write status (replicas / ready / available).
  */
 import {
+  fromRFC3339,
+  getCondition,
   isPodActive,
   isPodAvailable,
   isPodReady,
@@ -48,20 +50,86 @@ export function podFromTemplate(rs: ReplicaSet & { metadata: { uid: string } }, 
 }
 
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
+const DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
 
-/** controller.ActivePods ordering: the pods to delete first come first. */
+const assigned = (p: Pod): number => (p.spec.nodeName ? 1 : 0);
+const phaseRank = (p: Pod): number => PHASE_RANK[p.status?.phase ?? ''] ?? 0;
+/** The most restarts of any one container (maxContainerRestarts), not the sum. */
+const maxRestarts = (p: Pod): number => Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount));
+/** When the pod became ready (its Ready condition's lastTransitionTime), undefined when unknown. */
+function readyTime(p: Pod): number | undefined {
+  const t = getCondition(p.status?.conditions, 'Ready')?.lastTransitionTime;
+  return t === undefined ? undefined : fromRFC3339(t);
+}
+const createdAt = (p: Pod): number | undefined => (p.metadata.creationTimestamp ? fromRFC3339(p.metadata.creationTimestamp) : undefined);
+/** afterOrZero: a missing time sorts first, then the later time. Negative when `a` goes first. */
+function laterFirst(a: number | undefined, b: number | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined || b === undefined) return a === undefined ? -1 : 1;
+  return b - a;
+}
+/** pod-deletion-cost: an int32; anything else counts 0. */
+function deletionCost(p: Pod): number {
+  const text = p.metadata.annotations?.[DELETION_COST_ANNOTATION];
+  const n = text !== undefined && /^[+-]?\d+$/.test(text) ? Number(text) : 0;
+  return n >= -(2 ** 31) && n < 2 ** 31 ? n : 0;
+}
+const readyRank = (p: Pod): number => Number(isPodReady(p));
+
+/**
+ * controller.ActivePods: the order in which pods are worth least (first) to most. Unassigned
+ * before assigned, Pending < Unknown < Running, not ready before ready, ready more recently
+ * first, more restarts first, newer first. The name breaks remaining ties, so the order is stable.
+ */
 export function deletionOrder(a: Pod, b: Pod): number {
-  const assigned = (p: Pod): number => (p.spec.nodeName === undefined ? 0 : 1);
-  const restarts = (p: Pod): number => (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
   return (
     assigned(a) - assigned(b) ||
-    (PHASE_RANK[a.status?.phase ?? 'Pending'] ?? 0) - (PHASE_RANK[b.status?.phase ?? 'Pending'] ?? 0) ||
-    Number(isPodReady(a)) - Number(isPodReady(b)) ||
-    restarts(b) - restarts(a) ||
-    // newer pods go first
-    (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') ||
+    phaseRank(a) - phaseRank(b) ||
+    readyRank(a) - readyRank(b) ||
+    (isPodReady(a) && isPodReady(b) ? laterFirst(readyTime(a), readyTime(b)) : 0) ||
+    maxRestarts(b) - maxRestarts(a) ||
+    laterFirst(createdAt(a), createdAt(b)) ||
     objectKey(a).localeCompare(objectKey(b))
   );
+}
+
+/** floor(log2(now - t)), -1 when not in the past: LogarithmicScaleDown's buckets. */
+function logBucket(t: number, now: SimTime): number {
+  const d = (now - t) * 1e6; // nanoseconds, as the Go code measures them
+  return d > 0 ? Math.floor(Math.log2(d)) : -1;
+}
+
+/** Pods on the same node first, then ready or created more recently by log2 buckets, ties by uid. */
+function byTime(a: Pod, b: Pod, ta: number | undefined, tb: number | undefined, now: SimTime): number {
+  if (ta === tb) return 0;
+  if (ta === undefined || tb === undefined) return laterFirst(ta, tb);
+  const diff = logBucket(ta, now) - logBucket(tb, now);
+  if (diff !== 0) return diff;
+  const ua = a.metadata.uid ?? '';
+  const ub = b.metadata.uid ?? '';
+  return ua < ub ? -1 : ua > ub ? 1 : 0;
+}
+
+/**
+ * ActivePodsWithRanks, as the ReplicaSet controller picks pods to delete (getPodsToDelete): like
+ * ActivePods, but a lower pod-deletion-cost goes first, then pods doubled up on a node with more
+ * of the set's active pods, and ready and creation times compare in log2 buckets of their age.
+ */
+export function podsToDelete(active: readonly Pod[], related: readonly Pod[], count: number, now: SimTime): Pod[] {
+  const onNode = new Map<string, number>();
+  for (const p of related) if (isPodActive(p)) onNode.set(p.spec.nodeName ?? '', (onNode.get(p.spec.nodeName ?? '') ?? 0) + 1);
+  const rank = (p: Pod): number => onNode.get(p.spec.nodeName ?? '') ?? 0;
+  const order = (a: Pod, b: Pod): number =>
+    assigned(a) - assigned(b) ||
+    phaseRank(a) - phaseRank(b) ||
+    readyRank(a) - readyRank(b) ||
+    deletionCost(a) - deletionCost(b) ||
+    rank(b) - rank(a) ||
+    (isPodReady(a) && isPodReady(b) ? byTime(a, b, readyTime(a), readyTime(b), now) : 0) ||
+    maxRestarts(b) - maxRestarts(a) ||
+    byTime(a, b, createdAt(a), createdAt(b), now) ||
+    objectKey(a).localeCompare(objectKey(b));
+  return [...active].sort(order).slice(0, count);
 }
 
 /** The active pods `rs` controls. */
@@ -69,6 +137,13 @@ export function activePodsOf(state: ClusterState, rs: ReplicaSet): Pod[] {
   const uid = rs.metadata.uid;
   if (uid === undefined) return [];
   return state.podsOwnedBy(uid).filter((p) => isPodActive(p));
+}
+
+/** getIndirectlyRelatedPods: the pods of every ReplicaSet its Deployment owns (only its own without one). */
+function relatedPods(state: ClusterState, rs: ReplicaSet, own: readonly Pod[]): readonly Pod[] {
+  const owner = rs.metadata.ownerReferences?.find((r) => r.controller);
+  if (!owner) return own;
+  return state.replicaSetsOwnedBy(owner.uid).flatMap((sibling) => (sibling.metadata.uid ? state.podsOwnedBy(sibling.metadata.uid) : []));
 }
 
 /** The ReplicaSet controller's event for a pod it created (`SuccessfulCreate`) or deleted (`SuccessfulDelete`). */
@@ -93,7 +168,7 @@ export function reconcileReplicaSet(state: ClusterState, rs: ReplicaSet, now: Si
       steps.push(podEvent(rs, pod, 'SuccessfulCreate', now, rng));
     }
   } else if (diff > 0) {
-    for (const pod of [...active].sort(deletionOrder).slice(0, Math.min(diff, BURST_REPLICAS))) {
+    for (const pod of podsToDelete(active, relatedPods(state, rs, active), Math.min(diff, BURST_REPLICAS), now)) {
       steps.push(remove(pod, `${name} has ${active.length} of ${desired} pods: delete ${pod.metadata.name}`));
       steps.push(podEvent(rs, pod, 'SuccessfulDelete', now, rng));
     }
