@@ -72,6 +72,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       announce: (classroomId, reasons) => announcer.announce(classroomId, reasons),
       run: (what, job) => work.run(what, job),
     });
+    const stopping = new AbortController();
     const app = createHttpApp({
       logger,
       redis,
@@ -80,6 +81,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       joinLimiter,
       cluster,
       replay: { redis, keyPrefix: config.REDIS_KEY_PREFIX, classrooms },
+      stopping: stopping.signal,
       joinBaseUrl: () => joinBaseUrl({ publicUrl: config.PUBLIC_URL, host: config.HOST, port: listeningPort, interfaces: networkInterfaces() }),
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
       rounds: { api: cluster.api, rounds: cluster.rounds, announce: (classroomId, reasons) => announcer.announce(classroomId, reasons) },
@@ -130,6 +132,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       cluster,
       close() {
         closing ??= (async () => {
+          stopping.abort(); // kubectl's open watches end first: the HTTP server waits for every open request
           await gateway.close(); // also closes the HTTP server
           await work.drain();
           await heartbeat.close();

@@ -36,6 +36,8 @@ export interface HttpAppDeps {
   joinLimiter: JoinLimiter;
   /** The cluster the Kubernetes API (kubectl) reads and writes through its API server. */
   cluster: Cluster;
+  /** Aborted when the server shuts down: open Kubernetes watches end, so the HTTP server can close. */
+  stopping: AbortSignal;
   /** Comma-separated origins allowed to call the API from another site; unset means same origin only. */
   corsOrigin?: string;
   /** Where students open the join link (PUBLIC_URL or the LAN address); null when unknown. */
@@ -151,7 +153,7 @@ const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
   throw new RefusalError('UnsupportedMediaType', `${req.method} ${path} takes a JSON body (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
 };
 
-export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, cluster, corsOrigin, joinBaseUrl, rounds, replay }: HttpAppDeps): Express {
+export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, cluster, stopping, corsOrigin, joinBaseUrl, rounds, replay }: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, serializers: { req: redactRequest }, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
@@ -167,7 +169,7 @@ export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimite
   app.use(displayRoutes({ classrooms, joinBaseUrl }));
   app.use(kubeconfigRoutes(classrooms));
   // kubectl's own API: Status errors of its own, never the SPA's fallback.
-  app.use(`${K8S_PREFIX}/:token`, kubeApiRoutes({ classrooms, cluster, logger }));
+  app.use(`${K8S_PREFIX}/:token`, kubeApiRoutes({ classrooms, cluster, logger, stopping }));
   if (rounds) app.use(roundRoutes({ classrooms, ...rounds }));
 
   // Liveness: the process answers. Readiness: it can reach its etcd (Redis).

@@ -60,7 +60,7 @@ describe('kubeconfig download', () => {
     expect(config).toEqual({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'period-3', cluster: { server: `${server.url}/k8s/${ada}` } }],
+      clusters: [{ name: 'period-3', cluster: { 'insecure-skip-tls-verify': true, server: `${server.url}/k8s/${ada}` } }],
       users: [{ name: 'ada@period-3', user: {} }],
       contexts: [{ name: 'period-3', context: { cluster: 'period-3', user: 'ada@period-3', namespace: 'default' } }],
       'current-context': 'period-3',

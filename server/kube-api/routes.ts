@@ -25,11 +25,14 @@ import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { UNAUTHORIZED, methodNotAllowed, notFoundPath, sendStatus, statusOf } from './status';
 import { TABLE_MEDIA, toTable, wantsTable } from './tables';
 import { scaleOf } from './scale';
+import { serveWatch } from './watch';
 
 export interface KubeApiDeps {
   classrooms: ClassroomRepository;
   cluster: Cluster;
   logger: Logger;
+  /** Aborted at shutdown: every open watch ends. */
+  stopping: AbortSignal;
 }
 
 export interface KubeLocals {
@@ -87,6 +90,7 @@ export function kubeApiRoutes(deps: KubeApiDeps): Router {
     const parsed = parseRequest(req.method, group(req), segments, watch);
     if (!parsed) return sendStatus(res, notFoundPath(req.path));
     if (parsed.verb === 'get' || parsed.verb === 'list') return serveRead(deps, req, res, parsed);
+    if (parsed.verb === 'watch') return serveWatch(deps, req, res, parsed, identityOf(res));
     sendStatus(res, methodNotAllowed('the server does not allow this method on the requested resource'));
   };
   router.all('/api/v1/*rest', guarded(resource(() => '')));

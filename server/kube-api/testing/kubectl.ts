@@ -7,8 +7,8 @@ import path from 'node:path';
 export interface Kubectl {
   /** kubectl's stdout, stderr and exit code. */
   run(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }>;
-  /** A long-running kubectl (`get -w`) whose output accumulates in `out`. */
-  start(...args: string[]): { child: ChildProcess; out: () => string };
+  /** A long-running kubectl (`get -w`) whose stdout accumulates in `out`, its stderr in `err`. */
+  start(...args: string[]): { child: ChildProcess; out: () => string; err: () => string };
   kubeconfig: string;
   dispose(): void;
 }
@@ -32,9 +32,10 @@ export async function kubectlFor(url: string, classroomId: string, token: string
     start: (...args) => {
       const child = spawn('kubectl', args, { env });
       let out = '';
+      let err = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      return { child, out: () => out };
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      return { child, out: () => out, err: () => err };
     },
     dispose: () => rmSync(home, { recursive: true, force: true }),
   };

@@ -1,0 +1,111 @@
+/**
+ * Watches: `kubectl get pods -w` follows pods while the bots play; a resourceVersion the log no
+ * longer holds is answered 410 Expired in the stream; client-node's informer lists, watches, and
+ * lists again after a 410.
+ */
+import { CoreV1Api, KubeConfig, ListWatch, Watch, type V1Pod } from '@kubernetes/client-node';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RunningServer } from '../app';
+import { classroomWith, connectCluster, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
+import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
+import { kubectlFor, type Kubectl } from './testing/kubectl';
+
+let server: RunningServer;
+let classroom: Classroom;
+let instructor: ClusterClient;
+let kubectl: Kubectl;
+
+beforeAll(async () => {
+  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kubectl-watch` });
+  classroom = await classroomWith(server.url, [], { nodes: 2 });
+  instructor = await connectCluster(server.url, classroom.instructorToken);
+  kubectl = await kubectlFor(server.url, classroom.id, classroom.instructorToken);
+}, 30_000);
+
+afterAll(async () => {
+  kubectl?.dispose();
+  instructor?.close();
+  await server?.close();
+});
+
+/** Each pod's STATUS column, in the order kubectl printed them. */
+function statusesByPod(output: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  for (const line of output.split('\n').slice(1)) {
+    const [name, , status] = line.split(/\s+/);
+    if (!name || !status) continue;
+    const list = seen.get(name) ?? [];
+    if (list.at(-1) !== status) list.push(status);
+    seen.set(name, list);
+  }
+  return seen;
+}
+
+describe('watch', () => {
+  it('kubectl get pods -w sees each pod go Pending -> ContainerCreating -> Running while the bots play', { timeout: 90_000 }, async () => {
+    // -v=6 logs each response as its headers arrive: the watch is open once its 200 is logged.
+    const watch = kubectl.start('get', 'pods', '-w', '-v=6');
+    try {
+      await waitFor(() => /GET \S+\/pods\?resourceVersion=\d+&watch=true 200 OK/.test(watch.err()), { what: 'kubectl to start watching', timeoutMs: 20_000 });
+      expect(watch.out()).toBe('');
+      for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 0.5 }, { kind: 'start' }] as const) {
+        expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+      }
+      const done = await waitFor(
+        () => {
+          const pods = statusesByPod(watch.out());
+          return pods.size === 3 && [...pods.values()].every((s) => s.at(-1) === 'Running') && pods;
+        },
+        { what: 'three pods Running in kubectl\'s output', timeoutMs: 60_000, intervalMs: 200 },
+      );
+      expect(watch.out().split('\n')[0]?.split(/\s+/)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+      for (const statuses of done.values()) expect(statuses).toEqual(['Pending', 'ContainerCreating', 'Running']);
+    } finally {
+      watch.child.kill();
+    }
+  });
+
+  it('answers a resourceVersion the log no longer holds with 410 Expired in the stream, and client-node\'s informer lists again', { timeout: 60_000 }, async () => {
+    const config = new KubeConfig();
+    config.loadFromFile(kubectl.kubeconfig);
+    const core = config.makeApiClient(CoreV1Api);
+    let lists = 0;
+    // makeInformer's ListWatch, built here to read the version it holds.
+    const informer = new ListWatch<V1Pod>('/api/v1/namespaces/default/pods', new Watch(config), () => (lists++, core.listNamespacedPod({ namespace: 'default' })), false);
+    await informer.start();
+    await waitFor(() => informer.list('default').length === 3, { what: 'the informer to list three pods' });
+    await informer.stop();
+    const heldRv = informer.latestResourceVersion();
+
+    // The log is compacted past what the informer saw, as etcd compacts; the bots keep playing meanwhile.
+    const store = server.cluster.runtime.store;
+    const pod = (await store.list(classroom.id, 'Pod')).items[0];
+    for (const seen of ['before-compaction', 'after-compaction']) {
+      await store.patch(classroom.id, { kind: 'Pod', name: pod?.metadata.name ?? '' }, { metadata: { labels: { seen } } }, { actor: 'instructor', simTime: 0 });
+    }
+    const redis = createClient({ url: server.redisUrl });
+    await redis.connect();
+    const { resourceVersion } = await store.snapshot(classroom.id);
+    await redis.xTrim(store.keys(classroom.id).log, 'MINID', `${resourceVersion}-0`);
+    await redis.quit();
+
+    // What client-go's reflector receives (kubectl get --raw ignores the server URL's path, so the request is made here).
+    const raw = await fetch(`${config.getCurrentCluster()?.server ?? ''}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${heldRv}`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(raw.status).toBe(200);
+    const event = JSON.parse((await raw.text()).trim()) as unknown;
+    expect(event).toEqual({
+      type: 'ERROR',
+      object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${heldRv} (${Number(resourceVersion) - 1})` },
+    });
+
+    await informer.start();
+    await waitFor(() => lists === 2 && informer.get(pod?.metadata.name ?? '', 'default')?.metadata?.labels?.['seen'] === 'after-compaction', {
+      what: 'the informer to list again and hold the change it missed',
+    });
+    await informer.stop();
+  });
+});
