@@ -96,8 +96,13 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
     bootstrapped.add(classroomId);
   }
 
-  /** What a seat change starts: the control-plane Leases, the bots' ticks, the kubelets' heartbeats. */
+  /**
+   * What a seat change starts: the control-plane Leases, the bots' ticks, the kubelets' heartbeats.
+   * The cluster is created first: it is created only on an empty store, so a Lease written before
+   * it would leave the classroom without Nodes or Deployment for good.
+   */
   async function followSeats(view: ClassroomView): Promise<void> {
+    await ensureCluster(view.id);
     await electLeaders(store, view);
     await bots.follow(view);
     await heartbeats.follow(view);
