@@ -88,13 +88,18 @@ test('an uploaded scenario with a mistake is refused with the field named and no
   expect(await call('POST', `${path}/rounds`, student.token, JSON.stringify({ scenario: 'one-pod' }))).toMatchObject({ status: 403 });
   expect(await call('POST', `${path}/rounds`, classroom.instructorToken, JSON.stringify({ scenario: 'one-pod', timeScale: 50 }))).toMatchObject({ status: 400, body: { code: 'BadRequest' } });
 
+  let last: unknown = null;
   const won = await waitFor(
     async () => {
       const current = await call('GET', `${path}/rounds/current`, student.token);
+      last = current.body;
       return (current.body as { phase?: string }).phase === 'won' ? current : undefined;
     },
     { what: 'the uploaded round to be won', timeoutMs: 60_000, intervalMs: 200 },
-  );
+  ).catch(async (error: unknown) => {
+    const pods = (await server.cluster.store.snapshot(classroom.id)).objects.filter((o) => o.kind === 'Pod' || o.kind === 'Deployment');
+    throw new Error(`${String(error)}; last round ${JSON.stringify(last)}; pods ${JSON.stringify(pods.map((p) => [p.metadata.name, p.status]))}; timers ${JSON.stringify(await server.cluster.runtime.timers.pending(classroom.id))}`);
+  });
   const body = won.body as Record<string, unknown>;
   expect(won.status).toBe(200);
   expect(Object.keys(body).sort()).toEqual(['elapsedSeconds', 'endedAt', 'goals', 'phase', 'scenario', 'scores', 'startedAt', 'timeLimitSeconds']);
