@@ -211,6 +211,7 @@ export function runInstructorAction({ runtime, announce, rounds }: InstructorCon
         return reply;
       }
       case 'reset':
+        await rounds.clear(classroomId);
         return reset(runtime, moment.view, now);
       case 'runScenario':
         return rounds.runScenario(classroomId, action.scenario, action.seed, now);

@@ -82,6 +82,11 @@ export class RoundRecords {
     }
   }
 
+  /** No round any more (the instructor reset the cluster to its first state). */
+  async remove(classroomId: string): Promise<void> {
+    await this.redis.del([roundKey(this.prefix, classroomId), tallyKey(this.prefix, classroomId)]);
+  }
+
   async clearTallies(classroomId: string): Promise<void> {
     await this.redis.del(tallyKey(this.prefix, classroomId));
   }

@@ -207,6 +207,14 @@ export class RoundService {
     return { ok: true, message: `the round "${scenario.title}" starts again from its first cluster` };
   }
 
+  /** The cluster went back to the class's first one (reset): the round is over and gone from every screen. */
+  async clear(classroomId: string): Promise<void> {
+    if (!(await this.records.read(classroomId))) return;
+    await this.records.remove(classroomId);
+    this.cache.set(classroomId, { record: null, readAt: Date.now() });
+    await this.options.redis.publish(this.channel, classroomId);
+  }
+
   /**
    * Why a fault cannot be made now, if it needs a round (traffic and the store live in the round's
    * record); called before the fault is made.
@@ -456,7 +464,11 @@ export class RoundService {
 
   private async emitLocal(classroomId: string, clock: SimClock | null): Promise<void> {
     const record = await this.fresh(classroomId, true);
-    if (!record) return;
+    if (!record) {
+      // Only a removed round is news; a classroom that never had one stays quiet on clock changes.
+      if (clock === null) for (const listener of this.listeners) listener(classroomId, null);
+      return;
+    }
     const view = await this.view(classroomId, clock ?? undefined);
     for (const listener of this.listeners) listener(classroomId, view);
   }
