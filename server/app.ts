@@ -15,7 +15,9 @@ import { recountSessions } from './gateway/session-handlers';
 import { createSocketServer, type Gateway } from './gateway/socket-server';
 import { createHttpApp } from './http/app';
 import { joinBaseUrl } from './http/join-url';
+import { httpStatusOf } from '@shared/protocol';
 import type { Logger } from './logger';
+import { Metrics } from './metrics';
 import { connectRedis } from './redis/connect';
 import { superviseEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis';
 import { recordRoomChanges } from './replay/room-recorder';
@@ -73,8 +75,22 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       run: (what, job) => work.run(what, job),
     });
     const stopping = new AbortController();
+    // The gauges read the gateway, which is created after the HTTP app it serves.
+    let gatewayOf: Gateway | null = null;
+    const metrics = new Metrics({
+      sockets: () => gatewayOf?.io.of('/').sockets.size ?? 0,
+      classrooms: () => gatewayOf?.deps.feeds.classrooms ?? 0,
+      bots: () => cluster.botsPlaying(),
+      redisRoundTrip: async () => {
+        const started = performance.now();
+        await redis.ping();
+        return (performance.now() - started) / 1000;
+      },
+    });
+    cluster.api.onRequest((_classroomId, entry) => metrics.apiRequest(entry.verb, entry.code === undefined ? 200 : httpStatusOf[entry.code]));
     const app = createHttpApp({
       logger,
+      metrics,
       redis,
       clientDir: config.clientDir,
       classrooms,
@@ -97,6 +113,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       announcer,
       cluster,
       work,
+      metrics,
       limits: new SocketLimits({
         redis,
         keyPrefix: config.REDIS_KEY_PREFIX,
@@ -106,6 +123,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       }),
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
     });
+    gatewayOf = gateway;
     // Beats before the first socket, so a survivor can reap whatever this process leaves behind.
     const heartbeat = await startProcessHeartbeat({
       redis,

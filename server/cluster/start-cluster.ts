@@ -40,6 +40,8 @@ export interface Cluster {
   api: ApiServer;
   /** Rounds: scenarios, their clock, goals, scores and debrief. */
   rounds: RoundService;
+  /** Bots playing a seat in the running classrooms this process follows (for /metrics). */
+  botsPlaying(): number;
   /** Creates the classroom's first cluster the first time anyone looks at it. */
   ensureCluster(classroomId: string): Promise<void>;
   /** Stops the timer worker (after the gateway closed), then the caches and the store's reader. */
@@ -140,6 +142,7 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
     api,
     rounds,
     ensureCluster,
+    botsPlaying: () => sweep.botsPlaying(),
     async close() {
       unsubscribe();
       await sweep.close();

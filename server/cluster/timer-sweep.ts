@@ -39,6 +39,13 @@ export class TimerSweep {
 
   constructor(private readonly options: TimerSweepOptions) {}
 
+  /** Bots playing a seat in the running classrooms, as last seen. */
+  botsPlaying(): number {
+    let bots = 0;
+    for (const { view } of this.views.values()) if (view.phase === 'running') bots += view.seats.filter((s) => s.bot === 'playing').length;
+    return bots;
+  }
+
   /** A classroom change carries its view: the sweep needs no read of its own. */
   noteView(view: ClassroomView): void {
     this.views.set(view.id, { view, readAt: Date.now() });

@@ -8,11 +8,13 @@ import type { ActionReply } from '../cluster/api-server';
 import { readOnlyDisplay } from './request-guard';
 import type { ClusterPlaySocket, GatewayDeps } from './types';
 
-export function registerClusterHandlers(socket: ClusterPlaySocket, { cluster, feeds, work, logger }: GatewayDeps): void {
+export function registerClusterHandlers(socket: ClusterPlaySocket, { cluster, feeds, work, logger, metrics }: GatewayDeps): void {
   const classroomId = socket.data.identity.classroomId;
   socket.on('action', (payload: unknown, ack: unknown) => {
+    const acked = metrics?.actionStarted();
     const answer = (reply: ActionReply): void => {
       if (typeof ack === 'function') ack(reply);
+      acked?.();
     };
     work.run('a cluster action', async () => {
       const caller = socket.data.identity;

@@ -6,6 +6,7 @@ import type { ClassroomChanges } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
 import type { Cluster } from '../cluster/start-cluster';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
 import { createSocketAdapter } from './adapter';
 import { authenticateHandshake } from './auth';
 import type { BackgroundWork } from './background-work';
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   changes: ClassroomChanges;
   announcer: ClassroomAnnouncer;
   cluster: Cluster;
+  /** This process's /metrics, when it keeps them. */
+  metrics?: Metrics;
   /** Socket-started async work, so shutdown waits for it. */
   work: BackgroundWork;
   /** The rate budget per member, the cap of sockets without a token. */
@@ -65,8 +68,9 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
     ...(corsOrigin ? { cors: { origin: corsOrigin.split(',') } } : {}),
   });
-  const feeds = new WatchFeeds(io, cluster.store, logger);
-  const deps: GatewayDeps = { io, logger, classrooms, changes, broadcaster: options.announcer, cluster, feeds, work };
+  const { metrics } = options;
+  const feeds = new WatchFeeds(io, cluster.store, logger, metrics ? (events, sockets) => metrics.watchFanOut(events, sockets) : undefined);
+  const deps: GatewayDeps = { io, logger, classrooms, changes, broadcaster: options.announcer, cluster, feeds, work, ...(metrics ? { metrics } : {}) };
 
   io.use(authenticateHandshake(classrooms, logger));
   io.use(capSocketsPerMember(classrooms));

@@ -5,6 +5,7 @@ import type { ClassroomChanges } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
 import type { Cluster } from '../cluster/start-cluster';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
 import type { BackgroundWork } from './background-work';
 import type { WatchFeeds } from './watch-feeds';
 
@@ -21,6 +22,7 @@ export interface GatewayDeps {
   cluster: Cluster;
   feeds: WatchFeeds;
   work: BackgroundWork;
+  metrics?: Metrics;
 }
 
 /**

@@ -44,7 +44,14 @@ export class WatchFeeds {
     private readonly io: ClusterPlayServer,
     private readonly store: ObjectStore,
     private readonly logger: Logger,
+    /** Told of every batch sent: its events and the sockets it went to (the /metrics fan-out). */
+    private readonly onFanOut: (events: number, sockets: number) => void = () => {},
   ) {}
+
+  /** Classrooms with a socket on this process. */
+  get classrooms(): number {
+    return this.feeds.size;
+  }
 
   /** Sends the socket its snapshot and keeps it following the classroom until it disconnects. */
   async attach(socket: ClusterPlaySocket): Promise<void> {
@@ -135,6 +142,7 @@ export class WatchFeeds {
       feed.recent.push(...batch);
       if (feed.recent.length > RECENT) feed.recent.splice(0, feed.recent.length - RECENT);
       this.io.local.to(watchRoom(classroomId)).emit('watch', batch);
+      this.onFanOut(batch.length, this.io.of('/').adapter.rooms.get(watchRoom(classroomId))?.size ?? 0);
     });
   }
 

@@ -13,6 +13,7 @@ import { kubeconfigRoutes } from '../kube-api/kubeconfig';
 import { K8S_PREFIX, redactRequest } from '../kube-api/redact';
 import { kubeApiRoutes } from '../kube-api/routes';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
 import { redisReachable, type RedisClient } from '../redis/connect';
 import { classroomRoutes } from './classroom-routes';
 import { displayRoutes } from './display-routes';
@@ -40,6 +41,8 @@ export interface HttpAppDeps {
   stopping: AbortSignal;
   /** Comma-separated origins allowed to call the API from another site; unset means same origin only. */
   corsOrigin?: string;
+  /** This process's metrics, served at /metrics. */
+  metrics?: Metrics;
   /** Where students open the join link (PUBLIC_URL or the LAN address); null when unknown. */
   joinBaseUrl: () => string | null;
   /** Scenarios and rounds over REST. */
@@ -153,10 +156,10 @@ const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
   throw new RefusalError('UnsupportedMediaType', `${req.method} ${path} takes a JSON body (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
 };
 
-export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, cluster, stopping, corsOrigin, joinBaseUrl, rounds, replay }: HttpAppDeps): Express {
+export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, cluster, stopping, corsOrigin, joinBaseUrl, rounds, replay, metrics }: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(pinoHttp({ logger, serializers: { req: redactRequest }, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
+  app.use(pinoHttp({ logger, serializers: { req: redactRequest }, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' } }));
   // No upgrade-insecure-requests: a classroom often serves plain HTTP on its LAN (http://10.0.0.5:3000).
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (corsOrigin) app.use('/api', cors({ origin: corsOrigin.split(',') }));
@@ -176,6 +179,12 @@ export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimite
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      const { contentType, body } = await metrics.text();
+      res.type(contentType).send(body);
+    });
+  }
   app.get('/readyz', async (_req, res) => {
     const ok = await redisReachable(redis);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', redis: ok ? 'reachable' : 'unreachable' });
