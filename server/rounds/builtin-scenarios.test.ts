@@ -49,13 +49,19 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
   test.skipIf(only !== undefined && only !== scenario)(`bots alone win "${scenario}" with seed 7, and the debrief names ${components.join(', ')}`, { timeout: 120_000 }, async () => {
     const { id, instructor } = await botClassroom(server.url);
     clients.push(instructor);
-    for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'runScenario', scenario, seed: 7 }] as const) {
+    for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 2 }, { kind: 'runScenario', scenario, seed: 7 }] as const) {
       expect(await instructor.instructor(action)).toMatchObject({ ok: true });
     }
     const briefing = await roundIs(instructor, ['briefing'], 'the briefing');
     expect(briefing.scenario).toBe(scenario);
     expect(await instructor.instructor({ kind: 'startRound' })).toMatchObject({ ok: true });
     const end = await roundIs(instructor, ['won', 'lost'], `the end of ${scenario}`, 100_000);
+    if (end.phase !== 'won') {
+      // What a stuck round looked like: who held which seat, which timers were pending, the pods.
+      const view = await server.classrooms.view(id);
+      const objects = (await server.cluster.store.snapshot(id)).objects.filter((o) => o.kind === 'Pod' || o.kind === 'Deployment' || o.kind === 'Lease');
+      console.error(JSON.stringify({ seats: view?.seats, phase: view?.phase, timers: (await server.cluster.runtime.timers.pending(id)).map((t) => t.key), objects: objects.map((o) => [o.kind, o.metadata.name, o.status ?? (o as { spec?: unknown }).spec]) }));
+    }
     expect({ phase: end.phase, unmet: end.goals.filter((g) => !g.met).map((g) => g.text) }).toEqual({ phase: 'won', unmet: [] });
     expect(end.elapsedSeconds).toBeLessThanOrEqual(end.timeLimitSeconds);
     const named = new Set(end.goals.flatMap((g) => (g.achievedBy ?? []).map((a) => a.component)));

@@ -291,6 +291,8 @@ export class RoundService {
       await timers.schedule(classroomId, { kind: ROUND_STEP, key: `${ROUND_STEP}:${index}`, dueAt: now + Math.round(step.at * 1000), payload: { index, generation: record.generation } });
     }
     await timers.schedule(classroomId, { kind: ROUND_TICK, key: ROUND_TICK, dueAt: now + TICK_MS, payload: { generation: record.generation } });
+    // Traffic the instructor set during the briefing starts with the clock.
+    for (const [service, rate] of Object.entries(record.traffic)) if (rate > 0) await this.scheduleTraffic(classroomId, record, service, now);
     await this.options.announce(classroomId, ['clock']);
     await this.evaluate(classroomId);
   }
