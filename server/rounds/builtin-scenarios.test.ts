@@ -60,7 +60,7 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
       // What a stuck round looked like: who held which seat, which timers were pending, the pods.
       const view = await server.classrooms.view(id);
       const objects = (await server.cluster.store.snapshot(id)).objects.filter((o) => o.kind === 'Pod' || o.kind === 'Deployment' || o.kind === 'Lease');
-      console.error(JSON.stringify({ seats: view?.seats, phase: view?.phase, timers: (await server.cluster.runtime.timers.pending(id)).map((t) => t.key), objects: objects.map((o) => [o.kind, o.metadata.name, o.status ?? (o as { spec?: unknown }).spec]) }));
+      console.error(JSON.stringify({ seats: view?.seats, phase: view?.phase, timers: (await server.cluster.runtime.timers.pending(id)).map((t) => t.key), objects: objects.map((o) => [o.kind, o.metadata.name, 'status' in o ? o.status : o.spec]) }));
     }
     expect({ phase: end.phase, unmet: end.goals.filter((g) => !g.met).map((g) => g.text) }).toEqual({ phase: 'won', unmet: [] });
     expect(end.elapsedSeconds).toBeLessThanOrEqual(end.timeLimitSeconds);
