@@ -16,6 +16,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { redisReachable, type RedisClient } from '../redis/connect';
 import { classroomRoutes } from './classroom-routes';
+import { clientRoutes } from './client-assets';
 import { displayRoutes } from './display-routes';
 import { roundRoutes, scenarioUploadRoutes, type RoundRoutesDeps } from './round-routes';
 import { replayRoutes, type ReplayRoutesDeps } from './replay-routes';
@@ -190,13 +191,7 @@ export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimite
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', redis: ok ? 'reachable' : 'unreachable' });
   });
 
-  if (existsSync(path.join(clientDir, 'index.html'))) {
-    app.use(express.static(clientDir, { index: false, maxAge: '1h' }));
-    // Client-side routes (/join/ABC123, /classroom/...) all load the single-page app.
-    app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
-      res.sendFile(path.join(clientDir, 'index.html'), { maxAge: 0 });
-    });
-  }
+  if (existsSync(path.join(clientDir, 'index.html'))) app.use(clientRoutes(clientDir));
   app.use('/api', (req, res) => sendError(res, 404, { code: 'NotFound', message: `no API route ${req.method} ${req.originalUrl}` }));
   app.use(apiErrors(logger));
   return app;
