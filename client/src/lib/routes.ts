@@ -5,6 +5,7 @@ export type Route =
   | { page: 'instructor'; classroomId: string }
   | { page: 'play'; classroomId: string }
   | { page: 'display'; classroomId: string }
+  | { page: 'replay'; replayId: string }
   | { page: 'not-found'; path: string };
 
 const segment = /^[A-Za-z0-9_-]{1,64}$/;
@@ -18,6 +19,7 @@ export function parseRoute(pathname: string): Route {
     if (first === 'classroom') return { page: 'instructor', classroomId: second };
     if (first === 'play') return { page: 'play', classroomId: second };
     if (first === 'display') return { page: 'display', classroomId: second };
+    if (first === 'replay') return { page: 'replay', replayId: second };
   }
   return { page: 'not-found', path: pathname };
 }
@@ -28,4 +30,6 @@ export const paths = {
   instructor: (classroomId: string) => `/classroom/${encodeURIComponent(classroomId)}`,
   play: (classroomId: string) => `/play/${encodeURIComponent(classroomId)}`,
   display: (classroomId: string) => `/display/${encodeURIComponent(classroomId)}`,
+  /** The replay's read-only token in the fragment: shared with the link, never sent to the server. */
+  replay: (replayId: string, token: string) => `/replay/${encodeURIComponent(replayId)}#${encodeURIComponent(token)}`,
 };
