@@ -25,6 +25,8 @@ import {
   type Role,
 } from '@shared/protocol';
 import { kubeletStopped, partitioned, partitionedMessage, planAction, stoppedMessage } from '@shared/sim';
+import { forbidden } from '@shared/model';
+import { ApiError, type WriteContext } from '../store';
 import type { ClusterRuntime } from './cluster-runtime';
 import { runInstructorAction, type ClusterInstructorAction, type InstructorContext } from './instructor-actions';
 import { standbyReason } from './leader-election';
@@ -56,6 +58,8 @@ export interface ActOptions {
    * kube-proxy, so its bot sends them even while a student holds the seat.
    */
   traffic?: boolean;
+  /** The request came through the Kubernetes API (kubectl): its log entry says so. */
+  via?: 'kubectl';
 }
 
 /** A move decided on a cache a moment behind another component's write is decided again, as a controller requeues. */
@@ -113,6 +117,7 @@ export class ApiServer {
     }
     const kind = typeof payload === 'object' && payload !== null && 'kind' in payload ? String(payload.kind).slice(0, 40) : 'unknown';
     const entry = this.entry(caller, parsed.success ? parsed.data.kind : kind, parsed.success ? targetOf(parsed.data) : '', reply, clock.simTime);
+    if (options.via) entry.via = options.via;
     this.record(caller.classroomId, entry);
     return { reply, entry };
   }
@@ -129,6 +134,29 @@ export class ApiServer {
     const entry = this.entry(instructor, action.kind, instructorTarget(action), reply, clock.simTime);
     this.record(instructor.classroomId, entry);
     return { reply, entry };
+  }
+
+  /**
+   * A Kubernetes API write from kubectl or a client library, made by `write` (which authorizes it
+   * and throws the store's ApiError to refuse), one at a time per classroom in this process, at the
+   * classroom's simulated now. Logged like every request, accepted or refused, marked `kubectl`;
+   * resolves to what `write` returned, or rethrows its refusal once logged.
+   */
+  async kube<T extends { message: string }>(caller: Extract<Identity, { memberId: string }>, verb: string, target: string, write: (context: WriteContext) => Promise<T>): Promise<T> {
+    const run = await this.runtime.run(caller.classroomId);
+    const simTime = run ? Math.floor(simNow(run.clock, Date.now())) : 0;
+    let reply: Ack<{ message?: string }> = refuse('InternalError', 'the server failed to handle this request');
+    try {
+      if (!run || run.phase === 'closed') throw new ApiError(forbidden('Pod', '', 'this classroom is closed'));
+      const result = await this.runtime.exclusive(caller.classroomId, 'kubectl', () => write({ actor: actorOf(caller), simTime }));
+      reply = { ok: true, message: result.message };
+      return result;
+    } catch (error) {
+      reply = refusalOf(error);
+      throw error;
+    } finally {
+      this.record(caller.classroomId, { ...this.entry(caller, verb, target, reply, simTime), via: 'kubectl' });
+    }
   }
 
   private record(classroomId: string, entry: ApiRequestEntry): void {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   classroom = await classroomWith(server.url, [], { nodes: 2 });
   instructor = await connectCluster(server.url, classroom.instructorToken);
   kubectl = await kubectlFor(server.url, classroom.id, classroom.instructorToken);
-}, 30_000);
+}, 60_000);
 
 afterAll(async () => {
   kubectl?.dispose();

@@ -11,7 +11,7 @@
  * The member behind the token acts with their own role: reads for all, writes as authorize.ts
  * allows, each write through the ApiServer (the one path every click takes) and its request log.
  */
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { simNow, type Identity } from '@shared/protocol';
 import type { ClassroomRepository } from '../classroom/repository';
 import { RefusalError } from '../classroom/refusal-error';
@@ -26,6 +26,8 @@ import { UNAUTHORIZED, methodNotAllowed, notFoundPath, sendStatus, statusOf } fr
 import { TABLE_MEDIA, toTable, wantsTable } from './tables';
 import { scaleOf } from './scale';
 import { serveWatch } from './watch';
+import { BODY_LIMIT, serveWrite } from './writes';
+import { openApiRoutes } from './openapi';
 
 export interface KubeApiDeps {
   classrooms: ClassroomRepository;
@@ -83,6 +85,8 @@ export function kubeApiRoutes(deps: KubeApiDeps): Router {
     else sendStatus(res, notFoundPath(req.path));
   });
 
+  router.use('/openapi', openApiRoutes());
+
   const resource = (group: (req: Request) => string): Handler => async (req, res) => {
     const segments = (req.params as Record<string, string[] | undefined>)['rest'] ?? [];
     const query = req.query as Record<string, unknown>;
@@ -91,10 +95,11 @@ export function kubeApiRoutes(deps: KubeApiDeps): Router {
     if (!parsed) return sendStatus(res, notFoundPath(req.path));
     if (parsed.verb === 'get' || parsed.verb === 'list') return serveRead(deps, req, res, parsed);
     if (parsed.verb === 'watch') return serveWatch(deps, req, res, parsed, identityOf(res));
-    sendStatus(res, methodNotAllowed('the server does not allow this method on the requested resource'));
+    return serveWrite(deps, req, res, parsed, identityOf(res));
   };
-  router.all('/api/v1/*rest', guarded(resource(() => '')));
-  router.all('/apis/:group/v1/*rest', guarded(resource((req) => String(req.params['group']))));
+  const body = express.raw({ type: () => true, limit: BODY_LIMIT });
+  router.all('/api/v1/*rest', body, guarded(resource(() => '')));
+  router.all('/apis/:group/v1/*rest', body, guarded(resource((req) => String(req.params['group']))));
   router.use((req, res) => sendStatus(res, notFoundPath(req.path)));
   return router;
 }

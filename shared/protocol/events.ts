@@ -47,6 +47,8 @@ export interface ApiRequestEntry {
   outcome: 'accepted' | 'refused';
   code?: ErrorCode;
   message: string;
+  /** Sent through the Kubernetes API (kubectl, client-go, client-node) rather than a screen's buttons. */
+  via?: 'kubectl';
 }
 
 /** Events the server emits to a client. */

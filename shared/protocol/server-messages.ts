@@ -41,6 +41,7 @@ export const apiRequestEntrySchema: z.ZodType<ApiRequestEntry> = z.object({
   outcome: z.enum(['accepted', 'refused']),
   code: errorCode.optional(),
   message: z.string(),
+  via: z.literal('kubectl').optional(),
 });
 export const requestEntriesSchema = z.array(apiRequestEntrySchema);
 

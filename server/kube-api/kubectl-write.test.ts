@@ -1,0 +1,170 @@
+/**
+ * kubectl 1.32 changes a classroom through its API server: apply (client-side and --server-side),
+ * scale, patch, delete with the ReplicaSet replacing the pod, preconditions, a student's forbidden
+ * write; and client-node creates a Deployment the game schedules, and meets a 409 on a stale update.
+ * Each change lands in the request log, attributed and marked kubectl.
+ */
+import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { isPodReady } from '@shared/model';
+import type { RunningServer } from '../app';
+import { assignRoles, classroomWith, connectCluster, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
+import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
+import { kubectlFor, type Kubectl } from './testing/kubectl';
+
+let server: RunningServer;
+let classroom: Classroom;
+let instructor: ClusterClient;
+let kubectl: Kubectl;
+let ada: Kubectl;
+
+const manifest = (image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: ${image}
+        ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+
+beforeAll(async () => {
+  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kubectl-write` });
+  classroom = await classroomWith(server.url, ['ada', 'sam'], { nodes: 2 });
+  instructor = await connectCluster(server.url, classroom.instructorToken);
+  await assignRoles(instructor, classroom, { ada: 'kubelet:node-1', sam: 'scheduler' });
+  for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 0.5 }, { kind: 'start' }] as const) {
+    expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+  }
+  kubectl = await kubectlFor(server.url, classroom.id, classroom.instructorToken);
+  ada = await kubectlFor(server.url, classroom.id, classroom.students.get('ada')?.token ?? '');
+}, 60_000);
+
+afterAll(async () => {
+  kubectl?.dispose();
+  ada?.dispose();
+  instructor?.close();
+  await server?.close();
+});
+
+const store = () => server.cluster.runtime.store;
+const requests = async () => store().readRequestLog(classroom.id, 2000);
+
+describe('kubectl writes', () => {
+  it('apply -f creates, re-applies unchanged, and configures a changed image keeping the fields it did not change', async () => {
+    const file = path.join(path.dirname(kubectl.kubeconfig), 'app.yaml');
+    writeFileSync(file, manifest('nginx:1.27'));
+    expect(await kubectl.run('apply', '-f', file)).toMatchObject({ stdout: 'deployment.apps/api created\nservice/api created\n', stderr: '', code: 0 });
+    expect((await kubectl.run('apply', '-f', file)).stdout).toBe('deployment.apps/api unchanged\nservice/api unchanged\n');
+    writeFileSync(file, manifest('nginx:1.28'));
+    expect((await kubectl.run('apply', '-f', file)).stdout).toBe('deployment.apps/api configured\nservice/api unchanged\n');
+    const deployment = await store().get(classroom.id, { kind: 'Deployment', name: 'api' });
+    expect(deployment.spec.template.spec.containers).toEqual([{ name: 'api', image: 'nginx:1.28', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 8080, protocol: 'TCP' }] }]);
+    // The request log names the person and marks the requests kubectl's.
+    const log = (await requests()).filter((r) => r.via === 'kubectl' && r.outcome === 'accepted').map((r) => `${r.actorName} ${r.verb} ${r.target}`);
+    expect(log).toEqual(['Instructor create deployments/api', 'Instructor create services/api', 'Instructor patch deployments/api']);
+  });
+
+  it('apply --server-side, scale, and patch (merge and strategic)', async () => {
+    const file = path.join(path.dirname(kubectl.kubeconfig), 'app.yaml');
+    writeFileSync(file, manifest('nginx:1.29'));
+    expect((await kubectl.run('apply', '--server-side', '-f', file)).stdout).toBe('deployment.apps/api serverside-applied\nservice/api serverside-applied\n');
+    expect((await kubectl.run('scale', 'deployment', 'api', '--replicas=5')).stdout).toBe('deployment.apps/api scaled\n');
+    expect((await kubectl.run('patch', 'deployment', 'api', '--type=merge', '-p', '{"metadata":{"labels":{"tier":"backend"}}}')).stdout).toBe('deployment.apps/api patched\n');
+    expect((await kubectl.run('patch', 'deployment', 'api', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"api","image":"nginx:1.30"}]}}}}')).stdout).toBe('deployment.apps/api patched\n');
+    const deployment = await store().get(classroom.id, { kind: 'Deployment', name: 'api' });
+    expect([deployment.spec.replicas, deployment.metadata.labels?.['tier'], deployment.spec.template.spec.containers[0]?.image, deployment.spec.template.spec.containers[0]?.ports]).toEqual([
+      5,
+      'backend',
+      'nginx:1.30',
+      [{ containerPort: 8080, protocol: 'TCP' }],
+    ]);
+    // The game's controllers follow: five pods of api come up.
+    await waitFor(async () => (await store().list(classroom.id, 'Pod')).items.filter((p) => p.metadata.labels?.['app'] === 'api' && isPodReady(p)).length === 5, {
+      what: 'five api pods Ready',
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+  }, 90_000);
+
+  it('delete pod: kubectl waits until it is gone, and the ReplicaSet replaces it', async () => {
+    const before = (await store().list(classroom.id, 'Pod')).items.filter((p) => p.metadata.labels?.['app'] === 'web');
+    const victim = before[0]?.metadata.name ?? '';
+    expect(await kubectl.run('delete', 'pod', victim)).toMatchObject({ stdout: `pod "${victim}" deleted\n`, code: 0 });
+    await waitFor(
+      async () => {
+        const pods = (await store().list(classroom.id, 'Pod')).items.filter((p) => p.metadata.labels?.['app'] === 'web');
+        return pods.length === 3 && !pods.some((p) => p.metadata.name === victim) && pods.every(isPodReady);
+      },
+      { what: 'the ReplicaSet to replace the pod', timeoutMs: 60_000, intervalMs: 200 },
+    );
+  }, 90_000);
+
+  it('refuses a delete whose precondition names another version (409) and an unknown propagationPolicy (400)', async () => {
+    const config = new KubeConfig();
+    config.loadFromFile(kubectl.kubeconfig);
+    const server = config.getCurrentCluster()?.server ?? '';
+    const del = (body: object) => fetch(`${server}/api/v1/namespaces/default/services/api`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const stale = await del({ preconditions: { resourceVersion: '1' } });
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as { message: string }).message).toMatch(/^Operation cannot be fulfilled on services "api": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: \d+$/);
+    const policy = await del({ propagationPolicy: 'Sometimes' });
+    expect([policy.status, ((await policy.json()) as { message: string }).message]).toEqual([400, 'propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan"']);
+    expect((await kubectl.run('delete', 'service', 'api')).stdout).toBe('service "api" deleted\n');
+  });
+
+  it('refuses a student\'s write with Kubernetes\' Forbidden wording, and logs it refused', async () => {
+    const { stderr, code } = await ada.run('scale', 'deployment', 'web', '--replicas=1');
+    expect([stderr, code]).toEqual([
+      'Error from server (Forbidden): deployments.apps "web" is forbidden: User "ada" cannot patch resource "deployments/scale" in API group "apps" in the namespace "default": a kubelet writes only the status of the pods on its own node node-1 and its own Lease kube-node-lease/node-1\n',
+      1,
+    ]);
+    const refused = (await requests()).filter((r) => r.actorName === 'ada' && r.via === 'kubectl');
+    expect(refused.map((r) => [r.verb, r.target, r.outcome, r.code])).toEqual([['patch', 'deployments/web/scale', 'refused', 'Forbidden']]);
+    // Reading is every member's right.
+    expect((await ada.run('get', 'deploy', 'web', '-o', 'name')).stdout).toBe('deployment.apps/web\n');
+  });
+});
+
+describe('@kubernetes/client-node', () => {
+  it('creates a Deployment whose pods the game schedules, and gets 409 on a stale update', async () => {
+    const config = new KubeConfig();
+    config.loadFromFile(kubectl.kubeconfig);
+    const apps = config.makeApiClient(AppsV1Api);
+    const core = config.makeApiClient(CoreV1Api);
+    const body: V1Deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'cache' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'cache' } }, template: { metadata: { labels: { app: 'cache' } }, spec: { containers: [{ name: 'cache', image: 'redis:7' }] } } },
+    };
+    const created = await apps.createNamespacedDeployment({ namespace: 'default', body });
+    expect(created.metadata?.resourceVersion).toMatch(/^\d+$/);
+    await waitFor(async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=cache' })).items.find((p) => p.spec?.nodeName), {
+      what: 'the cache pod scheduled to a node',
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    // The game's controllers have written the Deployment since (its status): the version create returned is stale.
+    const stale = { ...created, spec: { ...body.spec, replicas: 2 } } as V1Deployment;
+    const error = await apps.replaceNamespacedDeployment({ name: 'cache', namespace: 'default', body: stale }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 409 });
+    expect(JSON.parse((error as { body: string }).body)).toMatchObject({ kind: 'Status', reason: 'Conflict', message: 'Operation cannot be fulfilled on deployments.apps "cache": the object has been modified; please apply your changes to the latest version and try again' });
+  }, 90_000);
+});

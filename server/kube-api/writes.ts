@@ -1,0 +1,222 @@
+/**
+ * create, update, patch and delete, and the binding, scale and status subresources. Each write goes
+ * through the ApiServer (`kube`, or `act` for a scheduler's binding: the same rulebook move as its
+ * button), which logs it; the authorizer decides inside, so a refusal is logged too.
+ */
+import type { Request, Response } from 'express';
+import { parse as parseYaml } from 'yaml';
+import { badRequest, objectKey, type KubeObject } from '@shared/model';
+import type { Identity } from '@shared/protocol';
+import { ApiError, isApiError, type ObjectStore, type WriteContext } from '../store';
+import { applyMergePatch, isPlainObject } from '../store/merge-patch';
+import { denial, forbiddenStatus, type Attributes } from './authorize';
+import { applyStrategicMergePatch } from './patch';
+import { queryParam, type KubeRequest } from './request';
+import { groupVersion } from './resources';
+import type { KubeApiDeps } from './routes';
+import { scaleOf } from './scale';
+import { sendStatus, statusOf } from './status';
+
+/** Request bodies are capped (a manifest of a few objects fits many times over). */
+export const BODY_LIMIT = '256kb';
+/** Tries of a read-patch-write that meets another writer in between (kubectl retries Conflicts the same way). */
+const PATCH_TRIES = 5;
+
+type Member = Extract<Identity, { memberId: string }>;
+
+function statusError(code: number, reason: 'UnsupportedMediaType' | 'MethodNotAllowed', message: string): ApiError {
+  return new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code } as unknown as ApiError['status']);
+}
+
+/** The body as JSON (or YAML, for server-side apply), by its Content-Type. */
+function bodyOf(req: Request): { type: 'json' | 'merge' | 'strategic' | 'apply'; value: unknown } {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+  if (text.trim() === '') throw new ApiError(badRequest('the request body is empty'));
+  const kinds: Record<string, 'json' | 'merge' | 'strategic' | 'apply'> = {
+    'application/json': 'json',
+    'application/merge-patch+json': 'merge',
+    'application/strategic-merge-patch+json': 'strategic',
+    'application/apply-patch+yaml': 'apply',
+  };
+  const kind = kinds[type];
+  if (!kind) throw statusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(kinds).join(', ')}`);
+  try {
+    return { type: kind, value: kind === 'apply' ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown) };
+  } catch (error) {
+    throw new ApiError(badRequest(`the request body is not valid ${kind === 'apply' ? 'YAML' : 'JSON'}: ${error instanceof Error ? error.message : String(error)}`));
+  }
+}
+
+
+/** The object a create or update carries, checked against the path that names it. */
+function objectOf(value: unknown, parsed: KubeRequest, nameFromPath: boolean): KubeObject {
+  if (!isPlainObject(value) || !isPlainObject(value['metadata'])) throw new ApiError(badRequest('the request body must be an object with metadata'));
+  const metadata = { ...value['metadata'] } as Record<string, unknown>;
+  if (value['kind'] !== parsed.resource.kind || value['apiVersion'] !== groupVersion(parsed.resource.group)) {
+    throw new ApiError(badRequest(`the API version in the data (${String(value['apiVersion'])}) does not match the expected API version (${groupVersion(parsed.resource.group)})`));
+  }
+  if (parsed.resource.namespaced) {
+    const namespace = parsed.namespace ?? 'default';
+    if (metadata['namespace'] !== undefined && metadata['namespace'] !== namespace) {
+      throw new ApiError(badRequest('the namespace of the provided object does not match the namespace sent on the request'));
+    }
+    metadata['namespace'] = namespace;
+  }
+  if (nameFromPath && metadata['name'] !== parsed.name) throw new ApiError(badRequest('the name of the object does not match the name on the URL'));
+  // Server-managed fields are the server's (managedFields is not modelled).
+  delete metadata['managedFields'];
+  return { ...value, metadata } as unknown as KubeObject;
+}
+
+async function current(store: ObjectStore, classroomId: string, parsed: KubeRequest): Promise<KubeObject | undefined> {
+  try {
+    return await store.get(classroomId, { kind: parsed.resource.kind, name: parsed.name ?? '', namespace: parsed.namespace });
+  } catch (error) {
+    if (isApiError(error, 'NotFound')) return undefined;
+    throw error;
+  }
+}
+
+/** Read, patch, write with the version read; another writer in between means reading again. */
+async function patchWith(store: ObjectStore, classroomId: string, parsed: KubeRequest, context: WriteContext, patch: (o: KubeObject) => unknown, status: boolean): Promise<KubeObject> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await store.get(classroomId, { kind: parsed.resource.kind, name: parsed.name ?? '', namespace: parsed.namespace });
+    const after = patch(before);
+    if (!isPlainObject(after) || after['kind'] !== before.kind || objectKey(after as unknown as KubeObject) !== objectKey(before)) {
+      throw new ApiError(badRequest('a patch cannot change the kind, name or namespace of an object'));
+    }
+    const next = { ...after, metadata: { ...(after['metadata'] as object), resourceVersion: before.metadata.resourceVersion } };
+    try {
+      return status ? await store.updateStatus(classroomId, next, context) : await store.update(classroomId, next, context);
+    } catch (error) {
+      if (!isApiError(error, 'Conflict') || attempt >= PATCH_TRIES) throw error;
+    }
+  }
+}
+
+const named = (parsed: KubeRequest, name: string): string => `${parsed.resource.plural}/${name}${parsed.subresource ? `/${parsed.subresource}` : ''}`;
+
+export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response, parsed: KubeRequest, identity: Identity): Promise<void> {
+  if (identity.kind === 'display') return sendStatus(res, forbiddenStatus(identity, parsed, "the host screen's token only reads"));
+  if (parsed.verb === 'deletecollection') throw statusError(405, 'MethodNotAllowed', 'deletecollection is not supported here: delete the objects one by one');
+  const store = deps.cluster.runtime.store;
+  const { classroomId } = identity;
+  const body = parsed.verb === 'delete' && (!Buffer.isBuffer(req.body) || req.body.length === 0) ? undefined : bodyOf(req);
+  const name = parsed.name ?? (isPlainObject(body?.value) && isPlainObject(body.value['metadata']) ? String(body.value['metadata']['name'] ?? '') : '');
+  const attrs: Attributes = { ...parsed, name };
+
+  // A scheduler binds as its button does: the rulebook's bind move, with the pod's version.
+  if (parsed.subresource === 'binding' && identity.kind === 'student' && identity.role === 'scheduler') {
+    const node = isPlainObject(body?.value) && isPlainObject(body.value['target']) ? body.value['target']['name'] : undefined;
+    const pod = (await deps.cluster.runtime.state(classroomId)).pod(`${parsed.namespace ?? 'default'}/${name}`);
+    const { reply } = await deps.cluster.api.act(identity, { kind: 'bind', pod: name, node, resourceVersion: pod?.metadata.resourceVersion ?? '0' }, { via: 'kubectl' });
+    if (!reply.ok) return sendStatus(res, refusalStatus(reply.code, reply.message, parsed, name));
+    return void res.status(201).json({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+
+  const result = await deps.cluster.api
+    .kube(identity as Member, parsed.verb, named(parsed, name), async (context) => {
+      const stored = parsed.verb === 'create' && parsed.subresource === undefined ? undefined : await current(store, classroomId, parsed);
+      const denied = denial(identity, attrs, stored);
+      if (denied !== null) throw new ApiError(forbiddenStatus(identity, attrs, denied));
+      return write(store, classroomId, parsed, attrs, context, body, stored, req);
+    })
+    .catch((error: unknown) => ({ error }));
+  if ('error' in result) return sendStatus(res, statusOf(result.error, deps.logger));
+  res.status(result.code).json(result.body);
+}
+
+function refusalStatus(code: string, message: string, parsed: KubeRequest, name: string): ApiError['status'] {
+  if (code === 'Forbidden') return forbiddenStatus({ kind: 'display', classroomId: '', name: '' }, { ...parsed, name }, message);
+  const http = { NotFound: 404, Conflict: 409, Invalid: 422, BadRequest: 400, ServiceUnavailable: 503, Unschedulable: 422 }[code] ?? 400;
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: (http === 422 ? 'Invalid' : code) as ApiError['status']['reason'], code: http };
+}
+
+interface Written {
+  code: number;
+  body: object;
+  message: string;
+}
+
+async function write(
+  store: ObjectStore,
+  classroomId: string,
+  parsed: KubeRequest,
+  attrs: Attributes,
+  context: WriteContext,
+  body: ReturnType<typeof bodyOf> | undefined,
+  stored: KubeObject | undefined,
+  req: Request,
+): Promise<Written> {
+  const ref = { kind: parsed.resource.kind, name: attrs.name ?? '', namespace: parsed.namespace };
+  const value = body?.value;
+  switch (parsed.verb) {
+    case 'create': {
+      if (parsed.subresource === 'binding') {
+        const node = isPlainObject(value) && isPlainObject(value['target']) ? String(value['target']['name'] ?? '') : '';
+        await store.apply(classroomId, { verb: 'bind', kind: 'Pod', name: ref.name, namespace: ref.namespace, node }, context);
+        return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, message: `bound to ${node}` };
+      }
+      const created = await store.create(classroomId, objectOf(value, parsed, false), context);
+      return { code: 201, body: created, message: 'created' };
+    }
+    case 'update': {
+      if (parsed.subresource === 'scale') return scale(store, classroomId, parsed, context, value);
+      const object = objectOf(value, parsed, true);
+      const updated = parsed.subresource === 'status' ? await store.updateStatus(classroomId, object, context) : await store.update(classroomId, object, context);
+      return { code: 200, body: updated, message: 'replaced' };
+    }
+    case 'patch': {
+      if (parsed.subresource === 'scale') return scale(store, classroomId, parsed, context, value);
+      const status = parsed.subresource === 'status';
+      if (body?.type === 'apply') {
+        if (!queryParam(req.query as Record<string, unknown>, 'fieldManager')) throw new ApiError(badRequest('PATCH requests with apply-patch content type require fieldManager'));
+        if (!stored) return { code: 201, body: await store.create(classroomId, objectOf(value, parsed, true), context), message: 'created (server-side apply)' };
+        const applied = objectOf(value, parsed, true);
+        const updated = await patchWith(store, classroomId, parsed, context, (o) => applyStrategicMergePatch(o, applied), status);
+        return { code: 200, body: updated, message: 'server-side applied' };
+      }
+      if (body?.type === 'merge' || body?.type === 'json') {
+        const updated = await store.patch(classroomId, ref, value, context, { subresource: status ? 'status' : 'main' });
+        return { code: 200, body: updated, message: 'patched' };
+      }
+      const updated = await patchWith(store, classroomId, parsed, context, (o) => applyStrategicMergePatch(o, value), status);
+      return { code: 200, body: updated, message: 'patched' };
+    }
+    case 'delete': {
+      const options = isPlainObject(value) ? value : {};
+      const query = req.query as Record<string, unknown>;
+      const policy = options['propagationPolicy'] ?? queryParam(query, 'propagationPolicy');
+      if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(String(policy))) {
+        throw new ApiError(badRequest(`propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`));
+      }
+      const pre = isPlainObject(options['preconditions']) ? options['preconditions'] : {};
+      const grace = options['gracePeriodSeconds'] ?? queryParam(query, 'gracePeriodSeconds');
+      const deleted = await store.apply(
+        classroomId,
+        {
+          verb: 'delete',
+          ...ref,
+          ...(typeof pre['uid'] === 'string' ? { uid: pre['uid'] } : {}),
+          ...(typeof pre['resourceVersion'] === 'string' ? { resourceVersion: pre['resourceVersion'] } : {}),
+          ...(grace === undefined ? {} : { gracePeriodSeconds: Number(grace) }),
+        },
+        context,
+      );
+      if (deleted.metadata.deletionTimestamp) return { code: 200, body: deleted, message: 'terminating' };
+      const [kind, group = ''] = parsed.resource.group ? [parsed.resource.plural, parsed.resource.group] : [parsed.resource.plural];
+      return { code: 200, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: ref.name, group, kind, uid: deleted.metadata.uid } }, message: 'deleted' };
+    }
+    default:
+      throw statusError(405, 'MethodNotAllowed', `${parsed.verb} is not supported`);
+  }
+}
+
+async function scale(store: ObjectStore, classroomId: string, parsed: KubeRequest, context: WriteContext, value: unknown): Promise<Written> {
+  const replicas = isPlainObject(value) && isPlainObject(value['spec']) ? value['spec']['replicas'] : undefined;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) throw new ApiError(badRequest('spec.replicas: Invalid value: must be a non-negative integer'));
+  const updated = await patchWith(store, classroomId, parsed, context, (o) => applyMergePatch(o, { spec: { replicas } }), false);
+  return { code: 200, body: scaleOf(updated), message: `scaled to ${replicas}` };
+}
+
