@@ -22,11 +22,11 @@ async function refused(input: unknown) {
 }
 
 describe('validation at the API boundary: an invalid object is refused and nothing is written', () => {
-  it('a name that is not a DNS-1123 label', async () => {
+  it('a name that is not a DNS-1123 subdomain (what Kubernetes requires of a Pod name)', async () => {
     const status = await refused(makePod('Web_1'));
     expect(status.reason).toBe('Invalid');
     expect(status.code).toBe(422);
-    expect(status.message).toMatch(/^Pod "Web_1" is invalid: metadata\.name: Invalid value: "Web_1": a lowercase RFC 1123 label must consist of/);
+    expect(status.message).toMatch(/^Pod "Web_1" is invalid: metadata\.name: Invalid value: "Web_1": a lowercase RFC 1123 subdomain must consist of/);
   });
 
   it('a bad quantity', async () => {
