@@ -8,8 +8,7 @@
  * REDIS_URL is set.
  *   npm run bench -- round        (BENCH_SAMPLES=500 to change the number of actions)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { io as connect, type Socket } from 'socket.io-client';
 import { getObject } from '@shared/protocol/watch-reducer';
 import type { WatchEvent } from '@shared/protocol';
@@ -17,48 +16,11 @@ import { startEmbeddedRedis, freePort, type EmbeddedRedis } from '../server/redi
 import { assignRoles, classroomWith, connectCluster, type ClusterClient } from '../server/cluster/testing/cluster-client';
 import { roundDone } from '../server/cluster/testing/players';
 import { waitFor } from '../server/testing/wait';
+import { everyClientAt, percentile, startBareServer, startProductionServer } from './_harness';
 
 const STUDENTS = 30;
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
 const WARMUP = 30;
-const root = path.resolve(import.meta.dirname, '..');
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-async function startProductionServer(redisUrl: string, port: number): Promise<ChildProcess> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: `bench${Date.now()}`,
-    LOG_LEVEL: 'warn',
-    SOCKET_RATE_PER_SECOND: '10000',
-    SOCKET_RATE_BURST: '10000',
-    JOIN_RATE_LIMIT: '10000',
-  };
-  const child = spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), '--import', 'tsx', 'server/main.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'the server to serve' });
-  return child;
-}
-
-/** Resolves once every client's folded state reached `rv`; to the time the last one did. */
-function everyClientAt(clients: ClusterClient[], rv: bigint): Promise<number> {
-  return new Promise((resolve) => {
-    let waiting = clients.filter((c) => BigInt(c.state.resourceVersion) < rv);
-    if (!waiting.length) return resolve(performance.now());
-    const check = () => {
-      waiting = waiting.filter((c) => BigInt(c.state.resourceVersion) < rv);
-      if (waiting.length) return;
-      for (const c of clients) c.socket.off('watch', check);
-      resolve(performance.now());
-    };
-    for (const c of clients) c.socket.on('watch', check);
-  });
-}
 
 async function roundLatency(url: string): Promise<{ samples: number[]; acks: number[]; payload: WatchEvent[]; clients: ClusterClient[] }> {
   const names = Array.from({ length: STUDENTS }, (_, i) => `student-${i + 1}`);
@@ -102,35 +64,6 @@ async function roundLatency(url: string): Promise<{ samples: number[]; acks: num
   }
   instructor.socket.off('watch', capture);
   return { samples: samples.sort((a, b) => a - b), acks: acks.sort((a, b) => a - b), payload, clients };
-}
-
-/**
- * The bare Socket.IO server, in its own process as the production server is (a relay inside the
- * bench process would skip the process hop every ClusterPlay message pays): it acks, then relays
- * the payload to the room. Prints its port.
- */
-const BARE_SERVER = `
-import { createServer } from 'node:http';
-import { Server } from 'socket.io';
-const http = createServer();
-const io = new Server(http);
-io.on('connection', (socket) => {
-  void socket.join('room');
-  socket.on('action', (data, ack) => {
-    ack(true);
-    io.to('room').emit('watch', data);
-  });
-});
-http.listen(0, '127.0.0.1', () => console.log(http.address().port));
-`;
-
-async function startBareServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', BARE_SERVER], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-    child.once('exit', (code) => reject(new Error(`the bare Socket.IO server exited (${code})`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
 }
 
 /** One client emits, the bare server relays to the room, timed until all clients have it. */

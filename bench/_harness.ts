@@ -1,0 +1,75 @@
+/** What the benches share: the production server and a bare Socket.IO relay, each in its own process. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { ClusterClient } from '../server/cluster/testing/cluster-client';
+import { waitFor } from '../server/testing/wait';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+export async function startProductionServer(redisUrl: string, port: number): Promise<ChildProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `bench${Date.now()}`,
+    LOG_LEVEL: 'warn',
+    SOCKET_RATE_PER_SECOND: '10000',
+    SOCKET_RATE_BURST: '10000',
+    JOIN_RATE_LIMIT: '10000',
+  };
+  const child = spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), '--import', 'tsx', 'server/main.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'the server to serve' });
+  return child;
+}
+
+/** Resolves once every client's folded state reached `rv`; to the time the last one did. */
+export function everyClientAt(clients: ClusterClient[], rv: bigint): Promise<number> {
+  return new Promise((resolve) => {
+    let waiting = clients.filter((c) => BigInt(c.state.resourceVersion) < rv);
+    if (!waiting.length) return resolve(performance.now());
+    const check = () => {
+      waiting = waiting.filter((c) => BigInt(c.state.resourceVersion) < rv);
+      if (waiting.length) return;
+      for (const c of clients) c.socket.off('watch', check);
+      resolve(performance.now());
+    };
+    for (const c of clients) c.socket.on('watch', check);
+  });
+}
+
+/**
+ * The bare Socket.IO server, in its own process as the production server is (a relay inside the
+ * bench process would skip the process hop every ClusterPlay message pays): it acks, then relays
+ * the payload to the sender's room (`?room=`, one room by default). Prints its port.
+ */
+const BARE_SERVER = `
+import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+const http = createServer();
+const io = new Server(http);
+io.on('connection', (socket) => {
+  const room = String(socket.handshake.query.room ?? 'room');
+  void socket.join(room);
+  socket.on('action', (data, ack) => {
+    ack(true);
+    io.to(room).emit('watch', data);
+  });
+});
+http.listen(0, '127.0.0.1', () => console.log(http.address().port));
+`;
+
+export async function startBareServer(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', BARE_SERVER], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`the bare Socket.IO server exited (${code})`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
