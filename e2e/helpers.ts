@@ -118,3 +118,20 @@ export async function fitsViewport(page: Page): Promise<{ width: number; height:
   );
   return JSON.parse(String(raw)) as { width: number; height: number; scrollWidth: number; scrollHeight: number };
 }
+
+/** Clicks the highlighted move whenever there is one, until `done` says stop. Returns how many it clicked. */
+export async function followHighlight(page: Page, done: () => boolean, onTick: () => Promise<void> = async () => {}): Promise<number> {
+  let clicks = 0;
+  const next = page.locator('[data-next-move]');
+  while (!done()) {
+    await onTick();
+    if ((await next.count()) > 0 && (await next.first().isEnabled())) {
+      await next.first().click({ timeout: 2_000 }).then(
+        () => void clicks++,
+        () => undefined, // the button went away between the look and the click: the rulebook moved on
+      );
+    }
+    await page.waitForTimeout(100);
+  }
+  return clicks;
+}

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { assignRole, expect, hostClassroom, joinAsStudent, saveScreenshot, test } from './helpers';
+import { assignRole, expect, followHighlight, hostClassroom, joinAsStudent, saveScreenshot, test } from './helpers';
 
 /**
  * The rulebook's acceptance round: one instructor and five students in separate browsers play
@@ -40,23 +40,6 @@ async function coveringToasts(page: Page): Promise<string[]> {
     }
   }
   return covered;
-}
-
-/** Clicks the highlighted move whenever there is one, until `done` says stop. Returns how many it clicked. */
-async function followHighlight(page: Page, done: () => boolean, onTick: () => Promise<void> = async () => {}): Promise<number> {
-  let clicks = 0;
-  const next = page.locator('[data-next-move]');
-  while (!done()) {
-    await onTick();
-    if ((await next.count()) > 0 && (await next.first().isEnabled())) {
-      await next.first().click({ timeout: 2_000 }).then(
-        () => void clicks++,
-        () => undefined, // the button went away between the look and the click: the rulebook moved on
-      );
-    }
-    await page.waitForTimeout(100);
-  }
-  return clicks;
 }
 
 test('five students who only click the highlighted move take web to 3/3 Ready with its endpoints, with no refusal', async ({ openPage }, testInfo) => {

@@ -32,8 +32,9 @@ describe('the round clock', () => {
     expect(roundElapsedSeconds(round({ phase: 'briefing', startedAtSim: null }), 900_000)).toBe(0);
   });
 
-  it('is never behind what the server last measured', () => {
+  it('is never behind what the server last measured, nor past the time limit', () => {
     expect(roundElapsedSeconds(round({ elapsedSeconds: 42 }), 20_000)).toBe(42);
+    expect(roundElapsedSeconds(round({}), 10_000 + 301_000)).toBe(300);
   });
 
   it('reads m:ss, and h:mm:ss from an hour on', () => {

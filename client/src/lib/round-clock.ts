@@ -4,8 +4,9 @@ import type { RoundView } from '@shared/protocol';
 export function roundElapsedSeconds(round: RoundView, simNowMs: number): number {
   if (round.startedAtSim === null) return 0;
   const until = round.endedAtSim ?? simNowMs;
-  // Never behind what the server last said (a view can arrive before the clock it was measured on).
-  return Math.max(round.elapsedSeconds, Math.floor((until - round.startedAtSim) / 1000));
+  // Never behind what the server last said (a view can arrive before the clock it was measured on),
+  // never past the time limit (the server ends the round there; its word may be a moment away).
+  return Math.min(round.timeLimitSeconds, Math.max(round.elapsedSeconds, Math.floor((until - round.startedAtSim) / 1000)));
 }
 
 /** `m:ss` (or `h:mm:ss`) of a number of seconds. */
