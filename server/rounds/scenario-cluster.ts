@@ -29,8 +29,26 @@ export function scenarioObjects(scenario: Scenario, now: SimTime): KubeObject[] 
   return [...nodes, ...scenario.workloads];
 }
 
-/** Replaces the classroom's cluster with the scenario's; the node list (and so the roles) follows it. */
+/** A first-time bootstrap of the classroom (another seat change, another process) may be writing at once. */
+const ATTEMPTS = 3;
+const RETRY_MS = 300;
+
+/**
+ * Replaces the classroom's cluster with the scenario's; the node list (and so the roles) follows
+ * it. Meeting objects created meanwhile (the classroom's first bootstrap racing us), it starts over.
+ */
 export async function buildScenarioCluster(runtime: ClusterRuntime, classroomId: string, scenario: Scenario, now: SimTime): Promise<ClassroomView | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rebuild(runtime, classroomId, scenario, now);
+    } catch (error) {
+      if (!isApiError(error, 'AlreadyExists') || attempt >= ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+}
+
+async function rebuild(runtime: ClusterRuntime, classroomId: string, scenario: Scenario, now: SimTime): Promise<ClassroomView | null> {
   for (const timer of await runtime.timers.pending(classroomId)) if (!KEEP.has(timer.kind)) await runtime.timers.cancel(classroomId, timer.key);
   const context = { actor: SCENARIO_ACTOR, simTime: now };
   const { objects } = await runtime.store.snapshot(classroomId);
