@@ -30,7 +30,8 @@ const IMAGE_REFERENCE = new RegExp(
  * reference that does not parse, whose tag is then empty).
  */
 export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
-  const match = IMAGE_REFERENCE.exec(image);
+  // A bare 64-digit hex string would be an image ID, which a reference may not be.
+  const match = /^[a-f0-9]{64}$/.test(image) ? null : IMAGE_REFERENCE.exec(image);
   if (!match) return 'IfNotPresent';
   const [, tag, digest] = match;
   return tag === 'latest' || (tag === undefined && digest === undefined) ? 'Always' : 'IfNotPresent';

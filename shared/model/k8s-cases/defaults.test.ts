@@ -7,28 +7,30 @@ import { caseTitle, k8s, type K8sCase } from './source';
 
 const PARSERS = 'pkg/util/parsers/parsers_test.go';
 const DEFAULTS = 'pkg/apis/core/v1/defaults_test.go';
-const DIGEST = 'sha256:e9c2d6e2d1c0ac1d5bb4a5f3c1c93e3bb6c3aa5e1f62c4a7fd18e5ca40a3f6a1';
+const DIGEST = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 interface PullCase extends K8sCase {
   image: string;
   policy: 'Always' | 'IfNotPresent';
 }
-// SetDefaults_Container: Always exactly when ParseImageName yields the tag `latest` (also the tag
-// it assumes when there is neither tag nor digest); the references are TestParseImageName's shapes.
+// SetDefaults_Container: Always exactly when ParseImageName yields the tag `latest` (which it
+// assumes when there is neither tag nor digest); a reference it refuses has no tag: IfNotPresent.
+// The references are TestParseImageName's.
 const PULL_CASES: PullCase[] = (
   [
-    ['docker.io/library/foo', 'Always'],
-    ['foo', 'Always'],
-    ['foo:latest', 'Always'],
-    ['foo:bar', 'IfNotPresent'],
-    ['localhost:5000/foo', 'Always'],
-    ['localhost:5000/foo:bar', 'IfNotPresent'],
-    ['localhost:5000/foo/bar:latest', 'Always'],
-    [`foo@${DIGEST}`, 'IfNotPresent'],
-    [`foo:latest@${DIGEST}`, 'Always'],
-    [`foo:bar@${DIGEST}`, 'IfNotPresent'],
-    ['gcr.io/project/app:v1.2.3', 'IfNotPresent'],
-    ['Foo', 'IfNotPresent'], // does not parse: no tag, so not `latest`
+    ['root', 'Always'],
+    ['root:tag', 'IfNotPresent'],
+    [`root@${DIGEST}`, 'IfNotPresent'],
+    ['user/repo', 'Always'],
+    ['user/repo:tag', 'IfNotPresent'],
+    [`user/repo@${DIGEST}`, 'IfNotPresent'],
+    ['url:5000/repo', 'Always'],
+    ['url:5000/repo:tag', 'IfNotPresent'],
+    [`url:5000/repo@${DIGEST}`, 'IfNotPresent'],
+    [`url:5000/repo:latest@${DIGEST}`, 'Always'],
+    ['ROOT', 'IfNotPresent'],
+    ['http://root', 'IfNotPresent'],
+    [DIGEST.slice('sha256:'.length), 'IfNotPresent'],
   ] as const
 ).map(([image, policy]) => ({ source: k8s(PARSERS, 'TestParseImageName'), image, policy }));
 

@@ -31,7 +31,7 @@ const INVALID_CASES: InvalidCase[] = [
   one('Forbidden', 'Forbidden: not allowed', 'FieldValueForbidden'),
   // ToAggregate prints each distinct error once; the causes keep every error.
   {
-    source: k8s(FIELD, 'TestErrListToAggregate'),
+    source: k8s(FIELD, 'TestToAggregate'),
     name: 'a repeated error prints once',
     errors: [
       { field: 'spec.x', body: 'Required value' },
@@ -44,7 +44,7 @@ const INVALID_CASES: InvalidCase[] = [
     ],
   },
   {
-    source: k8s(FIELD, 'TestErrListToAggregate'),
+    source: k8s(FIELD, 'TestToAggregate'),
     name: 'distinct errors print as a bracketed list, in order',
     errors: [
       { field: 'spec.b', body: 'Required value' },

@@ -110,7 +110,7 @@ describe('node selector terms, case for case with Kubernetes', () => {
 });
 
 const META_VALIDATION = 'staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/validation/validation_test.go';
-const CORE_VALIDATION = 'pkg/apis/core/validation/validation_test.go';
+const CORE_VALIDATION_RULE = 'pkg/apis/core/validation/validation.go';
 interface RequirementCase extends K8sCase {
   name: string;
   where: 'pod anti-affinity' | 'node affinity';
@@ -119,7 +119,7 @@ interface RequirementCase extends K8sCase {
   error: string;
 }
 const r = (where: RequirementCase['where'], name: string, requirement: RequirementCase['requirement'], error: string): RequirementCase => ({
-  source: where === 'node affinity' ? k8s(CORE_VALIDATION, 'TestValidateNodeSelectorRequirement') : k8s(META_VALIDATION, 'TestValidateLabelSelectorRequirement'),
+  source: where === 'node affinity' ? k8s(CORE_VALIDATION_RULE, 'ValidateNodeSelectorRequirement (the rule; no table upstream)') : k8s(META_VALIDATION, 'TestLabelSelectorMatchExpression'),
   where,
   name,
   requirement,

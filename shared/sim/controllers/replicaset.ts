@@ -111,24 +111,32 @@ function byTime(a: Pod, b: Pod, ta: number | undefined, tb: number | undefined, 
 }
 
 /**
- * ActivePodsWithRanks, as the ReplicaSet controller picks pods to delete (getPodsToDelete): like
- * ActivePods, but a lower pod-deletion-cost goes first, then pods doubled up on a node with more
- * of the set's active pods, and ready and creation times compare in log2 buckets of their age.
+ * ActivePodsWithRanks.Less as a comparison (negative: `a` goes first), the order the ReplicaSet
+ * controller deletes in (getPodsToDelete): like ActivePods, but a lower pod-deletion-cost goes
+ * first, then the pod whose node holds more of the set's active pods (its rank), and ready and
+ * creation times compare in log2 buckets of their age, a tie broken by uid. 0 when Kubernetes
+ * finds them equivalent.
  */
-export function podsToDelete(active: readonly Pod[], related: readonly Pod[], count: number, now: SimTime): Pod[] {
-  const onNode = new Map<string, number>();
-  for (const p of related) if (isPodActive(p)) onNode.set(p.spec.nodeName ?? '', (onNode.get(p.spec.nodeName ?? '') ?? 0) + 1);
-  const rank = (p: Pod): number => onNode.get(p.spec.nodeName ?? '') ?? 0;
-  const order = (a: Pod, b: Pod): number =>
+export function compareForDeletion(a: Pod, rankA: number, b: Pod, rankB: number, now: SimTime): number {
+  return (
     assigned(a) - assigned(b) ||
     phaseRank(a) - phaseRank(b) ||
     readyRank(a) - readyRank(b) ||
     deletionCost(a) - deletionCost(b) ||
-    rank(b) - rank(a) ||
+    rankB - rankA ||
     (isPodReady(a) && isPodReady(b) ? byTime(a, b, readyTime(a), readyTime(b), now) : 0) ||
     maxRestarts(b) - maxRestarts(a) ||
-    byTime(a, b, createdAt(a), createdAt(b), now) ||
-    objectKey(a).localeCompare(objectKey(b));
+    byTime(a, b, createdAt(a), createdAt(b), now)
+  );
+}
+
+/** The `count` pods to delete first; `related` are the active pods that count towards a node's rank. */
+export function podsToDelete(active: readonly Pod[], related: readonly Pod[], count: number, now: SimTime): Pod[] {
+  const onNode = new Map<string, number>();
+  for (const p of related) if (isPodActive(p)) onNode.set(p.spec.nodeName ?? '', (onNode.get(p.spec.nodeName ?? '') ?? 0) + 1);
+  const rank = (p: Pod): number => onNode.get(p.spec.nodeName ?? '') ?? 0;
+  // The name breaks what Kubernetes leaves tied, so a replay deletes the same pods.
+  const order = (a: Pod, b: Pod): number => compareForDeletion(a, rank(a), b, rank(b), now) || objectKey(a).localeCompare(objectKey(b));
   return [...active].sort(order).slice(0, count);
 }
 

@@ -97,11 +97,20 @@ describe('[NodeResourcesFit] LeastAllocated, case for case with Kubernetes', () 
 const FIT = 'pkg/scheduler/framework/plugins/noderesources/fit_test.go';
 interface FitCase extends K8sCase {
   name: string;
+  /** Each of `containers` containers requests `pod`. */
   pod: Res;
+  containers: number;
   existing: Res;
   reasons: string[];
 }
-const f = (name: string, podReq: Res, existing: Res, reasons: string[]): FitCase => ({ source: k8s(FIT, `TestEnoughRequests/${name}`), name, pod: podReq, existing, reasons });
+const f = (name: string, podReq: Res, existing: Res, reasons: string[], containers = 1): FitCase => ({
+  source: k8s(FIT, `TestEnoughRequests/${name}`),
+  name,
+  pod: podReq,
+  existing,
+  reasons,
+  containers,
+});
 // The node: 10 millicores, 20 bytes, 32 pods, 5 example.com/aaa, 20 bytes ephemeral-storage, 5 hugepages-2Mi.
 const FIT_NODE: Res = { cpu: '10m', memory: '20', pods: '32', 'example.com/aaa': '5', 'ephemeral-storage': '20', 'hugepages-2Mi': '5' };
 const FIT_CASES: FitCase[] = [
@@ -117,8 +126,11 @@ const FIT_CASES: FitCase[] = [
   f('extended resource allocatable enforced for unknown resource', { 'example.com/bbb': '1' }, {}, ['Insufficient example.com/bbb']),
   f('hugepages resource capacity enforced', { 'hugepages-2Mi': '10' }, {}, ['Insufficient hugepages-2Mi']),
   f('hugepages resource allocatable enforced', { 'hugepages-2Mi': '3' }, { 'hugepages-2Mi': '3' }, ['Insufficient hugepages-2Mi']),
-  f('ephemeral local storage request exceeds allocatable', { 'ephemeral-storage': '25' }, {}, ['Insufficient ephemeral-storage']),
-  f('ephemeral local storage is sufficient', { 'ephemeral-storage': '10' }, {}, []),
+  f('extended resource allocatable enforced for multiple containers', { 'example.com/aaa': '3' }, { 'example.com/aaa': '2' }, ['Insufficient example.com/aaa'], 2),
+  f('kubernetes.io resource capacity enforced', { 'kubernetes.io/something': '10' }, {}, ['Insufficient kubernetes.io/something']),
+  f('hugepages resource allocatable enforced for multiple containers', { 'hugepages-2Mi': '3' }, { 'hugepages-2Mi': '2' }, ['Insufficient hugepages-2Mi'], 2),
+  { ...f('ephemeral-storage over allocatable', { 'ephemeral-storage': '25' }, {}, ['Insufficient ephemeral-storage']), source: k8s(FIT, 'TestStorageRequests (rule)') },
+  { ...f('ephemeral-storage within allocatable', { 'ephemeral-storage': '10' }, {}, []), source: k8s(FIT, 'TestStorageRequests (rule)') },
 ];
 
 describe('[NodeResourcesFit] Filter, case for case with Kubernetes', () => {
@@ -126,7 +138,7 @@ describe('[NodeResourcesFit] Filter, case for case with Kubernetes', () => {
     test(caseTitle(c, c.name), () => {
       const n = node('node1', FIT_NODE);
       const state = ClusterState.from([n, pod([c.existing], { node: 'node1' })]);
-      expect(filterNode(state, pod([c.pod]), n)?.reasons ?? []).toEqual(c.reasons);
+      expect(filterNode(state, pod(Array.from({ length: c.containers }, () => c.pod)), n)?.reasons ?? []).toEqual(c.reasons);
     });
   }
 });
@@ -144,7 +156,8 @@ interface AffinityCase extends K8sCase {
   expect: string[];
 }
 const a = (name: string, nodes: Node[], existing: Pod[], p: Pod, expected: string[]): AffinityCase => ({
-  source: k8s(AFFINITY, 'TestRequiredAffinityMultipleNodes'),
+  // Scenarios of the rule that table checks, written for zone and region keys (its own cases use other labels).
+  source: k8s(AFFINITY, 'TestRequiredAffinityMultipleNodes (rule)'),
   name,
   nodes,
   existing,
