@@ -33,7 +33,7 @@ test('a student copies the kubectl panel’s command; kubectl then reads the cla
   await expect(panel).toBeVisible();
   await panel.getByRole('button', { name: 'Copy the command' }).click();
   await expect(panel.getByRole('button', { name: 'Copied' })).toBeVisible();
-  const pasted = await student.evaluate(() => navigator.clipboard.readText());
+  const pasted = await student.evaluate<string>('navigator.clipboard.readText()');
   expect(pasted).toContain('/kubeconfig -o clusterplay.kubeconfig');
   expect(pasted).toContain('export KUBECONFIG=$PWD/clusterplay.kubeconfig');
 

@@ -112,7 +112,12 @@ describe("the kubelet's heartbeat is its own loop", () => {
     // 80 simulated seconds: the Lease is renewed every 10 s by the kubelet's loop, by system:node:node-1.
     await waitFor(() => renewed('node-1') >= first + 70_000, { what: 'node-1 renewing its Lease for 80 simulated seconds', timeoutMs: 20_000, intervalMs: 100 });
     const log = await server.cluster.store.readLog(classroom.id, '0', 100_000);
-    expect(log.filter((e) => e.actor === 'system:node:node-1' && e.object.kind === 'Lease').length).toBeGreaterThanOrEqual(6);
+    // Renewed by the kubelet's loop (never the student), always before the 40 s Lease ran out. How many
+    // renewals fit in 80 s depends on how late a loaded machine fires the 10 s timer, so no count.
+    const renewals = log.filter((e) => e.actor === 'system:node:node-1' && e.object.kind === 'Lease').map((e) => e.simTime);
+    expect(renewals.length).toBeGreaterThanOrEqual(3);
+    const gaps = renewals.slice(1).map((t, i) => t - (renewals[i] ?? t));
+    expect(Math.max(...gaps)).toBeLessThan(40_000);
     expect(getCondition(getObject(instructor.state, 'Node', 'node-1')?.status?.conditions, 'Ready')?.status).toBe('True');
 
     expect(await instructor.instructor({ kind: 'fault', fault: { type: 'stopKubelet', node: 'node-1' } })).toMatchObject({ ok: true });
