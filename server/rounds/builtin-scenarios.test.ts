@@ -47,7 +47,7 @@ const only = process.env['ROUND_SCENARIO'];
 
 for (const [scenario, components] of Object.entries(EXPECTED)) {
   test.skipIf(only !== undefined && only !== scenario)(`bots alone win "${scenario}" with seed 7, and the debrief names ${components.join(', ')}`, { timeout: 120_000 }, async () => {
-    const { id, instructor } = await botClassroom(server.url);
+    const { id, instructor, instructorToken } = await botClassroom(server.url);
     clients.push(instructor);
     for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 2 }, { kind: 'runScenario', scenario, seed: 7 }] as const) {
       expect(await instructor.instructor(action)).toMatchObject({ ok: true });
@@ -70,5 +70,16 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
     expect(end.timeline.some((m) => m.kind === 'goal')).toBe(true);
     const log = await server.cluster.store.readRequestLog(id, 2000);
     expect(log.some(SAW[scenario] ?? (() => false))).toBe(true);
+    // The session record (what a replay's timeline shows) holds the round's start, each goal and the end.
+    const exported = await fetch(`${server.url}/api/classrooms/${id}/log`, { headers: { authorization: `Bearer ${instructorToken}` } });
+    expect(exported.status).toBe(200);
+    const markers = (await exported.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { t: string; marker?: { kind: string; label: string } })
+      .flatMap((entry) => (entry.t === 'marker' && entry.marker ? [entry.marker] : []));
+    expect(markers[0]).toEqual({ kind: 'roundStart', label: `round started: ${end.title}` });
+    expect(markers.filter((m) => m.kind === 'goal').map((m) => m.label).sort()).toEqual(end.goals.map((g) => `goal reached: ${g.text}`).sort());
+    expect(markers.at(-1)).toEqual({ kind: 'roundEnd', label: 'round won: every goal met' });
   });
 }

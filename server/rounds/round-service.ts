@@ -37,6 +37,7 @@ import {
   type Scenario,
 } from '@shared/scenarios';
 import type { ClusterState } from '@shared/sim';
+import type { RoundMarker } from '@shared/protocol';
 import type { ClassroomChangeReason, ClassroomChanges } from '../classroom/changes';
 import type { ApiServer } from '../cluster/api-server';
 import type { ClusterRuntime } from '../cluster/cluster-runtime';
@@ -287,6 +288,7 @@ export class RoundService {
       return r;
     });
     if (!record) return;
+    await this.recordMarkers(classroomId, [{ kind: 'roundStart', label: `round started: ${scenario.title}` }], now);
     for (const [index, step] of scenario.steps.entries()) {
       await timers.schedule(classroomId, { kind: ROUND_STEP, key: `${ROUND_STEP}:${index}`, dueAt: now + Math.round(step.at * 1000), payload: { index, generation: record.generation } });
     }
@@ -412,7 +414,10 @@ export class RoundService {
     const refusals = this.refusals.get(classroomId) ?? [];
     this.refusals.delete(classroomId);
     let ended = false;
+    // What the session record keeps of this evaluation (the last attempt of the compare-and-set).
+    const markers: RoundMarker[] = [];
     const record = await this.records.update(classroomId, (r) => {
+      markers.length = 0;
       if (!r || r.phase !== 'running' || r.generation !== record0.generation || r.startedAtSim === null) return null;
       const startedAtSim = r.startedAtSim;
       const results = evaluateGoals(scenario, state, requests, now, startedAtSim);
@@ -423,6 +428,7 @@ export class RoundService {
         const parsed = parseCheck(result.text);
         goal.achievedBy = parsed.ok ? achievers(tallies.players, componentsOf(parsed.check)) : [];
         mark(r, now, 'goal', `goal reached: ${result.text}`, goal.achievedBy.map((a) => a.name).join(', ') || 'system');
+        markers.push({ kind: 'goal', label: `goal reached: ${result.text}` });
       }
       addRefusalMarks(r, refusals);
       const allMet = results.every((g) => g.met);
@@ -431,9 +437,11 @@ export class RoundService {
       if (allMet) {
         r.phase = 'won';
         mark(r, now, 'phase', 'round won: every goal met');
+        markers.push({ kind: 'roundEnd', label: 'round won: every goal met' });
       } else if (now - startedAtSim >= scenario.timeLimitSeconds * 1000) {
         r.phase = 'lost';
         mark(r, now, 'phase', `time is up (${scenario.timeLimitSeconds} s)`);
+        markers.push({ kind: 'roundEnd', label: `round lost: time is up (${scenario.timeLimitSeconds} s)` });
       }
       if (r.phase !== 'running') {
         ended = true;
@@ -444,6 +452,7 @@ export class RoundService {
       return r;
     });
     if (!record) return;
+    await this.recordMarkers(classroomId, markers, now);
     // The round is over: the class stops with it (timers and bots freeze), the debrief stays up.
     if (ended) {
       await this.pauseClass(classroomId);
@@ -456,6 +465,11 @@ export class RoundService {
     const moment = await this.options.runtime.moment(classroomId);
     const results = scenario.goals.map((g) => ({ id: g.id, text: g.check, met: false }));
     return composeView(record, scenario, results, { players: [], routes: 0, served: 0 }, moment?.view ?? null, null, now ?? moment?.now ?? 0);
+  }
+
+  /** Round starts, goals and ends go into the session record, so a replay's timeline marks them. */
+  private async recordMarkers(classroomId: string, markers: readonly RoundMarker[], now: SimTime): Promise<void> {
+    for (const marker of markers) await this.options.runtime.store.appendMarker(classroomId, marker, { actor: 'system:rounds', simTime: now });
   }
 
   /** A new record: cached here, and every process told (each sends it to its own sockets). */
