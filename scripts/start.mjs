@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { register } from 'tsx/esm/api';
 import { buildClientIfStale } from './client-build.mjs';
+import { ensureCommands } from './system-packages.mjs';
 
 /** How often the process looks whether whoever started it is still there. */
 const PARENT_CHECK_MS = 500;
@@ -57,6 +58,11 @@ function stopWithParent() {
 }
 
 stopWithParent();
+// Without a Redis of its own to use, the server starts a private redis-server: install it when missing
+// (when it still is, server/main.ts prints how to get one).
+if (!process.env.REDIS_URL && !process.env.REDIS_CLUSTER_NODES && !process.env.REDIS_SERVER_BIN) {
+  ensureCommands([{ command: 'redis-server', package: 'redis-server' }]);
+}
 buildClientIfStale();
 process.env.NODE_ENV ??= 'production';
 register();

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { chromiumPackage, ensureCommands } from './system-packages.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const reports = path.join(root, '.test-reports');
@@ -23,6 +24,18 @@ function readJson(file) {
     return null;
   }
 }
+
+// What the tests run besides Node: a real redis-server (unless REDIS_URL), Chromium for Playwright
+// (unless CHROMIUM_PATH) and haproxy for the Redis Cluster topology test; installed when missing.
+const chromium = chromiumPackage();
+const systemNeeds = [
+  ...(process.env.REDIS_URL ? [] : [{ command: 'redis-server', package: 'redis-server' }]),
+  ...(process.env.CHROMIUM_PATH ? [] : [chromium]),
+  { command: 'haproxy', package: 'haproxy' },
+];
+const stillMissing = ensureCommands(systemNeeds);
+if (stillMissing.length > 0) console.error(`ClusterPlay: still missing: ${stillMissing.join(', ')} (the tests that need them will fail or say why they skip)`);
+if (!process.env.CHROMIUM_PATH && chromium.command !== '/usr/bin/chromium') process.env.CHROMIUM_PATH = chromium.command;
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let allOk = true;
