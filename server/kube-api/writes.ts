@@ -15,7 +15,7 @@ import { queryParam, type KubeRequest } from './request';
 import { groupVersion } from './resources';
 import type { KubeApiDeps } from './routes';
 import { scaleOf } from './scale';
-import { sendStatus, statusOf } from './status';
+import { sendStatus, serviceUnavailable, statusOf } from './status';
 
 /** Request bodies are capped (a manifest of a few objects fits many times over). */
 export const BODY_LIMIT = '256kb';
@@ -109,6 +109,8 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
   // A scheduler binds as its button does: the rulebook's bind move, with the pod's version.
   if (parsed.subresource === 'binding' && identity.kind === 'student' && identity.role === 'scheduler') {
     const node = isPlainObject(body?.value) && isPlainObject(body.value['target']) ? body.value['target']['name'] : undefined;
+    // The executor refuses it while etcd is read-only; this read makes sure its copy of the round is current.
+    await deps.cluster.rounds.readOnlyRefusalNow(classroomId);
     const pod = (await deps.cluster.runtime.state(classroomId)).pod(`${parsed.namespace ?? 'default'}/${name}`);
     const { reply } = await deps.cluster.api.act(identity, { kind: 'bind', pod: name, node, resourceVersion: pod?.metadata.resourceVersion ?? '0' }, { via: 'kubectl' });
     if (!reply.ok) return sendStatus(res, refusalStatus(reply.code, reply.message, parsed, name));
@@ -120,6 +122,9 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
       const stored = parsed.verb === 'create' && parsed.subresource === undefined ? undefined : await current(store, classroomId, parsed);
       const denied = denial(identity, attrs, stored);
       if (denied !== null) throw new ApiError(forbiddenStatus(identity, attrs, denied));
+      // etcd takes no writes (scenario 7's fault): after the authorizer, as the API server decides.
+      const readOnly = await deps.cluster.rounds.readOnlyRefusalNow(classroomId);
+      if (readOnly) throw new ApiError(serviceUnavailable(readOnly.message));
       return write(store, classroomId, parsed, attrs, context, body, stored, req);
     })
     .catch((error: unknown) => ({ error }));

@@ -243,6 +243,15 @@ export class RoundService {
     await this.changed(classroomId, record);
   }
 
+  /**
+   * The same refusal for a path that can wait on a read (kubectl's writes): a process that holds no
+   * recent copy of the round reads it first, so its first write is never let through on a cold cache.
+   */
+  async readOnlyRefusalNow(classroomId: string): Promise<Refusal | null> {
+    const record = await this.fresh(classroomId);
+    return record?.readOnly ? refuse('ServiceUnavailable', READ_ONLY_MESSAGE) : null;
+  }
+
   /** While etcd is read-only every write is refused (the cached copy answers: no read per write). */
   readOnlyRefusal(classroomId: string): Refusal | null {
     const cached = this.cache.get(classroomId);
