@@ -5,18 +5,36 @@ import type { ClassroomRepository } from '../classroom/repository';
 
 type Instructor = Extract<Identity, { kind: 'instructor' }>;
 
-/**
- * The instructor of classroom `classroomId`, proved by `Authorization: Bearer <instructor token>`:
- * no or an unknown token is 401 Unauthorized, anyone else's token (a student, the host screen,
- * another classroom's instructor) 403 Forbidden.
- */
-export async function instructorOf(req: Request, classrooms: ClassroomRepository, classroomId: string): Promise<Instructor> {
+/** The token of `Authorization: Bearer <token>`; 401 Unauthorized when there is none. */
+export function bearerToken(req: Request, whose = 'your classroom token'): string {
   const match = /^Bearer\s+(\S{1,256})$/i.exec(req.get('authorization') ?? '');
-  if (!match?.[1]) throw new RefusalError('Unauthorized', 'send the instructor token as "Authorization: Bearer <token>"');
-  const identity = await classrooms.authenticate(match[1]);
+  if (!match?.[1]) throw new RefusalError('Unauthorized', `send ${whose} as "Authorization: Bearer <token>"`);
+  return match[1];
+}
+
+/** Whoever holds the bearer token: an unknown or revoked token is 401 Unauthorized. */
+async function callerOf(req: Request, classrooms: ClassroomRepository, whose?: string): Promise<Identity> {
+  const identity = await classrooms.authenticate(bearerToken(req, whose));
   if (!identity) throw new RefusalError('Unauthorized', 'unknown or revoked token');
-  if (identity.kind !== 'instructor' || identity.classroomId !== classroomId) {
-    throw new RefusalError('Forbidden', `only the instructor of classroom "${classroomId}" may do this`);
+  return identity;
+}
+
+/** A member (student, instructor or host screen) of classroom `classroomId`; another classroom's token is 403. */
+export async function memberOf(req: Request, classrooms: ClassroomRepository, classroomId: string): Promise<Identity> {
+  const identity = await callerOf(req, classrooms);
+  if (identity.classroomId !== classroomId) throw new RefusalError('Forbidden', `this token is for another classroom, not "${classroomId}"`);
+  return identity;
+}
+
+/**
+ * The instructor of classroom `classroomId` (or of any classroom when it is null), proved by the
+ * bearer token: no or an unknown token is 401 Unauthorized, anyone else's token (a student, the host
+ * screen, another classroom's instructor) 403 Forbidden.
+ */
+export async function instructorOf(req: Request, classrooms: ClassroomRepository, classroomId: string | null): Promise<Instructor> {
+  const identity = await callerOf(req, classrooms, 'the instructor token');
+  if (identity.kind !== 'instructor' || (classroomId !== null && identity.classroomId !== classroomId)) {
+    throw new RefusalError('Forbidden', classroomId === null ? 'only an instructor may do this' : `only the instructor of classroom "${classroomId}" may do this`);
   }
   return identity;
 }

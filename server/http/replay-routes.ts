@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { createGunzip, createInflate } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { LOG_MEDIA_TYPE, type Identity } from '@shared/protocol';
+import { LOG_MEDIA_TYPE } from '@shared/protocol';
 import { RefusalError } from '../classroom/refusal-error';
 import type { ClassroomRepository } from '../classroom/repository';
 import type { RedisClient } from '../redis/connect';
@@ -19,25 +19,13 @@ import { exportLines } from '../replay/export-log';
 import { ReplayImportError } from '../replay/import-error';
 import { DEFAULT_IMPORT_LIMITS, importReplay, type ImportLimits } from '../replay/import-log';
 import { Replays, type SeekTarget } from '../replay/replays';
+import { bearerToken, instructorOf } from './bearer';
 
 export interface ReplayRoutesDeps {
   redis: RedisClient;
   keyPrefix: string;
   classrooms: ClassroomRepository;
   importLimits?: ImportLimits;
-}
-
-function bearer(req: Request): string {
-  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  if (!match?.[1]) throw new RefusalError('Unauthorized', 'send the token as a bearer token (Authorization: Bearer <token>)');
-  return match[1];
-}
-
-async function instructorOf(classrooms: ClassroomRepository, req: Request): Promise<Extract<Identity, { kind: 'instructor' }>> {
-  const identity = await classrooms.authenticate(bearer(req));
-  if (!identity) throw new RefusalError('Unauthorized', 'this token is not valid (or no longer): use an instructor token');
-  if (identity.kind !== 'instructor') throw new RefusalError('Forbidden', 'only an instructor may export or import a session log');
-  return identity;
 }
 
 const seekQuery = z.union([
@@ -77,9 +65,8 @@ export function replayRoutes({ redis, keyPrefix, classrooms, importLimits = DEFA
   const replays = new Replays(redis, keyPrefix);
 
   async function classroomOf(req: Request): Promise<{ id: string; title: string }> {
-    const identity = await instructorOf(classrooms, req);
     const id = String(req.params['id']);
-    if (identity.classroomId !== id) throw new RefusalError('Forbidden', `this token is the instructor's of another classroom, not of "${id}"`);
+    await instructorOf(req, classrooms, id);
     const view = await classrooms.view(id);
     if (!view) throw new RefusalError('NotFound', `classroom "${id}" not found`);
     return { id, title: view.title };
@@ -101,7 +88,7 @@ export function replayRoutes({ redis, keyPrefix, classrooms, importLimits = DEFA
   });
 
   router.post('/api/replays', async (req, res) => {
-    await instructorOf(classrooms, req);
+    await instructorOf(req, classrooms, null);
     if (!req.is(LOG_MEDIA_TYPE)) {
       const type = req.headers['content-type']?.split(';')[0]?.trim();
       throw new RefusalError('UnsupportedMediaType', `POST /api/replays takes an exported log (Content-Type: ${LOG_MEDIA_TYPE})${type ? `, not ${type}` : ''}`);
@@ -119,18 +106,18 @@ export function replayRoutes({ redis, keyPrefix, classrooms, importLimits = DEFA
   });
 
   router.get('/api/replays/:id', async (req, res) => {
-    res.json((await replays.open(String(req.params['id']), bearer(req))).summary);
+    res.json((await replays.open(String(req.params['id']), bearerToken(req, 'the replay token'))).summary);
   });
 
   router.get('/api/replays/:id/state', async (req, res) => {
-    const meta = await replays.open(String(req.params['id']), bearer(req));
+    const meta = await replays.open(String(req.params['id']), bearerToken(req, 'the replay token'));
     const query = seekQuery.safeParse(req.query);
     if (!query.success) throw new RefusalError('BadRequest', 'name one point: ?resourceVersion=<N>, ?at=<simulated time in ms> or ?index=<entry>');
     res.json(await replays.seek(meta, query.data as SeekTarget));
   });
 
   router.get('/api/replays/:id/entries', async (req, res) => {
-    await replays.open(String(req.params['id']), bearer(req));
+    await replays.open(String(req.params['id']), bearerToken(req, 'the replay token'));
     const query = entriesQuery.safeParse(req.query);
     if (!query.success) throw new RefusalError('BadRequest', 'name where to start: ?from=<entry>&limit=<count>');
     const from = Number(query.data.from);

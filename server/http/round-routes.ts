@@ -6,15 +6,16 @@
  *   GET  /api/classrooms/:id/rounds/current      -> 200 { scenario, phase, goals, startedAt, … }      any member
  * The round requests go through the API server like the instructor's socket requests (one log).
  */
-import express, { Router, type Request } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
-import { ROUND_TIME_SCALE, scenarioId, type Identity } from '@shared/protocol';
+import { ROUND_TIME_SCALE, scenarioId } from '@shared/protocol';
 import { MAX_SCENARIO_BYTES, parseScenario } from '@shared/scenarios';
 import type { ClassroomChangeReason } from '../classroom/changes';
 import { RefusalError } from '../classroom/refusal-error';
 import type { ClassroomRepository } from '../classroom/repository';
 import type { ApiServer } from '../cluster/api-server';
 import { summaryOf } from '../rounds/catalogue';
+import { instructorOf, memberOf } from './bearer';
 import type { RoundService } from '../rounds/round-service';
 
 export interface RoundRoutesDeps {
@@ -36,28 +37,11 @@ const roundRequest = z
   })
   .strict();
 
-/** The member whose bearer token this is, for the classroom in the path. */
-async function bearer(classrooms: ClassroomRepository, req: Request): Promise<Identity> {
-  const header = req.headers.authorization ?? '';
-  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  if (!token) throw new RefusalError('Unauthorized', 'send your classroom token as "Authorization: Bearer <token>"');
-  const identity = await classrooms.authenticate(token);
-  if (!identity) throw new RefusalError('Unauthorized', 'this token is not valid (revoked, or for no classroom)');
-  if (identity.classroomId !== req.params['id']) throw new RefusalError('Forbidden', `this token is for another classroom, not "${String(req.params['id'])}"`);
-  return identity;
-}
-
-async function instructorOf(classrooms: ClassroomRepository, req: Request): Promise<Extract<Identity, { kind: 'instructor' }>> {
-  const identity = await bearer(classrooms, req);
-  if (identity.kind !== 'instructor') throw new RefusalError('Forbidden', 'only the instructor of this classroom may do this');
-  return identity;
-}
-
 /** Scenario uploads take YAML; mounted before the API's JSON-only body parsing. */
 export function scenarioUploadRoutes({ classrooms, rounds }: RoundRoutesDeps): Router {
   const router = Router();
   router.post('/api/classrooms/:id/scenarios', express.text({ type: YAML_TYPES, limit: MAX_SCENARIO_BYTES }), async (req, res) => {
-    const instructor = await instructorOf(classrooms, req);
+    const instructor = await instructorOf(req, classrooms, String(req.params['id']));
     if (!req.is(YAML_TYPES)) throw new RefusalError('UnsupportedMediaType', `a scenario is uploaded as YAML (Content-Type: application/yaml)`);
     const text = typeof req.body === 'string' ? req.body : '';
     const parsed = parseScenario(text);
@@ -77,7 +61,7 @@ export function roundRoutes({ classrooms, api, rounds, announce }: RoundRoutesDe
   });
 
   router.post('/api/classrooms/:id/rounds', async (req, res) => {
-    const instructor = await instructorOf(classrooms, req);
+    const instructor = await instructorOf(req, classrooms, String(req.params['id']));
     const parsed = roundRequest.safeParse(req.body ?? {});
     if (!parsed.success) throw new RefusalError('BadRequest', parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
     const { scenario, seed, timeScale, start } = parsed.data;
@@ -96,7 +80,7 @@ export function roundRoutes({ classrooms, api, rounds, announce }: RoundRoutesDe
   });
 
   router.get('/api/classrooms/:id/rounds/current', async (req, res) => {
-    const { classroomId } = await bearer(classrooms, req);
+    const { classroomId } = await memberOf(req, classrooms, String(req.params['id']));
     const view = await rounds.view(classroomId);
     if (!view) throw new RefusalError('NotFound', 'no round in this classroom yet: the instructor picks a scenario first');
     res.json({
