@@ -108,12 +108,13 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
     await electLeaders(store, view);
     await bots.follow(view);
     await heartbeats.follow(view);
+    await rounds.follow(view);
   }
   const sweep = new TimerSweep({
     timers,
     classrooms,
     logger,
-    wanted: (view) => [...bots.wantedTicks(view), ...heartbeats.wantedBeats(view)],
+    wanted: (view) => [...bots.wantedTicks(view), ...heartbeats.wantedBeats(view), ...rounds.wantedTimers(view)],
     follow: followSeats,
   });
   sweep.start();

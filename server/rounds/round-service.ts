@@ -174,6 +174,29 @@ export class RoundService {
     return record !== null && (record.phase === 'briefing' || record.phase === 'running');
   }
 
+  // ---- the timer sweep's net under the round's own loop ----
+
+  /** The round's tick is a loop a running round needs (the sweep's `wanted`): from this process's copy, no read. */
+  wantedTimers(view: ClassroomView): string[] {
+    const record = this.cache.get(view.id)?.record;
+    return view.phase === 'running' && record?.phase === 'running' ? [ROUND_TICK] : [];
+  }
+
+  /**
+   * Books the tick of a running round that has none (its job and index entry lost, or a process
+   * killed between booking the steps and the tick): the round goes on looking at its goals and
+   * its time limit. Steps whose jobs were lost are the sweep's repair, like every timer.
+   */
+  async follow(view: ClassroomView): Promise<void> {
+    if (view.phase !== 'running') return;
+    const record = await this.fresh(view.id, true);
+    if (record?.phase !== 'running' || record.startedAtSim === null) return;
+    const { timers } = this.options.runtime;
+    if ((await timers.pending(view.id)).some((t) => t.key === ROUND_TICK)) return;
+    this.options.logger.warn({ classroomId: view.id }, 'a running round had no tick; booking it again');
+    await timers.schedule(view.id, { kind: ROUND_TICK, key: ROUND_TICK, dueAt: Math.floor(simNow(view.clock, Date.now())) + TICK_MS, payload: { generation: record.generation } });
+  }
+
   // ---- the instructor's round requests (run inside the instructor's exclusive section) ----
 
   async runScenario(classroomId: string, scenarioId: string, seed: number | undefined, now: SimTime): Promise<Reply> {

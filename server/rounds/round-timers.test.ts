@@ -1,0 +1,73 @@
+/**
+ * The round's timers stand on the same net as every other loop (the timer sweep): a scenario step
+ * whose BullMQ job was lost still runs (once), and a running round whose tick was lost outright
+ * (job and index entry) gets it booked again, so it goes on looking at its goals and its clock.
+ */
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import type { RunningServer } from '../app';
+import { SIM_TIMERS_QUEUE } from '../jobs/sim-timer-service';
+import { timersKey } from '../jobs/timer-index';
+import { connectRedis, type RedisClient } from '../redis/connect';
+import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
+import { ROUND_TICK } from './round-service';
+import { botClassroom, roundIs, type RoundClient } from './testing';
+
+const prefix = `${inject('redisKeyPrefix')}-round-timers`;
+let server: RunningServer;
+let redis: RedisClient;
+let queue: Queue;
+const clients: RoundClient[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ REDIS_KEY_PREFIX: prefix, SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
+  redis = await connectRedis(inject('redisUrl'));
+  queue = new Queue(SIM_TIMERS_QUEUE, { connection: redis, prefix: `${prefix}:{bull}` });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await queue?.close();
+  await server?.close();
+  await redis?.close();
+});
+
+/** The BullMQ job id the classroom's timer index holds for `key` ('' while parked), or null without an entry. */
+async function jobOf(classroomId: string, key: string): Promise<string | null> {
+  const raw = await redis.hGet(timersKey(prefix, classroomId), key);
+  return raw === null ? null : raw.slice(0, raw.indexOf('|')).replace(/\+firing$/, '');
+}
+
+test('a round whose step lost its job still runs the step once, and a round whose tick was lost gets it back and ends', { timeout: 120_000 }, async () => {
+  const group = await botClassroom(server.url);
+  clients.push(group.instructor);
+  for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 2 }, { kind: 'runScenario', scenario: 'node-dies', seed: 7 }, { kind: 'startRound' }] as const) {
+    expect(await group.instructor.instructor(action)).toMatchObject({ ok: true });
+  }
+  // Step 0 (node-2's machine goes down, 25 s in: 2.5 s of wall time at 10x) loses its job before it is due.
+  const job = await jobOf(group.id, 'roundStep:0');
+  expect(job).toMatch(/.+/);
+  await queue.remove(job ?? '');
+  expect(await queue.getJobState(job ?? '')).toBe('unknown');
+  expect(group.instructor.round?.timeline.filter((m) => m.kind === 'fault')).toEqual([]);
+
+  // The sweep finds it stranded and books it again: the step runs, once.
+  await waitFor(() => group.instructor.round?.timeline.some((m) => m.kind === 'fault'), { what: "node-2's machine to go down all the same", timeoutMs: 40_000 });
+  const stopped = async () => (await server.cluster.store.readRequestLog(group.id, 2000)).filter((e) => e.actor === 'instructor' && e.message === 'the kubelet on node-2 is stopped');
+  expect(await waitFor(async () => (await stopped()).length > 0 && stopped(), { what: 'the step in the request log' })).toHaveLength(1);
+
+  // The tick goes, job and index entry (a tick firing meanwhile books the next: take that too).
+  const timers = server.cluster.runtime.timers;
+  await waitFor(
+    async () => {
+      await timers.cancel(group.id, ROUND_TICK);
+      return (await jobOf(group.id, ROUND_TICK)) === null;
+    },
+    { what: 'the round tick gone', intervalMs: 20 },
+  );
+  // Two sweeps later the round has its tick again, and it plays to its end.
+  await waitFor(async () => (await jobOf(group.id, ROUND_TICK)) !== null, { what: 'the sweep to book the tick again', timeoutMs: 30_000 });
+  expect((await roundIs(group.instructor, ['won', 'lost'], 'the round to end', 90_000)).phase).toBe('won');
+  expect(await stopped()).toHaveLength(1);
+});
