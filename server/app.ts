@@ -18,13 +18,14 @@ import { joinBaseUrl } from './http/join-url';
 import { httpStatusOf } from '@shared/protocol';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
-import { connectRedis } from './redis/connect';
+import { connectTo, describeTarget, type RedisTarget } from './redis/connect';
 import { superviseEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis';
 import { recordRoomChanges } from './replay/room-recorder';
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** The Redis URL, or `redis cluster <nodes>` on a cluster. */
   redisUrl: string;
   classrooms: ClassroomRepository;
   /** The Socket.IO side. */
@@ -41,15 +42,16 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   let embedded: EmbeddedRedis | null = null;
-  let redisUrl = config.REDIS_URL;
-  if (!redisUrl) {
+  let target: RedisTarget | null = config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : config.REDIS_URL ? { url: config.REDIS_URL } : null;
+  if (!target) {
     // Kept running: if it dies, it is started again on the same port and data directory.
     embedded = await superviseEmbeddedRedis({ dataDir: config.redisDataDir }, logger);
-    redisUrl = embedded.url;
+    target = { url: embedded.url };
     logger.info({ dataDir: config.redisDataDir, port: embedded.port }, 'started private redis-server');
   }
+  const redisUrl = describeTarget(target);
   try {
-    const redis = await connectRedis(redisUrl, logger);
+    const redis = await connectTo(target, logger);
     const serverId = randomUUID();
     const classrooms = createClassroomRepository({
       redis,
@@ -73,6 +75,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       changes,
       announce: (classroomId, reasons) => announcer.announce(classroomId, reasons),
       run: (what, job) => work.run(what, job),
+      timerLanes: config.REDIS_CLUSTER_TIMER_QUEUES,
     });
     const stopping = new AbortController();
     // The gauges read the gateway, which is created after the HTTP app it serves.
@@ -106,7 +109,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const gateway = await createSocketServer(httpServer, {
       logger,
       serverId,
-      redisUrl,
+      redisTarget: target,
       keyPrefix: config.REDIS_KEY_PREFIX,
       classrooms,
       changes,

@@ -11,6 +11,14 @@ const configSchema = z.object({
   // When unset, the server starts a private redis-server with its data under REDIS_DATA_DIR.
   REDIS_URL: z.string().url().optional(),
   REDIS_DATA_DIR: z.string().default('.data/redis'),
+  // A Redis Cluster instead: some of its nodes, `host:port,host:port,...` (the client finds the rest). Wins over REDIS_URL.
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((v) => v.split(',').map((node) => node.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each node is host:port')).min(1))
+    .optional(),
+  // Timer queues on a Redis Cluster, each under its own hash tag, so the timer load spreads over the shards.
+  REDIS_CLUSTER_TIMER_QUEUES: z.coerce.number().int().min(1).max(64).default(6),
   // Prefix of every Redis key, so several deployments (or test runs) can share one Redis.
   REDIS_KEY_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('cp'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ClassroomView } from '@shared/protocol';
 import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/connect';
+import { publishToAll, subscribeToAll } from '../redis/fanout';
 import { classroomChangesChannel } from './keys';
 
 export const CHANGE_REASONS = ['members', 'roles', 'presence', 'locked', 'botHelp', 'botPace', 'clock', 'nodes'] as const;
@@ -38,14 +39,11 @@ export interface ClassroomChanges {
   close(): Promise<void>;
 }
 
-/** "Seat changed" / "clock changed" for everyone who cares (sockets, bots, timers), over Redis pub/sub. */
+/** "Seat changed" / "clock changed" for everyone who cares (sockets, bots, timers), over Redis pub/sub (sharded on a cluster). */
 export async function createClassroomChanges(redis: RedisClient, prefix: string, logger: Logger): Promise<ClassroomChanges> {
   const channel = classroomChangesChannel(prefix);
   const listeners = new Set<(change: ClassroomChange) => void>();
-  const subscriber = redis.duplicate();
-  subscriber.on('error', () => {}); // the main client reports outages; this one just reconnects
-  await subscriber.connect();
-  await subscriber.subscribe(channel, (message) => {
+  const subscription = await subscribeToAll(redis, channel, (message) => {
     let change: ClassroomChange;
     try {
       change = changeSchema.parse(JSON.parse(message));
@@ -63,7 +61,7 @@ export async function createClassroomChanges(redis: RedisClient, prefix: string,
   });
   return {
     async publish(change) {
-      await redis.publish(channel, JSON.stringify(change));
+      await publishToAll(redis, channel, change.classroomId, JSON.stringify(change));
     },
     subscribe(listener) {
       listeners.add(listener);
@@ -71,7 +69,7 @@ export async function createClassroomChanges(redis: RedisClient, prefix: string,
     },
     async close() {
       listeners.clear();
-      await subscriber.close().catch(() => subscriber.destroy());
+      await subscription.close();
     },
   };
 }

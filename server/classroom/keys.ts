@@ -38,14 +38,16 @@ export const codesKey = (prefix: string): string => `${prefix}:codes`;
 /** hash { tokens, at }: the token bucket of a member's events, shared by all their sockets on every process */
 export const memberRateKey = (prefix: string, classroomId: string, memberId: string): string => `${prefix}:{${classroomId}}:rate:${memberId}`;
 
+// The process registry's keys share the hash tag `{processes}`: a heartbeat and the registry are written in one MULTI.
+
 /** string with a TTL: a server process is alive while its heartbeat key exists (value: its last beat, ms) */
-export const processHeartbeatKey = (prefix: string, serverId: string): string => `${prefix}:process:${serverId}`;
+export const processHeartbeatKey = (prefix: string, serverId: string): string => `${prefix}:{processes}:${serverId}`;
 
 /** sorted set: serverId -> its last beat (ms); every process that ever beat, until a survivor reaps it */
-export const processesKey = (prefix: string): string => `${prefix}:processes`;
+export const processesKey = (prefix: string): string => `${prefix}:{processes}`;
 
 /** set: ids of the classrooms a process wrote presences in, so a survivor knows where to look */
-export const processClassroomsKey = (prefix: string, serverId: string): string => `${prefix}:process:${serverId}:classrooms`;
+export const processClassroomsKey = (prefix: string, serverId: string): string => `${prefix}:{processes}:${serverId}:classrooms`;
 
 /** sorted set: `<classroomId>:<memberId>` -> graceUntil (ms); swept by every process, so a hand-back outlives the process that started it */
 export const seatHandbacksKey = (prefix: string): string => `${prefix}:seat-handbacks`;

@@ -18,6 +18,7 @@ import { RefusalError } from './refusal-error';
 import { applyRunCommand, lobbyRunState, type RunCommand, type RunState } from './run-state';
 import {
   ADD_NODE_SCRIPT,
+  COMPARE_AND_DELETE_SCRIPT,
   COMPARE_AND_SET_SCRIPT,
   CONNECT_SOCKET_SCRIPT,
   DISCONNECT_SOCKET_SCRIPT,
@@ -106,6 +107,11 @@ export function createClassroomRepository({
     return (await redis.eval(COMPARE_AND_SET_SCRIPT, { keys: [key], arguments: [field, expected, next] })) === 1;
   }
 
+  /** Frees a join code if it still names this classroom. */
+  async function releaseCode(code: string, classroomId: string): Promise<void> {
+    await redis.eval(COMPARE_AND_DELETE_SCRIPT, { keys: [codesKey(prefix)], arguments: [code, classroomId] });
+  }
+
   async function read(classroomId: string): Promise<ClassroomRecord | null> {
     const keys = keysOf(classroomId);
     const [meta, members, roles, presence, botHelp] = await redis
@@ -173,20 +179,17 @@ export function createClassroomRepository({
     async create(request: CreateClassroomRequest): Promise<CreateClassroomResponse> {
       const id = newClassroomId();
       const keys = keysOf(id);
-      let code: string | null = null;
-      for (let i = 0; i < MAX_CODE_ATTEMPTS && !code; i++) {
-        const candidate = newJoinCode();
-        if (await redis.hSetNX(codesKey(prefix), candidate, id)) code = candidate;
-      }
-      if (!code) throw new RefusalError('ServiceUnavailable', 'no free join code found; try again');
       const instructorToken = newToken(id);
       const instructor: MemberRecord = { id: newMemberId(), name: 'Instructor', kind: 'instructor', joinedAt: now(), tokenHash: hashToken(instructorToken) };
       const nodes = Array.from({ length: request.nodes ?? DEFAULT_NODE_COUNT }, (_, i) => `node-${i + 1}`);
+      const named = (code: string) => ({ code, title: request.title ?? `Classroom ${code}` });
+      // The classroom first, its join code last: the codes hash lives on another shard of a Redis
+      // Cluster, so the two cannot be one MULTI, and a code must never name a classroom that is not there.
+      let code = newJoinCode();
       await redis
         .multi()
         .hSet(keys.meta, {
-          code,
-          title: request.title ?? `Classroom ${code}`,
+          ...named(code),
           nodes: JSON.stringify(nodes),
           run: JSON.stringify(lobbyRunState(now())),
           locked: '0',
@@ -197,6 +200,18 @@ export function createClassroomRepository({
         .hSet(keys.members, instructor.id, JSON.stringify(instructor))
         .hSet(keys.tokens, instructor.tokenHash, instructor.id)
         .exec();
+      try {
+        for (let attempt = 1; !(await redis.hSetNX(codesKey(prefix), code, id)); attempt++) {
+          if (attempt >= MAX_CODE_ATTEMPTS) throw new RefusalError('ServiceUnavailable', 'no free join code found; try again');
+          code = newJoinCode();
+          await redis.hSet(keys.meta, named(code));
+        }
+      } catch (error) {
+        // Undone whole: the code too, in case it was taken though its reply was lost.
+        await releaseCode(code, id).catch(() => undefined);
+        await redis.del([keys.meta, keys.members, keys.tokens]).catch(() => undefined);
+        throw error;
+      }
       return { id, code, instructorToken };
     },
 
@@ -355,7 +370,7 @@ export function createClassroomRepository({
         if (next.phase === 'closed') {
           // Only the code goes, so nobody joins; members, the instructor's token and the log stay for replay.
           const code = await redis.hGet(keys.meta, 'code');
-          if (code && (await redis.hGet(codesKey(prefix), code)) === classroomId) await redis.hDel(codesKey(prefix), code);
+          if (code) await releaseCode(code, classroomId);
         }
         return next;
       }

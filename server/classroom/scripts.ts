@@ -47,6 +47,12 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
 
+/** Deletes a hash field only while it holds the expected value (a join code that still names its classroom). */
+export const COMPARE_AND_DELETE_SCRIPT = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+return redis.call('HDEL', KEYS[1], ARGV[1])
+`;
+
 /**
  * Appends the next worker node (`node-<highest number + 1>`) to the classroom's node list, unless
  * the classroom is missing, closed or already has the maximum: one step, so two instructor clicks

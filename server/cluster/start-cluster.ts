@@ -32,6 +32,8 @@ export interface ClusterOptions {
   announce(classroomId: string, reasons: ClassroomChangeReason[]): Promise<void>;
   /** Background work the shutdown waits for. */
   run(what: string, work: () => Promise<void>): void;
+  /** Timer queues on a Redis Cluster (REDIS_CLUSTER_TIMER_QUEUES). */
+  timerLanes?: number;
 }
 
 export interface Cluster {
@@ -65,12 +67,13 @@ async function retry(attempts: number, delayMs: number, work: () => Promise<void
 /** A classroom that is gone has a clock that stands still: its timers are parked, never fired. */
 const STOPPED: SimClock = { simAtWall: 0, wall: 0, timeScale: 1, paused: true };
 
-export async function startCluster({ redis, keyPrefix, logger, classrooms, changes, announce, run }: ClusterOptions): Promise<Cluster> {
+export async function startCluster({ redis, keyPrefix, logger, classrooms, changes, announce, run, timerLanes }: ClusterOptions): Promise<Cluster> {
   const store = new ObjectStore({ redis, keyPrefix, logger });
   const timers = new SimTimerService({
     redis,
     keyPrefix,
     logger,
+    ...(timerLanes ? { clusterLanes: timerLanes } : {}),
     clocks: { getClock: async (id) => (await classrooms.read(id))?.run.clock ?? STOPPED },
   });
   const informers = new Informers(store);

@@ -1,6 +1,5 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { createClient } from 'redis';
-import { COMMAND_TIMEOUT_MS, MAX_PENDING_COMMANDS, reconnectDelay } from '../redis/connect';
+import { newClient, newCluster, type RedisTarget } from '../redis/connect';
 
 export interface SocketAdapter {
   adapter: ReturnType<typeof createAdapter>;
@@ -13,10 +12,32 @@ const ADAPTER_BLOCK_MS = 5000;
 /** Commands the adapter sends without awaiting them (session records, pub/sub heartbeats). */
 const FIRE_AND_FORGET = ['set', 'publish', 'sPublish'] as const;
 
+interface AdapterClient {
+  on(event: 'error', listener: () => void): unknown;
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  destroy(): void;
+}
+
+/** Their failure must not be an unhandled rejection: the adapter does not await them. */
+function guardFireAndForget(client: AdapterClient & Record<(typeof FIRE_AND_FORGET)[number], unknown>): void {
+  for (const name of FIRE_AND_FORGET) {
+    const send = (client[name] as (...args: unknown[]) => Promise<unknown>).bind(client);
+    const guarded = (...args: unknown[]): Promise<unknown> => {
+      const reply = send(...args);
+      reply.catch(() => {});
+      return reply;
+    };
+    Object.assign(client, { [name]: guarded });
+  }
+}
+
 /**
  * The Redis Streams adapter: rooms span every server process, and packets a client missed while
  * reconnecting are replayed from the stream (connection state recovery), which the pub/sub
- * adapter cannot do.
+ * adapter cannot do. It supports a node-redis cluster client: its stream is one key (one slot),
+ * and there its requests and answers between processes go over sharded pub/sub (SPUBLISH), which
+ * stays on one shard instead of crossing the whole cluster bus.
  *
  * While Redis is down: its publishing client fails fast (a broadcast through the adapter is
  * dropped with a debug line, never queued: an offline queue would grow with every broadcast of
@@ -25,41 +46,39 @@ const FIRE_AND_FORGET = ['set', 'publish', 'sPublish'] as const;
  * the adapter's XREAD loop retries at once after an error, so a failing read would spin; queued,
  * it simply waits for the reconnect (one read at a time) and reads on from its last offset.
  */
-export async function createSocketAdapter(redisUrl: string, prefix: string): Promise<SocketAdapter> {
-  const client = createClient({
-    url: redisUrl,
-    name: 'clusterplay-socketio',
-    disableOfflineQueue: true,
-    commandsQueueMaxLength: MAX_PENDING_COMMANDS,
-    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
-    socket: { reconnectStrategy: reconnectDelay, connectTimeout: 5000 },
-  });
-  client.on('error', () => {}); // the main client reports outages
-  await client.connect();
-  for (const name of FIRE_AND_FORGET) {
-    const send = client[name].bind(client) as (...args: unknown[]) => Promise<unknown>;
-    const guarded = (...args: unknown[]): Promise<unknown> => {
-      const reply = send(...args);
-      reply.catch(() => {});
-      return reply;
-    };
-    Object.assign(client, { [name]: guarded });
-  }
+export async function createSocketAdapter(target: RedisTarget, prefix: string): Promise<SocketAdapter> {
+  const name = 'clusterplay-socketio';
   // The adapter duplicates its client for XREAD and SUBSCRIBE and stops them only after the
   // current blocking read; we keep them to end them with the server.
   const duplicates: Array<{ destroy(): void }> = [];
-  const duplicate = client.duplicate.bind(client);
-  client.duplicate = ((...args: Parameters<typeof duplicate>) => {
-    const copy = duplicate({ ...args[0], disableOfflineQueue: false, commandOptions: { timeout: ADAPTER_BLOCK_MS + 5000 } });
+  const kept = <T extends { destroy(): void }>(copy: T): T => {
     duplicates.push(copy);
     return copy;
-  }) as typeof client.duplicate;
+  };
+  let client;
+  if (target.clusterNodes) {
+    const nodes = target.clusterNodes;
+    const cluster = newCluster(nodes, name);
+    cluster.duplicate = (() => kept(newCluster(nodes, name, { offlineQueue: true, timeoutMs: ADAPTER_BLOCK_MS + 5000 }))) as unknown as typeof cluster.duplicate;
+    client = cluster;
+  } else {
+    const url = target.url;
+    const single = newClient(url, name);
+    const duplicate = single.duplicate.bind(single);
+    single.duplicate = ((...args: Parameters<typeof duplicate>) =>
+      kept(duplicate({ ...args[0], disableOfflineQueue: false, commandOptions: { timeout: ADAPTER_BLOCK_MS + 5000 } }))) as typeof single.duplicate;
+    client = single;
+  }
+  client.on('error', () => {}); // the main client reports outages
+  await client.connect();
+  guardFireAndForget(client);
   const adapter = createAdapter(client, {
     streamName: `${prefix}:socket.io`,
     channelPrefix: `${prefix}:socket.io`,
     sessionKeyPrefix: `${prefix}:socket.io-session:`,
     onlyPlaintext: true,
     blockTimeInMs: ADAPTER_BLOCK_MS,
+    useShardedPubSub: Boolean(target.clusterNodes),
   });
   return {
     adapter,

@@ -7,6 +7,7 @@ import type { ClassroomRepository } from '../classroom/repository';
 import type { Cluster } from '../cluster/start-cluster';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import type { RedisTarget } from '../redis/connect';
 import { createSocketAdapter } from './adapter';
 import { authenticateHandshake } from './auth';
 import type { BackgroundWork } from './background-work';
@@ -36,7 +37,7 @@ export interface GatewayOptions {
   logger: Logger;
   serverId: string;
   corsOrigin?: string;
-  redisUrl: string;
+  redisTarget: RedisTarget;
   keyPrefix: string;
   classrooms: ClassroomRepository;
   changes: ClassroomChanges;
@@ -60,7 +61,7 @@ export interface Gateway {
 /** Socket.IO: handshake auth, per-socket rate limit, then one connection handler calling the classroom and the API server. */
 export async function createSocketServer(httpServer: HttpServer, options: GatewayOptions): Promise<Gateway> {
   const { logger, serverId, corsOrigin, classrooms, changes, cluster, work } = options;
-  const socketAdapter = await createSocketAdapter(options.redisUrl, options.keyPrefix);
+  const socketAdapter = await createSocketAdapter(options.redisTarget, options.keyPrefix);
   const io: ClusterPlayServer = new Server(httpServer, {
     maxHttpBufferSize: TRANSPORT_MAX_BYTES,
     adapter: socketAdapter.adapter,

@@ -3,12 +3,13 @@ import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import { simNow, type SimClock } from '@shared/protocol';
 import type { Logger } from '../logger';
-import { whenReady, type RedisClient } from '../redis/connect';
+import { isCluster, whenReady, type RedisClient } from '../redis/connect';
 import { RedisUnavailableError, isConnectionError, orUnavailable } from '../redis/unavailable';
 import { isDue, wallDelayUntil, type ClockSource, type SimTimer, type TimerHandler } from './sim-timer';
 import { TimerIndex, type TimerEntry } from './timer-index';
+import { bullConnection, closeConnection, eventsOf, isConnectionReady, laneOf, openConnection, timerLanes, type BullConnection } from './timer-lanes';
 
-export const SIM_TIMERS_QUEUE = 'sim-timers';
+export { SIM_TIMERS_QUEUE } from './timer-lanes';
 
 export interface SimTimerServiceOptions {
   redis: RedisClient;
@@ -26,6 +27,8 @@ export interface SimTimerServiceOptions {
   stalledIntervalMs?: number;
   /** How long past its due time (wall ms) a timer's job may be before `repair` asks BullMQ about it. */
   repairGraceMs?: number;
+  /** Queues on a Redis Cluster (see timer-lanes.ts); one Redis has one. */
+  clusterLanes?: number;
 }
 
 const jobDataSchema = z.object({ classroomId: z.string().min(1), key: z.string().min(1) });
@@ -96,42 +99,50 @@ const jobIdOf = (entryJobId: string): string => (isFiring(entryJobId) ? entryJob
  * points at it, and the handler runs only once the classroom's clock has reached `dueAt`.
  */
 export class SimTimerService {
-  private readonly queue: Queue<JobData>;
+  /** One queue per lane (see timer-lanes.ts); a classroom's timers are in `queueOf(classroomId)`. */
+  private readonly queues: Queue<JobData>[];
   private readonly index: TimerIndex;
   private readonly handlers = new Map<string, TimerHandler>();
-  private worker: Worker<JobData> | null = null;
-  /** BullMQ's own connections (see `start`); the application's client stays the caller's. */
-  private readonly queueClient: RedisClient;
-  private workerClient: RedisClient | null = null;
+  private workers: Worker<JobData>[] | null = null;
+  /** BullMQ's own connections, shared by the lanes (see `start`); the application's client stays the caller's. */
+  private readonly queueClient: BullConnection;
+  private workerClient: BullConnection | null = null;
   private closing = false;
   private queueConnected = false;
 
   constructor(private readonly options: SimTimerServiceOptions) {
     // The queue adds and removes jobs for requests: it fails fast while Redis is down, like the
     // application's client (a plain duplicate: BullMQ reads node-redis' own errors).
-    this.queueClient = options.redis.duplicate();
+    this.queueClient = bullConnection(options.redis, { offlineQueue: false, blocking: false });
     const queueLog = new OutageLog('sim-timers queue', options.logger);
-    this.queueClient.on('error', (err: unknown) => queueLog.error(err, 'sim-timers queue connection error'));
-    this.queueClient.on('ready', () => {
+    eventsOf(this.queueClient).on('error', (err: unknown) => queueLog.error(err, 'sim-timers queue connection error'));
+    eventsOf(this.queueClient).on('ready', () => {
       this.queueConnected = true;
       queueLog.ready();
     });
-    this.queue = new Queue<JobData>(SIM_TIMERS_QUEUE, {
-      connection: this.queueClient,
-      prefix: this.bullPrefix(),
-      defaultJobOptions: {
-        attempts: ATTEMPTS,
-        backoff: { type: 'exponential', delay: 250 },
-        removeOnComplete: true,
-        removeOnFail: { age: 24 * 3600 },
-      },
+    this.queues = this.lanes().map((lane) => {
+      const queue = new Queue<JobData>(lane.queue, {
+        connection: this.queueClient,
+        prefix: lane.prefix,
+        defaultJobOptions: {
+          attempts: ATTEMPTS,
+          backoff: { type: 'exponential', delay: 250 },
+          removeOnComplete: true,
+          removeOnFail: { age: 24 * 3600 },
+        },
+      });
+      queue.on('error', (err) => queueLog.error(err, 'sim-timers queue error'));
+      return queue;
     });
-    this.queue.on('error', (err) => queueLog.error(err, 'sim-timers queue error'));
     this.index = new TimerIndex(options.redis, options.keyPrefix);
   }
 
-  private bullPrefix(): string {
-    return `${this.options.keyPrefix}:{bull}`;
+  private lanes() {
+    return timerLanes(this.options.keyPrefix, isCluster(this.options.redis), this.options.clusterLanes ?? 1);
+  }
+
+  private queueOf(classroomId: string): Queue<JobData> {
+    return this.queues[laneOf(classroomId, this.queues.length)] as Queue<JobData>;
   }
 
   /** Registers the handler of one timer kind; register them all before `start`. */
@@ -148,33 +159,36 @@ export class SimTimerService {
    * blocked read and a lock renewal or stalled check per interval, and is bounded anyway.
    */
   async start(): Promise<void> {
-    if (this.worker) return;
+    if (this.workers) return;
     const { logger } = this.options;
     const workerLog = new OutageLog('sim-timers worker', logger);
-    const client = this.options.redis.duplicate({ disableOfflineQueue: false, commandOptions: { timeout: 0 } });
-    client.on('error', (err: unknown) => workerLog.error(err, 'sim-timers worker connection error'));
-    client.on('ready', () => workerLog.ready());
-    await client.connect();
+    const client = bullConnection(this.options.redis, { offlineQueue: true, blocking: true });
+    eventsOf(client).on('error', (err: unknown) => workerLog.error(err, 'sim-timers worker connection error'));
+    eventsOf(client).on('ready', () => workerLog.ready());
+    await openConnection(client);
     this.workerClient = client;
-    const worker = new Worker<JobData>(SIM_TIMERS_QUEUE, (job, token) => this.process(job, token), {
-      connection: client,
-      prefix: this.bullPrefix(),
-      concurrency: this.options.concurrency ?? 1,
-      lockDuration: this.options.lockDurationMs ?? 10_000,
-      stalledInterval: this.options.stalledIntervalMs ?? 5_000,
-      runRetryDelay: RUN_RETRY_DELAY_MS,
+    const workers = this.lanes().map((lane) => {
+      const worker = new Worker<JobData>(lane.queue, (job, token) => this.process(job, token), {
+        connection: client,
+        prefix: lane.prefix,
+        concurrency: this.options.concurrency ?? 1,
+        lockDuration: this.options.lockDurationMs ?? 10_000,
+        stalledInterval: this.options.stalledIntervalMs ?? 5_000,
+        runRetryDelay: RUN_RETRY_DELAY_MS,
+      });
+      worker.on('error', (err) => workerLog.error(err, 'sim-timers worker error'));
+      worker.on('failed', (job, err) => {
+        if (!job) return;
+        const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+        logger?.error({ err, timer: job.data, attempt: job.attemptsMade, final }, 'sim timer handler failed');
+        // A timer that keeps failing is dropped, so it does not come back at every clock change.
+        if (final) void this.dropFailed(job).catch(() => {});
+      });
+      return worker;
     });
-    worker.on('error', (err) => workerLog.error(err, 'sim-timers worker error'));
-    worker.on('failed', (job, err) => {
-      if (!job) return;
-      const final = job.attemptsMade >= (job.opts.attempts ?? 1);
-      logger?.error({ err, timer: job.data, attempt: job.attemptsMade, final }, 'sim timer handler failed');
-      // A timer that keeps failing is dropped, so it does not come back at every clock change.
-      if (final) void this.dropFailed(job).catch(() => {});
-    });
-    this.worker = worker;
-    await worker.waitUntilReady();
-    await this.queue.waitUntilReady();
+    this.workers = workers;
+    await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+    await Promise.all(this.queues.map((queue) => queue.waitUntilReady()));
   }
 
   /** Schedules `timer`, replacing the pending timer with the same key in this classroom. */
@@ -188,7 +202,7 @@ export class SimTimerService {
     const jobId = delay === null ? '' : randomUUID();
     // The queue's own connection may still be reconnecting after an outage: refuse before the
     // index points at a job that could not be added.
-    if (delay !== null) await this.queueReady();
+    if (delay !== null) await this.queueReady(classroomId);
     // The index first: a job that runs before its entry exists would be taken for stale.
     const old = await this.index.replace(classroomId, { ...timer, jobId });
     if (delay !== null) {
@@ -204,14 +218,14 @@ export class SimTimerService {
     }
     // A firing job (a recurring tick scheduling its next) completes by itself; removing it would
     // pull it from under its worker once its lock has lapsed (after an outage).
-    if (old?.jobId && !isFiring(old.jobId)) await this.removeJob(old.jobId);
+    if (old?.jobId && !isFiring(old.jobId)) await this.removeJob(classroomId, old.jobId);
   }
 
   /** Cancels a pending timer; false when there was none. A timer already firing completes. */
   cancel(classroomId: string, key: string): Promise<boolean> {
     return orUnavailable(async () => {
       const old = await this.index.take(classroomId, key);
-      if (old?.jobId) await this.removeJob(old.jobId);
+      if (old?.jobId) await this.removeJob(classroomId, old.jobId);
       return old !== null;
     });
   }
@@ -220,7 +234,7 @@ export class SimTimerService {
   cancelAll(classroomId: string): Promise<number> {
     return orUnavailable(async () => {
       const old = await this.index.takeAll(classroomId);
-      await Promise.all(old.map((entry) => (entry.jobId ? this.removeJob(entry.jobId) : undefined)));
+      await Promise.all(old.map((entry) => (entry.jobId ? this.removeJob(classroomId, entry.jobId) : undefined)));
       return old.length;
     });
   }
@@ -244,7 +258,7 @@ export class SimTimerService {
     return orUnavailable(async () => {
       const entries = await this.index.all(classroomId);
       const wallNow = Date.now();
-      const stranded = await Promise.all(entries.map((entry) => this.stranded(entry, clock, wallNow)));
+      const stranded = await Promise.all(entries.map((entry) => this.stranded(classroomId, entry, clock, wallNow)));
       const lost = entries.filter((_, i) => stranded[i]);
       const won = await Promise.all(lost.map((entry) => this.reschedule(classroomId, entry, wallDelayUntil(clock, entry.dueAt, wallNow))));
       const repaired = lost.filter((_, i) => won[i]).map((e) => e.key);
@@ -253,13 +267,13 @@ export class SimTimerService {
     });
   }
 
-  private async stranded(entry: TimerEntry, clock: SimClock, wallNow: number): Promise<boolean> {
+  private async stranded(classroomId: string, entry: TimerEntry, clock: SimClock, wallNow: number): Promise<boolean> {
     const delay = wallDelayUntil(clock, entry.dueAt, wallNow);
     if (delay === null) return false; // parked with its clock: nothing is due
     if (!entry.jobId) return true;
     const lateMs = (simNow(clock, wallNow) - entry.dueAt) / clock.timeScale;
     if (lateMs < (this.options.repairGraceMs ?? REPAIR_GRACE_MS)) return false;
-    return !LIVE_JOB_STATES.has(await this.queue.getJobState(jobIdOf(entry.jobId)));
+    return !LIVE_JOB_STATES.has(await this.queueOf(classroomId).getJobState(jobIdOf(entry.jobId)));
   }
 
   /**
@@ -281,12 +295,10 @@ export class SimTimerService {
   /** Stops taking jobs and waits for the running ones; the Redis client stays open (the caller owns it). */
   async close(): Promise<void> {
     this.closing = true;
-    await this.worker?.close();
-    this.worker = null;
-    await this.queue.close();
-    for (const client of [this.workerClient, this.queueClient]) {
-      if (client?.isOpen) await client.close().catch(() => client.destroy());
-    }
+    await Promise.all((this.workers ?? []).map((worker) => worker.close()));
+    this.workers = null;
+    await Promise.all(this.queues.map((queue) => queue.close()));
+    for (const client of [this.workerClient, this.queueClient]) if (client) await closeConnection(client);
     this.workerClient = null;
   }
 
@@ -300,7 +312,7 @@ export class SimTimerService {
   private async reschedule(classroomId: string, entry: TimerEntry, delay: number | null): Promise<boolean> {
     if (delay === null && !entry.jobId) return false;
     const jobId = delay === null ? '' : randomUUID();
-    if (delay !== null) await this.queueReady();
+    if (delay !== null) await this.queueReady(classroomId);
     if (!(await this.index.swapJob(classroomId, entry.key, entry.jobId, jobId))) return false;
     if (delay !== null) {
       try {
@@ -310,25 +322,25 @@ export class SimTimerService {
         throw error;
       }
     }
-    if (entry.jobId) await this.removeJob(entry.jobId);
+    if (entry.jobId) await this.removeJob(classroomId, entry.jobId);
     return true;
   }
 
   /** Before its first connection the queue is waited for; after it, a lost connection is an outage. */
-  private async queueReady(): Promise<void> {
-    if (this.queueClient.isReady) return;
-    if (!this.queueConnected) return void (await this.queue.waitUntilReady());
+  private async queueReady(classroomId: string): Promise<void> {
+    if (isConnectionReady(this.queueClient)) return;
+    if (!this.queueConnected) return void (await this.queueOf(classroomId).waitUntilReady());
     throw new RedisUnavailableError();
   }
 
   private async addJob(classroomId: string, timer: SimTimer, jobId: string, delay: number): Promise<void> {
-    await this.queue.add(timer.kind, { classroomId, key: timer.key }, { jobId, delay });
+    await this.queueOf(classroomId).add(timer.kind, { classroomId, key: timer.key }, { jobId, delay });
   }
 
   /** Best effort: a stale job that survives (it is running) finds the index moved on and does nothing. */
-  private async removeJob(entryJobId: string): Promise<void> {
+  private async removeJob(classroomId: string, entryJobId: string): Promise<void> {
     try {
-      await this.queue.remove(jobIdOf(entryJobId));
+      await this.queueOf(classroomId).remove(jobIdOf(entryJobId));
     } catch (err) {
       this.options.logger?.warn({ err, jobId: entryJobId }, 'could not remove a stale timer job');
     }

@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import type { Logger } from '../logger';
 import { RedisUnavailableError, asUnavailable } from './unavailable';
 
@@ -12,7 +12,7 @@ export const MAX_PENDING_COMMANDS = 10_000;
 /** Reconnect back-off: 50 ms doubling to at most 1 s, forever (the reconnect is cheap; Redis is back sooner). */
 export const reconnectDelay = (retries: number): number => Math.min(50 * 2 ** retries, 1000);
 
-function newClient(url: string, name: string) {
+export function newClient(url: string, name: string) {
   return createClient({
     url,
     name,
@@ -23,7 +23,43 @@ function newClient(url: string, name: string) {
   });
 }
 
-export type RedisClient = ReturnType<typeof newClient>;
+export type RedisStandalone = ReturnType<typeof newClient>;
+
+/**
+ * A node-redis cluster client: it routes each command by its key's slot and follows MOVED/ASK.
+ * Every node connection fails fast as the standalone client does (no offline queue, bounded queue,
+ * a command timeout, capped reconnect back-off).
+ */
+export function newCluster(nodes: readonly string[], name: string, overrides: { offlineQueue?: boolean; timeoutMs?: number } = {}) {
+  return createCluster({
+    rootNodes: nodes.map((node) => ({ url: `redis://${node}` })),
+    defaults: {
+      name,
+      disableOfflineQueue: !overrides.offlineQueue,
+      commandsQueueMaxLength: MAX_PENDING_COMMANDS,
+      socket: { reconnectStrategy: reconnectDelay, connectTimeout: 5000 },
+    },
+    commandOptions: { timeout: overrides.timeoutMs ?? COMMAND_TIMEOUT_MS },
+  });
+}
+
+export type RedisClusterClient = ReturnType<typeof newCluster>;
+/**
+ * What the application talks to: one Redis, or a Redis Cluster (REDIS_CLUSTER_NODES). Both take
+ * the same keyed commands; every multi-key command, MULTI and script of ours stays within one
+ * hash tag, so it runs on a cluster unchanged. Where the two differ (blocking reads, pub/sub,
+ * BullMQ, the Socket.IO adapter, readiness) the code asks `isCluster`.
+ */
+export type RedisClient = RedisStandalone | RedisClusterClient;
+
+export function isCluster(redis: RedisClient): redis is RedisClusterClient {
+  return 'masters' in redis;
+}
+
+/** Where Redis is: one server's URL, or some of a cluster's nodes (`host:port`). */
+export type RedisTarget = { url: string; clusterNodes?: undefined } | { url?: undefined; clusterNodes: readonly string[] };
+
+export const describeTarget = (target: RedisTarget): string => target.url ?? `redis cluster ${target.clusterNodes.join(',')}`;
 
 /** The executors every command, MULTI and pipeline of a node-redis client goes through. */
 interface Executors {
@@ -69,8 +105,38 @@ function failFast(client: RedisClient): void {
  * is lost and one when it is back, never one per retry.
  * Blocking readers, subscribers and BullMQ take `duplicate()`s, which are plain clients.
  */
-export async function connectRedis(url: string, logger?: Logger, name = 'clusterplay'): Promise<RedisClient> {
+export async function connectRedis(url: string, logger?: Logger, name = 'clusterplay'): Promise<RedisStandalone> {
   const client = newClient(url, name);
+  reportOutages(client, logger);
+  await client.connect();
+  failFast(client);
+  return client;
+}
+
+/** A cluster client (see newCluster); outages are logged as for one Redis. */
+export async function connectRedisCluster(nodes: readonly string[], logger?: Logger, name = 'clusterplay'): Promise<RedisClusterClient> {
+  const cluster = newCluster(nodes, name);
+  // A node's connection errors come as 'node-error' (and the cluster's own as 'error', which must have a listener).
+  let reportedDown = false;
+  const down = (error: Error) => {
+    if (!reportedDown) logger?.warn({ err: error.message }, 'redis cluster connection lost; reconnecting');
+    reportedDown = true;
+  };
+  cluster.on('error', down);
+  cluster.on('node-error', down);
+  cluster.on('node-ready', () => {
+    if (reportedDown) logger?.info('redis cluster connection restored');
+    reportedDown = false;
+  });
+  await cluster.connect();
+  return cluster;
+}
+
+export function connectTo(target: RedisTarget, logger?: Logger, name = 'clusterplay'): Promise<RedisClient> {
+  return target.clusterNodes ? connectRedisCluster(target.clusterNodes, logger, name) : connectRedis(target.url, logger, name);
+}
+
+function reportOutages(client: RedisStandalone, logger: Logger | undefined): void {
   let reportedDown = false;
   client.on('error', (error: Error) => {
     if (!reportedDown) logger?.warn({ err: error.message }, 'redis connection lost; reconnecting');
@@ -80,9 +146,6 @@ export async function connectRedis(url: string, logger?: Logger, name = 'cluster
     if (reportedDown) logger?.info('redis connection restored');
     reportedDown = false;
   });
-  await client.connect();
-  failFast(client);
-  return client;
 }
 
 /** Resolves true once the client is ready (at once if it is), false after `timeoutMs` or when it closes for good. */
@@ -109,16 +172,25 @@ export async function redisReachable(client: RedisClient, timeoutMs = 1000): Pro
   if (!client.isReady) return false;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const pong = await Promise.race([
-      client.ping(),
+    return await Promise.race([
+      isCluster(client) ? clusterHealthy(client) : client.ping().then((pong) => pong === 'PONG'),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
       }),
     ]);
-    return pong === 'PONG';
   } catch {
     return false;
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The cluster serves every slot: each master the client knows reports cluster_state:ok (one
+ * node answering PING says nothing about the slots another serves).
+ */
+async function clusterHealthy(cluster: RedisClusterClient): Promise<boolean> {
+  if (cluster.masters.length === 0) return false;
+  const states = await Promise.all(cluster.masters.map(async (master) => (await cluster.nodeClient(master)).clusterInfo()));
+  return states.every((info) => /^cluster_state:ok\b/m.test(info));
 }

@@ -44,6 +44,7 @@ import type { ClusterRuntime } from '../cluster/cluster-runtime';
 import type { SimTimer } from '../jobs/sim-timer';
 import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/connect';
+import { publishToAll, subscribeToAll, type Subscription } from '../redis/fanout';
 import type { ScenarioCatalogue } from './catalogue';
 import { RoundRecords, mark, newRecord, type RoundRecord } from './round-record';
 import { buildScenarioCluster } from './scenario-cluster';
@@ -105,7 +106,7 @@ export class RoundService {
   private readonly debounce = new Map<string, NodeJS.Timeout>();
   private readonly refusals = new Map<string, ApiRequestEntry[]>();
   private readonly channel: string;
-  private subscriber: RedisClient | null = null;
+  private subscription: Subscription | null = null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly options: RoundServiceOptions) {
@@ -132,14 +133,10 @@ export class RoundService {
 
   /** Hears round changes of every process, and clock changes (a pause shows on every screen). */
   async start(): Promise<void> {
-    const subscriber = this.options.redis.duplicate();
-    subscriber.on('error', () => {}); // the main client reports outages; this one reconnects
-    await subscriber.connect();
-    await subscriber.subscribe(this.channel, (message) => {
+    this.subscription = await subscribeToAll(this.options.redis, this.channel, (message) => {
       const classroomId = z.string().safeParse(message);
       if (classroomId.success) this.options.run('sending a round', () => this.emitLocal(classroomId.data, null));
     });
-    this.subscriber = subscriber;
     this.unsubscribe = this.options.changes.subscribe((change) => {
       if (change.reasons.includes('clock')) this.options.run('sending a round', () => this.emitLocal(change.classroomId, change.view.clock));
     });
@@ -149,7 +146,7 @@ export class RoundService {
     this.unsubscribe?.();
     for (const timer of this.debounce.values()) clearTimeout(timer);
     this.debounce.clear();
-    if (this.subscriber?.isOpen) await this.subscriber.close().catch(() => this.subscriber?.destroy());
+    await this.subscription?.close();
   }
 
   /** Screens of this process get the round; returns the unsubscribe. */
@@ -236,7 +233,7 @@ export class RoundService {
     if (!(await this.records.read(classroomId))) return;
     await this.records.remove(classroomId);
     this.cache.set(classroomId, { record: null, readAt: Date.now() });
-    await this.options.redis.publish(this.channel, classroomId);
+    await publishToAll(this.options.redis, this.channel, classroomId, classroomId);
   }
 
   /**
@@ -507,7 +504,7 @@ export class RoundService {
   /** A new record: cached here, and every process told (each sends it to its own sockets). */
   private async changed(classroomId: string, record: RoundRecord): Promise<void> {
     this.cache.set(classroomId, { record, readAt: Date.now() });
-    await this.options.redis.publish(this.channel, classroomId);
+    await publishToAll(this.options.redis, this.channel, classroomId, classroomId);
   }
 
   private async emitLocal(classroomId: string, clock: SimClock | null): Promise<void> {

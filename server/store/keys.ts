@@ -18,6 +18,8 @@ export interface StoreKeys {
    * markers), entry id `<resourceVersion>-<n>` (n >= 1): after change N, before change N+1.
    */
   record: string;
+  /** shard channel (Redis Cluster only): each commit's resourceVersion, for the watchers of the classroom */
+  logNotify: string;
 }
 
 export function storeKeys(prefix: string, classroom: string): StoreKeys {
@@ -28,5 +30,6 @@ export function storeKeys(prefix: string, classroom: string): StoreKeys {
     log: `${base}:log`,
     requests: `${base}:requests`,
     record: `${base}:record`,
+    logNotify: `${base}:log-notify`,
   };
 }

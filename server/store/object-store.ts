@@ -34,7 +34,7 @@ import { admit, type Admission, type AdmissionRequest } from '@shared/sim/admiss
 import type { WatchEventType } from '@shared/sim/state';
 import type { ApiRequestEntry, RoundMarker, Snapshot, WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
-import type { RedisClient } from '../redis/connect';
+import { isCluster, type RedisClient } from '../redis/connect';
 import { ApiError } from './api-error';
 import { commit } from './commit';
 import { decodeLogEntry, decodeObject, resourceVersionOfEntry } from './encoding';
@@ -145,15 +145,19 @@ export class ObjectStore {
   private readonly requestLogRetention: number;
   private readonly cache = new VersionCache();
   private readonly hub: WatchHub;
+  /** On a Redis Cluster every commit notifies the classroom's watchers (see watch-hub.ts). */
+  private readonly notify: boolean;
 
   constructor(options: ObjectStoreOptions) {
     this.redis = options.redis;
     this.prefix = options.keyPrefix;
     this.logRetention = String(options.logRetention ?? DEFAULT_LOG_RETENTION);
     this.requestLogRetention = options.requestLogRetention ?? DEFAULT_REQUEST_LOG_RETENTION;
+    this.notify = isCluster(options.redis);
     this.hub = new WatchHub({
       redis: options.redis,
       logKey: (classroom) => this.keys(classroom).log,
+      ...(this.notify ? { notifyChannel: (classroom: string) => this.keys(classroom).logNotify } : {}),
       readLog: (classroom, afterRv, count) => this.logAfter(classroom, afterRv, count),
       onEntry: (classroom, event, json) => this.observe(classroom, event, json),
       ...(options.logger ? { logger: options.logger } : {}),
@@ -331,8 +335,8 @@ export class ObjectStore {
 
   // ---- internals ----
 
-  private entryArgs(context: WriteContext): string[] {
-    return [context.actor, String(context.simTime), String(Date.now()), this.logRetention];
+  private entryArgs(classroom: string, context: WriteContext): string[] {
+    return [context.actor, String(context.simTime), String(Date.now()), this.logRetention, this.notify ? this.keys(classroom).logNotify : ''];
   }
 
   private admitAndCommit(classroom: string, req: AdmissionRequest, context: WriteContext): Promise<Persisted<KubeObject>> {
@@ -368,7 +372,7 @@ export class ObjectStore {
       }
       const object = admission.type === 'ADDED' ? withUid(admission.object, randomUUID()) : admission.object;
       const target = { kind: ref.kind, field, readAt: current?.metadata.resourceVersion };
-      const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, this.entryArgs(context));
+      const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, this.entryArgs(classroom, context));
       if (done) return this.committed(classroom, ref.kind, field, admission.type, done.rv, done.json);
     }
     throw new ApiError(conflict(ref.kind, ref.name));

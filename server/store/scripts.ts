@@ -15,9 +15,14 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { RedisClient } from '../redis/connect';
 
+// On a Redis Cluster the last ARGV names the classroom's notification channel (same hash tag, so
+// the same shard): watchers hear the new resourceVersion and read the log (see watch-hub.ts).
+// On one Redis it is empty and nothing is published: one blocked XREAD follows every log.
+const NOTIFY = `if ARGV[#ARGV] ~= '' then redis.call('SPUBLISH', ARGV[#ARGV], rv) end`;
+
 // Create-if-absent.
 // KEYS: objects hash, rv counter, log stream
-// ARGV: field, json before rv, json after rv, actor, simTime, wallTime, log cap
+// ARGV: field, json before rv, json after rv, actor, simTime, wallTime, log cap, notification channel
 const CREATE = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'Stale'} end
 local rv = redis.call('INCR', KEYS[2])
@@ -25,12 +30,13 @@ local json = ARGV[2] .. rv .. ARGV[3]
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], rv .. '-0',
   'type', 'ADDED', 'object', json, 'actor', ARGV[4], 'simTime', ARGV[5], 'wallTime', ARGV[6])
 redis.call('HSET', KEYS[1], ARGV[1], json)
+${NOTIFY}
 return {'OK', rv}
 `;
 
 // Compare-and-swap: replace the object only if it is still at the version read.
 // KEYS: objects hash, rv counter, log stream
-// ARGV: field, resourceVersion read, json before rv, json after rv, actor, simTime, wallTime, log cap
+// ARGV: field, resourceVersion read, json before rv, json after rv, actor, simTime, wallTime, log cap, notification channel
 const UPDATE = `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored or cjson.decode(stored).metadata.resourceVersion ~= ARGV[2] then return {'Stale'} end
@@ -39,13 +45,14 @@ local json = ARGV[3] .. rv .. ARGV[4]
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], rv .. '-0',
   'type', 'MODIFIED', 'object', json, 'actor', ARGV[5], 'simTime', ARGV[6], 'wallTime', ARGV[7])
 redis.call('HSET', KEYS[1], ARGV[1], json)
+${NOTIFY}
 return {'OK', rv}
 `;
 
 // Delete-if-version. The DELETED entry holds the object as it was stored; readers set its
 // resourceVersion to the entry's.
 // KEYS: objects hash, rv counter, log stream
-// ARGV: field, resourceVersion read, actor, simTime, wallTime, log cap
+// ARGV: field, resourceVersion read, actor, simTime, wallTime, log cap, notification channel
 const DELETE = `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored or cjson.decode(stored).metadata.resourceVersion ~= ARGV[2] then return {'Stale'} end
@@ -53,6 +60,7 @@ local rv = redis.call('INCR', KEYS[2])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], rv .. '-0',
   'type', 'DELETED', 'object', stored, 'actor', ARGV[3], 'simTime', ARGV[4], 'wallTime', ARGV[5])
 redis.call('HDEL', KEYS[1], ARGV[1])
+${NOTIFY}
 return {'OK', rv, stored}
 `;
 

@@ -1,6 +1,11 @@
 /**
- * Watch: one reader loop per process follows the logs of every classroom watched in this process
- * (XREAD BLOCK on its own connection) and fans each batch out to that classroom's listeners.
+ * Watch: on one Redis, one reader loop per process follows the logs of every classroom watched in
+ * this process (XREAD BLOCK on its own connection) and fans each batch out to that classroom's
+ * listeners. On a Redis Cluster one XREAD cannot span slots (CROSSSLOT), and a blocked read per
+ * classroom would take a connection each: there every commit SPUBLISHes its resourceVersion on
+ * the classroom's shard channel, and the hub, subscribed to the channels of the classrooms it
+ * watches, reads each one's log from its cursor (XRANGE, one slot) when notified, and every few
+ * seconds anyway, so a notification lost in a reconnect only delays.
  * A listener first gets the log between its version and the loop's position (read with XRANGE
  * while live entries wait in its buffer), then the live entries: every change after its version,
  * in order, exactly once — a listener never receives a version at or below the last it got.
@@ -24,11 +29,16 @@ interface Subscription {
   /** The last resourceVersion the loop read for this classroom. */
   cursor: number;
   listeners: Set<Listener>;
+  /** Notified mode: a catch-up read is under way, and whether another must follow it. */
+  pulling?: boolean;
+  again?: boolean;
 }
 
 export interface WatchHubOptions {
   redis: RedisClient;
   logKey: (classroom: string) => string;
+  /** Set on a Redis Cluster: the classroom's notification channel, and the hub follows by notifications. */
+  notifyChannel?: (classroom: string) => string;
   /** Log entries after `afterRv` (at most `count`), or a 410 Expired ApiError when they are gone. */
   readLog: (classroom: string, afterRv: number, count: number) => Promise<WatchEvent[]>;
   /** Sees every entry the loop reads, with its stored JSON (the store keeps its version cache warm). */
@@ -36,9 +46,8 @@ export interface WatchHubOptions {
   logger?: Logger;
 }
 
-const XReadReplySchema = z.array(
-  z.object({ name: z.string(), messages: z.array(z.object({ id: z.string(), message: z.record(z.string(), z.string()) })) }),
-);
+const StreamEntriesSchema = z.array(z.object({ id: z.string(), message: z.record(z.string(), z.string()) }));
+const XReadReplySchema = z.array(z.object({ name: z.string(), messages: StreamEntriesSchema }));
 type StreamReply = z.output<typeof XReadReplySchema>[number];
 
 const PAGE = 1000;
@@ -48,6 +57,8 @@ const BLOCK_MS = 5000;
 const READ_TIMEOUT_MS = BLOCK_MS + 5000;
 /** While Redis is down the reader waits for its reconnect, and tries again at least this often. */
 const RETRY_MAX_MS = 1000;
+/** Notified mode: every watched log is read this often even without a notification (a safety net, like BLOCK_MS). */
+const CATCH_UP_MS = 5000;
 
 const rvOf = (event: WatchEvent): number => Number(event.resourceVersion);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -64,6 +75,9 @@ export class WatchHub {
   private generation = 0;
   private reading = -1;
   private wake: (() => void) | undefined;
+  /** Notified mode: the connection holding the shard-channel subscriptions, and the catch-up timer. */
+  private subscriber: RedisClient | null = null;
+  private catchUp: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WatchHubOptions) {}
 
@@ -79,7 +93,8 @@ export class WatchHub {
       sub = { cursor: fromRv, listeners: new Set() };
       this.subs.set(classroom, sub);
       this.classroomOfKey.set(this.options.logKey(classroom), classroom);
-      this.kick();
+      if (this.subscriber) await this.follow(classroom, this.subscriber);
+      else this.kick();
     }
     const upTo = sub.cursor;
     sub.listeners.add(listener);
@@ -105,8 +120,10 @@ export class WatchHub {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.catchUp);
     this.wake?.();
     this.reader?.destroy();
+    this.subscriber?.destroy();
     await this.loop;
   }
 
@@ -115,6 +132,7 @@ export class WatchHub {
    * it needs Redis: a failed start is forgotten, so the next watch tries again.
    */
   private async start(): Promise<void> {
+    if (this.options.notifyChannel) return this.startNotified();
     // No command timeout shorter than the block, or the blocked read would be cut off.
     const reader = this.options.redis.duplicate({ commandOptions: { timeout: READ_TIMEOUT_MS } });
     reader.on('error', (error: Error) => this.options.logger?.debug({ err: error.message }, 'watch reader connection error'));
@@ -134,6 +152,69 @@ export class WatchHub {
     if (!sub?.listeners.delete(listener) || sub.listeners.size > 0) return;
     this.subs.delete(classroom);
     this.classroomOfKey.delete(this.options.logKey(classroom));
+    const channel = this.options.notifyChannel?.(classroom);
+    if (channel && this.subscriber) {
+      this.subscriber.sUnsubscribe(channel).catch((error: unknown) => this.options.logger?.debug({ err: error }, 'could not unsubscribe a watch channel'));
+    }
+  }
+
+  // ---- notified mode (Redis Cluster) ----
+
+  private async startNotified(): Promise<void> {
+    const subscriber = this.options.redis.duplicate();
+    subscriber.on('error', (error: Error) => this.options.logger?.debug({ err: error.message }, 'watch subscriber connection error'));
+    try {
+      await subscriber.connect();
+    } catch (error) {
+      subscriber.destroy();
+      throw error;
+    }
+    this.subscriber = subscriber;
+    this.catchUp = setInterval(() => {
+      for (const classroom of this.subs.keys()) this.pull(classroom);
+    }, CATCH_UP_MS);
+    this.catchUp.unref();
+  }
+
+  /** Subscribes to the classroom's channel, then reads what it missed since its cursor. */
+  private async follow(classroom: string, subscriber: RedisClient): Promise<void> {
+    const channel = this.options.notifyChannel?.(classroom);
+    if (channel) {
+      await subscriber.sSubscribe(channel, (message) => {
+        const sub = this.subs.get(classroom);
+        if (sub && Number(message) > sub.cursor) this.pull(classroom);
+      });
+    }
+    this.pull(classroom);
+  }
+
+  /** One catch-up read at a time per classroom; a notification during it asks for another. */
+  private pull(classroom: string): void {
+    const sub = this.subs.get(classroom);
+    if (!sub || this.closed) return;
+    if (sub.pulling) {
+      sub.again = true;
+      return;
+    }
+    sub.pulling = true;
+    void (async () => {
+      try {
+        for (;;) {
+          sub.again = false;
+          const asked = sub.cursor;
+          const key = this.options.logKey(classroom);
+          const messages = StreamEntriesSchema.parse(await this.options.redis.xRange(key, `${asked + 1}-0`, '+', { COUNT: PAGE }));
+          if (this.subs.get(classroom) !== sub) return;
+          this.fanOut({ name: key, messages }, new Map([[classroom, asked]]));
+          if (messages.length < PAGE && !sub.again) return;
+        }
+      } catch (error) {
+        // Redis away or a topology change: the next notification or catch-up reads on from the cursor.
+        this.options.logger?.debug({ err: error, classroom }, 'a watch catch-up read failed');
+      } finally {
+        sub.pulling = false;
+      }
+    })();
   }
 
   private deliver(listener: Listener, events: readonly WatchEvent[]): void {

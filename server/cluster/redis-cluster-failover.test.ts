@@ -1,0 +1,133 @@
+/**
+ * Issue 14: the school-sized topology on loopback. Three Redis Cluster masters, two server
+ * processes (the production entry point) behind Debian's haproxy (WebSocket, round robin, no
+ * stickiness). A bots-only classroom is created through each process; mid-round one process is
+ * SIGKILLed, its sockets reconnect through haproxy to the other, and every round is won.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { freePort } from '../redis/embedded-redis';
+import { startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster';
+import { waitFor } from '../testing/wait';
+import { classroomWith, connectCluster, type ClusterClient } from './testing/cluster-client';
+import { roundDone } from './testing/players';
+
+const PROCESSES = 2;
+const root = path.resolve(import.meta.dirname, '../..');
+const haproxyMissing = spawnSync('haproxy', ['-v']).error !== undefined;
+if (haproxyMissing) console.log('skipped: the Redis Cluster + haproxy test needs haproxy (apt-get install haproxy)');
+
+let cluster: TestRedisCluster | undefined;
+let haproxy: ChildProcess | undefined;
+let configDir = '';
+let url = '';
+const servers: Array<{ child: ChildProcess; port: number }> = [];
+const clients: ClusterClient[] = [];
+
+function startServerProcess(port: number, nodes: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: '',
+      REDIS_CLUSTER_NODES: nodes.join(','),
+      REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-failover`,
+      LOG_LEVEL: 'silent',
+      JOIN_RATE_LIMIT: '100000',
+      SOCKET_RATE_PER_SECOND: '1000',
+      SOCKET_RATE_BURST: '1000',
+    },
+    stdio: 'ignore',
+  });
+}
+
+/** Round robin over the processes, health-checked on /readyz; WebSocket upgrades pass through (tunnel timeout). */
+function haproxyConfig(port: number, backends: number[]): string {
+  return [
+    'global',
+    '  maxconn 2000',
+    'defaults',
+    '  mode http',
+    '  timeout connect 2s',
+    '  timeout client 60s',
+    '  timeout server 60s',
+    '  timeout tunnel 1h',
+    '  retries 3',
+    '  option redispatch',
+    'frontend classroom',
+    `  bind 127.0.0.1:${port}`,
+    '  default_backend servers',
+    'backend servers',
+    '  balance roundrobin',
+    '  option httpchk GET /readyz',
+    ...backends.map((p, i) => `  server app${i} 127.0.0.1:${p} check inter 500 fall 2 rise 1`),
+    '',
+  ].join('\n');
+}
+
+function stopped(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+beforeAll(async () => {
+  if (haproxyMissing) return;
+  cluster = await startRedisCluster();
+  const nodes = cluster.nodes;
+  for (let i = 0; i < PROCESSES; i++) {
+    const port = await freePort();
+    servers.push({ child: startServerProcess(port, nodes), port });
+  }
+  await Promise.all(
+    servers.map(({ port }) => waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 90_000, what: `the server on ${port} to be ready` })),
+  );
+  const port = await freePort();
+  configDir = mkdtempSync(path.join(tmpdir(), 'cp-haproxy-'));
+  const config = path.join(configDir, 'haproxy.cfg');
+  writeFileSync(config, haproxyConfig(port, servers.map((s) => s.port)));
+  haproxy = spawn('haproxy', ['-db', '-f', config], { stdio: 'ignore' });
+  url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/readyz`)).ok, { timeoutMs: 20_000, what: 'haproxy to serve' });
+}, 150_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  if (haproxy) await stopped(haproxy, 'SIGTERM');
+  await Promise.all(servers.map(({ child }) => stopped(child, 'SIGTERM')));
+  await cluster?.stop();
+  if (configDir) rmSync(configDir, { recursive: true, force: true });
+});
+
+test.skipIf(haproxyMissing)('two processes on a Redis Cluster behind haproxy: one is SIGKILLed mid-round and every bots-only round is still won', { timeout: 180_000 }, async () => {
+  const instructors: ClusterClient[] = [];
+  // Round robin: each classroom is created, and its instructor connected, through another process.
+  for (let i = 0; i < PROCESSES; i++) {
+    const classroom = await classroomWith(url, []);
+    const instructor = await connectCluster(url, classroom.instructorToken, { reconnection: true });
+    clients.push(instructor);
+    instructors.push(instructor);
+    for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+  }
+  for (const reply of await Promise.all(instructors.map((c) => c.instructor({ kind: 'start' })))) expect(reply).toMatchObject({ ok: true });
+  await waitFor(() => instructors.every((c) => BigInt(c.state.resourceVersion) > 25n), { what: 'every classroom under way', timeoutMs: 60_000 });
+  expect(instructors.filter((c) => !roundDone(c.state)).length).toBeGreaterThanOrEqual(PROCESSES - 1);
+
+  const doomed = servers[0];
+  if (!doomed) throw new Error('no server');
+  await stopped(doomed.child);
+
+  await waitFor(() => instructors.every((c) => roundDone(c.state)), { what: 'every round to be won', timeoutMs: 120_000, intervalMs: 100 });
+  // Every instructor is connected (those on the killed process came back through haproxy).
+  await waitFor(() => instructors.every((c) => c.socket.connected), { what: 'every instructor connected' });
+});

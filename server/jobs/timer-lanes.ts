@@ -1,0 +1,75 @@
+/**
+ * Where the timer jobs live. On one Redis: one BullMQ queue under `{bull}`, on node-redis
+ * duplicates of the application's client. On a Redis Cluster: several queues, each under a hash
+ * tag of its own (`{timers-<i>}`), so their keys and BullMQ's Lua scripts spread over the shards;
+ * a classroom's timers always go to the same lane. BullMQ's node-redis adapter has no cluster
+ * support (its worker never becomes ready), so on a cluster BullMQ gets ioredis' Cluster client
+ * (BullMQ's native client), seeded with the masters node-redis discovered.
+ */
+import type { EventEmitter } from 'node:events';
+import { Cluster } from 'ioredis';
+import { isCluster, type RedisClient, type RedisStandalone } from '../redis/connect';
+import { shardOf } from '../redis/fanout';
+
+export const SIM_TIMERS_QUEUE = 'sim-timers';
+
+export interface TimerLane {
+  queue: string;
+  /** BullMQ's key prefix: the hash tag in it keeps each queue on one slot. */
+  prefix: string;
+}
+
+export function timerLanes(keyPrefix: string, cluster: boolean, count: number): TimerLane[] {
+  if (!cluster) return [{ queue: SIM_TIMERS_QUEUE, prefix: `${keyPrefix}:{bull}` }];
+  return Array.from({ length: count }, (_, i) => ({ queue: SIM_TIMERS_QUEUE, prefix: `${keyPrefix}:{timers-${i}}` }));
+}
+
+/** A classroom's lane: a hash of its id, so every process agrees without asking Redis. */
+export const laneOf = (classroomId: string, lanes: number): number => shardOf(classroomId, lanes);
+
+/** A connection BullMQ takes: a node-redis client, or an ioredis Cluster. */
+export type BullConnection = RedisStandalone | Cluster;
+
+export interface BullConnectionOptions {
+  /** Commands queue while disconnected (the worker's fetch loop) instead of failing at once (the queue's requests). */
+  offlineQueue: boolean;
+  /** No command timeout (the worker's blocking fetch). */
+  blocking: boolean;
+}
+
+/**
+ * A new connection for BullMQ beside the application's client: a duplicate of it on one Redis
+ * (not connected: BullMQ connects it), an ioredis Cluster on a cluster.
+ */
+export function bullConnection(redis: RedisClient, { offlineQueue, blocking }: BullConnectionOptions): BullConnection {
+  if (!isCluster(redis)) {
+    return redis.duplicate({ ...(offlineQueue ? { disableOfflineQueue: false } : {}), ...(blocking ? { commandOptions: { timeout: 0 } } : {}) });
+  }
+  const nodes = redis.masters.map((master) => ({ host: master.host, port: master.port }));
+  return new Cluster(nodes, {
+    enableOfflineQueue: offlineQueue,
+    // BullMQ requires it of a worker's connection: a blocked fetch is never retried by ioredis itself.
+    redisOptions: { maxRetriesPerRequest: null, connectionName: 'clusterplay-timers' },
+    clusterRetryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
+  });
+}
+
+/** Both kinds are EventEmitters with 'error' and 'ready'. */
+export const eventsOf = (connection: BullConnection): EventEmitter => connection;
+
+/** ioredis connects by itself; a node-redis client is connected here. */
+export async function openConnection(connection: BullConnection): Promise<void> {
+  if (!(connection instanceof Cluster)) await connection.connect();
+}
+
+export function isConnectionReady(connection: BullConnection): boolean {
+  return connection instanceof Cluster ? connection.status === 'ready' : connection.isReady;
+}
+
+export async function closeConnection(connection: BullConnection): Promise<void> {
+  if (connection instanceof Cluster) {
+    await connection.quit().catch(() => connection.disconnect());
+    return;
+  }
+  if (connection.isOpen) await connection.close().catch(() => connection.destroy());
+}

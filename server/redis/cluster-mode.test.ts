@@ -1,0 +1,103 @@
+/**
+ * Issue 14: ClusterPlay on a Redis Cluster of three masters (REDIS_CLUSTER_NODES). Creating a
+ * classroom and joining it answer as on one Redis; one process watches classrooms in different
+ * slots (no CROSSSLOT); a classroom whose write fails leaves no join code behind; /readyz reads
+ * the cluster's state.
+ */
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import type { Pod } from '@shared/model';
+import type { WatchEvent } from '@shared/protocol';
+import type { RunningServer } from '../app';
+import { createClassroomRepository } from '../classroom/repository';
+import { classroomKeys, codesKey } from '../classroom/keys';
+import { createClassroom, joinClassroom } from '../gateway/test-clients';
+import { ObjectStore } from '../store';
+import { startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster';
+import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
+import { connectRedisCluster, type RedisClusterClient } from './connect';
+
+const prefix = `${inject('redisKeyPrefix')}-rc`;
+let cluster: TestRedisCluster;
+let redis: RedisClusterClient;
+let server: RunningServer;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  redis = await connectRedisCluster(cluster.nodes);
+  server = await startTestServer({ REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.nodes.join(','), REDIS_KEY_PREFIX: prefix, JOIN_RATE_LIMIT: '1000' });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  await redis?.close();
+  await cluster?.stop();
+});
+
+const slotOf = async (key: string): Promise<number> => Number(await redis.sendCommand(key, true, ['CLUSTER', 'KEYSLOT', key]));
+const masterOf = (slot: number) => redis.getSlotMaster(slot);
+
+function pod(name: string): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } as Pod;
+}
+
+test('a classroom is created and joined over REST on a Redis Cluster; /readyz reads cluster_state on the masters', async () => {
+  const created = await createClassroom(server.url, { title: 'Sharded' });
+  const joined = await joinClassroom(server.url, created.code, 'Ada');
+  expect(joined.classroomId).toBe(created.id);
+  expect(await redis.hGet(codesKey(prefix), created.code)).toBe(created.id);
+  expect(await redis.hGet(classroomKeys(prefix, created.id).meta, 'title')).toBe('Sharded');
+  const ready = await fetch(`${server.url}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toEqual({ status: 'ok', redis: 'reachable' });
+});
+
+test('one process watches two classrooms on different masters and hears each one\'s writes, in order', async () => {
+  const store = new ObjectStore({ redis, keyPrefix: prefix });
+  try {
+    // Two classrooms whose logs live on different masters (a single XREAD over both is CROSSSLOT).
+    const first = 'watch-a';
+    const firstMaster = masterOf(await slotOf(store.keys(first).log)).id;
+    let second = '';
+    for (let i = 0; !second; i++) if (masterOf(await slotOf(store.keys(`watch-b${i}`).log)).id !== firstMaster) second = `watch-b${i}`;
+    const heard = new Map<string, WatchEvent[]>([
+      [first, []],
+      [second, []],
+    ]);
+    const stops = await Promise.all([first, second].map((id) => store.watch(id, '0', (events) => heard.get(id)?.push(...events))));
+    const context = { actor: 'instructor', simTime: 0 };
+    for (const name of ['web-1', 'web-2', 'web-3']) {
+      await store.create(first, pod(name), context);
+      await store.create(second, pod(`${name}-b`), context);
+    }
+    await waitFor(() => [...heard.values()].every((events) => events.length === 3), { what: 'three events per classroom' });
+    expect(heard.get(first)?.map((e) => [e.type, e.object.metadata.name, e.resourceVersion])).toEqual([
+      ['ADDED', 'web-1', '1'],
+      ['ADDED', 'web-2', '2'],
+      ['ADDED', 'web-3', '3'],
+    ]);
+    expect(heard.get(second)?.map((e) => e.object.metadata.name)).toEqual(['web-1-b', 'web-2-b', 'web-3-b']);
+    for (const stop of stops) stop();
+  } finally {
+    await store.close();
+  }
+});
+
+test('a classroom whose write fails leaves no join code behind: every code names a classroom that exists', async () => {
+  const orphanPrefix = `${prefix}-orphan`;
+  const classrooms = createClassroomRepository({ redis, prefix: orphanPrefix, maxStudents: 30, seatGraceMs: 1000, serverId: 'test' });
+  const codesMaster = masterOf(await slotOf(codesKey(orphanPrefix)));
+  // Every other master refuses writes (out of memory): a classroom placed there cannot be written.
+  const full = redis.masters.filter((m) => m.id !== codesMaster.id);
+  for (const master of full) await (await redis.nodeClient(master)).configSet({ maxmemory: '1', 'maxmemory-policy': 'noeviction' });
+  let failed = 0;
+  try {
+    for (let i = 0; i < 12; i++) await classrooms.create({ title: `Room ${i}` }).catch(() => failed++);
+  } finally {
+    for (const master of full) await (await redis.nodeClient(master)).configSet({ maxmemory: '0' });
+  }
+  expect(failed).toBeGreaterThan(0);
+  const codes = await redis.hGetAll(codesKey(orphanPrefix));
+  expect(Object.keys(codes).length).toBe(12 - failed);
+  for (const [code, id] of Object.entries(codes)) expect(await redis.hGet(classroomKeys(orphanPrefix, id).meta, 'code')).toBe(code);
+});
