@@ -1,6 +1,6 @@
 /**
  * The instructor's cluster-level requests, which the API server runs and logs: `kubectl apply`
- * of a manifest, `kubectl delete`, faults (stop or start a node's kubelet, crash a pod's
+ * of a manifest, `kubectl delete` (with its propagationPolicy), faults (stop or start a node's kubelet, crash a pod's
  * container) and reset (the cluster back to its first round). Each is written with the actor
  * `instructor` at the classroom's simulated now, and answered in kubectl's words.
  */
@@ -198,10 +198,13 @@ export function runInstructorAction({ runtime, announce, rounds }: InstructorCon
       case 'apply':
         return apply(runtime, classroomId, action.manifest, now);
       case 'deleteObject': {
-        const request = { verb: 'delete', kind: action.objectKind, name: action.name, reason: 'the instructor deletes it' } as const;
+        const policy = action.propagationPolicy === undefined ? {} : { propagationPolicy: action.propagationPolicy };
+        const request = { verb: 'delete', kind: action.objectKind, name: action.name, reason: 'the instructor deletes it', ...policy } as const;
         const target = action.objectKind === 'Node' ? request : { ...request, namespace: 'default' };
         const last = await writeRequest(runtime.store, classroomId, target, { actor: INSTRUCTOR, simTime: now });
-        return { ok: true, message: `${named(action.objectKind, action.name)} ${last.metadata.deletionTimestamp ? 'terminating' : 'deleted'}` };
+        // A pod in its grace period is Terminating; anything else held by a finalizer is deleted as kubectl says, the garbage collector finishes it.
+        const terminating = action.objectKind === 'Pod' && last.metadata.deletionTimestamp !== undefined;
+        return { ok: true, message: `${named(action.objectKind, action.name)} ${terminating ? 'terminating' : 'deleted'}` };
       }
       case 'fault': {
         const refused = await rounds.faultRefusal(classroomId, action.fault);

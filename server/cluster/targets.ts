@@ -1,4 +1,5 @@
 /** What the request log shows as an action's target, in kubectl's `resource/name` form. */
+import { RESOURCE } from '@shared/model';
 import type { ClusterAction } from '@shared/protocol';
 
 export function targetOf(action: ClusterAction): string {
@@ -18,6 +19,8 @@ export function targetOf(action: ClusterAction): string {
       return `nodes/${action.node}`;
     case 'updateEndpoints':
       return `endpoints/${action.service}`;
+    case 'collectGarbage':
+      return `${RESOURCE[action.objectKind]}/${action.name}`;
     case 'syncProxyRules':
     case 'routeRequest':
       return `services/${action.service}`;

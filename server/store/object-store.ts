@@ -287,8 +287,8 @@ export class ObjectStore {
   }
 
   /**
-   * Removes the object at once (DELETED, as a delete with gracePeriodSeconds 0) and returns its last
-   * state; `apply` of a delete request is the graceful deletion (see the file comment).
+   * Removes the object at once (DELETED, as a delete with gracePeriodSeconds 0, finalizers not
+   * waited for) and returns its last state; `apply` of a delete request is the graceful deletion (see the file comment).
    */
   async delete<K extends Kind>(
     classroom: string,
@@ -297,7 +297,7 @@ export class ObjectStore {
     options: DeleteOptions = {},
   ): Promise<Persisted<ObjectOfKind<K>>> {
     const { uid, resourceVersion } = options.preconditions ?? {};
-    const req: AdmissionRequest = { verb: 'delete', kind: ref.kind, name: ref.name, namespace: ref.namespace, gracePeriodSeconds: 0, resourceVersion, uid };
+    const req: AdmissionRequest = { verb: 'delete', kind: ref.kind, name: ref.name, namespace: ref.namespace, gracePeriodSeconds: 0, resourceVersion, uid, ignoreFinalizers: true };
     return (await this.admitAndCommit(classroom, req, context)) as Persisted<ObjectOfKind<K>>;
   }
 

@@ -33,3 +33,16 @@ export function newControllerRef(owner: Owner & { metadata: { uid: string } }): 
     blockOwnerDeletion: true,
   };
 }
+
+/** DeleteOptions.propagationPolicy: what happens to an object's dependents when it is deleted. */
+export const PROPAGATION_POLICIES = ['Orphan', 'Background', 'Foreground'] as const;
+export type PropagationPolicy = (typeof PROPAGATION_POLICIES)[number];
+
+/** metav1.FinalizerOrphanDependents: the garbage collector removes the owner's references from its dependents first. */
+export const ORPHAN_FINALIZER = 'orphan';
+/** metav1.FinalizerDeleteDependents: the owner stays until its blocking dependents are gone. */
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+
+export function hasFinalizer(obj: { metadata: Pick<ObjectMeta, 'finalizers'> }, finalizer: string): boolean {
+  return obj.metadata.finalizers?.includes(finalizer) ?? false;
+}

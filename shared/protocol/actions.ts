@@ -52,6 +52,9 @@ export const taintNodeAction = a('taintNode', { node: name, taint, resourceVersi
 export const untaintNodeAction = a('untaintNode', { node: name, key: z.string().min(1).max(253), effect: taint.shape.effect, resourceVersion });
 export const evictPodAction = a('evictPod', { pod: name, resourceVersion });
 export const updateEndpointsAction = a('updateEndpoints', { service: name });
+/** The garbage collector acts on one object: deletes it, removes owner references, or a finalizer. */
+export const GARBAGE_KINDS = ['Pod', 'ReplicaSet', 'Deployment', 'Service', 'Endpoints', 'Node'] as const;
+export const collectGarbageAction = a('collectGarbage', { objectKind: z.enum(GARBAGE_KINDS), name });
 
 // kube-proxy
 export const syncProxyRulesAction = a('syncProxyRules', { node: name, service: name });
@@ -77,6 +80,7 @@ export const clusterAction = z.discriminatedUnion('kind', [
   untaintNodeAction,
   evictPodAction,
   updateEndpointsAction,
+  collectGarbageAction,
   syncProxyRulesAction,
   routeRequestAction,
 ]);
@@ -106,6 +110,7 @@ export const actionComponent: Record<ClusterActionKind, Component> = {
   untaintNode: 'controller-manager',
   evictPod: 'controller-manager',
   updateEndpoints: 'controller-manager',
+  collectGarbage: 'controller-manager',
   syncProxyRules: 'kube-proxy',
   routeRequest: 'kube-proxy',
 };
@@ -168,7 +173,8 @@ export const instructorAction = z.discriminatedUnion('kind', [
   i('fault', { fault: faultSchema }),
   /** kubectl apply: one or more YAML documents (Deployment, Service, Pod, Node). */
   i('apply', { manifest: z.string().min(1).max(64 * 1024) }),
-  i('deleteObject', { objectKind: z.enum(['Pod', 'Deployment', 'ReplicaSet', 'Service', 'Node']), name }),
+  /** kubectl delete; `propagationPolicy` as DeleteOptions has it (none: Background, what kubectl sends). */
+  i('deleteObject', { objectKind: z.enum(['Pod', 'Deployment', 'ReplicaSet', 'Service', 'Node']), name, propagationPolicy: z.enum(['Orphan', 'Background', 'Foreground']).optional() }),
   /** Builds the scenario's initial cluster and shows its briefing; the clock waits for `startRound`. */
   i('runScenario', { scenario: scenarioId, seed: seed.optional() }),
   /** The briefing is read: the round clock starts. */

@@ -17,6 +17,7 @@ import {
 import { applyRequest, type ApplyOutcome, type AppliedEvent } from './api-server';
 import { reconcileDeployments } from './controllers/deployment';
 import { reconcileEndpoints } from './controllers/endpoints';
+import { reconcileGarbageCollector } from './controllers/garbage-collector';
 import { reconcileNodeLifecycle } from './controllers/node-lifecycle';
 import { reconcileReplicaSets } from './controllers/replicaset';
 import { reconcileKubelet } from './kubelet/kubelet';
@@ -26,7 +27,7 @@ import { isApiRequest, type ApiRequest, type Step } from './requests';
 import { seededRng, type Rng } from './rng';
 import { crashContainer, reconcileRuntime } from './runtime/runtime';
 import { reconcileScheduler } from './scheduler/scheduler';
-import { ClusterState } from './state';
+import { ClusterState, objectHandle, type WatchEventType } from './state';
 import { TIMER_KINDS } from './timers';
 import { TimerQueue } from './timer-queue';
 
@@ -54,9 +55,13 @@ class Dirty {
   services = new Set<string>();
   kubelets = new Set<string>();
   runtimes = new Set<string>();
+  /** Objects (`objectHandle`s) whose owners or dependents changed: the garbage collector looks at them. */
+  garbage = new Set<string>();
   any(): boolean {
     return (
-      this.scheduler || this.proxies || this.deployments.size + this.replicaSets.size + this.nodes.size + this.services.size + this.kubelets.size + this.runtimes.size > 0
+      this.scheduler ||
+      this.proxies ||
+      this.deployments.size + this.replicaSets.size + this.nodes.size + this.services.size + this.kubelets.size + this.runtimes.size + this.garbage.size > 0
     );
   }
 }
@@ -93,6 +98,7 @@ export class SimCluster {
       return outcome;
     }
     this.markFor(outcome.event.object);
+    this.markGarbage(outcome.event.type, outcome.event.object);
     this.options.onCommit?.(outcome.event, request, this);
     return outcome;
   }
@@ -183,6 +189,7 @@ export class SimCluster {
 
   private retry(req: ApiRequest): void {
     const key = req.namespace === undefined ? req.name : `${req.namespace}/${req.name}`;
+    this.dirty.garbage.add(objectHandle(req.kind, key));
     if (req.kind === 'ContainerRuntime') {
       this.dirty.kubelets.add(req.name);
       this.dirty.runtimes.add(req.name);
@@ -190,6 +197,15 @@ export class SimCluster {
     else if (req.kind === 'ReplicaSet') this.dirty.replicaSets.add(key);
     else if (req.kind === 'Deployment') this.dirty.deployments.add(key);
     else if (req.kind === 'Pod') this.dirty.scheduler = true;
+  }
+
+  /** An object with owners is looked at again; so are the dependents of one deleted or marked for deletion. */
+  private markGarbage(type: WatchEventType, obj: KubeObject): void {
+    const handle = objectHandle(obj.kind, objectKey(obj));
+    if (obj.metadata.ownerReferences?.length) this.dirty.garbage.add(handle);
+    if (type !== 'DELETED' && obj.metadata.deletionTimestamp === undefined) return;
+    if (type !== 'DELETED') this.dirty.garbage.add(handle);
+    for (const dependent of this.state.dependentsByOwner.get(obj.metadata.uid ?? '') ?? []) this.dirty.garbage.add(dependent);
   }
 
   private markFor(obj: KubeObject): void {
@@ -251,6 +267,7 @@ export class SimCluster {
       if (d.replicaSets.size) this.applySteps(reconcileReplicaSets(state, now, rng, d.replicaSets));
       if (d.nodes.size) this.applySteps(reconcileNodeLifecycle(state, now, rng, d.nodes));
       if (d.services.size) this.applySteps(reconcileEndpoints(state, now, d.services));
+      if (d.garbage.size) this.applySteps(reconcileGarbageCollector(state, now, d.garbage));
       if (d.scheduler) this.applySteps(reconcileScheduler(state, now, rng));
       for (const node of d.kubelets) if (!this.stopped.has(node)) this.applySteps(reconcileKubelet(state, node, now));
       for (const node of d.runtimes) if (!this.stopped.has(node)) this.applySteps(reconcileRuntime(state, node, now));

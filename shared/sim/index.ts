@@ -25,6 +25,7 @@ export * from './controllers/replicaset';
 export * from './controllers/deployment';
 export * from './controllers/node-lifecycle';
 export * from './controllers/endpoints';
+export * from './controllers/garbage-collector';
 export * from './controllers/controller-manager';
 export * from './proxy/proxy';
 export * from './on-timer';

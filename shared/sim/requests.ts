@@ -2,7 +2,7 @@
  * What the loops return: API requests to make (data, never mutations) and timers to set, each with
  * a short human explanation the client can show.
  */
-import type { Kind, KubeObject } from '@shared/model';
+import type { Kind, KubeObject, PropagationPolicy } from '@shared/model';
 import type { Timer } from './timers';
 
 interface Target {
@@ -17,8 +17,11 @@ export type ApiRequest =
   | (Target & { verb: 'create'; object: KubeObject })
   /** `update` writes spec and metadata, `updateStatus` the status (the status subresource). */
   | (Target & { verb: 'update' | 'updateStatus'; object: KubeObject; resourceVersion?: string })
-  /** A pod bound to a node is deleted gracefully: the kubelet finishes with gracePeriodSeconds 0. */
-  | (Target & { verb: 'delete'; resourceVersion?: string; gracePeriodSeconds?: number })
+  /**
+   * A pod bound to a node is deleted gracefully: the kubelet finishes with gracePeriodSeconds 0.
+   * `propagationPolicy` (DeleteOptions) decides what the garbage collector does with dependents.
+   */
+  | (Target & { verb: 'delete'; resourceVersion?: string; gracePeriodSeconds?: number; propagationPolicy?: PropagationPolicy })
   | (Target & { verb: 'bind'; kind: 'Pod'; node: string; resourceVersion?: string });
 
 export interface TimerRequest {

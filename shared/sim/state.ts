@@ -5,9 +5,12 @@
  * class is the cache, the loops only read it.
  */
 import {
+  FOREGROUND_FINALIZER,
   LEADER_ELECTION_NAMESPACE,
+  ORPHAN_FINALIZER,
   NODE_LEASE_NAMESPACE,
   controllerRef,
+  hasFinalizer,
   objectKey,
   type ContainerRuntime,
   type Deployment,
@@ -71,6 +74,14 @@ function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   if (set.size === 0) map.delete(key);
 }
 
+/** An object's handle in the kind-spanning indexes: kind and key. */
+export const objectHandle = (kind: Kind, key: string): string => `${kind}\u0000${key}`;
+
+/** Marked for deletion and waiting for the garbage collector (orphan or foreground). */
+export function awaitsGarbageCollector(obj: KubeObject): boolean {
+  return obj.metadata.deletionTimestamp !== undefined && (hasFinalizer(obj, ORPHAN_FINALIZER) || hasFinalizer(obj, FOREGROUND_FINALIZER));
+}
+
 export const labelKey = (namespace: string, key: string, value: string): string => `${namespace}\u0000${key}=${value}`;
 
 export class ClusterState {
@@ -82,6 +93,10 @@ export class ClusterState {
   readonly podsByLabel = new Map<string, Set<string>>();
   readonly replicaSetsByOwner = new Map<string, Set<string>>();
   readonly pendingPods = new Set<string>();
+  /** Every object with ownerReferences, by each owner uid it names (the garbage collector's graph). */
+  readonly dependentsByOwner = new Map<string, Set<string>>();
+  /** Objects marked for deletion whose orphan or foreground finalizer the garbage collector handles. */
+  readonly finalizing = new Set<string>();
   /** Pods with required anti-affinity, per node: the only ones the existing-pods check needs. */
   readonly antiAffinityPodsByNode = new Map<string, Set<string>>();
   private readonly usage = new Map<string, NodeUsage>();
@@ -132,6 +147,20 @@ export class ClusterState {
   }
   replicaSetsOwnedBy(uid: string): ReplicaSet[] {
     return this.resolve('ReplicaSet', this.replicaSetsByOwner.get(uid));
+  }
+  /** The object an `objectHandle` names, if it is still there. */
+  byHandle(handle: string): KubeObject | undefined {
+    const at = handle.indexOf('\u0000');
+    return this.byKind.get(handle.slice(0, at) as Kind)?.get(handle.slice(at + 1));
+  }
+  /** Objects of any kind with an ownerReference to `uid`. */
+  dependentsOf(uid: string): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const handle of this.dependentsByOwner.get(uid) ?? []) {
+      const obj = this.byHandle(handle);
+      if (obj) out.push(obj);
+    }
+    return out;
   }
   services(): IterableIterator<Service> {
     return this.list('Service');
@@ -188,7 +217,15 @@ export class ClusterState {
     if (rv !== undefined && /^\d+$/.test(rv) && BigInt(rv) > BigInt(this.resourceVersion)) this.resourceVersion = rv;
   }
 
+  private indexOwners(obj: KubeObject, key: string, sign: 1 | -1): void {
+    const handle = objectHandle(obj.kind, key);
+    for (const ref of obj.metadata.ownerReferences ?? []) (sign === 1 ? addTo : removeFrom)(this.dependentsByOwner, ref.uid, handle);
+    if (sign === 1 && awaitsGarbageCollector(obj)) this.finalizing.add(handle);
+    else this.finalizing.delete(handle);
+  }
+
   private index(obj: KubeObject, key: string): void {
+    this.indexOwners(obj, key, 1);
     if (obj.kind === 'Pod') this.indexPod(obj, key, +1);
     else if (obj.kind === 'ReplicaSet') {
       const owner = controllerRef(obj);
@@ -197,6 +234,7 @@ export class ClusterState {
   }
 
   private unindex(obj: KubeObject, key: string): void {
+    this.indexOwners(obj, key, -1);
     if (obj.kind === 'Pod') this.indexPod(obj, key, -1);
     else if (obj.kind === 'ReplicaSet') {
       const owner = controllerRef(obj);

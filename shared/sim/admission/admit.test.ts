@@ -32,7 +32,7 @@ const lease = stored(makeLease('node-1', 'kube-node-lease', 'node-1', 40, NOW - 
 
 const target = { kind: 'Pod', name: 'web-1', namespace: 'default' } as const;
 const bind = (extra: Partial<{ resourceVersion: string; uid: string; node: string }> = {}): AdmissionRequest => ({ verb: 'bind', ...target, node: 'machine', ...extra });
-const remove = (extra: Partial<{ resourceVersion: string; uid: string; gracePeriodSeconds: number }> = {}): AdmissionRequest => ({ verb: 'delete', ...target, ...extra });
+const remove = (extra: Partial<{ resourceVersion: string; uid: string; gracePeriodSeconds: number; propagationPolicy: 'Orphan' | 'Background' | 'Foreground' }> = {}): AdmissionRequest => ({ verb: 'delete', ...target, ...extra });
 const updateOf = (object: KubeObject, resourceVersion?: string): AdmissionRequest => ({
   verb: 'update',
   kind: object.kind,
@@ -126,6 +126,29 @@ const cases: Case[] = [
   { rule: '[graceful delete] the kubelet\'s delete with grace 0 removes a terminating pod', current: terminating, req: remove({ gracePeriodSeconds: 0 }), expected: { ok: true, type: 'DELETED', changed: true } },
   { rule: '[graceful delete] a finished pod is removed at once', current: stored(boundPod, (p) => ({ ...p, status: { phase: 'Succeeded' } })), req: remove(), expected: { ok: true, type: 'DELETED' } },
   { rule: '[delete] any other kind is removed at once', current: lease, req: { verb: 'delete', kind: 'Lease', name: 'node-1', namespace: 'kube-node-lease' }, expected: { ok: true, type: 'DELETED', changed: true } },
+  // propagationPolicy and finalizers (deletionFinalizersForGarbageCollection, BeforeDelete)
+  { rule: '[propagationPolicy] Orphan marks the object with the orphan finalizer instead of removing it', current: pod, req: remove({ propagationPolicy: 'Orphan' }), expected: { ok: true, type: 'MODIFIED', changed: true, object: { metadata: { finalizers: ['orphan'], deletionTimestamp: toRFC3339(NOW), deletionGracePeriodSeconds: 0 } } } },
+  { rule: '[propagationPolicy] Foreground marks it with foregroundDeletion', current: pod, req: remove({ propagationPolicy: 'Foreground' }), expected: { ok: true, type: 'MODIFIED', object: { metadata: { finalizers: ['foregroundDeletion'] } } } },
+  { rule: '[propagationPolicy] Background removes it at once', current: pod, req: remove({ propagationPolicy: 'Background' }), expected: { ok: true, type: 'DELETED' } },
+  { rule: '[propagationPolicy] a graceful pod delete with Foreground keeps the grace period and adds the finalizer', current: runningPod, req: remove({ propagationPolicy: 'Foreground' }), expected: { ok: true, type: 'MODIFIED', object: { metadata: { finalizers: ['foregroundDeletion'], deletionGracePeriodSeconds: 30 } } } },
+  {
+    rule: '[finalizers] the kubelet\'s delete with grace 0 leaves a pod with a finalizer marked (grace 0)',
+    current: stored(terminating, (p) => ({ ...p, metadata: { ...p.metadata, finalizers: ['x/y'] } })),
+    req: remove({ gracePeriodSeconds: 0 }),
+    expected: { ok: true, type: 'MODIFIED', changed: true, object: { metadata: { finalizers: ['x/y'], deletionGracePeriodSeconds: 0 } } },
+  },
+  {
+    rule: '[finalizers] an update removing the last finalizer of a marked object deletes it',
+    current: stored(pod, (p) => ({ ...p, metadata: { ...p.metadata, finalizers: ['orphan'], deletionTimestamp: toRFC3339(NOW), deletionGracePeriodSeconds: 0 } })),
+    req: updateOf(stored(pod)),
+    expected: { ok: true, type: 'DELETED', changed: true },
+  },
+  {
+    rule: '[finalizers] an update removing the finalizer of a pod still in its grace period does not delete it',
+    current: stored(terminating, (p) => ({ ...p, metadata: { ...p.metadata, finalizers: ['foregroundDeletion'] } })),
+    req: updateOf(terminating),
+    expected: { ok: true, type: 'MODIFIED', changed: true },
+  },
   { rule: '[Preconditions] a delete with a stale resourceVersion', current: runningPod, req: remove({ resourceVersion: '4' }), expected: conflictOn('pods', 'Precondition failed: ResourceVersion in precondition: 4, ResourceVersion in object meta: 5') },
   { rule: '[Preconditions] a delete of another incarnation (uid)', current: runningPod, req: remove({ uid: 'uid-0' }), expected: conflictOn('pods', 'Precondition failed: UID in precondition: uid-0, UID in object meta: uid-1') },
 ];

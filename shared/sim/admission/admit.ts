@@ -19,9 +19,10 @@ type WithoutReason<T> = T extends unknown ? Omit<T, 'reason'> : never;
 /**
  * A request as the API server admits it: a loop's ApiRequest (its `reason` is for people only),
  * optionally with a uid precondition (DeleteOptions.preconditions.uid, a Binding's metadata.uid).
- * The precondition is `resourceVersion`; a resourceVersion inside `object` is ignored.
+ * The precondition is `resourceVersion`; a resourceVersion inside `object` is ignored. A delete may
+ * also ignore finalizers (the store's remove-at-once, for a classroom reset).
  */
-export type AdmissionRequest = WithoutReason<ApiRequest> & { uid?: string };
+export type AdmissionRequest = WithoutReason<ApiRequest> & { uid?: string; ignoreFinalizers?: boolean };
 
 /**
  * Accepted: the watch event to record and the object to store (a DELETED one: its last state).
@@ -52,7 +53,7 @@ function decide(current: KubeObject | undefined, req: AdmissionRequest, now: Sim
     case 'bind':
       return current.kind === 'Pod' ? bind(current, req.node, now) : refuse(badRequest(`only pods can be bound, not ${current.kind}`));
     case 'delete':
-      return remove(current, req.gracePeriodSeconds, now);
+      return remove(current, req, now);
   }
 }
 

@@ -6,7 +6,8 @@
  *   A submitted status is kept, so a scenario can seed a running cluster in one write
  *   (Kubernetes resets Pod and Deployment status).
  * - update: defaults; the status per STATUS_RULE; uid and creationTimestamp immutable;
- *   deletionTimestamp only ever set by a graceful delete; generation + 1 only when spec changes.
+ *   deletionTimestamp only ever set by a delete; generation + 1 only when spec changes; an update
+ *   that removes the last finalizer of an object marked for deletion (grace 0) deletes it.
  * - updateStatus: only `.status` is taken from the request; spec and metadata stay as stored.
  */
 import { applyDefaults, invalid, toRFC3339, type KubeObject, type SimTime } from '@shared/model';
@@ -42,18 +43,18 @@ export function update(current: KubeObject, object: KubeObject): Decision {
   const defaulted = applyDefaults(sent);
   const old = current.metadata;
   const generation = old.generation ?? 1;
-  return write(
-    'MODIFIED',
-    withMetadata(defaulted, {
-      ...defaulted.metadata,
-      uid: old.uid,
-      resourceVersion: old.resourceVersion,
-      creationTimestamp: old.creationTimestamp,
-      deletionTimestamp: old.deletionTimestamp,
-      deletionGracePeriodSeconds: old.deletionGracePeriodSeconds,
-      generation: equalJson(specOf(defaulted), specOf(current)) ? generation : generation + 1,
-    }),
-  );
+  const next = withMetadata(defaulted, {
+    ...defaulted.metadata,
+    uid: old.uid,
+    resourceVersion: old.resourceVersion,
+    creationTimestamp: old.creationTimestamp,
+    deletionTimestamp: old.deletionTimestamp,
+    deletionGracePeriodSeconds: old.deletionGracePeriodSeconds,
+    generation: equalJson(specOf(defaulted), specOf(current)) ? generation : generation + 1,
+  });
+  // The last finalizer of an object marked for deletion (grace over) is gone: the store removes it.
+  const released = old.deletionTimestamp !== undefined && (old.deletionGracePeriodSeconds ?? 0) === 0 && !next.metadata.finalizers?.length;
+  return write(released ? 'DELETED' : 'MODIFIED', next);
 }
 
 export function updateStatus(current: KubeObject, object: KubeObject): Decision {

@@ -5,6 +5,7 @@ import type { Rng } from '../rng';
 import type { ClusterState } from '../state';
 import { reconcileDeployments } from './deployment';
 import { reconcileEndpoints } from './endpoints';
+import { reconcileGarbageCollector } from './garbage-collector';
 import { reconcileNodeLifecycle } from './node-lifecycle';
 import { reconcileReplicaSets } from './replicaset';
 
@@ -14,6 +15,8 @@ export interface ControllerScope {
   replicaSets?: Iterable<string>;
   nodes?: Iterable<string>;
   services?: Iterable<string>;
+  /** Objects (`objectHandle`s) whose owners or dependents changed, for the garbage collector. */
+  garbage?: Iterable<string>;
 }
 
 export function reconcileControllerManager(state: ClusterState, now: SimTime, rng: Rng, scope: ControllerScope = {}): Step[] {
@@ -22,5 +25,6 @@ export function reconcileControllerManager(state: ClusterState, now: SimTime, rn
     ...reconcileReplicaSets(state, now, rng, scope.replicaSets),
     ...reconcileNodeLifecycle(state, now, rng, scope.nodes),
     ...reconcileEndpoints(state, now, scope.services),
+    ...reconcileGarbageCollector(state, now, scope.garbage),
   ];
 }

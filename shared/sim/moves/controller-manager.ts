@@ -2,11 +2,14 @@
  * kube-controller-manager's moves, controller by controller: the Deployment controller syncs a
  * Deployment; the ReplicaSet controller creates or deletes one pod and updates a ReplicaSet's
  * status; the node lifecycle controller marks a silent node Unknown, taints and untaints it, and
- * evicts what no longer tolerates its taints; the Endpoints controller updates a Service's endpoints.
+ * evicts what no longer tolerates its taints; the Endpoints controller updates a Service's endpoints;
+ * the garbage collector deletes what lost its owners and finishes orphan and foreground deletions.
  */
+import { GARBAGE_KINDS } from '@shared/protocol';
 import { getCondition, type Node, type ReplicaSet, type SimTime, type Taint } from '@shared/model';
 import { reconcileDeployment } from '../controllers/deployment';
 import { reconcileService } from '../controllers/endpoints';
+import { garbageCollections } from '../controllers/garbage-collector';
 import { evictionSteps, evictionTime, heartbeatDeadline, lastHeartbeat, markUnknownSteps, taintChanges, taintEvictionEvent } from '../controllers/node-lifecycle';
 import { activePodsOf, deletionOrder, podEvent, podFromTemplate, replicaSetStatusSteps } from '../controllers/replicaset';
 import { NODE_LEASE_RENEW_SECONDS, NODE_MONITOR_GRACE_SECONDS } from '../defaults';
@@ -142,6 +145,13 @@ export function controllerManagerMoves(state: ClusterState, now: SimTime): Plann
     if (state.get('Service', key)) continue;
     const service = endpoints.metadata.name;
     moves.push({ action: { kind: 'updateEndpoints', service }, label: `Delete endpoints of ${service}`, why: `service ${service} is gone: delete its Endpoints`, progress: true, plan: () => [remove(endpoints, `service ${service} is gone`)] });
+  }
+  for (const c of garbageCollections(state, now)) {
+    const objectKind = GARBAGE_KINDS.find((k) => k === c.object.kind);
+    // Only the default namespace is played; other kinds never get owners here.
+    if (!objectKind || (c.object.metadata.namespace ?? 'default') !== 'default') continue;
+    const name = c.object.metadata.name;
+    moves.push({ action: { kind: 'collectGarbage', objectKind, name }, label: `Collect garbage: ${objectKind.toLowerCase()}/${name}`, why: c.why, progress: true, plan: () => c.steps });
   }
   return { moves, waiting };
 }

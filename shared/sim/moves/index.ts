@@ -109,6 +109,8 @@ function missing(state: ClusterState, action: ClusterAction, namespace: string):
       return state.get('ReplicaSet', `${namespace}/${action.replicaSet}`) ? undefined : gone('ReplicaSet', action.replicaSet);
     case 'syncDeployment':
       return state.get('Deployment', `${namespace}/${action.deployment}`) ? undefined : gone('Deployment', action.deployment);
+    case 'collectGarbage':
+      return state.get(action.objectKind, action.objectKind === 'Node' ? action.name : `${namespace}/${action.name}`) ? undefined : gone(action.objectKind, action.name);
     case 'syncProxyRules':
     case 'routeRequest':
       return state.get('Service', `${namespace}/${action.service}`) || action.kind === 'syncProxyRules' ? undefined : gone('Service', action.service);
@@ -145,6 +147,7 @@ function notAMove(state: ClusterState, role: Role, action: ClusterAction, planne
 
 function describeTarget(action: ClusterAction): string {
   const a = action as Partial<Record<'pod' | 'container' | 'node' | 'service' | 'callId' | 'replicaSet' | 'deployment', string>>;
+  if (action.kind === 'collectGarbage') return `${action.objectKind.toLowerCase()}/${action.name}`;
   if (a.pod && a.container) return `${a.pod}/${a.container}`;
   return a.pod ?? a.replicaSet ?? a.deployment ?? a.service ?? a.callId ?? a.node ?? '';
 }
