@@ -1,15 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { ClassroomView, Role } from '@shared/protocol';
 import { getObject } from '@shared/protocol/watch-reducer';
 import type { RunningServer } from '../app';
 import { assignRoles, classroomWith, connectCluster, type ClusterClient } from '../cluster/testing/cluster-client';
 import { freePort } from '../redis/embedded-redis';
+import { sigkill, startServerProcess } from '../testing/server-process';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const GRACE_SECONDS = 5;
 const env = {
   SEAT_GRACE_SECONDS: String(GRACE_SECONDS),
@@ -23,34 +22,16 @@ let doomed: ChildProcess | null = null;
 let doomedUrl: string;
 const clients: ClusterClient[] = [];
 
-/** The production entry point as a process of its own, so SIGKILL takes it down as a crash would. */
-async function startProcess(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', REDIS_URL: inject('redisUrl'), LOG_LEVEL: 'silent' },
-    stdio: 'ignore',
-  });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'the second server process to serve' });
-  return child;
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
 beforeAll(async () => {
   survivor = await startTestServer(env);
   const port = await freePort();
   doomedUrl = `http://127.0.0.1:${port}`;
-  doomed = await startProcess(port);
+  doomed = await startServerProcess(port, { ...env, REDIS_URL: inject('redisUrl') });
 }, 90_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  if (doomed && doomed.exitCode === null && doomed.signalCode === null) await killed(doomed);
+  if (doomed && doomed.exitCode === null && doomed.signalCode === null) await sigkill(doomed);
   await survivor?.close();
 });
 
@@ -75,7 +56,7 @@ test('[presence] a SIGKILLed process: its students are disconnected, their seats
 
   if (!doomed) throw new Error('no second process');
   const killedAt = Date.now();
-  await killed(doomed);
+  await sigkill(doomed);
 
   const since = (): number => (Date.now() - killedAt) / 1000;
   const limit = { timeoutMs: (GRACE_SECONDS + 5) * 1000, intervalMs: 20 };

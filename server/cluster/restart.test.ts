@@ -1,16 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Role } from '@shared/protocol';
 import { getObject, listObjects } from '@shared/protocol/watch-reducer';
 import { connectRedis, type RedisClient } from '../redis/connect';
 import { freePort } from '../redis/embedded-redis';
 import { ObjectStore } from '../store';
+import { sigkill, startServerProcess } from '../testing/server-process';
 import { waitFor } from '../testing/wait';
 import { assignRoles, classroomWith, clientObjects, connectCluster, storeObjects, type ClusterClient } from './testing/cluster-client';
 import { play, roundDone } from './testing/players';
 
-const root = path.resolve(import.meta.dirname, '../..');
 // Its own key prefix: join attempts are counted per address, and every test joins from 127.0.0.1.
 const keyPrefix = `${inject('redisKeyPrefix')}-restart`;
 let port: number;
@@ -20,29 +19,8 @@ let store: ObjectStore;
 const clients: ClusterClient[] = [];
 
 /** The production entry point as its own process, on a fixed port so clients can come back to it. */
-async function startProcess(): Promise<ChildProcess> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    REDIS_URL: inject('redisUrl'),
-    REDIS_KEY_PREFIX: keyPrefix,
-    LOG_LEVEL: 'silent',
-    SOCKET_RATE_PER_SECOND: '1000',
-    SOCKET_RATE_BURST: '1000',
-  };
-  const started = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: root, env, stdio: 'ignore' });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'the server process to serve' });
-  return started;
-}
-
-function killed(process: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('exit', () => resolve());
-    process.kill('SIGKILL');
-  });
-}
+const startProcess = (): Promise<ChildProcess> =>
+  startServerProcess(port, { REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: keyPrefix, SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
 
 beforeAll(async () => {
   port = await freePort();
@@ -53,7 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  if (child && child.exitCode === null) await killed(child);
+  if (child && child.exitCode === null) await sigkill(child);
   await store?.close();
   await redis?.close();
 });
@@ -85,7 +63,7 @@ test('a server process killed with SIGKILL mid-round and restarted: students com
   );
   const before = await storeObjects(store, classroom.id);
   const sessionsBefore = [...students.values()].map((c) => c.sessions.length);
-  if (child) await killed(child);
+  if (child) await sigkill(child);
   child = await startProcess();
 
   // Each student is back, with the identity and role the token names, without doing anything.

@@ -4,51 +4,32 @@
  * mid-way). Every classroom's bots-only round still finishes on the survivor: no bot's timer is
  * lost for good.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { isPodReady } from '@shared/model';
 import { listObjects } from '@shared/protocol/watch-reducer';
 import type { RunningServer } from '../app';
 import { freePort } from '../redis/embedded-redis';
+import { sigkill, startServerProcess } from '../testing/server-process';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
 import { classroomWith, connectCluster, type ClusterClient } from './testing/cluster-client';
 import { roundDone } from './testing/players';
 
 const CLASSROOMS = 5;
-const root = path.resolve(import.meta.dirname, '../..');
 const env = { JOIN_RATE_LIMIT: '100000', SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-timer-kill` };
 let survivor: RunningServer;
 let doomed: ChildProcess | null = null;
 const clients: ClusterClient[] = [];
 
-/** The production entry point as a process of its own, so SIGKILL takes it down as a crash would. */
-async function startProcess(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', REDIS_URL: inject('redisUrl'), LOG_LEVEL: 'silent' },
-    stdio: 'ignore',
-  });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'the second server process to serve' });
-  return child;
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
 beforeAll(async () => {
   survivor = await startTestServer(env);
-  doomed = await startProcess(await freePort());
+  doomed = await startServerProcess(await freePort(), { ...env, REDIS_URL: inject('redisUrl') });
 }, 90_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  if (doomed && doomed.exitCode === null && doomed.signalCode === null) await killed(doomed);
+  if (doomed && doomed.exitCode === null && doomed.signalCode === null) await sigkill(doomed);
   await survivor?.close();
 });
 
@@ -69,7 +50,7 @@ test('a process SIGKILLed while it fires the timers of five bots-only classrooms
   // Mid-round everywhere: both processes' workers are taking the classrooms' timers.
   await waitFor(() => instructors.every((c) => BigInt(c.state.resourceVersion) > 25n), { what: 'every classroom under way', timeoutMs: 60_000 });
   expect(instructors.filter((c) => !roundDone(c.state)).length).toBeGreaterThanOrEqual(CLASSROOMS - 1);
-  if (doomed) await killed(doomed);
+  if (doomed) await sigkill(doomed);
 
   // Where a round that did not finish stands: its objects, and its pending timers (job id | timer).
   const progress = () =>
