@@ -27,7 +27,6 @@ const CLASSROOMS = Number(process.env.BENCH_CLASSROOMS ?? 100);
 const ACTIONS = Number(process.env.BENCH_ACTIONS ?? 20);
 const WARMUP = 3;
 const PER_CLASSROOM = Math.max(1, Math.floor(STUDENTS / CLASSROOMS));
-const NODES = ['node-1', 'node-2', 'node-3'];
 
 /** CPU seconds (user + system) and RSS bytes of a process, from /proc. */
 function usage(pid: number): { cpu: number; rss: number } {
@@ -47,13 +46,13 @@ async function classroom(url: string, index: number): Promise<Room> {
   const names = Array.from({ length: PER_CLASSROOM }, (_, i) => `c${index}-s${i + 1}`);
   const created = await classroomWith(url, names);
   const instructor = await connectCluster(url, created.instructorToken);
-  await assignRoles(instructor, created, { [names[0] ?? '']: 'kube-proxy' });
+  await assignRoles(instructor, created, { [names[0] ?? '']: 'kube-proxy:node-1' });
   const students = await Promise.all(names.map((n) => connectCluster(url, created.students.get(n)?.token ?? '')));
   for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) await instructor.instructor(action);
   const proxy = students[0] as ClusterClient;
   await waitFor(
     async () => {
-      for (const node of NODES) await proxy.act({ kind: 'syncProxyRules', node, service: 'web' });
+      await proxy.act({ kind: 'syncProxyRules', node: 'node-1', service: 'web' });
       return roundDone(instructor.state);
     },
     { what: `classroom ${index}'s round`, timeoutMs: 300_000, intervalMs: 500 },
@@ -75,7 +74,7 @@ async function measure(rooms: Room[]): Promise<{ samples: number[]; payload: Wat
     rooms.map(async ({ proxy, clients }) => {
       for (let i = 0; i < WARMUP + ACTIONS; i++) {
         const t0 = performance.now();
-        const reply = await proxy.act({ kind: 'routeRequest', node: NODES[i % NODES.length] ?? 'node-1', service: 'web' });
+        const reply = await proxy.act({ kind: 'routeRequest', node: 'node-1', service: 'web' });
         if (!reply.ok || !reply.resourceVersion) throw new Error(`routeRequest refused: ${JSON.stringify(reply)}`);
         const updated = await everyClientAt(clients, BigInt(reply.resourceVersion));
         if (i >= WARMUP) samples.push(updated - t0);

@@ -21,7 +21,7 @@ test('axe: lobby, instructor console and every role view have no serious or crit
     ['Kubelet of ', /Kubelet of /],
     ['Controller manager', /Controller manager/],
     ['Container runtime of ', /Container runtime of /],
-    ['kube-proxy', /^kube-proxy$/],
+    ['kube-proxy of ', /^kube-proxy of /],
   ];
   for (const [label, heading] of roles) {
     await assignRole(instructor, 'Ada', label);

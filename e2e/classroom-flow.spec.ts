@@ -63,8 +63,8 @@ test('a class binds and starts a pod: all four screens show it Running', async (
   await expect(manager.getByRole('heading', { name: new RegExp(`Container runtime of ${node}`) })).toBeVisible();
   await expect(manager.getByText('nginx:1.27').first()).toBeVisible();
   await capture(manager, testInfo, 'role-container-runtime');
-  await assignRole(instructor, 'Cleo', 'kube-proxy');
-  await expect(manager.getByRole('heading', { name: 'kube-proxy', exact: true })).toBeVisible();
+  await assignRole(instructor, 'Cleo', `kube-proxy of ${node}`);
+  await expect(manager.getByRole('heading', { name: `kube-proxy of ${node}`, exact: true })).toBeVisible();
   await capture(manager, testInfo, 'role-kube-proxy');
 });
 

@@ -13,7 +13,7 @@ const ROLES = [
   ['Cleo', 'Controller manager'],
   ['Kim', 'Kubelet of node-1'],
   ['Rui', 'Container runtime of node-1'],
-  ['Pax', 'kube-proxy'],
+  ['Pax', 'kube-proxy of node-1'],
 ] as const;
 
 interface Box {

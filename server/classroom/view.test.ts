@@ -28,7 +28,7 @@ describe('role seats: a role without a connected student is played by its bot', 
   it('a connected student takes the role from the bot at once', () => {
     const r = record({ ann: 'scheduler' }, { ann: connected(100, 's1') });
     expect(seat(r, 'scheduler', 100)).toEqual({ role: 'scheduler', studentIds: ['ann'], leaderId: 'ann', bot: 'standby', botHelp: true });
-    expect(seat(r, 'kube-proxy', 100)).toMatchObject({ studentIds: [], leaderId: null, bot: 'playing' });
+    expect(seat(r, 'kube-proxy:node-1', 100)).toMatchObject({ studentIds: [], leaderId: null, bot: 'playing' });
   });
 
   it('a student who drops out keeps the role through the grace period, then the bot plays it again', () => {
@@ -47,7 +47,7 @@ describe('role seats: a role without a connected student is played by its bot', 
   });
 
   it('with bot help off, nobody plays an empty role', () => {
-    const r = record({}, {}, ['kube-proxy']);
-    expect(seat(r, 'kube-proxy', 0)).toMatchObject({ bot: 'off', botHelp: false });
+    const r = record({}, {}, ['kube-proxy:node-1']);
+    expect(seat(r, 'kube-proxy:node-1', 0)).toMatchObject({ bot: 'off', botHelp: false });
   });
 });

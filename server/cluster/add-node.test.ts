@@ -36,7 +36,7 @@ spec: { containers: [{ name: app, image: "nginx:1.27", resources: { requests: { 
 `;
 
 describe("the instructor's fault: add a node", () => {
-  test('node-4 registers Ready with the asked capacity on every screen, and its kubelet and container runtime become seats played by bots', async () => {
+  test('node-4 registers Ready with the asked capacity on every screen, and its kubelet, container runtime and kube-proxy become seats played by bots', async () => {
     const classroom = await classroomWith(server.url, ['kim']);
     const instructor = await connect(classroom.instructorToken);
     const kim = await connect(classroom.students.get('kim')?.token ?? '');
@@ -52,6 +52,7 @@ describe("the instructor's fault: add a node", () => {
       expect(view.seats.filter((s) => s.role.endsWith(':node-4'))).toEqual([
         { role: 'kubelet:node-4', studentIds: [], leaderId: null, bot: 'playing', botHelp: true },
         { role: 'container-runtime:node-4', studentIds: [], leaderId: null, bot: 'playing', botHelp: true },
+        { role: 'kube-proxy:node-4', studentIds: [], leaderId: null, bot: 'playing', botHelp: true },
       ]);
     }
     // The same objects as the first nodes': its node Lease, its container runtime, its kube-proxy table.

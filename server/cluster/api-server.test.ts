@@ -36,10 +36,10 @@ describe('one API server path for students, bots and the instructor', () => {
     const kim = await connect(classroom.students.get('kim')?.token ?? '');
     // Bots far apart: between this test's own moves nobody else acts.
     for (const action of [{ kind: 'setBotPace', secondsPerAction: 120 }, { kind: 'start' }] as const) expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-    await assignRoles(instructor, classroom, { kim: 'kube-proxy' });
+    await assignRoles(instructor, classroom, { kim: 'kube-proxy:node-1' });
     const move: ClusterAction = { kind: 'syncProxyRules', node: 'node-1', service: 'web' };
     // As kim's screen would: the button is enabled once the rulebook lists the move (minSyncPeriod passed).
-    await waitFor(() => legalMoves('kube-proxy', ClusterState.from(allObjects(kim.state)), kim.simNow()).some((m) => sameMove(m.action, move)), { what: 'the sync to be a legal move' });
+    await waitFor(() => legalMoves('kube-proxy:node-1', ClusterState.from(allObjects(kim.state)), kim.simNow()).some((m) => sameMove(m.action, move)), { what: 'the sync to be a legal move' });
     const store = server.cluster.store;
     const before = await store.get(classroom.id, { kind: 'ProxyTable', name: 'node-1' });
     const byStudent = await kim.act(move);
@@ -49,14 +49,14 @@ describe('one API server path for students, bots and the instructor', () => {
     // Back to the table as it was, and the seat back to the bot: the same move is legal again.
     const current = await store.get(classroom.id, { kind: 'ProxyTable', name: 'node-1' });
     await store.update(classroom.id, { ...before, metadata: { ...before.metadata, resourceVersion: current.metadata.resourceVersion } } as ProxyTable, { actor: 'test', simTime: 0 });
-    await assignRoles(instructor, classroom, { kim: null as unknown as 'kube-proxy' });
-    await waitFor(() => instructor.view?.seats.find((s) => s.role === 'kube-proxy')?.bot === 'playing', { what: 'the bot to play kube-proxy again' });
-    const { reply, entry: bot } = await server.cluster.api.act({ kind: 'bot', classroomId: classroom.id, role: 'kube-proxy' }, move);
+    await assignRoles(instructor, classroom, { kim: null as unknown as 'kube-proxy:node-1' });
+    await waitFor(() => instructor.view?.seats.find((s) => s.role === 'kube-proxy:node-1')?.bot === 'playing', { what: 'the bot to play kube-proxy on node-1 again' });
+    const { reply, entry: bot } = await server.cluster.api.act({ kind: 'bot', classroomId: classroom.id, role: 'kube-proxy:node-1' }, move);
     expect(reply).toMatchObject({ ok: true });
 
-    expect([student.actor.split(':')[0], bot.actor, bot.actorName]).toEqual(['student', 'bot:kube-proxy', 'bot']);
+    expect([student.actor.split(':')[0], bot.actor, bot.actorName]).toEqual(['student', 'bot:kube-proxy:node-1', 'bot']);
     expect(sansActor(bot)).toEqual(sansActor(student));
-    expect(sansActor(bot)).toEqual({ role: 'kube-proxy', verb: 'syncProxyRules', target: 'services/web', outcome: 'accepted', message: 'program default/web -> [] on node-1' });
+    expect(sansActor(bot)).toEqual({ role: 'kube-proxy:node-1', verb: 'syncProxyRules', target: 'services/web', outcome: 'accepted', message: 'program default/web -> [] on node-1' });
   });
 
   test("the instructor's cluster requests are in the request log too", async () => {

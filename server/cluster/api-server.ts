@@ -24,7 +24,7 @@ import {
   type MemberIdentity,
   type Role,
 } from '@shared/protocol';
-import { kubeletStopped, partitioned, partitionedMessage, planAction, stoppedMessage } from '@shared/sim';
+import { kubeProxyStopped, kubeProxyStoppedMessage, kubeletStopped, partitioned, partitionedMessage, planAction, stoppedMessage } from '@shared/sim';
 import { forbidden } from '@shared/model';
 import { ApiError, type WriteContext } from '../store';
 import type { ClusterRuntime } from './cluster-runtime';
@@ -54,8 +54,9 @@ export interface ActOptions {
    */
   backstop?: boolean;
   /**
-   * Clients' requests to a Service (a round's traffic): kube-proxy's rules route them whoever plays
-   * kube-proxy, so its bot sends them even while a student holds the seat.
+   * Clients' requests to a Service (a round's traffic): the rules kube-proxy programmed on the node
+   * the request starts on route it whoever plays that node's kube-proxy, so its bot sends them even
+   * while a student holds the seat.
    */
   traffic?: boolean;
   /** The request came through the Kubernetes API (kubectl): its log entry says so. */
@@ -189,7 +190,7 @@ export class ApiServer {
     const role = parseRole(caller.role);
     if (!role || role.component !== component) return { ok: false, message: `${caller.role} may not ${action.kind}: only the ${component} sends that request` };
     if ('node' in role && 'node' in action && action.node !== role.node) {
-      return { ok: false, message: `${caller.role} acts only for its own node ${role.node}, not for ${action.node}: each kubelet and container runtime manages only the node it runs on` };
+      return { ok: false, message: `${caller.role} acts only for its own node ${role.node}, not for ${action.node}: each kubelet, container runtime and kube-proxy manages only the node it runs on` };
     }
     return { ok: true, role: caller.role };
   }
@@ -221,6 +222,7 @@ export class ApiServer {
         const node = nodeOfRole(role);
         if (node !== null && kubeletStopped(state, node)) return refuse('ServiceUnavailable', stoppedMessage(node));
         if (node !== null && role.startsWith('kubelet:') && partitioned(state, node)) return refuse('ServiceUnavailable', partitionedMessage(node));
+        if (node !== null && action.kind === 'syncProxyRules' && kubeProxyStopped(state, node)) return refuse('ServiceUnavailable', kubeProxyStoppedMessage(node));
         const plan = planAction(state, action, now, runtime.rng());
         if (!plan.ok) return refuse(plan.code, plan.message);
         const outcome = await runtime.apply(classroomId, plan.steps, { actor: actorOf(caller), simTime: now }, { stopAtRefusal: true });

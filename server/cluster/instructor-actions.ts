@@ -7,7 +7,7 @@
 import { parseAllDocuments } from 'yaml';
 import { RESOURCE, type Deployment, type Kind, type KubeObject } from '@shared/model';
 import { refuse, type Ack, type ClassroomView, type Fault, type InstructorAction } from '@shared/protocol';
-import { HEARTBEAT_MODE, KUBELET_STOPPED, NODE_PARTITIONED, SLOW_IMAGE_PULLS, crashContainer } from '@shared/sim';
+import { HEARTBEAT_MODE, KUBELET_STOPPED, KUBE_PROXY_STOPPED, NODE_PARTITIONED, SLOW_IMAGE_PULLS, crashContainer } from '@shared/sim';
 import type { RoundService } from '../rounds/round-service';
 import type { ClassroomChangeReason } from '../classroom/changes';
 import { isApiError } from '../store';
@@ -96,7 +96,7 @@ async function annotateNode(runtime: ClusterRuntime, classroomId: string, node: 
 /**
  * A new machine joins: the next `node-<n>` goes into the classroom's node list first (atomically,
  * so two clicks give two nodes), then its Node, Lease, container runtime and proxy table are
- * created, and the new view tells every screen (and the bots) about its kubelet and runtime seats.
+ * created, and the new view tells every screen (and the bots) about its kubelet, runtime and kube-proxy seats.
  */
 async function addNode(runtime: ClusterRuntime, announce: InstructorContext['announce'], classroomId: string, capacity: NodeCapacity, now: number): Promise<Reply> {
   const invalid = capacityError(capacity);
@@ -104,7 +104,7 @@ async function addNode(runtime: ClusterRuntime, announce: InstructorContext['ann
   const { name, index } = await runtime.classrooms.addNode(classroomId);
   await bootstrapNode(runtime.store, classroomId, name, index, now, capacity);
   await announce(classroomId, ['nodes']);
-  return { ok: true, message: `node/${name} created: its kubelet and container runtime are new roles` };
+  return { ok: true, message: `node/${name} created: its kubelet, container runtime and kube-proxy are new roles` };
 }
 
 /** kubectl scale / kubectl set image: the Deployment's spec changes, its controller does the rest. */
@@ -130,6 +130,12 @@ async function fault(runtime: ClusterRuntime, announce: InstructorContext['annou
     case 'startKubelet': {
       const stopped = fault.type === 'stopKubelet';
       return annotateNode(runtime, classroomId, fault.node, KUBELET_STOPPED, stopped ? 'true' : null, now, stopped ? `the kubelet on ${fault.node} is stopped` : `the kubelet on ${fault.node} is running again`);
+    }
+    case 'stopKubeProxy':
+    case 'startKubeProxy': {
+      const stopped = fault.type === 'stopKubeProxy';
+      const message = stopped ? `kube-proxy on ${fault.node} is stopped: requests from ${fault.node} follow its last rules until it syncs again` : `kube-proxy on ${fault.node} is running again: it syncs its rules`;
+      return annotateNode(runtime, classroomId, fault.node, KUBE_PROXY_STOPPED, stopped ? 'true' : null, now, message);
     }
     case 'partitionNode':
       return annotateNode(runtime, classroomId, fault.node, NODE_PARTITIONED, fault.partitioned ? 'true' : null, now, fault.partitioned ? `${fault.node} is cut off from the API server (its containers keep running)` : `${fault.node} reaches the API server again`);

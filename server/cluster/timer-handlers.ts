@@ -14,7 +14,7 @@ import { SIM_TIMER_KINDS, simTimerPayload } from './sim-timers';
 /** The role whose component the timer belongs to: the one it wakes, or whose machine it runs on. */
 function roleOf(timer: Timer): Role | null {
   const { component } = TIMER_KINDS[timer.kind];
-  if (component === 'kubelet' || component === 'container-runtime') return timer.node === undefined ? null : `${component}:${timer.node}`;
+  if (component === 'kubelet' || component === 'container-runtime' || component === 'kube-proxy') return timer.node === undefined ? null : `${component}:${timer.node}`;
   return component;
 }
 

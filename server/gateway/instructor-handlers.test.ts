@@ -92,9 +92,9 @@ describe('instructor requests', () => {
   });
 
   it('autoAssignRoles: every student gets a role, teams balanced, control plane first', async () => {
-    const names = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I'];
-    const { instructor, students } = await classroom(names, 2); // 7 roles for 9 students
-    expect(await instructor.instructor({ kind: 'autoAssignRoles' })).toEqual({ ok: true, message: 'assigned roles to 9 student(s)' });
+    const names = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'];
+    const { instructor, students } = await classroom(names, 2); // 8 roles (a kubelet, runtime and kube-proxy per node) for 10 students
+    expect(await instructor.instructor({ kind: 'autoAssignRoles' })).toEqual({ ok: true, message: 'assigned roles to 10 student(s)' });
     const view = await instructor.view((v) => v.members.filter((m) => m.kind === 'student').every((m) => m.role !== null));
     const sizes = view.seats.map((s) => s.studentIds.length);
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
@@ -116,10 +116,10 @@ describe('instructor requests', () => {
 
   it('setBotHelp and setBotPace reach every member', async () => {
     const { instructor, students } = await classroom(['Ada']);
-    expect(await instructor.instructor({ kind: 'setBotHelp', role: 'kube-proxy', enabled: false })).toEqual({ ok: true });
+    expect(await instructor.instructor({ kind: 'setBotHelp', role: 'kube-proxy:node-1', enabled: false })).toEqual({ ok: true });
     expect(await instructor.instructor({ kind: 'setBotPace', secondsPerAction: 12 })).toEqual({ ok: true });
-    const view = await students[0]!.client.view((v) => v.botPace.secondsPerAction === 12 && seat(v, 'kube-proxy')?.botHelp === false);
-    expect(seat(view, 'kube-proxy')).toMatchObject({ bot: 'off', botHelp: false });
+    const view = await students[0]!.client.view((v) => v.botPace.secondsPerAction === 12 && seat(v, 'kube-proxy:node-1')?.botHelp === false);
+    expect(seat(view, 'kube-proxy:node-1')).toMatchObject({ bot: 'off', botHelp: false });
   });
 
   it('start, pause, resume and setTimeScale drive the simulated clock everyone sees', async () => {

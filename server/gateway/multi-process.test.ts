@@ -31,12 +31,12 @@ describe('two server processes serving one classroom', () => {
     expect(await instructor.instructor({ kind: 'lockRoom', locked: true })).toEqual({ ok: true });
     await student.view((v) => v.locked, 'the lock to reach server A');
 
-    await instructor.instructor({ kind: 'assignRole', studentId, role: 'kube-proxy' });
-    await student.session((s) => s.kind === 'student' && s.role === 'kube-proxy', 'the new role on server A');
+    await instructor.instructor({ kind: 'assignRole', studentId, role: 'kube-proxy:node-1' });
+    await student.session((s) => s.kind === 'student' && s.role === 'kube-proxy:node-1', 'the new role on server A');
 
     // The instructor on B sees the student on A as connected.
-    const view = await instructor.view((v) => v.members.some((m) => m.id === studentId && m.connected && m.role === 'kube-proxy'));
-    expect(view.seats.find((s) => s.role === 'kube-proxy')).toMatchObject({ leaderId: studentId, bot: 'standby' });
+    const view = await instructor.view((v) => v.members.some((m) => m.id === studentId && m.connected && m.role === 'kube-proxy:node-1'));
+    expect(view.seats.find((s) => s.role === 'kube-proxy:node-1')).toMatchObject({ leaderId: studentId, bot: 'standby' });
   });
 
   it('removing a student from server B disconnects them on server A', async () => {

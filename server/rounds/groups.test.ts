@@ -43,6 +43,6 @@ test('two groups play "node-dies" side by side: each wins on its own cluster, an
   expect([endA.phase, endB.phase]).toEqual(['won', 'won']);
   // Each group's request log holds its own requests only: B's instructor made exactly its own two step faults.
   const faultsOf = async (id: string) => (await server.cluster.store.readRequestLog(id, 2000)).filter((e) => e.actor === 'instructor' && e.verb === 'fault').map((e) => e.message);
-  expect(await faultsOf(a.id)).toEqual(['the kubelet on node-2 is stopped', 'node/node-4 created: its kubelet and container runtime are new roles']);
-  expect(await faultsOf(b.id)).toEqual(['the kubelet on node-2 is stopped', 'node/node-4 created: its kubelet and container runtime are new roles']);
+  expect(await faultsOf(a.id)).toEqual(['the kubelet on node-2 is stopped', 'node/node-4 created: its kubelet, container runtime and kube-proxy are new roles']);
+  expect(await faultsOf(b.id)).toEqual(['the kubelet on node-2 is stopped', 'node/node-4 created: its kubelet, container runtime and kube-proxy are new roles']);
 });

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { getCondition, fromRFC3339, type Pod, type SimTime } from '@shared/model';
 import {
+  proxyRole,
   refuse,
   simNow,
   type Ack,
@@ -36,7 +37,7 @@ import {
   type PlayerTally,
   type Scenario,
 } from '@shared/scenarios';
-import type { ClusterState } from '@shared/sim';
+import { kubeletStopped, type ClusterState } from '@shared/sim';
 import type { RoundMarker } from '@shared/protocol';
 import type { ClassroomChangeReason, ClassroomChanges } from '../classroom/changes';
 import type { ApiServer } from '../cluster/api-server';
@@ -71,7 +72,7 @@ const REFUSAL_MARK_GAP_S = 10;
 export const READ_ONLY_MESSAGE = 'the server is currently unable to handle the request';
 
 /** Faults that break something (recovery is measured from them); the others are changes. */
-const BREAKING = new Set<Fault['type']>(['stopKubelet', 'partitionNode', 'crashPod', 'slowImagePulls', 'removeNode', 'trafficSpike', 'readOnlyStore']);
+const BREAKING = new Set<Fault['type']>(['stopKubelet', 'stopKubeProxy', 'partitionNode', 'crashPod', 'slowImagePulls', 'removeNode', 'trafficSpike', 'readOnlyStore']);
 
 const stepPayload = z.object({ index: z.number().int(), generation: z.number().int() });
 const trafficPayload = z.object({ service: z.string(), generation: z.number().int(), carry: z.number(), next: z.number().int() });
@@ -348,7 +349,10 @@ export class RoundService {
     if (!reply.ok) this.options.logger.warn({ classroomId, step: index, reply }, 'a scenario step was refused');
   }
 
-  /** Clients' requests to a Service, routed by kube-proxy on the nodes in turn. */
+  /**
+   * Clients' requests to a Service, from the nodes in turn: each request follows the rules
+   * kube-proxy programmed on the node it starts on. A machine that is down sends none.
+   */
   private async traffic(classroomId: string, timer: SimTimer): Promise<void> {
     const { service, generation, carry, next } = trafficPayload.parse(timer.payload);
     const record = await this.fresh(classroomId, true);
@@ -359,8 +363,8 @@ export class RoundService {
     // The next batch first, so a failed batch never ends the traffic.
     const due = carry + (rate * TRAFFIC_PERIOD_MS) / 1000;
     const count = Math.floor(due);
-    const moment = await this.options.runtime.moment(classroomId);
-    const nodes = moment?.view.nodes ?? [];
+    const [moment, state] = await Promise.all([this.options.runtime.moment(classroomId), this.options.runtime.state(classroomId)]);
+    const nodes = (moment?.view.nodes ?? []).filter((node) => state.node(node) && !kubeletStopped(state, node));
     await this.options.runtime.timers.schedule(classroomId, {
       kind: ROUND_TRAFFIC,
       key: timer.key,
@@ -369,7 +373,7 @@ export class RoundService {
     });
     for (let i = 0; i < count && nodes.length; i++) {
       const node = nodes[(next + i) % nodes.length] ?? '';
-      await this.api.act({ kind: 'bot', classroomId, role: 'kube-proxy' }, { kind: 'routeRequest', node, service }, { traffic: true });
+      await this.api.act({ kind: 'bot', classroomId, role: proxyRole(node) }, { kind: 'routeRequest', node, service }, { traffic: true });
     }
   }
 
@@ -397,7 +401,7 @@ export class RoundService {
   private count(classroomId: string, entry: ApiRequestEntry): void {
     this.scheduleEvaluation(classroomId);
     if (entry.actor === 'instructor') return;
-    if (entry.verb === 'routeRequest' && entry.actor === 'bot:kube-proxy') {
+    if (entry.verb === 'routeRequest' && entry.actor.startsWith('bot:kube-proxy:')) {
       this.options.run('counting traffic', () => this.records.countRoute(classroomId, entry.outcome === 'accepted' && entry.message.startsWith('served by ')));
       return;
     }

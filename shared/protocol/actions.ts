@@ -129,6 +129,9 @@ export const ROUND_TIME_SCALE = { min: 0.25, max: 10 } as const;
 export const faultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stopKubelet'), node: name }).strict(),
   z.object({ type: z.literal('startKubelet'), node: name }).strict(),
+  /** The node's kube-proxy stops syncing: requests from the node follow its last rules (stale) until `startKubeProxy`. */
+  z.object({ type: z.literal('stopKubeProxy'), node: name }).strict(),
+  z.object({ type: z.literal('startKubeProxy'), node: name }).strict(),
   /** The node's kubelet cannot reach the API server (its containers keep running); `partitioned: false` heals it. */
   z.object({ type: z.literal('partitionNode'), node: name, partitioned: z.boolean() }).strict(),
   z.object({ type: z.literal('crashPod'), pod: name }).strict(),

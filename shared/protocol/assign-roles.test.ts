@@ -10,13 +10,14 @@ function teamSizes(assignment: Map<string, Role>): number[] {
 }
 
 describe('balanced automatic role assignment', () => {
-  it('fills the control plane, then kubelets, then kube-proxy, then container runtimes', () => {
+  it("fills the control plane, then kubelets, then each node's kube-proxy, then container runtimes", () => {
     expect(rolePriority(roles)).toEqual([
       'scheduler',
       'controller-manager',
       'kubelet:node-1',
       'kubelet:node-2',
-      'kube-proxy',
+      'kube-proxy:node-1',
+      'kube-proxy:node-2',
       'container-runtime:node-1',
       'container-runtime:node-2',
     ]);

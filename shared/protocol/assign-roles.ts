@@ -3,14 +3,14 @@ import type { Role } from './roles';
 /**
  * The order in which an automatic assignment fills roles: the control plane first (one scheduler
  * and one controller manager make a cluster that schedules and heals), then each node's kubelet,
- * then kube-proxy, then the container runtimes, which are the simplest to leave to bots.
+ * then each node's kube-proxy, then the container runtimes, which are the simplest to leave to bots.
  */
 export function rolePriority(roles: readonly Role[]): Role[] {
   const rank = (role: Role): number => {
     if (role === 'scheduler') return 0;
     if (role === 'controller-manager') return 1;
     if (role.startsWith('kubelet:')) return 2;
-    if (role === 'kube-proxy') return 3;
+    if (role.startsWith('kube-proxy:')) return 3;
     return 4;
   };
   // Array.prototype.sort is stable, so nodes keep their order within a rank.

@@ -5,23 +5,23 @@ import { z } from 'zod';
  * the ClusterPlay server and Redis.
  */
 export type ControlPlaneRole = 'scheduler' | 'controller-manager';
-export type Role = ControlPlaneRole | 'kube-proxy' | `kubelet:${string}` | `container-runtime:${string}`;
+export type Role = ControlPlaneRole | `kubelet:${string}` | `container-runtime:${string}` | `kube-proxy:${string}`;
 
 const nodeName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const roleSchema = z.string().refine((s): s is Role => parseRole(s) !== null, {
-  message: 'must be scheduler, controller-manager, kube-proxy, kubelet:<node> or container-runtime:<node>',
+  message: 'must be scheduler, controller-manager, kubelet:<node>, container-runtime:<node> or kube-proxy:<node>',
 }) as unknown as z.ZodType<Role>;
 
 export type ParsedRole =
-  | { component: 'scheduler' | 'controller-manager' | 'kube-proxy' }
-  | { component: 'kubelet' | 'container-runtime'; node: string };
+  | { component: 'scheduler' | 'controller-manager' }
+  | { component: 'kubelet' | 'container-runtime' | 'kube-proxy'; node: string };
 
 export function parseRole(role: string): ParsedRole | null {
-  if (role === 'scheduler' || role === 'controller-manager' || role === 'kube-proxy') return { component: role };
+  if (role === 'scheduler' || role === 'controller-manager') return { component: role };
   const [component, node, ...rest] = role.split(':');
   if (rest.length || !node || node.length > 63 || !nodeName.test(node)) return null;
-  if (component === 'kubelet' || component === 'container-runtime') return { component, node };
+  if (component === 'kubelet' || component === 'container-runtime' || component === 'kube-proxy') return { component, node };
   return null;
 }
 
@@ -33,6 +33,8 @@ export function nodeOfRole(role: Role): string | null {
 
 export const kubeletRole = (node: string): Role => `kubelet:${node}`;
 export const runtimeRole = (node: string): Role => `container-runtime:${node}`;
+/** kube-proxy runs on every worker node (a DaemonSet in a real cluster) and programs only that node's rules. */
+export const proxyRole = (node: string): Role => `kube-proxy:${node}`;
 
 /** Roles whose team elects one leader through a Lease, as an HA control plane does. */
 export function isLeaderElected(role: Role): role is ControlPlaneRole {
@@ -47,7 +49,6 @@ export function rolesForNodes(nodes: readonly string[]): Role[] {
   return [
     'scheduler',
     'controller-manager',
-    'kube-proxy',
-    ...nodes.flatMap((n): Role[] => [kubeletRole(n), runtimeRole(n)]),
+    ...nodes.flatMap((n): Role[] => [kubeletRole(n), runtimeRole(n), proxyRole(n)]),
   ];
 }

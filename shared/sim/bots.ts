@@ -17,7 +17,7 @@ export function reconcile(role: ParsedRole, state: ClusterState, now: SimTime, r
     case 'controller-manager':
       return reconcileControllerManager(state, now, rng);
     case 'kube-proxy':
-      return [...state.list('Node')].flatMap((node) => reconcileProxy(state, node.metadata.name, now));
+      return reconcileProxy(state, role.node, now);
     case 'kubelet':
       return reconcileKubelet(state, role.node, now);
     case 'container-runtime':

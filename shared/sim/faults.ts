@@ -13,10 +13,23 @@ export const HEARTBEAT_MODE = 'clusterplay.dev/heartbeat';
 export const NODE_PARTITIONED = 'clusterplay.dev/partitioned';
 /** Every image pull on the node takes this many more seconds (a slow registry or link). */
 export const SLOW_IMAGE_PULLS = 'clusterplay.dev/slow-image-pulls';
+/**
+ * The node's kube-proxy process is stopped: it programs nothing, but the rules it programmed stay in
+ * the node's kernel, so traffic from the node keeps following them (stale) until it syncs again.
+ */
+export const KUBE_PROXY_STOPPED = 'clusterplay.dev/kube-proxy-stopped';
 
 export function kubeletStopped(state: ClusterState, node: string): boolean {
   return state.node(node)?.metadata.annotations?.[KUBELET_STOPPED] === 'true';
 }
+
+/** No kube-proxy runs on the node: its own process is stopped, or the whole machine is. */
+export function kubeProxyStopped(state: ClusterState, node: string): boolean {
+  return kubeletStopped(state, node) || state.node(node)?.metadata.annotations?.[KUBE_PROXY_STOPPED] === 'true';
+}
+
+export const kubeProxyStoppedMessage = (node: string): string =>
+  `kube-proxy on ${node} is stopped: the rules it last programmed stay in place (stale) and it syncs nothing until the instructor starts it again`;
 
 export function manualHeartbeat(state: ClusterState, node: string): boolean {
   return state.node(node)?.metadata.annotations?.[HEARTBEAT_MODE] === 'manual';

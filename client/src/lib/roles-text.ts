@@ -10,7 +10,7 @@ export function roleTitle(role: Role | string): string {
     case 'controller-manager':
       return 'Controller manager';
     case 'kube-proxy':
-      return 'kube-proxy';
+      return `kube-proxy of ${parsed.node}`;
     case 'kubelet':
       return `Kubelet of ${parsed.node}`;
     case 'container-runtime':
@@ -25,7 +25,7 @@ export function roleDuty(role: Role | string): string {
     case 'controller-manager':
       return 'Compare what was asked for with what exists, and fix the difference: replicas, node health, service endpoints.';
     case 'kube-proxy':
-      return 'Keep every node’s routing table in step with the service endpoints, and send each request to a ready pod.';
+      return 'Keep your node’s routing rules in step with the service endpoints, so each request that starts on your node reaches a ready pod.';
     case 'kubelet':
       return 'Run the pods bound to your node: have the image pulled, start containers, report when they are ready. Its heartbeat (the node Lease) beats by itself while you are here.';
     case 'container-runtime':

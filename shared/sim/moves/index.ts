@@ -33,7 +33,7 @@ function plannedMoves(role: Role, state: ClusterState, now: SimTime): PlannedMov
     case 'controller-manager':
       return controllerManagerMoves(state, now);
     case 'kube-proxy':
-      return kubeProxyMoves(state, now);
+      return kubeProxyMoves(state, node ?? '', now);
     case 'kubelet':
       return kubeletMoves(state, node ?? '', now);
     case 'container-runtime':
@@ -63,7 +63,7 @@ export function nextMove(role: Role, state: ClusterState, now: SimTime): Move | 
 /** The role that sends this action: per-node components act for the node the action names. */
 export function roleOfAction(action: ClusterAction): Role {
   const component = actionComponent[action.kind];
-  if ((component === 'kubelet' || component === 'container-runtime') && 'node' in action) return `${component}:${action.node}`;
+  if ((component === 'kubelet' || component === 'container-runtime' || component === 'kube-proxy') && 'node' in action) return `${component}:${action.node}`;
   return component as Role;
 }
 

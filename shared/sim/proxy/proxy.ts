@@ -21,6 +21,7 @@ import type { ClusterState } from '../state';
 import { makeTimer } from '../timers';
 import { LAST_CHANGE_TRIGGER_TIME } from '../controllers/endpoints';
 import { sameValue } from '../hash';
+import { kubeProxyStopped } from '../faults';
 
 interface Wanted {
   service: string;
@@ -33,6 +34,16 @@ interface Wanted {
 
 // Endpoints objects are immutable in the state: what they ask of kube-proxy is computed once per version.
 const wantedByEndpoints = new WeakMap<Endpoints, Wanted>();
+
+/**
+ * kube-proxy programs only Services with a virtual IP: a headless Service (`clusterIP: None`) and an
+ * ExternalName one are left to DNS (pkg/proxy/util ShouldSkipService).
+ */
+export function proxied(service: Service): boolean {
+  return service.spec.clusterIP !== 'None' && service.spec.type !== 'ExternalName';
+}
+
+const proxiedServices = (state: ClusterState): Service[] => [...state.services()].filter(proxied);
 
 function wanted(state: ClusterState, service: Service): Wanted {
   const endpoints = state.endpointsOf(service);
@@ -83,6 +94,7 @@ function write(table: ProxyTable, services: ProgrammedService[], why: string, sy
 
 /** The kube-proxy bot on one node: program what changed at least minSyncPeriod ago; timers for the rest. */
 export function reconcileProxy(state: ClusterState, node: string, now: SimTime): Step[] {
+  if (kubeProxyStopped(state, node)) return [];
   const table = state.proxyTable(node);
   if (!table) return state.node(node) ? [create(makeProxyTable(node), `kube-proxy starts on ${node}`)] : [];
   const current = new Map(table.status.services.map((s) => [s.service, s]));
@@ -90,7 +102,7 @@ export function reconcileProxy(state: ClusterState, node: string, now: SimTime):
   const notes: string[] = [];
   const steps: Step[] = [];
   const live = new Set<string>();
-  for (const service of state.services()) {
+  for (const service of proxiedServices(state)) {
     const w = wanted(state, service);
     live.add(w.service);
     const programmed = current.get(w.service);
@@ -130,7 +142,7 @@ export function proxyChanges(state: ClusterState, node: string, now: SimTime): P
   if (!table) return [];
   const changes: ProxyChange[] = [];
   const live = new Set<string>();
-  for (const service of state.services()) {
+  for (const service of proxiedServices(state)) {
     const w = wanted(state, service);
     live.add(w.service);
     const previous = table.status.services.find((s) => s.service === w.service);
@@ -146,6 +158,15 @@ export function proxyChanges(state: ClusterState, node: string, now: SimTime): P
     changes.push({ service: entry.service, due: 0, rules, steps: [write(table, services, `kube-proxy on ${node}: ${rules}`, now)] });
   }
   return changes;
+}
+
+/**
+ * The Services whose rules on `node` no longer match their Endpoints (`namespace/name`): what a
+ * request from that node may route wrongly until its kube-proxy syncs. Each sync clears its entry;
+ * a stopped kube-proxy leaves them all in place.
+ */
+export function staleRules(state: ClusterState, node: string, now: SimTime): string[] {
+  return proxyChanges(state, node, now).map((c) => c.service);
 }
 
 export type RouteOutcome =

@@ -5,7 +5,7 @@
  * shape is absorbed here.
  */
 import { fromRFC3339, type ContainerRuntime, type CriCall, type Node, type ProxyTable, type RuntimeContainer } from '@shared/model';
-import type { ApiRequestEntry } from '@shared/protocol';
+import { proxyRole, type ApiRequestEntry } from '@shared/protocol';
 import { fullImageName } from '@shared/sim/runtime/images';
 
 export function runtimeOf(runtimes: readonly ContainerRuntime[], node: string): ContainerRuntime | undefined {
@@ -62,20 +62,23 @@ export interface ProxyView {
   errorRate: number | null;
 }
 
-export function proxyView(tables: readonly ProxyTable[], requestLog: readonly ApiRequestEntry[]): ProxyView {
+/** What kube-proxy on `node` has programmed and routed: its table, its requests, its error rate. */
+export function proxyView(tables: readonly ProxyTable[], requestLog: readonly ApiRequestEntry[], node: string): ProxyView {
   const programmed = new Map<string, Map<string, ProxyServiceRow>>();
   let total = 0;
   let bad = 0;
   for (const table of tables) {
-    const node = table.spec.nodeName || table.metadata.name;
+    const on = table.spec.nodeName || table.metadata.name;
     const rows = new Map<string, ProxyServiceRow>();
     for (const s of table.status?.services ?? []) {
-      rows.set(s.service, { node, service: s.service, endpoints: s.endpoints.map((e) => e.ip).sort(), served: s.served, refused: s.refused, failed: s.failed });
+      rows.set(s.service, { node: on, service: s.service, endpoints: s.endpoints.map((e) => e.ip).sort(), served: s.served, refused: s.refused, failed: s.failed });
+      if (on !== node) continue;
       total += s.served + s.refused + s.failed;
       bad += s.refused + s.failed;
     }
-    programmed.set(node, rows);
+    programmed.set(on, rows);
   }
-  const requests = requestLog.filter((r) => r.verb === 'routeRequest').reverse().slice(0, 50);
+  const role = proxyRole(node);
+  const requests = requestLog.filter((r) => r.verb === 'routeRequest' && r.role === role).reverse().slice(0, 50);
   return { programmed, requests, errorRate: total ? bad / total : null };
 }

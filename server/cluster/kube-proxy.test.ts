@@ -1,0 +1,106 @@
+/**
+ * kube-proxy on every worker node, through the API server on real Redis: each node's kube-proxy
+ * (a bot, or a student for node-1) programs only its node, a request follows the rules of the node
+ * it starts on, and a node whose kube-proxy the instructor stopped keeps routing to stale endpoints
+ * until it is started and syncs again.
+ */
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { isPodReady, type Pod } from '@shared/model';
+import { getObject, listObjects, type ClusterState } from '@shared/protocol/watch-reducer';
+import { kubeProxyStoppedMessage } from '@shared/sim';
+import type { RunningServer } from '../app';
+import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
+import { assignRoles, classroomWith, connectCluster, type ClusterClient } from './testing/cluster-client';
+import { roundDone } from './testing/players';
+
+let server: RunningServer;
+const clients: ClusterClient[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kproxy`, SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await server?.close();
+});
+
+async function connect(token: string): Promise<ClusterClient> {
+  const client = await connectCluster(server.url, token);
+  clients.push(client);
+  return client;
+}
+
+/** `name ip` of each pod web's rules send requests to on `node`, as every screen sees them. */
+const programmed = (state: ClusterState, node: string): string[] =>
+  (getObject(state, 'ProxyTable', node)?.status.services.find((s) => s.service === 'default/web')?.endpoints ?? []).map((e) => `${e.pod ?? ''} ${e.ip}`).sort();
+const readyPods = (state: ClusterState): string[] =>
+  listObjects(state, 'Pod')
+    .filter((p: Pod) => p.metadata.labels?.['app'] === 'web' && isPodReady(p) && p.metadata.deletionTimestamp === undefined)
+    .map((p) => `${p.metadata.name} ${p.status?.podIP ?? ''}`)
+    .sort();
+
+describe('kube-proxy on every worker node, through the API server', () => {
+  test('a Service routes ClusterIP traffic from every node through that node’s kube-proxy only to ready endpoints; a stopped kube-proxy keeps routing to stale ones until it syncs again', { timeout: 90_000 }, async () => {
+    const classroom = await classroomWith(server.url, ['kim'], { nodes: 2 });
+    const instructor = await connect(classroom.instructorToken);
+    const kim = await connect(classroom.students.get('kim')?.token ?? '');
+    await assignRoles(instructor, classroom, { kim: 'kube-proxy:node-1' });
+    for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+
+    // kim plays node-1's kube-proxy; the bot plays node-2's. kim may act only for node-1.
+    expect(await kim.act({ kind: 'syncProxyRules', node: 'node-2', service: 'web' })).toMatchObject({
+      ok: false,
+      code: 'Forbidden',
+      message: 'kube-proxy:node-1 acts only for its own node node-1, not for node-2: each kubelet, container runtime and kube-proxy manages only the node it runs on',
+    });
+    await waitFor(
+      async () => {
+        await kim.act({ kind: 'syncProxyRules', node: 'node-1', service: 'web' });
+        return roundDone(instructor.state);
+      },
+      { what: 'web 3/3 Ready and programmed on both nodes', timeoutMs: 60_000, intervalMs: 300 },
+    );
+
+    // From each node, the node's own rules: every request served by a ready pod.
+    const api = server.cluster.api;
+    const route = async (node: string) => (await api.act({ kind: 'bot', classroomId: classroom.id, role: `kube-proxy:${node}` }, { kind: 'routeRequest', node, service: 'web' }, { traffic: true })).entry;
+    for (const node of ['node-1', 'node-2']) {
+      for (let i = 0; i < 3; i++) expect(await route(node)).toMatchObject({ role: `kube-proxy:${node}`, outcome: 'accepted', message: expect.stringMatching(/^served by web-/) });
+    }
+
+    // The instructor stops node-2's kube-proxy, then a pod goes.
+    expect(await instructor.instructor({ kind: 'fault', fault: { type: 'stopKubeProxy', node: 'node-2' } })).toEqual({
+      ok: true,
+      message: 'kube-proxy on node-2 is stopped: requests from node-2 follow its last rules until it syncs again',
+    });
+    const before = programmed(instructor.state, 'node-2');
+    const gone = before[0]?.split(' ')[0] ?? '';
+    expect(await instructor.instructor({ kind: 'deleteObject', objectKind: 'Pod', name: gone })).toMatchObject({ ok: true });
+    await waitFor(
+      async () => {
+        await kim.act({ kind: 'syncProxyRules', node: 'node-1', service: 'web' });
+        const ready = readyPods(instructor.state);
+        return ready.length === 3 && !ready.some((p) => p.startsWith(`${gone} `)) && programmed(instructor.state, 'node-1').join() === ready.join();
+      },
+      { what: "the replacement Ready and node-1's rules following it", timeoutMs: 60_000, intervalMs: 300 },
+    );
+    // node-2 still has the old rules; its bot may not sync them.
+    expect(programmed(instructor.state, 'node-2')).toEqual(before);
+    const refused = await api.act({ kind: 'bot', classroomId: classroom.id, role: 'kube-proxy:node-2' }, { kind: 'syncProxyRules', node: 'node-2', service: 'web' });
+    expect(refused.reply).toEqual({ ok: false, code: 'ServiceUnavailable', message: kubeProxyStoppedMessage('node-2') });
+
+    // Requests from node-1 reach only ready pods; from node-2, round robin meets the stale rule.
+    for (let i = 0; i < 3; i++) expect((await route('node-1')).message).toMatch(/^served by web-/);
+    const fromNode2 = [];
+    for (let i = 0; i < 3; i++) fromNode2.push((await route('node-2')).message);
+    expect(fromNode2.filter((m) => m.includes(`stale rule: ${gone} is gone or not ready`))).toHaveLength(1);
+    expect(fromNode2.filter((m) => m.startsWith('served by web-'))).toHaveLength(2);
+
+    // Started again, node-2's kube-proxy syncs, and its requests reach only ready pods.
+    expect(await instructor.instructor({ kind: 'fault', fault: { type: 'startKubeProxy', node: 'node-2' } })).toMatchObject({ ok: true });
+    await waitFor(() => programmed(instructor.state, 'node-2').join() === readyPods(instructor.state).join(), { what: "node-2's rules synced again", timeoutMs: 30_000 });
+    for (let i = 0; i < 3; i++) expect((await route('node-2')).message).toMatch(/^served by web-/);
+  });
+});
