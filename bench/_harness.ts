@@ -1,23 +1,44 @@
 /** What the benches share: the production server and a bare Socket.IO relay, each in its own process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterClient } from '../server/cluster/testing/cluster-client';
 import { waitFor } from '../server/testing/wait';
 
 const root = path.resolve(import.meta.dirname, '..');
 
+/** CPU seconds (user + system) and RSS bytes of a process, from /proc. */
+export function usage(pid: number): { cpu: number; rss: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(stat[11] ?? 0) + Number(stat[12] ?? 0);
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  return { cpu: ticks / 100, rss };
+}
+
+/** A gauge of a server's /metrics (`clusterplay_classrooms_owned`, `nodejs_heap_size_used_bytes`…). */
+export async function gauge(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+/** Redis' count of commands processed so far (INFO stats). */
+export async function commandsProcessed(redis: { info(section: string): Promise<string> }): Promise<number> {
+  return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+}
+
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-export async function startProductionServer(redisUrl: string, port: number): Promise<ChildProcess> {
+/** The production entry point in a process of its own; processes given the same `prefix` share their classrooms. */
+export async function startProductionServer(redisUrl: string, port: number, prefix = `bench${Date.now()}`): Promise<ChildProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
     REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: `bench${Date.now()}`,
+    REDIS_KEY_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     SOCKET_RATE_PER_SECOND: '10000',
     SOCKET_RATE_BURST: '10000',

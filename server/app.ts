@@ -69,6 +69,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const work = new BackgroundWork(logger);
     const cluster = await startCluster({
       redis,
+      serverId,
       keyPrefix: config.REDIS_KEY_PREFIX,
       logger,
       classrooms,
@@ -84,6 +85,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       sockets: () => gatewayOf?.io.of('/').sockets.size ?? 0,
       classrooms: () => gatewayOf?.deps.feeds.classrooms ?? 0,
       bots: () => cluster.botsPlaying(),
+      classroomsOwned: () => cluster.classroomsOwned(),
+      classroomsCached: () => cluster.classroomsCached(),
       redisRoundTrip: async () => {
         const started = performance.now();
         await redis.ping();

@@ -12,8 +12,12 @@ export interface MetricSources {
   sockets(): number;
   /** Classrooms with at least one socket on this process (each has one watch feed here). */
   classrooms(): number;
-  /** Bots playing a seat in the running classrooms this process follows. */
+  /** Bots playing a seat in the running classrooms this process owns. */
   bots(): number;
+  /** Classrooms whose control work (timers, bots, heartbeats) this process owns by lease. */
+  classroomsOwned(): number;
+  /** Classrooms this process keeps an informer cache of (owned, or asked by a local socket). */
+  classroomsCached(): number;
   /** One round trip to Redis, in seconds; rejects when Redis does not answer. */
   redisRoundTrip(): Promise<number>;
 }
@@ -52,7 +56,9 @@ export class Metrics {
     const registers = [this.registry];
     new Gauge({ name: 'clusterplay_sockets', help: 'Sockets connected to this process.', registers, collect: gauge(sources.sockets) });
     new Gauge({ name: 'clusterplay_classrooms', help: 'Classrooms with a socket on this process.', registers, collect: gauge(sources.classrooms) });
-    new Gauge({ name: 'clusterplay_bots', help: 'Bots playing a seat in the running classrooms this process follows.', registers, collect: gauge(sources.bots) });
+    new Gauge({ name: 'clusterplay_bots', help: 'Bots playing a seat in the running classrooms this process owns.', registers, collect: gauge(sources.bots) });
+    new Gauge({ name: 'clusterplay_classrooms_owned', help: 'Classrooms whose control work this process owns by lease.', registers, collect: gauge(sources.classroomsOwned) });
+    new Gauge({ name: 'clusterplay_classrooms_cached', help: 'Classrooms this process keeps an informer cache of.', registers, collect: gauge(sources.classroomsCached) });
     new Gauge({
       name: 'clusterplay_redis_round_trip_seconds',
       help: 'One PING to Redis at scrape time; NaN when Redis does not answer.',

@@ -67,6 +67,19 @@ export class Informers {
     return fresh.state;
   }
 
+  /** This process no longer does the classroom's control work: its cache goes (a local socket's next request lists it again). */
+  drop(classroomId: string): void {
+    const informer = this.informers.get(classroomId);
+    if (!informer || informer.waiters.size) return;
+    this.informers.delete(classroomId);
+    informer.stop?.();
+  }
+
+  /** Classrooms cached in this process (for /metrics and the partitioning's measurements). */
+  get size(): number {
+    return this.informers.size;
+  }
+
   close(): void {
     clearInterval(this.sweeper);
     for (const informer of this.informers.values()) informer.stop?.();

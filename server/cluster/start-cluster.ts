@@ -15,15 +15,19 @@ import { ApiServer } from './api-server';
 import { bootstrapCluster } from './bootstrap';
 import { ClusterRuntime } from './cluster-runtime';
 import { KubeletHeartbeats } from './heartbeats';
+import { ClassroomLeases } from './classroom-leases';
 import { Informers } from './informers';
 import { electLeaders } from './leader-election';
 import { registerSimTimerHandlers } from './timer-handlers';
+import { TimerRouting } from './timer-routing';
 import { TimerSweep } from './timer-sweep';
 import { ScenarioCatalogue } from '../rounds/catalogue';
 import { RoundService } from '../rounds/round-service';
 
 export interface ClusterOptions {
   redis: RedisClient;
+  /** This process's id in the process registry; it names the classroom leases it holds. */
+  serverId: string;
   keyPrefix: string;
   logger: Logger;
   classrooms: ClassroomRepository;
@@ -42,8 +46,13 @@ export interface Cluster {
   api: ApiServer;
   /** Rounds: scenarios, their clock, goals, scores and debrief. */
   rounds: RoundService;
-  /** Bots playing a seat in the running classrooms this process follows (for /metrics). */
+  /** Bots playing a seat in the running classrooms this process owns (for /metrics). */
   botsPlaying(): number;
+  /** Classrooms whose control work this process owns, and classrooms it keeps a cache of (for /metrics). */
+  classroomsOwned(): number;
+  classroomsCached(): number;
+  /** Whether this process owns the classroom's control work now. */
+  owns(classroomId: string): boolean;
   /** Creates the classroom's first cluster the first time anyone looks at it. */
   ensureCluster(classroomId: string): Promise<void>;
   /** Stops the timer worker (after the gateway closed), then the caches and the store's reader. */
@@ -67,16 +76,29 @@ async function retry(attempts: number, delayMs: number, work: () => Promise<void
 /** A classroom that is gone has a clock that stands still: its timers are parked, never fired. */
 const STOPPED: SimClock = { simAtWall: 0, wall: 0, timeScale: 1, paused: true };
 
-export async function startCluster({ redis, keyPrefix, logger, classrooms, changes, announce, run, timerLanes }: ClusterOptions): Promise<Cluster> {
+export async function startCluster({ redis, serverId, keyPrefix, logger, classrooms, changes, announce, run, timerLanes }: ClusterOptions): Promise<Cluster> {
   const store = new ObjectStore({ redis, keyPrefix, logger });
+  const informers = new Informers(store);
+  // Filled in below: taking a classroom over starts its loops, which need the bots and the sweep.
+  let takeOver: (view: ClassroomView) => Promise<void> = async () => {};
+  const leases = new ClassroomLeases({
+    redis,
+    keyPrefix,
+    serverId,
+    classrooms,
+    logger,
+    acquired: (view) => takeOver(view),
+    released: (classroomId) => informers.drop(classroomId),
+  });
+  const routing = new TimerRouting({ redis, keyPrefix, serverId, logger, ownerOf: (id) => leases.ownerOf(id) });
   const timers = new SimTimerService({
     redis,
     keyPrefix,
     logger,
     ...(timerLanes ? { clusterLanes: timerLanes } : {}),
     clocks: { getClock: async (id) => (await classrooms.read(id))?.run.clock ?? STOPPED },
+    route: (classroomId, fired, local) => routing.route(classroomId, fired, local),
   });
-  const informers = new Informers(store);
   const runtime = new ClusterRuntime({ store, timers, classrooms, informers, logger });
   const rounds = new RoundService({ runtime, redis, keyPrefix, catalogue: new ScenarioCatalogue(redis, keyPrefix), changes, announce, logger, run });
   const api = new ApiServer({ runtime, announce, rounds });
@@ -90,6 +112,7 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
   registerSimTimerHandlers(runtime, (classroomId, role) => bots.wake(classroomId, role));
   bots.register();
   heartbeats.register();
+  await routing.start((classroomId, fired) => timers.runHanded(classroomId, fired));
   await timers.start();
   const bootstrapped = new Set<string>();
 
@@ -119,18 +142,31 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
     logger,
     wanted: (view) => [...bots.wantedTicks(view), ...heartbeats.wantedBeats(view), ...rounds.wantedTimers(view)],
     follow: followSeats,
+    owns: (classroomId) => leases.owns(classroomId),
   });
+  // A classroom taken over (started, given back by a process over its share, or left by a dead
+  // one): its timers moved to the clock it has now and its loops started, then swept from here on.
+  takeOver = async (view) => {
+    sweep.noteView(view);
+    await timers.repair(view.id, view.clock);
+    await followSeats(view);
+  };
   sweep.start();
+  leases.start();
 
   const unsubscribe = changes.subscribe((change) => {
     const { classroomId, view } = change;
     runtime.noteView(view);
     sweep.noteView(view);
-    if (clockChanged(change)) {
-      // A closed classroom keeps its log, not its timers.
-      if (view.phase === 'closed') run('cancelling timers', async () => void (await timers.cancelAll(classroomId)));
-      else run('rescheduling timers', () => timers.onClockChanged(classroomId, view.clock));
-    }
+    leases.noteView(view);
+    // A classroom that just started is claimed here (when under the share) and taken over as a whole.
+    if (clockChanged(change)) leases.claim(view);
+    // A closed classroom keeps its log, not its timers (idempotent: every process may cancel).
+    if (clockChanged(change) && view.phase === 'closed') run('cancelling timers', async () => void (await timers.cancelAll(classroomId)));
+    // The rest is the owner's control work once the clock has started; a lobby has no loops, only
+    // its cluster and Leases, which every process settles alike (the store lets one write win).
+    if (view.phase !== 'lobby' && !leases.owns(classroomId)) return;
+    if (clockChanged(change) && view.phase !== 'closed') run('rescheduling timers', () => timers.onClockChanged(classroomId, view.clock));
     if (seatsChanged(change) || clockChanged(change)) {
       // A failed attempt (a queue connection still coming up after a restart or an outage) is
       // tried again at once; the timer sweep is the net behind it.
@@ -147,11 +183,17 @@ export async function startCluster({ redis, keyPrefix, logger, classrooms, chang
     rounds,
     ensureCluster,
     botsPlaying: () => sweep.botsPlaying(),
+    classroomsOwned: () => leases.ownedCount,
+    owns: (classroomId) => leases.owns(classroomId),
+    classroomsCached: () => informers.size,
     async close() {
       unsubscribe();
+      // Leases first: the other processes take the classrooms over while this one winds down.
+      await leases.close();
       await sweep.close();
       await rounds.close();
       await timers.close();
+      await routing.close();
       informers.close();
       await store.close();
     },

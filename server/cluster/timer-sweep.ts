@@ -1,6 +1,6 @@
 /**
- * The safety net under the BullMQ timers, run by every process over every open classroom every
- * few seconds. A running classroom's loops live on recurring timers (bot ticks, kubelet
+ * The safety net under the BullMQ timers, run by each process over the open classrooms it owns
+ * (classroom-leases.ts) every few seconds. A running classroom's loops live on recurring timers (bot ticks, kubelet
  * heartbeats) that only a seat or clock change starts, and a timer fires only while its BullMQ job
  * exists; Redis killed between writing the index and adding the job, or a process killed while
  * firing, strands a timer for good. The sweep re-adds the job of a timer that will not fire (see
@@ -25,6 +25,8 @@ export interface TimerSweepOptions {
   wanted(view: ClassroomView): string[];
   /** Starts the loops the view calls for (what a seat change does). */
   follow(view: ClassroomView): Promise<void>;
+  /** Whether this process owns the classroom's control work (only those are swept here). */
+  owns(classroomId: string): boolean;
   intervalMs?: number;
 }
 
@@ -42,7 +44,7 @@ export class TimerSweep {
   /** Bots playing a seat in the running classrooms, as last seen. */
   botsPlaying(): number {
     let bots = 0;
-    for (const { view } of this.views.values()) if (view.phase === 'running') bots += view.seats.filter((s) => s.bot === 'playing').length;
+    for (const { view } of this.views.values()) if (view.phase === 'running' && this.options.owns(view.id)) bots += view.seats.filter((s) => s.bot === 'playing').length;
     return bots;
   }
 
@@ -84,6 +86,11 @@ export class TimerSweep {
     let failure: unknown = null;
     for (const id of open) {
       if (this.stopped) return;
+      if (!this.options.owns(id)) {
+        this.views.delete(id);
+        this.missing.delete(id);
+        continue;
+      }
       await this.sweepClassroom(id).catch((error: unknown) => (failure ??= error));
     }
     if (failure !== null) throw failure;

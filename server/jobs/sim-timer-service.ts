@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
+import type { SimTime } from '@shared/model';
 import { simNow, type SimClock } from '@shared/protocol';
 import type { Logger } from '../logger';
 import { isCluster, whenReady, type RedisClient } from '../redis/connect';
@@ -29,6 +30,19 @@ export interface SimTimerServiceOptions {
   repairGraceMs?: number;
   /** Queues on a Redis Cluster (see timer-lanes.ts); one Redis has one. */
   clusterLanes?: number;
+  /**
+   * Where a fired timer runs: `local` runs it in this process, or it is handed to another that
+   * calls `runHanded`. Set by the partitioning (a classroom's timers run on its owning process);
+   * without it every timer runs here.
+   */
+  route?: (classroomId: string, fired: FiredTimer, local: () => Promise<void>) => Promise<void>;
+}
+
+/** A timer whose job fired: its index entry is marked firing until it has run. */
+export interface FiredTimer {
+  timer: SimTimer;
+  firedAt: SimTime;
+  jobId: string;
 }
 
 const jobDataSchema = z.object({ classroomId: z.string().min(1), key: z.string().min(1) });
@@ -189,6 +203,28 @@ export class SimTimerService {
     this.workers = workers;
     await Promise.all(workers.map((worker) => worker.waitUntilReady()));
     await Promise.all(this.queues.map((queue) => queue.waitUntilReady()));
+  }
+
+  /** Runs a fired timer's handler, then marks it done unless the handler scheduled its key again (a recurring tick). */
+  private async runFired(classroomId: string, { timer, firedAt, jobId }: FiredTimer): Promise<void> {
+    const handler = this.handlers.get(timer.kind);
+    if (!handler) throw new Error(`no handler for timer kind "${timer.kind}"`);
+    await handler(classroomId, timer, firedAt);
+    await this.index.deleteIfJob(classroomId, timer.key, firing(jobId));
+  }
+
+  /**
+   * Runs a timer whose job fired in another process and was handed here; that job has completed.
+   * A failure drops the timer as a last attempt does; when Redis went away the entry stays marked
+   * firing, and `repair` gives it a new job.
+   */
+  async runHanded(classroomId: string, fired: FiredTimer): Promise<void> {
+    try {
+      await this.runFired(classroomId, fired);
+    } catch (error) {
+      this.options.logger?.error({ err: error, classroomId, timer: fired.timer.key }, 'a handed-over sim timer failed');
+      if (!isConnectionError(error)) await this.index.deleteIfJob(classroomId, fired.timer.key, firing(fired.jobId)).catch(() => false);
+    }
   }
 
   /** Schedules `timer`, replacing the pending timer with the same key in this classroom. */
@@ -385,12 +421,11 @@ export class SimTimerService {
       await job.moveToDelayed(wallNow + delay, token);
       throw new DelayedError();
     }
-    const handler = this.handlers.get(entry.kind);
-    if (!handler) throw new Error(`no handler for timer kind "${entry.kind}"`);
+    if (!this.handlers.has(entry.kind)) throw new Error(`no handler for timer kind "${entry.kind}"`);
     if (entry.jobId === jobId && !(await this.index.swapJob(classroomId, key, jobId, firing(jobId)))) return;
     const { jobId: _jobId, ...timer } = entry;
-    await handler(classroomId, timer, Math.max(timer.dueAt, simNow(clock, wallNow)));
-    // Unless the handler scheduled the same key again (a recurring tick), the timer is done.
-    await this.index.deleteIfJob(classroomId, key, firing(jobId));
+    const fired: FiredTimer = { timer, firedAt: Math.max(timer.dueAt, simNow(clock, wallNow)), jobId };
+    const local = () => this.runFired(classroomId, fired);
+    await (this.options.route ? this.options.route(classroomId, fired, local) : local());
   }
 }

@@ -1,0 +1,100 @@
+/**
+ * Partitioning by classroom (issue 14): BENCH_CLASSROOMS running bots-only classrooms on one
+ * production server process, then on two sharing one Redis. The bots play every round up at time
+ * scale 10, the instructors disconnect (no socket is left: what remains is each classroom's control
+ * work), the clocks go back to scale 1, and over BENCH_WINDOW_S seconds it reads per process:
+ * classrooms owned (/metrics), CPU share, RSS and V8 heap against the same process before any
+ * classroom existed; and Redis commands per running classroom per simulated second.
+ *   npm run bench -- partition      (BENCH_CLASSROOMS=100 BENCH_WINDOW_S=30)
+ */
+import type { ChildProcess } from 'node:child_process';
+import { connectRedis } from '../server/redis/connect';
+import { freePort, startEmbeddedRedis } from '../server/redis/embedded-redis';
+import { waitFor } from '../server/testing/wait';
+import { classroomWith, connectCluster, type ClusterClient } from '../server/cluster/testing/cluster-client';
+import { roundDone } from '../server/cluster/testing/players';
+import { commandsProcessed, gauge, startProductionServer, usage } from './_harness';
+
+const CLASSROOMS = Number(process.env.BENCH_CLASSROOMS ?? 100);
+const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 30);
+/** Classrooms set up at once. */
+const BATCH = 10;
+const MB = 1048576;
+
+interface ProcessFigures {
+  owned: number;
+  cpuPercent: number;
+  rssMB: number;
+  rssIdleMB: number;
+  heapMB: number;
+  heapIdleMB: number;
+}
+
+async function startClassroom(url: string): Promise<ClusterClient> {
+  const created = await classroomWith(url, []);
+  const instructor = await connectCluster(url, created.instructorToken);
+  for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
+    const reply = await instructor.instructor(action);
+    if (!reply.ok) throw new Error(`${action.kind} refused: ${reply.message ?? ''}`);
+  }
+  return instructor;
+}
+
+async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; commandsPerClassroomSimSecond: number }> {
+  const redisServer = await startEmbeddedRedis({ dataDir: null });
+  const servers: { child: ChildProcess; port: number }[] = [];
+  try {
+    const prefix = `bench-partition-${processes}`;
+    for (let i = 0; i < processes; i++) {
+      const port = await freePort();
+      servers.push({ child: await startProductionServer(redisServer.url, port, prefix), port });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const idle = await Promise.all(servers.map(async (s) => ({ rss: usage(s.child.pid ?? 0).rss, heap: await gauge(s.port, 'nodejs_heap_size_used_bytes') })));
+    const instructors: ClusterClient[] = [];
+    for (let i = 0; i < CLASSROOMS; i += BATCH) {
+      const batch = Array.from({ length: Math.min(BATCH, CLASSROOMS - i) }, (_, j) => servers[(i + j) % servers.length]?.port ?? 0);
+      instructors.push(...(await Promise.all(batch.map((port) => startClassroom(`http://127.0.0.1:${port}`)))));
+    }
+    await waitFor(() => instructors.every((c) => roundDone(c.state)), { what: 'every round played up', timeoutMs: 600_000, intervalMs: 500 });
+    for (const c of instructors) await c.instructor({ kind: 'setTimeScale', timeScale: 1 });
+    for (const c of instructors) c.close();
+    // Settle: the instructors' feeds close, the clocks' rescheduling passes.
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    const counter = await connectRedis(redisServer.url);
+    const before = { usage: servers.map((s) => usage(s.child.pid ?? 0)), commands: await commandsProcessed(counter), at: performance.now() };
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000));
+    const after = { usage: servers.map((s) => usage(s.child.pid ?? 0)), commands: await commandsProcessed(counter), at: performance.now() };
+    await counter.close();
+    const seconds = (after.at - before.at) / 1000;
+    const perProcess = await Promise.all(
+      servers.map(async (s, i) => ({
+        owned: await gauge(s.port, 'clusterplay_classrooms_owned'),
+        cpuPercent: (((after.usage[i]?.cpu ?? 0) - (before.usage[i]?.cpu ?? 0)) / seconds) * 100,
+        rssMB: (after.usage[i]?.rss ?? 0) / MB,
+        rssIdleMB: (idle[i]?.rss ?? 0) / MB,
+        heapMB: (await gauge(s.port, 'nodejs_heap_size_used_bytes')) / MB,
+        heapIdleMB: (idle[i]?.heap ?? 0) / MB,
+      })),
+    );
+    // Time scale 1: one wall second is one simulated second.
+    return { perProcess, commandsPerClassroomSimSecond: (after.commands - before.commands) / seconds / CLASSROOMS };
+  } finally {
+    for (const s of servers) s.child.kill('SIGTERM');
+    await redisServer.stop();
+  }
+}
+
+console.log(`${CLASSROOMS} running bots-only classrooms, their rounds played up, no sockets; ${WINDOW_S} s window at time scale 1`);
+for (const processes of [1, 2]) {
+  const { perProcess, commandsPerClassroomSimSecond } = await run(processes);
+  console.log(`${processes} process${processes > 1 ? 'es' : ''} on one Redis: ${commandsPerClassroomSimSecond.toFixed(1)} Redis commands per classroom per simulated second`);
+  for (const [i, p] of perProcess.entries()) {
+    const perClassroom = p.owned ? ((p.rssMB - p.rssIdleMB) / p.owned) * 1024 : NaN;
+    const heapPerClassroom = p.owned ? ((p.heapMB - p.heapIdleMB) / p.owned) * 1024 : NaN;
+    console.log(
+      `  process ${i + 1}: owns ${p.owned} classrooms, ${p.cpuPercent.toFixed(1)} % of a core, RSS ${p.rssMB.toFixed(0)} MB (${p.rssIdleMB.toFixed(0)} MB before any classroom), ` +
+        `heap ${p.heapMB.toFixed(1)} MB (${p.heapIdleMB.toFixed(1)} MB before); per owned classroom ${perClassroom.toFixed(0)} KiB RSS, ${heapPerClassroom.toFixed(0)} KiB heap`,
+    );
+  }
+}
