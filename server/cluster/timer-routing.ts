@@ -11,9 +11,10 @@ import { z } from 'zod';
 import { simTimerSchema } from '../jobs/sim-timer';
 import type { FiredTimer } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
-import type { RedisClient } from '../redis/connect';
+import { isCluster, type RedisClient } from '../redis/connect';
 
-export const processTimersChannel = (prefix: string, serverId: string): string => `${prefix}:process:${serverId}:timers`;
+/** The process's own channel; on a Redis Cluster a shard channel (SPUBLISH), in the slot of its hash tag. */
+export const processTimersChannel = (prefix: string, serverId: string): string => `${prefix}:{process:${serverId}}:timers`;
 
 const handedTimer = z.object({
   classroomId: z.string(),
@@ -32,7 +33,7 @@ export interface TimerRoutingOptions {
 }
 
 export class TimerRouting {
-  private subscriber: RedisClient | null = null;
+  private subscriber: { close(): Promise<void> } | null = null;
   /** Timers handed here and still running (the shutdown waits for them). */
   private readonly running = new Set<Promise<void>>();
 
@@ -41,20 +42,23 @@ export class TimerRouting {
   /** Runs the timers handed to this process with `run`. */
   async start(run: RunHanded): Promise<void> {
     const { redis, keyPrefix, serverId, logger } = this.options;
-    const subscriber = redis.duplicate();
-    subscriber.on('error', () => {}); // the main client reports outages; this one reconnects
-    await subscriber.connect();
-    await subscriber.subscribe(processTimersChannel(keyPrefix, serverId), (raw) => {
+    const onMessage = (raw: string): void => {
       const parsed = handedTimer.safeParse(JSON.parse(raw));
       if (!parsed.success) return void logger.warn({ err: parsed.error }, 'ignored a malformed handed-over timer');
       const job = run(parsed.data.classroomId, parsed.data.fired).finally(() => this.running.delete(job));
       this.running.add(job);
-    });
+    };
+    const channel = processTimersChannel(keyPrefix, serverId);
+    const subscriber = redis.duplicate();
+    subscriber.on('error', () => {}); // the main client reports outages; this one reconnects
+    await subscriber.connect();
+    if (isCluster(subscriber)) await subscriber.sSubscribe(channel, onMessage);
+    else await subscriber.subscribe(channel, onMessage);
     this.subscriber = subscriber;
   }
 
   async close(): Promise<void> {
-    if (this.subscriber?.isOpen) await this.subscriber.close().catch(() => this.subscriber?.destroy());
+    await this.subscriber?.close().catch(() => undefined);
     await Promise.allSettled([...this.running]);
   }
 
@@ -63,7 +67,10 @@ export class TimerRouting {
     const { redis, keyPrefix, serverId } = this.options;
     const owner = await this.options.ownerOf(classroomId);
     if (owner === null || owner === serverId || !this.subscriber) return local();
-    const receivers = await redis.publish(processTimersChannel(keyPrefix, owner), JSON.stringify({ classroomId, fired }));
+    const channel = processTimersChannel(keyPrefix, owner);
+    const message = JSON.stringify({ classroomId, fired });
+    // SPUBLISH counts the subscribers on the channel's shard, where the owner subscribed: 0 means it is gone.
+    const receivers = isCluster(redis) ? await redis.sPublish(channel, message) : await redis.publish(channel, message);
     if (receivers === 0) return local();
   }
 }
