@@ -11,6 +11,7 @@ import type { RunningServer } from '../app';
 import { createClassroomRepository } from '../classroom/repository';
 import { classroomKeys, codesKey } from '../classroom/keys';
 import { createClassroom, joinClassroom } from '../gateway/test-clients';
+import { SimTimerService } from '../jobs/sim-timer-service';
 import { ObjectStore } from '../store';
 import { startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster';
 import { startTestServer } from '../testing/test-server';
@@ -100,4 +101,26 @@ test('a classroom whose write fails leaves no join code behind: every code names
   const codes = await redis.hGetAll(codesKey(orphanPrefix));
   expect(Object.keys(codes).length).toBe(12 - failed);
   for (const [code, id] of Object.entries(codes)) expect(await redis.hGet(classroomKeys(orphanPrefix, id).meta, 'code')).toBe(code);
+});
+
+test('timer jobs spread over six hash-tagged queues, and so over every master: none holds most of them', async () => {
+  const timerPrefix = `${prefix}-lanes`;
+  const running = { simAtWall: 0, wall: Date.now(), timeScale: 1, paused: false };
+  const timers = new SimTimerService({ redis, keyPrefix: timerPrefix, clusterLanes: 6, clocks: { getClock: async () => running } });
+  try {
+    for (let i = 0; i < 30; i++) await timers.schedule(`room-${i}`, { kind: 'bot', key: 'tick', dueAt: 600_000, payload: {} });
+    const delayed = await Promise.all(
+      redis.masters.map(async (master) => {
+        const node = await redis.nodeClient(master);
+        const keys = await node.keys(`${timerPrefix}:{timers-*}:sim-timers:delayed`);
+        return (await Promise.all(keys.map((key) => node.zCard(key)))).reduce((a, b) => a + b, 0);
+      }),
+    );
+    console.log(`timer jobs of 30 classrooms per master: ${delayed.join(' / ')}`);
+    expect(delayed.reduce((a, b) => a + b, 0)).toBe(30);
+    for (const jobs of delayed) expect(jobs).toBeGreaterThan(0);
+    for (const jobs of delayed) expect(jobs).toBeLessThanOrEqual(20);
+  } finally {
+    await timers.close();
+  }
 });
