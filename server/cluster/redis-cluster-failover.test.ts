@@ -11,12 +11,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { freePort } from '../redis/embedded-redis';
 import { startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster';
+import { sigkill, startServerProcess } from '../testing/server-process';
 import { waitFor } from '../testing/wait';
 import { classroomWith, connectCluster, type ClusterClient } from './testing/cluster-client';
 import { roundDone } from './testing/players';
 
 const PROCESSES = 2;
-const root = path.resolve(import.meta.dirname, '../..');
 const haproxyMissing = spawnSync('haproxy', ['-v']).error !== undefined;
 if (haproxyMissing) console.log('skipped: the Redis Cluster + haproxy test needs haproxy (apt-get install haproxy)');
 
@@ -26,26 +26,6 @@ let configDir = '';
 let url = '';
 const servers: Array<{ child: ChildProcess; port: number }> = [];
 const clients: ClusterClient[] = [];
-
-function startServerProcess(port: number, nodes: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_URL: '',
-      REDIS_CLUSTER_NODES: nodes.join(','),
-      REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-failover`,
-      LOG_LEVEL: 'silent',
-      JOIN_RATE_LIMIT: '100000',
-      SOCKET_RATE_PER_SECOND: '1000',
-      SOCKET_RATE_BURST: '1000',
-    },
-    stdio: 'ignore',
-  });
-}
 
 /** Round robin over the processes, health-checked on /readyz; WebSocket upgrades pass through (tunnel timeout). */
 function haproxyConfig(port: number, backends: number[]): string {
@@ -71,25 +51,33 @@ function haproxyConfig(port: number, backends: number[]): string {
   ].join('\n');
 }
 
-function stopped(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+/** The `clusterplay_classrooms` gauge of one process: classrooms with a socket on it. */
+async function classroomsOn(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^clusterplay_classrooms (\d+)/m.exec(text)?.[1] ?? NaN);
+}
+
+function stopped(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
-    child.kill(signal);
+    child.kill('SIGTERM');
   });
 }
 
 beforeAll(async () => {
   if (haproxyMissing) return;
   cluster = await startRedisCluster();
-  const nodes = cluster.nodes;
-  for (let i = 0; i < PROCESSES; i++) {
-    const port = await freePort();
-    servers.push({ child: startServerProcess(port, nodes), port });
-  }
-  await Promise.all(
-    servers.map(({ port }) => waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 90_000, what: `the server on ${port} to be ready` })),
-  );
+  const env = {
+    REDIS_URL: '',
+    REDIS_CLUSTER_NODES: cluster.nodes.join(','),
+    REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-failover`,
+    JOIN_RATE_LIMIT: '100000',
+    SOCKET_RATE_PER_SECOND: '1000',
+    SOCKET_RATE_BURST: '1000',
+  };
+  const ports = await Promise.all(Array.from({ length: PROCESSES }, () => freePort()));
+  servers.push(...(await Promise.all(ports.map(async (port) => ({ child: await startServerProcess(port, env), port })))));
   const port = await freePort();
   configDir = mkdtempSync(path.join(tmpdir(), 'cp-haproxy-'));
   const config = path.join(configDir, 'haproxy.cfg');
@@ -101,20 +89,24 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  if (haproxy) await stopped(haproxy, 'SIGTERM');
-  await Promise.all(servers.map(({ child }) => stopped(child, 'SIGTERM')));
+  if (haproxy) await stopped(haproxy);
+  await Promise.all(servers.map(({ child }) => stopped(child)));
   await cluster?.stop();
   if (configDir) rmSync(configDir, { recursive: true, force: true });
 });
 
 test.skipIf(haproxyMissing)('two processes on a Redis Cluster behind haproxy: one is SIGKILLed mid-round and every bots-only round is still won', { timeout: 180_000 }, async () => {
   const instructors: ClusterClient[] = [];
-  // Round robin: each classroom is created, and its instructor connected, through another process.
-  for (let i = 0; i < PROCESSES; i++) {
-    const classroom = await classroomWith(url, []);
+  const classrooms = [];
+  for (let i = 0; i < PROCESSES; i++) classrooms.push(await classroomWith(url, []));
+  // Round robin: one after the other, the instructors' WebSockets land on each process in turn.
+  for (const classroom of classrooms) {
     const instructor = await connectCluster(url, classroom.instructorToken, { reconnection: true });
     clients.push(instructor);
     instructors.push(instructor);
+  }
+  for (const { port } of servers) expect(await classroomsOn(port)).toBe(1);
+  for (const instructor of instructors) {
     for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }] as const) {
       expect(await instructor.instructor(action)).toMatchObject({ ok: true });
     }
@@ -125,9 +117,10 @@ test.skipIf(haproxyMissing)('two processes on a Redis Cluster behind haproxy: on
 
   const doomed = servers[0];
   if (!doomed) throw new Error('no server');
-  await stopped(doomed.child);
+  await sigkill(doomed.child);
 
   await waitFor(() => instructors.every((c) => roundDone(c.state)), { what: 'every round to be won', timeoutMs: 120_000, intervalMs: 100 });
-  // Every instructor is connected (those on the killed process came back through haproxy).
+  // The killed process's instructor came back through haproxy, on the survivor.
   await waitFor(() => instructors.every((c) => c.socket.connected), { what: 'every instructor connected' });
+  expect(await classroomsOn(servers[1]?.port ?? 0)).toBe(PROCESSES);
 });
