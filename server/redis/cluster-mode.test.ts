@@ -124,3 +124,19 @@ test('timer jobs spread over six hash-tagged queues, and so over every master: n
     await timers.close();
   }
 });
+
+test('/readyz answers 503 while one master reports cluster_state:fail (a slot it gave up), though every node still answers PING', async () => {
+  const master = redis.masters[0];
+  if (!master) throw new Error('no master');
+  let slot = 0;
+  while (masterOf(slot).id !== master.id) slot++;
+  const node = await redis.nodeClient(master);
+  await node.sendCommand(['CLUSTER', 'DELSLOTS', String(slot)]);
+  try {
+    await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 503, { what: '/readyz to answer 503' });
+    for (const m of redis.masters) expect(await (await redis.nodeClient(m)).ping()).toBe('PONG');
+  } finally {
+    await node.sendCommand(['CLUSTER', 'ADDSLOTS', String(slot)]);
+  }
+  await waitFor(async () => (await fetch(`${server.url}/readyz`)).ok, { what: '/readyz to answer 200 again', timeoutMs: 20_000 });
+});
