@@ -13,6 +13,9 @@ export const CRI_CALLS = ['PullImage', 'CreateContainer', 'StartContainer', 'Sto
 export type CriCallName = (typeof CRI_CALLS)[number];
 
 /** One CRI request the kubelet sent: pending (sent) -> running (the runtime took it) -> done | failed. */
+/** From `afterSeconds` after its start on, the process uses `bytes` of memory. */
+const MemoryStepSchema = z.object({ afterSeconds: nonNegativeInt(), bytes: nonNegativeInt() });
+
 export const CriCallSchema = z.object({
   id: z.string().min(1),
   call: z.enum(CRI_CALLS),
@@ -24,6 +27,9 @@ export const CriCallSchema = z.object({
   image: z.string().optional(),
   /** CreateContainer: the command the container will run (a crashing one exits, see shared/sim/runtime). */
   command: z.array(z.string()).optional(),
+  /** CreateContainer: the container's memory limit (the cgroup's) and its process's use over time (shared/sim/runtime/memory.ts). */
+  memoryLimitBytes: nonNegativeInt().optional(),
+  memoryUsage: z.array(MemoryStepSchema).optional(),
   /** StartContainer / StopContainer: the container the call is about. */
   containerId: z.string().optional(),
   /** StopContainer: seconds before the runtime kills the container (the pod's grace period). */
@@ -43,6 +49,8 @@ export const RuntimeContainerSchema = z.object({
   name: z.string(),
   image: z.string(),
   command: z.array(z.string()).optional(),
+  memoryLimitBytes: nonNegativeInt().optional(),
+  memoryUsage: z.array(MemoryStepSchema).optional(),
   state: z.enum(['created', 'running', 'exited']),
   /** How many times the kubelet restarted this container before this instance (the pod's restartCount). */
   attempt: nonNegativeInt(),

@@ -15,6 +15,7 @@ export * from './scheduler/message';
 export * from './scheduler/scheduler';
 export * from './runtime/images';
 export * from './runtime/commands';
+export * from './runtime/memory';
 export * from './runtime/runtime';
 export * from './kubelet/backoff';
 export * from './kubelet/admission';

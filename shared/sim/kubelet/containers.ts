@@ -20,6 +20,7 @@ import { shortId } from '../hash';
 import { create, timer, type Step } from '../requests';
 import { makeTimer } from '../timers';
 import { fullImageName, imageSizeBytes, pullSeconds } from '../runtime/images';
+import { OOM_REASON, memoryOf } from '../runtime/memory';
 import { crashLoopMessage, goDuration, inBackOffSince, inBackOffSinceUpdate, nextBackOff, pullKey, restartKey } from './backoff';
 import { kubeletEvent } from './events';
 
@@ -217,7 +218,7 @@ export function planContainer(
     }
     waiting('ContainerCreating');
     if (!justPulled) alreadyPresent();
-    send('createContainer', { call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}) }, `${podName}: CreateContainer ${spec.name}`);
+    send('createContainer', { call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}), ...memoryOf(pod, spec) }, `${podName}: CreateContainer ${spec.name}`);
     return plan;
   }
 
@@ -262,7 +263,8 @@ export function planContainer(
       plan.backOffs.push(nextBackOff(key, entry, finishedAt, now));
       waiting('ContainerCreating');
       alreadyPresent();
-      send('restartContainer', { call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}) }, `${podName}: restart ${spec.name} (exit code ${latest.exitCode ?? 0})`);
+      const why = latest.reason === OOM_REASON ? `${latest.reason}, exit code ${latest.exitCode ?? 0}` : `exit code ${latest.exitCode ?? 0}`;
+      send('restartContainer', { call: 'CreateContainer', ...base, ...(spec.command ? { command: spec.command } : {}), ...memoryOf(pod, spec) }, `${podName}: restart ${spec.name} (${why})`);
       return plan;
     }
   }

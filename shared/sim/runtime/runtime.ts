@@ -19,6 +19,7 @@ import { create, timer, update, type Step } from '../requests';
 import type { ClusterState } from '../state';
 import { makeTimer } from '../timers';
 import { containerExit } from './commands';
+import { OOM_EXIT_CODE, OOM_REASON, oomAfterSeconds } from './memory';
 import { slowPullSeconds } from '../faults';
 import { CACHED_PULL_CHECK_SECONDS, fullImageName, imageExists, pullErrorMessage, pullSeconds } from './images';
 
@@ -82,6 +83,8 @@ function finish(status: Status, call: CriCall, now: SimTime): Status {
         createdAt: at,
       };
       if (call.command) container.command = call.command;
+      if (call.memoryLimitBytes !== undefined) container.memoryLimitBytes = call.memoryLimitBytes;
+      if (call.memoryUsage) container.memoryUsage = call.memoryUsage;
       // Keep the previous instance (the kubelet reports it as lastState) and drop older ones.
       const kept = status.containers.filter((c) => !(c.podUid === call.podUid && c.name === call.container && c.attempt < attempt - 1));
       return replace(done(container.id), { ...status, containers: [...kept, container] });
@@ -101,11 +104,20 @@ function finish(status: Status, call: CriCall, now: SimTime): Status {
   }
 }
 
-/** When a running container's command exits, if it ever does. */
-export function exitTime(c: RuntimeContainer): SimTime | undefined {
+/** How a running container ends: its command exits, or the OOM killer ends it first. */
+function endOf(c: RuntimeContainer): { at: SimTime; exitCode: number; reason: string } | undefined {
+  if (c.state !== 'running' || c.startedAt === undefined) return undefined;
+  const started = fromRFC3339(c.startedAt);
   const exit = containerExit(c);
-  if (!exit || c.state !== 'running' || c.startedAt === undefined) return undefined;
-  return fromRFC3339(c.startedAt) + exit.afterSeconds * 1000;
+  const oom = oomAfterSeconds(c);
+  if (oom !== undefined && (!exit || oom <= exit.afterSeconds)) return { at: started + oom * 1000, exitCode: OOM_EXIT_CODE, reason: OOM_REASON };
+  if (!exit) return undefined;
+  return { at: started + exit.afterSeconds * 1000, exitCode: exit.exitCode, reason: exit.exitCode === 0 ? 'Completed' : 'Error' };
+}
+
+/** When a running container's process ends, if it ever does. */
+export function exitTime(c: RuntimeContainer): SimTime | undefined {
+  return endOf(c)?.at;
 }
 
 interface Advance {
@@ -132,17 +144,16 @@ function advance(node: string, status: Status, now: SimTime): Advance {
   }
   let exited = false;
   const containers = next.containers.map((c) => {
-    const at = exitTime(c);
-    if (at === undefined) return c;
+    const end = endOf(c);
+    if (end === undefined) return c;
+    const { at, exitCode, reason } = end;
     if (at > now) {
-      timers.push(timer(makeTimer('containerExit', at, { node, containerId: c.id }), `${c.pod}/${c.name} exits`));
+      timers.push(timer(makeTimer('containerExit', at, { node, containerId: c.id }), `${c.pod}/${c.name} ${reason === OOM_REASON ? 'goes over its memory limit' : 'exits'}`));
       return c;
     }
-    const exit = containerExit(c);
-    const exitCode = exit?.exitCode ?? 0;
-    notes.push(`${c.pod}/${c.name} exited with code ${exitCode}`);
+    notes.push(reason === OOM_REASON ? `${c.pod}/${c.name} went over its memory limit: OOMKilled, exit code ${exitCode}` : `${c.pod}/${c.name} exited with code ${exitCode}`);
     exited = true;
-    return { ...c, state: 'exited' as const, exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt: toMicroTime(at) };
+    return { ...c, state: 'exited' as const, exitCode, reason, finishedAt: toMicroTime(at) };
   });
   if (exited) next = { ...next, containers };
   return { status: next, notes, timers };
