@@ -20,6 +20,7 @@ import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { connectTo, describeTarget, type RedisTarget } from './redis/connect';
 import { superviseEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis';
+import { ReplayMaintenance } from './replay/maintenance';
 import { recordRoomChanges } from './replay/room-recorder';
 
 export interface RunningServer {
@@ -32,6 +33,8 @@ export interface RunningServer {
   gateway: Gateway;
   /** The cluster half: store, timers, caches, runtime, the API server, bots. */
   cluster: Cluster;
+  /** Compaction of running classrooms' records and archiving of closed ones (a repeating BullMQ job). */
+  replayMaintenance: ReplayMaintenance;
   /** Stops accepting work, closes sockets and Redis, and stops the private redis-server if any. */
   close(): Promise<void>;
 }
@@ -78,6 +81,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       run: (what, job) => work.run(what, job),
       timerLanes: config.REDIS_CLUSTER_TIMER_QUEUES,
     });
+    const replayFiles = { redis, keyPrefix: config.REDIS_KEY_PREFIX, dataDir: config.replayDataDir };
+    const replayMaintenance = new ReplayMaintenance({
+      ...replayFiles,
+      openClassroomIds: () => classrooms.openClassroomIds(),
+      archiveAfterMs: config.ARCHIVE_AFTER_DAYS * 86_400_000,
+      sweepEveryMs: config.REPLAY_SWEEP_SECONDS * 1000,
+      compaction: { tail: config.LOG_COMPACTION_TAIL, chunk: config.LOG_COMPACTION_TAIL },
+      logger,
+    });
+    await replayMaintenance.start();
     const stopping = new AbortController();
     // The gauges read the gateway, which is created after the HTTP app it serves.
     let gatewayOf: Gateway | null = null;
@@ -102,7 +115,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       classrooms,
       joinLimiter,
       cluster,
-      replay: { redis, keyPrefix: config.REDIS_KEY_PREFIX, classrooms },
+      replay: { ...replayFiles, classrooms, replayTtlMs: config.REPLAY_TTL_DAYS * 86_400_000 },
       stopping: stopping.signal,
       joinBaseUrl: () => joinBaseUrl({ publicUrl: config.PUBLIC_URL, host: config.HOST, port: listeningPort, interfaces: networkInterfaces() }),
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
@@ -154,12 +167,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       classrooms,
       gateway,
       cluster,
+      replayMaintenance,
       close() {
         closing ??= (async () => {
           stopping.abort(); // kubectl's open watches end first: the HTTP server waits for every open request
           await gateway.close(); // also closes the HTTP server
           await work.drain();
           await heartbeat.close();
+          await replayMaintenance.close();
           await cluster.close();
           await changes.close();
           await redis.close().catch(() => redis.destroy());

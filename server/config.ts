@@ -38,9 +38,18 @@ const configSchema = z.object({
   // Sockets without a token one process holds open at once, and for how long.
   ANONYMOUS_SOCKET_LIMIT: z.coerce.number().int().min(0).default(200),
   ANONYMOUS_SOCKET_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
+  // Session replay files: compacted change-log segments of running classrooms, archives of closed ones.
+  REPLAY_DATA_DIR: z.string().default('.data/replay'),
+  // How long a closed classroom stays in Redis before it is archived to REPLAY_DATA_DIR and removed.
+  ARCHIVE_AFTER_DAYS: z.coerce.number().min(0).max(3650).default(7),
+  // How long an imported replay (and its share link) lives.
+  REPLAY_TTL_DAYS: z.coerce.number().min(0.0001).max(3650).default(30),
+  // How often the compaction and archiving sweep runs, and the changes a running classroom keeps in Redis.
+  REPLAY_SWEEP_SECONDS: z.coerce.number().min(0.1).max(86_400).default(60),
+  LOG_COMPACTION_TAIL: z.coerce.number().int().min(10).default(500),
 });
 
-export type Config = z.infer<typeof configSchema> & { clientDir: string; redisDataDir: string };
+export type Config = z.infer<typeof configSchema> & { clientDir: string; redisDataDir: string; replayDataDir: string };
 
 /** Reads the configuration from the environment; a bad value stops the process with its name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -55,5 +64,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...parsed.data,
     clientDir: path.resolve(parsed.data.CLIENT_DIR),
     redisDataDir: path.resolve(parsed.data.REDIS_DATA_DIR),
+    replayDataDir: path.resolve(parsed.data.REPLAY_DATA_DIR),
   };
 }

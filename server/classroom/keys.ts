@@ -32,6 +32,9 @@ export function classroomKeys(prefix: string, classroomId: string): ClassroomKey
   };
 }
 
+/** sorted set: classroom id -> when it closed (wall ms), until its record is archived (server/replay/archive.ts) */
+export const closedClassroomsKey = (prefix: string): string => `${prefix}:closed-classrooms`;
+
 /** hash: join code -> classroom id, for open classrooms only */
 export const codesKey = (prefix: string): string => `${prefix}:codes`;
 

@@ -12,7 +12,7 @@ import {
   type Role,
 } from '@shared/protocol';
 import type { RedisClient } from '../redis/connect';
-import { classroomKeys, codesKey, processClassroomsKey, seatHandbacksKey, type ClassroomKeys } from './keys';
+import { classroomKeys, closedClassroomsKey, codesKey, processClassroomsKey, seatHandbacksKey, type ClassroomKeys } from './keys';
 import { connected, disconnected, presenceSchema, type Presence } from './presence';
 import { RefusalError } from './refusal-error';
 import { applyRunCommand, lobbyRunState, type RunCommand, type RunState } from './run-state';
@@ -371,6 +371,8 @@ export function createClassroomRepository({
           // Only the code goes, so nobody joins; members, the instructor's token and the log stay for replay.
           const code = await redis.hGet(keys.meta, 'code');
           if (code) await releaseCode(code, classroomId);
+          // Archived once its retention is over (server/replay/archive.ts).
+          await redis.zAdd(closedClassroomsKey(prefix), { score: next.clock.wall, value: classroomId });
         }
         return next;
       }

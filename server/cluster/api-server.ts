@@ -22,6 +22,7 @@ import {
   type ClusterAction,
   type Identity,
   type MemberIdentity,
+  type Refusal,
   type Role,
 } from '@shared/protocol';
 import { kubeProxyStopped, kubeProxyStoppedMessage, kubeletStopped, partitioned, partitionedMessage, planAction, stoppedMessage } from '@shared/sim';
@@ -158,6 +159,15 @@ export class ApiServer {
     } finally {
       this.record(caller.classroomId, { ...this.entry(caller, verb, target, reply, simTime), via: 'kubectl' });
     }
+  }
+
+  /**
+   * A room control the instructor was refused (roles, lock, bots, the clock, closing): logged like
+   * every request. An accepted one is in the record already, as the room change it made.
+   */
+  async roomRefusal(instructor: Extract<Identity, { kind: 'instructor' }>, verb: string, target: string, reply: Refusal): Promise<void> {
+    const run = await this.runtime.run(instructor.classroomId).catch(() => null);
+    this.record(instructor.classroomId, this.entry(instructor, verb, target, reply, run ? Math.floor(simNow(run.clock, Date.now())) : 0));
   }
 
   private record(classroomId: string, entry: ApiRequestEntry): void {

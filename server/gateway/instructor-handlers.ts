@@ -72,11 +72,37 @@ async function handleInstructor(socket: ClusterPlaySocket, payload: unknown, dep
   if (identity.kind !== 'instructor') return refuse('Forbidden', 'only the instructor of this classroom may send instructor requests');
   const parsed = instructorAction.safeParse(payload);
   if (!parsed.success) {
-    return refuse('BadRequest', parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+    const reply = refuse('BadRequest', parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+    const kind = typeof payload === 'object' && payload !== null && 'kind' in payload ? String(payload.kind).slice(0, 40) : 'unknown';
+    await deps.cluster.api.roomRefusal(identity, kind, '', reply);
+    return reply;
   }
   const action = parsed.data;
   if (isClusterInstructorAction(action)) return (await deps.cluster.api.instruct(identity, action)).reply;
-  return handleRoomAction(action, identity, deps);
+  const reply = await handleRoomAction(action, identity, deps).catch((error: unknown) => {
+    if (error instanceof RefusalError) return refuse(error.code, error.message);
+    throw error;
+  });
+  if (!reply.ok) await deps.cluster.api.roomRefusal(identity, action.kind, roomTarget(action), reply);
+  return reply;
+}
+
+/** What a room control names, for the request log. */
+function roomTarget(action: RoomAction): string {
+  switch (action.kind) {
+    case 'assignRole':
+      return `${action.studentId}${action.role ? ` as ${action.role}` : ''}`;
+    case 'removeStudent':
+      return action.studentId;
+    case 'setBotHelp':
+      return action.role;
+    case 'setTimeScale':
+      return `${action.timeScale}x`;
+    case 'lockRoom':
+      return action.locked ? 'locked' : 'unlocked';
+    default:
+      return '';
+  }
 }
 
 export function registerInstructorHandlers(socket: ClusterPlaySocket, deps: GatewayDeps): void {

@@ -1,8 +1,9 @@
 /**
  * Session replay over HTTP. Export: `GET /api/classrooms/:id/log` (the classroom's instructor
  * token as a bearer token) streams the record as NDJSON. Import: `POST /api/replays` (any
- * instructor's token; `Content-Type: application/x-ndjson`, optionally gzip-encoded, so an
- * archive imports like an export) -> 201 `{ id, token }`. `POST /api/classrooms/:id/replays`
+ * instructor's token; `Content-Type: application/x-ndjson`, optionally gzip-encoded, or an
+ * archive as `application/gzip`) -> 201 `{ id, token, expiresAt }`; `DELETE /api/replays/:id`
+ * (the importing instructor's token) -> 204. A replay expires after REPLAY_TTL_DAYS. `POST /api/classrooms/:id/replays`
  * does both on the server: the instructor's "Open replay". The replay's own token (bearer) reads
  * it: `GET /api/replays/:id` (summary and timeline), `/state?resourceVersion=N | at=<sim ms> |
  * index=<entry>` (the moment), `/entries?from=&limit=` (entries, for playing forward).
@@ -11,21 +12,20 @@ import { once } from 'node:events';
 import { createGunzip, createInflate } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { LOG_MEDIA_TYPE } from '@shared/protocol';
+import { LOG_MEDIA_TYPE, type Identity } from '@shared/protocol';
 import { RefusalError } from '../classroom/refusal-error';
 import type { ClassroomRepository } from '../classroom/repository';
-import type { RedisClient } from '../redis/connect';
+import type { ReplayFiles } from '../replay/compaction';
 import { exportLines } from '../replay/export-log';
 import { ReplayImportError } from '../replay/import-error';
-import { DEFAULT_IMPORT_LIMITS, importReplay, type ImportLimits } from '../replay/import-log';
+import { DEFAULT_IMPORT_LIMITS, DEFAULT_REPLAY_TTL_MS, importReplay, type ImportLimits } from '../replay/import-log';
 import { Replays, type SeekTarget } from '../replay/replays';
 import { bearerToken, instructorOf } from './bearer';
 
-export interface ReplayRoutesDeps {
-  redis: RedisClient;
-  keyPrefix: string;
+export interface ReplayRoutesDeps extends ReplayFiles {
   classrooms: ClassroomRepository;
   importLimits?: ImportLimits;
+  replayTtlMs?: number;
 }
 
 const seekQuery = z.union([
@@ -35,8 +35,18 @@ const seekQuery = z.union([
 ]);
 const entriesQuery = z.object({ from: z.string().regex(/^\d{1,9}$/), limit: z.string().regex(/^\d{1,5}$/).optional() }).strict();
 
+/** An archive file (server/replay/archive.ts) as it is: gzip-compressed NDJSON. */
+const ARCHIVE_MEDIA_TYPE = 'application/gzip';
+
+/** Who may delete a replay: the instructor who imported it. */
+const ownerOf = (instructor: Extract<Identity, { kind: 'instructor' }>): string => `${instructor.classroomId}/${instructor.memberId}`;
+
 function bodyOf(req: Request): AsyncIterable<Buffer | string> {
   const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (req.is(ARCHIVE_MEDIA_TYPE)) {
+    if (encoding !== 'identity') throw new RefusalError('UnsupportedMediaType', `an archive (${ARCHIVE_MEDIA_TYPE}) is sent as it is, without Content-Encoding`);
+    return req.pipe(createGunzip());
+  }
   if (encoding === 'identity') return req;
   if (encoding === 'gzip' || encoding === 'x-gzip') return req.pipe(createGunzip());
   if (encoding === 'deflate') return req.pipe(createInflate());
@@ -60,42 +70,44 @@ async function stream(res: Response, lines: AsyncIterable<string>): Promise<void
   res.end();
 }
 
-export function replayRoutes({ redis, keyPrefix, classrooms, importLimits = DEFAULT_IMPORT_LIMITS }: ReplayRoutesDeps): Router {
+export function replayRoutes({ redis, keyPrefix, dataDir, classrooms, importLimits = DEFAULT_IMPORT_LIMITS, replayTtlMs = DEFAULT_REPLAY_TTL_MS }: ReplayRoutesDeps): Router {
   const router = Router();
   const replays = new Replays(redis, keyPrefix);
 
-  async function classroomOf(req: Request): Promise<{ id: string; title: string }> {
+  async function classroomOf(req: Request): Promise<{ id: string; title: string; owner: string }> {
     const id = String(req.params['id']);
-    await instructorOf(req, classrooms, id);
+    const instructor = await instructorOf(req, classrooms, id);
     const view = await classrooms.view(id);
     if (!view) throw new RefusalError('NotFound', `classroom "${id}" not found`);
-    return { id, title: view.title };
+    return { id, title: view.title, owner: ownerOf(instructor) };
   }
 
   router.get('/api/classrooms/:id/log', async (req, res) => {
-    const lines = await exportLines({ redis, keyPrefix, classroom: await classroomOf(req) });
+    const { id, title } = await classroomOf(req);
+    const lines = await exportLines({ redis, keyPrefix, dataDir, classroom: { id, title } });
     res.status(200).type(LOG_MEDIA_TYPE).setHeader('Content-Disposition', `attachment; filename="clusterplay-${String(req.params['id'])}.ndjson"`);
     await stream(res, lines);
   });
 
   router.post('/api/classrooms/:id/replays', async (req, res) => {
-    const lines = await exportLines({ redis, keyPrefix, classroom: await classroomOf(req) });
+    const { id: classroomId, title, owner } = await classroomOf(req);
+    const lines = await exportLines({ redis, keyPrefix, dataDir, classroom: { id: classroomId, title } });
     const withNewlines = (async function* () {
       for await (const line of lines) yield `${line}\n`;
     })();
-    const { id, token } = await importReplay({ redis, keyPrefix }, withNewlines, importLimits);
-    res.status(201).json({ id, token });
+    const { id, token, expiresAt } = await importReplay({ redis, keyPrefix, owner, ttlMs: replayTtlMs }, withNewlines, importLimits);
+    res.status(201).json({ id, token, expiresAt });
   });
 
   router.post('/api/replays', async (req, res) => {
-    await instructorOf(req, classrooms, null);
-    if (!req.is(LOG_MEDIA_TYPE)) {
+    const owner = ownerOf(await instructorOf(req, classrooms, null));
+    if (!req.is([LOG_MEDIA_TYPE, ARCHIVE_MEDIA_TYPE])) {
       const type = req.headers['content-type']?.split(';')[0]?.trim();
-      throw new RefusalError('UnsupportedMediaType', `POST /api/replays takes an exported log (Content-Type: ${LOG_MEDIA_TYPE})${type ? `, not ${type}` : ''}`);
+      throw new RefusalError('UnsupportedMediaType', `POST /api/replays takes an exported log (Content-Type: ${LOG_MEDIA_TYPE}) or an archive (${ARCHIVE_MEDIA_TYPE})${type ? `, not ${type}` : ''}`);
     }
     try {
-      const { id, token } = await importReplay({ redis, keyPrefix }, bodyOf(req), importLimits);
-      res.status(201).json({ id, token });
+      const { id, token, expiresAt } = await importReplay({ redis, keyPrefix, owner, ttlMs: replayTtlMs }, bodyOf(req), importLimits);
+      res.status(201).json({ id, token, expiresAt });
     } catch (error) {
       const refusal = importRefusal(error);
       if (!refusal) throw error;
@@ -103,6 +115,11 @@ export function replayRoutes({ redis, keyPrefix, classrooms, importLimits = DEFA
       if (!req.readableEnded) res.setHeader('Connection', 'close');
       throw refusal;
     }
+  });
+
+  router.delete('/api/replays/:id', async (req, res) => {
+    await replays.delete(String(req.params['id']), ownerOf(await instructorOf(req, classrooms, null)));
+    res.status(204).end();
   });
 
   router.get('/api/replays/:id', async (req, res) => {

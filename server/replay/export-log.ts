@@ -1,100 +1,82 @@
 /**
- * Export: the classroom's session record as NDJSON lines, read from Redis page by page and never
- * held whole: the header, then the change log and the record stream merged by entry id (see
- * server/store/record.ts), then the end line with the count. The export stops at the
- * resourceVersion the classroom had when it began, so a running classroom exports a consistent prefix.
+ * Export: the classroom's session record as NDJSON lines, never held whole: the header, the
+ * compacted segments from disk (see compaction.ts), then the change log and the record stream
+ * merged by entry id (record-lines.ts), then the end line with the count. The export stops at the
+ * resourceVersion the classroom had when it began, so a running classroom exports a consistent
+ * prefix; it holds a lease meanwhile, so compaction does not move what it is about to read.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
-import { LOG_FORMAT, LOG_FORMAT_VERSION, changeEntryOf, type LogHeader } from '@shared/protocol';
+import { LOG_FORMAT, LOG_FORMAT_VERSION, type LogHeader } from '@shared/protocol';
 import { RefusalError } from '../classroom/refusal-error';
-import type { RedisClient } from '../redis/connect';
-import { decodeLogEntry, readRecordEntries, resourceVersionOfEntry, storeKeys } from '../store';
-
-const PAGE = 500;
+import { resourceVersionOfEntry, storeKeys } from '../store';
+import { compactionStateOf, segmentDir, type ReplayFiles } from './compaction';
+import { readGzipLines } from './gzip-lines';
+import { compactionKeys } from './keys';
+import { recordLines } from './record-lines';
 
 /** ClusterPlay's version, as package.json names it. */
 export const CLUSTERPLAY_VERSION: string = z
   .object({ version: z.string() })
   .parse(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))).version;
 
-const StreamEntriesSchema = z.array(z.object({ id: z.string(), message: z.record(z.string(), z.string()) }));
+/** How long an export's lease lasts without renewal; it is renewed before every page and segment. */
+const LEASE_MS = 60_000;
 
-interface Keyed {
-  ms: number;
-  seq: number;
-  line: string;
-}
+const Read = z.tuple([z.string().nullable(), z.array(z.object({ id: z.string() })), z.record(z.string(), z.string())]);
 
-function idParts(id: string): { ms: number; seq: number } {
-  const dash = id.indexOf('-');
-  return { ms: Number(id.slice(0, dash)), seq: Number(id.slice(dash + 1)) };
-}
-
-/** One stream's lines in id order, read a page at a time. */
-async function* pages(read: (afterId: string) => Promise<Keyed[]>): AsyncGenerator<Keyed> {
-  let after = '0-0';
-  for (;;) {
-    const page = await read(after);
-    yield* page;
-    const last = page[page.length - 1];
-    if (!last || page.length < PAGE) return;
-    after = `${last.ms}-${last.seq}`;
-  }
-}
-
-export interface ExportSource {
-  redis: RedisClient;
-  keyPrefix: string;
+export interface ExportSource extends ReplayFiles {
   classroom: { id: string; title: string };
 }
 
 /**
  * The lines of the export (without newlines). Refuses with 410 Expired, before the first line,
- * when the change log no longer reaches back to the classroom's first change.
+ * when the record no longer reaches back to the classroom's first change.
  */
-export async function exportLines({ redis, keyPrefix, classroom }: ExportSource): Promise<AsyncGenerator<string>> {
+export async function exportLines({ redis, keyPrefix, dataDir, classroom }: ExportSource): Promise<AsyncGenerator<string>> {
   const keys = storeKeys(keyPrefix, classroom.id);
-  const [rv, first] = z.tuple([z.string().nullable(), StreamEntriesSchema]).parse(await redis.multi().get(keys.rv).xRange(keys.log, '-', '+', { COUNT: 1 }).exec());
-  const upTo = Number(rv ?? 0);
-  const oldest = first[0] ? resourceVersionOfEntry(first[0].id) : upTo + 1;
-  if (oldest > 1) {
-    throw new RefusalError('Expired', `the change log of this classroom no longer reaches back to its start (its oldest change is resourceVersion ${oldest}): it cannot be exported whole`);
+  const ck = compactionKeys(keyPrefix, classroom.id);
+  const lease = randomUUID();
+  const renew = async () => void (await redis.zAdd(ck.exports, { score: Date.now() + LEASE_MS, value: lease }));
+  const release = async () => void (await redis.zRem(ck.exports, lease).catch(() => 0));
+  await renew();
+  let upTo: number;
+  let state: ReturnType<typeof compactionStateOf>;
+  try {
+    const [rv, first, hash] = Read.parse(await redis.multi().get(keys.rv).xRange(keys.log, '-', '+', { COUNT: 1 }).hGetAll(ck.compaction).exec());
+    upTo = Number(rv ?? 0);
+    state = compactionStateOf(hash);
+    const oldest = first[0] ? resourceVersionOfEntry(first[0].id) : upTo + 1;
+    if (oldest > state.through + 1) {
+      throw new RefusalError('Expired', `the change log of this classroom no longer reaches back to its start (its oldest change is resourceVersion ${oldest}): it cannot be exported whole`);
+    }
+  } catch (error) {
+    await release();
+    throw error;
   }
   const header: LogHeader = { format: LOG_FORMAT, formatVersion: LOG_FORMAT_VERSION, clusterplayVersion: CLUSTERPLAY_VERSION, classroom, exportedAt: Date.now() };
+  const folder = segmentDir(dataDir, keyPrefix, classroom.id);
 
-  const changes = pages(async (after) => {
-    if (upTo === 0) return [];
-    const entries = StreamEntriesSchema.parse(await redis.xRange(keys.log, `(${after}`, `${upTo}-0`, { COUNT: PAGE }));
-    return entries.map(({ id, message }) => ({ ...idParts(id), line: JSON.stringify(changeEntryOf(decodeLogEntry(id, message))) }));
-  });
-  const records = pages(async (after) => {
-    const entries = await readRecordEntries(redis, keys.record, after, PAGE);
-    return entries
-      .map(({ id, json }) => ({ ...idParts(id), json }))
-      .filter((e) => e.ms <= upTo)
-      .map(({ ms, seq, json }) => {
-        const { t, ...rest } = z.looseObject({ t: z.string() }).parse(JSON.parse(json));
-        return { ms, seq, line: JSON.stringify({ t, resourceVersion: String(ms), ...rest }) };
-      });
-  });
-
-  return (async function* merged() {
-    yield JSON.stringify(header);
-    let count = 0;
-    let change = await changes.next();
-    let record = await records.next();
-    while (!change.done || !record.done) {
-      const takeChange = record.done || (!change.done && (change.value.ms < record.value.ms || (change.value.ms === record.value.ms && change.value.seq < record.value.seq)));
-      if (takeChange && !change.done) {
-        yield change.value.line;
-        change = await changes.next();
-      } else if (!record.done) {
-        yield record.value.line;
-        record = await records.next();
+  return (async function* lines() {
+    try {
+      yield JSON.stringify(header);
+      let count = 0;
+      for (const segment of state.segments) {
+        await renew();
+        for await (const line of readGzipLines(path.join(folder, segment.name))) {
+          yield line;
+          count++;
+        }
       }
-      count++;
+      for await (const line of recordLines(redis, keys, { afterResourceVersion: state.through, upTo, onPage: renew })) {
+        yield line;
+        count++;
+      }
+      yield JSON.stringify({ t: 'end', entries: count });
+    } finally {
+      await release();
     }
-    yield JSON.stringify({ t: 'end', entries: count });
   })();
 }

@@ -2,7 +2,7 @@
  * Import: an uploaded log becomes a read-only replay. Lines are checked as they arrive
  * (log-checker.ts) and written in batches under keys that expire, with a snapshot of the moment
  * every SEGMENT entries; only when the whole file checked out is the replay's meta written and
- * the keys kept. A refused or failed upload deletes what it wrote (and the expiry cleans up
+ * the keys given the replay's lifetime (REPLAY_TTL_DAYS). A refused or failed upload deletes what it wrote (and the expiry cleans up
  * after a process that died mid-upload): nothing half-imported stays behind.
  */
 import { TimelineBuilder, type LogEntry, type ReplaySummary } from '@shared/protocol';
@@ -36,9 +36,19 @@ export interface Segment {
 export interface ImportTarget {
   redis: RedisClient;
   keyPrefix: string;
+  /** Who may delete it: `<classroomId>/<memberId>` of the instructor who imported it. */
+  owner?: string;
+  /** How long the replay lives (REPLAY_TTL_DAYS). */
+  ttlMs?: number;
 }
 
-export async function importReplay({ redis, keyPrefix }: ImportTarget, body: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, limits: ImportLimits = DEFAULT_IMPORT_LIMITS): Promise<{ id: string; token: string; summary: ReplaySummary }> {
+export const DEFAULT_REPLAY_TTL_MS = 30 * 86_400_000;
+
+export async function importReplay(
+  { redis, keyPrefix, owner = '', ttlMs = DEFAULT_REPLAY_TTL_MS }: ImportTarget,
+  body: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
+): Promise<{ id: string; token: string; expiresAt: number; summary: ReplaySummary }> {
   const id = newClassroomId();
   const keys = replayKeys(keyPrefix, id);
   const checker = new LogChecker(limits.maxEntries);
@@ -89,13 +99,15 @@ export async function importReplay({ redis, keyPrefix }: ImportTarget, body: Asy
       endSimTime: Number.isFinite(end.simTime) ? end.simTime : 0,
       markers: timeline.markers,
     };
+    const expiresAt = Date.now() + ttlMs;
     await redis
       .multi()
-      .persist(keys.lines)
-      .persist(keys.snapshots)
-      .hSet(keys.meta, { summary: JSON.stringify(summary), segments: JSON.stringify(segments), tokenHash: hashToken(token), createdAt: String(Date.now()) })
+      .pExpireAt(keys.lines, expiresAt)
+      .pExpireAt(keys.snapshots, expiresAt)
+      .hSet(keys.meta, { summary: JSON.stringify(summary), segments: JSON.stringify(segments), tokenHash: hashToken(token), owner, createdAt: String(Date.now()) })
+      .pExpireAt(keys.meta, expiresAt)
       .exec();
-    return { id, token, summary };
+    return { id, token, expiresAt, summary };
   } catch (error) {
     await redis.del([keys.lines, keys.snapshots, keys.meta]).catch(() => undefined);
     throw error;

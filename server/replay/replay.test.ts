@@ -73,6 +73,8 @@ async function recordRound(): Promise<Recorded> {
   for (const action of [{ kind: 'setTimeScale', timeScale: 50 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
     expect(await instructor.instructor(action)).toMatchObject({ ok: true });
   }
+  // A room control the class cannot take is refused, and the record keeps the refusal too.
+  expect(await instructor.instructor({ kind: 'start' })).toEqual({ ok: false, code: 'BadRequest', message: 'the class has already started (it is running)' });
   await waitFor(() => roundDone(instructor.state), { what: 'the bots to finish the first round', timeoutMs: 45_000, intervalMs: 100 });
   expect(await instructor.instructor({ kind: 'fault', fault: { type: 'stopKubelet', node: 'node-1' } })).toMatchObject({ ok: true });
   // 50 s grace, then 300 s of tolerationSeconds: node-1 NotReady, then its pods Terminating (the kubelet cannot confirm).
@@ -107,6 +109,9 @@ describe('session replay', () => {
     expect(entries.some((e) => e.t === 'request' && e.entry.verb === 'fault' && e.actor === 'instructor')).toBe(true);
     expect(entries.some((e) => e.t === 'request' && e.actor === 'bot:scheduler' && e.entry.verb === 'bind')).toBe(true);
     expect(entries.some((e) => e.t === 'room' && e.view.phase === 'running' && e.actor === 'instructor')).toBe(true);
+    expect(entries.filter((e) => e.t === 'request' && e.entry.verb === 'start').map((e) => e.t === 'request' && { actor: e.actor, outcome: e.entry.outcome, code: e.entry.code, message: e.entry.message })).toEqual([
+      { actor: 'instructor', outcome: 'refused', code: 'BadRequest', message: 'the class has already started (it is running)' },
+    ]);
 
     const created = await upload(recorded.file, recorded.instructorToken);
     expect(created.status).toBe(201);

@@ -65,6 +65,16 @@ export class Replays {
     return meta;
   }
 
+  /** Deletes the replay, only for the instructor who imported it. */
+  async delete(id: string, owner: string): Promise<void> {
+    const keys = replayKeys(this.keyPrefix, id);
+    const stored = await this.redis.hGet(keys.meta, 'owner');
+    if (stored === null || stored === undefined) throw new RefusalError('NotFound', `replay "${id}" not found`);
+    if (stored !== owner) throw new RefusalError('Forbidden', 'only the instructor who imported this replay may delete it');
+    await this.redis.del([keys.meta, keys.lines, keys.snapshots]);
+    this.metas.delete(id);
+  }
+
   async entries(id: string, from: number, limit: number): Promise<LogEntry[]> {
     const count = Math.max(0, Math.min(limit, MAX_ENTRIES_PER_READ));
     if (!count) return [];
@@ -95,7 +105,9 @@ export class Replays {
 
   private async meta(id: string): Promise<ReplayMeta | null> {
     const known = this.metas.get(id);
-    if (known) return known;
+    // Kept per process, but a replay that expired or was deleted (by any process) is gone.
+    if (known && (await this.redis.exists(replayKeys(this.keyPrefix, id).meta))) return known;
+    this.metas.delete(id);
     const raw = await this.redis.hGetAll(replayKeys(this.keyPrefix, id).meta);
     if (!raw || !('summary' in raw)) return null;
     const stored = MetaSchema.parse(raw);

@@ -4,5 +4,6 @@ export { ApiError, isApiError } from './api-error';
 export { hasStatusSubresource } from '@shared/sim/admission';
 export { storeKeys, type StoreKeys } from './keys';
 export type { WatchListener } from './watch-hub';
-export { appendRecordEntry, readRecordEntries, type NewRecordEntry } from './record';
+export { appendRecordEntry, type NewRecordEntry } from './record';
 export { decodeLogEntry, resourceVersionOfEntry } from './encoding';
+export { LuaScript } from './scripts';

@@ -27,7 +27,7 @@ describe('the session record', () => {
     expect(await open.store.readRequestLog(classroom, 5)).toEqual([request]);
 
     const lines: string[] = [];
-    for await (const line of await exportLines({ redis: open.redis, keyPrefix: inject('redisKeyPrefix'), classroom: { id: classroom, title: 'T' } })) lines.push(line);
+    for await (const line of await exportLines({ redis: open.redis, keyPrefix: inject('redisKeyPrefix'), dataDir: '.data/replay-test', classroom: { id: classroom, title: 'T' } })) lines.push(line);
     const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(entries.map((e) => [e['t'] ?? 'header', e['resourceVersion']])).toEqual([
       ['header', undefined],
