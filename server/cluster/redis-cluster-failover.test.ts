@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { freePort } from '../redis/embedded-redis';
-import { startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster';
+import { redisClusterMissing, startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster';
 import { sigkill, startServerProcess } from '../testing/server-process';
 import { waitFor } from '../testing/wait';
 import { classroomWith, connectCluster, type ClusterClient } from './testing/cluster-client';
 import { roundDone } from './testing/players';
 
 const PROCESSES = 2;
-const haproxyMissing = spawnSync('haproxy', ['-v']).error !== undefined;
-if (haproxyMissing) console.log('skipped: the Redis Cluster + haproxy test needs haproxy (apt-get install haproxy)');
+const missing = spawnSync('haproxy', ['-v']).error !== undefined ? 'haproxy is not installed (apt-get install haproxy)' : redisClusterMissing();
+if (missing) console.log(`skipped: the Redis Cluster + haproxy test: ${missing}`);
 
 let cluster: TestRedisCluster | undefined;
 let haproxy: ChildProcess | undefined;
@@ -66,7 +66,7 @@ function stopped(child: ChildProcess): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (haproxyMissing) return;
+  if (missing) return;
   cluster = await startRedisCluster();
   const env = {
     REDIS_URL: '',
@@ -95,7 +95,7 @@ afterAll(async () => {
   if (configDir) rmSync(configDir, { recursive: true, force: true });
 });
 
-test.skipIf(haproxyMissing)('two processes on a Redis Cluster behind haproxy: one is SIGKILLed mid-round and every bots-only round is still won', { timeout: 180_000 }, async () => {
+test.skipIf(missing !== null)('two processes on a Redis Cluster behind haproxy: one is SIGKILLed mid-round and every bots-only round is still won', { timeout: 180_000 }, async () => {
   const instructors: ClusterClient[] = [];
   const classrooms = [];
   for (let i = 0; i < PROCESSES; i++) classrooms.push(await classroomWith(url, []));

@@ -32,6 +32,13 @@ const clusterOk = (node: string): boolean => {
   }
 };
 
+/** Why a Redis Cluster cannot be started here (null when it can): the tests that need one skip with it. */
+export function redisClusterMissing(): string | null {
+  if (!findRedisServer()) return 'redis-server is not installed';
+  if (spawnSync('redis-cli', ['-v']).error) return 'redis-cli is not installed';
+  return null;
+}
+
 export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> {
   const binary = findRedisServer();
   if (!binary) throw new Error('redis-server is not installed');
