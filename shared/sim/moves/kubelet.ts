@@ -26,23 +26,44 @@ function imageOf(pod: Pod | undefined, container: string | undefined): string {
   return pod?.spec.containers.find((c) => c.name === container)?.image ?? 'its image';
 }
 
+/** A move's button text: the same whether the move can be made now or is still waiting. */
+function labelOf(state: ClusterState, node: string, move: KubeletIntent['move'], podName: string, container: string | undefined): string {
+  const pod = state.podsOn(node).find((p) => p.metadata.name === podName);
+  const c = container ?? '';
+  switch (move) {
+    case 'pullImage':
+      return `Pull ${imageOf(pod, container)}`;
+    case 'createContainer':
+      return `Create container ${c}`;
+    case 'startContainer':
+      return `Start container ${c}`;
+    case 'restartContainer':
+      return `Restart container ${c}`;
+    case 'syncPodStatus':
+      return `Report ${podName} status`;
+    case 'killPod':
+      return `Stop ${podName}`;
+  }
+}
+
 function describe(state: ClusterState, node: string, i: KubeletIntent): { label: string; why: string } {
   const pod = state.podsOn(node).find((p) => p.metadata.name === i.pod);
   const c = i.container ?? '';
   const image = imageOf(pod, i.container);
+  const label = labelOf(state, node, i.move, i.pod, i.container);
   switch (i.move) {
     case 'pullImage':
-      return { label: `Pull ${image}`, why: `${image} is not on ${node} yet: ask the runtime to pull it (PullImage)` };
+      return { label, why: `${image} is not on ${node} yet: ask the runtime to pull it (PullImage)` };
     case 'createContainer':
-      return { label: `Create container ${c}`, why: `${image} is on ${node}: ask the runtime to create container ${c} of ${i.pod} (CreateContainer)` };
+      return { label, why: `${image} is on ${node}: ask the runtime to create container ${c} of ${i.pod} (CreateContainer)` };
     case 'startContainer':
-      return { label: `Start container ${c}`, why: `container ${c} of ${i.pod} is created: ask the runtime to start it (StartContainer)` };
+      return { label, why: `container ${c} of ${i.pod} is created: ask the runtime to start it (StartContainer)` };
     case 'restartContainer':
-      return { label: `Restart container ${c}`, why: `${i.notes.join('; ')}: the back-off has passed, so create it again (restartPolicy ${pod?.spec.restartPolicy ?? 'Always'})` };
+      return { label, why: `${i.notes.join('; ')}: the back-off has passed, so create it again (restartPolicy ${pod?.spec.restartPolicy ?? 'Always'})` };
     case 'syncPodStatus':
-      return { label: i.label ?? `Report ${i.pod} status`, why: i.why };
+      return { label: i.label ?? label, why: i.why };
     case 'killPod':
-      return { label: `Stop ${i.pod}`, why: i.why };
+      return { label, why: i.why };
   }
 }
 
@@ -65,7 +86,8 @@ export function kubeletMoves(state: ClusterState, node: string, now: SimTime): P
     node,
     pod: w.pod,
     ...(w.container === undefined ? {} : { container: w.container }),
-    label: w.move === 'syncPodStatus' ? `Report ${w.pod} status` : `${w.move} ${w.container ?? w.pod}`,
+    // The label its button will have once the move can be made, so the student knows which button to wait for.
+    label: labelOf(state, node, w.move, w.pod, w.container),
     reason: w.reason,
     ...(w.until === undefined ? {} : { until: w.until }),
   }));

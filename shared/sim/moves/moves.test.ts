@@ -190,7 +190,30 @@ describe('the rulebook: legalMoves and planAction agree', () => {
     play(c, { kind: 'pullImage', node: 'node-2', pod: 'web-1', container: 'app' });
     const { moves, waiting } = roleMoves('kubelet:node-2', c.state, c.now);
     expect(moves.map((m) => m.action.kind)).toEqual(['syncPodStatus']);
-    expect(waiting).toEqual([{ kind: 'pullImage', node: 'node-2', pod: 'web-1', container: 'app', label: 'pullImage app', reason: 'waiting for the container runtime to take the PullImage nginx:1.27 call' }]);
+    expect(waiting).toEqual([{ kind: 'pullImage', node: 'node-2', pod: 'web-1', container: 'app', label: 'Pull nginx:1.27', reason: 'waiting for the container runtime to take the PullImage nginx:1.27 call' }]);
+  });
+
+  test('[waiting] while the runtime works on a call, the kubelet screen names the button it waits for as that button reads', () => {
+    const c = cluster();
+    c.stopNode('node-2');
+    c.createObject(makePod('web-1', { nodeName: 'node-2', image: 'nginx:1.27' }));
+    const waitingLabels: string[] = [];
+    const moveLabels: string[] = [];
+    for (const kind of ['pullImage', 'createContainer', 'startContainer'] as const) {
+      const move = legalMoves('kubelet:node-2', c.state, c.now).find((m) => m.action.kind === kind);
+      if (!move) throw new Error(`no ${kind} move`);
+      moveLabels.push(move.label);
+      play(c, move.action);
+      // The call is sent, not yet taken: the disabled button must read as the one just clicked.
+      waitingLabels.push(...roleMoves('kubelet:node-2', c.state, c.now).waiting.filter((w) => w.kind === kind).map((w) => w.label));
+      const call = c.state.runtime('node-2')?.status.calls.find((x) => x.status === 'pending');
+      if (!call) throw new Error('no pending call');
+      play(c, { kind: 'answerCri', node: 'node-2', callId: call.id });
+      c.now += 5_000;
+      apply(c, advanceRuntime(c.state, 'node-2', c.now));
+    }
+    expect(moveLabels).toEqual(['Pull nginx:1.27', 'Create container app', 'Start container app']);
+    expect(waitingLabels).toEqual(moveLabels);
   });
 });
 

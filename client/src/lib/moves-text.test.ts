@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { idleText } from './moves-text';
+
+describe('idleText', () => {
+  it('says the work is done only when nothing waits either', () => {
+    expect(idleText([])).toBe('Nothing to do right now: everything you look after is as its objects ask.');
+  });
+
+  it('names the move that comes next and why it waits, when a move waits on another component', () => {
+    expect(idleText([{ kind: 'startContainer', node: 'node-1', pod: 'web-1', container: 'web', label: 'Start container web', reason: 'waiting for the container runtime to take the StartContainer web call' }])).toBe(
+      'Nothing to click yet: "Start container web" comes next (waiting for the container runtime to take the StartContainer web call).',
+    );
+  });
+});
