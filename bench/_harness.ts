@@ -31,13 +31,13 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** The production entry point in a process of its own; processes given the same `prefix` share their classrooms. */
-export async function startProductionServer(redisUrl: string, port: number, prefix = `bench${Date.now()}`): Promise<ChildProcess> {
+export async function startProductionServer(redis: string | { clusterNodes: string[] }, port: number, prefix = `bench${Date.now()}`): Promise<ChildProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
-    REDIS_URL: redisUrl,
+    ...(typeof redis === 'string' ? { REDIS_URL: redis } : { REDIS_CLUSTER_NODES: redis.clusterNodes.join(',') }),
     REDIS_KEY_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     SOCKET_RATE_PER_SECOND: '10000',

@@ -8,46 +8,50 @@
  * commands per action, the generator's own CPU share, and the line scripts read:
  *   p99 <ms> ms vs bare <ms> ms: ratio <r>x
  *   npm run bench -- load     (BENCH_STUDENTS=4000 BENCH_CLASSROOMS=100 BENCH_ACTIONS=20)
- * Not built yet: the sweep over 500…4,000 students, two processes and a Redis Cluster (BENCH_SWEEP
- * is read, and says so).
+ * Then (unless BENCH_SWEEP=0) it sweeps 500, 1,000, 2,000 and 4,000 students in classrooms of the
+ * same size, on one process with one Redis and on two processes with a Redis Cluster of three
+ * masters (each classroom's members spread over both, as a load balancer without stickiness
+ * would), and writes bench/results/load.json and load.svg.
+ * PROF=1 writes each server's CPU profile to /tmp/cpuprof.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { WatchEvent } from '@shared/protocol';
 import { assignRoles, classroomWith, connectCluster, type ClusterClient } from '../server/cluster/testing/cluster-client';
 import { roundDone } from '../server/cluster/testing/players';
 import { connectRedis } from '../server/redis/connect';
 import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../server/redis/embedded-redis';
+import { startRedisCluster, type TestRedisCluster } from '../server/testing/redis-cluster';
 import { waitFor } from '../server/testing/wait';
-import { everyClientAt, percentile, startBareServer, startProductionServer } from './_harness';
+import { commandsProcessed, everyClientAt, percentile, startBareServer, startProductionServer, usage } from './_harness';
+import { loadChart, type LoadPoint } from './_load-chart';
 
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 4000);
 const CLASSROOMS = Number(process.env.BENCH_CLASSROOMS ?? 100);
 const ACTIONS = Number(process.env.BENCH_ACTIONS ?? 20);
+/** The sweep's sizes; BENCH_SWEEP_STUDENTS=100,200 for a quick look. */
+const SWEEP = (process.env.BENCH_SWEEP_STUDENTS ?? '500,1000,2000,4000').split(',').map(Number);
 const WARMUP = 3;
-const PER_CLASSROOM = Math.max(1, Math.floor(STUDENTS / CLASSROOMS));
-
-/** CPU seconds (user + system) and RSS bytes of a process, from /proc. */
-function usage(pid: number): { cpu: number; rss: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticks = Number(stat[11] ?? 0) + Number(stat[12] ?? 0);
-  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  return { cpu: ticks / 100, rss };
-}
+/** Classrooms set up at once (each waits for its bots to play the round up). */
+const SETUP_BATCH = 10;
+const MB = 1048576;
 
 interface Room {
   proxy: ClusterClient;
   clients: ClusterClient[];
 }
 
-/** One classroom of students (one of them the kube-proxy), its round played up by the bots. */
-async function classroom(url: string, index: number): Promise<Room> {
-  const names = Array.from({ length: PER_CLASSROOM }, (_, i) => `c${index}-s${i + 1}`);
-  const created = await classroomWith(url, names);
-  const instructor = await connectCluster(url, created.instructorToken);
+/** One classroom of students (one of them the kube-proxy), its round played up by the bots; member i connects to urls[i % urls.length]. */
+async function classroom(urls: string[], index: number, size: number): Promise<Room> {
+  const url = (i: number) => urls[(index + i) % urls.length] ?? '';
+  const names = Array.from({ length: size }, (_, i) => `c${index}-s${i + 1}`);
+  const created = await classroomWith(url(0), names);
+  const instructor = await connectCluster(url(0), created.instructorToken);
   await assignRoles(instructor, created, { [names[0] ?? '']: 'kube-proxy:node-1' });
-  const students = await Promise.all(names.map((n) => connectCluster(url, created.students.get(n)?.token ?? '')));
+  const students = await Promise.all(names.map((n, i) => connectCluster(url(i + 1), created.students.get(n)?.token ?? '')));
   for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) await instructor.instructor(action);
   const proxy = students[0] as ClusterClient;
   await waitFor(
@@ -128,50 +132,114 @@ async function bare(roomSizes: number[], payload: WatchEvent[]): Promise<number[
   }
 }
 
-if (process.env.BENCH_SWEEP !== '0') console.log('BENCH_SWEEP: the sweep (500…4,000 students, two processes, Redis Cluster) is not built yet; running the main measurement only');
-let redis: EmbeddedRedis | null = null;
-let server: ChildProcess | null = null;
-try {
-  let redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) {
-    redis = await startEmbeddedRedis({ dataDir: null });
-    redisUrl = redis.url;
-  }
-  const port = await freePort();
-  server = await startProductionServer(redisUrl, port);
-  const url = `http://127.0.0.1:${port}`;
-  console.log(`${CLASSROOMS} classrooms of ${PER_CLASSROOM} students (${CLASSROOMS * PER_CLASSROOM} in all), ${ACTIONS} measured actions per classroom`);
-  const rooms: Room[] = [];
-  for (let i = 0; i < CLASSROOMS; i++) rooms.push(await classroom(url, i));
-  console.log('every round played up by the bots; measuring');
-  const pid = server.pid ?? 0;
-  const counter = await connectRedis(redisUrl);
-  const commands = async () => Number(/total_commands_processed:(\d+)/.exec(await counter.info('stats'))?.[1] ?? 0);
-  const before = { server: usage(pid), commands: await commands(), generator: process.cpuUsage() };
-  const ours = await measure(rooms);
-  const after = { server: usage(pid), commands: await commands(), generator: process.cpuUsage(before.generator) };
-  await counter.close();
-  const actions = ours.samples.length + WARMUP * rooms.length;
-  const bareSamples = await bare(
-    rooms.map((r) => r.clients.length),
-    ours.payload,
-  );
-  for (const c of rooms.flatMap((r) => r.clients)) c.close();
 
-  const row = (name: string, s: number[]) =>
-    `${name.padEnd(44)} p50 ${percentile(s, 50).toFixed(2).padStart(7)}  p95 ${percentile(s, 95).toFixed(2).padStart(7)}  p99 ${percentile(s, 99).toFixed(2).padStart(7)}  max ${(s.at(-1) ?? NaN).toFixed(2).padStart(7)} ms`;
-  console.log(row('action -> every client updated (ClusterPlay)', ours.samples));
-  console.log(row('bare Socket.IO room broadcast (baseline)', bareSamples));
-  console.log(`events delivered: ${(ours.events / ours.seconds).toFixed(0)}/s; payload ${JSON.stringify(ours.payload).length} bytes`);
+/** One measurement: `processes` servers sharing one Redis or a Redis Cluster of three masters, `students` in classrooms of equal size. */
+async function runPoint(processes: number, students: number, classrooms: number, cluster: boolean): Promise<LoadPoint> {
+  const perClassroom = Math.max(1, Math.floor(students / classrooms));
+  let redis: EmbeddedRedis | null = null;
+  let redisCluster: TestRedisCluster | null = null;
+  const servers: ChildProcess[] = [];
+  try {
+    let target: string | { clusterNodes: string[] };
+    if (cluster) {
+      redisCluster = await startRedisCluster(3);
+      target = { clusterNodes: redisCluster.nodes };
+    } else if (process.env.REDIS_URL) target = process.env.REDIS_URL;
+    else {
+      redis = await startEmbeddedRedis({ dataDir: null });
+      target = redis.url;
+    }
+    const prefix = `bench-load-${Date.now()}`;
+    const urls: string[] = [];
+    for (let i = 0; i < processes; i++) {
+      const port = await freePort();
+      servers.push(await startProductionServer(target, port, prefix));
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+    const where = cluster ? 'a Redis Cluster of 3 masters' : 'one Redis';
+    console.log(`\n${processes} process${processes > 1 ? 'es' : ''} on ${where}: ${classrooms} classrooms of ${perClassroom} students (${classrooms * perClassroom} in all), ${ACTIONS} measured actions per classroom`);
+    const rooms: Room[] = [];
+    for (let i = 0; i < classrooms; i += SETUP_BATCH) {
+      const batch = Array.from({ length: Math.min(SETUP_BATCH, classrooms - i) }, (_, j) => i + j);
+      rooms.push(...(await Promise.all(batch.map((index) => classroom(urls, index, perClassroom)))));
+    }
+    // Every node's count: on a Redis Cluster the commands are spread over the masters.
+    const counters = await Promise.all((typeof target === 'string' ? [target] : target.clusterNodes.map((n) => `redis://${n}`)).map((url) => connectRedis(url)));
+    const commands = async () => (await Promise.all(counters.map((c) => commandsProcessed(c)))).reduce((a, b) => a + b, 0);
+    const before = { servers: servers.map((s) => usage(s.pid ?? 0)), commands: await commands(), generator: process.cpuUsage() };
+    const ours = await measure(rooms);
+    const after = { servers: servers.map((s) => usage(s.pid ?? 0)), commands: await commands(), generator: process.cpuUsage(before.generator) };
+    for (const c of counters) await c.close();
+    const actions = ours.samples.length + WARMUP * rooms.length;
+    const bareSamples = await bare(
+      rooms.map((r) => r.clients.length),
+      ours.payload,
+    );
+    for (const c of rooms.flatMap((r) => r.clients)) c.close();
+    const stats = (s: number[]) => ({ p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s.at(-1) ?? NaN });
+    const point: LoadPoint = {
+      processes,
+      redis: cluster ? 'cluster' : 'single',
+      students: classrooms * perClassroom,
+      classrooms,
+      ours: stats(ours.samples),
+      bare: stats(bareSamples),
+      ratio: percentile(ours.samples, 99) / percentile(bareSamples, 99),
+      eventsPerSecond: ours.events / ours.seconds,
+      payloadBytes: JSON.stringify(ours.payload).length,
+      servers: servers.map((_, i) => ({
+        cpuPercent: (((after.servers[i]?.cpu ?? 0) - (before.servers[i]?.cpu ?? 0)) / ours.seconds) * 100,
+        rssMB: (after.servers[i]?.rss ?? 0) / MB,
+      })),
+      redisCommandsPerAction: (after.commands - before.commands) / actions,
+      generatorCpuPercent: ((after.generator.user + after.generator.system) / 1e6 / ours.seconds) * 100,
+    };
+    report(point);
+    return point;
+  } finally {
+    for (const s of servers) s.kill('SIGTERM');
+    await redis?.stop();
+    await redisCluster?.stop();
+  }
+}
+
+function report(p: LoadPoint): void {
+  const row = (name: string, s: LoadPoint['ours']) =>
+    `${name.padEnd(44)} p50 ${s.p50.toFixed(2).padStart(7)}  p95 ${s.p95.toFixed(2).padStart(7)}  p99 ${s.p99.toFixed(2).padStart(7)}  max ${s.max.toFixed(2).padStart(7)} ms`;
+  console.log(row('action -> every client updated (ClusterPlay)', p.ours));
+  console.log(row('bare Socket.IO room broadcast (baseline)', p.bare));
+  console.log(`events delivered: ${p.eventsPerSecond.toFixed(0)}/s; payload ${p.payloadBytes} bytes`);
+  const servers = p.servers.map((s, i) => `process ${i + 1}: ${s.cpuPercent.toFixed(0)} % of a core, RSS ${s.rssMB.toFixed(0)} MB`).join('; ');
   console.log(
-    `server: ${(((after.server.cpu - before.server.cpu) / ours.seconds) * 100).toFixed(0)} % of a core, RSS ${(after.server.rss / 1048576).toFixed(0)} MB; ` +
-      `redis: ${((after.commands - before.commands) / actions).toFixed(1)} commands per action (bots and heartbeats included); ` +
-      `load generator: ${(((after.generator.user + after.generator.system) / 1e6 / ours.seconds) * 100).toFixed(0)} % of a core`,
+    `server ${servers}; redis: ${p.redisCommandsPerAction.toFixed(1)} commands per action (bots and heartbeats included); ` +
+      `load generator: ${p.generatorCpuPercent.toFixed(0)} % of a core`,
   );
-  const p99 = percentile(ours.samples, 99);
-  const bareP99 = percentile(bareSamples, 99);
-  console.log(`p99 ${p99.toFixed(2)} ms vs bare ${bareP99.toFixed(2)} ms: ratio ${(p99 / bareP99).toFixed(2)}x`);
-} finally {
-  server?.kill('SIGTERM');
-  await redis?.stop();
+  console.log(`p99 ${p.ours.p99.toFixed(2)} ms vs bare ${p.bare.p99.toFixed(2)} ms: ratio ${p.ratio.toFixed(2)}x`);
+}
+
+const main = await runPoint(1, STUDENTS, CLASSROOMS, false);
+if (process.env.BENCH_SWEEP !== '0') {
+  const size = STUDENTS / CLASSROOMS;
+  const points: LoadPoint[] = [];
+  // One process on one Redis; two processes on a Redis Cluster of three masters.
+  for (const processes of [1, 2]) {
+    for (const students of SWEEP) {
+      const classrooms = Math.max(1, Math.round(students / size));
+      const same = processes === 1 && classrooms === main.classrooms && classrooms * Math.floor(students / classrooms) === main.students;
+      points.push(same ? main : await runPoint(processes, students, classrooms, processes > 1));
+    }
+  }
+  console.log('\nsweep (one process on one Redis; two processes on a Redis Cluster of 3 masters):');
+  console.log('processes  students  classrooms   p50 ms   p99 ms  bare p99   ratio  events/s  RSS MB per process  CPU % per process  redis cmds/action');
+  for (const p of points) {
+    console.log(
+      `${String(p.processes).padStart(9)}  ${String(p.students).padStart(8)}  ${String(p.classrooms).padStart(10)}  ${p.ours.p50.toFixed(1).padStart(7)}  ${p.ours.p99.toFixed(1).padStart(7)}  ${p.bare.p99.toFixed(1).padStart(8)}  ${p.ratio.toFixed(2).padStart(6)}  ${p.eventsPerSecond.toFixed(0).padStart(8)}  ${p.servers.map((s) => s.rssMB.toFixed(0)).join(' + ').padStart(18)}  ${p.servers.map((s) => s.cpuPercent.toFixed(0)).join(' + ').padStart(17)}  ${p.redisCommandsPerAction.toFixed(1).padStart(17)}`,
+    );
+  }
+  const dir = path.resolve(import.meta.dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const result = { at: new Date().toISOString(), loadAverage: loadavg(), main, sweep: points };
+  writeFileSync(path.join(dir, 'load.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(path.join(dir, 'load.svg'), loadChart(points));
+  console.log(`wrote bench/results/load.json and load.svg`);
 }
