@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createClassroomAnnouncer } from './classroom/announcer';
 import { createClassroomChanges } from './classroom/changes';
 import { createJoinLimiter } from './classroom/join-limiter';
+import { MemberRateLimiter } from './classroom/member-rate';
 import { startProcessHeartbeat } from './classroom/process-heartbeat';
 import { createClassroomRepository, type ClassroomRepository } from './classroom/repository';
 import { startCluster, type Cluster } from './cluster/start-cluster';
@@ -107,7 +108,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       },
     });
     cluster.api.onRequest((_classroomId, entry) => metrics.apiRequest(entry.verb, entry.code === undefined ? 200 : httpStatusOf[entry.code]));
+    // One budget per member, whether they click (sockets) or type (kubectl).
+    const memberRate = new MemberRateLimiter({ redis, keyPrefix: config.REDIS_KEY_PREFIX, logger, rate: { perSecond: config.SOCKET_RATE_PER_SECOND, burst: config.SOCKET_RATE_BURST } });
     const app = createHttpApp({
+      memberRate,
       logger,
       metrics,
       redis,
@@ -134,10 +138,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       work,
       metrics,
       limits: new SocketLimits({
-        redis,
-        keyPrefix: config.REDIS_KEY_PREFIX,
         logger,
-        rate: { perSecond: config.SOCKET_RATE_PER_SECOND, burst: config.SOCKET_RATE_BURST },
+        members: memberRate,
         anonymous: { limit: config.ANONYMOUS_SOCKET_LIMIT, timeoutMs: config.ANONYMOUS_SOCKET_TIMEOUT_SECONDS * 1000 },
       }),
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),

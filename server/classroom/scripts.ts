@@ -159,7 +159,8 @@ return gone
 
 /**
  * A token bucket in Redis, on Redis's clock, so every socket of a member on every process draws
- * from one budget. KEYS: bucket. ARGV: tokens per second, burst. Returns 1 when a token was taken.
+ * from one budget. KEYS: bucket. ARGV: tokens per second, burst. Returns 0 when a token was taken,
+else the milliseconds until one will be there (what a 429's Retry-After says).
  */
 export const TAKE_TOKEN_SCRIPT = `
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -169,14 +170,15 @@ local stored = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(stored[1]) or burst
 local at = tonumber(stored[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) / 1000 * rate)
-local taken = 0
+local wait = 0
 if tokens >= 1 then
   tokens = tokens - 1
-  taken = 1
+else
+  wait = math.ceil((1 - tokens) / rate * 1000)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
-return taken
+return wait
 `;
 
 /**

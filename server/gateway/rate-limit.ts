@@ -1,15 +1,8 @@
 import { refuse } from '@shared/protocol';
-import { memberRateKey } from '../classroom/keys';
-import { TAKE_TOKEN_SCRIPT } from '../classroom/scripts';
+import type { MemberRate, MemberRateLimiter } from '../classroom/member-rate';
 import type { Logger } from '../logger';
-import type { RedisClient } from '../redis/connect';
 import { TokenBucket } from './token-bucket';
 import { isAuthenticated, type ClusterPlaySocket } from './types';
-
-export interface SocketRate {
-  perSecond: number;
-  burst: number;
-}
 
 export interface AnonymousSocketLimits {
   /** Sockets without a token this process holds open at once; one more is disconnected at once. */
@@ -19,11 +12,9 @@ export interface AnonymousSocketLimits {
 }
 
 export interface SocketLimitsOptions {
-  redis: RedisClient;
-  keyPrefix: string;
   logger: Logger;
-  /** The budget of each member, shared by all their sockets on every process. */
-  rate: SocketRate;
+  /** The budget of each member, shared by all their sockets on every process (and their kubectl). */
+  members: MemberRateLimiter;
   anonymous: AnonymousSocketLimits;
 }
 
@@ -40,18 +31,16 @@ function refuseEvent(packet: unknown[], code: 'TooManyRequests' | 'Unauthorized'
  */
 export class SocketLimits {
   readonly #anonymous = new Set<ClusterPlaySocket>();
-  #redisFailing = false;
 
   constructor(private readonly options: SocketLimitsOptions) {}
 
   /** Every incoming event takes a token of the member's bucket; without one it is acked `TooManyRequests` and dropped. */
   limit(socket: ClusterPlaySocket): void {
-    if (!isAuthenticated(socket)) return limitSocketRate(socket, this.options.rate);
+    const { members } = this.options;
+    if (!isAuthenticated(socket)) return limitMemberRate(socket, members.rate);
     const identity = socket.data.identity;
-    // The host screens of a classroom share one budget, as a member's tabs do.
-    const key = memberRateKey(this.options.keyPrefix, identity.classroomId, identity.kind === 'display' ? 'display' : identity.memberId);
     socket.use((packet, next) => {
-      void this.#take(key).then((taken) => (taken ? next() : refuseEvent(packet, 'TooManyRequests', tooManyMessage(this.options.rate))));
+      void members.take(identity).then((wait) => (wait === 0 ? next() : refuseEvent(packet, 'TooManyRequests', tooManyMessage(members.rate))));
     });
   }
 
@@ -71,27 +60,12 @@ export class SocketLimits {
       this.#anonymous.delete(socket);
     });
   }
-
-  /** One token from the member's bucket. While Redis is down the limit lets events through: the handlers answer for the outage. */
-  async #take(key: string): Promise<boolean> {
-    const { redis, rate, logger } = this.options;
-    try {
-      const taken = (await redis.eval(TAKE_TOKEN_SCRIPT, { keys: [key], arguments: [String(rate.perSecond), String(rate.burst)] })) === 1;
-      if (this.#redisFailing) logger.info('member rate limit: redis answers again');
-      this.#redisFailing = false;
-      return taken;
-    } catch (error) {
-      if (!this.#redisFailing) logger.warn({ err: error }, 'member rate limit: redis unavailable; letting events through');
-      this.#redisFailing = true;
-      return true;
-    }
-  }
 }
 
-const tooManyMessage = (rate: SocketRate): string => `too many requests: at most ${rate.perSecond} per second (bursts of ${rate.burst}); slow down`;
+const tooManyMessage = (rate: MemberRate): string => `too many requests: at most ${rate.perSecond} per second (bursts of ${rate.burst}); slow down`;
 
 /** Every incoming event of the socket takes a token of its own bucket (sockets without a member to share one). */
-export function limitSocketRate(socket: ClusterPlaySocket, rate: SocketRate): void {
+export function limitMemberRate(socket: ClusterPlaySocket, rate: MemberRate): void {
   const bucket = new TokenBucket(rate.perSecond, rate.burst);
   socket.use((packet, next) => {
     if (bucket.take()) return next();

@@ -12,6 +12,7 @@ import type { Cluster } from '../cluster/start-cluster';
 import { kubeconfigRoutes } from '../kube-api/kubeconfig';
 import { K8S_PREFIX, redactRequest } from '../kube-api/redact';
 import { kubeApiRoutes } from '../kube-api/routes';
+import type { MemberRateLimiter } from '../classroom/member-rate';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { redisReachable, type RedisClient } from '../redis/connect';
@@ -38,6 +39,8 @@ export interface HttpAppDeps {
   joinLimiter: JoinLimiter;
   /** The cluster the Kubernetes API (kubectl) reads and writes through its API server. */
   cluster: Cluster;
+  /** Each member's request budget, shared by their sockets and their Kubernetes API requests. */
+  memberRate: MemberRateLimiter;
   /** Aborted when the server shuts down: open Kubernetes watches end, so the HTTP server can close. */
   stopping: AbortSignal;
   /** Comma-separated origins allowed to call the API from another site; unset means same origin only. */
@@ -157,7 +160,7 @@ const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
   throw new RefusalError('UnsupportedMediaType', `${req.method} ${path} takes a JSON body (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
 };
 
-export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimiter, cluster, stopping, corsOrigin, joinBaseUrl, rounds, replay, metrics }: HttpAppDeps): Express {
+export function createHttpApp({ logger, memberRate, redis, clientDir, classrooms, joinLimiter, cluster, stopping, corsOrigin, joinBaseUrl, rounds, replay, metrics }: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, serializers: { req: redactRequest }, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' } }));
@@ -173,7 +176,7 @@ export function createHttpApp({ logger, redis, clientDir, classrooms, joinLimite
   app.use(displayRoutes({ classrooms, joinBaseUrl }));
   app.use(kubeconfigRoutes(classrooms));
   // kubectl's own API: Status errors of its own, never the SPA's fallback.
-  app.use(`${K8S_PREFIX}/:token`, kubeApiRoutes({ classrooms, cluster, logger, stopping }));
+  app.use(`${K8S_PREFIX}/:token`, kubeApiRoutes({ classrooms, cluster, logger, stopping, memberRate }));
   if (rounds) app.use(roundRoutes({ classrooms, ...rounds }));
 
   // Liveness: the process answers. Readiness: it can reach its etcd (Redis).

@@ -1,9 +1,9 @@
 /**
  * Discovery, as kubectl 1.32 reads it: the legacy documents (/api, /api/v1, /apis, /apis/<group>/v1)
  * and the aggregated ones (apidiscovery.k8s.io/v2) it asks for first, so short names (`po`, `deploy`)
- * and categories (`all`) resolve. Built from the SERVED table only.
+ * and categories (`all`) resolve. Built from the resources table only.
  */
-import { GROUPS, groupVersion, resourcesOfGroup, verbsOf, type ServedResource } from './resources';
+import { GROUPS, groupVersion, resourcesOfGroup, type DiscoveredResource } from './resources';
 
 /** The content type of an aggregated discovery answer; client-go compares it to decide how to parse. */
 export const AGGREGATED_V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
@@ -23,7 +23,7 @@ const SUBRESOURCE_KIND: Record<string, { group: string; version: string; kind: s
 };
 const SUBRESOURCE_VERBS: Record<string, string[]> = { binding: ['create'], scale: ['get', 'patch', 'update'], status: ['get', 'patch', 'update'] };
 
-function subresourceKind(resource: ServedResource, sub: string): { group: string; version: string; kind: string } {
+function subresourceKind(resource: DiscoveredResource, sub: string): { group: string; version: string; kind: string } {
   return SUBRESOURCE_KIND[sub] ?? { group: resource.group, version: resource.version, kind: resource.kind };
 }
 
@@ -56,7 +56,7 @@ export function apiResourceList(group: string): object | undefined {
         singularName: r.singular,
         namespaced: r.namespaced,
         kind: r.kind,
-        verbs: verbsOf(r),
+        verbs: r.verbs,
         ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
         ...(r.categories.length ? { categories: r.categories } : {}),
       },
@@ -75,13 +75,13 @@ export function apiResourceList(group: string): object | undefined {
   };
 }
 
-function discoveryResource(r: ServedResource): object {
+function discoveryResource(r: DiscoveredResource): object {
   return {
     resource: r.plural,
     responseKind: { group: r.group, version: r.version, kind: r.kind },
     scope: r.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: r.singular,
-    verbs: verbsOf(r),
+    verbs: r.verbs,
     ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
     ...(r.categories.length ? { categories: r.categories } : {}),
     ...(r.subresources.length

@@ -1,7 +1,8 @@
 /**
  * kubectl 1.32 changes a classroom through its API server: apply (client-side and --server-side),
- * scale, patch, delete with the ReplicaSet replacing the pod, preconditions, a student's forbidden
- * write; and client-node creates a Deployment the game schedules, and meets a 409 on a stale update.
+ * create (protobuf bodies), scale, patch (merge, strategic, JSON), delete with the ReplicaSet
+ * replacing the pod, preconditions, a student's forbidden write, auth can-i; and client-node creates
+ * a Deployment the game schedules, meets a 409 on a stale update, and deletes a collection.
  * Each change lands in the request log, attributed and marked kubectl.
  */
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
@@ -81,23 +82,44 @@ describe('kubectl writes', () => {
     expect(log).toEqual(['Instructor create deployments/api', 'Instructor create services/api', 'Instructor patch deployments/api']);
   });
 
-  it('apply --server-side, scale, and patch (merge and strategic)', async () => {
+  it('apply --server-side, scale, and patch (merge, strategic and JSON)', async () => {
     const file = path.join(path.dirname(kubectl.kubeconfig), 'app.yaml');
     writeFileSync(file, manifest('nginx:1.29'));
     expect((await kubectl.run('apply', '--server-side', '-f', file)).stdout).toBe('deployment.apps/api serverside-applied\nservice/api serverside-applied\n');
-    expect((await kubectl.run('scale', 'deployment', 'api', '--replicas=5')).stdout).toBe('deployment.apps/api scaled\n');
+    expect((await kubectl.run('scale', 'deployment', 'web', '--replicas=5')).stdout).toBe('deployment.apps/web scaled\n');
     expect((await kubectl.run('patch', 'deployment', 'api', '--type=merge', '-p', '{"metadata":{"labels":{"tier":"backend"}}}')).stdout).toBe('deployment.apps/api patched\n');
     expect((await kubectl.run('patch', 'deployment', 'api', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"api","image":"nginx:1.30"}]}}}}')).stdout).toBe('deployment.apps/api patched\n');
+    expect((await kubectl.run('patch', 'deployment', 'api', '--type=json', '-p', '[{"op":"add","path":"/metadata/labels/team","value":"blue"},{"op":"test","path":"/spec/replicas","value":2}]')).stdout).toBe(
+      'deployment.apps/api patched\n',
+    );
+    // A JSON patch that does not apply changes nothing (422).
+    expect(await kubectl.run('patch', 'deployment', 'api', '--type=json', '-p', '[{"op":"remove","path":"/metadata/labels/team"},{"op":"replace","path":"/spec/paused/x","value":1}]')).toMatchObject({
+      stderr: 'The request is invalid: replace operation does not apply: doc is missing path: /spec/paused/x\n',
+      code: 1,
+    });
     const deployment = await store().get(classroom.id, { kind: 'Deployment', name: 'api' });
-    expect([deployment.spec.replicas, deployment.metadata.labels?.['tier'], deployment.spec.template.spec.containers[0]?.image, deployment.spec.template.spec.containers[0]?.ports]).toEqual([
-      5,
-      'backend',
+    expect([deployment.spec.replicas, deployment.metadata.labels, deployment.spec.template.spec.containers[0]?.image, deployment.spec.template.spec.containers[0]?.ports]).toEqual([
+      2,
+      { tier: 'backend', team: 'blue' },
       'nginx:1.30',
       [{ containerPort: 8080, protocol: 'TCP' }],
     ]);
-    // The game's controllers follow: five pods of api come up.
-    await waitFor(async () => (await store().list(classroom.id, 'Pod')).items.filter((p) => p.metadata.labels?.['app'] === 'api' && isPodReady(p)).length === 5, {
-      what: 'five api pods Ready',
+    // The game's controllers follow: five pods of web come up.
+    await waitFor(async () => (await store().list(classroom.id, 'Pod')).items.filter((p) => p.metadata.labels?.['app'] === 'web' && isPodReady(p)).length === 5, {
+      what: 'five web pods Ready',
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+  }, 90_000);
+
+  it('create deployment and create service (kubectl sends these as protobuf): the game schedules the pod', async () => {
+    expect(await kubectl.run('create', 'deployment', 'shop', '--image=nginx')).toMatchObject({ stdout: 'deployment.apps/shop created\n', code: 0 });
+    expect(await kubectl.run('create', 'service', 'clusterip', 'shop', '--tcp=80:8080')).toMatchObject({ stdout: 'service/shop created\n', code: 0 });
+    const service = await store().get(classroom.id, { kind: 'Service', name: 'shop' });
+    expect(service.spec).toMatchObject({ type: 'ClusterIP', selector: { app: 'shop' }, ports: [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }] });
+    expect((await kubectl.run('get', 'service', 'shop')).stdout.split('\n')[1]?.split(/\s+/).slice(0, 5)).toEqual(['shop', 'ClusterIP', service.spec.clusterIP ?? '<none>', '<none>', '80/TCP']);
+    await waitFor(async () => (await store().list(classroom.id, 'Pod')).items.some((p) => p.metadata.labels?.['app'] === 'shop' && p.spec.nodeName), {
+      what: 'the shop pod scheduled',
       timeoutMs: 60_000,
       intervalMs: 200,
     });
@@ -110,7 +132,7 @@ describe('kubectl writes', () => {
     await waitFor(
       async () => {
         const pods = (await store().list(classroom.id, 'Pod')).items.filter((p) => p.metadata.labels?.['app'] === 'web');
-        return pods.length === 3 && !pods.some((p) => p.metadata.name === victim) && pods.every(isPodReady);
+        return pods.length === 5 && !pods.some((p) => p.metadata.name === victim) && pods.every(isPodReady);
       },
       { what: 'the ReplicaSet to replace the pod', timeoutMs: 60_000, intervalMs: 200 },
     );
@@ -135,10 +157,25 @@ describe('kubectl writes', () => {
       'Error from server (Forbidden): deployments.apps "web" is forbidden: User "ada" cannot patch resource "deployments/scale" in API group "apps" in the namespace "default": a kubelet writes only the status of the pods on its own node node-1 and its own Lease kube-node-lease/node-1\n',
       1,
     ]);
+    // A create names no object: the authorizer's message names the resource only.
+    expect((await ada.run('create', 'deployment', 'mine', '--image=nginx')).stderr).toBe(
+      'error: failed to create deployment: deployments.apps is forbidden: User "ada" cannot create resource "deployments" in API group "apps" in the namespace "default": a kubelet writes only the status of the pods on its own node node-1 and its own Lease kube-node-lease/node-1\n',
+    );
     const refused = (await requests()).filter((r) => r.actorName === 'ada' && r.via === 'kubectl');
-    expect(refused.map((r) => [r.verb, r.target, r.outcome, r.code])).toEqual([['patch', 'deployments/web/scale', 'refused', 'Forbidden']]);
+    expect(refused.map((r) => [r.verb, r.target, r.outcome, r.code])).toEqual([
+      ['patch', 'deployments/web/scale', 'refused', 'Forbidden'],
+      ['create', 'deployments/mine', 'refused', 'Forbidden'],
+    ]);
     // Reading is every member's right.
     expect((await ada.run('get', 'deploy', 'web', '-o', 'name')).stdout).toBe('deployment.apps/web\n');
+  });
+
+  it('auth can-i answers from the same rules: the instructor yes, a kubelet no but yes to reading', async () => {
+    expect(await kubectl.run('auth', 'can-i', 'create', 'deployments')).toMatchObject({ stdout: 'yes\n', code: 0 });
+    expect(await ada.run('auth', 'can-i', 'create', 'deployments')).toMatchObject({ stdout: 'no\n', code: 1 });
+    expect(await ada.run('auth', 'can-i', 'list', 'pods')).toMatchObject({ stdout: 'yes\n', code: 0 });
+    const onNode1 = (await store().list(classroom.id, 'Pod')).items.find((p) => p.spec.nodeName === 'node-1');
+    expect((await ada.run('auth', 'can-i', 'update', `pods/${onNode1?.metadata.name ?? ''}`, '--subresource=status')).stdout).toBe('yes\n');
   });
 });
 
@@ -166,5 +203,15 @@ describe('@kubernetes/client-node', () => {
     const error = await apps.replaceNamespacedDeployment({ name: 'cache', namespace: 'default', body: stale }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 409 });
     expect(JSON.parse((error as { body: string }).body)).toMatchObject({ kind: 'Status', reason: 'Conflict', message: 'Operation cannot be fulfilled on deployments.apps "cache": the object has been modified; please apply your changes to the latest version and try again' });
-  }, 90_000);
+    // deletecollection: the selected pods are deleted, and the ReplicaSet makes another.
+    const [first] = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=cache' })).items;
+    const deleted = await core.deleteCollectionNamespacedPod({ namespace: 'default', labelSelector: 'app=cache' });
+    // The answer is the list of what was deleted, as the API server answers (client-node reads it as a V1Status).
+    expect(deleted).toMatchObject({ kind: 'PodList' });
+    await waitFor(async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=cache' })).items.some((p) => p.metadata?.name !== first?.metadata?.name), {
+      what: 'the ReplicaSet to replace the deleted cache pod',
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+  }, 120_000);
 });

@@ -5,8 +5,9 @@
  */
 import type { Kind } from '@shared/model';
 
-export interface ServedResource {
-  kind: Extract<Kind, 'Pod' | 'Node' | 'Service' | 'Endpoints' | 'Event' | 'Deployment' | 'ReplicaSet' | 'Lease'>;
+/** A resource as discovery lists it. */
+export interface DiscoveredResource {
+  kind: string;
   /** `pods` */
   plural: string;
   singular: string;
@@ -17,29 +18,47 @@ export interface ServedResource {
   shortNames: string[];
   categories: string[];
   subresources: string[];
+  verbs: readonly string[];
 }
 
-const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+/** A resource the game stores, served with every verb. */
+export interface ServedResource extends DiscoveredResource {
+  kind: Extract<Kind, 'Pod' | 'Node' | 'Service' | 'Endpoints' | 'Event' | 'Deployment' | 'ReplicaSet' | 'Lease'>;
+}
+
+const VERBS: readonly string[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 export const SERVED: readonly ServedResource[] = [
-  { kind: 'Pod', plural: 'pods', singular: 'pod', group: '', version: 'v1', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['binding', 'status'] },
-  { kind: 'Node', plural: 'nodes', singular: 'node', group: '', version: 'v1', namespaced: false, shortNames: ['no'], categories: [], subresources: ['status'] },
-  { kind: 'Service', plural: 'services', singular: 'service', group: '', version: 'v1', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'] },
-  { kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', group: '', version: 'v1', namespaced: true, shortNames: ['ep'], categories: [], subresources: [] },
-  { kind: 'Event', plural: 'events', singular: 'event', group: '', version: 'v1', namespaced: true, shortNames: ['ev'], categories: [], subresources: [] },
-  { kind: 'Deployment', plural: 'deployments', singular: 'deployment', group: 'apps', version: 'v1', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['scale', 'status'] },
-  { kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['scale', 'status'] },
-  { kind: 'Lease', plural: 'leases', singular: 'lease', group: 'coordination.k8s.io', version: 'v1', namespaced: true, shortNames: [], categories: [], subresources: [] },
+  { kind: 'Pod', plural: 'pods', singular: 'pod', group: '', version: 'v1', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['binding', 'status'], verbs: VERBS },
+  { kind: 'Node', plural: 'nodes', singular: 'node', group: '', version: 'v1', namespaced: false, shortNames: ['no'], categories: [], subresources: ['status'], verbs: VERBS },
+  { kind: 'Service', plural: 'services', singular: 'service', group: '', version: 'v1', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'], verbs: VERBS },
+  { kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', group: '', version: 'v1', namespaced: true, shortNames: ['ep'], categories: [], subresources: [], verbs: VERBS },
+  { kind: 'Event', plural: 'events', singular: 'event', group: '', version: 'v1', namespaced: true, shortNames: ['ev'], categories: [], subresources: [], verbs: VERBS },
+  { kind: 'Deployment', plural: 'deployments', singular: 'deployment', group: 'apps', version: 'v1', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['scale', 'status'], verbs: VERBS },
+  { kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['scale', 'status'], verbs: VERBS },
+  { kind: 'Lease', plural: 'leases', singular: 'lease', group: 'coordination.k8s.io', version: 'v1', namespaced: true, shortNames: [], categories: [], subresources: [], verbs: VERBS },
 ];
 
+/** `kubectl auth can-i` asks this one; it is answered, never stored (access-review.ts). */
+export const SELF_SUBJECT_ACCESS_REVIEW: DiscoveredResource = {
+  kind: 'SelfSubjectAccessReview',
+  plural: 'selfsubjectaccessreviews',
+  singular: 'selfsubjectaccessreview',
+  group: 'authorization.k8s.io',
+  version: 'v1',
+  namespaced: false,
+  shortNames: [],
+  categories: [],
+  subresources: [],
+  verbs: ['create'],
+};
+
+const DISCOVERED: readonly DiscoveredResource[] = [...SERVED, SELF_SUBJECT_ACCESS_REVIEW];
+
 /** The groups beyond the core one, in the order /apis lists them. */
-export const GROUPS = ['apps', 'coordination.k8s.io'] as const;
+export const GROUPS = ['apps', 'authorization.k8s.io', 'coordination.k8s.io'] as const;
 
 export const groupVersion = (group: string): string => (group === '' ? 'v1' : `${group}/v1`);
-
-export function verbsOf(_resource: ServedResource): string[] {
-  return VERBS;
-}
 
 export function resourceOf(group: string, plural: string): ServedResource | undefined {
   return SERVED.find((r) => r.group === group && r.plural === plural);
@@ -49,7 +68,7 @@ export function resourceOfKind(kind: Kind): ServedResource | undefined {
   return SERVED.find((r) => r.kind === kind);
 }
 
-export const resourcesOfGroup = (group: string): ServedResource[] => SERVED.filter((r) => r.group === group);
+export const resourcesOfGroup = (group: string): DiscoveredResource[] => DISCOVERED.filter((r) => r.group === group);
 
 /** Kubernetes' version as /version reports it: the client and the lesson speak 1.32. */
 export const SERVER_VERSION = {

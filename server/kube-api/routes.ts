@@ -20,13 +20,15 @@ import type { Logger } from '../logger';
 import { AGGREGATED_V2, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery';
 import { listObjects, getObject, listOf } from './reads';
 import { isTrue, parseRequest, queryParam, type KubeRequest } from './request';
-import { SERVER_VERSION } from './resources';
+import { SELF_SUBJECT_ACCESS_REVIEW, SERVER_VERSION } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
-import { UNAUTHORIZED, methodNotAllowed, notFoundPath, sendStatus, statusOf } from './status';
+import { UNAUTHORIZED, bodyRefusal, methodNotAllowed, notFoundPath, sendStatus, statusOf, tooManyRequests } from './status';
 import { TABLE_MEDIA, toTable, wantsTable } from './tables';
 import { scaleOf } from './scale';
 import { serveWatch } from './watch';
-import { BODY_LIMIT, serveWrite } from './writes';
+import { BODY_LIMIT_BYTES, bodyOf, serveWrite } from './writes';
+import { answerReview } from './access-review';
+import type { MemberRateLimiter } from '../classroom/member-rate';
 import { openApiRoutes } from './openapi';
 
 export interface KubeApiDeps {
@@ -35,6 +37,8 @@ export interface KubeApiDeps {
   logger: Logger;
   /** Aborted at shutdown: every open watch ends. */
   stopping: AbortSignal;
+  /** Each member's budget, shared with their sockets: a request beyond it is answered 429. */
+  memberRate: MemberRateLimiter;
 }
 
 export interface KubeLocals {
@@ -64,6 +68,8 @@ export function kubeApiRoutes(deps: KubeApiDeps): Router {
     try {
       const identity = await deps.classrooms.authenticate(req.params.token);
       if (!identity) return sendStatus(res, UNAUTHORIZED);
+      const wait = await deps.memberRate.take(identity);
+      if (wait > 0) return sendStatus(res, tooManyRequests(Math.ceil(wait / 1000)));
       (res.locals as KubeLocals).identity = identity;
       await deps.cluster.ensureCluster(identity.classroomId);
       next();
@@ -97,10 +103,18 @@ export function kubeApiRoutes(deps: KubeApiDeps): Router {
     if (parsed.verb === 'watch') return serveWatch(deps, req, res, parsed, identityOf(res));
     return serveWrite(deps, req, res, parsed, identityOf(res));
   };
-  const body = express.raw({ type: () => true, limit: BODY_LIMIT });
+  const body = express.raw({ type: () => true, limit: BODY_LIMIT_BYTES });
+  router.post(`/apis/${SELF_SUBJECT_ACCESS_REVIEW.group}/v1/${SELF_SUBJECT_ACCESS_REVIEW.plural}`, body, guarded(async (req, res) => {
+    const identity = identityOf(res);
+    const state = await deps.cluster.runtime.state(identity.classroomId);
+    const review = answerReview(identity, bodyOf(req).value, (r, namespace, name) => state.get(r.kind, r.namespaced ? `${namespace ?? 'default'}/${name}` : name));
+    res.status(201).json(review);
+  }));
   router.all('/api/v1/*rest', body, guarded(resource(() => '')));
   router.all('/apis/:group/v1/*rest', body, guarded(resource((req) => String(req.params['group']))));
   router.use((req, res) => sendStatus(res, notFoundPath(req.path)));
+  // The body parser's refusals (a body over the cap, one cut short) as Statuses.
+  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => sendStatus(res, bodyRefusal(error) ?? statusOf(error, deps.logger)));
   return router;
 }
 

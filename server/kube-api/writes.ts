@@ -15,39 +15,46 @@ import { queryParam, type KubeRequest } from './request';
 import { groupVersion } from './resources';
 import type { KubeApiDeps } from './routes';
 import { scaleOf } from './scale';
-import { sendStatus, serviceUnavailable, statusOf } from './status';
+import { kubeStatus, sendStatus, serviceUnavailable, statusOf } from './status';
+import { applyJsonPatch } from './json-patch';
+import { deleteCollection, deleteObject, deleteOptionsOf, deletedBody } from './deletes';
+import { listObjects } from './reads';
+import { parseFieldSelector, parseLabelSelector } from './selectors';
+import { decodeProtobufObject } from './protobuf/decode';
 
-/** Request bodies are capped (a manifest of a few objects fits many times over). */
-export const BODY_LIMIT = '256kb';
+/** Request bodies are capped (a manifest of a few objects fits many times over; Kubernetes caps at 3 MiB). */
+export const BODY_LIMIT_BYTES = 256 * 1024;
 /** Tries of a read-patch-write that meets another writer in between (kubectl retries Conflicts the same way). */
 const PATCH_TRIES = 5;
 
 type Member = Extract<Identity, { memberId: string }>;
 
-function statusError(code: number, reason: 'UnsupportedMediaType' | 'MethodNotAllowed', message: string): ApiError {
-  return new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code } as unknown as ApiError['status']);
-}
+type BodyType = 'json' | 'merge' | 'strategic' | 'apply' | 'jsonpatch';
 
-/** The body as JSON (or YAML, for server-side apply), by its Content-Type. */
-function bodyOf(req: Request): { type: 'json' | 'merge' | 'strategic' | 'apply'; value: unknown } {
+const MEDIA_TYPES: Record<string, BodyType | 'protobuf'> = {
+  'application/json': 'json',
+  'application/vnd.kubernetes.protobuf': 'protobuf',
+  'application/json-patch+json': 'jsonpatch',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+/** The body by its Content-Type: JSON, Kubernetes protobuf (kubectl's typed clients), or YAML for server-side apply. */
+export function bodyOf(req: Request): { type: BodyType; value: unknown } {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-  if (text.trim() === '') throw new ApiError(badRequest('the request body is empty'));
-  const kinds: Record<string, 'json' | 'merge' | 'strategic' | 'apply'> = {
-    'application/json': 'json',
-    'application/merge-patch+json': 'merge',
-    'application/strategic-merge-patch+json': 'strategic',
-    'application/apply-patch+yaml': 'apply',
-  };
-  const kind = kinds[type];
-  if (!kind) throw statusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(kinds).join(', ')}`);
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  if (raw.toString('utf8').trim() === '') throw new ApiError(badRequest('the request body is empty'));
+  const kind = MEDIA_TYPES[type];
+  if (!kind) throw new ApiError(kubeStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(MEDIA_TYPES).join(', ')}`));
+  if (kind === 'protobuf') return { type: 'json', value: decodeProtobufObject(raw) };
+  const text = raw.toString('utf8');
   try {
     return { type: kind, value: kind === 'apply' ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown) };
   } catch (error) {
     throw new ApiError(badRequest(`the request body is not valid ${kind === 'apply' ? 'YAML' : 'JSON'}: ${error instanceof Error ? error.message : String(error)}`));
   }
 }
-
 
 /** The object a create or update carries, checked against the path that names it. */
 function objectOf(value: unknown, parsed: KubeRequest, nameFromPath: boolean): KubeObject {
@@ -95,14 +102,13 @@ async function patchWith(store: ObjectStore, classroomId: string, parsed: KubeRe
   }
 }
 
-const named = (parsed: KubeRequest, name: string): string => `${parsed.resource.plural}/${name}${parsed.subresource ? `/${parsed.subresource}` : ''}`;
+const named = (parsed: KubeRequest, name: string): string => (name ? `${parsed.resource.plural}/${name}${parsed.subresource ? `/${parsed.subresource}` : ''}` : parsed.resource.plural);
 
 export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response, parsed: KubeRequest, identity: Identity): Promise<void> {
   if (identity.kind === 'display') return sendStatus(res, forbiddenStatus(identity, parsed, "the host screen's token only reads"));
-  if (parsed.verb === 'deletecollection') throw statusError(405, 'MethodNotAllowed', 'deletecollection is not supported here: delete the objects one by one');
   const store = deps.cluster.runtime.store;
   const { classroomId } = identity;
-  const body = parsed.verb === 'delete' && (!Buffer.isBuffer(req.body) || req.body.length === 0) ? undefined : bodyOf(req);
+  const body = (parsed.verb === 'delete' || parsed.verb === 'deletecollection') && (!Buffer.isBuffer(req.body) || req.body.length === 0) ? undefined : bodyOf(req);
   const name = parsed.name ?? (isPlainObject(body?.value) && isPlainObject(body.value['metadata']) ? String(body.value['metadata']['name'] ?? '') : '');
   const attrs: Attributes = { ...parsed, name };
 
@@ -119,12 +125,21 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
 
   const result = await deps.cluster.api
     .kube(identity as Member, parsed.verb, named(parsed, name), async (context) => {
-      const stored = parsed.verb === 'create' && parsed.subresource === undefined ? undefined : await current(store, classroomId, parsed);
+      const stored = (parsed.verb === 'create' && parsed.subresource === undefined) || parsed.verb === 'deletecollection' ? undefined : await current(store, classroomId, parsed);
       const denied = denial(identity, attrs, stored);
-      if (denied !== null) throw new ApiError(forbiddenStatus(identity, attrs, denied));
+      // The authorizer sees the request's path: a create names no object (`deployments.apps is forbidden`).
+      if (denied !== null) throw new ApiError(forbiddenStatus(identity, { ...attrs, name: parsed.name }, denied));
       // etcd takes no writes (scenario 7's fault): after the authorizer, as the API server decides.
       const readOnly = await deps.cluster.rounds.readOnlyRefusalNow(classroomId);
       if (readOnly) throw new ApiError(serviceUnavailable(readOnly.message));
+      if (parsed.verb === 'deletecollection') {
+        const query = req.query as Record<string, unknown>;
+        const state = await deps.cluster.runtime.state(classroomId);
+        const match = parseLabelSelector(queryParam(query, 'labelSelector'));
+        const fields = parseFieldSelector(queryParam(query, 'fieldSelector'), parsed.resource.kind);
+        const selected = listObjects(state, parsed.resource, parsed.namespace, (o) => match(o) && fields(o));
+        return deleteCollection(store, classroomId, parsed, selected, deleteOptionsOf(body?.value, query), context, state.resourceVersion);
+      }
       return write(store, classroomId, parsed, attrs, context, body, stored, req);
     })
     .catch((error: unknown) => ({ error }));
@@ -182,6 +197,10 @@ async function write(
         const updated = await patchWith(store, classroomId, parsed, context, (o) => applyStrategicMergePatch(o, applied), status);
         return { code: 200, body: updated, message: 'server-side applied' };
       }
+      if (body?.type === 'jsonpatch') {
+        const updated = await patchWith(store, classroomId, parsed, context, (o) => applyJsonPatch(o, value), status);
+        return { code: 200, body: updated, message: 'patched (JSON patch)' };
+      }
       if (body?.type === 'merge' || body?.type === 'json') {
         const updated = await store.patch(classroomId, ref, value, context, { subresource: status ? 'status' : 'main' });
         return { code: 200, body: updated, message: 'patched' };
@@ -190,31 +209,11 @@ async function write(
       return { code: 200, body: updated, message: 'patched' };
     }
     case 'delete': {
-      const options = isPlainObject(value) ? value : {};
-      const query = req.query as Record<string, unknown>;
-      const policy = options['propagationPolicy'] ?? queryParam(query, 'propagationPolicy');
-      if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(String(policy))) {
-        throw new ApiError(badRequest(`propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`));
-      }
-      const pre = isPlainObject(options['preconditions']) ? options['preconditions'] : {};
-      const grace = options['gracePeriodSeconds'] ?? queryParam(query, 'gracePeriodSeconds');
-      const deleted = await store.apply(
-        classroomId,
-        {
-          verb: 'delete',
-          ...ref,
-          ...(typeof pre['uid'] === 'string' ? { uid: pre['uid'] } : {}),
-          ...(typeof pre['resourceVersion'] === 'string' ? { resourceVersion: pre['resourceVersion'] } : {}),
-          ...(grace === undefined ? {} : { gracePeriodSeconds: Number(grace) }),
-        },
-        context,
-      );
-      if (deleted.metadata.deletionTimestamp) return { code: 200, body: deleted, message: 'terminating' };
-      const [kind, group = ''] = parsed.resource.group ? [parsed.resource.plural, parsed.resource.group] : [parsed.resource.plural];
-      return { code: 200, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: ref.name, group, kind, uid: deleted.metadata.uid } }, message: 'deleted' };
+      const after = await deleteObject(store, classroomId, ref, deleteOptionsOf(value, req.query as Record<string, unknown>), context);
+      return { code: 200, body: deletedBody(parsed, ref.name, stored, after), message: after ? 'terminating' : 'deleted' };
     }
     default:
-      throw statusError(405, 'MethodNotAllowed', `${parsed.verb} is not supported`);
+      throw new ApiError(kubeStatus(405, 'MethodNotAllowed', `${parsed.verb} is not supported`));
   }
 }
 
