@@ -2,14 +2,11 @@
  * delete and deletecollection with DeleteOptions (preconditions, gracePeriodSeconds,
  * propagationPolicy), from the body kubectl sends or the query client libraries may use.
  */
-import { badRequest, type KubeObject } from '@shared/model';
+import { PROPAGATION_POLICIES, badRequest, type KubeObject, type PropagationPolicy } from '@shared/model';
 import { ApiError, isApiError, type ObjectStore, type WriteContext } from '../store';
 import { isPlainObject } from '../store/merge-patch';
 import { queryParam, type KubeRequest } from './request';
 import { listOf } from './reads';
-
-const POLICIES = ['Orphan', 'Background', 'Foreground'] as const;
-export type PropagationPolicy = (typeof POLICIES)[number];
 
 export interface DeleteOptions {
   uid?: string;
@@ -21,7 +18,7 @@ export interface DeleteOptions {
 export function deleteOptionsOf(body: unknown, query: Record<string, unknown>): DeleteOptions {
   const options = isPlainObject(body) ? body : {};
   const policy = options['propagationPolicy'] ?? queryParam(query, 'propagationPolicy');
-  if (policy !== undefined && !POLICIES.includes(policy as PropagationPolicy)) {
+  if (policy !== undefined && !PROPAGATION_POLICIES.includes(policy as PropagationPolicy)) {
     throw new ApiError(badRequest(`propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`));
   }
   const pre = isPlainObject(options['preconditions']) ? options['preconditions'] : {};
@@ -39,9 +36,8 @@ type Ref = { kind: KubeRequest['resource']['kind']; name: string; namespace: str
 
 /** One delete through the store's admission; the object as it stands after (terminating), or undefined once gone. */
 export async function deleteObject(store: ObjectStore, classroomId: string, ref: Ref, options: DeleteOptions, context: WriteContext): Promise<KubeObject | undefined> {
-  // propagationPolicy is validated; the store deletes dependents as its garbage collection decides.
-  const { propagationPolicy: _policy, ...request } = options;
-  const deleted = await store.apply(classroomId, { verb: 'delete', ...ref, ...request }, context);
+  // propagationPolicy goes to admission, which sets the orphan/foregroundDeletion finalizers the garbage collector acts on.
+  const deleted = await store.apply(classroomId, { verb: 'delete', ...ref, ...options }, context);
   return deleted.metadata.deletionTimestamp ? deleted : undefined;
 }
 

@@ -151,6 +151,22 @@ describe('kubectl writes', () => {
     expect((await kubectl.run('delete', 'service', 'api')).stdout).toBe('service "api" deleted\n');
   });
 
+  it('delete --cascade=orphan passes propagationPolicy Orphan: the Deployment goes, its ReplicaSet and pods stay, no longer owned', async () => {
+    const replicaSets = async () => (await store().list(classroom.id, 'ReplicaSet')).items.filter((r) => r.metadata.labels?.['app'] === 'api');
+    const owned = await replicaSets();
+    expect(owned.length).toBeGreaterThan(0);
+    expect((await kubectl.run('delete', 'deployment', 'api', '--cascade=orphan')).stdout).toBe('deployment.apps "api" deleted\n');
+    const gone = () => store().get(classroom.id, { kind: 'Deployment', name: 'api' }).then(() => false, () => true);
+    await waitFor(async () => (await gone()) && (await replicaSets()).every((r) => !r.metadata.ownerReferences?.length), {
+      what: 'the Deployment gone and its ReplicaSets orphaned',
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
+    expect((await kubectl.run('get', 'deploy', 'api')).stderr).toBe('Error from server (NotFound): deployments.apps "api" not found\n');
+    const orphans = await replicaSets();
+    expect([orphans.map((r) => r.metadata.name), orphans.map((r) => r.metadata.ownerReferences ?? [])]).toEqual([owned.map((r) => r.metadata.name), owned.map(() => [])]);
+  });
+
   it('refuses a student\'s write with Kubernetes\' Forbidden wording, and logs it refused', async () => {
     const { stderr, code } = await ada.run('scale', 'deployment', 'web', '--replicas=1');
     expect([stderr, code]).toEqual([
