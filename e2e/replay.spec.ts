@@ -60,6 +60,7 @@ test('a replay shows the cluster as it was at a fault marker (node NotReady, its
   await expect(replay.getByRole('heading', { name: `Kubelet of ${node}` })).toBeVisible();
   await expect(replay.getByText('Node Ready: Unknown')).toBeVisible();
   await expect(replay.locator('.role-view article.pod .badge', { hasText: 'Terminating' }).first()).toBeVisible();
+  await saveScreenshot(replay, testInfo, 'replay-at-eviction');
   // Earlier, at the fault itself, the node was still Ready.
   await markers.getByRole('button', { name: new RegExp(`Fault: the kubelet on ${node} is stopped`) }).click();
   await expect(replay.getByText('Node Ready: True')).toBeVisible();
