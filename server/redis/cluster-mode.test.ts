@@ -144,3 +144,22 @@ clusterTest('/readyz answers 503 while one master reports cluster_state:fail (a 
   }
   await waitFor(async () => (await fetch(`${server.url}/readyz`)).ok, { what: '/readyz to answer 200 again', timeoutMs: 20_000 });
 });
+
+clusterTest('a master that hangs: a join on its slots answers 503 ServiceUnavailable within the command timeout, and 201 once it is back', async () => {
+  const codesMaster = masterOf(await slotOf(codesKey(prefix))).id;
+  let created = await createClassroom(server.url);
+  while (masterOf(await slotOf(classroomKeys(prefix, created.id).meta)).id === codesMaster) created = await createClassroom(server.url);
+  const hung = masterOf(await slotOf(classroomKeys(prefix, created.id).meta));
+  const node = `${hung.host}:${hung.port}`;
+  cluster.freeze(node);
+  try {
+    const started = performance.now();
+    const res = await fetch(`${server.url}/api/classrooms/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: created.code, name: 'Grace' }) });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { code: string }).code).toBe('ServiceUnavailable');
+    expect(performance.now() - started).toBeLessThan(5000);
+  } finally {
+    cluster.thaw(node);
+  }
+  await waitFor(async () => (await joinClassroom(server.url, created.code, 'Grace')).classroomId === created.id, { what: 'the join to work again', timeoutMs: 30_000 });
+});

@@ -129,7 +129,30 @@ export async function connectRedisCluster(nodes: readonly string[], logger?: Log
     reportedDown = false;
   });
   await cluster.connect();
+  boundCluster(cluster);
   return cluster;
+}
+
+/**
+ * A master that hangs (frozen, or a network that drops packets) would hold every command, MULTI
+ * and script on its slots forever: the cluster client does not bound them (the node clients'
+ * timeouts do not reach it). Every execution of the cluster's (commands, MULTI and scripts all go
+ * through `_execute`) fails after COMMAND_TIMEOUT_MS instead, as ServiceUnavailable; a connection
+ * error is one at once. Duplicates (subscribers) are left alone.
+ */
+function boundCluster(cluster: RedisClusterClient): void {
+  type Execute = (...args: unknown[]) => Promise<unknown>;
+  const self = (cluster as unknown as { _self?: { _execute: Execute } })._self ?? (cluster as unknown as { _execute: Execute });
+  const execute = self._execute.bind(self);
+  self._execute = (...args: unknown[]): Promise<unknown> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedisUnavailableError(new Error(`no reply within ${COMMAND_TIMEOUT_MS} ms`))), COMMAND_TIMEOUT_MS);
+    });
+    const reply = execute(...args);
+    reply.catch(() => {}); // after a timeout nobody awaits it
+    return Promise.race([reply, timeout]).catch((error: unknown) => Promise.reject(asUnavailable(error))).finally(() => clearTimeout(timer));
+  };
 }
 
 export function connectTo(target: RedisTarget, logger?: Logger, name = 'clusterplay'): Promise<RedisClient> {

@@ -13,6 +13,9 @@ import { waitFor } from './wait';
 export interface TestRedisCluster {
   /** `127.0.0.1:<port>` of every master, as REDIS_CLUSTER_NODES takes them. */
   nodes: string[];
+  /** Freezes a node (SIGSTOP: it hangs without closing its connections) until `thaw` (SIGCONT). */
+  freeze(node: string): void;
+  thaw(node: string): void;
   stop(): Promise<void>;
 }
 
@@ -69,7 +72,8 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
     await waitFor(() => nodes.every((node) => redisCli(['-p', node.split(':')[1] ?? '', 'ping']).includes('PONG')), { what: 'the cluster nodes to answer', timeoutMs: 20_000 });
     redisCli(['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
     await waitFor(() => nodes.every(clusterOk), { what: 'cluster_state:ok on every node', timeoutMs: 30_000 });
-    return { nodes, stop };
+    const signal = (node: string, sig: NodeJS.Signals) => children[nodes.indexOf(node)]?.kill(sig);
+    return { nodes, stop, freeze: (node) => signal(node, 'SIGSTOP'), thaw: (node) => signal(node, 'SIGCONT') };
   } catch (error) {
     await stop();
     throw error;

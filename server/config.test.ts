@@ -1,0 +1,10 @@
+import { expect, test } from 'vitest';
+import { loadConfig } from './config';
+
+test('REDIS_CLUSTER_NODES takes host:port nodes separated by commas; a bad node stops the start with its name', () => {
+  expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,' }).REDIS_CLUSTER_NODES).toEqual(['10.0.0.1:7000', 'redis-b:7001']);
+  expect(loadConfig({ REDIS_CLUSTER_NODES: '' }).REDIS_CLUSTER_NODES).toBeUndefined();
+  expect(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,redis-b' })).toThrow('Invalid configuration: REDIS_CLUSTER_NODES.1: each node is host:port');
+  expect(loadConfig({}).REDIS_CLUSTER_TIMER_QUEUES).toBe(6);
+  expect(() => loadConfig({ REDIS_CLUSTER_TIMER_QUEUES: '0' })).toThrow(/REDIS_CLUSTER_TIMER_QUEUES/);
+});
