@@ -14,7 +14,7 @@ export async function startServerProcess(port: number, env: Record<string, strin
     env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env, PORT: String(port) },
     stdio: 'ignore',
   });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: `the server process on port ${port} to serve` });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 120_000, what: `the server process on port ${port} to serve` });
   return child;
 }
 
