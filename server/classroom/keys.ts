@@ -17,6 +17,10 @@ export interface ClassroomKeys {
   botHelp: string;
   /** hash: SHA-256 of a token -> memberId (or `display` for the host screen's); the token itself is never stored */
   tokens: string;
+  /** hash: position ('0', '1', …) -> GroupRef JSON, while the class is split into groups */
+  groups: string;
+  /** hash: studentId -> the classroom id of the group the student plays in */
+  groupOf: string;
 }
 
 export function classroomKeys(prefix: string, classroomId: string): ClassroomKeys {
@@ -29,6 +33,8 @@ export function classroomKeys(prefix: string, classroomId: string): ClassroomKey
     sockets: `${base}:sockets`,
     botHelp: `${base}:bot-help`,
     tokens: `${base}:tokens`,
+    groups: `${base}:groups`,
+    groupOf: `${base}:group-of`,
   };
 }
 

@@ -249,8 +249,13 @@ export function createClassroomRepository({
       if (!classroomId) return null;
       const memberId = await redis.hGet(keysOf(classroomId).tokens, hashToken(token));
       if (!memberId) return null;
-      const record = await read(classroomId);
+      // A student of a class split into groups plays in the group's own classroom.
+      const [record, group] = await Promise.all([read(classroomId), memberId === DISPLAY_HOLDER ? null : redis.hGet(keysOf(classroomId).groupOf, memberId)]);
       if (memberId === DISPLAY_HOLDER) return record && { kind: 'display', classroomId, name: 'Host screen' };
+      if (group && record?.run.phase !== 'closed') {
+        const groupRecord = await read(group);
+        if (groupRecord && groupRecord.run.phase !== 'closed') return identityOf(groupRecord, memberId);
+      }
       const identity = record && identityOf(record, memberId);
       if (identity?.kind === 'student' && record?.run.phase === 'closed') {
         throw new RefusalError('Forbidden', 'this classroom is closed');

@@ -23,6 +23,7 @@ import { TimerRouting } from './timer-routing';
 import { TimerSweep } from './timer-sweep';
 import { ScenarioCatalogue } from '../rounds/catalogue';
 import { RoundService } from '../rounds/round-service';
+import { ClassGroups } from '../rounds/class-groups';
 
 export interface ClusterOptions {
   redis: RedisClient;
@@ -46,6 +47,8 @@ export interface Cluster {
   api: ApiServer;
   /** Rounds: scenarios, their clock, goals, scores and debrief. */
   rounds: RoundService;
+  /** The class split into groups, each playing its own cluster. */
+  groups: ClassGroups;
   /** Bots playing a seat in the running classrooms this process owns (for /metrics). */
   botsPlaying(): number;
   /** Classrooms whose control work this process owns, and classrooms it keeps a cache of (for /metrics). */
@@ -103,6 +106,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
   const rounds = new RoundService({ runtime, redis, keyPrefix, catalogue: new ScenarioCatalogue(redis, keyPrefix), changes, announce, logger, run });
   const api = new ApiServer({ runtime, announce, rounds });
   rounds.attach(api);
+  const groups = new ClassGroups({ redis, keyPrefix, classrooms, api, rounds, runtime, announce });
   rounds.register();
   await rounds.start();
   // The class reads every request; the log is appended off the request's path.
@@ -181,6 +185,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     runtime,
     api,
     rounds,
+    groups,
     ensureCluster,
     botsPlaying: () => sweep.botsPlaying(),
     classroomsOwned: () => leases.ownedCount,

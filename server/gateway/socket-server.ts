@@ -15,7 +15,7 @@ import { followChange } from './classroom-broadcaster';
 import { registerClusterHandlers } from './cluster-handlers';
 import { registerInstructorHandlers } from './instructor-handlers';
 import { guardRequests } from './request-guard';
-import { classroomRoom, requestAudience } from './rooms';
+import { classroomRoom, memberRoom, requestAudience } from './rooms';
 import { WatchFeeds } from './watch-feeds';
 import type { SocketLimits } from './rate-limit';
 import { capSocketsPerMember, registerSessionHandlers } from './session-handlers';
@@ -92,6 +92,10 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
   const unlisten = cluster.api.onRequest((classroomId, entry) => io.to(requestAudience(classroomId, entry)).emit('requests', [entry]));
   // Every process hears each round change and sends it to its own sockets of the classroom.
   const unround = cluster.rounds.onRound((classroomId, view) => io.local.to(classroomRoom(classroomId)).emit('round', view));
+  // Students moved into a group (or back): their sockets reconnect, and the handshake seats them where they now play.
+  const unregroup = cluster.groups.onRegroup((classroomId, studentIds) => {
+    for (const id of studentIds) io.in(memberRoom(classroomId, id)).disconnectSockets(true);
+  });
 
   return {
     io,
@@ -99,6 +103,7 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
     async close() {
       unsubscribe();
       unlisten();
+      unregroup();
       unround();
       feeds.close();
       await io.close();

@@ -19,6 +19,7 @@ import { redisReachable, type RedisClient } from '../redis/connect';
 import { classroomRoutes } from './classroom-routes';
 import { clientRoutes } from './client-assets';
 import { displayRoutes } from './display-routes';
+import { groupRoutes } from './group-routes';
 import { roundRoutes, scenarioUploadRoutes, type RoundRoutesDeps } from './round-routes';
 import { replayRoutes, type ReplayRoutesDeps } from './replay-routes';
 
@@ -178,6 +179,7 @@ export function createHttpApp({ logger, memberRate, redis, clientDir, classrooms
   // kubectl's own API: Status errors of its own, never the SPA's fallback.
   app.use(`${K8S_PREFIX}/:token`, kubeApiRoutes({ classrooms, cluster, logger, stopping, memberRate }));
   if (rounds) app.use(roundRoutes({ classrooms, ...rounds }));
+  app.use(groupRoutes({ classrooms, groups: cluster.groups }));
 
   // Liveness: the process answers. Readiness: it can reach its etcd (Redis).
   app.get('/healthz', (_req, res) => {

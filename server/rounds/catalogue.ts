@@ -59,6 +59,12 @@ export class ScenarioCatalogue {
     await this.redis.hSet(this.key(classroomId), scenario.id, yaml);
   }
 
+  /** A group plays the scenario its class picked: an uploaded one goes to the group's classroom too. */
+  async copy(fromClassroomId: string, toClassroomId: string, id: string): Promise<void> {
+    const yaml = await this.redis.hGet(this.key(fromClassroomId), id);
+    if (yaml) await this.redis.hSet(this.key(toClassroomId), id, yaml);
+  }
+
   async uploadedIds(classroomId: string): Promise<string[]> {
     return (await this.redis.hKeys(this.key(classroomId))).sort();
   }

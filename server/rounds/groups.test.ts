@@ -1,19 +1,21 @@
 /**
- * The ground groups stand on: a group is its own classroom (its own cluster, clock, timers and
- * round), so two groups can play the same scenario side by side on one server and one Redis
- * without either touching the other's state.
+ * Groups (issue 11): the instructor splits the class over REST; each group is a classroom of its
+ * own (cluster, clock, timers, round), its students play there with their class token, and two
+ * groups play "node-dies" side by side without either touching the other's state.
  */
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import type { GroupsResponse } from '@shared/protocol';
 import type { RunningServer } from '../app';
+import { classroomWith, connectCluster, storeObjects, type ClusterClient } from '../cluster/testing/cluster-client';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
-import { botClassroom, roundIs, type RoundClient } from './testing';
+import { botClassroom, roundClient, roundIs, type RoundClient } from './testing';
 
 let server: RunningServer;
-const clients: RoundClient[] = [];
+const clients: (RoundClient | ClusterClient)[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({ REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-groups`, SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
+  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-groups`, SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
 });
 
 afterAll(async () => {
@@ -21,28 +23,115 @@ afterAll(async () => {
   await server?.close();
 });
 
-test('two groups play "node-dies" side by side: each wins on its own cluster, and a fault in one never reaches the other', { timeout: 120_000 }, async () => {
-  const [a, b] = await Promise.all([botClassroom(server.url), botClassroom(server.url)]);
-  if (!a || !b) throw new Error('no classrooms');
-  clients.push(a.instructor, b.instructor);
-  for (const group of [a, b]) {
-    for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 2 }, { kind: 'runScenario', scenario: 'node-dies', seed: 7 }] as const) {
-      expect(await group.instructor.instructor(action)).toMatchObject({ ok: true });
-    }
-  }
-  // Group A starts first; B is still in its briefing when A's node-2 goes down.
-  expect(await a.instructor.instructor({ kind: 'startRound' })).toMatchObject({ ok: true });
-  await waitFor(() => a.instructor.round?.timeline.some((m) => m.kind === 'fault'), { what: "group A's node-2 to go down", timeoutMs: 30_000 });
-  const nodeOf = async (id: string) => (await server.cluster.store.snapshot(id)).objects.find((o) => o.kind === 'Node' && o.metadata.name === 'node-2');
-  expect((await nodeOf(a.id))?.metadata.annotations?.['clusterplay.dev/kubelet-stopped']).toBe('true');
-  expect((await nodeOf(b.id))?.metadata.annotations?.['clusterplay.dev/kubelet-stopped']).toBeUndefined();
-  expect(b.instructor.round?.phase).toBe('briefing');
+interface SplitGroup {
+  id: string;
+  name: string;
+  instructorToken: string;
+  members: { id: string; name: string }[];
+}
 
-  expect(await b.instructor.instructor({ kind: 'startRound' })).toMatchObject({ ok: true });
-  const [endA, endB] = await Promise.all([roundIs(a.instructor, ['won', 'lost'], 'group A to finish', 100_000), roundIs(b.instructor, ['won', 'lost'], 'group B to finish', 100_000)]);
-  expect([endA.phase, endB.phase]).toEqual(['won', 'won']);
-  // Each group's request log holds its own requests only: B's instructor made exactly its own two step faults.
-  const faultsOf = async (id: string) => (await server.cluster.store.readRequestLog(id, 2000)).filter((e) => e.actor === 'instructor' && e.verb === 'fault').map((e) => e.message);
-  expect(await faultsOf(a.id)).toEqual(['the kubelet on node-2 is stopped', 'node/node-4 created: its kubelet, container runtime and kube-proxy are new roles']);
-  expect(await faultsOf(b.id)).toEqual(['the kubelet on node-2 is stopped', 'node/node-4 created: its kubelet, container runtime and kube-proxy are new roles']);
+async function call(method: string, path: string, token: string | null, body?: object): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+const groupsOf = async (id: string, token: string): Promise<GroupsResponse['groups']> => ((await call('GET', `/api/classrooms/${id}/groups`, token)).body as GroupsResponse).groups;
+
+describe('splitting the class', () => {
+  test('bad requests are refused with the field named and change nothing; students are dealt round-robin, get roles in their group, and play there with their own token; dissolving brings them back', { timeout: 60_000 }, async () => {
+    const names = ['ana', 'ben', 'cy', 'dee', 'eli'];
+    const klass = await classroomWith(server.url, names);
+    const ana = klass.students.get('ana')?.token ?? '';
+    const path = `/api/classrooms/${klass.id}/groups`;
+    expect(await call('POST', path, null, { groups: 2, scenario: 'node-dies' })).toMatchObject({ status: 401, body: { code: 'Unauthorized' } });
+    expect(await call('POST', path, ana, { groups: 2, scenario: 'node-dies' })).toMatchObject({ status: 403, body: { code: 'Forbidden' } });
+    expect(await call('POST', path, klass.instructorToken, { groups: 1, scenario: 'node-dies' })).toEqual({ status: 400, body: { code: 'BadRequest', message: 'groups: Too small: expected number to be >=2' } });
+    expect(await call('POST', path, klass.instructorToken, { groups: 2, scenario: 'node-dies', colour: 'red' })).toMatchObject({ status: 400, body: { code: 'BadRequest', message: expect.stringContaining('colour') } });
+    expect(await call('POST', path, klass.instructorToken, { groups: 2, scenario: 'no-such-scenario' })).toMatchObject({ status: 404, body: { code: 'NotFound', message: expect.stringContaining('"no-such-scenario"') } });
+    expect(await call('POST', `${path}/round`, klass.instructorToken, { action: 'start' })).toMatchObject({ status: 400, body: { message: expect.stringContaining('not split into groups') } });
+    expect(await groupsOf(klass.id, klass.instructorToken)).toEqual([]);
+
+    const split = await call('POST', path, klass.instructorToken, { groups: 2, scenario: 'node-dies', seed: 7 });
+    expect(split.status).toBe(201);
+    const [a, b] = (split.body as { groups: SplitGroup[] }).groups;
+    expect([a?.name, a?.members.map((m) => m.name), b?.name, b?.members.map((m) => m.name)]).toEqual(['Group A', ['ana', 'cy', 'eli'], 'Group B', ['ben', 'dee']]);
+    expect(await call('POST', path, klass.instructorToken, { groups: 2, scenario: 'node-dies' })).toMatchObject({ status: 409, body: { code: 'Conflict' } });
+
+    // The host screen's view: each group in its briefing, its students with a role of the group's cluster.
+    const compared = await groupsOf(klass.id, klass.instructorToken);
+    expect(compared.map((g) => [g.name, g.round?.scenario, g.round?.phase, g.nodes.map((n) => `${n.name}:${n.ready}`).join(' ')])).toEqual([
+      ['Group A', 'node-dies', 'briefing', 'node-1:true node-2:true node-3:true'],
+      ['Group B', 'node-dies', 'briefing', 'node-1:true node-2:true node-3:true'],
+    ]);
+    expect(compared.flatMap((g) => g.members.map((m) => m.role)).every((role) => role !== null)).toBe(true);
+
+    // ana's token (issued by the class) seats her in Group A's classroom.
+    const seated = await connectCluster(server.url, ana);
+    clients.push(seated);
+    // As the app's client does: a socket the server disconnected connects again.
+    seated.socket.on('disconnect', (reason) => void (reason === 'io server disconnect' && seated.socket.connect()));
+    await waitFor(() => seated.view?.id === a?.id, { what: "ana's socket in Group A" });
+    expect(seated.view?.members.filter((m) => m.kind === 'student').map((m) => m.name)).toEqual(['ana', 'cy', 'eli']);
+
+    // Dissolved: the groups close, ana's socket comes back to the class.
+    expect(await call('DELETE', path, klass.instructorToken)).toEqual({ status: 200, body: { dissolved: 2 } });
+    await waitFor(() => seated.view?.id === klass.id, { what: "ana's socket back in the class", timeoutMs: 20_000 });
+    expect(await groupsOf(klass.id, klass.instructorToken)).toEqual([]);
+  });
+});
+
+describe('two groups play side by side', () => {
+  test('[acceptance] two bots-only groups play "node-dies" to won at once, and neither cluster is touched by the other', { timeout: 150_000 }, async () => {
+    const klass = await botClassroom(server.url);
+    clients.push(klass.instructor);
+    expect(await klass.instructor.instructor({ kind: 'setBotPace', secondsPerAction: 2 })).toMatchObject({ ok: true });
+    const split = await call('POST', `/api/classrooms/${klass.id}/groups`, klass.instructorToken, { groups: 2, scenario: 'node-dies', seed: 7, timeScale: 10, start: true });
+    expect(split.status).toBe(201);
+    const groups = (split.body as { groups: SplitGroup[] }).groups;
+    const watchers = await Promise.all(groups.map((g) => roundClient(server.url, g.instructorToken)));
+    clients.push(...watchers);
+
+    // Whichever group wins first stops (its class pauses with the round): its cluster must stay
+    // exactly as it is while the other group plays on to its own win.
+    const first = await waitFor(() => watchers.findIndex((w) => w.round?.phase === 'won' || w.round?.phase === 'lost') + 1 || undefined, { what: 'a group to finish', timeoutMs: 120_000, intervalMs: 100 });
+    const [done, other] = first === 1 ? [groups[0], groups[1]] : [groups[1], groups[0]];
+    const otherWatcher = watchers[first === 1 ? 1 : 0];
+    if (!done || !other || !otherWatcher) throw new Error('two groups expected');
+    let settled = await storeObjects(server.cluster.store, done.id);
+    // A move that was under way when the round ended may still land: wait until the store is still.
+    await waitFor(
+      async () => {
+        const again = await storeObjects(server.cluster.store, done.id);
+        const still = again.resourceVersion === settled.resourceVersion;
+        settled = again;
+        return still;
+      },
+      { what: 'the finished group to be still', intervalMs: 1000 },
+    );
+    const otherBefore = BigInt((await storeObjects(server.cluster.store, other.id)).resourceVersion);
+    expect(otherWatcher.round?.phase).toBe('running');
+    expect((await roundIs(otherWatcher, ['won', 'lost'], 'the other group to finish', 120_000)).phase).toBe('won');
+    // The other group kept writing to its own cluster; not one object of the finished group's changed.
+    expect(BigInt((await storeObjects(server.cluster.store, other.id)).resourceVersion)).toBeGreaterThan(otherBefore);
+    expect(await storeObjects(server.cluster.store, done.id)).toEqual(settled);
+
+    // Both won, each in its own request log: exactly its own two scenario steps.
+    const compared = await groupsOf(klass.id, klass.instructorToken);
+    expect(compared.map((g) => [g.name, g.round?.phase, g.round?.goals.every((goal) => goal.met)])).toEqual([
+      ['Group A', 'won', true],
+      ['Group B', 'won', true],
+    ]);
+    for (const group of groups) {
+      const faults = (await server.cluster.store.readRequestLog(group.id, 5000)).filter((e) => e.actor === 'instructor' && e.verb === 'fault').map((e) => e.message);
+      expect(faults).toEqual(['the kubelet on node-2 is stopped', 'node/node-4 created: its kubelet, container runtime and kube-proxy are new roles']);
+    }
+    // No object is shared: every uid of one cluster is absent from the other.
+    const uids = async (id: string) => new Set((await server.cluster.store.snapshot(id)).objects.map((o) => o.metadata.uid));
+    const [uidsA, uidsB] = await Promise.all(groups.map((g) => uids(g.id)));
+    expect([...(uidsA ?? [])].filter((uid) => uidsB?.has(uid))).toEqual([]);
+  });
 });

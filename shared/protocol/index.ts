@@ -9,3 +9,4 @@ export * from './assign-roles';
 export * from './server-messages';
 export * from './rounds';
 export * from './replay';
+export * from './groups';
