@@ -159,6 +159,7 @@ export const PodSpecSchema = z.object({
   schedulerName: z.string().optional(),
   priorityClassName: z.string().optional(),
   priority: z.number().int().optional(),
+  preemptionPolicy: z.enum(['PreemptLowerPriority', 'Never']).optional(),
 });
 
 export const PodConditionTypeSchema = z.enum([

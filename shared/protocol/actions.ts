@@ -24,6 +24,8 @@ const a = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.ob
 export const bindAction = a('bind', { pod: name, node: name, resourceVersion });
 /** No node fits: PodScheduled=False (Unschedulable) and the FailedScheduling event. */
 export const markUnschedulableAction = a('markUnschedulable', { pod: name, resourceVersion });
+/** No node fits a pod but evicting lower-priority pods on `node` would (DefaultPreemption): evict them, nominate the node. */
+export const preemptAction = a('preempt', { pod: name, node: name, resourceVersion });
 
 // kubelet:<node> — `node` must be the sender's own node; each move names the one pod (and container) it acts on
 export const pullImageAction = a('pullImage', { node: name, pod: name, container: name });
@@ -63,6 +65,7 @@ export const routeRequestAction = a('routeRequest', { node: name, service: name 
 export const clusterAction = z.discriminatedUnion('kind', [
   bindAction,
   markUnschedulableAction,
+  preemptAction,
   pullImageAction,
   createContainerAction,
   startContainerAction,
@@ -93,6 +96,7 @@ export type Component = 'scheduler' | 'kubelet' | 'container-runtime' | 'control
 export const actionComponent: Record<ClusterActionKind, Component> = {
   bind: 'scheduler',
   markUnschedulable: 'scheduler',
+  preempt: 'scheduler',
   pullImage: 'kubelet',
   createContainer: 'kubelet',
   startContainer: 'kubelet',

@@ -12,6 +12,7 @@ export * from './api-server';
 export * from './scheduler/filters';
 export * from './scheduler/scores';
 export * from './scheduler/message';
+export * from './scheduler/preemption';
 export * from './scheduler/scheduler';
 export * from './runtime/images';
 export * from './runtime/commands';

@@ -90,6 +90,7 @@ function missing(state: ClusterState, action: ClusterAction, namespace: string):
   switch (action.kind) {
     case 'bind':
     case 'markUnschedulable':
+    case 'preempt':
     case 'deletePod':
     case 'evictPod':
       return state.pod(`${namespace}/${action.pod}`) ? undefined : gone('Pod', action.pod);

@@ -1,4 +1,4 @@
-/** The scheduler's moves: bind a pending pod to a node that passes every filter, or record why none does. */
+/** The scheduler's moves: bind a pending pod to a node that passes every filter, preempt lower-priority pods, or record why none fits. */
 import type { SimTime } from '@shared/model';
 import { seededRng } from '../rng';
 import { bindSteps, checkBinding, decisionSteps, schedulePod, schedulingQueue, sortedNodes } from '../scheduler/scheduler';
@@ -17,6 +17,19 @@ export function schedulerMoves(state: ClusterState, now: SimTime): PlannedMoves 
     if (!best.node) {
       const message = best.message ?? '';
       waiting.push({ kind: 'bind', pod: name, label: `Bind ${name}`, reason: message });
+      const preemption = best.preemption;
+      if (preemption?.kind === 'candidate') {
+        const { node, victims } = preemption.candidate;
+        const names = victims.map((v) => `${v.metadata.name} (priority ${v.spec.priority ?? 0})`).join(', ');
+        moves.push({
+          action: { kind: 'preempt', pod: name, node, resourceVersion },
+          label: `Preempt on ${node} for ${name}`,
+          why: `no node fits ${name} (priority ${pod.spec.priority ?? 0}), but evicting ${names} on ${node} makes room: the fewest, least important victims; ${name} is nominated to ${node}`,
+          progress: true,
+          plan: (rng) => decisionSteps(pod, best, now, rng),
+        });
+        continue;
+      }
       if (decisionSteps(pod, best, now, seededRng(0)).length > 0) {
         moves.push({
           action: { kind: 'markUnschedulable', pod: name, resourceVersion },

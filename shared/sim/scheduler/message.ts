@@ -17,12 +17,15 @@ function histogram(reasons: readonly string[]): string {
 /**
  * `0/3 nodes are available: 1 node(s) had untolerated taint {...}, 2 Insufficient cpu. preemption: 0/3 nodes
  * are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.`
- * Every pod in ClusterPlay has priority 0, so preemption never finds a victim.
+ * Without `postFilter` (a student's bind checked against one node) the preemption part is the one
+ * of pods that have no lower-priority pod to evict; the scheduling cycle passes DefaultPreemption's.
  */
-export function failedSchedulingMessage(failures: readonly FilterFailure[]): string {
+export function failedSchedulingMessage(failures: readonly FilterFailure[], postFilter?: string): string {
   const n = failures.length;
   if (n === 0) return NO_NODES_AVAILABLE;
-  const fit = histogram(failures.flatMap((f) => f.reasons));
+  const fit = `0/${n} nodes are available: ${histogram(failures.flatMap((f) => f.reasons))}.`;
+  // The PostFilter's own message when it ran: empty when it nominated a node.
+  if (postFilter !== undefined) return postFilter ? `${fit} ${postFilter}` : fit;
   const preemption = histogram(failures.map((f) => (f.unresolvable ? PREEMPTION_NOT_HELPFUL : NO_PREEMPTION_VICTIMS)));
-  return `0/${n} nodes are available: ${fit}. preemption: 0/${n} nodes are available: ${preemption}.`;
+  return `${fit} preemption: 0/${n} nodes are available: ${preemption}.`;
 }

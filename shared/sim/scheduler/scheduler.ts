@@ -19,6 +19,7 @@ import { nonZeroRequests, requestsOf as podRequests } from '../resources';
 import { randomInt, randomString, type Rng } from '../rng';
 import { affinityCounts, filterNode, requiredAntiAffinityTerms, type Assumed, type FilterFailure } from './filters';
 import { failedSchedulingMessage } from './message';
+import { preempt, preemptionSteps, type Preemption } from './preemption';
 import { scoreNodes, type NodeScore } from './scores';
 
 export const SCHEDULER_NAME = 'default-scheduler';
@@ -58,6 +59,8 @@ export interface ScheduleResult {
   scores: NodeScore[];
   /** FailedScheduling message when no node fits. */
   message?: string;
+  /** DefaultPreemption's outcome when no node fits: a node and the pods to evict there, or why not. */
+  preemption?: Preemption;
   explanation: string;
 }
 
@@ -95,9 +98,11 @@ export function schedulePod(
   }
   const name = pod.metadata.name;
   if (feasible.length === 0) {
-    const message = failedSchedulingMessage(failures.map((f) => f.failure));
+    const preemption = nodes.length === 0 ? undefined : preempt(state, pod, failures);
+    const message = preemption ? failedSchedulingMessage(failures.map((f) => f.failure), preemption.kind === 'none' ? preemption.message : '') : failedSchedulingMessage([]);
     const skipped = failures.map((f) => `${f.node} skipped: ${f.failure.detail}`).join('; ');
-    return { failures, scores: [], message, explanation: `${name} fits nowhere${skipped ? ` (${skipped})` : ''}` };
+    const victims = preemption?.kind === 'candidate' ? `; preempt ${preemption.candidate.victims.map((v) => `${v.metadata.name} (priority ${v.spec.priority ?? 0})`).join(', ')} on ${preemption.candidate.node}` : '';
+    return { failures, scores: [], message, explanation: `${name} fits nowhere${skipped ? ` (${skipped})` : ''}${victims}`, ...(preemption ? { preemption } : {}) };
   }
   const scores = scoreNodes(pod, feasible);
   // selectHost: reservoir sampling among the best scores, so ties go to a seeded random node.
@@ -168,6 +173,16 @@ export function bindSteps(pod: Pod, node: string, reason: string, now: SimTime, 
 export function decisionSteps(pod: Pod, result: ScheduleResult, now: SimTime, rng: Rng): Step[] {
   if (result.node) return bindSteps(pod, result.node.metadata.name, result.explanation, now, rng);
   const message = result.message ?? '';
+  if (result.preemption?.kind === 'candidate') {
+    const { candidate } = result.preemption;
+    const event = (p: Pod, type: 'Normal' | 'Warning', reason: string, text: string): Step => create(schedulerEvent(p, type, reason, text, now, rng), `event: ${p.metadata.name} ${reason}: ${text}`);
+    const conditions = setCondition(pod.status?.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }, now);
+    return [
+      ...preemptionSteps(pod, candidate, now, event),
+      updateStatus(pod, { ...pod, status: { ...pod.status, phase: 'Pending', conditions, nominatedNodeName: candidate.node } }, `${pod.metadata.name} nominated to ${candidate.node}`),
+      event(pod, 'Warning', 'FailedScheduling', message),
+    ];
+  }
   const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   // Report once per distinct reason, as the condition already tells everyone watching.
   if (current?.status === 'False' && current.message === message) return [];
