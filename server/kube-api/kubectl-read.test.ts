@@ -165,6 +165,8 @@ describe('kubectl get', () => {
   it('answers what does not exist as a real API server does', async () => {
     expect(await kubectl.run('get', 'pod', 'nope')).toMatchObject({ stderr: 'Error from server (NotFound): pods "nope" not found\n', code: 1 });
     expect((await kubectl.run('get', 'configmaps')).stderr).toBe('error: the server doesn\'t have a resource type "configmaps"\n');
+    // /openapi/v3 serves paths and parameters but no object schemas: explain says it finds none.
+    expect(await kubectl.run('explain', 'deployment.spec')).toMatchObject({ stderr: 'error: GVK map[group:apps kind:Deployment version:v1] not found in OpenAPI schema\n', code: 1 });
   });
 
   it('refuses an unknown token with 401: kubectl asks to log in', async () => {
