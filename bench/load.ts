@@ -51,7 +51,12 @@ async function classroom(urls: string[], index: number, size: number): Promise<R
   const created = await classroomWith(url(0), names);
   const instructor = await connectCluster(url(0), created.instructorToken);
   await assignRoles(instructor, created, { [names[0] ?? '']: 'kube-proxy:node-1' });
-  const students = await Promise.all(names.map((n, i) => connectCluster(url(i + 1), created.students.get(n)?.token ?? '')));
+  // Ten at a time: a whole batch of classrooms connecting at once starves a loaded machine.
+  const students: ClusterClient[] = [];
+  for (let i = 0; i < names.length; i += 10) {
+    const chunk = names.slice(i, i + 10);
+    students.push(...(await Promise.all(chunk.map((n, j) => connectCluster(url(i + j + 1), created.students.get(n)?.token ?? '')))));
+  }
   for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) await instructor.instructor(action);
   const proxy = students[0] as ClusterClient;
   await waitFor(

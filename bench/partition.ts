@@ -1,8 +1,8 @@
 /**
- * Partitioning by classroom (issue 14): BENCH_CLASSROOMS running bots-only classrooms on one
- * production server process, then on two sharing one Redis. The bots play every round up at time
- * scale 10, the instructors disconnect (no socket is left: what remains is each classroom's control
- * work), the clocks go back to scale 1, and over BENCH_WINDOW_S seconds it reads per process:
+ * Partitioning by classroom (issue 14): BENCH_CLASSROOMS running bots-only classrooms (time scale
+ * 1, a bot move per simulated second) on one production server process, then on two sharing one
+ * Redis. Once every classroom is owned the instructors disconnect (no socket is left: what remains
+ * is each classroom's control work), and over BENCH_WINDOW_S seconds it reads per process:
  * classrooms owned (/metrics), CPU share, RSS and V8 heap against the same process before any
  * classroom existed; and Redis commands per running classroom per simulated second.
  *   npm run bench -- partition      (BENCH_CLASSROOMS=100 BENCH_WINDOW_S=30)
@@ -12,7 +12,6 @@ import { connectRedis } from '../server/redis/connect';
 import { freePort, startEmbeddedRedis } from '../server/redis/embedded-redis';
 import { waitFor } from '../server/testing/wait';
 import { classroomWith, connectCluster, type ClusterClient } from '../server/cluster/testing/cluster-client';
-import { roundDone } from '../server/cluster/testing/players';
 import { commandsProcessed, gauge, startProductionServer, usage } from './_harness';
 
 const CLASSROOMS = Number(process.env.BENCH_CLASSROOMS ?? 100);
@@ -33,7 +32,7 @@ interface ProcessFigures {
 async function startClassroom(url: string): Promise<ClusterClient> {
   const created = await classroomWith(url, []);
   const instructor = await connectCluster(url, created.instructorToken);
-  for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
+  for (const action of [{ kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
     const reply = await instructor.instructor(action);
     if (!reply.ok) throw new Error(`${action.kind} refused: ${reply.message ?? ''}`);
   }
@@ -56,10 +55,13 @@ async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; c
       const batch = Array.from({ length: Math.min(BATCH, CLASSROOMS - i) }, (_, j) => servers[(i + j) % servers.length]?.port ?? 0);
       instructors.push(...(await Promise.all(batch.map((port) => startClassroom(`http://127.0.0.1:${port}`)))));
     }
-    await waitFor(() => instructors.every((c) => roundDone(c.state)), { what: 'every round played up', timeoutMs: 600_000, intervalMs: 500 });
-    for (const c of instructors) await c.instructor({ kind: 'setTimeScale', timeScale: 1 });
+    await waitFor(async () => (await Promise.all(servers.map((s) => gauge(s.port, 'clusterplay_classrooms_owned')))).reduce((a, b) => a + b, 0) === CLASSROOMS, {
+      what: 'every classroom owned',
+      timeoutMs: 120_000,
+      intervalMs: 1000,
+    });
     for (const c of instructors) c.close();
-    // Settle: the instructors' feeds close, the clocks' rescheduling passes.
+    // Settle: the instructors' feeds close.
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     const counter = await connectRedis(redisServer.url);
     const before = { usage: servers.map((s) => usage(s.child.pid ?? 0)), commands: await commandsProcessed(counter), at: performance.now() };
