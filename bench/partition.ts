@@ -87,7 +87,7 @@ async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; c
   }
 }
 
-console.log(`${CLASSROOMS} running bots-only classrooms, their rounds played up, no sockets; ${WINDOW_S} s window at time scale 1`);
+console.log(`${CLASSROOMS} running bots-only classrooms (time scale 1, a bot move per simulated second), no sockets; ${WINDOW_S} s window`);
 for (const processes of [1, 2]) {
   const { perProcess, commandsPerClassroomSimSecond } = await run(processes);
   console.log(`${processes} process${processes > 1 ? 'es' : ''} on one Redis: ${commandsPerClassroomSimSecond.toFixed(1)} Redis commands per classroom per simulated second`);
