@@ -3,7 +3,7 @@
  *   POST   /api/classrooms/:id/groups        { groups, scenario, seed?, timeScale?, start? } -> 201 { groups }  instructor
  *   POST   /api/classrooms/:id/groups/round  { action: start|pause|resume|restart }          -> 200 { groups }  instructor
  *   DELETE /api/classrooms/:id/groups                                                         -> 200 { dissolved } instructor
- *   GET    /api/classrooms/:id/groups        -> 200 { groups: GroupView[] }  any member of the class, or its host screen
+ *   GET    /api/classrooms/:id/groups        -> 200 { groups: GroupView[] }  any member of the class (students in a group too), or its host screen
  */
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
@@ -11,7 +11,7 @@ import { groupsRoundRequest, splitGroupsRequest, type GroupsResponse } from '@sh
 import { RefusalError } from '../classroom/refusal-error';
 import type { ClassroomRepository } from '../classroom/repository';
 import type { ClassGroups } from '../rounds/class-groups';
-import { instructorOf, memberOf } from './bearer';
+import { bearerToken, instructorOf } from './bearer';
 
 export interface GroupRoutesDeps {
   classrooms: ClassroomRepository;
@@ -46,7 +46,13 @@ export function groupRoutes({ classrooms, groups }: GroupRoutesDeps): Router {
   });
 
   router.get('/api/classrooms/:id/groups', async (req, res) => {
-    const { classroomId } = await memberOf(req, classrooms, idOf(req));
+    const classroomId = idOf(req);
+    // A student of the class plays in a group: their token seats them there, and still reads the class's groups.
+    const identity = await classrooms.authenticate(bearerToken(req));
+    if (!identity) throw new RefusalError('Unauthorized', 'unknown or revoked token');
+    if (identity.classroomId !== classroomId && !(await groups.list(classroomId)).some((g) => g.id === identity.classroomId)) {
+      throw new RefusalError('Forbidden', `this token is for another classroom, not "${classroomId}"`);
+    }
     res.json({ groups: await groups.compare(classroomId) } satisfies GroupsResponse);
   });
 

@@ -76,6 +76,10 @@ describe('splitting the class', () => {
     seated.socket.on('disconnect', (reason) => void (reason === 'io server disconnect' && seated.socket.connect()));
     await waitFor(() => seated.view?.id === a?.id, { what: "ana's socket in Group A" });
     expect(seated.view?.members.filter((m) => m.kind === 'student').map((m) => m.name)).toEqual(['ana', 'cy', 'eli']);
+    // She still reads her class's groups; another classroom's token does not.
+    expect((await groupsOf(klass.id, ana)).map((g) => g.name)).toEqual(['Group A', 'Group B']);
+    const stranger = await classroomWith(server.url, []);
+    expect(await call('GET', path, stranger.instructorToken)).toMatchObject({ status: 403, body: { code: 'Forbidden' } });
 
     // Dissolved: the groups close, ana's socket comes back to the class.
     expect(await call('DELETE', path, klass.instructorToken)).toEqual({ status: 200, body: { dissolved: 2 } });
