@@ -8,10 +8,10 @@ import { makeNode, makePod, toRFC3339, type Node, type Pod } from '@shared/model
 import { caseTitle, k8s, type K8sCase } from '@shared/model/k8s-cases/source';
 import { SimCluster } from '../cluster';
 import { ClusterState } from '../state';
-import { selectVictimsOnNode } from './preemption';
+import { pickOneNodeForPreemption, selectVictimsOnNode, type Candidate } from './preemption';
 
 const DRY_RUN = 'pkg/scheduler/framework/plugins/defaultpreemption/default_preemption_test.go';
-const [low, mid, high, veryHigh] = [0, 100, 1000, 10000];
+const [neg, low, mid, high, veryHigh] = [-100, 0, 100, 1000, 10000];
 type Res = { cpu: string; memory: string };
 const small: Res = { cpu: '100m', memory: '100' };
 const medium: Res = { cpu: '200m', memory: '200' };
@@ -105,6 +105,67 @@ describe('DefaultPreemption dry run, case for case with Kubernetes', () => {
         if ('victims' in outcome && outcome.victims.length) got[n] = outcome.victims.map((v) => v.metadata.name).sort();
       }
       expect(got).toEqual(c.expected);
+    });
+  }
+});
+
+interface BestCase extends K8sCase {
+  name: string;
+  nodes: string[];
+  preemptor: Pod;
+  pods: Pod[];
+  expected: string;
+}
+const best = (name: string, nodes: number, preemptor: Pod, pods: Pod[], expected: string): BestCase => ({
+  name,
+  source: k8s(DRY_RUN, 'TestSelectBestCandidate'),
+  nodes: Array.from({ length: nodes }, (_, i) => `node${i + 1}`),
+  preemptor,
+  pods,
+  expected,
+});
+// [name, node, priority, requests, start]: every table pod has a start time (epochTime<n>: n s here, the order is what counts).
+const on = (rows: [string, string, number, Res, number][]): Pod[] => rows.map(([n, node, pr, req, start]) => pod(n, pr, req, node, start));
+
+const BEST: BestCase[] = [
+  best('sum of adjusted priorities is considered', 3, pod('p', high, veryLarge), on([
+    ['p1.1', 'node1', mid, small, 0], ['p1.2', 'node1', neg, small, 0], ['p1.3', 'node1', neg, small, 0],
+    ['p2.1', 'node2', mid, large, 0], ['p2.2', 'node2', neg, medium, 0],
+    ['p3.1', 'node3', mid, medium, 0], ['p3.2', 'node3', neg, small, 0], ['p3.3', 'node3', low, small, 0],
+  ]), 'node2'),
+  best('non-overlapping lowest high priority, sum priorities, and number of pods', 4, pod('p', veryHigh, veryLarge), on([
+    ['p1.1', 'node1', mid, small, 0], ['p1.2', 'node1', low, small, 0], ['p1.3', 'node1', low, small, 0],
+    ['p2.1', 'node2', high, large, 0],
+    ['p3.1', 'node3', mid, medium, 0], ['p3.2', 'node3', low, small, 0], ['p3.3', 'node3', low, small, 0], ['p3.4', 'node3', low, medium, 0],
+    ['p4.1', 'node4', mid, medium, 0], ['p4.2', 'node4', mid, small, 0], ['p4.3', 'node4', mid, small, 0], ['p4.4', 'node4', neg, small, 0],
+  ]), 'node1'),
+  best("same priority, same number of victims, different start time for each node's pod", 3, pod('p', high, veryLarge), on([
+    ['p1.1', 'node1', mid, medium, 2], ['p1.2', 'node1', mid, medium, 2],
+    ['p2.1', 'node2', mid, medium, 3], ['p2.2', 'node2', mid, medium, 3],
+    ['p3.1', 'node3', mid, medium, 1], ['p3.2', 'node3', mid, medium, 1],
+  ]), 'node2'),
+  best('same priority, same number of victims, different start time for all pods', 3, pod('p', high, veryLarge), on([
+    ['p1.1', 'node1', mid, medium, 4], ['p1.2', 'node1', mid, medium, 2],
+    ['p2.1', 'node2', mid, medium, 5], ['p2.2', 'node2', mid, medium, 1],
+    ['p3.1', 'node3', mid, medium, 3], ['p3.2', 'node3', mid, medium, 6],
+  ]), 'node3'),
+  best('different priority, same number of victims, different start time for all pods', 3, pod('p', high, veryLarge), on([
+    ['p1.1', 'node1', low, medium, 4], ['p1.2', 'node1', mid, medium, 2],
+    ['p2.1', 'node2', mid, medium, 6], ['p2.2', 'node2', low, medium, 1],
+    ['p3.1', 'node3', low, medium, 3], ['p3.2', 'node3', mid, medium, 5],
+  ]), 'node2'),
+];
+
+describe('pickOneNodeForPreemption, case for case with Kubernetes', () => {
+  for (const c of BEST) {
+    test(caseTitle(c, c.name), () => {
+      const state = ClusterState.from([...c.nodes.map(nodeOf), ...c.pods, c.preemptor]);
+      const candidates: Candidate[] = [];
+      for (const n of c.nodes) {
+        const outcome = selectVictimsOnNode(state, c.preemptor, nodeOf(n));
+        if ('victims' in outcome && outcome.victims.length) candidates.push({ node: n, victims: outcome.victims });
+      }
+      expect(pickOneNodeForPreemption(candidates)?.node).toBe(c.expected);
     });
   }
 });
