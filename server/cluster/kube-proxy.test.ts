@@ -5,7 +5,7 @@
  * until it is started and syncs again.
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { isPodReady, type Pod } from '@shared/model';
+import { isPodReady, makeService, type Pod } from '@shared/model';
 import { getObject, listObjects, type ClusterState } from '@shared/protocol/watch-reducer';
 import { kubeProxyStoppedMessage } from '@shared/sim';
 import type { RunningServer } from '../app';
@@ -63,6 +63,10 @@ describe('kube-proxy on every worker node, through the API server', () => {
       { what: 'web 3/3 Ready and programmed on both nodes', timeoutMs: 60_000, intervalMs: 300 },
     );
 
+    const service = getObject(instructor.state, 'Service', 'web', 'default');
+    expect(service?.spec.clusterIP).toMatch(/^10\.(9[6-9]|10\d|11[01])\.\d+\.\d+$/);
+    expect(getObject(instructor.state, 'ProxyTable', 'node-2')?.status.services[0]?.clusterIP).toBe(service?.spec.clusterIP);
+
     // From each node, the node's own rules: every request served by a ready pod.
     const api = server.cluster.api;
     const route = async (node: string) => (await api.act({ kind: 'bot', classroomId: classroom.id, role: `kube-proxy:${node}` }, { kind: 'routeRequest', node, service: 'web' }, { traffic: true })).entry;
@@ -102,5 +106,32 @@ describe('kube-proxy on every worker node, through the API server', () => {
     expect(await instructor.instructor({ kind: 'fault', fault: { type: 'startKubeProxy', node: 'node-2' } })).toMatchObject({ ok: true });
     await waitFor(() => programmed(instructor.state, 'node-2').join() === readyPods(instructor.state).join(), { what: "node-2's rules synced again", timeoutMs: 30_000 });
     for (let i = 0; i < 3; i++) expect((await route('node-2')).message).toMatch(/^served by web-/);
+  });
+});
+
+describe('ClusterIPs from the service range, allocated by the API server on create', () => {
+  test('each Service gets its own address; an address in use or outside 10.96.0.0/12 is Invalid; a deleted Service frees its address', async () => {
+    const classroom = await classroomWith(server.url, [], { nodes: 1 });
+    const store = server.cluster.store;
+    const context = { actor: 'test', simTime: 0 };
+    const web = await store.create(classroom.id, makeService('web', { app: 'web' }, 80), context);
+    const ip = web.spec.clusterIP ?? '';
+    const api = await store.create(classroom.id, makeService('api', { app: 'api' }, 80), context);
+    expect(api.spec.clusterIP).toMatch(/^10\.(9[6-9]|10\d|11[01])\.\d+\.\d+$/);
+    expect(api.spec.clusterIP).not.toBe(ip);
+    await expect(store.create(classroom.id, makeService('copy', { app: 'api' }, 80, { clusterIP: ip }), context)).rejects.toMatchObject({
+      status: { code: 422, message: `Service "copy" is invalid: spec.clusterIPs: Invalid value: []string{"${ip}"}: failed to allocate IP ${ip}: provided IP is already allocated` },
+    });
+    await expect(store.create(classroom.id, makeService('dns', { app: 'api' }, 53, { clusterIP: '10.96.0.1' }), context)).rejects.toMatchObject({ status: { code: 422 } });
+    await expect(store.create(classroom.id, makeService('far', { app: 'api' }, 80, { clusterIP: '10.0.0.10' }), context)).rejects.toMatchObject({
+      status: { message: expect.stringContaining('The range of valid IPs is 10.96.0.0/12') },
+    });
+    // Immutable: an update changing it is Invalid; one leaving it out keeps it.
+    await expect(store.update(classroom.id, { ...api, spec: { ...api.spec, clusterIP: '10.96.0.77' } }, context)).rejects.toMatchObject({ status: { code: 422, message: expect.stringContaining('may not change once set') } });
+    const { clusterIP: _ip, ...spec } = api.spec;
+    expect((await store.update(classroom.id, { ...api, spec }, context)).spec).toMatchObject({ clusterIP: api.spec.clusterIP });
+    // Deleted, web's address can be asked for by name again.
+    await store.delete(classroom.id, { kind: 'Service', name: 'web', namespace: 'default' }, context);
+    expect((await store.create(classroom.id, makeService('copy', { app: 'api' }, 80, { clusterIP: ip }), context)).spec.clusterIP).toBe(ip);
   });
 });

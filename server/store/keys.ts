@@ -18,6 +18,8 @@ export interface StoreKeys {
    * markers), entry id `<resourceVersion>-<n>` (n >= 1): after change N, before change N+1.
    */
   record: string;
+  /** hash: ClusterIP -> `<namespace>/<name>` of the Service holding it (the service range's allocations) */
+  clusterIPs: string;
   /** shard channel (Redis Cluster only): each commit's resourceVersion, for the watchers of the classroom */
   logNotify: string;
 }
@@ -30,6 +32,7 @@ export function storeKeys(prefix: string, classroom: string): StoreKeys {
     log: `${base}:log`,
     requests: `${base}:requests`,
     record: `${base}:record`,
+    clusterIPs: `${base}:cluster-ips`,
     logNotify: `${base}:log-notify`,
   };
 }

@@ -42,6 +42,7 @@ import { storeKeys, type StoreKeys } from './keys';
 import { applyMergePatch, isPlainObject } from './merge-patch';
 import { appendRecordEntry, markerEntry, type NewRecordEntry } from './record';
 import { appendRequestLog, readRequestLog } from './request-log';
+import { releaseClusterIP, reserveClusterIP } from './cluster-ips';
 import { VersionCache } from './version-cache';
 import { WatchHub, type WatchListener } from './watch-hub';
 
@@ -339,12 +340,26 @@ export class ObjectStore {
     return [context.actor, String(context.simTime), String(Date.now()), this.logRetention, this.notify ? this.keys(classroom).logNotify : ''];
   }
 
-  private admitAndCommit(classroom: string, req: AdmissionRequest, context: WriteContext): Promise<Persisted<KubeObject>> {
-    const namespace = req.namespace ?? ('object' in req ? req.object.metadata.namespace : undefined);
-    const ref: ObjectRef = { kind: req.kind, name: req.name, namespace };
+  private async admitAndCommit(classroom: string, request: AdmissionRequest, context: WriteContext): Promise<Persisted<KubeObject>> {
+    const namespace = request.namespace ?? ('object' in request ? request.object.metadata.namespace : undefined);
+    const ref: ObjectRef = { kind: request.kind, name: request.name, namespace };
+    // A new Service's ClusterIP is reserved first, and given back if the create does not commit.
+    const ipKey = this.keys(classroom).clusterIPs;
+    const service = request.verb === 'create' && request.object.kind === 'Service' ? await reserveClusterIP(this.redis, ipKey, fieldOf(ref), request.object) : undefined;
+    const req: AdmissionRequest = service && request.verb === 'create' ? { ...request, object: service } : request;
     // A create needs no read first: the script refuses if the object exists, and the retry reads it.
     const hint: ReadHint = req.verb === 'create' ? { absent: true } : { cached: true, rv: req.resourceVersion };
-    return this.transact(classroom, ref, context, hint, (current) => admit(current, req, context.simTime));
+    try {
+      const written = await this.transact(classroom, ref, context, hint, (current) => admit(current, req, context.simTime));
+      // Gone (a delete, or an update that removed the last finalizer): its address is free again.
+      if (written.kind === 'Service' && req.verb !== 'create' && !(await this.redis.hExists(this.keys(classroom).objects('Service'), fieldOf(ref)))) {
+        await releaseClusterIP(this.redis, ipKey, fieldOf(ref), written);
+      }
+      return written;
+    } catch (error) {
+      if (service) await releaseClusterIP(this.redis, ipKey, fieldOf(ref), service);
+      throw error;
+    }
   }
 
   /**

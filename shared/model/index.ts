@@ -21,3 +21,4 @@ export * from './resources';
 export * from './intorstr';
 export * from './defaults';
 export * from './factories';
+export * from './service-cidr';

@@ -3,8 +3,9 @@
  * shared write rules (./admission, the same the Redis store commits with), then stamped with the
  * next resourceVersion (and a new object's uid) and applied to a `ClusterState`.
  */
-import type { KubeObject, SimTime, StatusError } from '@shared/model';
-import { admit } from './admission';
+import { KUBERNETES_SERVICE_IP, type KubeObject, type SimTime, type StatusError } from '@shared/model';
+import { admit, assignClusterIP } from './admission';
+import { fnv32a } from './hash';
 import type { ApiRequest } from './requests';
 import type { ClusterState, WatchEventType } from './state';
 
@@ -25,7 +26,23 @@ function keyOf(req: ApiRequest): string {
   return req.namespace === undefined ? req.name : `${req.namespace}/${req.name}`;
 }
 
-export function applyRequest(state: ClusterState, req: ApiRequest, ctx: ApiServerContext): ApplyOutcome {
+/**
+ * A new Service's ClusterIP, from the addresses the harness's Services hold. The random start of
+ * the scan comes from the Service's own key, so the harness stays deterministic whatever else
+ * draws from its RNG.
+ */
+function withClusterIP(state: ClusterState, req: ApiRequest): { ok: true; req: ApiRequest } | { ok: false; error: StatusError } {
+  if (req.verb !== 'create' || req.object.kind !== 'Service' || state.get('Service', keyOf(req))) return { ok: true, req };
+  const allocated = new Set([KUBERNETES_SERVICE_IP, ...[...state.services()].map((s) => s.spec.clusterIP ?? '')]);
+  const start = fnv32a(keyOf(req)) / 2 ** 32;
+  const decided = assignClusterIP(req.object, allocated, () => start);
+  return decided.ok ? { ok: true, req: { ...req, object: decided.service } } : decided;
+}
+
+export function applyRequest(state: ClusterState, request: ApiRequest, ctx: ApiServerContext): ApplyOutcome {
+  const allocated = withClusterIP(state, request);
+  if (!allocated.ok) return allocated;
+  const req = allocated.req;
   const admitted = admit(state.get(req.kind, keyOf(req)), req, ctx.now);
   if (!admitted.ok) return admitted;
   const { type, object } = admitted;

@@ -15,8 +15,12 @@ import { equalJson } from './equal';
 import { refuse, specOf, withMetadata, write, type Decision } from './decision';
 import { noStatusSubresource } from './errors';
 import { STATUS_RULE } from './kinds';
+import { clusterIPErrors, updateClusterIP } from './cluster-ip';
 
 export function create(object: KubeObject, now: SimTime): Decision {
+  // The ClusterIP was allocated before (it needs every Service's): here it is only validated.
+  const ipErrors = object.kind === 'Service' ? clusterIPErrors(object) : [];
+  if (ipErrors.length) return refuse(invalid('Service', object.metadata.name, ipErrors));
   const defaulted = applyDefaults(object);
   const { uid: _uid, resourceVersion: _rv, deletionTimestamp: _at, deletionGracePeriodSeconds: _grace, ...metadata } = defaulted.metadata;
   return write('ADDED', withMetadata(defaulted, { ...metadata, creationTimestamp: toRFC3339(now), generation: 1 }));
@@ -39,7 +43,10 @@ function withStatusOf(object: KubeObject, source: KubeObject): KubeObject {
 export function update(current: KubeObject, object: KubeObject): Decision {
   const refused = immutableUid(current, object);
   if (refused) return refused;
-  const sent = STATUS_RULE[current.kind] === 'subresource' ? withStatusOf(object, current) : object;
+  const ip = current.kind === 'Service' && object.kind === 'Service' ? updateClusterIP(current, object) : undefined;
+  if (ip && !ip.ok) return refuse(ip.error);
+  const body = ip?.ok ? ip.service : object;
+  const sent = STATUS_RULE[current.kind] === 'subresource' ? withStatusOf(body, current) : body;
   const defaulted = applyDefaults(sent);
   const old = current.metadata;
   const generation = old.generation ?? 1;
