@@ -233,7 +233,7 @@ export class ApiServer {
         if (node !== null && kubeletStopped(state, node)) return refuse('ServiceUnavailable', stoppedMessage(node));
         if (node !== null && role.startsWith('kubelet:') && partitioned(state, node)) return refuse('ServiceUnavailable', partitionedMessage(node));
         if (node !== null && action.kind === 'syncProxyRules' && kubeProxyStopped(state, node)) return refuse('ServiceUnavailable', kubeProxyStoppedMessage(node));
-        const plan = planAction(state, action, now, runtime.rng());
+        const plan = planAction(state, action, now, runtime.rng(classroomId, state, role));
         if (!plan.ok) return refuse(plan.code, plan.message);
         const outcome = await runtime.apply(classroomId, plan.steps, { actor: actorOf(caller), simTime: now }, { stopAtRefusal: true });
         // The versions the caller sent were checked by the rulebook; a Conflict here is another

@@ -6,7 +6,7 @@
  */
 import type { KubeObject, Persisted, SimTime } from '@shared/model';
 import { simNow, type ClassroomView, type Refusal } from '@shared/protocol';
-import { isApiRequest, seededRng, type ApiRequest, type ClusterState, type Rng, type Step } from '@shared/sim';
+import { decisionRng, isApiRequest, seededRng, type ApiRequest, type ClusterState, type Rng, type Step } from '@shared/sim';
 import type { ClassroomRepository } from '../classroom/repository';
 import type { RunState } from '../classroom/run-state';
 import type { SimTimerService } from '../jobs/sim-timer-service';
@@ -106,9 +106,18 @@ export class ClusterRuntime {
     return this.informers.state(classroomId);
   }
 
-  /** The server's randomness (pod name suffixes, score ties) need not replay: a fresh seed per move. */
-  rng(): Rng {
-    return seededRng(Math.floor(Math.random() * 2 ** 32));
+  /** The seed of the classroom's round, when one was picked (set by the round service). */
+  roundSeed: ((classroomId: string) => number | null) | null = null;
+
+  /**
+   * The randomness of one decision (pod name suffixes, score ties). In a round it is drawn from the
+   * round's seed, the state version the decision is made on and who decides, so every process agrees
+   * and the same seed makes the same draws for the same history; outside a round, a fresh seed.
+   */
+  rng(classroomId: string, state: ClusterState, decider: string): Rng {
+    const seed = this.roundSeed?.(classroomId) ?? null;
+    if (seed === null) return seededRng(Math.floor(Math.random() * 2 ** 32));
+    return decisionRng(seed, state.resourceVersion, decider);
   }
 
   /** Writes the requests in order and schedules the timers; refusals are returned, never thrown. */
@@ -144,3 +153,4 @@ export class ClusterRuntime {
     return outcome;
   }
 }
+

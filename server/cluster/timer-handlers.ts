@@ -35,7 +35,7 @@ async function fire(runtime: ClusterRuntime, wake: WakeBot, classroomId: string,
     const state = await runtime.state(classroomId);
     // The machine is down: its runtime's pending steps die with it.
     if (timer.node !== undefined && kubeletStopped(state, timer.node)) return;
-    const steps = onTimer(state, timer, now, runtime.rng());
+    const steps = onTimer(state, timer, now, runtime.rng(classroomId, state, `${timer.kind}/${timer.dueAt}`));
     await runtime.apply(classroomId, steps, { actor: `system:${timer.kind}`, simTime: now });
   });
 }

@@ -124,6 +124,7 @@ export class RoundService {
     timers.onTimer(ROUND_TICK, (id, timer) => this.tick(id, timer));
     // etcd read-only: every write through the API server's executor is refused while it lasts.
     this.options.runtime.writeGuard = (classroomId) => this.readOnlyRefusal(classroomId);
+    this.options.runtime.roundSeed = (classroomId) => this.cache.get(classroomId)?.record?.seed ?? null;
   }
 
   /** The API server sends traffic and steps, and tells us of every decided request. */

@@ -28,3 +28,19 @@ export function randomString(rng: Rng, alphabet: string, length: number): string
   for (let i = 0; i < length; i++) out += alphabet[randomInt(rng, alphabet.length)] ?? '';
   return out;
 }
+
+/** 32-bit FNV-1a of a string. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
+/**
+ * The random source of one decision in a seeded round: from the round's seed, the resourceVersion of
+ * the state it is decided on and who decides. Processes that decide on the same state agree, and the
+ * same seed makes the same draws for the same history.
+ */
+export function decisionRng(seed: number, resourceVersion: string, decider: string): Rng {
+  return seededRng(fnv1a(`${seed}/${resourceVersion}/${decider}`));
+}
