@@ -12,7 +12,7 @@ import { isLeaderElected, leaseNameOf, roleSchema, type ClassroomView, type Role
 import { heartbeatDeadline, nextMove, legalMoves, NODE_MONITOR_GRACE_SECONDS, type ClusterState } from '@shared/sim';
 import { z } from 'zod';
 import type { ApiServer } from '../cluster/api-server';
-import type { ClusterRuntime } from '../cluster/cluster-runtime';
+import type { ClusterRuntime, Moment } from '../cluster/cluster-runtime';
 import type { SimTimer } from '../jobs/sim-timer';
 
 export const BOT_TICK = 'botTick';
@@ -66,7 +66,7 @@ export class BotPlayers {
   /** Something the role's bot waits for happened (a timer of its component): play now. */
   async wake(classroomId: string, role: Role): Promise<void> {
     const moment = await this.runtime.moment(classroomId);
-    if (moment && botPlays(moment.view, role)) await this.play(classroomId, role);
+    if (moment && botPlays(moment.view, role)) await this.play(classroomId, role, moment);
   }
 
   private schedule(view: ClassroomView, role: Role, from: number): Promise<void> {
@@ -84,19 +84,23 @@ export class BotPlayers {
     // mid-move) never ends the bot's ticks.
     await this.schedule(moment.view, role, moment.now);
     try {
-      if (plays) await this.play(classroomId, role);
-      else await this.backstop(classroomId);
+      if (plays) await this.play(classroomId, role, moment);
+      else await this.backstop(classroomId, moment);
     } catch (error) {
       this.runtime.logger.warn({ err: error, classroomId, role }, 'a bot move failed; the bot tries again at its next tick');
     }
   }
 
-  /** The role's next moves, one request each, until none is left (or the seat changes hands). */
-  private async play(classroomId: string, role: Role): Promise<void> {
+  /**
+   * The role's next moves, one request each, until none is left (or the seat changes hands). The
+   * first move is decided on the view the tick just read, at the time of now (one classroom read
+   * less per tick); the API server checks the seat again, on a fresh read, before it writes.
+   */
+  private async play(classroomId: string, role: Role, first: Moment): Promise<void> {
     const caller = { kind: 'bot' as const, classroomId, role };
     const tried = new Set<string>();
     for (let i = 0; i < MOVES_PER_TICK; i++) {
-      const moment = await this.runtime.moment(classroomId);
+      const moment = i === 0 ? this.runtime.momentOf(first.view) : await this.runtime.moment(classroomId);
       if (!moment || !botPlays(moment.view, role)) return;
       const state = await this.runtime.state(classroomId);
       if (!this.leads(state, role)) return;
@@ -119,9 +123,8 @@ export class BotPlayers {
   }
 
   /** Nodes silent for the grace period plus one more (the student's prompt went unanswered) are marked Unknown. */
-  private async backstop(classroomId: string): Promise<void> {
-    const moment = await this.runtime.moment(classroomId);
-    if (!moment) return;
+  private async backstop(classroomId: string, read: Moment): Promise<void> {
+    const moment = this.runtime.momentOf(read.view);
     const state = await this.runtime.state(classroomId);
     for (const move of legalMoves(NODE_LIFECYCLE, state, moment.now)) {
       if (move.action.kind !== 'setNodeCondition') continue;

@@ -98,7 +98,12 @@ export class ClusterRuntime {
 
   async moment(classroomId: string): Promise<Moment | null> {
     const view = await this.classrooms.view(classroomId);
-    return view && { view, now: Math.floor(simNow(view.clock, Date.now())) };
+    return view && this.momentOf(view);
+  }
+
+  /** A view just read, at the simulated time of now. */
+  momentOf(view: ClassroomView): Moment {
+    return { view, now: Math.floor(simNow(view.clock, Date.now())) };
   }
 
   /** The loops' cache of the classroom, current as of this call; read it before the next await. */

@@ -99,7 +99,9 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     keyPrefix,
     logger,
     ...(timerLanes ? { clusterLanes: timerLanes } : {}),
-    clocks: { getClock: async (id) => (await classrooms.read(id))?.run.clock ?? STOPPED },
+    // The clock as last announced (ClusterRuntime.run), not a read of the whole classroom per timer:
+    // a fire decided on a clock a moment old is checked again (isDue) and parked or moved if need be.
+    clocks: { getClock: async (id): Promise<SimClock> => (await runtime.run(id))?.clock ?? STOPPED },
     route: (classroomId, fired, local) => routing.route(classroomId, fired, local),
   });
   const runtime = new ClusterRuntime({ store, timers, classrooms, informers, logger });
