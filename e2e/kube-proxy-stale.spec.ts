@@ -1,0 +1,28 @@
+import { expect, hostClassroom, saveScreenshot, test } from './helpers';
+
+/**
+ * [kube-proxy] The instructor stops node-2's kube-proxy and scales web down: node-2 keeps its old
+ * rules, and the cluster map marks them stale until kube-proxy is started and syncs again.
+ */
+test('the map shows a node whose stopped kube-proxy routes by stale rules, until it syncs again', async ({ openPage }) => {
+  test.setTimeout(110_000);
+  const { instructor } = await hostClassroom(openPage, 2);
+  await instructor.getByRole('button', { name: 'Start the cluster' }).click();
+  const node2 = instructor.locator('.map .node[data-node="node-2"]');
+  await expect(node2.getByText('Ready: True')).toBeVisible({ timeout: 30_000 });
+  await expect(instructor.locator('.map .pods .chip, .map .pods li').first()).toBeVisible();
+  await instructor.getByLabel('Node', { exact: true }).selectOption('node-2');
+  await instructor.getByRole('button', { name: 'Stop its kube-proxy' }).click();
+  await expect(instructor.getByRole('button', { name: 'Start its kube-proxy' })).toBeVisible();
+  await instructor.getByLabel('Replicas').fill('1');
+  await instructor.getByRole('button', { name: 'Scale', exact: true }).click();
+  const badge = node2.locator('[data-stale-rules]');
+  await expect(badge).toContainText('stale rules', { timeout: 60_000 });
+  await expect(instructor.locator('.map .node[data-node="node-1"] [data-stale-rules]')).toHaveCount(0, { timeout: 30_000 });
+  await saveScreenshot(instructor, test.info(), 'map-stale-rules-1280');
+  await instructor.setViewportSize({ width: 390, height: 844 });
+  await saveScreenshot(instructor, test.info(), 'map-stale-rules-390');
+  await instructor.setViewportSize({ width: 1280, height: 720 });
+  await instructor.getByRole('button', { name: 'Start its kube-proxy' }).click();
+  await expect(badge).toHaveCount(0, { timeout: 30_000 });
+});
