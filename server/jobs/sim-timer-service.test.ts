@@ -291,8 +291,9 @@ describe('SimTimerService.repair: timers whose jobs will never fire', () => {
     const b = await timerService('b', { start: false, repairGraceMs: 300 });
     const clock = await clocks.set('c1', running(10));
     const sim = simNow(clock, Date.now());
-    await a.schedule('c1', tick('vanished', sim + 1000));
-    await a.schedule('c1', tick('postponed', sim + 1000));
+    // Due 2 s (wall) ahead, so the job is still delayed when the test postpones it, however slow the machine.
+    await a.schedule('c1', tick('vanished', sim + 20_000));
+    await a.schedule('c1', tick('postponed', sim + 20_000));
     await a.schedule('c1', tick('later', sim + 600_000));
     // Redis lost one job (killed between the index write and the add), and one sits delayed an hour.
     const jobOf = async (key: string): Promise<string> => (await redis.hGet(timersKey(prefix, 'c1'), key))?.split('|')[0] ?? '';
@@ -306,7 +307,7 @@ describe('SimTimerService.repair: timers whose jobs will never fire', () => {
     // Not late by the grace period yet: nothing is looked up, nothing changes.
     expect((await a.repair('c1', clock)).repaired).toBe(0);
 
-    await waitFor(() => (simNow(clock, Date.now()) - (sim + 1000)) / 10 > 400, { what: 'the timers to be late by the grace period' });
+    await waitFor(() => (simNow(clock, Date.now()) - (sim + 20_000)) / 10 > 400, { what: 'the timers to be late by the grace period' });
     const [byA, byB] = await Promise.all([a.repair('c1', clock), b.repair('c1', clock)]);
     expect(byA.repaired + byB.repaired).toBe(2);
     expect(byA.timers.map((t) => t.key).sort()).toEqual(['later', 'postponed', 'vanished']);
