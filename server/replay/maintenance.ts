@@ -5,6 +5,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { bullConnection, closeConnection, eventsOf, openConnection, type BullConnection } from '../jobs/timer-lanes';
+import { OutageLog } from '../jobs/outage-log';
 import type { Logger } from '../logger';
 import { archiveClassroom, dueForArchive, type Archived } from './archive';
 import { compactClassroom, type CompactionOptions, type ReplayFiles, type SegmentRecord } from './compaction';
@@ -37,9 +38,12 @@ export class ReplayMaintenance {
 
   constructor(private readonly options: ReplayMaintenanceOptions) {
     this.queueClient = bullConnection(options.redis, { offlineQueue: false, blocking: false });
-    eventsOf(this.queueClient).on('error', (err: unknown) => options.logger?.warn({ err }, 'replay maintenance queue connection error'));
+    // A Redis outage is one line when it starts and one when it ends, not one per BullMQ retry.
+    const queueLog = new OutageLog('replay maintenance queue', options.logger);
+    eventsOf(this.queueClient).on('error', (err: unknown) => queueLog.error(err, 'replay maintenance queue connection error'));
+    eventsOf(this.queueClient).on('ready', () => queueLog.ready());
     this.queue = new Queue(REPLAY_MAINTENANCE_QUEUE, { connection: this.queueClient, prefix: this.bullPrefix() });
-    this.queue.on('error', (err) => options.logger?.warn({ err }, 'replay maintenance queue error'));
+    this.queue.on('error', (err) => queueLog.error(err, 'replay maintenance queue error'));
   }
 
   /** Its own hash tag: on a Redis Cluster the queue's keys (and BullMQ's scripts) stay on one shard. */
@@ -62,7 +66,9 @@ export class ReplayMaintenance {
 
   async start(): Promise<void> {
     const client = bullConnection(this.options.redis, { offlineQueue: true, blocking: true });
-    eventsOf(client).on('error', (err: unknown) => this.options.logger?.warn({ err }, 'replay maintenance worker connection error'));
+    const workerLog = new OutageLog('replay maintenance worker', this.options.logger);
+    eventsOf(client).on('error', (err: unknown) => workerLog.error(err, 'replay maintenance worker connection error'));
+    eventsOf(client).on('ready', () => workerLog.ready());
     await openConnection(client);
     this.workerClient = client;
     this.worker = new Worker(
@@ -74,8 +80,8 @@ export class ReplayMaintenance {
       },
       { connection: client, prefix: this.bullPrefix(), concurrency: 1 },
     );
-    this.worker.on('error', (err) => this.options.logger?.warn({ err }, 'replay maintenance worker error'));
-    this.worker.on('failed', (_job, err) => this.options.logger?.error({ err }, 'replay maintenance sweep failed'));
+    this.worker.on('error', (err) => workerLog.error(err, 'replay maintenance worker error'));
+    this.worker.on('failed', (_job, err) => workerLog.error(err, 'replay maintenance sweep failed'));
     await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: this.options.sweepEveryMs }, { name: 'sweep', opts: { removeOnComplete: true, removeOnFail: 100 } });
     await this.worker.waitUntilReady();
   }
