@@ -34,6 +34,8 @@ export const CriCallSchema = z.object({
   containerId: z.string().optional(),
   /** StopContainer: seconds before the runtime kills the container (the pod's grace period). */
   timeoutSeconds: nonNegativeInt().optional(),
+  /** StopContainer: the kubelet restarts this container (a liveness kill): it stays listed, exited, as the next one's lastState. */
+  keep: z.boolean().optional(),
   sentAt: TimeSchema,
   /** When the runtime finishes a running call (simulated time). */
   dueAt: TimeSchema.optional(),

@@ -16,6 +16,7 @@ export function onTimer(state: ClusterState, timer: Timer, now: SimTime, rng: Rn
     case 'containerExit':
       return advanceRuntime(state, node, now);
     case 'readinessProbe':
+    case 'livenessProbe':
     case 'backOffEnd':
     case 'leaseRenew':
       return reconcileKubelet(state, node, now);

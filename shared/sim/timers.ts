@@ -12,7 +12,8 @@ export type Component = 'scheduler' | 'controller-manager' | 'kubelet' | 'contai
 export const TIMER_KINDS = {
   criCallDue: { component: 'container-runtime', world: true, about: 'a CRI call the runtime took has finished' },
   containerExit: { component: 'container-runtime', world: true, about: "a container's command exits" },
-  readinessProbe: { component: 'kubelet', world: false, about: 'the readiness probe passes' },
+  readinessProbe: { component: 'kubelet', world: false, about: 'the readiness probe result flips (ready or not ready)' },
+  livenessProbe: { component: 'kubelet', world: false, about: 'the liveness probe fails failureThreshold times: kill and restart' },
   backOffEnd: { component: 'kubelet', world: false, about: 'a CrashLoopBackOff / ImagePullBackOff ends' },
   leaseRenew: { component: 'kubelet', world: false, about: 'the node Lease is due for renewal' },
   nodeMonitor: { component: 'controller-manager', world: false, about: 'a node heartbeat deadline passes' },

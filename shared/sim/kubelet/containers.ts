@@ -13,6 +13,7 @@ import {
   type ContainerStatus,
   type CriCall,
   type Pod,
+  type Probe,
   type RuntimeContainer,
   type SimTime,
 } from '@shared/model';
@@ -23,6 +24,7 @@ import { fullImageName, imageSizeBytes, pullSeconds } from '../runtime/images';
 import { OOM_REASON, memoryOf } from '../runtime/memory';
 import { crashLoopMessage, goDuration, inBackOffSince, inBackOffSinceUpdate, nextBackOff, pullKey, restartKey } from './backoff';
 import { kubeletEvent } from './events';
+import { healthOf, probeFailureOutput, probeOutcome, type ProbeKind, type ProbeOutcome } from './probes';
 
 /** How long ErrImagePull shows before ImagePullBackOff (the kubelet's next pod sync). */
 export const ERR_IMAGE_PULL_SHOWN_MS = 2000;
@@ -232,11 +234,42 @@ export function planContainer(
       plan.status.state = { running: { startedAt: toRFC3339(started) } };
       plan.status.started = true;
       plan.everStarted = true;
+      const subject = { node: view.node, namespace: ns, pod: podName };
+      const health = healthOf(pod, spec);
+      const probeFailed = (kind: ProbeKind, probe: Probe, outcome: ProbeOutcome): void => {
+        const event = kubeletEvent(pod, view.node, 'Warning', 'Unhealthy', `${kind} probe failed: ${probeFailureOutput(probe, pod.status?.podIP)}`, now);
+        // The prober records one event per failed probe; the recorder folds them into one with a count.
+        const first = outcome.failures?.first ?? now;
+        plan.steps.push(create({ ...event, firstTimestamp: toRFC3339(first), lastTimestamp: toRFC3339(outcome.since), count: outcome.failures?.count ?? 1 }, `event: ${podName} Unhealthy: ${event.message ?? ''}`));
+      };
+      if (health && spec.livenessProbe) {
+        const live = probeOutcome(spec.livenessProbe, 'Liveness', health, started, now);
+        if (!live.ok) {
+          const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+          probeFailed('Liveness', spec.livenessProbe, live);
+          record('Normal', 'Killing', `Container ${spec.name} failed liveness probe, will be restarted`);
+          send('restartContainer', { call: 'StopContainer', ...base, containerId: latest.id, timeoutSeconds: grace, keep: true }, `${podName}: ${spec.name} failed its liveness probe: StopContainer (grace ${grace}s), then create it again`);
+          return plan;
+        }
+        if (live.next !== undefined) plan.steps.push(timer(makeTimer('livenessProbe', live.next, subject), `liveness probe of ${podName}/${spec.name} fails for good`));
+      }
+      if (health && spec.readinessProbe) {
+        const readiness = probeOutcome(spec.readinessProbe, 'Readiness', health, started, now);
+        plan.ready = readiness.ok;
+        plan.status.ready = plan.ready;
+        const wasReady = pod.status?.containerStatuses?.find((s) => s.name === spec.name && s.containerID === latest.id)?.ready === true;
+        if (wasReady && !readiness.ok) probeFailed('Readiness', spec.readinessProbe, readiness);
+        if (readiness.next !== undefined) {
+          plan.steps.push(timer(makeTimer('readinessProbe', readiness.next, subject), `readiness probe of ${podName}/${spec.name} ${readiness.ok ? 'fails' : 'passes'}`));
+          if (!readiness.ok) wait('syncPodStatus', `${spec.name} is running; its readiness probe passes again`, readiness.next);
+        }
+        return plan;
+      }
       const at = readyAt(spec, started);
       plan.ready = at <= now;
       plan.status.ready = plan.ready;
       if (!plan.ready) {
-        plan.steps.push(timer(makeTimer('readinessProbe', at, { node: view.node, namespace: ns, pod: podName }), `readiness probe of ${podName}/${spec.name} passes`));
+        plan.steps.push(timer(makeTimer('readinessProbe', at, subject), `readiness probe of ${podName}/${spec.name} passes`));
         wait('syncPodStatus', `${spec.name} is running; its readiness probe first passes`, at);
       }
       return plan;
@@ -274,6 +307,7 @@ const CALL_MOVE: Partial<Record<CriCall['call'], ContainerMove>> = {
   PullImage: 'pullImage',
   CreateContainer: 'createContainer',
   StartContainer: 'startContainer',
+  StopContainer: 'restartContainer',
 };
 
 const secondsLeft = (until: SimTime, now: SimTime): number => Math.max(0, Math.ceil((until - now) / 1000));

@@ -44,7 +44,8 @@ export function isEventStep(step: Step): boolean {
 export function eventFollows(step: Step, kept: readonly Step[]): boolean {
   if (!isApiRequest(step) || step.verb !== 'create' || step.object.kind !== 'Event') return false;
   const event = step.object;
-  if (STATUS_EVENTS.has(event.reason ?? '')) {
+  // A readiness failure reports a status change (ready false); a liveness one goes with the kill it causes.
+  if (STATUS_EVENTS.has(event.reason ?? '') || (event.reason === 'Unhealthy' && event.message?.startsWith('Readiness') === true)) {
     return kept.some((s) => isApiRequest(s) && s.verb === 'updateStatus' && s.kind === 'Pod' && s.name === event.involvedObject.name);
   }
   return kept.some((s) => isApiRequest(s) && s.kind === 'ContainerRuntime');

@@ -59,6 +59,7 @@ function describe(state: ClusterState, node: string, i: KubeletIntent): { label:
     case 'startContainer':
       return { label, why: `container ${c} of ${i.pod} is created: ask the runtime to start it (StartContainer)` };
     case 'restartContainer':
+      if (i.calls.some((c) => c.call === 'StopContainer')) return { label, why: i.notes.join('; ') };
       return { label, why: `${i.notes.join('; ')}: the back-off has passed, so create it again (restartPolicy ${pod?.spec.restartPolicy ?? 'Always'})` };
     case 'syncPodStatus':
       return { label: i.label ?? label, why: i.why };
