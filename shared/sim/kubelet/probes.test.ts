@@ -10,6 +10,8 @@
 import { describe, expect, test } from 'vitest';
 import { fromRFC3339, makePod, makeService, type ContainerStatus, type Pod, type Probe } from '@shared/model';
 import { SimCluster } from '../cluster';
+import { planAction } from '../moves';
+import { isApiRequest, type Step } from '../requests';
 import { HEALTH_ANNOTATION_PREFIX, parseHealth, probeOutcome, type ProbeKind } from './probes';
 
 const ACTIVE = 1_000_000;
@@ -131,5 +133,23 @@ describe('[probes] liveness and readiness at the kubelet', () => {
     expect(pod?.status?.conditions?.find((x) => x.type === 'Ready')?.status).toBe('True');
     expect(pod?.status?.containerStatuses?.[0]?.restartCount).toBe(0);
     expect(eventsOf(c, 'web')).toContain('Warning Unhealthy Readiness probe failed: HTTP probe failed with statuscode: 500');
+  });
+
+  test("a student playing the kubelet makes the same moves: the liveness kill is the 'Restart container' move (StopContainer with the Killing event), the readiness failure goes with the status report", () => {
+    const c = new SimCluster({ seed: 5 });
+    c.addNode('node-1');
+    c.createObject(podWith('live', { livenessProbe: httpGet }, 'unhealthy after 5s'));
+    c.createObject(podWith('web', { readinessProbe: httpGet }, 'healthy, unhealthy after 5s'));
+    c.runUntil(c.now + 15_000);
+    c.stopNode('node-1');
+    const later = c.now + 30_000;
+    const what = (steps: readonly Step[]): string[] =>
+      steps.filter(isApiRequest).map((x) => (x.verb === 'create' && x.object.kind === 'Event' ? `Event ${x.object.reason ?? ''}: ${x.object.message ?? ''}` : `${x.verb} ${x.kind}`));
+    const kill = planAction(c.state, { kind: 'restartContainer', node: 'node-1', pod: 'live', container: 'app' }, later, c.rng);
+    expect(kill.ok && what(kill.steps)).toEqual(['update ContainerRuntime', 'Event Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 500', 'Event Killing: Container app failed liveness probe, will be restarted']);
+    const calls = kill.ok ? kill.steps.filter(isApiRequest).flatMap((x) => (x.verb === 'update' && x.object.kind === 'ContainerRuntime' ? x.object.status.calls : [])) : [];
+    expect(calls.map((x) => [x.call, x.container, x.timeoutSeconds])).toContainEqual(['StopContainer', 'app', 30]);
+    const report = planAction(c.state, { kind: 'syncPodStatus', node: 'node-1', pod: 'web' }, later, c.rng);
+    expect(report.ok && what(report.steps)).toEqual(['updateStatus Pod', 'Event Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 500']);
   });
 });
