@@ -57,6 +57,8 @@ export const RuntimeContainerSchema = z.object({
   /** How many times the kubelet restarted this container before this instance (the pod's restartCount). */
   attempt: nonNegativeInt(),
   exitCode: z.number().int().optional(),
+  /** Stopped by its kubelet to be restarted (a liveness kill): restarted unless restartPolicy is Never, whatever its exit code. */
+  stoppedToRestart: z.boolean().optional(),
   /** `Completed`, `Error`, `OOMKilled`: as the kubelet will report the terminated state. */
   reason: z.string().optional(),
   createdAt: TimeSchema,

@@ -94,7 +94,8 @@ function terminated(c: RuntimeContainer): ContainerState {
 
 function shouldRestart(pod: Pod, c: RuntimeContainer): boolean {
   const policy = pod.spec.restartPolicy ?? 'Always';
-  return policy === 'Always' || (policy === 'OnFailure' && (c.exitCode ?? 0) !== 0);
+  // A liveness kill restarts the container under OnFailure too (computePodActions), though it exited 0.
+  return policy === 'Always' || (policy === 'OnFailure' && ((c.exitCode ?? 0) !== 0 || c.stoppedToRestart === true));
 }
 
 export function planContainer(

@@ -96,6 +96,20 @@ describe('[probes] liveness and readiness at the kubelet', () => {
     expect(statuses.at(-1)?.restartCount).toBeGreaterThanOrEqual(3);
   });
 
+  test.each([
+    ['OnFailure', 1],
+    ['Never', 0],
+  ] as const)('under restartPolicy %s a liveness kill (exit 0) leaves restartCount %i', (policy, restarts) => {
+    const c = new SimCluster({ seed: 5 });
+    c.addNode('node-1');
+    const p = podWith('live', { livenessProbe: httpGet }, 'unhealthy');
+    p.spec.restartPolicy = policy;
+    c.createObject(p);
+    const statuses = run(c, 'live', 35);
+    expect(statuses.at(-1)?.restartCount).toBe(restarts);
+    expect(eventsOf(c, 'live')).toContain('Normal Killing Container app failed liveness probe, will be restarted');
+  });
+
   test('a liveness probe that keeps passing, or a container without the annotation, never restarts', () => {
     const c = new SimCluster({ seed: 5 });
     c.addNode('node-1');

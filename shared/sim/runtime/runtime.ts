@@ -98,7 +98,7 @@ function finish(status: Status, call: CriCall, now: SimTime): Status {
     case 'StopContainer': {
       if (call.keep) {
         // A liveness kill: the process ends on SIGTERM within its grace period (exit 0, as nginx does).
-        const containers = status.containers.map((c) => (c.id === call.containerId && c.state === 'running' ? { ...c, state: 'exited' as const, exitCode: 0, reason: 'Completed', finishedAt: at } : c));
+        const containers = status.containers.map((c) => (c.id === call.containerId && c.state === 'running' ? { ...c, state: 'exited' as const, exitCode: 0, reason: 'Completed', finishedAt: at, stoppedToRestart: true } : c));
         return replace(done(call.containerId ?? ''), { ...status, containers });
       }
       // Stop and remove: the game has no separate RemoveContainer.
