@@ -23,14 +23,16 @@ import {
   notFound,
   objectKey,
   validateObject,
+  withSystemPriorityClasses,
   type Kind,
   type KubeObject,
   type LabelSelector,
   type ObjectOfKind,
   type Persisted,
+  type PriorityClass,
   type SimTime,
 } from '@shared/model';
-import { admit, type Admission, type AdmissionRequest } from '@shared/sim/admission';
+import { admit, admitPodPriority, admitPriorityClass, type Admission, type AdmissionRequest } from '@shared/sim/admission';
 import type { WatchEventType } from '@shared/sim/state';
 import type { ApiRequestEntry, RoundMarker, Snapshot, WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
@@ -340,7 +342,30 @@ export class ObjectStore {
     return [context.actor, String(context.simTime), String(Date.now()), this.logRetention, this.notify ? this.keys(classroom).logNotify : ''];
   }
 
-  private async admitAndCommit(classroom: string, request: AdmissionRequest, context: WriteContext): Promise<Persisted<KubeObject>> {
+  /**
+   * Priority admission needs every PriorityClass, which the write script does not see: they are read
+   * here (one HGETALL, only for pod creates and class writes), so every writer — kube-api, the game's
+   * API server, the controller manager's ReplicaSet pods — is admitted alike.
+   */
+  private async withPriority(classroom: string, request: AdmissionRequest): Promise<AdmissionRequest> {
+    if (request.verb !== 'create' && request.verb !== 'update') return request;
+    const { object } = request;
+    if (object.kind !== 'PriorityClass' && !(object.kind === 'Pod' && request.verb === 'create')) return request;
+    const hash = await this.redis.hGetAll(this.keys(classroom).objects('PriorityClass'));
+    const stored = Object.values(hash).map((json) => decodeObject(json) as PriorityClass);
+    if (object.kind === 'PriorityClass') {
+      const refused = admitPriorityClass(object, stored, request.verb);
+      if (refused) throw new ApiError(refused);
+      return request;
+    }
+    if (object.kind !== 'Pod') return request;
+    const decided = admitPodPriority(object, withSystemPriorityClasses(stored));
+    if (!decided.ok) throw new ApiError(decided.error);
+    return { ...request, object: decided.pod };
+  }
+
+  private async admitAndCommit(classroom: string, admissionRequest: AdmissionRequest, context: WriteContext): Promise<Persisted<KubeObject>> {
+    const request = await this.withPriority(classroom, admissionRequest);
     const namespace = request.namespace ?? ('object' in request ? request.object.metadata.namespace : undefined);
     const ref: ObjectRef = { kind: request.kind, name: request.name, namespace };
     // A new Service's ClusterIP is reserved first, and given back if the create does not commit.

@@ -9,13 +9,14 @@ import { DeploymentSchema, ReplicaSetSchema, type Deployment, type ReplicaSet } 
 import { EndpointsSchema, ServiceSchema, type Endpoints, type Service } from './service';
 import { EventSchema, type Event } from './event';
 import { LeaseSchema, type Lease } from './lease';
+import { PriorityClassSchema, type PriorityClass } from './priority-class';
 import { CLUSTERPLAY_API_VERSION, ContainerRuntimeSchema, ProxyTableSchema, type ContainerRuntime, type ProxyTable } from './node-local';
 import type { ObjectMeta } from './schemas-common';
 
-export const KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'Service', 'Endpoints', 'Event', 'Lease', 'ContainerRuntime', 'ProxyTable'] as const;
+export const KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'Service', 'Endpoints', 'Event', 'Lease', 'PriorityClass', 'ContainerRuntime', 'ProxyTable'] as const;
 export type Kind = (typeof KINDS)[number];
 
-export type KubeObject = Node | Pod | Deployment | ReplicaSet | Service | Endpoints | Event | Lease | ContainerRuntime | ProxyTable;
+export type KubeObject = Node | Pod | Deployment | ReplicaSet | Service | Endpoints | Event | Lease | PriorityClass | ContainerRuntime | ProxyTable;
 export type ObjectOfKind<K extends Kind> = Extract<KubeObject, { kind: K }>;
 
 export const API_VERSION = {
@@ -27,6 +28,7 @@ export const API_VERSION = {
   Endpoints: 'v1',
   Event: 'v1',
   Lease: 'coordination.k8s.io/v1',
+  PriorityClass: 'scheduling.k8s.io/v1',
   ContainerRuntime: CLUSTERPLAY_API_VERSION,
   ProxyTable: CLUSTERPLAY_API_VERSION,
 } as const satisfies Record<Kind, string>;
@@ -41,6 +43,7 @@ export const RESOURCE = {
   Endpoints: 'endpoints',
   Event: 'events',
   Lease: 'leases.coordination.k8s.io',
+  PriorityClass: 'priorityclasses.scheduling.k8s.io',
   ContainerRuntime: 'containerruntimes.clusterplay.dev',
   ProxyTable: 'proxytables.clusterplay.dev',
 } as const satisfies Record<Kind, string>;
@@ -55,6 +58,7 @@ export const NAMESPACED = {
   Endpoints: true,
   Event: true,
   Lease: true,
+  PriorityClass: false,
   // One per node, named after it, like the Node itself.
   ContainerRuntime: false,
   ProxyTable: false,
@@ -69,6 +73,7 @@ export const OBJECT_SCHEMAS = {
   Endpoints: EndpointsSchema,
   Event: EventSchema,
   Lease: LeaseSchema,
+  PriorityClass: PriorityClassSchema,
   ContainerRuntime: ContainerRuntimeSchema,
   ProxyTable: ProxyTableSchema,
 } as const satisfies Record<Kind, z.ZodType>;
@@ -83,6 +88,7 @@ export const KubeObjectSchema = z.discriminatedUnion('kind', [
   EndpointsSchema,
   EventSchema,
   LeaseSchema,
+  PriorityClassSchema,
   ContainerRuntimeSchema,
   ProxyTableSchema,
 ]);

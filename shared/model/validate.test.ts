@@ -26,6 +26,7 @@ describe('validateObject accepts what clients submit', () => {
     ['Deployment', makeDeployment('web', { replicas: 3, requests: { cpu: 0.5 } })],
     ['Service', makeService('web', { app: 'web' }, 80, { targetPort: 'http' })],
     ['Lease', makeLease('node-1', 'kube-node-lease', 'node-1', 40, T0)],
+    ['PriorityClass', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000, globalDefault: false, description: 'batch that may wait' }],
     ['ContainerRuntime', makeContainerRuntime('node-1')],
     ['ProxyTable', makeProxyTable('node-1')],
     [
@@ -249,6 +250,7 @@ describe('registry', () => {
     ['ReplicaSet', 'replicasets.apps', 'ReplicaSet.apps', 'apps/v1'],
     ['Lease', 'leases.coordination.k8s.io', 'Lease.coordination.k8s.io', 'coordination.k8s.io/v1'],
     ['Endpoints', 'endpoints', 'Endpoints', 'v1'],
+    ['PriorityClass', 'priorityclasses.scheduling.k8s.io', 'PriorityClass.scheduling.k8s.io', 'scheduling.k8s.io/v1'],
   ] as const)('[API] %s is served as %s (%s, %s)', (kind, resource, qualified, apiVersion) => {
     expect(RESOURCE[kind]).toBe(resource);
     expect(qualifiedKind(kind)).toBe(qualified);

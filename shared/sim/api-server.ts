@@ -3,8 +3,8 @@
  * shared write rules (./admission, the same the Redis store commits with), then stamped with the
  * next resourceVersion (and a new object's uid) and applied to a `ClusterState`.
  */
-import { KUBERNETES_SERVICE_IP, type KubeObject, type SimTime, type StatusError } from '@shared/model';
-import { admit, assignClusterIP } from './admission';
+import { KUBERNETES_SERVICE_IP, withSystemPriorityClasses, type KubeObject, type PriorityClass, type SimTime, type StatusError } from '@shared/model';
+import { admit, admitPodPriority, admitPriorityClass, assignClusterIP } from './admission';
 import { fnv32a } from './hash';
 import type { ApiRequest } from './requests';
 import type { ClusterState, WatchEventType } from './state';
@@ -39,8 +39,26 @@ function withClusterIP(state: ClusterState, req: ApiRequest): { ok: true; req: A
   return decided.ok ? { ok: true, req: { ...req, object: decided.service } } : decided;
 }
 
+/**
+ * Priority admission, which needs every PriorityClass: a new pod's priority from its class, and at
+ * most one global default class.
+ */
+function withPriority(state: ClusterState, req: ApiRequest): { ok: true; req: ApiRequest } | { ok: false; error: StatusError } {
+  if (req.verb !== 'create' && req.verb !== 'update') return { ok: true, req };
+  const stored = [...state.list('PriorityClass')] as PriorityClass[];
+  if (req.object.kind === 'PriorityClass') {
+    const refused = admitPriorityClass(req.object, stored, req.verb);
+    return refused ? { ok: false, error: refused } : { ok: true, req };
+  }
+  if (req.verb !== 'create' || req.object.kind !== 'Pod' || state.get('Pod', keyOf(req))) return { ok: true, req };
+  const decided = admitPodPriority(req.object, withSystemPriorityClasses(stored));
+  return decided.ok ? { ok: true, req: { ...req, object: decided.pod } } : decided;
+}
+
 export function applyRequest(state: ClusterState, request: ApiRequest, ctx: ApiServerContext): ApplyOutcome {
-  const allocated = withClusterIP(state, request);
+  const prioritized = withPriority(state, request);
+  if (!prioritized.ok) return prioritized;
+  const allocated = withClusterIP(state, prioritized.req);
   if (!allocated.ok) return allocated;
   const req = allocated.req;
   const admitted = admit(state.get(req.kind, keyOf(req)), req, ctx.now);

@@ -2,3 +2,4 @@
 export { admit, type Admission, type AdmissionRequest } from './admit';
 export { STATUS_RULE, hasStatusSubresource, type StatusRule } from './kinds';
 export { assignClusterIP, clusterIPErrors, updateClusterIP, type ClusterIPDecision } from './cluster-ip';
+export { admitPodPriority, admitPriorityClass, defaultPriorityClass, type PriorityAdmission } from './priority';

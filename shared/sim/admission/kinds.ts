@@ -23,6 +23,7 @@ export const STATUS_RULE = {
   Endpoints: 'none',
   Event: 'none',
   Lease: 'none',
+  PriorityClass: 'none',
   ContainerRuntime: 'whole',
   ProxyTable: 'whole',
 } as const satisfies Record<Kind, StatusRule>;

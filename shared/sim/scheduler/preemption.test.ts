@@ -176,15 +176,17 @@ describe('[DefaultPreemption] a high-priority pod that fits nowhere', () => {
     c.addNode('node-1', { cpu: '1', memory: '1Gi' });
     c.addNode('node-2', { cpu: '1', memory: '1Gi' });
     // node-1: low-a (priority 10, 500m) and low-b (priority 5, 300m); node-2: mid (priority 100, 800m).
+    // Priorities come from PriorityClasses, as priority admission resolves them on create.
+    for (const value of [5, 10, 100, 1000]) c.createObject({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: `p${value}` }, value });
     const filler = (name: string, node: string, cpu: string, priority: number): Pod => {
       const p = makePod(name, { nodeName: node, requests: { cpu, memory: '64Mi' } });
-      p.spec.priority = priority;
+      p.spec.priorityClassName = `p${priority}`;
       return p;
     };
     for (const p of [filler('low-a', 'node-1', '500m', 10), filler('low-b', 'node-1', '300m', 5), filler('mid', 'node-2', '800m', 100)]) c.createObject(p);
     c.runUntil(c.now + 30_000);
     const urgent = makePod('urgent', { requests: { cpu: '600m', memory: '64Mi' } });
-    urgent.spec.priority = 1000;
+    urgent.spec.priorityClassName = 'p1000';
     c.createObject(urgent);
     c.settle();
     const uid = c.state.pod('default/urgent')?.metadata.uid ?? '';
@@ -208,8 +210,9 @@ describe('[DefaultPreemption] a high-priority pod that fits nowhere', () => {
     const busy = makePod('busy', { nodeName: 'node-1', requests: { cpu: '800m' } });
     c.createObject(busy);
     const never = makePod('never', { requests: { cpu: '600m' } });
-    never.spec.priority = 1000;
-    never.spec.preemptionPolicy = 'Never';
+    // A class that never preempts gives the pod its preemptionPolicy (priority admission).
+    c.createObject({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high-nonpreempting' }, value: 1000, preemptionPolicy: 'Never' });
+    never.spec.priorityClassName = 'high-nonpreempting';
     const equal = makePod('equal', { requests: { cpu: '600m' } });
     c.createObject(never);
     c.createObject(equal);
