@@ -23,7 +23,7 @@ export interface DiscoveredResource {
 
 /** A resource the game stores, served with every verb. */
 export interface ServedResource extends DiscoveredResource {
-  kind: Extract<Kind, 'Pod' | 'Node' | 'Service' | 'Endpoints' | 'Event' | 'Deployment' | 'ReplicaSet' | 'Lease'>;
+  kind: Extract<Kind, 'Pod' | 'Node' | 'Service' | 'Endpoints' | 'Event' | 'Deployment' | 'ReplicaSet' | 'Lease' | 'PriorityClass'>;
 }
 
 const VERBS: readonly string[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -37,6 +37,7 @@ export const SERVED: readonly ServedResource[] = [
   { kind: 'Deployment', plural: 'deployments', singular: 'deployment', group: 'apps', version: 'v1', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['scale', 'status'], verbs: VERBS },
   { kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['scale', 'status'], verbs: VERBS },
   { kind: 'Lease', plural: 'leases', singular: 'lease', group: 'coordination.k8s.io', version: 'v1', namespaced: true, shortNames: [], categories: [], subresources: [], verbs: VERBS },
+  { kind: 'PriorityClass', plural: 'priorityclasses', singular: 'priorityclass', group: 'scheduling.k8s.io', version: 'v1', namespaced: false, shortNames: ['pc'], categories: [], subresources: [], verbs: VERBS },
 ];
 
 /** `kubectl auth can-i` asks this one; it is answered, never stored (access-review.ts). */
@@ -56,7 +57,7 @@ export const SELF_SUBJECT_ACCESS_REVIEW: DiscoveredResource = {
 const DISCOVERED: readonly DiscoveredResource[] = [...SERVED, SELF_SUBJECT_ACCESS_REVIEW];
 
 /** The groups beyond the core one, in the order /apis lists them. */
-export const GROUPS = ['apps', 'authorization.k8s.io', 'coordination.k8s.io'] as const;
+export const GROUPS = ['apps', 'authorization.k8s.io', 'coordination.k8s.io', 'scheduling.k8s.io'] as const;
 
 export const groupVersion = (group: string): string => (group === '' ? 'v1' : `${group}/v1`);
 

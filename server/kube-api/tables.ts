@@ -3,7 +3,7 @@
  * columns and cells as Kubernetes 1.32's printers produce them (pkg/printers/internalversion),
  * always with the wide columns (priority 1), which kubectl shows with `-o wide`. Ages are simulated.
  */
-import type { Deployment, Endpoints, Event, KubeObject, LabelSelector, Lease, Node, Pod, ReplicaSet, Service, SimTime } from '@shared/model';
+import type { Deployment, Endpoints, Event, KubeObject, LabelSelector, Lease, Node, Pod, PriorityClass, ReplicaSet, Service, SimTime } from '@shared/model';
 import type { ServedResource } from './resources';
 import { ageSince } from './age';
 import { formatLabels, formatSelector } from './selectors';
@@ -20,12 +20,12 @@ export function wantsTable(accept: string | undefined): boolean {
 
 interface Column {
   name: string;
-  type: 'string' | 'integer';
+  type: 'string' | 'integer' | 'boolean';
   format: string;
   description: string;
   priority: number;
 }
-type Cell = string | number;
+type Cell = string | number | boolean;
 
 const col = (name: string, priority = 0, type: Column['type'] = 'string', format = ''): Column => ({ name, type, format, description: name, priority });
 const NAME = col('Name', 0, 'string', 'name');
@@ -177,6 +177,14 @@ function eventCells(e: Event, now: SimTime): Cell[] {
 
 const leaseCells = (l: Lease, now: SimTime): Cell[] => [l.metadata.name, l.spec.holderIdentity ?? '', ageSince(l.metadata.creationTimestamp, now)];
 
+const priorityClassCells = (pc: PriorityClass, now: SimTime): Cell[] => [
+  pc.metadata.name,
+  pc.value,
+  pc.globalDefault ?? false,
+  ageSince(pc.metadata.creationTimestamp, now),
+  pc.preemptionPolicy ?? 'PreemptLowerPriority',
+];
+
 interface Printer {
   columns: Column[];
   cells(object: KubeObject, now: SimTime): Cell[];
@@ -211,6 +219,10 @@ const PRINTERS: Record<ServedResource['kind'], Printer> = {
     cells: (o, now) => eventCells(o as Event, now),
   },
   Lease: { columns: [NAME, col('Holder'), AGE], cells: (o, now) => leaseCells(o as Lease, now) },
+  PriorityClass: {
+    columns: [NAME, col('Value', 0, 'integer'), col('Global-Default', 0, 'boolean'), AGE, col('PreemptionPolicy')],
+    cells: (o, now) => priorityClassCells(o as PriorityClass, now),
+  },
 };
 
 /** The row's object: the metadata only (includeObject=Metadata, kubectl's default). */

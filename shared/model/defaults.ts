@@ -59,7 +59,6 @@ export function defaultPodSpec(spec: PodSpec): PodSpec {
     restartPolicy: spec.restartPolicy ?? 'Always',
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
     schedulerName: spec.schedulerName ?? DEFAULT_SCHEDULER_NAME,
-    priority: spec.priority ?? 0,
   };
 }
 
@@ -81,7 +80,9 @@ function defaultPod(pod: Pod): Pod {
   const spec = defaultPodSpec(pod.spec);
   const withSpec: Pod = {
     ...pod,
-    spec: { ...spec, containers: spec.containers.map(withRequestsFromLimits) },
+    // Priority admission sets it on create; a template keeps it unset, or its pods would carry a
+    // priority their class does not give and be refused.
+    spec: { ...spec, priority: spec.priority ?? 0, containers: spec.containers.map(withRequestsFromLimits) },
     status: { ...pod.status, phase: pod.status?.phase ?? 'Pending' },
   };
   return withDefaultTolerations(withSpec);
