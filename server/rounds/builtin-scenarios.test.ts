@@ -70,6 +70,9 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
     expect(end.timeline.some((m) => m.kind === 'goal')).toBe(true);
     const log = await server.cluster.store.readRequestLog(id, 2000);
     expect(log.some(SAW[scenario] ?? (() => false))).toBe(true);
+    // The round's traffic goes only through nodes whose kube-proxy has programmed the Service:
+    // no bot's request is refused for being sent too early.
+    expect(log.filter((e) => e.verb === 'routeRequest' && e.outcome === 'refused').map((e) => `${e.actor}: ${e.message}`)).toEqual([]);
     // The session record (what a replay's timeline shows) holds the round's start, each goal and the end.
     const exported = await fetch(`${server.url}/api/classrooms/${id}/log`, { headers: { authorization: `Bearer ${instructorToken}` } });
     expect(exported.status).toBe(200);

@@ -372,8 +372,15 @@ export class RoundService {
       dueAt: timer.dueAt + TRAFFIC_PERIOD_MS,
       payload: { service, generation, carry: due - count, next: nodes.length ? (next + count) % nodes.length : 0 },
     });
+    const programmed = (node: string): boolean => state.proxyTable(node)?.status.services.some((s) => s.service === `default/${service}`) ?? false;
     for (let i = 0; i < count && nodes.length; i++) {
       const node = nodes[(next + i) % nodes.length] ?? '';
+      // No rules for the Service on this node yet: the ClusterIP leads nowhere. The request fails
+      // (availability counts it), but it is no API request, so no refusal in the class's request log.
+      if (!programmed(node)) {
+        this.options.run('counting traffic', () => this.records.countRoute(classroomId, false));
+        continue;
+      }
       await this.api.act({ kind: 'bot', classroomId, role: proxyRole(node) }, { kind: 'routeRequest', node, service }, { traffic: true });
     }
   }
