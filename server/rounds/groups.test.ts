@@ -117,10 +117,12 @@ describe('two groups play side by side', () => {
       { what: 'the finished group to be still', intervalMs: 1000 },
     );
     const otherBefore = BigInt((await storeObjects(server.cluster.store, other.id)).resourceVersion);
-    expect(otherWatcher.round?.phase).toBe('running');
+    // On a quick machine the other group may have won while the first one settled: then there is no
+    // "plays on" to watch, but its own cluster still must not have touched the finished one's.
+    const otherStillPlaying = otherWatcher.round?.phase === 'running';
     expect((await roundIs(otherWatcher, ['won', 'lost'], 'the other group to finish', 120_000)).phase).toBe('won');
     // The other group kept writing to its own cluster; not one object of the finished group's changed.
-    expect(BigInt((await storeObjects(server.cluster.store, other.id)).resourceVersion)).toBeGreaterThan(otherBefore);
+    if (otherStillPlaying) expect(BigInt((await storeObjects(server.cluster.store, other.id)).resourceVersion)).toBeGreaterThan(otherBefore);
     expect(await storeObjects(server.cluster.store, done.id)).toEqual(settled);
 
     // Both won, each in its own request log: exactly its own two scenario steps.
