@@ -14,6 +14,9 @@ COPY --from=build /app/dist ./dist
 COPY package.json tsconfig.json ./
 COPY server ./server
 COPY shared ./shared
+# Compacted record segments and archives of closed classrooms live on disk (a volume in docker-compose.yml).
+RUN mkdir -p /app/.data/replay && chown -R node:node /app/.data
+ENV REPLAY_DATA_DIR=/app/.data/replay
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
