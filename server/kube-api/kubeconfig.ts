@@ -7,6 +7,7 @@ import { Router, type Request } from 'express';
 import { stringify } from 'yaml';
 import type { ClassroomRepository } from '../classroom/repository';
 import { RefusalError } from '../classroom/refusal-error';
+import { classroomIdOfToken } from '../classroom/secrets';
 import { K8S_PREFIX } from './redact';
 
 /** `Period 3` -> `period-3`: a context name that is easy to type in `kubectl --context`. */
@@ -41,7 +42,10 @@ export function kubeconfigRoutes(classrooms: ClassroomRepository): Router {
     if (!token) throw new RefusalError('Unauthorized', 'send your token: Authorization: Bearer <the token the join request returned>');
     const identity = await classrooms.authenticate(token);
     if (!identity) throw new RefusalError('Unauthorized', 'unknown or revoked token; join the classroom again with its code');
-    if (identity.classroomId !== req.params.id) throw new RefusalError('Forbidden', 'this token belongs to another classroom');
+    // A student of a class split into groups plays in their group: the token the class issued still
+    // asks the class's URL, and the kubeconfig it gets reaches the group's cluster (the server URL
+    // carries the token, which the API resolves to wherever its holder plays now, even after a regroup).
+    if (identity.classroomId !== req.params.id && classroomIdOfToken(token) !== req.params.id) throw new RefusalError('Forbidden', 'this token belongs to another classroom');
     const view = await classrooms.view(identity.classroomId);
     if (!view) throw new RefusalError('NotFound', `classroom ${req.params.id} not found`);
     const server = `${req.protocol}://${req.get('host') ?? 'localhost'}${K8S_PREFIX}/${token}`;

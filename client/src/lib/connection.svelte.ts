@@ -35,11 +35,14 @@ class Connection {
   status = $state<ConnectionStatus>('idle');
   /** Why the server refused or ended the session, in its words. */
   problem = $state<string | null>(null);
+  /** The token this tab connected with (a grouped student's is their class's, while they play in a group). */
+  token = $state<string | null>(null);
   #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
 
   open(token: string): void {
     this.close();
     this.status = 'connecting';
+    this.token = token;
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ auth: { token }, transports: ['websocket', 'polling'] });
     this.#socket = socket;
     classroom.startTicking();
@@ -108,6 +111,7 @@ class Connection {
     this.#socket = null;
     this.status = 'idle';
     this.problem = null;
+    this.token = null;
     cluster.clear();
     classroom.clear();
     requestLog.clear();
