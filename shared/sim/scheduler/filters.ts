@@ -22,7 +22,7 @@ import {
   type Taint,
 } from '@shared/model';
 import { holdsResources, type ClusterState, type NodeUsage } from '../state';
-import { allocatableOf as nodeAllocatable, requestsOf as podRequests } from '../resources';
+import { allocatableOf as nodeAllocatable, requestsOf as podRequests, scalarRequestsOf } from '../resources';
 
 export const REASON = {
   unschedulable: 'node(s) were unschedulable',
@@ -64,9 +64,17 @@ function conditionTaint(node: Node): Taint | undefined {
   return (node.spec.taints ?? []).some((t) => t.key === key && t.effect === 'NoSchedule') ? undefined : { key, effect: 'NoSchedule' };
 }
 
+// Nodes in the state are never mutated: a node's taints are worked out once per version.
+const taintsOf = new WeakMap<Node, Taint[]>();
+
 export function effectiveTaints(node: Node): Taint[] {
-  const implied = conditionTaint(node);
-  return implied ? [...(node.spec.taints ?? []), implied] : (node.spec.taints ?? []);
+  let taints = taintsOf.get(node);
+  if (!taints) {
+    const implied = conditionTaint(node);
+    taints = implied ? [...(node.spec.taints ?? []), implied] : (node.spec.taints ?? []);
+    taintsOf.set(node, taints);
+  }
+  return taints;
 }
 
 function nodeUnschedulable(pod: Pod, node: Node): FilterFailure | undefined {
@@ -111,8 +119,8 @@ function resourcesFit(state: ClusterState, pod: Pod, node: Node, used: NodeUsage
       `Insufficient memory (requested ${formatMemory(want.memoryBytes)}, free ${formatMemory(Math.max(0, alloc.memoryBytes - used.memoryBytes))})`,
     );
   }
-  const scalar = podScalarRequests(pod);
-  const names = Object.keys(scalar).filter((name) => (scalar[name] ?? 0) > 0);
+  const scalar = scalarRequestsOf(pod);
+  const names = Object.keys(scalar);
   if (names.length > 0) {
     const allocatable = nodeScalarAllocatable(node);
     const usedScalar = scalarUsage(state, node.metadata.name, assumed);
@@ -209,6 +217,8 @@ export function affinityCounts(state: ClusterState, pod: Pod, assumed: Iterable<
 }
 
 function interPodAffinity(pod: Pod, node: Node, counts: AffinityCounts): FilterFailure | undefined {
+  // Nothing placed repels or attracts this pod (most pods): no node can fail here.
+  if (counts.existingAntiAffinity.size === 0 && !pod.spec.affinity) return undefined;
   const labels = node.metadata.labels ?? {};
   const affinity = requiredAffinityTerms(pod);
   if (affinity.length > 0) {

@@ -17,34 +17,38 @@ export interface NodeScore {
   parts: Record<keyof typeof SCORE_WEIGHTS, number>;
 }
 
-/** Resources whose allocatable is 0 are skipped, not scored (the scorers' `if allocatable == 0 { continue }`). */
-const scored = (pairs: readonly (readonly [number, number])[]): (readonly [number, number])[] => pairs.filter(([, capacity]) => capacity !== 0);
+// Resources whose allocatable is 0 are skipped, not scored (the scorers' `if allocatable == 0 { continue }`).
+// Written without intermediate arrays: these run for every feasible node of every pod.
+
+/** One resource's LeastAllocated score: (allocatable - requested) * 100 / allocatable, 0 when over. */
+const leastOf = (requested: number, capacity: number): number => (requested > capacity ? 0 : Math.floor(((capacity - requested) * MAX_NODE_SCORE) / capacity));
 
 /** (allocatable - requested) * 100 / allocatable per resource, averaged over cpu and memory; NonZero requests. */
 export function leastAllocated(pod: Pod, node: Node, used: NodeUsage): number {
   const alloc = nodeAllocatable(node);
   const want = nonZeroRequests(pod);
-  const resources = scored([
-    [used.nonZeroCpuMillis + want.cpuMillis, alloc.cpuMillis],
-    [used.nonZeroMemoryBytes + want.memoryBytes, alloc.memoryBytes],
-  ]);
-  if (resources.length === 0) return 0;
-  const sum = resources.reduce((acc, [requested, capacity]) => acc + (requested > capacity ? 0 : Math.floor(((capacity - requested) * MAX_NODE_SCORE) / capacity)), 0);
-  return Math.floor(sum / resources.length);
+  let sum = 0;
+  let resources = 0;
+  if (alloc.cpuMillis !== 0) {
+    sum += leastOf(used.nonZeroCpuMillis + want.cpuMillis, alloc.cpuMillis);
+    resources++;
+  }
+  if (alloc.memoryBytes !== 0) {
+    sum += leastOf(used.nonZeroMemoryBytes + want.memoryBytes, alloc.memoryBytes);
+    resources++;
+  }
+  return resources === 0 ? 0 : Math.floor(sum / resources);
 }
 
 /** (1 - standard deviation of the cpu and memory fractions) * 100: favours even use of both; real requests (useRequested). */
 export function balancedAllocation(pod: Pod, node: Node, used: NodeUsage): number {
   const alloc = nodeAllocatable(node);
-  const want = podRequests(pod);
-  const fractions = scored([
-    [used.cpuMillis + want.cpuMillis, alloc.cpuMillis],
-    [used.memoryBytes + want.memoryBytes, alloc.memoryBytes],
-  ]).map(([requested, capacity]) => Math.min(1, requested / capacity));
   // With one resource left the deviation is 0, as in Kubernetes.
-  const [cpu, memory] = fractions;
-  const std = cpu !== undefined && memory !== undefined ? Math.abs(cpu - memory) / 2 : 0;
-  return Math.floor((1 - std) * MAX_NODE_SCORE);
+  if (alloc.cpuMillis === 0 || alloc.memoryBytes === 0) return MAX_NODE_SCORE;
+  const want = podRequests(pod);
+  const cpu = Math.min(1, (used.cpuMillis + want.cpuMillis) / alloc.cpuMillis);
+  const memory = Math.min(1, (used.memoryBytes + want.memoryBytes) / alloc.memoryBytes);
+  return Math.floor((1 - Math.abs(cpu - memory) / 2) * MAX_NODE_SCORE);
 }
 
 /** Raw counts before normalisation: untolerated PreferNoSchedule taints, matched preferred-affinity weight. */
@@ -77,7 +81,11 @@ export function scoreNodes(pod: Pod, feasible: readonly { node: Node; used: Node
       LeastAllocated: leastAllocated(pod, f.node, f.used),
       BalancedAllocation: balancedAllocation(pod, f.node, f.used),
     };
-    const total = (Object.keys(parts) as (keyof typeof parts)[]).reduce((sum, k) => sum + parts[k] * SCORE_WEIGHTS[k], 0);
+    const total =
+      parts.TaintToleration * SCORE_WEIGHTS.TaintToleration +
+      parts.NodeAffinity * SCORE_WEIGHTS.NodeAffinity +
+      parts.LeastAllocated * SCORE_WEIGHTS.LeastAllocated +
+      parts.BalancedAllocation * SCORE_WEIGHTS.BalancedAllocation;
     return { node: f.node, total, parts };
   });
 }
