@@ -5,7 +5,7 @@
  * components and processes the store's resourceVersion preconditions settle races, as etcd does for Kubernetes.
  */
 import type { KubeObject, Persisted, SimTime } from '@shared/model';
-import { simNow, type ClassroomView, type Refusal } from '@shared/protocol';
+import { simNow, type ClassroomView, type Refusal, type Role } from '@shared/protocol';
 import { decisionRng, isApiRequest, seededRng, type ApiRequest, type ClusterState, type Rng, type Step } from '@shared/sim';
 import type { ClassroomRepository } from '../classroom/repository';
 import type { RunState } from '../classroom/run-state';
@@ -110,6 +110,17 @@ export class ClusterRuntime {
   state(classroomId: string): Promise<ClusterState> {
     return this.informers.state(classroomId);
   }
+
+  /** A batch of changes reached the classroom's cache (the owner's control loops' copy); returns the unsubscribe. */
+  onStateChange(listener: (classroomId: string) => void): () => void {
+    return this.informers.onChange(listener);
+  }
+
+  /**
+   * A component wrote on its own loop, no player's move (the kubelet's heartbeat, a container
+   * runtime's call finishing on its timer): set once by the rounds, which count it for the seat.
+   */
+  automaticWork: ((view: ClassroomView, role: Role, writes: number) => void) | null = null;
 
   /** The seed of the classroom's round, when one was picked (set by the round service). */
   roundSeed: ((classroomId: string) => number | null) | null = null;

@@ -61,7 +61,9 @@ export class KubeletHeartbeats {
       if (!object || kubeletStopped(state, node) || partitioned(state, node) || manualHeartbeat(state, node) || !kubeletRuns(moment.view, node)) return;
       // The Lease's own renewal timer is this one: only the writes go through.
       const steps = [...renewLease(state, node, moment.now), ...postNodeStatus(object, moment.now)].filter(isApiRequest);
-      if (steps.length) await runtime.apply(classroomId, steps, { actor: `system:node:${node}`, simTime: moment.now });
+      if (!steps.length) return;
+      const { written } = await runtime.apply(classroomId, steps, { actor: `system:node:${node}`, simTime: moment.now });
+      runtime.automaticWork?.(moment.view, kubeletRole(node), written.length);
     });
   }
 }

@@ -29,6 +29,7 @@ interface Informer {
 export class Informers {
   private readonly informers = new Map<string, Informer>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly listeners = new Set<(classroomId: string) => void>();
 
   constructor(private readonly store: ObjectStore) {
     this.sweeper = setInterval(() => this.sweep(), IDLE_MS / 4);
@@ -49,6 +50,12 @@ export class Informers {
       });
     }
     return informer.state;
+  }
+
+  /** Called after each batch of watch events a classroom's cache applied; returns the unsubscribe. */
+  onChange(listener: (classroomId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** This process committed `resourceVersion`: later decisions wait for the cache to hold it. */
@@ -95,7 +102,7 @@ export class Informers {
       informer.state = ClusterState.from(snapshot.objects);
       informer.state.resourceVersion = snapshot.resourceVersion;
       informer.rv = BigInt(snapshot.resourceVersion);
-      const stop = await this.store.watch(classroomId, snapshot.resourceVersion, (events) => this.apply(informer, events));
+      const stop = await this.store.watch(classroomId, snapshot.resourceVersion, (events) => this.apply(classroomId, informer, events));
       if (this.informers.get(classroomId) === informer) informer.stop = stop;
       else stop();
     })();
@@ -107,13 +114,14 @@ export class Informers {
     return informer;
   }
 
-  private apply(informer: Informer, events: WatchEvent[]): void {
+  private apply(classroomId: string, informer: Informer, events: WatchEvent[]): void {
     for (const event of events) informer.state.apply(event.type, event.object);
     const last = events.at(-1);
     if (last) informer.rv = BigInt(last.resourceVersion);
     const waiters = [...informer.waiters];
     informer.waiters.clear();
     for (const wake of waiters) wake();
+    if (events.length) for (const listener of this.listeners) listener(classroomId);
   }
 
   private sweep(): void {

@@ -105,7 +105,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     route: (classroomId, fired, local) => routing.route(classroomId, fired, local),
   });
   const runtime = new ClusterRuntime({ store, timers, classrooms, informers, logger });
-  const rounds = new RoundService({ runtime, redis, keyPrefix, catalogue: new ScenarioCatalogue(redis, keyPrefix), changes, announce, logger, run });
+  const rounds = new RoundService({ runtime, redis, keyPrefix, catalogue: new ScenarioCatalogue(redis, keyPrefix), changes, announce, logger, run, owns: (classroomId) => leases.owns(classroomId) });
   const api = new ApiServer({ runtime, announce, rounds });
   rounds.attach(api);
   const groups = new ClassGroups({ redis, keyPrefix, classrooms, api, rounds, runtime, announce });

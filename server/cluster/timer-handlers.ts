@@ -36,7 +36,8 @@ async function fire(runtime: ClusterRuntime, wake: WakeBot, classroomId: string,
     // The machine is down: its runtime's pending steps die with it.
     if (timer.node !== undefined && kubeletStopped(state, timer.node)) return;
     const steps = onTimer(state, timer, now, runtime.rng(classroomId, state, `${timer.kind}/${timer.dueAt}`));
-    await runtime.apply(classroomId, steps, { actor: `system:${timer.kind}`, simTime: now });
+    const { written } = await runtime.apply(classroomId, steps, { actor: `system:${timer.kind}`, simTime: now });
+    if (role !== null) runtime.automaticWork?.(moment.view, role, written.length);
   });
 }
 

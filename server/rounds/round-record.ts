@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { GoalAchiever, RoundMarkKind, RoundTimelineMark, RoundView } from '@shared/protocol';
 import type { PlayerTally } from '@shared/scenarios';
-import { roleSchema, type Role } from '@shared/protocol';
+import { apiRequestEntrySchema, roleSchema, type ApiRequestEntry, type Role } from '@shared/protocol';
 import type { RedisClient } from '../redis/connect';
 import { COMPARE_AND_SET_SCRIPT } from '../classroom/scripts';
 
@@ -50,6 +50,30 @@ export function mark(record: RoundRecord, atSim: number, kind: RoundMarkKind, te
 
 const roundKey = (prefix: string, classroomId: string): string => `${prefix}:{${classroomId}}:round`;
 const tallyKey = (prefix: string, classroomId: string): string => `${prefix}:{${classroomId}}:round-tally`;
+const refusalsKey = (prefix: string, classroomId: string): string => `${prefix}:{${classroomId}}:round-refusals`;
+const MAX_REFUSALS = 50;
+
+/** One player's requests since the last flush. */
+export interface PlayerBatch {
+  name: string;
+  role: Role | null;
+  accepted: number;
+  refused: number;
+  /** Writes the component made on its own (heartbeats, a runtime's timed completions) while the player held its seat. */
+  automatic: number;
+  lastAcceptedAt?: number;
+  bindWaitMs: number;
+  binds: number;
+}
+
+export interface TallyBatch {
+  players: Map<string, PlayerBatch>;
+  routes: number;
+  served: number;
+  refusals: ApiRequestEntry[];
+}
+
+export const emptyBatch = (): TallyBatch => ({ players: new Map(), routes: 0, served: 0, refusals: [] });
 const FIELD = 'record';
 
 // Our own record, but parsed like any stored input: a bad value fails here, not deep in a view.
@@ -84,29 +108,43 @@ export class RoundRecords {
 
   /** No round any more (the instructor reset the cluster to its first state). */
   async remove(classroomId: string): Promise<void> {
-    await this.redis.del([roundKey(this.prefix, classroomId), tallyKey(this.prefix, classroomId)]);
+    await this.redis.del([roundKey(this.prefix, classroomId), tallyKey(this.prefix, classroomId), refusalsKey(this.prefix, classroomId)]);
   }
 
   async clearTallies(classroomId: string): Promise<void> {
-    await this.redis.del(tallyKey(this.prefix, classroomId));
+    await this.redis.del([tallyKey(this.prefix, classroomId), refusalsKey(this.prefix, classroomId)]);
   }
 
-  /** One decided request of a player: counters only, so processes never overwrite each other. */
-  async count(classroomId: string, actor: string, info: { name: string; role: Role | null; accepted: boolean; simTime: number; bindWaitMs?: number }): Promise<void> {
+  /**
+   * Decided requests since the last flush, in one transaction: counters only (processes never
+   * overwrite each other), and the refusals the owner marks on the timeline at its next look.
+   */
+  async flush(classroomId: string, batch: TallyBatch): Promise<void> {
     const key = tallyKey(this.prefix, classroomId);
-    const multi = this.redis
-      .multi()
-      .hSet(key, { [`n:${actor}`]: info.name, [`o:${actor}`]: info.role ?? '' })
-      .hIncrBy(key, `${info.accepted ? 'a' : 'r'}:${actor}`, 1);
-    if (info.accepted) multi.hSet(key, `t:${actor}`, String(info.simTime));
-    if (info.bindWaitMs !== undefined) multi.hIncrBy(key, `bw:${actor}`, Math.max(0, Math.round(info.bindWaitMs))).hIncrBy(key, `bc:${actor}`, 1);
+    const multi = this.redis.multi();
+    for (const [actor, p] of batch.players) {
+      multi.hSet(key, { [`n:${actor}`]: p.name, [`o:${actor}`]: p.role ?? '', ...(p.lastAcceptedAt === undefined ? {} : { [`t:${actor}`]: String(p.lastAcceptedAt) }) });
+      if (p.accepted) multi.hIncrBy(key, `a:${actor}`, p.accepted);
+      if (p.refused) multi.hIncrBy(key, `r:${actor}`, p.refused);
+      if (p.automatic) multi.hIncrBy(key, `w:${actor}`, p.automatic);
+      if (p.binds) multi.hIncrBy(key, `bw:${actor}`, Math.max(0, Math.round(p.bindWaitMs))).hIncrBy(key, `bc:${actor}`, p.binds);
+    }
+    if (batch.routes) multi.hIncrBy(key, 'routes', batch.routes);
+    if (batch.served) multi.hIncrBy(key, 'served', batch.served);
+    if (batch.refusals.length) {
+      const list = refusalsKey(this.prefix, classroomId);
+      multi.rPush(list, batch.refusals.map((e) => JSON.stringify(e))).lTrim(list, -MAX_REFUSALS, -1);
+    }
     await multi.exec();
   }
 
-  /** Client requests kube-proxy routed: how many, and how many a pod served. */
-  async countRoute(classroomId: string, served: boolean): Promise<void> {
-    const key = tallyKey(this.prefix, classroomId);
-    await this.redis.multi().hIncrBy(key, 'routes', 1).hIncrBy(key, 'served', served ? 1 : 0).exec();
+  /** The refusals counted since the owner last looked (taken: the next look sees only newer ones). */
+  async takeRefusals(classroomId: string): Promise<ApiRequestEntry[]> {
+    const raw = (await this.redis.lPopCount(refusalsKey(this.prefix, classroomId), MAX_REFUSALS)) ?? [];
+    return raw.flatMap((r) => {
+      const parsed = apiRequestEntrySchema.safeParse(JSON.parse(r));
+      return parsed.success ? [parsed.data] : [];
+    });
   }
 
   async tallies(classroomId: string): Promise<{ players: PlayerTally[]; routes: number; served: number }> {
@@ -127,6 +165,8 @@ export class RoundRecords {
         bindWaitMs: num(`bw:${actor}`),
         binds: num(`bc:${actor}`),
       };
+      const automatic = num(`w:${actor}`);
+      if (automatic) tally.automatic = automatic;
       if (last !== undefined) tally.lastAcceptedAt = Number(last);
       players.set(actor, tally);
     }

@@ -7,6 +7,7 @@
  * request and at each tick; the record changes by compare-and-set and every process hears of it
  * on a Redis channel and sends the view to its own sockets.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { getCondition, fromRFC3339, type Pod, type SimTime } from '@shared/model';
 import {
@@ -17,18 +18,17 @@ import {
   type ApiRequestEntry,
   type ClassroomView,
   type Fault,
-  type GoalAchiever,
   type Identity,
   type Refusal,
+  type Role,
   type RoundView,
   type SimClock,
 } from '@shared/protocol';
 import {
+  achievers,
   activityOf,
-  componentName,
   componentsOf,
   evaluateGoals,
-  memberIdOf,
   parseCheck,
   recoveries,
   scorePlayers,
@@ -41,13 +41,13 @@ import { kubeletStopped, type ClusterState } from '@shared/sim';
 import type { RoundMarker } from '@shared/protocol';
 import type { ClassroomChangeReason, ClassroomChanges } from '../classroom/changes';
 import type { ApiServer } from '../cluster/api-server';
-import type { ClusterRuntime } from '../cluster/cluster-runtime';
+import type { ClusterRuntime, Moment } from '../cluster/cluster-runtime';
 import type { SimTimer } from '../jobs/sim-timer';
 import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/connect';
 import { publishToAll, subscribeToAll, type Subscription } from '../redis/fanout';
 import type { ScenarioCatalogue } from './catalogue';
-import { RoundRecords, mark, newRecord, type RoundRecord } from './round-record';
+import { RoundRecords, emptyBatch, mark, newRecord, type PlayerBatch, type RoundRecord, type TallyBatch } from './round-record';
 import { buildScenarioCluster } from './scenario-cluster';
 
 type Reply = Ack<{ message?: string }>;
@@ -59,8 +59,15 @@ export const ROUND_TICK = 'roundTick';
 const TICK_MS = 2000;
 /** Client traffic is sent in batches this far apart (simulated ms). */
 const TRAFFIC_PERIOD_MS = 1000;
-/** After a decided request the goals are looked at once things settle (wall ms). */
-const EVALUATE_DEBOUNCE_MS = 250;
+/**
+ * The owner looks at the goals once per batch of changes: at most once this often (wall ms) after
+ * its cache of the cluster moved or a request was decided, and at every tick.
+ */
+const EVALUATE_BATCH_MS = 250;
+/** Decided requests are counted in memory and written in one transaction this often (wall ms). */
+const FLUSH_MS = 200;
+/** A classroom view heard on a change is trusted this long, then read again (a change can be lost with a reconnect). */
+const VIEW_TTL_MS = 30_000;
 /** A process trusts its copy of a round this long (wall ms); the channel brings changes sooner. */
 const CACHE_MS = 2000;
 /** How many of the newest request-log entries goal windows are measured on. */
@@ -89,6 +96,15 @@ export interface RoundServiceOptions {
   announce(classroomId: string, reasons: ClassroomChangeReason[]): Promise<void>;
   logger: Logger;
   run(what: string, work: () => Promise<void>): void;
+  /** This process does the classroom's control work (its owner): it alone looks at the goals. */
+  owns(classroomId: string): boolean;
+}
+
+/** One classroom's coalesced evaluation: a pending batch timer, the look in flight, another one asked for meanwhile. */
+interface Evaluation {
+  timer: NodeJS.Timeout | null;
+  running: Promise<void> | null;
+  again: boolean;
 }
 
 interface Cached {
@@ -104,8 +120,12 @@ export class RoundService {
   private api: ApiServer | null = null;
   private readonly listeners = new Set<RoundListener>();
   private readonly cache = new Map<string, Cached>();
-  private readonly debounce = new Map<string, NodeJS.Timeout>();
-  private readonly refusals = new Map<string, ApiRequestEntry[]>();
+  private readonly evaluations = new Map<string, Evaluation>();
+  private readonly batches = new Map<string, TallyBatch>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly views = new Map<string, { view: ClassroomView; heardAt: number }>();
+  /** Tells this process's own round messages from other processes' (its copy is already current). */
+  private readonly source = randomUUID();
   private readonly channel: string;
   private subscription: Subscription | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -125,6 +145,12 @@ export class RoundService {
     // etcd read-only: every write through the API server's executor is refused while it lasts.
     this.options.runtime.writeGuard = (classroomId) => this.readOnlyRefusal(classroomId);
     this.options.runtime.roundSeed = (classroomId) => this.cache.get(classroomId)?.record?.seed ?? null;
+    // A component's own writes (the kubelet's heartbeat, the runtime's timed completions) count for whoever holds its seat.
+    this.options.runtime.automaticWork = (view, role, writes) => this.noteAutomatic(view, role, writes);
+    // The owner's cache of the cluster moved: a goal may be met (coalesced with every other change of the batch).
+    this.options.runtime.onStateChange((classroomId) => {
+      if (this.cache.get(classroomId)?.record?.phase === 'running' && this.options.owns(classroomId)) this.scheduleEvaluation(classroomId);
+    });
   }
 
   /** The API server sends traffic and steps, and tells us of every decided request. */
@@ -136,18 +162,22 @@ export class RoundService {
   /** Hears round changes of every process, and clock changes (a pause shows on every screen). */
   async start(): Promise<void> {
     this.subscription = await subscribeToAll(this.options.redis, this.channel, (message) => {
-      const classroomId = z.string().safeParse(message);
-      if (classroomId.success) this.options.run('sending a round', () => this.emitLocal(classroomId.data, null));
+      const [classroomId = '', source = ''] = message.split(' ');
+      if (classroomId) this.options.run('sending a round', () => this.emitLocal(classroomId, null, source === this.source));
     });
     this.unsubscribe = this.options.changes.subscribe((change) => {
-      if (change.reasons.includes('clock')) this.options.run('sending a round', () => this.emitLocal(change.classroomId, change.view.clock));
+      this.views.set(change.classroomId, { view: change.view, heardAt: Date.now() });
+      if (change.reasons.includes('clock')) this.options.run('sending a round', () => this.emitLocal(change.classroomId, change.view.clock, false));
     });
   }
 
   async close(): Promise<void> {
     this.unsubscribe?.();
-    for (const timer of this.debounce.values()) clearTimeout(timer);
-    this.debounce.clear();
+    for (const evaluation of this.evaluations.values()) if (evaluation.timer) clearTimeout(evaluation.timer);
+    this.evaluations.clear();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    await this.flush().catch((error: unknown) => this.options.logger.warn({ err: error }, 'round tallies not written on close'));
     await this.subscription?.close();
   }
 
@@ -233,9 +263,10 @@ export class RoundService {
   /** The cluster went back to the class's first one (reset): the round is over and gone from every screen. */
   async clear(classroomId: string): Promise<void> {
     if (!(await this.records.read(classroomId))) return;
+    this.batches.delete(classroomId);
     await this.records.remove(classroomId);
     this.cache.set(classroomId, { record: null, readAt: Date.now() });
-    await publishToAll(this.options.redis, this.channel, classroomId, classroomId);
+    await publishToAll(this.options.redis, this.channel, classroomId, `${classroomId} ${this.source}`);
   }
 
   /**
@@ -292,8 +323,8 @@ export class RoundService {
   private async rebuild(classroomId: string, scenario: Scenario, seed: number | undefined, now: SimTime): Promise<RoundRecord> {
     const previous = await this.records.read(classroomId);
     await buildScenarioCluster(this.options.runtime, classroomId, scenario, now);
+    this.batches.delete(classroomId);
     await this.records.clearTallies(classroomId);
-    this.refusals.delete(classroomId);
     const record = newRecord(scenario.id, seed ?? previous?.seed ?? 1, (previous?.generation ?? 0) + 1);
     record.view = await this.compose(classroomId, record, scenario, null);
     await this.records.update(classroomId, () => record);
@@ -319,6 +350,7 @@ export class RoundService {
       return r;
     });
     if (!record) return;
+    this.cache.set(classroomId, { record, readAt: Date.now() });
     await this.recordMarkers(classroomId, [{ kind: 'roundStart', label: `round started: ${scenario.title}` }], now);
     for (const [index, step] of scenario.steps.entries()) {
       await timers.schedule(classroomId, { kind: ROUND_STEP, key: `${ROUND_STEP}:${index}`, dueAt: now + Math.round(step.at * 1000), payload: { index, generation: record.generation } });
@@ -356,7 +388,8 @@ export class RoundService {
    */
   private async traffic(classroomId: string, timer: SimTimer): Promise<void> {
     const { service, generation, carry, next } = trafficPayload.parse(timer.payload);
-    const record = await this.fresh(classroomId, true);
+    // This process's copy: every change of the record comes on the round channel.
+    const record = await this.fresh(classroomId);
     if (!record || record.phase !== 'running' || record.generation !== generation || !this.api) return;
     const spike = record.spikes[service];
     const rate = (record.traffic[service] ?? 0) + (spike && spike.untilSim > timer.dueAt ? spike.perSecond : 0);
@@ -378,7 +411,7 @@ export class RoundService {
       // No rules for the Service on this node yet: the ClusterIP leads nowhere. The request fails
       // (availability counts it), but it is no API request, so no refusal in the class's request log.
       if (!programmed(node)) {
-        this.options.run('counting traffic', () => this.records.countRoute(classroomId, false));
+        this.batchOf(classroomId).routes++;
         continue;
       }
       await this.api.act({ kind: 'bot', classroomId, role: proxyRole(node) }, { kind: 'routeRequest', node, service }, { traffic: true });
@@ -387,10 +420,11 @@ export class RoundService {
 
   private async tick(classroomId: string, timer: SimTimer): Promise<void> {
     const { generation } = tickPayload.parse(timer.payload);
-    const record = await this.fresh(classroomId, true);
+    const record = await this.fresh(classroomId);
     if (!record || record.phase !== 'running' || record.generation !== generation) return;
     await this.options.runtime.timers.schedule(classroomId, { kind: ROUND_TICK, key: ROUND_TICK, dueAt: timer.dueAt + TICK_MS, payload: { generation } });
-    await this.evaluate(classroomId);
+    // Windows move and time runs out: a look in this batch (one already pending covers it).
+    this.scheduleEvaluation(classroomId);
   }
 
   /** Every decided request: the player's tally, and a look at the goals once things settle. */
@@ -407,53 +441,159 @@ export class RoundService {
   }
 
   private count(classroomId: string, entry: ApiRequestEntry): void {
-    this.scheduleEvaluation(classroomId);
+    if (this.options.owns(classroomId)) this.scheduleEvaluation(classroomId);
     if (entry.actor === 'instructor') return;
+    const batch = this.batchOf(classroomId);
     if (entry.verb === 'routeRequest' && entry.actor.startsWith('bot:kube-proxy:')) {
-      this.options.run('counting traffic', () => this.records.countRoute(classroomId, entry.outcome === 'accepted' && entry.message.startsWith('served by ')));
+      batch.routes++;
+      if (entry.outcome === 'accepted' && entry.message.startsWith('served by ')) batch.served++;
       return;
     }
     const accepted = entry.outcome === 'accepted';
-    if (!accepted) this.refusals.set(classroomId, [...(this.refusals.get(classroomId) ?? []), entry].slice(-50));
-    const role = entry.role === null ? null : (entry.role as PlayerTally['role']);
-    const name = entry.actor.startsWith('bot:') ? `bot (${entry.role ?? ''})` : entry.actorName;
-    this.options.run('counting a request', async () => {
-      let bindWaitMs: number | undefined;
-      if (accepted && entry.verb === 'bind') {
-        const pod = (await this.options.runtime.state(classroomId)).pod(`default/${entry.target.slice('pods/'.length)}`);
-        const created = pod?.metadata.creationTimestamp;
-        if (created) bindWaitMs = entry.simTime - fromRFC3339(created);
-      }
-      await this.records.count(classroomId, entry.actor, { name, role, accepted, simTime: entry.simTime, ...(bindWaitMs === undefined ? {} : { bindWaitMs }) });
+    const player = this.playerOf(batch, entry.actor, entry.actor.startsWith('bot:') ? `bot (${entry.role ?? ''})` : entry.actorName, entry.role === null ? null : (entry.role as PlayerTally['role']));
+    if (!accepted) {
+      player.refused++;
+      batch.refusals.push(entry);
+      return;
+    }
+    player.accepted++;
+    player.lastAcceptedAt = Math.max(player.lastAcceptedAt ?? 0, entry.simTime);
+    if (entry.verb !== 'bind') return;
+    // Pending -> bound, read off the pod in this process's cache (the bind is in it: this process wrote it).
+    this.options.run('counting a bind', async () => {
+      const pod = (await this.options.runtime.state(classroomId)).pod(`default/${entry.target.slice('pods/'.length)}`);
+      const created = pod?.metadata.creationTimestamp;
+      if (!created) return;
+      const later = this.playerOf(this.batchOf(classroomId), entry.actor, player.name, player.role);
+      later.bindWaitMs += entry.simTime - fromRFC3339(created);
+      later.binds++;
     });
   }
 
-  private scheduleEvaluation(classroomId: string): void {
-    if (this.debounce.has(classroomId)) return;
-    this.debounce.set(
-      classroomId,
-      setTimeout(() => {
-        this.debounce.delete(classroomId);
-        this.options.run('evaluating a round', () => this.evaluate(classroomId));
-      }, EVALUATE_DEBOUNCE_MS),
-    );
+  /**
+   * The kubelet renewed its node's Lease, or the container runtime finished a call on its own
+   * timer: the work of the component, so it counts for whoever holds its seat now (the students of
+   * the seat, or its bot when it plays). Not a move: it makes them achievers of the goals it
+   * helped reach, never move points. Work of a seat nobody holds is nobody's.
+   */
+  private noteAutomatic(view: ClassroomView, role: Role, writes: number): void {
+    if (writes === 0 || this.cache.get(view.id)?.record?.phase !== 'running') return;
+    const seat = view.seats.find((s) => s.role === role);
+    if (!seat) return;
+    const batch = this.batchOf(view.id);
+    if (seat.bot === 'playing') {
+      this.playerOf(batch, `bot:${role}`, `bot (${role})`, role).automatic += writes;
+      return;
+    }
+    for (const member of view.members) {
+      if (member.kind === 'student' && seat.studentIds.includes(member.id)) this.playerOf(batch, `student:${member.id}`, member.name, role).automatic += writes;
+    }
   }
 
-  /** The goals now: reached ones marked, the round won or lost, the view written and sent. */
+  private batchOf(classroomId: string): TallyBatch {
+    let batch = this.batches.get(classroomId);
+    if (!batch) {
+      batch = emptyBatch();
+      this.batches.set(classroomId, batch);
+    }
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = null;
+      this.options.run('counting requests', () => this.flush());
+    }, FLUSH_MS);
+    return batch;
+  }
+
+  private playerOf(batch: TallyBatch, actor: string, name: string, role: Role | null): PlayerBatch {
+    let player = batch.players.get(actor);
+    if (!player) {
+      player = { name, role, accepted: 0, refused: 0, automatic: 0, bindWaitMs: 0, binds: 0 };
+      batch.players.set(actor, player);
+    }
+    return player;
+  }
+
+  /** Every classroom's counts since the last flush, or one classroom's (before its owner looks). */
+  private async flush(only?: string): Promise<void> {
+    const ids = only === undefined ? [...this.batches.keys()] : [only];
+    for (const classroomId of ids) {
+      const batch = this.batches.get(classroomId);
+      if (!batch) continue;
+      this.batches.delete(classroomId);
+      await this.records.flush(classroomId, batch);
+    }
+  }
+
+  /** At most one look per batch of changes: a timer while none is pending, another look after one in flight. */
+  private scheduleEvaluation(classroomId: string): void {
+    const evaluation = this.evaluationOf(classroomId);
+    if (evaluation.timer || evaluation.again) return;
+    if (evaluation.running) {
+      evaluation.again = true;
+      return;
+    }
+    evaluation.timer = setTimeout(() => {
+      evaluation.timer = null;
+      this.options.run('evaluating a round', () => this.evaluate(classroomId));
+    }, EVALUATE_BATCH_MS);
+  }
+
+  private evaluationOf(classroomId: string): Evaluation {
+    let evaluation = this.evaluations.get(classroomId);
+    if (!evaluation) {
+      evaluation = { timer: null, running: null, again: false };
+      this.evaluations.set(classroomId, evaluation);
+    }
+    return evaluation;
+  }
+
+  /** The goals now (one look at a time per classroom; a call during a look gets one more after it). */
   async evaluate(classroomId: string): Promise<void> {
+    const evaluation = this.evaluationOf(classroomId);
+    if (evaluation.timer) {
+      clearTimeout(evaluation.timer);
+      evaluation.timer = null;
+    }
+    if (evaluation.running) {
+      evaluation.again = true;
+      return evaluation.running;
+    }
+    const running = this.evaluateOnce(classroomId).finally(() => {
+      evaluation.running = null;
+      if (evaluation.again) {
+        evaluation.again = false;
+        this.scheduleEvaluation(classroomId);
+      }
+    });
+    evaluation.running = running;
+    return running;
+  }
+
+  /** The classroom as last heard on its change channel (no read), or read when not heard lately. */
+  private async momentOf(classroomId: string): Promise<Moment | null> {
+    const heard = this.views.get(classroomId);
+    if (heard && Date.now() - heard.heardAt < VIEW_TTL_MS) return this.options.runtime.momentOf(heard.view);
+    const moment = await this.options.runtime.moment(classroomId);
+    if (moment) this.views.set(classroomId, { view: moment.view, heardAt: Date.now() });
+    return moment;
+  }
+
+  /** Reached goals marked, the round won or lost, the view written and sent. */
+  private async evaluateOnce(classroomId: string): Promise<void> {
     const { runtime } = this.options;
-    const record0 = await this.fresh(classroomId, true);
+    const record0 = await this.fresh(classroomId);
     if (!record0 || record0.phase !== 'running' || record0.startedAtSim === null) return;
     const scenario = await this.catalogue.find(classroomId, record0.scenario);
-    const moment = await runtime.moment(classroomId);
+    const moment = await this.momentOf(classroomId);
     if (!scenario || !moment) return;
     const now = moment.now;
     const state = await runtime.state(classroomId);
     const windows = scenario.goals.some((g) => g.check.includes(' over '));
-    const requests = windows ? await runtime.store.readRequestLog(classroomId, REQUESTS_READ) : [];
-    const tallies = await this.records.tallies(classroomId);
-    const refusals = this.refusals.get(classroomId) ?? [];
-    this.refusals.delete(classroomId);
+    await this.flush(classroomId);
+    const [requests, tallies, refusals] = await Promise.all([
+      windows ? runtime.store.readRequestLog(classroomId, REQUESTS_READ) : [],
+      this.records.tallies(classroomId),
+      this.records.takeRefusals(classroomId),
+    ]);
     let ended = false;
     // What the session record keeps of this evaluation (the last attempt of the compare-and-set).
     const markers: RoundMarker[] = [];
@@ -516,11 +656,12 @@ export class RoundService {
   /** A new record: cached here, and every process told (each sends it to its own sockets). */
   private async changed(classroomId: string, record: RoundRecord): Promise<void> {
     this.cache.set(classroomId, { record, readAt: Date.now() });
-    await publishToAll(this.options.redis, this.channel, classroomId, classroomId);
+    await publishToAll(this.options.redis, this.channel, classroomId, `${classroomId} ${this.source}`);
   }
 
-  private async emitLocal(classroomId: string, clock: SimClock | null): Promise<void> {
-    const record = await this.fresh(classroomId, true);
+  /** Sends the round to this process's screens; a change this process wrote is in its copy already. */
+  private async emitLocal(classroomId: string, clock: SimClock | null, own: boolean): Promise<void> {
+    const record = await this.fresh(classroomId, !own);
     if (!record) {
       // Only a removed round is news; a classroom that never had one stays quiet on clock changes.
       if (clock === null) for (const listener of this.listeners) listener(classroomId, null);
@@ -538,18 +679,6 @@ export class RoundService {
     this.cache.set(classroomId, { record, readAt: Date.now() });
     return record;
   }
-}
-
-/** The players whose component's accepted requests a goal depended on (bots and students). */
-function achievers(players: readonly PlayerTally[], components: readonly string[]): GoalAchiever[] {
-  const found: GoalAchiever[] = [];
-  for (const component of components) {
-    for (const p of players) {
-      if (p.accepted === 0 || componentName(p.role) !== component) continue;
-      found.push({ component, memberId: memberIdOf(p.actor), name: p.name });
-    }
-  }
-  return found;
 }
 
 /** Refusals since the last look, one mark per player and burst. */

@@ -181,6 +181,11 @@ export function evaluateGoals(scenario: GoalsInput, state: GoalState, requests: 
   });
 }
 
+const wantsReady = (check: Check): boolean => {
+  const value = Number(check.value);
+  return ((check.op === '==' || check.op === '>=') && value === 1) || ((check.op === '!=' || check.op === '>') && value === 0);
+};
+
 /** Which components' requests a check depends on, in Kubernetes' names (for the debrief). */
 export function componentsOf(check: Check): string[] {
   switch (check.resource) {
@@ -189,7 +194,10 @@ export function componentsOf(check: Check): string[] {
     case 'service':
       return check.field === 'availability' ? ['kube-proxy', 'kube-controller-manager', 'kubelet'] : ['kube-controller-manager', 'kubelet'];
     case 'node':
-      return check.field === 'pods' ? ['kube-controller-manager', 'kube-scheduler'] : ['kube-controller-manager'];
+      if (check.field === 'pods') return ['kube-controller-manager', 'kube-scheduler'];
+      // A Ready node is the kubelet's doing (it posts Ready=True and renews the Lease); a node that is
+      // not Ready any more is the node lifecycle controller's verdict on the silence.
+      return wantsReady(check) ? ['kubelet'] : ['kube-controller-manager'];
   }
 }
 

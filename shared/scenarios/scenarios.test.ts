@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeDeployment, makeNode, makePod, type KubeObject } from '@shared/model';
 import type { ApiRequestEntry } from '@shared/protocol';
 import { ClusterState } from '@shared/sim';
-import { activityOf, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, type PlayerTally } from './index';
+import { achievers, activityOf, componentsOf, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, type PlayerTally } from './index';
 
 const BUILTIN = path.join(import.meta.dirname, 'builtin');
 const firstDeployment = readFileSync(path.join(BUILTIN, '1-first-deployment.yaml'), 'utf8');
@@ -123,6 +123,20 @@ describe('goal checks', () => {
   });
 });
 
+describe('who reaches a goal', () => {
+  it.each([
+    ['node/node-2 ready == 1', ['kubelet']],
+    ['node/node-2 ready != 0', ['kubelet']],
+    ['node/node-2 ready == 0', ['kube-controller-manager']],
+    ['node/node-2 pods == 0', ['kube-controller-manager', 'kube-scheduler']],
+    ['deployment/web readyReplicas == 3', ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'container-runtime']],
+  ])('%s: %j', (text, components) => {
+    const parsed = parseCheck(text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(componentsOf(parsed.check)).toEqual(components);
+  });
+});
+
 describe('scores', () => {
   // A scripted round: the scheduler student bound 3 pods, each pending 4 s, and was refused once;
   // node-1's kubelet student got pods Running 6 s and 8 s after they were bound; a bot did the rest.
@@ -147,6 +161,23 @@ describe('scores', () => {
       { team: 'kubelet', score: 123, memberIds: ['k1'] },
       { team: 'kube-scheduler', score: 71, memberIds: ['s1'] },
       { team: 'kube-controller-manager', score: 70, memberIds: ['bot:controller-manager'] },
+    ]);
+  });
+
+  it("counts a component's own work for the student who holds its seat: named for the goal, goal points, no move points, not less idle", () => {
+    // Lee held node-2's kubelet and made no move; its heartbeat renewed node-2's Lease 6 times meanwhile.
+    const lee: PlayerTally = { actor: 'student:l1', name: 'Lee', role: 'kubelet:node-2', accepted: 0, refused: 0, automatic: 6, bindWaitMs: 0, binds: 0 };
+    const bot: PlayerTally = { actor: 'bot:kubelet:node-3', name: 'bot (kubelet:node-3)', role: 'kubelet:node-3', accepted: 0, refused: 0, bindWaitMs: 0, binds: 0 };
+    expect(achievers([...tallies, lee, bot], ['kube-scheduler', 'kubelet'])).toEqual([
+      { component: 'kube-scheduler', memberId: 's1', name: 'Sam' },
+      { component: 'kubelet', memberId: 'k1', name: 'Kim' },
+      { component: 'kubelet', memberId: 'l1', name: 'Lee' },
+    ]);
+    const scores = scorePlayers({ tallies: [lee], boundToRunning: {}, goalComponents });
+    // 0 moves, 20 for the one goal its kubelet helped reach, no speed (no pod on node-2).
+    expect(scores).toEqual([{ memberId: 'l1', name: 'Lee', role: 'kubelet:node-2', score: 20, refusals: 0, accepted: 0 }]);
+    expect(activityOf([{ id: 'l1', name: 'Lee', role: 'kubelet:node-2' }], [lee], 70_000, 10_000)).toEqual([
+      { memberId: 'l1', name: 'Lee', role: 'kubelet:node-2', accepted: 0, refusals: 0, idleSeconds: 60 },
     ]);
   });
 

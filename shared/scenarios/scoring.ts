@@ -5,7 +5,7 @@
  *           + speed: 30 − mean seconds from Pending to bound (scheduler) or from bound to Running (kubelet), at least 0
  * never below 0. Kube-proxy's routed client requests are traffic, not moves: they count for availability only.
  */
-import type { RoundActivity, RoundScore, RoundTeamScore } from '@shared/protocol/rounds';
+import type { GoalAchiever, RoundActivity, RoundScore, RoundTeamScore } from '@shared/protocol/rounds';
 import { parseRole, type Role } from '@shared/protocol/roles';
 
 /** What one player did during the round, folded from the request log. */
@@ -16,6 +16,12 @@ export interface PlayerTally {
   role: Role | null;
   accepted: number;
   refused: number;
+  /**
+   * Writes the player's component made on its own loop while the player held its seat (the
+   * kubelet's heartbeat, the runtime's timed completions): the component's work, so the player
+   * reached the goals it helped reach, but no move of theirs, so no move points.
+   */
+  automatic?: number;
   /** Simulated ms of the last accepted request. */
   lastAcceptedAt?: number;
   /** Sum and count of Pending -> bound waits of the pods this player bound (ms). */
@@ -110,4 +116,16 @@ export function recoveries(faults: readonly { atSeconds: number; text: string }[
     const next = allMetAtSeconds.find((t) => t >= f.atSeconds);
     return { fault: f.text, seconds: next === undefined ? null : Math.round((next - f.atSeconds) * 10) / 10 };
   });
+}
+
+/** The players whose component's work (their accepted requests, or its own loop's while they held the seat) a goal depended on. */
+export function achievers(players: readonly PlayerTally[], components: readonly string[]): GoalAchiever[] {
+  const found: GoalAchiever[] = [];
+  for (const component of components) {
+    for (const p of players) {
+      if ((p.accepted === 0 && !p.automatic) || componentName(p.role) !== component) continue;
+      found.push({ component, memberId: memberIdOf(p.actor), name: p.name });
+    }
+  }
+  return found;
 }
