@@ -21,6 +21,10 @@ export interface ClassroomKeys {
   groups: string;
   /** hash: studentId -> the classroom id of the group the student plays in */
   groupOf: string;
+  /** hash: group classroom id -> '1', for groups made by a split not (yet) committed or left by a dissolve not finished: the next split or dissolve closes them */
+  groupsPending: string;
+  /** string with a TTL: the attempt id of the split or dissolve under way (one at a time) */
+  groupsLock: string;
 }
 
 export function classroomKeys(prefix: string, classroomId: string): ClassroomKeys {
@@ -35,6 +39,8 @@ export function classroomKeys(prefix: string, classroomId: string): ClassroomKey
     tokens: `${base}:tokens`,
     groups: `${base}:groups`,
     groupOf: `${base}:group-of`,
+    groupsPending: `${base}:groups-pending`,
+    groupsLock: `${base}:groups-lock`,
   };
 }
 

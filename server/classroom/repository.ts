@@ -176,8 +176,8 @@ export function createClassroomRepository({
   }
 
   return {
-    async create(request: CreateClassroomRequest): Promise<CreateClassroomResponse> {
-      const id = newClassroomId();
+    /** `id` is given by a caller that must record it before the classroom exists (a split into groups, to undo a failed one). */
+    async create(request: CreateClassroomRequest, id = newClassroomId()): Promise<CreateClassroomResponse> {
       const keys = keysOf(id);
       const instructorToken = newToken(id);
       const instructor: MemberRecord = { id: newMemberId(), name: 'Instructor', kind: 'instructor', joinedAt: now(), tokenHash: hashToken(instructorToken) };

@@ -5,6 +5,7 @@
  * where each student plays, and a student's token (issued by the class) authenticates into their
  * group (see `authenticate`). The class itself stays paused while it is split.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isNodeReady } from '@shared/model';
 import { type GroupView, type GroupsRoundRequest, type Identity, type SplitGroupsRequest } from '@shared/protocol';
@@ -12,9 +13,13 @@ import type { ClassroomChangeReason } from '../classroom/changes';
 import { classroomKeys } from '../classroom/keys';
 import { RefusalError } from '../classroom/refusal-error';
 import type { ClassroomRepository } from '../classroom/repository';
+import { newClassroomId } from '../classroom/secrets';
+import type { MemberRecord } from '../classroom/view';
 import type { ApiServer } from '../cluster/api-server';
 import type { ClusterRuntime } from '../cluster/cluster-runtime';
 import type { RedisClient } from '../redis/connect';
+import { isRedisUnavailable } from '../redis/unavailable';
+import { COMMIT_SPLIT_SCRIPT, HOLD_LOCK_SCRIPT, RELEASE_LOCK_SCRIPT } from './group-scripts';
 import type { RoundService } from './round-service';
 
 type Instructor = Extract<Identity, { kind: 'instructor' }>;
@@ -45,6 +50,9 @@ export interface ClassGroupsOptions {
 
 const groupName = (index: number): string => `Group ${String.fromCharCode(65 + index)}`;
 
+/** How long a split or dissolve holds the class's lock without a sign of life (each group made extends it). */
+const LOCK_MS = 10_000;
+
 export class ClassGroups {
   private readonly listeners = new Set<RegroupListener>();
 
@@ -66,50 +74,69 @@ export class ClassGroups {
   /**
    * Splits the class: a classroom per group with the class's time scale and bot pace, the students
    * dealt round-robin in join order, the scenario picked in every group (same seed), roles
-   * assigned within each group. Everything is checked before anything is created.
+   * assigned within each group. All or nothing: the groups are made first, each recorded as
+   * pending before it exists, and the class is split in one step at the end (COMMIT_SPLIT_SCRIPT);
+   * a failure on the way closes what was made (or, with Redis out of reach, the next split or
+   * dissolve does), so no student is ever moved into half a split.
    */
   async split(instructor: Instructor, request: SplitGroupsRequest): Promise<SplitGroup[]> {
-    const { classrooms, rounds, api } = this.options;
+    const { classrooms, rounds, api, redis } = this.options;
     const classroomId = instructor.classroomId;
-    const record = await classrooms.read(classroomId);
-    if (!record) throw new RefusalError('NotFound', `classroom "${classroomId}" not found`);
-    if (record.run.phase === 'closed') throw new RefusalError('Forbidden', 'this classroom is closed');
-    const existing = await this.list(classroomId);
-    if (existing.length) throw new RefusalError('Conflict', `the class is already split into ${existing.length} groups: DELETE /api/classrooms/${classroomId}/groups first`);
-    if (!(await rounds.catalogue.find(classroomId, request.scenario))) throw new RefusalError('NotFound', `scenario "${request.scenario}" not found: GET /api/scenarios lists the built-in ones`);
-
-    if (record.run.phase === 'running') {
-      await classrooms.runCommand(classroomId, { kind: 'pause' });
-      await this.options.announce(classroomId, ['clock']);
-    }
-    const students = record.members.filter((m) => m.kind === 'student');
     const keys = classroomKeys(this.options.keyPrefix, classroomId);
+    const attempt = await this.lock(classroomId);
+    let paused = false;
     const split: SplitGroup[] = [];
-    for (let index = 0; index < request.groups; index++) {
-      const created = await classrooms.create({ title: `${record.title} · ${groupName(index)}` });
-      const group = await classrooms.read(created.id);
-      const instructorId = group?.members.find((m) => m.kind === 'instructor')?.id;
-      if (!instructorId) throw new Error(`group classroom ${created.id} has no instructor`);
-      const members = students.filter((_, i) => i % request.groups === index);
-      const groupKeys = classroomKeys(this.options.keyPrefix, created.id);
-      const write = this.options.redis.multi().hSet(keys.groups, String(index), JSON.stringify({ id: created.id, name: groupName(index), instructorId } satisfies GroupRef));
-      for (const m of members) write.hSet(groupKeys.members, m.id, JSON.stringify(m)).hSet(keys.groupOf, m.id, created.id);
-      await write.exec();
-      await rounds.catalogue.copy(classroomId, created.id, request.scenario);
-      await classrooms.setBotPace(created.id, record.botPace);
-      await classrooms.runCommand(created.id, { kind: 'setTimeScale', timeScale: request.timeScale ?? record.run.clock.timeScale });
-      split.push({ id: created.id, name: groupName(index), instructorToken: created.instructorToken, members: members.map((m) => ({ id: m.id, name: m.name })) });
-    }
-    for (const group of split) {
-      const leader = await this.instructorOf(group.id);
-      await this.options.announce(group.id, ['members', 'clock', 'botPace']);
-      const picked = await api.instruct(leader, { kind: 'runScenario', scenario: request.scenario, ...(request.seed === undefined ? {} : { seed: request.seed }) });
-      if (!picked.reply.ok) throw new RefusalError(picked.reply.code, picked.reply.message);
-      if (group.members.length) {
-        await classrooms.autoAssignRoles(group.id);
-        await this.options.announce(group.id, ['roles']);
+    const students: MemberRecord[] = [];
+    try {
+      await this.sweep(classroomId);
+      const record = await classrooms.read(classroomId);
+      if (!record) throw new RefusalError('NotFound', `classroom "${classroomId}" not found`);
+      if (record.run.phase === 'closed') throw new RefusalError('Forbidden', 'this classroom is closed');
+      const existing = await this.list(classroomId);
+      if (existing.length) throw new RefusalError('Conflict', `the class is already split into ${existing.length} groups: DELETE /api/classrooms/${classroomId}/groups first`);
+      if (!(await rounds.catalogue.find(classroomId, request.scenario))) throw new RefusalError('NotFound', `scenario "${request.scenario}" not found: GET /api/scenarios lists the built-in ones`);
+
+      if (record.run.phase === 'running') {
+        await classrooms.runCommand(classroomId, { kind: 'pause' });
+        paused = true;
+        await this.options.announce(classroomId, ['clock']);
       }
+      students.push(...record.members.filter((m) => m.kind === 'student'));
+      for (let index = 0; index < request.groups; index++) {
+        await this.hold(classroomId, attempt);
+        const id = newClassroomId();
+        await redis.hSet(keys.groupsPending, id, '1');
+        const created = await classrooms.create({ title: `${record.title} · ${groupName(index)}` }, id);
+        const members = students.filter((_, i) => i % request.groups === index);
+        if (members.length) {
+          const groupKeys = classroomKeys(this.options.keyPrefix, id);
+          await redis.hSet(groupKeys.members, Object.fromEntries(members.map((m) => [m.id, JSON.stringify(m)])));
+        }
+        await rounds.catalogue.copy(classroomId, id, request.scenario);
+        await classrooms.setBotPace(id, record.botPace);
+        await classrooms.runCommand(id, { kind: 'setTimeScale', timeScale: request.timeScale ?? record.run.clock.timeScale });
+        split.push({ id, name: groupName(index), instructorToken: created.instructorToken, members: members.map((m) => ({ id: m.id, name: m.name })) });
+      }
+      for (const group of split) {
+        await this.hold(classroomId, attempt);
+        const leader = await this.instructorOf(group.id);
+        await this.options.announce(group.id, ['members', 'clock', 'botPace']);
+        const picked = await api.instruct(leader, { kind: 'runScenario', scenario: request.scenario, ...(request.seed === undefined ? {} : { seed: request.seed }) });
+        if (!picked.reply.ok) throw new RefusalError(picked.reply.code, picked.reply.message);
+        if (group.members.length) {
+          await classrooms.autoAssignRoles(group.id);
+          await this.options.announce(group.id, ['roles']);
+        }
+      }
+      await this.commit(classroomId, attempt, split);
+    } catch (error) {
+      // Nothing of this attempt may stay. With Redis out of reach the undo would only wait for its
+      // own timeout: it runs on after the answer, and the next split or dissolve sweeps what it could not.
+      const undo = this.undo(classroomId, attempt, paused).catch(() => undefined);
+      if (!isRedisUnavailable(error)) await undo;
+      throw error;
     }
+    await this.unlock(classroomId, attempt).catch(() => undefined);
     await this.options.announce(classroomId, ['members']);
     const moved = students.map((m) => m.id);
     if (moved.length) for (const listener of this.listeners) listener(classroomId, moved);
@@ -135,26 +162,36 @@ export class ClassGroups {
     }
   }
 
-  /** The class plays as one again: the groups' classrooms close (their logs stay for replay), the students come back. */
+  /**
+   * The class plays as one again: the students come back at once (one step), then the groups'
+   * classrooms close (their logs stay for replay). A group not closed because Redis failed on the
+   * way stays pending, and the next split or dissolve closes it.
+   */
   async dissolve(instructor: Instructor): Promise<number> {
     const classroomId = instructor.classroomId;
-    const groups = await this.list(classroomId);
-    if (!groups.length) throw new RefusalError('NotFound', 'the class is not split into groups');
-    const keys = classroomKeys(this.options.keyPrefix, classroomId);
-    const placed = await this.options.redis.hGetAll(keys.groupOf);
-    await this.options.redis.multi().del(keys.groups).del(keys.groupOf).exec();
-    for (const group of groups) {
-      await this.options.classrooms.runCommand(group.id, { kind: 'close' }).catch((error: unknown) => {
-        if (!(error instanceof RefusalError)) throw error; // already closed
-      });
-      await this.options.announce(group.id, ['clock']);
+    const attempt = await this.lock(classroomId);
+    try {
+      await this.sweep(classroomId);
+      const groups = await this.list(classroomId);
+      if (!groups.length) throw new RefusalError('NotFound', 'the class is not split into groups');
+      const keys = classroomKeys(this.options.keyPrefix, classroomId);
+      const placed = await this.options.redis.hGetAll(keys.groupOf);
+      await this.options.redis
+        .multi()
+        .del(keys.groups)
+        .del(keys.groupOf)
+        .hSet(keys.groupsPending, Object.fromEntries(groups.map((g) => [g.id, '1'])))
+        .exec();
+      await this.options.announce(classroomId, ['members']);
+      for (const group of groups) {
+        const moved = Object.keys(placed).filter((id) => placed[id] === group.id);
+        if (moved.length) for (const listener of this.listeners) listener(group.id, moved);
+      }
+      await this.sweep(classroomId);
+      return groups.length;
+    } finally {
+      await this.unlock(classroomId, attempt).catch(() => undefined);
     }
-    await this.options.announce(classroomId, ['members']);
-    for (const group of groups) {
-      const moved = Object.keys(placed).filter((id) => placed[id] === group.id);
-      if (moved.length) for (const listener of this.listeners) listener(group.id, moved);
-    }
-    return groups.length;
   }
 
   /** Every group as the host screen compares it: members, nodes, and the round with its goals and clock. */
@@ -168,6 +205,59 @@ export class ClassGroups {
         return { id: group.id, name: group.name, members, nodes, round };
       }),
     );
+  }
+
+  /** One split or dissolve of a class at a time; a second is refused while the first runs. */
+  private async lock(classroomId: string): Promise<string> {
+    const attempt = randomUUID();
+    const taken = await this.options.redis.set(classroomKeys(this.options.keyPrefix, classroomId).groupsLock, attempt, { NX: true, PX: LOCK_MS });
+    if (taken !== 'OK') throw new RefusalError('Conflict', 'the class is being split into groups or brought back together right now: try again in a few seconds');
+    return attempt;
+  }
+
+  /** Keeps the lock for another LOCK_MS while a long split goes on. */
+  private async hold(classroomId: string, attempt: string): Promise<void> {
+    await this.options.redis.eval(HOLD_LOCK_SCRIPT, { keys: [classroomKeys(this.options.keyPrefix, classroomId).groupsLock], arguments: [attempt, String(LOCK_MS)] });
+  }
+
+  private async unlock(classroomId: string, attempt: string): Promise<void> {
+    await this.options.redis.eval(RELEASE_LOCK_SCRIPT, { keys: [classroomKeys(this.options.keyPrefix, classroomId).groupsLock], arguments: [attempt] });
+  }
+
+  private async commit(classroomId: string, attempt: string, split: readonly SplitGroup[]): Promise<void> {
+    const keys = classroomKeys(this.options.keyPrefix, classroomId);
+    const refs = Object.fromEntries(
+      await Promise.all(split.map(async (g, index) => [String(index), JSON.stringify({ id: g.id, name: g.name, instructorId: (await this.instructorOf(g.id)).memberId } satisfies GroupRef)])),
+    );
+    const placed = Object.fromEntries(split.flatMap((g) => g.members.map((m) => [m.id, g.id])));
+    const outcome = await this.options.redis.eval(COMMIT_SPLIT_SCRIPT, { keys: [keys.groupsLock, keys.groups, keys.groupOf, keys.groupsPending], arguments: [attempt, JSON.stringify(refs), JSON.stringify(placed)] });
+    if (outcome === 'Split') throw new RefusalError('Conflict', 'the class was split meanwhile: DELETE its groups first');
+    if (outcome !== 'OK') throw new RefusalError('Conflict', 'the split took too long and was given up: try again');
+  }
+
+  /** Closes the groups a failed split made or an unfinished dissolve left, each leaving the pending list once closed. */
+  private async sweep(classroomId: string): Promise<void> {
+    const keys = classroomKeys(this.options.keyPrefix, classroomId);
+    for (const id of await this.options.redis.hKeys(keys.groupsPending)) {
+      await this.options.classrooms.runCommand(id, { kind: 'close' }).then(
+        () => this.options.announce(id, ['clock']),
+        (error: unknown) => {
+          // Already closed, or never made (its creation failed): nothing to close.
+          if (!(error instanceof RefusalError) || isRedisUnavailable(error)) throw error;
+        },
+      );
+      await this.options.redis.hDel(keys.groupsPending, id);
+    }
+  }
+
+  /** A failed split taken back: its groups closed, the class as it was, the lock free. */
+  private async undo(classroomId: string, attempt: string, paused: boolean): Promise<void> {
+    await this.sweep(classroomId);
+    if (paused) {
+      await this.options.classrooms.runCommand(classroomId, { kind: 'resume' });
+      await this.options.announce(classroomId, ['clock']);
+    }
+    await this.unlock(classroomId, attempt);
   }
 
   private async instructorOf(groupId: string): Promise<Instructor> {
