@@ -22,6 +22,7 @@ import {
 } from '@shared/model';
 import { NODE_LEASE_DURATION_SECONDS } from '@shared/sim';
 import { isApiError, type ObjectStore } from '../store';
+import type { ClusterClaims } from './cluster-claim';
 
 export const DEMO_APP = 'web';
 export const DEMO_REPLICAS = 3;
@@ -76,12 +77,22 @@ async function createAll(store: ObjectStore, classroomId: string, objects: reado
   }
 }
 
-/** Creates the cluster if the classroom's store is still empty (or always: a reset); true when this call created it. */
-export async function bootstrapCluster(store: ObjectStore, classroomId: string, nodes: readonly string[], now: SimTime, { onlyIfEmpty = true } = {}): Promise<boolean> {
-  const { resourceVersion } = await store.list(classroomId, 'Node');
-  if (onlyIfEmpty && resourceVersion !== '0') return false;
+/**
+ * Creates the classroom's first cluster unless one was built (a scenario's, another process's
+ * bootstrap) or the store holds objects; true when this call created it. The build is claimed, so
+ * a round's cluster built at the same moment in another process is never mixed with this one.
+ */
+export async function bootstrapCluster(store: ObjectStore, claims: ClusterClaims, classroomId: string, nodes: readonly string[], now: SimTime): Promise<boolean> {
+  return claims.bootstrap(
+    classroomId,
+    async () => (await store.list(classroomId, 'Node')).resourceVersion === '0',
+    () => createAll(store, classroomId, bootstrapObjects(nodes, now), now),
+  );
+}
+
+/** The first round's objects written again over an emptied store (a reset, inside its own claim). */
+export async function createBootstrapObjects(store: ObjectStore, classroomId: string, nodes: readonly string[], now: SimTime): Promise<void> {
   await createAll(store, classroomId, bootstrapObjects(nodes, now), now);
-  return true;
 }
 
 /** A node joining a running cluster (the instructor's "add a node"): the same objects as the first nodes'. */

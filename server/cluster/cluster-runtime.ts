@@ -13,6 +13,7 @@ import type { SimTimerService } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
 import type { ObjectStore, WriteContext } from '../store';
 import type { Informers } from './informers';
+import type { ClusterClaims } from './cluster-claim';
 import { asUnavailable, isConnectionError } from '../redis/unavailable';
 import { refusalOf } from './refusal';
 import { toSimTimer } from './sim-timers';
@@ -23,6 +24,7 @@ export interface ClusterRuntimeOptions {
   timers: SimTimerService;
   classrooms: ClassroomRepository;
   informers: Informers;
+  claims: ClusterClaims;
   logger: Logger;
 }
 
@@ -46,6 +48,8 @@ export class ClusterRuntime {
   readonly store: ObjectStore;
   readonly timers: SimTimerService;
   readonly classrooms: ClassroomRepository;
+  /** Who builds the classroom's cluster (a bootstrap, a scenario, a reset): one build at a time. */
+  readonly claims: ClusterClaims;
   readonly logger: Logger;
   private readonly informers: Informers;
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -57,6 +61,7 @@ export class ClusterRuntime {
     this.store = options.store;
     this.timers = options.timers;
     this.classrooms = options.classrooms;
+    this.claims = options.claims;
     this.logger = options.logger;
     this.informers = options.informers;
   }

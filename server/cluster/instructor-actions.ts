@@ -11,7 +11,7 @@ import { HEARTBEAT_MODE, KUBELET_STOPPED, KUBE_PROXY_STOPPED, NODE_PARTITIONED, 
 import type { RoundService } from '../rounds/round-service';
 import type { ClassroomChangeReason } from '../classroom/changes';
 import { isApiError } from '../store';
-import { bootstrapCluster, bootstrapNode, capacityError, type NodeCapacity } from './bootstrap';
+import { createBootstrapObjects, bootstrapNode, capacityError, type NodeCapacity } from './bootstrap';
 import type { ClusterRuntime } from './cluster-runtime';
 import { electLeaders } from './leader-election';
 import { writeRequest } from './write-request';
@@ -178,13 +178,16 @@ async function reset(runtime: ClusterRuntime, view: ClassroomView, simTime: numb
   // The pending steps of the old cluster go; the bots' ticks stay (they act on whatever cluster there is).
   for (const timer of await runtime.timers.pending(classroomId)) if (!KEEP_ON_RESET.has(timer.kind)) await runtime.timers.cancel(classroomId, timer.key);
   const context = { actor: INSTRUCTOR, simTime };
-  const { objects } = await runtime.store.snapshot(classroomId);
-  for (const object of objects) {
-    await runtime.store.delete(classroomId, { kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace }, context).catch((error: unknown) => {
-      if (!isApiError(error, 'NotFound')) throw error;
-    });
-  }
-  await bootstrapCluster(runtime.store, classroomId, view.nodes, simTime, { onlyIfEmpty: false });
+  const objects = await runtime.claims.replace(classroomId, 'reset', async () => {
+    const { objects: old } = await runtime.store.snapshot(classroomId);
+    for (const object of old) {
+      await runtime.store.delete(classroomId, { kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace }, context).catch((error: unknown) => {
+        if (!isApiError(error, 'NotFound')) throw error;
+      });
+    }
+    await createBootstrapObjects(runtime.store, classroomId, view.nodes, simTime);
+    return old;
+  });
   await electLeaders(runtime.store, view);
   return { ok: true, message: `the cluster is back to its first round (${objects.length} objects removed)` };
 }

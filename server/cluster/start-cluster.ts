@@ -13,6 +13,7 @@ import type { RedisClient } from '../redis/connect';
 import { ObjectStore } from '../store';
 import { ApiServer } from './api-server';
 import { bootstrapCluster } from './bootstrap';
+import { ClusterClaims } from './cluster-claim';
 import { ClusterRuntime } from './cluster-runtime';
 import { KubeletHeartbeats } from './heartbeats';
 import { ClassroomLeases } from './classroom-leases';
@@ -104,7 +105,8 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     clocks: { getClock: async (id): Promise<SimClock> => (await runtime.run(id))?.clock ?? STOPPED },
     route: (classroomId, fired, local) => routing.route(classroomId, fired, local),
   });
-  const runtime = new ClusterRuntime({ store, timers, classrooms, informers, logger });
+  const claims = new ClusterClaims(redis, keyPrefix);
+  const runtime = new ClusterRuntime({ store, timers, classrooms, informers, claims, logger });
   const rounds = new RoundService({ runtime, redis, keyPrefix, catalogue: new ScenarioCatalogue(redis, keyPrefix), changes, announce, logger, run, owns: (classroomId) => leases.owns(classroomId) });
   const api = new ApiServer({ runtime, announce, rounds });
   rounds.attach(api);
@@ -126,7 +128,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     if (bootstrapped.has(classroomId)) return;
     const record = await classrooms.read(classroomId);
     if (!record) return;
-    await bootstrapCluster(store, classroomId, record.nodes, Math.floor(simNow(record.run.clock, Date.now())));
+    await bootstrapCluster(store, claims, classroomId, record.nodes, Math.floor(simNow(record.run.clock, Date.now())));
     bootstrapped.add(classroomId);
   }
 

@@ -29,23 +29,13 @@ export function scenarioObjects(scenario: Scenario, now: SimTime): KubeObject[] 
   return [...nodes, ...scenario.workloads];
 }
 
-/** A first-time bootstrap of the classroom (another seat change, another process) may be writing at once. */
-const ATTEMPTS = 3;
-const RETRY_MS = 300;
-
 /**
  * Replaces the classroom's cluster with the scenario's; the node list (and so the roles) follows
- * it. Meeting objects created meanwhile (the classroom's first bootstrap racing us), it starts over.
+ * it. The build is claimed: a first bootstrap in another process at the same moment waits for it
+ * and then writes nothing, another scenario's build waits its turn, so one cluster is left.
  */
 export async function buildScenarioCluster(runtime: ClusterRuntime, classroomId: string, scenario: Scenario, now: SimTime): Promise<ClassroomView | null> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await rebuild(runtime, classroomId, scenario, now);
-    } catch (error) {
-      if (!isApiError(error, 'AlreadyExists') || attempt >= ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-    }
-  }
+  return runtime.claims.replace(classroomId, `scenario:${scenario.id}`, () => rebuild(runtime, classroomId, scenario, now));
 }
 
 async function rebuild(runtime: ClusterRuntime, classroomId: string, scenario: Scenario, now: SimTime): Promise<ClassroomView | null> {
