@@ -58,6 +58,8 @@ test('a replay shows the cluster as it was at a fault marker (node NotReady, its
   await expect(shownMap.locator(`[data-node="${node}"] [data-tone="terminating"]`).first()).toBeVisible();
   await replay.getByLabel('Watch as').selectOption({ label: `kubelet of ${node}` });
   await expect(replay.getByRole('heading', { name: `Kubelet of ${node}` })).toBeVisible();
+  // Nothing can be sent from a replay: the role's screen comes without its moves.
+  await expect(replay.getByRole('heading', { name: 'Your moves' })).toHaveCount(0);
   await expect(replay.getByText('Node Ready: Unknown')).toBeVisible();
   await expect(replay.locator('.role-view article.pod .badge', { hasText: 'Terminating' }).first()).toBeVisible();
   await saveScreenshot(replay, testInfo, 'replay-at-eviction');

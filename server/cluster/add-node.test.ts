@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ClassroomView } from '@shared/protocol';
 import { getObject } from '@shared/protocol/watch-reducer';
-import type { RunningServer } from '../app';
 import { MAX_NODES } from '../classroom/repository';
 import { RefusalError } from '../classroom/refusal-error';
-import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
-import { classroomWith, connectCluster, type ClusterClient } from './testing/cluster-client';
+import { classroomWith, type ClusterClient } from './testing/cluster-client';
+import { suiteServer } from './testing/suite-server';
 
-let server: RunningServer;
-const clients: ClusterClient[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer({ REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-add-node`, JOIN_RATE_LIMIT: '100000' });
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await server?.close();
-});
+const suite = suiteServer('add-node');
 
 async function connect(token: string): Promise<ClusterClient & { views: ClassroomView[] }> {
-  const client = await connectCluster(server.url, token);
-  clients.push(client);
+  const client = await suite.connect(token);
   const views: ClassroomView[] = [];
   client.socket.on('classroom', (view) => views.push(view));
   return Object.assign(client, { views });
@@ -37,7 +25,7 @@ spec: { containers: [{ name: app, image: "nginx:1.27", resources: { requests: { 
 
 describe("the instructor's fault: add a node", () => {
   test('node-4 registers Ready with the asked capacity on every screen, and its kubelet, container runtime and kube-proxy become seats played by bots', async () => {
-    const classroom = await classroomWith(server.url, ['kim']);
+    const classroom = await classroomWith(suite.server.url, ['kim']);
     const instructor = await connect(classroom.instructorToken);
     const kim = await connect(classroom.students.get('kim')?.token ?? '');
 
@@ -67,7 +55,7 @@ describe("the instructor's fault: add a node", () => {
   });
 
   test('[kube-scheduler] a pod that fit nowhere (Insufficient cpu) is bound to the added node by the scheduler bot and started by its kubelet bot', { timeout: 60_000 }, async () => {
-    const classroom = await classroomWith(server.url, []);
+    const classroom = await classroomWith(suite.server.url, []);
     const instructor = await connect(classroom.instructorToken);
     for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
       expect(await instructor.instructor(action)).toMatchObject({ ok: true });
@@ -85,9 +73,9 @@ describe("the instructor's fault: add a node", () => {
   });
 
   test('a capacity that is not a quantity is refused with BadRequest and nothing is written', async () => {
-    const classroom = await classroomWith(server.url, []);
+    const classroom = await classroomWith(suite.server.url, []);
     const instructor = await connect(classroom.instructorToken);
-    const before = await server.cluster.runtime.store.snapshot(classroom.id);
+    const before = await suite.server.cluster.runtime.store.snapshot(classroom.id);
     for (const fault of [{ cpu: 'two' }, { memory: '-1Gi' }] as const) {
       expect(await instructor.instructor({ kind: 'fault', fault: { type: 'addNode', ...fault } })).toMatchObject({
         ok: false,
@@ -95,19 +83,19 @@ describe("the instructor's fault: add a node", () => {
         message: expect.stringMatching(/status\.capacity\[(cpu|memory)\]: Invalid value/),
       });
     }
-    expect((await server.classrooms.view(classroom.id))?.nodes).toEqual(['node-1', 'node-2', 'node-3']);
-    expect((await server.cluster.runtime.store.snapshot(classroom.id)).resourceVersion).toBe(before.resourceVersion);
+    expect((await suite.server.classrooms.view(classroom.id))?.nodes).toEqual(['node-1', 'node-2', 'node-3']);
+    expect((await suite.server.cluster.runtime.store.snapshot(classroom.id)).resourceVersion).toBe(before.resourceVersion);
   });
 
   test('a student sending the fault is Forbidden and the cluster keeps its nodes', async () => {
-    const classroom = await classroomWith(server.url, ['kim']);
+    const classroom = await classroomWith(suite.server.url, ['kim']);
     const kim = await connect(classroom.students.get('kim')?.token ?? '');
     expect(await kim.instructor({ kind: 'fault', fault: { type: 'addNode' } })).toMatchObject({ ok: false, code: 'Forbidden' });
-    expect((await server.classrooms.view(classroom.id))?.nodes).toEqual(['node-1', 'node-2', 'node-3']);
+    expect((await suite.server.classrooms.view(classroom.id))?.nodes).toEqual(['node-1', 'node-2', 'node-3']);
   });
 
   test('two clicks at once give two distinct nodes; past the maximum the instructor is told why', async () => {
-    const classroom = await classroomWith(server.url, []);
+    const classroom = await classroomWith(suite.server.url, []);
     const [a, b] = [await connect(classroom.instructorToken), await connect(classroom.instructorToken)];
     const replies = await Promise.all([a, b].map((c) => c.instructor({ kind: 'fault', fault: { type: 'addNode' } })));
     expect(replies.map((r) => r.ok)).toEqual([true, true]);
@@ -115,14 +103,14 @@ describe("the instructor's fault: add a node", () => {
     await waitFor(() => getObject(a.state, 'Node', 'node-4') && getObject(a.state, 'Node', 'node-5'), { what: 'both new Nodes' });
 
     // Straight at the repository, with no per-process lock in between: the Lua step alone keeps them apart.
-    const outcomes = await Promise.allSettled(Array.from({ length: MAX_NODES }, () => server.classrooms.addNode(classroom.id)));
+    const outcomes = await Promise.allSettled(Array.from({ length: MAX_NODES }, () => suite.server.classrooms.addNode(classroom.id)));
     const added = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.name] : []));
     expect(new Set(added).size).toBe(MAX_NODES - 5);
     const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
     expect(refused).toHaveLength(5);
     expect(refused[0]).toBeInstanceOf(RefusalError);
     expect(refused[0]).toMatchObject({ code: 'Forbidden', message: expect.stringContaining(`maximum of ${MAX_NODES} worker nodes`) });
-    const nodes = (await server.classrooms.view(classroom.id))?.nodes ?? [];
+    const nodes = (await suite.server.classrooms.view(classroom.id))?.nodes ?? [];
     expect(nodes).toEqual(Array.from({ length: MAX_NODES }, (_, i) => `node-${i + 1}`));
     expect(await a.instructor({ kind: 'fault', fault: { type: 'addNode' } })).toMatchObject({ ok: false, code: 'Forbidden', message: expect.stringContaining('maximum') });
   });

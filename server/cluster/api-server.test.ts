@@ -1,37 +1,22 @@
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { fromRFC3339, getCondition, type ProxyTable } from '@shared/model';
 import type { ApiRequestEntry, ClusterAction } from '@shared/protocol';
 import { allObjects, getObject } from '@shared/protocol/watch-reducer';
 import { ClusterState, legalMoves, sameMove } from '@shared/sim';
-import type { RunningServer } from '../app';
-import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
-import { assignRoles, classroomWith, connectCluster, type ClusterClient } from './testing/cluster-client';
+import { assignRoles, classroomWith, type ClusterClient } from './testing/cluster-client';
+import { suiteServer, WIDE_SOCKET_BUDGET } from './testing/suite-server';
 
-let server: RunningServer;
-const clients: ClusterClient[] = [];
+const suite = suiteServer('api', WIDE_SOCKET_BUDGET);
 
-beforeAll(async () => {
-  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-api`, SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await server?.close();
-});
-
-async function connect(token: string): Promise<ClusterClient> {
-  const client = await connectCluster(server.url, token);
-  clients.push(client);
-  return client;
-}
+const connect = (token: string): Promise<ClusterClient> => suite.connect(token);
 
 /** What must be equal whoever made the move: everything but who, and when. */
 const sansActor = ({ id: _id, wallTime: _w, simTime: _s, actor: _a, actorName: _n, ...rest }: ApiRequestEntry): Omit<ApiRequestEntry, 'id' | 'wallTime' | 'simTime' | 'actor' | 'actorName'> => rest;
 
 describe('one API server path for students, bots and the instructor', () => {
   test('the same move made by a student and by a bot gives the same request-log entry, but for the actor', { timeout: 60_000 }, async () => {
-    const classroom = await classroomWith(server.url, ['kim'], { nodes: 2 });
+    const classroom = await classroomWith(suite.server.url, ['kim'], { nodes: 2 });
     const instructor = await connect(classroom.instructorToken);
     const kim = await connect(classroom.students.get('kim')?.token ?? '');
     // Bots far apart: between this test's own moves nobody else acts.
@@ -40,7 +25,7 @@ describe('one API server path for students, bots and the instructor', () => {
     const move: ClusterAction = { kind: 'syncProxyRules', node: 'node-1', service: 'web' };
     // As kim's screen would: the button is enabled once the rulebook lists the move (minSyncPeriod passed).
     await waitFor(() => legalMoves('kube-proxy:node-1', ClusterState.from(allObjects(kim.state)), kim.simNow()).some((m) => sameMove(m.action, move)), { what: 'the sync to be a legal move' });
-    const store = server.cluster.store;
+    const store = suite.server.cluster.store;
     const before = await store.get(classroom.id, { kind: 'ProxyTable', name: 'node-1' });
     const byStudent = await kim.act(move);
     expect(byStudent).toMatchObject({ ok: true, message: 'program default/web -> [] on node-1' });
@@ -51,7 +36,7 @@ describe('one API server path for students, bots and the instructor', () => {
     await store.update(classroom.id, { ...before, metadata: { ...before.metadata, resourceVersion: current.metadata.resourceVersion } } as ProxyTable, { actor: 'test', simTime: 0 });
     await assignRoles(instructor, classroom, { kim: null as unknown as 'kube-proxy:node-1' });
     await waitFor(() => instructor.view?.seats.find((s) => s.role === 'kube-proxy:node-1')?.bot === 'playing', { what: 'the bot to play kube-proxy on node-1 again' });
-    const { reply, entry: bot } = await server.cluster.api.act({ kind: 'bot', classroomId: classroom.id, role: 'kube-proxy:node-1' }, move);
+    const { reply, entry: bot } = await suite.server.cluster.api.act({ kind: 'bot', classroomId: classroom.id, role: 'kube-proxy:node-1' }, move);
     expect(reply).toMatchObject({ ok: true });
 
     expect([student.actor.split(':')[0], bot.actor, bot.actorName]).toEqual(['student', 'bot:kube-proxy:node-1', 'bot']);
@@ -60,30 +45,30 @@ describe('one API server path for students, bots and the instructor', () => {
   });
 
   test("the instructor's cluster requests are in the request log too", async () => {
-    const classroom = await classroomWith(server.url, [], { nodes: 2 });
+    const classroom = await classroomWith(suite.server.url, [], { nodes: 2 });
     const instructor = await connect(classroom.instructorToken);
     expect(await instructor.instructor({ kind: 'fault', fault: { type: 'stopKubelet', node: 'node-2' } })).toMatchObject({ ok: true });
     const entry = await waitFor(() => instructor.requests.find((r) => r.verb === 'fault'), { what: 'the fault in the request log' });
     expect(entry).toMatchObject({ actor: 'instructor', role: null, target: 'nodes/node-2', outcome: 'accepted', message: 'the kubelet on node-2 is stopped' });
-    const stored = await server.cluster.store.readRequestLog(classroom.id, 100);
+    const stored = await suite.server.cluster.store.readRequestLog(classroom.id, 100);
     expect(stored.map((r) => r.id)).toContain(entry.id);
   });
 
   test('a refused move explains what the role can do instead, and writes nothing', async () => {
-    const classroom = await classroomWith(server.url, ['kim'], { nodes: 2 });
+    const classroom = await classroomWith(suite.server.url, ['kim'], { nodes: 2 });
     const instructor = await connect(classroom.instructorToken);
     const kim = await connect(classroom.students.get('kim')?.token ?? '');
     await assignRoles(instructor, classroom, { kim: 'kubelet:node-1' });
-    const rv = (await server.cluster.store.snapshot(classroom.id)).resourceVersion;
+    const rv = (await suite.server.cluster.store.snapshot(classroom.id)).resourceVersion;
     expect(await kim.act({ kind: 'pullImage', node: 'node-1', pod: 'nope', container: 'app' })).toEqual({ ok: false, code: 'NotFound', message: 'pods "nope" not found on node-1' });
     expect(await kim.act({ kind: 'renewLease', node: 'node-1' })).toMatchObject({ ok: false, code: 'Invalid', message: expect.stringContaining('renews its Lease by itself every 10 s') });
-    expect((await server.cluster.store.snapshot(classroom.id)).resourceVersion).toBe(rv);
+    expect((await suite.server.cluster.store.snapshot(classroom.id)).resourceVersion).toBe(rv);
   });
 });
 
 describe('who reads the request log live', () => {
   test('a refusal goes to its sender and the instructor only; an accepted request to the whole class', async () => {
-    const classroom = await classroomWith(server.url, ['kim', 'sam'], { nodes: 1 });
+    const classroom = await classroomWith(suite.server.url, ['kim', 'sam'], { nodes: 1 });
     const instructor = await connect(classroom.instructorToken);
     const kim = await connect(classroom.students.get('kim')?.token ?? '');
     const sam = await connect(classroom.students.get('sam')?.token ?? '');
@@ -100,7 +85,7 @@ describe('who reads the request log live', () => {
 
 describe("the kubelet's heartbeat is its own loop", () => {
   test('a connected student who never clicks keeps the node Ready; a stopped kubelet goes Unknown however the controller manager is played', { timeout: 90_000 }, async () => {
-    const classroom = await classroomWith(server.url, ['kim', 'cem'], { nodes: 2 });
+    const classroom = await classroomWith(suite.server.url, ['kim', 'cem'], { nodes: 2 });
     const instructor = await connect(classroom.instructorToken);
     await connect(classroom.students.get('kim')?.token ?? '');
     await connect(classroom.students.get('cem')?.token ?? '');
@@ -112,7 +97,7 @@ describe("the kubelet's heartbeat is its own loop", () => {
     const first = renewed('node-1');
     // 80 simulated seconds: the Lease is renewed every 10 s by the kubelet's loop, by system:node:node-1.
     await waitFor(() => renewed('node-1') >= first + 70_000, { what: 'node-1 renewing its Lease for 80 simulated seconds', timeoutMs: 60_000, intervalMs: 100 });
-    const log = await server.cluster.store.readLog(classroom.id, '0', 100_000);
+    const log = await suite.server.cluster.store.readLog(classroom.id, '0', 100_000);
     // Renewed by the kubelet's loop (never the student), always before the 40 s Lease ran out. How many
     // renewals fit in 80 s depends on how late a loaded machine fires the 10 s timer, so no count.
     const renewals = log.filter((e) => e.actor === 'system:node:node-1' && e.object.kind === 'Lease').map((e) => e.simTime);
@@ -136,7 +121,7 @@ describe("the kubelet's heartbeat is its own loop", () => {
     expect(fromRFC3339(marked?.lastTransitionTime ?? '') - renewed('node-1')).toBeGreaterThan(99_000);
     // The request log is appended off the request's path, so it may trail the change the class saw.
     const marking = await waitFor(
-      async () => (await server.cluster.store.readRequestLog(classroom.id, 1000)).find((r) => r.verb === 'setNodeCondition' && r.outcome === 'accepted'),
+      async () => (await suite.server.cluster.store.readRequestLog(classroom.id, 1000)).find((r) => r.verb === 'setNodeCondition' && r.outcome === 'accepted'),
       { what: "the accepted setNodeCondition in the classroom's request log", timeoutMs: 10_000, intervalMs: 100 },
     );
     expect(marking).toMatchObject({ actor: 'bot:controller-manager', target: 'nodes/node-1' });

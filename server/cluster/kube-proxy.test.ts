@@ -4,33 +4,18 @@
  * it starts on, and a node whose kube-proxy the instructor stopped keeps routing to stale endpoints
  * until it is started and syncs again.
  */
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { isPodReady, makeService, type Pod } from '@shared/model';
 import { getObject, listObjects, type ClusterState } from '@shared/protocol/watch-reducer';
 import { kubeProxyStoppedMessage } from '@shared/sim';
-import type { RunningServer } from '../app';
-import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
-import { assignRoles, classroomWith, connectCluster, type ClusterClient } from './testing/cluster-client';
+import { assignRoles, classroomWith, type ClusterClient } from './testing/cluster-client';
+import { suiteServer, WIDE_SOCKET_BUDGET } from './testing/suite-server';
 import { roundDone } from './testing/players';
 
-let server: RunningServer;
-const clients: ClusterClient[] = [];
+const suite = suiteServer('kproxy', WIDE_SOCKET_BUDGET);
 
-beforeAll(async () => {
-  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kproxy`, SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await server?.close();
-});
-
-async function connect(token: string): Promise<ClusterClient> {
-  const client = await connectCluster(server.url, token);
-  clients.push(client);
-  return client;
-}
+const connect = (token: string): Promise<ClusterClient> => suite.connect(token);
 
 /** `name ip` of each pod web's rules send requests to on `node`, as every screen sees them. */
 const programmed = (state: ClusterState, node: string): string[] =>
@@ -43,7 +28,7 @@ const readyPods = (state: ClusterState): string[] =>
 
 describe('kube-proxy on every worker node, through the API server', () => {
   test('a Service routes ClusterIP traffic from every node through that node’s kube-proxy only to ready endpoints; a stopped kube-proxy keeps routing to stale ones until it syncs again', { timeout: 90_000 }, async () => {
-    const classroom = await classroomWith(server.url, ['kim'], { nodes: 2 });
+    const classroom = await classroomWith(suite.server.url, ['kim'], { nodes: 2 });
     const instructor = await connect(classroom.instructorToken);
     const kim = await connect(classroom.students.get('kim')?.token ?? '');
     await assignRoles(instructor, classroom, { kim: 'kube-proxy:node-1' });
@@ -68,7 +53,7 @@ describe('kube-proxy on every worker node, through the API server', () => {
     expect(getObject(instructor.state, 'ProxyTable', 'node-2')?.status.services[0]?.clusterIP).toBe(service?.spec.clusterIP);
 
     // From each node, the node's own rules: every request served by a ready pod.
-    const api = server.cluster.api;
+    const api = suite.server.cluster.api;
     const route = async (node: string) => (await api.act({ kind: 'bot', classroomId: classroom.id, role: `kube-proxy:${node}` }, { kind: 'routeRequest', node, service: 'web' }, { traffic: true })).entry;
     for (const node of ['node-1', 'node-2']) {
       for (let i = 0; i < 3; i++) expect(await route(node)).toMatchObject({ role: `kube-proxy:${node}`, outcome: 'accepted', message: expect.stringMatching(/^served by web-/) });
@@ -111,8 +96,8 @@ describe('kube-proxy on every worker node, through the API server', () => {
 
 describe('ClusterIPs from the service range, allocated by the API server on create', () => {
   test('each Service gets its own address; an address in use or outside 10.96.0.0/12 is Invalid; a deleted Service frees its address', async () => {
-    const classroom = await classroomWith(server.url, [], { nodes: 1 });
-    const store = server.cluster.store;
+    const classroom = await classroomWith(suite.server.url, [], { nodes: 1 });
+    const store = suite.server.cluster.store;
     const context = { actor: 'test', simTime: 0 };
     const web = await store.create(classroom.id, makeService('web', { app: 'web' }, 80), context);
     const ip = web.spec.clusterIP ?? '';

@@ -5,34 +5,26 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningServer } from '../app';
-import { classroomWith, connectCluster, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
-import { startTestServer } from '../testing/test-server';
-import { kubectlFor, type Kubectl } from './testing/kubectl';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterClient } from '../cluster/testing/cluster-client';
+import type { Kubectl } from './testing/kubectl';
+import { kubectlClassroom, type KubectlClassroom } from './testing/kubectl-classroom';
 
-let server: RunningServer;
-let classroom: Classroom;
+let setup: KubectlClassroom;
 let instructor: ClusterClient;
 let kubectl: Kubectl;
 let apiUrl: string;
 
 beforeAll(async () => {
   // A budget of 5 at once, one more each second: a test can spend it; kubectl waits a second for the next.
-  server = await startTestServer({ SOCKET_RATE_BURST: '5', SOCKET_RATE_PER_SECOND: '1', JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kubectl-limits` });
-  classroom = await classroomWith(server.url, [], { nodes: 2 });
-  instructor = await connectCluster(server.url, classroom.instructorToken);
-  kubectl = await kubectlFor(server.url, classroom.id, classroom.instructorToken);
+  setup = await kubectlClassroom('kubectl-limits', { body: { nodes: 2 }, env: { SOCKET_RATE_BURST: '5', SOCKET_RATE_PER_SECOND: '1' } });
+  ({ instructor, kubectl } = setup);
   const config = new KubeConfig();
   config.loadFromFile(kubectl.kubeconfig);
   apiUrl = config.getCurrentCluster()?.server ?? '';
 }, 60_000);
 
-afterAll(async () => {
-  kubectl?.dispose();
-  instructor?.close();
-  await server?.close();
-});
+afterAll(() => setup?.close());
 
 /** Spends the member's budget: requests until one is refused. */
 async function spendBudget(): Promise<void> {

@@ -6,16 +6,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningServer } from '../app';
-import { assignRoles, classroomWith, connectCluster, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
-import { startTestServer } from '../testing/test-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../testing/wait';
-import { kubectlFor, type Kubectl } from './testing/kubectl';
+import type { Kubectl } from './testing/kubectl';
+import { kubectlClassroom, type KubectlClassroom } from './testing/kubectl-classroom';
 
-let server: RunningServer;
-let classroom: Classroom;
-let instructor: ClusterClient;
+let setup: KubectlClassroom;
 let kubectl: Kubectl;
 let ada: Kubectl;
 
@@ -47,23 +43,12 @@ spec:
 `;
 
 beforeAll(async () => {
-  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kubectl-priority` });
-  classroom = await classroomWith(server.url, ['ada'], { nodes: 1 });
-  instructor = await connectCluster(server.url, classroom.instructorToken);
-  await assignRoles(instructor, classroom, { ada: 'kubelet:node-1' });
-  for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 0.5 }, { kind: 'start' }] as const) {
-    expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-  }
-  kubectl = await kubectlFor(server.url, classroom.id, classroom.instructorToken);
-  ada = await kubectlFor(server.url, classroom.id, classroom.students.get('ada')?.token ?? '');
+  setup = await kubectlClassroom('kubectl-priority', { students: { ada: 'kubelet:node-1' }, body: { nodes: 1 }, then: 'play' });
+  ({ kubectl } = setup);
+  ada = await setup.student('ada');
 }, 60_000);
 
-afterAll(async () => {
-  kubectl?.dispose();
-  ada?.dispose();
-  instructor?.close();
-  await server?.close();
-});
+afterAll(() => setup?.close());
 
 const file = (name: string, text: string): string => {
   const at = path.join(path.dirname(kubectl.kubeconfig), name);

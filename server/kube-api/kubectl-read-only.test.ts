@@ -7,14 +7,15 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningServer } from '../app';
-import { assignRoles, classroomWith, connectCluster, storeObjects, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
+import { connectCluster, storeObjects, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
 import { READ_ONLY_MESSAGE } from '../rounds/round-service';
-import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
-import { kubectlFor, type Kubectl } from './testing/kubectl';
+import type { Kubectl } from './testing/kubectl';
+import { kubectlClassroom, type KubectlClassroom } from './testing/kubectl-classroom';
 
+let setup: KubectlClassroom;
 let server: RunningServer;
 let classroom: Classroom;
 let instructor: ClusterClient;
@@ -35,24 +36,18 @@ spec:
 `;
 
 beforeAll(async () => {
-  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kubectl-read-only` });
-  classroom = await classroomWith(server.url, ['ada', 'sam']);
-  instructor = await connectCluster(server.url, classroom.instructorToken);
+  // Scenario 7's cluster, in its briefing (the clock stands still: nothing else writes).
+  setup = await kubectlClassroom('kubectl-read-only', { students: { ada: 'kubelet:node-1', sam: 'scheduler' }, then: [{ kind: 'runScenario', scenario: 'etcd-read-only', seed: 7 }] });
+  ({ server, classroom, instructor, kubectl } = setup);
   // sam is connected: a student who is there leads the scheduler team (holds its Lease).
   samSocket = await connectCluster(server.url, classroom.students.get('sam')?.token ?? '');
-  await assignRoles(instructor, classroom, { ada: 'kubelet:node-1', sam: 'scheduler' });
-  // Scenario 7's cluster, in its briefing (the clock stands still: nothing else writes).
-  expect(await instructor.instructor({ kind: 'runScenario', scenario: 'etcd-read-only', seed: 7 })).toMatchObject({ ok: true });
-  kubectl = await kubectlFor(server.url, classroom.id, classroom.instructorToken);
-  sam = await kubectlFor(server.url, classroom.id, classroom.students.get('sam')?.token ?? '');
-  ada = await kubectlFor(server.url, classroom.id, classroom.students.get('ada')?.token ?? '');
+  sam = await setup.student('sam');
+  ada = await setup.student('ada');
 }, 60_000);
 
 afterAll(async () => {
-  for (const k of [kubectl, sam, ada]) k?.dispose();
-  instructor?.close();
   samSocket?.close();
-  await server?.close();
+  await setup?.close();
 });
 
 const unavailable = `the server is currently unable to handle the request`;

@@ -2,17 +2,18 @@
  * The installed kubectl 1.32 reads a classroom the bots are playing, with a kubeconfig downloaded
  * as a member downloads it; each output is what kubectl prints against a real cluster in that state.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isPodReady, type Pod } from '@shared/model';
 import { simNow } from '@shared/protocol';
 import type { RunningServer } from '../app';
-import { classroomWith, connectCluster, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
-import { startTestServer } from '../testing/test-server';
+import { classroomWith, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
 import { waitFor } from '../testing/wait';
 import { ageSince } from './age';
 import { columns, kubectlFor, type Kubectl } from './testing/kubectl';
+import { kubectlClassroom, type KubectlClassroom } from './testing/kubectl-classroom';
 
+let setup: KubectlClassroom;
 let server: RunningServer;
 let classroom: Classroom;
 let instructor: ClusterClient;
@@ -20,12 +21,8 @@ let kubectl: Kubectl;
 let now: number;
 
 beforeAll(async () => {
-  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kubectl-read` });
-  classroom = await classroomWith(server.url, ['ada'], { title: 'Period 3', nodes: 2 });
-  instructor = await connectCluster(server.url, classroom.instructorToken);
-  for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 0.5 }, { kind: 'start' }] as const) {
-    expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-  }
+  setup = await kubectlClassroom('kubectl-read', { students: { ada: null }, body: { title: 'Period 3', nodes: 2 }, then: 'play' });
+  ({ server, classroom, instructor, kubectl } = setup);
   const store = server.cluster.runtime.store;
   await waitFor(
     async () => {
@@ -39,14 +36,9 @@ beforeAll(async () => {
   expect(await instructor.instructor({ kind: 'pause' })).toMatchObject({ ok: true });
   const view = await server.classrooms.view(classroom.id);
   now = Math.floor(simNow(view?.clock ?? { simAtWall: 0, wall: 0, timeScale: 1, paused: true }, Date.now()));
-  kubectl = await kubectlFor(server.url, classroom.id, classroom.instructorToken);
 }, 90_000);
 
-afterAll(async () => {
-  kubectl?.dispose();
-  instructor?.close();
-  await server?.close();
-});
+afterAll(() => setup?.close());
 
 const list = async <K extends 'Pod' | 'Node' | 'ReplicaSet' | 'Event'>(kind: K) => (await server.cluster.runtime.store.list(classroom.id, kind)).items;
 const age = (o: { metadata: { creationTimestamp?: string | undefined } }) => ageSince(o.metadata.creationTimestamp, now);

@@ -5,30 +5,25 @@
  */
 import { CoreV1Api, KubeConfig, ListWatch, Watch, type V1Pod } from '@kubernetes/client-node';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../app';
-import { classroomWith, connectCluster, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
-import { startTestServer } from '../testing/test-server';
+import type { Classroom, ClusterClient } from '../cluster/testing/cluster-client';
 import { waitFor } from '../testing/wait';
-import { kubectlFor, type Kubectl } from './testing/kubectl';
+import type { Kubectl } from './testing/kubectl';
+import { kubectlClassroom, PLAY, type KubectlClassroom } from './testing/kubectl-classroom';
 
+let setup: KubectlClassroom;
 let server: RunningServer;
 let classroom: Classroom;
 let instructor: ClusterClient;
 let kubectl: Kubectl;
 
 beforeAll(async () => {
-  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kubectl-watch` });
-  classroom = await classroomWith(server.url, [], { nodes: 2 });
-  instructor = await connectCluster(server.url, classroom.instructorToken);
-  kubectl = await kubectlFor(server.url, classroom.id, classroom.instructorToken);
+  setup = await kubectlClassroom('kubectl-watch', { body: { nodes: 2 } });
+  ({ server, classroom, instructor, kubectl } = setup);
 }, 60_000);
 
-afterAll(async () => {
-  kubectl?.dispose();
-  instructor?.close();
-  await server?.close();
-});
+afterAll(() => setup?.close());
 
 /** Each pod's STATUS column, in the order kubectl printed them. */
 function statusesByPod(output: string): Map<string, string[]> {
@@ -50,9 +45,7 @@ describe('watch', () => {
     try {
       await waitFor(() => /GET \S+\/pods\?resourceVersion=\d+&watch=true 200 OK/.test(watch.err()), { what: 'kubectl to start watching', timeoutMs: 20_000 });
       expect(watch.out()).toBe('');
-      for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 0.5 }, { kind: 'start' }] as const) {
-        expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-      }
+      for (const action of PLAY) expect(await instructor.instructor(action)).toMatchObject({ ok: true });
       const done = await waitFor(
         () => {
           const pods = statusesByPod(watch.out());

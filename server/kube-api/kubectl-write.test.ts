@@ -8,17 +8,17 @@
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPodReady } from '@shared/model';
 import type { RunningServer } from '../app';
-import { assignRoles, classroomWith, connectCluster, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
-import { startTestServer } from '../testing/test-server';
+import type { Classroom } from '../cluster/testing/cluster-client';
 import { waitFor } from '../testing/wait';
-import { kubectlFor, type Kubectl } from './testing/kubectl';
+import type { Kubectl } from './testing/kubectl';
+import { kubectlClassroom, type KubectlClassroom } from './testing/kubectl-classroom';
 
+let setup: KubectlClassroom;
 let server: RunningServer;
 let classroom: Classroom;
-let instructor: ClusterClient;
 let kubectl: Kubectl;
 let ada: Kubectl;
 
@@ -46,23 +46,12 @@ spec:
 `;
 
 beforeAll(async () => {
-  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kubectl-write` });
-  classroom = await classroomWith(server.url, ['ada', 'sam'], { nodes: 2 });
-  instructor = await connectCluster(server.url, classroom.instructorToken);
-  await assignRoles(instructor, classroom, { ada: 'kubelet:node-1', sam: 'scheduler' });
-  for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 0.5 }, { kind: 'start' }] as const) {
-    expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-  }
-  kubectl = await kubectlFor(server.url, classroom.id, classroom.instructorToken);
-  ada = await kubectlFor(server.url, classroom.id, classroom.students.get('ada')?.token ?? '');
+  setup = await kubectlClassroom('kubectl-write', { students: { ada: 'kubelet:node-1', sam: 'scheduler' }, body: { nodes: 2 }, then: 'play' });
+  ({ server, classroom, kubectl } = setup);
+  ada = await setup.student('ada');
 }, 60_000);
 
-afterAll(async () => {
-  kubectl?.dispose();
-  ada?.dispose();
-  instructor?.close();
-  await server?.close();
-});
+afterAll(() => setup?.close());
 
 const store = () => server.cluster.runtime.store;
 const requests = async () => store().readRequestLog(classroom.id, 2000);
