@@ -106,16 +106,27 @@ test('an uploaded scenario with a mistake is refused with the field named and no
   expect(body).toMatchObject({ scenario: 'one-pod', phase: 'won', goals: [{ id: 'ready', text: 'deployment/solo readyReplicas == 1', met: true }], timeLimitSeconds: 120 });
   expect(typeof body['startedAt']).toBe('string');
   expect(body['elapsedSeconds']).toBeGreaterThan(0);
-  for (const score of body['scores'] as Record<string, unknown>[]) expect(Object.keys(score).sort()).toEqual(['memberId', 'name', 'score']);
+  for (const goal of body['goals'] as Record<string, unknown>[]) expect(Object.keys(goal).sort()).toEqual(['id', 'met', 'text']);
+  for (const score of body['scores'] as Record<string, unknown>[]) {
+    expect(Object.keys(score).sort()).toEqual(['memberId', 'name', 'score']);
+    expect(score).toEqual({ memberId: expect.any(String), name: expect.any(String), score: expect.any(Number) });
+  }
+  // A round that ended keeps its clock where it ended.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(await call('GET', `${path}/rounds/current`, student.token)).toEqual(won);
   expect((body['scores'] as { memberId: string }[]).map((s) => s.memberId)).toContain('bot:scheduler');
 });
 
 test('pause freezes the round clock, simulated time and every pending timer; resume continues where it stopped; restart rebuilds the first cluster', { timeout: 90_000 }, async () => {
-  const { id, instructor } = await botClassroom(server.url);
+  const { id, instructor, instructorToken } = await botClassroom(server.url);
   clients.push(instructor);
-  for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'runScenario', scenario: 'node-dies', seed: 7 }, { kind: 'startRound' }] as const) {
+  const current = async () => (await call('GET', `/api/classrooms/${id}/rounds/current`, instructorToken)).body as Record<string, unknown>;
+  for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'runScenario', scenario: 'node-dies', seed: 7 }] as const) {
     expect(await instructor.instructor(action)).toMatchObject({ ok: true });
   }
+  // The briefing: the clock has not started.
+  expect(await current()).toMatchObject({ scenario: 'node-dies', phase: 'briefing', startedAt: null, elapsedSeconds: 0, scores: [] });
+  expect(await instructor.instructor({ kind: 'startRound' })).toMatchObject({ ok: true });
   await waitFor(() => (instructor.round?.elapsedSeconds ?? 0) >= 5 && instructor.round, { what: 'five simulated seconds of the round', timeoutMs: 30_000 });
   expect(await instructor.instructor({ kind: 'setTimeScale', timeScale: 50 })).toMatchObject({ ok: false, code: 'BadRequest' });
   expect(await instructor.instructor({ kind: 'pause' })).toMatchObject({ ok: true });
@@ -149,6 +160,8 @@ test('pause freezes the round clock, simulated time and every pending timer; res
   expect(await timers.pending(id)).toEqual(pendingAtPause);
   expect((await server.cluster.store.snapshot(id)).resourceVersion).toBe(rvAtPause);
   expect(await server.cluster.rounds.view(id)).toMatchObject({ phase: 'paused', elapsedSeconds: paused.elapsedSeconds });
+  // Over REST too: the simulated time since the start stands still while paused.
+  expect(await current()).toMatchObject({ phase: 'paused', elapsedSeconds: paused.elapsedSeconds });
 
   expect(await instructor.instructor({ kind: 'resume' })).toMatchObject({ ok: true });
   await roundIs(instructor, ['running'], 'the round to run again');
