@@ -81,6 +81,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       announce: (classroomId, reasons) => announcer.announce(classroomId, reasons),
       run: (what, job) => work.run(what, job),
       timerLanes: config.REDIS_CLUSTER_TIMER_QUEUES,
+      writeReplicas: { writeReplicas: config.REDIS_WRITE_REPLICAS, writeReplicasTimeoutMs: config.REDIS_WRITE_REPLICAS_TIMEOUT_MS },
     });
     const replayFiles = { redis, keyPrefix: config.REDIS_KEY_PREFIX, dataDir: config.replayDataDir };
     const replayMaintenance = new ReplayMaintenance({

@@ -19,6 +19,11 @@ const configSchema = z.object({
     .optional(),
   // Timer queues on a Redis Cluster, each under its own hash tag, so the timer load spreads over the shards.
   REDIS_CLUSTER_TIMER_QUEUES: z.coerce.number().int().min(1).max(64).default(6),
+  // Replicas a store write must reach (Redis WAIT) before it is acknowledged, so a master's death
+  // and its replica's promotion lose no acknowledged write; 1 with a replica per master. 0: no WAIT.
+  REDIS_WRITE_REPLICAS: z.coerce.number().int().min(0).max(5).default(0),
+  // How long a write waits for them; a replica that does not confirm in time is taken for down (the write stands, a warning is logged).
+  REDIS_WRITE_REPLICAS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(100),
   // Prefix of every Redis key, so several deployments (or test runs) can share one Redis.
   REDIS_KEY_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('cp'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -4,12 +4,10 @@
  * stickiness). A bots-only classroom is created through each process; mid-round one process is
  * SIGKILLed, its sockets reconnect through haproxy to the other, and every round is won.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { freePort } from '../redis/embedded-redis';
+import { haproxyMissing, startHaproxy, stopped, type TestHaproxy } from '../testing/haproxy';
 import { redisClusterMissing, startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster';
 import { sigkill, startServerProcess } from '../testing/server-process';
 import { waitFor } from '../testing/wait';
@@ -17,52 +15,19 @@ import { classroomWith, connectCluster, type ClusterClient } from './testing/clu
 import { roundDone } from './testing/players';
 
 const PROCESSES = 2;
-const missing = spawnSync('haproxy', ['-v']).error !== undefined ? 'haproxy is not installed (apt-get install haproxy)' : redisClusterMissing();
+const missing = haproxyMissing() ?? redisClusterMissing();
 if (missing) console.log(`skipped: the Redis Cluster + haproxy test: ${missing}`);
 
 let cluster: TestRedisCluster | undefined;
-let haproxy: ChildProcess | undefined;
-let configDir = '';
+let haproxy: TestHaproxy | undefined;
 let url = '';
 const servers: Array<{ child: ChildProcess; port: number }> = [];
 const clients: ClusterClient[] = [];
-
-/** Round robin over the processes, health-checked on /readyz; WebSocket upgrades pass through (tunnel timeout). */
-function haproxyConfig(port: number, backends: number[]): string {
-  return [
-    'global',
-    '  maxconn 2000',
-    'defaults',
-    '  mode http',
-    '  timeout connect 2s',
-    '  timeout client 60s',
-    '  timeout server 60s',
-    '  timeout tunnel 1h',
-    '  retries 3',
-    '  option redispatch',
-    'frontend classroom',
-    `  bind 127.0.0.1:${port}`,
-    '  default_backend servers',
-    'backend servers',
-    '  balance roundrobin',
-    '  option httpchk GET /readyz',
-    ...backends.map((p, i) => `  server app${i} 127.0.0.1:${p} check inter 500 fall 2 rise 1`),
-    '',
-  ].join('\n');
-}
 
 /** The `clusterplay_classrooms` gauge of one process: classrooms with a socket on it. */
 async function classroomsOn(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return Number(/^clusterplay_classrooms (\d+)/m.exec(text)?.[1] ?? NaN);
-}
-
-function stopped(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 beforeAll(async () => {
@@ -78,21 +43,15 @@ beforeAll(async () => {
   };
   const ports = await Promise.all(Array.from({ length: PROCESSES }, () => freePort()));
   servers.push(...(await Promise.all(ports.map(async (port) => ({ child: await startServerProcess(port, env), port })))));
-  const port = await freePort();
-  configDir = mkdtempSync(path.join(tmpdir(), 'cp-haproxy-'));
-  const config = path.join(configDir, 'haproxy.cfg');
-  writeFileSync(config, haproxyConfig(port, servers.map((s) => s.port)));
-  haproxy = spawn('haproxy', ['-db', '-f', config], { stdio: 'ignore' });
-  url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/readyz`)).ok, { timeoutMs: 20_000, what: 'haproxy to serve' });
+  haproxy = await startHaproxy(servers.map((s) => s.port));
+  url = haproxy.url;
 }, 150_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  if (haproxy) await stopped(haproxy);
+  await haproxy?.stop();
   await Promise.all(servers.map(({ child }) => stopped(child)));
   await cluster?.stop();
-  if (configDir) rmSync(configDir, { recursive: true, force: true });
 });
 
 test.skipIf(missing !== null)('two processes on a Redis Cluster behind haproxy: one is SIGKILLed mid-round and every bots-only round is still won', { timeout: 180_000 }, async () => {

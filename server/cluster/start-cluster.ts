@@ -40,6 +40,8 @@ export interface ClusterOptions {
   run(what: string, work: () => Promise<void>): void;
   /** Timer queues on a Redis Cluster (REDIS_CLUSTER_TIMER_QUEUES). */
   timerLanes?: number;
+  /** REDIS_WRITE_REPLICAS and its timeout (see store/replica-wait.ts). */
+  writeReplicas?: { writeReplicas: number; writeReplicasTimeoutMs: number };
 }
 
 export interface Cluster {
@@ -80,8 +82,8 @@ async function retry(attempts: number, delayMs: number, work: () => Promise<void
 /** A classroom that is gone has a clock that stands still: its timers are parked, never fired. */
 const STOPPED: SimClock = { simAtWall: 0, wall: 0, timeScale: 1, paused: true };
 
-export async function startCluster({ redis, serverId, keyPrefix, logger, classrooms, changes, announce, run, timerLanes }: ClusterOptions): Promise<Cluster> {
-  const store = new ObjectStore({ redis, keyPrefix, logger });
+export async function startCluster({ redis, serverId, keyPrefix, logger, classrooms, changes, announce, run, timerLanes, writeReplicas }: ClusterOptions): Promise<Cluster> {
+  const store = new ObjectStore({ redis, keyPrefix, logger, ...writeReplicas });
   const informers = new Informers(store);
   // Filled in below: taking a classroom over starts its loops, which need the bots and the sweep.
   let takeOver: (view: ClassroomView) => Promise<void> = async () => {};

@@ -87,6 +87,8 @@ export class SimTimerService {
   private workerClient: BullConnection | null = null;
   private closing = false;
   private queueConnected = false;
+  /** Handlers that met a Redis outage: one line when they start failing for it and one when they run again. */
+  private readonly handlerLog: OutageLog;
 
   constructor(private readonly options: SimTimerServiceOptions) {
     // The queue adds and removes jobs for requests: it fails fast while Redis is down, like the
@@ -113,6 +115,7 @@ export class SimTimerService {
       return queue;
     });
     this.index = new TimerIndex(options.redis, options.keyPrefix);
+    this.handlerLog = new OutageLog('sim-timer handlers', options.logger);
   }
 
   private lanes() {
@@ -158,7 +161,8 @@ export class SimTimerService {
       worker.on('failed', (job, err) => {
         if (!job) return;
         const final = job.attemptsMade >= (job.opts.attempts ?? 1);
-        logger?.error({ err, timer: job.data, attempt: job.attemptsMade, final }, 'sim timer handler failed');
+        if (isConnectionError(err) && !final) this.handlerLog.error(err, 'sim timer handler failed');
+        else logger?.error({ err, timer: job.data, attempt: job.attemptsMade, final }, 'sim timer handler failed');
         // A timer that keeps failing is dropped, so it does not come back at every clock change.
         if (final) void this.dropFailed(job).catch(() => {});
       });
@@ -175,6 +179,7 @@ export class SimTimerService {
     if (!handler) throw new Error(`no handler for timer kind "${timer.kind}"`);
     await handler(classroomId, timer, firedAt);
     await this.index.deleteIfJob(classroomId, timer.key, firing(jobId));
+    this.handlerLog.ready();
   }
 
   /**
@@ -186,8 +191,9 @@ export class SimTimerService {
     try {
       await this.runFired(classroomId, fired);
     } catch (error) {
+      if (isConnectionError(error)) return this.handlerLog.error(error, 'a handed-over sim timer failed');
       this.options.logger?.error({ err: error, classroomId, timer: fired.timer.key }, 'a handed-over sim timer failed');
-      if (!isConnectionError(error)) await this.index.deleteIfJob(classroomId, fired.timer.key, firing(fired.jobId)).catch(() => false);
+      await this.index.deleteIfJob(classroomId, fired.timer.key, firing(fired.jobId)).catch(() => false);
     }
   }
 

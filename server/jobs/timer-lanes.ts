@@ -48,6 +48,10 @@ export function bullConnection(redis: RedisClient, { offlineQueue, blocking }: B
   const nodes = redis.masters.map((master) => ({ host: master.host, port: master.port }));
   return new Cluster(nodes, {
     enableOfflineQueue: offlineQueue,
+    // While a master fails over its slots answer CLUSTERDOWN for a few seconds; ioredis retries a
+    // command every `retryDelayOnClusterDown` ms, 16 times. The worker's few commands may wait
+    // out a failover (about 5 s); the queue's, made for requests, fail soon (the default 100 ms).
+    ...(blocking ? { retryDelayOnClusterDown: 300, retryDelayOnFailover: 300 } : {}),
     // BullMQ requires it of a worker's connection: a blocked fetch is never retried by ioredis itself.
     redisOptions: { maxRetriesPerRequest: null, connectionName: 'clusterplay-timers' },
     clusterRetryStrategy: (times) => Math.min(50 * 2 ** times, 1000),

@@ -40,8 +40,15 @@ export function newCluster(nodes: readonly string[], name: string, overrides: { 
       socket: { reconnectStrategy: reconnectDelay, connectTimeout: 5000 },
     },
     commandOptions: { timeout: overrides.timeoutMs ?? COMMAND_TIMEOUT_MS },
+    // A master that died stays in the client's map, refusing its slots' commands, until the map
+    // is read again: node-redis does that once a node has been reconnecting this long (5 s by
+    // default, on top of the cluster's own failover), and again at the next attempt after as long.
+    topologyRefreshOnReconnectionAttemptStrategy: TOPOLOGY_REFRESH_MS,
   });
 }
+
+/** A node reconnecting this long makes the cluster client read the topology again (see newCluster). */
+export const TOPOLOGY_REFRESH_MS = 500;
 
 export type RedisClusterClient = ReturnType<typeof newCluster>;
 /**

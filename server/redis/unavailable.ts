@@ -21,6 +21,14 @@ export class RedisUnavailableError extends RefusalError {
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTCONN']);
 /** The same failures as other libraries word them (BullMQ's ConnectionClosedError, a full command queue). */
 const CONNECTION_MESSAGES = new Set(['Connection is closed.', 'The queue is full', 'Disconnects client']);
+/**
+ * Redis Cluster's answers while a shard fails over: a slot without a live master (CLUSTERDOWN),
+ * a slot being moved or a key set split mid-migration (TRYAGAIN), a replica still loading or
+ * cut from its master (LOADING, MASTERDOWN). The store is away for a few seconds, not broken.
+ */
+const UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN)\b/;
+/** ioredis' Cluster (BullMQ's client) giving up on a command or its slot map while a shard fails over. */
+const CLUSTER_GAVE_UP = /^(Too many Cluster redirections|Failed to refresh slots cache)/;
 
 /** An error that says the connection to Redis is down or too slow, not that a command was wrong. */
 export function isConnectionError(error: unknown): boolean {
@@ -36,7 +44,7 @@ export function isConnectionError(error: unknown): boolean {
   }
   if (!(error instanceof Error)) return false;
   const code = 'code' in error && typeof error.code === 'string' ? error.code : '';
-  return CONNECTION_CODES.has(code) || CONNECTION_MESSAGES.has(error.message);
+  return CONNECTION_CODES.has(code) || CONNECTION_MESSAGES.has(error.message) || UNAVAILABLE_REPLY.test(error.message) || CLUSTER_GAVE_UP.test(error.message);
 }
 
 export function isRedisUnavailable(error: unknown): error is RedisUnavailableError {

@@ -45,6 +45,7 @@ import { applyMergePatch, isPlainObject } from './merge-patch';
 import { appendRecordEntry, markerEntry, type NewRecordEntry } from './record';
 import { appendRequestLog, readRequestLog } from './request-log';
 import { releaseClusterIP, reserveClusterIP } from './cluster-ips';
+import { ReplicaWait } from './replica-wait';
 import { VersionCache } from './version-cache';
 import { WatchHub, type WatchListener } from './watch-hub';
 
@@ -56,6 +57,9 @@ export interface ObjectStoreOptions {
   logRetention?: number;
   /** API request log entries kept per classroom. */
   requestLogRetention?: number;
+  /** Replicas a commit must reach before it is acknowledged (REDIS_WRITE_REPLICAS, see replica-wait.ts); 0 by default. */
+  writeReplicas?: number;
+  writeReplicasTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -90,6 +94,8 @@ export interface DeleteOptions {
 }
 
 export const DEFAULT_LOG_RETENTION = 200_000;
+/** A replica on the same network confirms in about a millisecond; this long and it is taken for down. */
+export const DEFAULT_WRITE_REPLICAS_TIMEOUT_MS = 100;
 export const DEFAULT_REQUEST_LOG_RETENTION = 2_000;
 const HashSchema = z.record(z.string(), z.string());
 const CounterSchema = z.string().nullable();
@@ -150,8 +156,15 @@ export class ObjectStore {
   private readonly hub: WatchHub;
   /** On a Redis Cluster every commit notifies the classroom's watchers (see watch-hub.ts). */
   private readonly notify: boolean;
+  private readonly replicaWait: ReplicaWait;
 
   constructor(options: ObjectStoreOptions) {
+    this.replicaWait = new ReplicaWait({
+      redis: options.redis,
+      replicas: options.writeReplicas ?? 0,
+      timeoutMs: options.writeReplicasTimeoutMs ?? DEFAULT_WRITE_REPLICAS_TIMEOUT_MS,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     this.redis = options.redis;
     this.prefix = options.keyPrefix;
     this.logRetention = String(options.logRetention ?? DEFAULT_LOG_RETENTION);
@@ -413,7 +426,9 @@ export class ObjectStore {
       const object = admission.type === 'ADDED' ? withUid(admission.object, randomUUID()) : admission.object;
       const target = { kind: ref.kind, field, readAt: current?.metadata.resourceVersion };
       const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, this.entryArgs(classroom, context));
-      if (done) return this.committed(classroom, ref.kind, field, admission.type, done.rv, done.json);
+      if (!done) continue;
+      await this.replicaWait.after(this.keys(classroom).log);
+      return this.committed(classroom, ref.kind, field, admission.type, done.rv, done.json);
     }
     throw new ApiError(conflict(ref.kind, ref.name));
   }

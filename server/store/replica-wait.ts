@@ -1,0 +1,60 @@
+/**
+ * Redis replicates asynchronously: a master answers a write before its replica has it, and a
+ * master that dies in that moment takes the write with it, although its replica takes over. etcd
+ * acknowledges a write only once a quorum holds it; with REDIS_WRITE_REPLICAS set, the store
+ * likewise answers a commit only after `WAIT <replicas> <timeout>` on the master that took it
+ * says that many replicas hold it (the only candidates for promotion when it dies).
+ * A replica that does not confirm in time (it is down, or far behind) does not fail the request:
+ * the write is committed on the master and cannot be taken back, and without a live replica no
+ * failover is possible anyway. The answer goes out, and one line says writes are unprotected,
+ * one more when replicas confirm again. Meanwhile that master's writes skip the WAIT for a while
+ * (UNPROTECTED_RETRY_MS), so a dead replica costs one write a second the timeout, not every write.
+ */
+import type { Logger } from '../logger';
+import { isCluster, type RedisClient } from '../redis/connect';
+import { keySlot } from '../redis/key-slot';
+import { orUnavailable } from '../redis/unavailable';
+
+export interface ReplicaWaitOptions {
+  redis: RedisClient;
+  /** Replicas that must hold a write before it is acknowledged (0: none, no WAIT). */
+  replicas: number;
+  /** How long a commit waits for them at most. */
+  timeoutMs: number;
+  logger?: Logger;
+}
+
+/** While a master's replicas do not confirm, its writes try WAIT again this often. */
+export const UNPROTECTED_RETRY_MS = 1000;
+
+export class ReplicaWait {
+  /** Masters (by address) whose last WAIT fell short, and when to try again. */
+  private readonly unprotected = new Map<string, number>();
+
+  constructor(private readonly options: ReplicaWaitOptions) {}
+
+  /** Waits until the write just committed on `key`'s master has reached the replicas, or the timeout. */
+  async after(key: string): Promise<void> {
+    const { redis, replicas, timeoutMs, logger } = this.options;
+    if (replicas === 0) return;
+    const wait = ['WAIT', String(replicas), String(timeoutMs)];
+    // On a cluster WAIT goes to the key's master only (node-redis would send a keyless WAIT to every master).
+    const node = isCluster(redis) ? redis.getSlotMaster(keySlot(key)) : undefined;
+    const master = node?.address ?? '';
+    const retryAt = this.unprotected.get(master);
+    if (retryAt !== undefined && Date.now() < retryAt) return;
+    const confirmed = Number(
+      await orUnavailable(async () => {
+        if (!isCluster(redis)) return redis.sendCommand(wait);
+        return (await redis.nodeClient(redis.getSlotMaster(keySlot(key)))).sendCommand(wait);
+      }),
+    );
+    if (confirmed < replicas) this.unprotected.set(master, Date.now() + UNPROTECTED_RETRY_MS);
+    if (confirmed < replicas && retryAt === undefined) {
+      logger?.warn({ master, confirmed, wanted: replicas, timeoutMs }, 'a write was acknowledged before its replicas held it (a replica is down or behind); a failure of this master now could lose it');
+    } else if (confirmed >= replicas && retryAt !== undefined) {
+      this.unprotected.delete(master);
+      logger?.info({ master, confirmed }, 'writes reach their replicas again before they are acknowledged');
+    }
+  }
+}
