@@ -25,6 +25,8 @@ export interface EmbeddedRedisOptions {
   dataDir: string | null;
   port?: number;
   binary?: string;
+  /** More redis-server arguments (a test's settings); later ones win. */
+  args?: readonly string[];
 }
 
 export class RedisServerMissingError extends Error {
@@ -141,6 +143,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     const port = options.port ?? (await freePort());
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'no', '--loglevel', 'warning'];
     args.push(...(persistent ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''] : ['--appendonly', 'no', '--save', '']));
+    args.push(...(options.args ?? []));
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
