@@ -116,8 +116,8 @@ export class ClusterRuntime {
     return this.informers.state(classroomId);
   }
 
-  /** A batch of changes reached the classroom's cache (the owner's control loops' copy); returns the unsubscribe. */
-  onStateChange(listener: (classroomId: string) => void): () => void {
+  /** A batch of changes reached the classroom's cache (the owner's control loops' copy), written at `simTime`; returns the unsubscribe. */
+  onStateChange(listener: (classroomId: string, simTime: number) => void): () => void {
     return this.informers.onChange(listener);
   }
 

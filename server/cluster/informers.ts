@@ -29,7 +29,7 @@ interface Informer {
 export class Informers {
   private readonly informers = new Map<string, Informer>();
   private readonly sweeper: NodeJS.Timeout;
-  private readonly listeners = new Set<(classroomId: string) => void>();
+  private readonly listeners = new Set<(classroomId: string, simTime: number) => void>();
 
   constructor(private readonly store: ObjectStore) {
     this.sweeper = setInterval(() => this.sweep(), IDLE_MS / 4);
@@ -52,8 +52,8 @@ export class Informers {
     return informer.state;
   }
 
-  /** Called after each batch of watch events a classroom's cache applied; returns the unsubscribe. */
-  onChange(listener: (classroomId: string) => void): () => void {
+  /** Called after each batch of watch events a classroom's cache applied, with the batch's last simulated time; returns the unsubscribe. */
+  onChange(listener: (classroomId: string, simTime: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -121,7 +121,7 @@ export class Informers {
     const waiters = [...informer.waiters];
     informer.waiters.clear();
     for (const wake of waiters) wake();
-    if (events.length) for (const listener of this.listeners) listener(classroomId);
+    if (last) for (const listener of this.listeners) listener(classroomId, last.simTime);
   }
 
   private sweep(): void {

@@ -124,6 +124,8 @@ export class RoundService {
   private readonly batches = new Map<string, TallyBatch>();
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly views = new Map<string, { view: ClassroomView; heardAt: number }>();
+  /** Goals on the cluster's state seen met at a change, with its simulated time, until the next look marks them. */
+  private readonly latched = new Map<string, { generation: number; metAt: Map<string, number> }>();
   /** Tells this process's own round messages from other processes' (its copy is already current). */
   private readonly source = randomUUID();
   private readonly channel: string;
@@ -148,8 +150,11 @@ export class RoundService {
     // A component's own writes (the kubelet's heartbeat, the runtime's timed completions) count for whoever holds its seat.
     this.options.runtime.automaticWork = (view, role, writes) => this.noteAutomatic(view, role, writes);
     // The owner's cache of the cluster moved: a goal may be met (coalesced with every other change of the batch).
-    this.options.runtime.onStateChange((classroomId) => {
-      if (this.cache.get(classroomId)?.record?.phase === 'running' && this.options.owns(classroomId)) this.scheduleEvaluation(classroomId);
+    this.options.runtime.onStateChange((classroomId, simTime) => {
+      const record = this.cache.get(classroomId)?.record;
+      if (record?.phase !== 'running' || !this.options.owns(classroomId)) return;
+      this.latch(classroomId, record, simTime);
+      this.scheduleEvaluation(classroomId);
     });
   }
 
@@ -490,6 +495,29 @@ export class RoundService {
     }
   }
 
+  /**
+   * Every batch of changes the owner's cache applies is looked at for the goals on the cluster's
+   * state (in memory, no read): one met even for a moment is marked at the simulated time of the
+   * change that met it, though the coalesced look comes a little later. Windows over the request
+   * log move with time: the looks at each tick measure them.
+   */
+  private latch(classroomId: string, record: RoundRecord, simTime: number): void {
+    this.options.run('latching goals', async () => {
+      const scenario = await this.catalogue.find(classroomId, record.scenario);
+      const goals = scenario?.goals.filter((g) => !g.check.includes(' over ') && record.goals[g.id]?.metAtSim === undefined) ?? [];
+      if (!goals.length || record.startedAtSim === null) return;
+      const state = await this.options.runtime.state(classroomId);
+      let latched = this.latched.get(classroomId);
+      if (latched?.generation !== record.generation) {
+        latched = { generation: record.generation, metAt: new Map() };
+        this.latched.set(classroomId, latched);
+      }
+      for (const result of evaluateGoals({ goals }, state, [], simTime, record.startedAtSim)) {
+        if (result.met && !latched.metAt.has(result.id)) latched.metAt.set(result.id, Math.max(simTime, record.startedAtSim));
+      }
+    });
+  }
+
   private batchOf(classroomId: string): TallyBatch {
     let batch = this.batches.get(classroomId);
     if (!batch) {
@@ -594,6 +622,8 @@ export class RoundService {
       this.records.tallies(classroomId),
       this.records.takeRefusals(classroomId),
     ]);
+    const latched = this.latched.get(classroomId);
+    const seen = latched?.generation === record0.generation ? new Map(latched.metAt) : new Map<string, number>();
     let ended = false;
     // What the session record keeps of this evaluation (the last attempt of the compare-and-set).
     const markers: RoundMarker[] = [];
@@ -604,11 +634,12 @@ export class RoundService {
       const results = evaluateGoals(scenario, state, requests, now, startedAtSim);
       for (const result of results) {
         const goal = (r.goals[result.id] ??= {});
-        if (!result.met || goal.metAtSim !== undefined) continue;
-        goal.metAtSim = now;
+        const metAt = seen.get(result.id);
+        if ((!result.met && metAt === undefined) || goal.metAtSim !== undefined) continue;
+        goal.metAtSim = Math.min(metAt ?? now, now);
         const parsed = parseCheck(result.text);
         goal.achievedBy = parsed.ok ? achievers(tallies.players, componentsOf(parsed.check)) : [];
-        mark(r, now, 'goal', `goal reached: ${result.text}`, goal.achievedBy.map((a) => a.name).join(', ') || 'system');
+        mark(r, goal.metAtSim, 'goal', `goal reached: ${result.text}`, goal.achievedBy.map((a) => a.name).join(', ') || 'system');
         markers.push({ kind: 'goal', label: `goal reached: ${result.text}` });
       }
       addRefusalMarks(r, refusals);
@@ -633,6 +664,7 @@ export class RoundService {
       return r;
     });
     if (!record) return;
+    for (const id of seen.keys()) latched?.metAt.delete(id);
     await this.recordMarkers(classroomId, markers, now);
     // The round is over: the class stops with it (timers and bots freeze), the debrief stays up.
     if (ended) {

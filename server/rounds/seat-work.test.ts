@@ -74,6 +74,13 @@ test("the kubelet's heartbeat while a student holds its seat is the student's wo
   const end = await roundIs(instructor, ['won', 'lost'], 'the end of the round', 60_000);
   expect(end.phase).toBe('won');
 
+  // The goal is marked at the simulated time of the write that met it (the Deployment's status
+  // counting the ready replica), not at the coalesced look that noticed it a moment later.
+  const met = instructor.batches.flat().find((e) => e.object.kind === 'Deployment' && e.object.metadata.name === 'solo' && e.object.status?.readyReplicas === 1);
+  expect(met).toBeDefined();
+  expect(end.goals[0]?.metAtSeconds).toBe(Math.round(((met?.simTime ?? 0) - (end.startedAtSim ?? 0)) / 100) / 10);
+  expect(end.timeline.find((m) => m.kind === 'goal')?.atSeconds).toBe(end.goals[0]?.metAtSeconds);
+
   const kubelets = (end.goals[0]?.achievedBy ?? []).filter((a) => a.component === 'kubelet');
   expect(kubelets.map((a) => a.name).sort()).toEqual(['Kim', 'bot (kubelet:node-2)']);
   expect(kubelets.find((a) => a.name === 'Kim')?.memberId).toBe(kim.studentId);
