@@ -122,11 +122,12 @@ export async function fitsViewport(page: Page): Promise<{ width: number; height:
 /** Clicks the highlighted move whenever there is one, until `done` says stop. Returns how many it clicked. */
 export async function followHighlight(page: Page, done: () => boolean, onTick: () => Promise<void> = async () => {}): Promise<number> {
   let clicks = 0;
-  const next = page.locator('[data-next-move]');
+  // `isVisible` answers at once; `isEnabled` would wait (without end) for a button that just went away.
+  const next = page.locator('[data-next-move]:enabled').first();
   while (!done()) {
     await onTick();
-    if ((await next.count()) > 0 && (await next.first().isEnabled())) {
-      await next.first().click({ timeout: 2_000 }).then(
+    if (await next.isVisible()) {
+      await next.click({ timeout: 2_000 }).then(
         () => void clicks++,
         () => undefined, // the button went away between the look and the click: the rulebook moved on
       );

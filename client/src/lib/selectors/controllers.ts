@@ -43,6 +43,16 @@ export function deploymentRows(deployments: readonly Deployment[], replicaSets: 
   });
 }
 
+/**
+ * READY as `kubectl get deployments` and `kubectl get replicasets` print it: the status the
+ * controllers last wrote, not the pods as they are now. The host screen shows these, so the room
+ * reads the same count as the goal `deployment/web readyReplicas == 3`, which waits for the
+ * controller manager to write it.
+ */
+export function reportedRows(workloads: readonly (Deployment | ReplicaSet)[]): WorkloadRow[] {
+  return workloads.map((w) => ({ name: w.metadata.name, desired: w.spec.replicas ?? 1, current: w.status?.replicas ?? 0, ready: w.status?.readyReplicas ?? 0 }));
+}
+
 export interface NodeHealthRow {
   name: string;
   ready: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeContainerRuntime, makeNode, makePod, toRFC3339, type Pod } from '@shared/model';
 import { parseRoute } from '../routes';
-import { nodeHealthRows, replicaSetRows, serviceRows } from './controllers';
+import { nodeHealthRows, replicaSetRows, reportedRows, serviceRows } from './controllers';
 import { formatAge } from './format';
 import { bindingHints } from './hints';
 import { pendingPods, podStatusText } from './pods';
@@ -67,6 +67,12 @@ describe('controller manager view: desired and observed, from the watch alone', 
 
   it('[ReplicaSet] counts only the active pods it controls', () => {
     expect(replicaSetRows([rs], [owned('web-5d8f6c9b7-abcde'), makePod('stray', { labels: { app: 'web' } })])[0]).toEqual({ name: rs.metadata.name, desired: 3, current: 1, ready: 0 });
+  });
+
+  it('the host screen\'s READY is the status the controller wrote (as kubectl get prints it), not the pods as they are', () => {
+    // Three pods Ready, the ReplicaSet controller has counted two so far: kubectl get rs says 2/3, and so does the host screen.
+    expect(reportedRows([{ ...rs, status: { replicas: 3, readyReplicas: 2 } }])).toEqual([{ name: rs.metadata.name, desired: 3, current: 3, ready: 2 }]);
+    expect(reportedRows([rs])).toEqual([{ name: rs.metadata.name, desired: 3, current: 0, ready: 0 }]);
   });
 
   it('[NodeLifecycle] the time since a node\'s last heartbeat, and its taints', () => {
