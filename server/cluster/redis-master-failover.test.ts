@@ -176,6 +176,7 @@ test.skipIf(missing !== null)('a Redis master is SIGKILLed mid-round: its replic
     heapGrowthMB: heapAfter.map((h, i) => ((h - (heapBefore[i] ?? 0)) / 2 ** 20).toFixed(1)),
     warnLines: outageLines.map((l) => l.length),
     lines: outageLines.map((l) => l.map((line) => /"msg":"([^"]*)"/.exec(line)?.[1])),
+    errors: outageLines.flatMap((l) => l.filter((line) => line.includes('"level":50')).map((line) => line.slice(0, 400))),
     readyz: readyz.map((r) => r.seen.map((c) => `${c.status}@${c.at - killedAt}`)),
     odd: odd.map((a) => `${a.name} ${a.status} at ${a.at - killedAt} in ${a.ms} ms`),
   };

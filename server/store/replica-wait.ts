@@ -9,6 +9,9 @@
  * failover is possible anyway. The answer goes out, and one line says writes are unprotected,
  * one more when replicas confirm again. Meanwhile that master's writes skip the WAIT for a while
  * (UNPROTECTED_RETRY_MS), so a dead replica costs one write a second the timeout, not every write.
+ * WAIT blocks the connection it is sent on, and every command queued behind it: one WAIT per master
+ * is in flight at a time, and the commits that finish meanwhile share the next one (it covers every
+ * write sent before it on that connection), as a group commit does.
  */
 import type { Logger } from '../logger';
 import { isCluster, type RedisClient } from '../redis/connect';
@@ -27,9 +30,16 @@ export interface ReplicaWaitOptions {
 /** While a master's replicas do not confirm, its writes try WAIT again this often. */
 export const UNPROTECTED_RETRY_MS = 1000;
 
+interface Lane {
+  /** The WAIT under way, and the one the commits finished meanwhile share (sent when it returns). */
+  current: Promise<number> | null;
+  next: Promise<number> | null;
+}
+
 export class ReplicaWait {
   /** Masters (by address) whose last WAIT fell short, and when to try again. */
   private readonly unprotected = new Map<string, number>();
+  private readonly lanes = new Map<string, Lane>();
 
   constructor(private readonly options: ReplicaWaitOptions) {}
 
@@ -43,10 +53,10 @@ export class ReplicaWait {
     const master = node?.address ?? '';
     const retryAt = this.unprotected.get(master);
     if (retryAt !== undefined && Date.now() < retryAt) return;
-    const confirmed = Number(
-      await orUnavailable(async () => {
-        if (!isCluster(redis)) return redis.sendCommand(wait);
-        return (await redis.nodeClient(redis.getSlotMaster(keySlot(key)))).sendCommand(wait);
+    const confirmed = await this.shared(master, () =>
+      orUnavailable(async () => {
+        if (!isCluster(redis)) return Number(await redis.sendCommand(wait));
+        return Number(await (await redis.nodeClient(redis.getSlotMaster(keySlot(key)))).sendCommand(wait));
       }),
     );
     if (confirmed < replicas) this.unprotected.set(master, Date.now() + UNPROTECTED_RETRY_MS);
@@ -56,5 +66,27 @@ export class ReplicaWait {
       this.unprotected.delete(master);
       logger?.info({ master, confirmed }, 'writes reach their replicas again before they are acknowledged');
     }
+  }
+
+  /** The master's WAIT that covers a commit finished now: the next one sent, shared by whoever asks before it goes. */
+  private shared(master: string, send: () => Promise<number>): Promise<number> {
+    const lane = this.lanes.get(master) ?? { current: null, next: null };
+    this.lanes.set(master, lane);
+    const start = (): Promise<number> => {
+      const sent: Promise<number> = send().finally(() => {
+        if (lane.current === sent) lane.current = null;
+      });
+      lane.current = sent;
+      return sent;
+    };
+    if (!lane.current) return start();
+    // The WAIT under way went out before this commit: it may not cover it.
+    lane.next ??= lane.current
+      .catch(() => 0)
+      .then(() => {
+        lane.next = null;
+        return start();
+      });
+    return lane.next;
   }
 }
