@@ -61,6 +61,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       redis,
       prefix: config.REDIS_KEY_PREFIX,
       maxStudents: config.MAX_STUDENTS,
+      maxNodes: config.MAX_NODES,
       seatGraceMs: config.SEAT_GRACE_SECONDS * 1000,
       serverId,
       maxSocketsPerMember: config.MAX_SOCKETS_PER_MEMBER,

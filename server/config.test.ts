@@ -8,3 +8,9 @@ test('REDIS_CLUSTER_NODES takes host:port nodes separated by commas; a bad node 
   expect(loadConfig({}).REDIS_CLUSTER_TIMER_QUEUES).toBe(6);
   expect(() => loadConfig({ REDIS_CLUSTER_TIMER_QUEUES: '0' })).toThrow(/REDIS_CLUSTER_TIMER_QUEUES/);
 });
+
+test('MAX_NODES: 12 worker nodes per classroom unless raised, up to 1,000', () => {
+  expect(loadConfig({}).MAX_NODES).toBe(12);
+  expect(loadConfig({ MAX_NODES: '1000' }).MAX_NODES).toBe(1000);
+  expect(() => loadConfig({ MAX_NODES: '1001' })).toThrow(/MAX_NODES/);
+});

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { NODE_COUNT_LIMIT } from '@shared/protocol/rest';
 
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -32,6 +33,8 @@ const configSchema = z.object({
   // How long a disconnected student keeps their role before its bot plays again.
   SEAT_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(20),
   MAX_STUDENTS: z.coerce.number().int().min(1).max(1000).default(60),
+  // Worker nodes a classroom may have (created with, or added by the instructor); raise it for a scale run.
+  MAX_NODES: z.coerce.number().int().min(1).max(NODE_COUNT_LIMIT).default(12),
   // Join attempts per client address per window (join codes must not be guessable by brute force).
   JOIN_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
   JOIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),

@@ -62,7 +62,8 @@ describe('POST /api/classrooms and /api/classrooms/join', () => {
       expect(res.body.message).toContain(mentions);
     }
     const create = await post<ErrorBody>(server.url, '/api/classrooms', { nodes: 99 });
-    expect(create).toMatchObject({ status: 400, body: { code: 'BadRequest' } });
+    expect(create).toMatchObject({ status: 400, body: { code: 'BadRequest', message: 'a classroom has at most 12 worker nodes on this server' } });
+    expect(await post<ErrorBody>(server.url, '/api/classrooms', { nodes: 1001 })).toMatchObject({ status: 400, body: { code: 'BadRequest' } });
 
     const notJson = await fetch(`${server.url}/api/classrooms/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"code":' });
     expect(notJson.status).toBe(400);

@@ -34,6 +34,8 @@ export interface ClassroomRepositoryOptions {
   redis: RedisClient;
   prefix: string;
   maxStudents: number;
+  /** Worker nodes a classroom may have; MAX_NODES when not given. */
+  maxNodes?: number;
   seatGraceMs: number;
   /** This server process, named on every presence it writes (see process-heartbeat.ts). */
   serverId: string;
@@ -49,7 +51,7 @@ export interface HandBack {
 }
 
 export const DEFAULT_NODE_COUNT = 3;
-/** As many worker nodes as a classroom may be created with (`CreateClassroomRequest.nodes`). */
+/** As many worker nodes as a classroom may have unless the server's MAX_NODES says otherwise. */
 export const MAX_NODES = 12;
 export const DEFAULT_BOT_PACE: BotPace = { secondsPerAction: 5 };
 export const DEFAULT_MAX_SOCKETS_PER_MEMBER = 8;
@@ -90,6 +92,7 @@ export function createClassroomRepository({
   redis,
   prefix,
   maxStudents,
+  maxNodes = MAX_NODES,
   seatGraceMs,
   serverId,
   maxSocketsPerMember = DEFAULT_MAX_SOCKETS_PER_MEMBER,
@@ -179,6 +182,7 @@ export function createClassroomRepository({
     /** `id` is given by a caller that must record it before the classroom exists (a split into groups, to undo a failed one). */
     async create(request: CreateClassroomRequest, id = newClassroomId()): Promise<CreateClassroomResponse> {
       const keys = keysOf(id);
+      if ((request.nodes ?? DEFAULT_NODE_COUNT) > maxNodes) throw new RefusalError('BadRequest', `a classroom has at most ${maxNodes} worker nodes on this server`);
       const instructorToken = newToken(id);
       const instructor: MemberRecord = { id: newMemberId(), name: 'Instructor', kind: 'instructor', joinedAt: now(), tokenHash: hashToken(instructorToken) };
       const nodes = Array.from({ length: request.nodes ?? DEFAULT_NODE_COUNT }, (_, i) => `node-${i + 1}`);
@@ -304,7 +308,7 @@ export function createClassroomRepository({
     async addNode(classroomId: string): Promise<{ name: string; index: number }> {
       const reply = z
         .union([z.tuple([z.literal('OK'), z.string(), z.number()]), z.tuple([z.enum(['NotFound', 'Closed', 'Full'])])])
-        .parse(await redis.eval(ADD_NODE_SCRIPT, { keys: [keysOf(classroomId).meta], arguments: [String(MAX_NODES)] }));
+        .parse(await redis.eval(ADD_NODE_SCRIPT, { keys: [keysOf(classroomId).meta], arguments: [String(maxNodes)] }));
       switch (reply[0]) {
         case 'OK':
           return { name: reply[1], index: reply[2] };
@@ -313,7 +317,7 @@ export function createClassroomRepository({
         case 'Closed':
           throw new RefusalError('Forbidden', 'this classroom is closed: its log can be replayed but nothing in it can change');
         case 'Full':
-          throw new RefusalError('Forbidden', `this cluster already has the maximum of ${MAX_NODES} worker nodes: no node can be added`);
+          throw new RefusalError('Forbidden', `this cluster already has the maximum of ${maxNodes} worker nodes: no node can be added`);
       }
     },
 

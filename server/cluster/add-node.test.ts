@@ -3,6 +3,7 @@ import type { ClassroomView } from '@shared/protocol';
 import { getObject } from '@shared/protocol/watch-reducer';
 import { MAX_NODES } from '../classroom/repository';
 import { RefusalError } from '../classroom/refusal-error';
+import { nodeInternalIP, nodePodCIDR } from './bootstrap';
 import { waitFor } from '../testing/wait';
 import { classroomWith, type ClusterClient } from './testing/cluster-client';
 import { suiteServer } from './testing/suite-server';
@@ -114,4 +115,14 @@ describe("the instructor's fault: add a node", () => {
     expect(nodes).toEqual(Array.from({ length: MAX_NODES }, (_, i) => `node-${i + 1}`));
     expect(await a.instructor({ kind: 'fault', fault: { type: 'addNode' } })).toMatchObject({ ok: false, code: 'Forbidden', message: expect.stringContaining('maximum') });
   });
+});
+
+test('a classroom of up to 1,000 nodes gives every node its own pod CIDR and address (the first 250 keep 10.244.<i>.0/24 and 192.168.0.<i+2>)', () => {
+  expect([nodePodCIDR(0), nodeInternalIP(0)]).toEqual(['10.244.0.0/24', '192.168.0.2']);
+  expect([nodePodCIDR(249), nodeInternalIP(249)]).toEqual(['10.244.249.0/24', '192.168.0.251']);
+  expect([nodePodCIDR(299), nodeInternalIP(299)]).toEqual(['10.245.43.0/24', '192.168.1.51']);
+  const indexes = Array.from({ length: 1000 }, (_, i) => i);
+  expect(new Set(indexes.map(nodePodCIDR)).size).toBe(1000);
+  expect(new Set(indexes.map(nodeInternalIP)).size).toBe(1000);
+  expect(indexes.map(nodeInternalIP).every((ip) => ip.split('.').every((part) => Number(part) <= 255))).toBe(true);
 });

@@ -45,13 +45,18 @@ export function capacityError(capacity: NodeCapacity): string | undefined {
   return causes.length ? causes.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).join('; ') : checked.message;
 }
 
+/** 10.244.0.0/24, 10.244.1.0/24, … then 10.245.0.0/24 after 256 nodes (a classroom may have up to 1,000). */
+export const nodePodCIDR = (index: number): string => `10.${244 + Math.floor(index / 256)}.${index % 256}.0/24`;
+/** 192.168.0.2 … 192.168.0.251, then 192.168.1.2 … (never .0, .1 or above .251). */
+export const nodeInternalIP = (index: number): string => `192.168.${Math.floor(index / 250)}.${(index % 250) + 2}`;
+
 /**
  * One worker node as it registers: the Node (Ready, its pod CIDR and address from its position in
  * the classroom's node list), its node Lease, its container runtime and its kube-proxy table.
  */
 export function nodeObjects(name: string, index: number, now: SimTime, { cpu, memory }: NodeCapacity = {}): KubeObject[] {
   return [
-    makeNode(name, { now, podCIDR: `10.244.${index}.0/24`, internalIP: `192.168.0.${index + 2}`, cpu, memory }),
+    makeNode(name, { now, podCIDR: nodePodCIDR(index), internalIP: nodeInternalIP(index), cpu, memory }),
     makeLease(name, NODE_LEASE_NAMESPACE, name, NODE_LEASE_DURATION_SECONDS, now),
     makeContainerRuntime(name),
     makeProxyTable(name),

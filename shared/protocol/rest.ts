@@ -19,12 +19,15 @@ export const displayNameSchema = z
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   .refine((s) => !/[\u0000-\u001f<>]/.test(s), 'a name cannot contain control characters or < >');
 
+/** The most worker nodes any server lets a classroom have (MAX_NODES is set up to this). */
+export const NODE_COUNT_LIMIT = 1000;
+
 /** POST /api/classrooms */
 export const createClassroomRequest = z
   .object({
     title: z.string().trim().min(1).max(80).optional(),
-    /** Worker nodes of the simulated cluster. */
-    nodes: z.number().int().min(1).max(12).optional(),
+    /** Worker nodes of the simulated cluster (at most the server's MAX_NODES, 12 unless set). */
+    nodes: z.number().int().min(1).max(NODE_COUNT_LIMIT).optional(),
     scenario: z.string().max(64).optional(),
   })
   .strict();
