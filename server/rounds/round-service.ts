@@ -124,6 +124,7 @@ export class RoundService {
   private readonly batches = new Map<string, TallyBatch>();
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly views = new Map<string, { view: ClassroomView; heardAt: number }>();
+  private readonly scenarios = new Map<string, { id: string; generation: number; scenario: Scenario }>();
   /** Goals on the cluster's state seen met at a change, with its simulated time, until the next look marks them. */
   private readonly latched = new Map<string, { generation: number; metAt: Map<string, number> }>();
   /** Tells this process's own round messages from other processes' (its copy is already current). */
@@ -503,7 +504,7 @@ export class RoundService {
    */
   private latch(classroomId: string, record: RoundRecord, simTime: number): void {
     this.options.run('latching goals', async () => {
-      const scenario = await this.catalogue.find(classroomId, record.scenario);
+      const scenario = await this.scenarioOf(classroomId, record);
       const goals = scenario?.goals.filter((g) => !g.check.includes(' over ') && record.goals[g.id]?.metAtSim === undefined) ?? [];
       if (!goals.length || record.startedAtSim === null) return;
       const state = await this.options.runtime.state(classroomId);
@@ -596,6 +597,15 @@ export class RoundService {
     return running;
   }
 
+  /** The round's scenario, parsed once per run of the round (an uploaded one is read from Redis only then). */
+  private async scenarioOf(classroomId: string, record: RoundRecord): Promise<Scenario | undefined> {
+    const cached = this.scenarios.get(classroomId);
+    if (cached?.id === record.scenario && cached.generation === record.generation) return cached.scenario;
+    const scenario = await this.catalogue.find(classroomId, record.scenario);
+    if (scenario) this.scenarios.set(classroomId, { id: record.scenario, generation: record.generation, scenario });
+    return scenario;
+  }
+
   /** The classroom as last heard on its change channel (no read), or read when not heard lately. */
   private async momentOf(classroomId: string): Promise<Moment | null> {
     const heard = this.views.get(classroomId);
@@ -610,7 +620,7 @@ export class RoundService {
     const { runtime } = this.options;
     const record0 = await this.fresh(classroomId);
     if (!record0 || record0.phase !== 'running' || record0.startedAtSim === null) return;
-    const scenario = await this.catalogue.find(classroomId, record0.scenario);
+    const scenario = await this.scenarioOf(classroomId, record0);
     const moment = await this.momentOf(classroomId);
     if (!scenario || !moment) return;
     const now = moment.now;
