@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { simNow, type SimClock } from '@shared/protocol';
 import { connectRedis, type RedisClient } from '../redis/connect';
@@ -331,5 +332,29 @@ describe('SimTimerService.repair: timers whose jobs will never fire', () => {
     expect((await timers.repair('c1', clock)).repaired).toBe(1);
     await waitFor(async () => (await firedKeys()).length === 1, { what: 'the parked timer to fire' });
     expect(await firedKeys()).toEqual(['parked']);
+  });
+});
+
+describe('SimTimerService: jobs left behind', () => {
+  it('drops a job whose record is gone without failing it, and still fires the timers that are due', async () => {
+    // What a SIGKILLed Redis and then a SIGKILLed server left in the lead's trial: job ids in the
+    // queue's lists with no job record; the next process ran each and failed it with a ZodError.
+    const queue = new Queue(SIM_TIMERS_QUEUE, { connection: redis, prefix: `${prefix}:{bull}` });
+    try {
+      const orphan = await queue.add('tick', { classroomId: 'c1', key: 'orphan' }, { jobId: 'orphan-job' });
+      await redis.del(`${prefix}:{bull}:${SIM_TIMERS_QUEUE}:${orphan.id ?? ''}`);
+      const errors: string[] = [];
+      const logger = pino({ level: 'warn' }, { write: (line: string) => void errors.push(line) });
+      const timers = await timerService('main', { logger });
+      const clock = await clocks.set('c1', running(10));
+      await timers.schedule('c1', tick('due', simNow(clock, Date.now()) + 1000));
+      await waitFor(async () => (await firedKeys()).includes('due'), { what: 'the due timer to fire' });
+      await waitFor(async () => (await jobsLeft()) === 0, { what: 'the queue to empty' });
+      expect(await queue.getFailedCount()).toBe(0);
+      expect(await firedKeys()).toEqual(['due']);
+      expect(errors).toEqual([]);
+    } finally {
+      await queue.close();
+    }
   });
 });

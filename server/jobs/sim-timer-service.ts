@@ -374,7 +374,12 @@ export class SimTimerService {
   }
 
   private async fire(job: Job<JobData>, token: string | undefined): Promise<void> {
-    const { classroomId, key } = jobDataSchema.parse(job.data);
+    const data = jobDataSchema.safeParse(job.data);
+    // A job id whose record is gone (seen in BullMQ's active list after Redis and then the server
+    // were killed mid-round): nothing to fire. The timer index, not the queue, says what is due,
+    // and the sweep gives a lost timer a new job.
+    if (!data.success) return void this.options.logger?.debug({ jobId: job.id }, 'a timer job without its record was dropped');
+    const { classroomId, key } = data.data;
     const jobId = job.id ?? '';
     const entry = await this.index.get(classroomId, key);
     // Replaced, cancelled or rescheduled since this job was added.
