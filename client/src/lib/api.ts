@@ -4,10 +4,13 @@ import {
   type CreateClassroomRequest,
   type CreateClassroomResponse,
   type DisplayLinkResponse,
+  type GroupsRoundRequest,
+  type GroupView,
   type JoinClassroomRequest,
   type JoinClassroomResponse,
   type ScenarioSummary,
   type ServerConfigResponse,
+  type SplitGroupsRequest,
 } from '@shared/protocol';
 
 /** The classroom REST calls; replies are parsed, errors surface as `ApiError` with the server's words. */
@@ -26,6 +29,20 @@ const joinResponse = z.object({ classroomId: z.string().min(1), studentId: z.str
 const configResponse: z.ZodType<ServerConfigResponse> = z.object({ joinBaseUrl: z.string().min(1) });
 const displayLinkResponse: z.ZodType<DisplayLinkResponse> = z.object({ url: z.string().min(1), token: z.string().min(1) });
 const scenariosResponse: z.ZodType<ScenarioSummary[]> = z.array(z.object({ id: z.string(), title: z.string(), objective: z.string(), timeLimitSeconds: z.number() }));
+
+/** A group as the split answers it: its members and its own instructor token (to drive it alone). */
+export interface SplitGroup {
+  id: string;
+  name: string;
+  instructorToken: string;
+  members: { id: string; name: string }[];
+}
+const splitResponse: z.ZodType<{ groups: SplitGroup[] }> = z.object({
+  groups: z.array(z.object({ id: z.string(), name: z.string(), instructorToken: z.string(), members: z.array(z.object({ id: z.string(), name: z.string() })) })),
+});
+// The comparison itself is polled and shown as the server sends it; only its shape is checked here.
+const groupsResponse = z.object({ groups: z.array(z.custom<GroupView>((v) => typeof v === 'object' && v !== null && 'id' in v && 'name' in v)) });
+const dissolveResponse = z.object({ dissolved: z.number() });
 
 function post<T>(path: string, body: unknown, schema: z.ZodType<T>, headers: Record<string, string> = {}): Promise<T> {
   return call(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }, schema);
@@ -68,4 +85,26 @@ export function createDisplayLink(classroomId: string, instructorToken: string):
 
 export function listScenarios(): Promise<ScenarioSummary[]> {
   return call('/api/scenarios', {}, scenariosResponse);
+}
+
+const groupsPath = (classroomId: string): string => `/api/classrooms/${encodeURIComponent(classroomId)}/groups`;
+const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
+/** Splits the class into groups, each playing `scenario` on its own cluster. */
+export function splitGroups(classroomId: string, instructorToken: string, request: SplitGroupsRequest): Promise<{ groups: SplitGroup[] }> {
+  return post(groupsPath(classroomId), request, splitResponse, bearer(instructorToken));
+}
+
+/** The same round request (start, pause, resume, restart) to every group; answers the groups as they are now. */
+export function groupsRound(classroomId: string, instructorToken: string, action: GroupsRoundRequest['action']): Promise<{ groups: GroupView[] }> {
+  return post(`${groupsPath(classroomId)}/round`, { action }, groupsResponse, bearer(instructorToken));
+}
+
+/** Brings the class back together; answers how many groups were closed. */
+export function dissolveGroups(classroomId: string, instructorToken: string): Promise<{ dissolved: number }> {
+  return call(groupsPath(classroomId), { method: 'DELETE', headers: bearer(instructorToken) }, dissolveResponse);
+}
+
+export function listGroups(classroomId: string, token: string): Promise<{ groups: GroupView[] }> {
+  return call(groupsPath(classroomId), { headers: bearer(token) }, groupsResponse);
 }
