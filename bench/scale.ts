@@ -9,7 +9,8 @@
  *   scale <nodes> nodes <pods> pods: <pods/s> pods/s, rss <MB> MB, other classroom p99 <ms> ms vs idle <ms> ms: ratio <r>x
  *   npm run bench -- scale      (BENCH_NODES=100 BENCH_PODS=3000 for a small run; default 1000 / 30000)
  * BENCH_TIME_SCALE (100) and BENCH_BOT_PACE (simulated seconds per bot tick, 5) set the big
- * classroom's clock; BENCH_REPLICAS (1000) the replicas of each Deployment; BENCH_TIMEOUT_S (1800).
+ * classroom's clock; BENCH_REPLICAS (1000) the replicas of each Deployment; BENCH_TIMEOUT_S (1800);
+ * BENCH_SAMPLES (100) the idle actions, BENCH_INTERVAL_MS (100) the pause between two actions.
  * PROF=1 writes the server's CPU profile to /tmp/cpuprof.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -29,6 +30,7 @@ const IDLE_SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
 const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 100);
 const BOT_PACE = Number(process.env.BENCH_BOT_PACE ?? 5);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 1800) * 1000;
+const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS ?? 100);
 const MB = 1048576;
 const APP_LABEL = 'scale';
 
@@ -95,10 +97,14 @@ function watchPods(url: string, token: string): Promise<Watcher> {
   });
 }
 
-/** The small classroom's proxy routes requests until `until()`; each timed to every client of its classroom updated. */
+/**
+ * The small classroom's proxy routes a request every BENCH_INTERVAL_MS until `until()` (a class's
+ * pace, not a flood that would itself load the server); each timed to every client of its classroom updated.
+ */
 async function sample(room: Room, until: () => boolean): Promise<number[]> {
   const samples: number[] = [];
   while (!until()) {
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS));
     const t0 = performance.now();
     const reply = await room.proxy.act({ kind: 'routeRequest', node: 'node-1', service: 'web' });
     if (!reply.ok || !reply.resourceVersion) throw new Error(`routeRequest refused: ${JSON.stringify(reply)}`);

@@ -57,6 +57,27 @@ export function isPendingScheduling(pod: Pod): boolean {
   );
 }
 
+/** PrioritySort's order: higher priority first, then older, then by key (a total order: keys are unique). */
+export function queueOrder(a: Pod, b: Pod): number {
+  return (
+    (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
+    (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+    objectKey(a).localeCompare(objectKey(b))
+  );
+}
+
+/** Where `pod` is, or would go, in a list sorted by queueOrder. */
+function queueIndex(queue: readonly Pod[], pod: Pod): number {
+  let low = 0;
+  let high = queue.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (queueOrder(queue[mid] as Pod, pod) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 function hasRequiredAntiAffinity(pod: Pod): boolean {
   return (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
 }
@@ -93,6 +114,11 @@ export class ClusterState {
   readonly podsByLabel = new Map<string, Set<string>>();
   readonly replicaSetsByOwner = new Map<string, Set<string>>();
   readonly pendingPods = new Set<string>();
+  /**
+   * The pending pods in the scheduling queue's order, kept sorted as pods come and go (a bot asks
+   * for the head of the queue at every move; sorting tens of thousands of pods each time would not do).
+   */
+  private readonly queue: Pod[] = [];
   /** Every object with ownerReferences, by each owner uid it names (the garbage collector's graph). */
   readonly dependentsByOwner = new Map<string, Set<string>>();
   /** Objects marked for deletion whose orphan or foreground finalizer the garbage collector handles. */
@@ -185,6 +211,11 @@ export class ClusterState {
     return this.resolve('Pod', smallest).filter((p) => entries.every(([k, v]) => p.metadata.labels?.[k] === v));
   }
 
+  /** The pods waiting for the scheduler, in PrioritySort's order (read-only: the state keeps it). */
+  schedulingQueue(): readonly Pod[] {
+    return this.queue;
+  }
+
   /** What the pods bound to `node` request (kept up to date incrementally). */
   usageOf(node: string): NodeUsage {
     return this.usage.get(node) ?? EMPTY_USAGE;
@@ -254,8 +285,15 @@ export class ClusterState {
     const ns = pod.metadata.namespace ?? 'default';
     for (const [k, v] of Object.entries(pod.metadata.labels ?? {})) change(this.podsByLabel, labelKey(ns, k, v), key);
     if (isPendingScheduling(pod)) {
-      if (sign === 1) this.pendingPods.add(key);
-      else this.pendingPods.delete(key);
+      // The pod removed is the very object that was inserted, so its place is found again.
+      const at = queueIndex(this.queue, pod);
+      if (sign === 1) {
+        this.pendingPods.add(key);
+        this.queue.splice(at, 0, pod);
+      } else {
+        this.pendingPods.delete(key);
+        if (this.queue[at] === pod) this.queue.splice(at, 1);
+      }
     }
     if (node !== undefined && holdsResources(pod)) {
       const r = requestsOf(pod);

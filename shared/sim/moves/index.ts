@@ -14,7 +14,7 @@ import { controllerManagerMoves } from './controller-manager';
 import { kubeProxyMoves } from './kube-proxy';
 import { kubeletMoves } from './kubelet';
 import { runtimeMoves } from './runtime';
-import { schedulerMoves } from './scheduler';
+import { schedulerMoves, type SchedulerScope } from './scheduler';
 import type { Move, PlannedMove, PlannedMoves, RoleMoves, WaitingMove } from './types';
 
 export * from './types';
@@ -25,11 +25,11 @@ function parse(role: Role): { component: string; node?: string } {
   return node === undefined ? { component: component ?? role } : { component: component ?? role, node };
 }
 
-function plannedMoves(role: Role, state: ClusterState, now: SimTime): PlannedMoves {
+function plannedMoves(role: Role, state: ClusterState, now: SimTime, scheduler: SchedulerScope = {}): PlannedMoves {
   const { component, node } = parse(role);
   switch (component) {
     case 'scheduler':
-      return schedulerMoves(state, now);
+      return schedulerMoves(state, now, scheduler);
     case 'controller-manager':
       return controllerManagerMoves(state, now);
     case 'kube-proxy':
@@ -57,7 +57,9 @@ export function legalMoves(role: Role, state: ClusterState, now: SimTime): Move[
 
 /** The move a bot (or a student following the highlight) makes next, if any. */
 export function nextMove(role: Role, state: ClusterState, now: SimTime): Move | undefined {
-  return legalMoves(role, state, now).find((m) => m.progress);
+  // The scheduler stops at the head of its queue: listing every pod's every node is for screens.
+  const found = plannedMoves(role, state, now, { firstProgress: true }).moves.find((m) => m.progress);
+  return found && strip(found);
 }
 
 /** The role that sends this action: per-node components act for the node the action names. */
@@ -162,9 +164,10 @@ export function planAction(state: ClusterState, action: ClusterAction, now: SimT
   const absent = missing(state, action, namespace);
   if (absent) return absent;
   const role = roleOfAction(action);
-  const planned = plannedMoves(role, state, now);
-  const move = planned.moves.find((m) => sameMove(m.action, action));
-  if (!move) return notAMove(state, role, action, planned, namespace);
+  // A scheduler action names its pod (and node): only that pod's moves need working out.
+  const scope: SchedulerScope = 'pod' in action && role === 'scheduler' ? { pod: action.pod, namespace, ...('node' in action ? { node: action.node } : {}) } : {};
+  const move = plannedMoves(role, state, now, scope).moves.find((m) => sameMove(m.action, action));
+  if (!move) return notAMove(state, role, action, plannedMoves(role, state, now), namespace);
   const sent = 'resourceVersion' in action ? action.resourceVersion : undefined;
   const based = 'resourceVersion' in move.action ? move.action.resourceVersion : undefined;
   if (sent !== undefined && based !== undefined && sent !== based) {

@@ -1,15 +1,36 @@
 /** The scheduler's moves: bind a pending pod to a node that passes every filter, preempt lower-priority pods, or record why none fits. */
-import type { SimTime } from '@shared/model';
+import type { Pod, SimTime } from '@shared/model';
 import { seededRng } from '../rng';
 import { bindSteps, checkBinding, decisionSteps, schedulePod, schedulingQueue, sortedNodes } from '../scheduler/scheduler';
 import type { ClusterState } from '../state';
 import type { PlannedMove, PlannedMoves, WaitingMove } from './types';
 
-export function schedulerMoves(state: ClusterState, now: SimTime): PlannedMoves {
+/**
+ * What the moves are asked for: all of them (a screen), only those of one pod, or of one pod and
+ * node (checking a sent action), or only up to the first move that makes progress (a bot's next
+ * move). Each pod's moves depend on that pod alone, so a narrower question gets the same answers.
+ */
+export interface SchedulerScope {
+  pod?: string;
+  /** The namespace of `pod` (default). */
+  namespace?: string;
+  node?: string;
+  firstProgress?: boolean;
+}
+
+function queueOf(state: ClusterState, { pod, namespace = 'default' }: SchedulerScope): readonly Pod[] {
+  if (pod === undefined) return schedulingQueue(state);
+  const key = `${namespace}/${pod}`;
+  const found = state.pod(key);
+  return found && state.pendingPods.has(key) ? [found] : [];
+}
+
+export function schedulerMoves(state: ClusterState, now: SimTime, scope: SchedulerScope = {}): PlannedMoves {
   const moves: PlannedMove[] = [];
   const waiting: WaitingMove[] = [];
   const nodes = sortedNodes(state);
-  for (const pod of schedulingQueue(state)) {
+  for (const pod of queueOf(state, scope)) {
+    if (scope.firstProgress && moves.some((m) => m.progress)) break;
     const name = pod.metadata.name;
     const resourceVersion = pod.metadata.resourceVersion ?? '';
     // The scheduler's own pick goes first; ties are broken by a fixed seed so every screen agrees.
@@ -42,7 +63,8 @@ export function schedulerMoves(state: ClusterState, now: SimTime): PlannedMoves 
       continue;
     }
     const first = best.node.metadata.name;
-    for (const node of [first, ...nodes.map((n) => n.metadata.name).filter((n) => n !== first)]) {
+    const candidates = scope.firstProgress ? [first] : [first, ...nodes.map((n) => n.metadata.name).filter((n) => n !== first)];
+    for (const node of scope.node === undefined ? candidates : candidates.filter((n) => n === scope.node)) {
       const check = checkBinding(state, pod, node);
       if (!check.ok) continue;
       const why = node === first ? best.explanation : `${check.explanation} (the scheduler's own pick would be ${first})`;

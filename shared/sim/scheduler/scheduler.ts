@@ -5,7 +5,6 @@
  * on their node (the scheduler cache's "assumed" pods), so one pass never overfills a node.
  */
 import {
-  objectKey,
   setCondition,
   toRFC3339,
   type Event,
@@ -123,19 +122,9 @@ export function sortedNodes(state: ClusterState): Node[] {
   return [...state.list('Node')].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
 }
 
-/** The queue order of PrioritySort: priority, then creation time, then name. */
-export function schedulingQueue(state: ClusterState): Pod[] {
-  const pods: Pod[] = [];
-  for (const key of state.pendingPods) {
-    const pod = state.pod(key);
-    if (pod) pods.push(pod);
-  }
-  return pods.sort(
-    (a, b) =>
-      (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
-      (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
-      objectKey(a).localeCompare(objectKey(b)),
-  );
+/** The queue order of PrioritySort: priority, then creation time, then name (the state keeps it sorted). */
+export function schedulingQueue(state: ClusterState): readonly Pod[] {
+  return state.schedulingQueue();
 }
 
 export function bindRequest(pod: Pod, node: string, reason: string): ApiRequest {
