@@ -80,6 +80,8 @@ test('the instructor splits the class from the groups panel, drives every groupâ
     await expect(card.getByTestId('group-phase')).toHaveText('Running');
     await expect(card.getByTestId('group-clock')).toHaveText(/^\d+:\d\d \/ 6:40$/);
   }
+  // Playing in her group, Ada is offered kubectl with the token she joined the class with.
+  await expect(ada.getByTestId('kubectl-command')).toContainText(/Authorization: Bearer \S+ \S+\/api\/classrooms\/\S+\/kubeconfig/);
   for (const name of ['Group A', 'Group B']) await expect(display.getByRole('article', { name }).getByTestId('group-phase')).toHaveText('Running');
   await expect(display.getByTestId('class-phase')).toHaveText('Split into 2 groups Â· Running');
   await saveScreenshot(display, testInfo, 'host-screen-groups-from-panel-1280x720');
