@@ -87,6 +87,14 @@ describe('kubectl get', () => {
     );
   });
 
+  it('describe pod shows its addresses as the kubelet reports them (status.podIPs, hostIPs)', async () => {
+    const [pod] = await list('Pod');
+    const out = (await kubectl.run('describe', 'pod', pod?.metadata.name ?? '')).stdout;
+    const ip = (pod?.status?.podIP ?? '?').replaceAll('.', '\\.');
+    expect(out).toMatch(new RegExp(`\\nIP: +${ip}\\nIPs:\\n +IP: +${ip}\\n`));
+    expect(pod?.status?.hostIPs).toEqual([{ ip: pod?.status?.hostIP }]);
+  });
+
   it('get deploy,rs,svc,ep prints one table per kind, names prefixed with their resource', async () => {
     const [rs] = await list('ReplicaSet');
     const deploy = await server.cluster.runtime.store.get(classroom.id, { kind: 'Deployment', name: 'web' });

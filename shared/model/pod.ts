@@ -220,7 +220,10 @@ export const PodStatusSchema = z.object({
   phase: PodPhaseSchema.optional(),
   conditions: z.array(PodConditionSchema).optional(),
   hostIP: z.string().optional(),
+  /** The node's and the pod's addresses, one per IP family; the first is hostIP / podIP. */
+  hostIPs: z.array(z.object({ ip: z.string() })).optional(),
   podIP: z.string().optional(),
+  podIPs: z.array(z.object({ ip: z.string() })).optional(),
   startTime: TimeSchema.optional(),
   reason: z.string().optional(),
   message: z.string().optional(),

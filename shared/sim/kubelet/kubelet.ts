@@ -299,11 +299,15 @@ function podStatus(pod: Pod, node: Node, statuses: ContainerStatus[], phase: Non
   }
   const next: PodStatus = { ...current, phase, conditions, containerStatuses: statuses };
   const host = hostIP(node);
-  if (host) next.hostIP = host;
+  if (host) {
+    next.hostIP = host;
+    next.hostIPs = [{ ip: host }];
+  }
   if (!next.podIP) {
     next.podIP = freeIP(podNetworkPrefix(node), takenIPs);
     takenIPs.add(next.podIP);
   }
+  next.podIPs = [{ ip: next.podIP }];
   next.startTime ??= toRFC3339(now);
   return next;
 }
