@@ -162,6 +162,9 @@ async function main(): Promise<void> {
     peakRss = Math.max(peakRss, after.server.rss);
     const running = big.running();
     const memory = await redisMemory();
+    // Which commands the Redis load is made of (calls since it started), the five busiest.
+    const stats = [...(await counter.info('commandstats')).matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map((m) => [m[1] ?? '', Number(m[2])] as const);
+    const busiest = stats.sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, calls]) => `${name} ${(calls / 1000).toFixed(0)}k`);
     big.close();
     for (const c of small.clients) c.close();
     await counter.close();
@@ -171,7 +174,7 @@ async function main(): Promise<void> {
     const p99 = (s: number[]): number => percentile(s, 99);
     console.log(`${running} of ${PODS} pods Running ${timedOut ? `when the bench gave up after ${seconds.toFixed(0)} s` : `in ${seconds.toFixed(1)} s`}`);
     console.log(`server: ${cpu.toFixed(1)} s of CPU (${((cpu / seconds) * 100).toFixed(0)} % of a core), rss ${(after.server.rss / MB).toFixed(0)} MB at the end, peak ${(peakRss / MB).toFixed(0)} MB`);
-    console.log(`redis: ${((after.commands - before.commands) / 1000).toFixed(0)} k commands (${((after.commands - before.commands) / Math.max(1, running)).toFixed(1)} per pod), ${(memory / MB).toFixed(0)} MB used`);
+    console.log(`redis: ${((after.commands - before.commands) / 1000).toFixed(0)} k commands (${((after.commands - before.commands) / Math.max(1, running)).toFixed(1)} per pod), ${(memory / MB).toFixed(0)} MB used; busiest: ${busiest.join(', ')}`);
     console.log(`other classroom (${small.clients.length} clients), action -> every client: idle p50 ${percentile(idle, 50).toFixed(2)} p99 ${p99(idle).toFixed(2)} ms; during the ramp p50 ${percentile(during, 50).toFixed(2)} p99 ${p99(during).toFixed(2)} ms (${during.length} actions)`);
     console.log(
       `scale ${NODES} nodes ${PODS} pods: ${podsPerSecond.toFixed(0)} pods/s, rss ${(peakRss / MB).toFixed(0)} MB, other classroom p99 ${p99(during).toFixed(2)} ms vs idle ${p99(idle).toFixed(2)} ms: ratio ${(p99(during) / p99(idle)).toFixed(2)}x`,
