@@ -164,9 +164,9 @@ async function fault(runtime: ClusterRuntime, announce: InstructorContext['annou
     case 'setImage':
       return changeDeployment(runtime, classroomId, fault.deployment, now, (d) => setImage(d, fault.image, fault.container));
     case 'traffic':
-      return { ok: true, message: fault.perSecond > 0 ? `clients send ${fault.perSecond} request(s) a second to service/${fault.service}` : `clients stop sending requests to service/${fault.service}` };
+      return { ok: true, message: fault.perSecond > 0 ? `clients send ${requestsPerSecond(fault.perSecond)} to service/${fault.service}` : `clients stop sending requests to service/${fault.service}` };
     case 'trafficSpike':
-      return { ok: true, message: `a spike: ${fault.perSecond} more request(s) a second to service/${fault.service} for ${fault.seconds} s` };
+      return { ok: true, message: `a spike: ${requestsPerSecond(fault.perSecond, 'more ')} to service/${fault.service} for ${fault.seconds} s` };
     case 'readOnlyStore':
       return { ok: true, message: fault.readOnly ? 'etcd is read-only: every write answers 503 until it takes writes again' : 'etcd takes writes again' };
   }
@@ -233,4 +233,9 @@ export function runInstructorAction({ runtime, announce, rounds }: InstructorCon
         return rounds.restartRound(classroomId, now);
     }
   });
+}
+
+/** "1 request a second", "5 more requests a second". */
+function requestsPerSecond(perSecond: number, more = ''): string {
+  return `${perSecond} ${more}request${perSecond === 1 ? '' : 's'} a second`;
 }
