@@ -6,8 +6,12 @@
 import type { Identity } from '@shared/protocol';
 import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/connect';
+import { LuaScript } from '../redis/lua-script';
 import { memberRateKey } from './keys';
 import { TAKE_TOKEN_SCRIPT } from './scripts';
+
+/** Every event of every member runs it: by SHA, not its source each time. */
+const takeToken = new LuaScript(TAKE_TOKEN_SCRIPT);
 
 export interface MemberRate {
   perSecond: number;
@@ -38,7 +42,7 @@ export class MemberRateLimiter {
     const { redis, rate, logger, keyPrefix } = this.options;
     const key = memberRateKey(keyPrefix, identity.classroomId, identity.kind === 'display' ? 'display' : identity.memberId);
     try {
-      const wait = Number(await redis.eval(TAKE_TOKEN_SCRIPT, { keys: [key], arguments: [String(rate.perSecond), String(rate.burst)] }));
+      const wait = Number(await takeToken.call(redis, [key], [String(rate.perSecond), String(rate.burst)]));
       if (this.#redisFailing) logger.info('member rate limit: redis answers again');
       this.#redisFailing = false;
       return wait;

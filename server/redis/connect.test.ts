@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RefusalError } from '../classroom/refusal-error';
 import { waitFor } from '../testing/wait';
-import { connectRedis, whenReady, type RedisClient } from './connect';
+import { COMMAND_TIMEOUT_MS, connectRedis, whenReady, type RedisClient } from './connect';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis';
 import { REDIS_UNAVAILABLE_MESSAGE, RedisUnavailableError } from './unavailable';
 
@@ -66,5 +66,28 @@ describe('the application Redis client during an outage', () => {
     const { error } = await timed(() => client.hGet('k', 'f'));
     expect(error).not.toBeInstanceOf(RedisUnavailableError);
     expect(String(error)).toMatch(/WRONGTYPE/);
+  });
+
+  it('answers ServiceUnavailable after COMMAND_TIMEOUT_MS when Redis hangs, for commands, MULTI and scripts alike', async () => {
+    const redis = await startEmbeddedRedis({ dataDir: null });
+    started.push(redis);
+    const client = await connectRedis(redis.url);
+    clients.push(client);
+    process.kill(redis.pid, 'SIGSTOP');
+    try {
+      const attempts = await Promise.all([
+        timed(() => client.get('k')),
+        timed(() => client.multi().get('k').incr('n').exec()),
+        timed(() => client.eval('return 1', { keys: ['k'], arguments: [] })),
+      ]);
+      for (const { ms, error } of attempts) {
+        expect(error).toBeInstanceOf(RedisUnavailableError);
+        expect(ms).toBeGreaterThanOrEqual(COMMAND_TIMEOUT_MS - 50);
+        expect(ms).toBeLessThan(COMMAND_TIMEOUT_MS + 1000);
+      }
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    expect(await client.incr('n')).toBeGreaterThan(0);
   });
 });

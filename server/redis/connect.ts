@@ -1,5 +1,6 @@
 import { createClient, createCluster } from 'redis';
 import type { Logger } from '../logger';
+import { Deadlines } from './deadlines';
 import { RedisUnavailableError, asUnavailable } from './unavailable';
 
 /**
@@ -12,13 +13,14 @@ export const MAX_PENDING_COMMANDS = 10_000;
 /** Reconnect back-off: 50 ms doubling to at most 1 s, forever (the reconnect is cheap; Redis is back sooner). */
 export const reconnectDelay = (retries: number): number => Math.min(50 * 2 ** retries, 1000);
 
-export function newClient(url: string, name: string) {
+/** `perCommandTimeout: false` leaves the bound to the caller (the application's client: one timer per connection, see deadlines.ts). */
+export function newClient(url: string, name: string, { perCommandTimeout = true } = {}) {
   return createClient({
     url,
     name,
     disableOfflineQueue: true,
     commandsQueueMaxLength: MAX_PENDING_COMMANDS,
-    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
+    commandOptions: { timeout: perCommandTimeout ? COMMAND_TIMEOUT_MS : 0 },
     socket: { reconnectStrategy: reconnectDelay, connectTimeout: 5000 },
   });
 }
@@ -30,7 +32,7 @@ export type RedisStandalone = ReturnType<typeof newClient>;
  * Every node connection fails fast as the standalone client does (no offline queue, bounded queue,
  * a command timeout, capped reconnect back-off).
  */
-export function newCluster(nodes: readonly string[], name: string, overrides: { offlineQueue?: boolean; timeoutMs?: number } = {}) {
+export function newCluster(nodes: readonly string[], name: string, overrides: { offlineQueue?: boolean; timeoutMs?: number; perCommandTimeout?: boolean } = {}) {
   return createCluster({
     rootNodes: nodes.map((node) => ({ url: `redis://${node}` })),
     defaults: {
@@ -39,7 +41,7 @@ export function newCluster(nodes: readonly string[], name: string, overrides: { 
       commandsQueueMaxLength: MAX_PENDING_COMMANDS,
       socket: { reconnectStrategy: reconnectDelay, connectTimeout: 5000 },
     },
-    commandOptions: { timeout: overrides.timeoutMs ?? COMMAND_TIMEOUT_MS },
+    commandOptions: { timeout: overrides.perCommandTimeout === false ? 0 : (overrides.timeoutMs ?? COMMAND_TIMEOUT_MS) },
     // A master that died stays in the client's map, refusing its slots' commands, until the map
     // is read again: node-redis does that once a node has been reconnecting this long (5 s by
     // default, on top of the cluster's own failover), and again at the next attempt after as long.
@@ -76,33 +78,44 @@ interface Executors {
 }
 
 /**
- * Makes every failure to reach Redis a RedisUnavailableError (ServiceUnavailable) and bounds
- * MULTI and pipelines as single commands are: node-redis queues them while offline even with
- * `disableOfflineQueue` and gives them no timeout, so a snapshot asked during an outage would
- * wait (and hold memory) until Redis came back.
+ * Makes every failure to reach Redis a RedisUnavailableError (ServiceUnavailable) and bounds every
+ * command, MULTI and pipeline by the connection's one Deadlines timer. MULTI and pipelines also
+ * fail at once while offline: node-redis queues them even with `disableOfflineQueue`, so a
+ * snapshot asked during an outage would wait (and hold memory) until Redis came back.
  */
-function failFast(client: RedisClient): void {
+function failFast(client: RedisStandalone): void {
   const executors = client as unknown as Executors;
   const send = executors.sendCommand.bind(client);
+  const deadlines = new Deadlines(COMMAND_TIMEOUT_MS, overdue);
   const bounded = (execute: (...args: unknown[]) => Promise<unknown>) => {
     const run = execute.bind(client);
     return (...args: unknown[]): Promise<unknown> => {
       if (!client.isReady) return Promise.reject(new RedisUnavailableError());
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new RedisUnavailableError(new Error(`no reply within ${COMMAND_TIMEOUT_MS} ms`))), COMMAND_TIMEOUT_MS);
-      });
       const reply = run(...args);
       reply.catch(() => {}); // after a timeout nobody awaits it
-      return Promise.race([reply, timeout]).catch((error: unknown) => Promise.reject(asUnavailable(error))).finally(() => clearTimeout(timer));
+      return deadlines.bound(reply).catch((error: unknown) => Promise.reject(asUnavailable(error)));
     };
   };
-  const sendMapped = (...args: unknown[]) => send(...args).catch((error: unknown) => Promise.reject(asUnavailable(error)));
+  const sendBounded = (...args: unknown[]) => deadlines.bound(send(...args)).catch((error: unknown) => Promise.reject(asUnavailable(error)));
   // Commands run `this._self.sendCommand`: the instance behind the typed facade createClient returns.
   const self = (client as unknown as { _self?: Executors })._self;
-  for (const target of new Set([executors, self ?? executors])) target.sendCommand = sendMapped;
+  for (const target of new Set([executors, self ?? executors])) target.sendCommand = sendBounded;
   executors._executeMulti = bounded(executors._executeMulti);
   executors._executePipeline = bounded(executors._executePipeline);
+  keepTimeoutOnDuplicates(client);
+}
+
+const overdue = (): Error => new RedisUnavailableError(new Error(`no reply within ${COMMAND_TIMEOUT_MS} ms`));
+
+/**
+ * The application's client has no per-command timeout (its Deadlines bound it); its duplicates
+ * (subscribers, BullMQ's connections) are plain clients and keep node-redis' own, unless they set one.
+ */
+function keepTimeoutOnDuplicates(client: RedisStandalone | RedisClusterClient): void {
+  type Duplicate = (overrides?: { commandOptions?: object }) => unknown;
+  const duplicate = (client.duplicate as Duplicate).bind(client);
+  const withTimeout: Duplicate = (overrides = {}) => duplicate({ ...overrides, commandOptions: { timeout: COMMAND_TIMEOUT_MS, ...overrides.commandOptions } });
+  Object.assign(client, { duplicate: withTimeout });
 }
 
 /**
@@ -113,7 +126,7 @@ function failFast(client: RedisClient): void {
  * Blocking readers, subscribers and BullMQ take `duplicate()`s, which are plain clients.
  */
 export async function connectRedis(url: string, logger?: Logger, name = 'clusterplay'): Promise<RedisStandalone> {
-  const client = newClient(url, name);
+  const client = newClient(url, name, { perCommandTimeout: false });
   reportOutages(client, logger);
   await client.connect();
   failFast(client);
@@ -122,7 +135,7 @@ export async function connectRedis(url: string, logger?: Logger, name = 'cluster
 
 /** A cluster client (see newCluster); outages are logged as for one Redis. */
 export async function connectRedisCluster(nodes: readonly string[], logger?: Logger, name = 'clusterplay'): Promise<RedisClusterClient> {
-  const cluster = newCluster(nodes, name);
+  const cluster = newCluster(nodes, name, { perCommandTimeout: false });
   // A node's connection errors come as 'node-error' (and the cluster's own as 'error', which must have a listener).
   let reportedDown = false;
   const down = (error: Error) => {
@@ -151,15 +164,13 @@ function boundCluster(cluster: RedisClusterClient): void {
   type Execute = (...args: unknown[]) => Promise<unknown>;
   const self = (cluster as unknown as { _self?: { _execute: Execute } })._self ?? (cluster as unknown as { _execute: Execute });
   const execute = self._execute.bind(self);
+  const deadlines = new Deadlines(COMMAND_TIMEOUT_MS, overdue);
   self._execute = (...args: unknown[]): Promise<unknown> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisUnavailableError(new Error(`no reply within ${COMMAND_TIMEOUT_MS} ms`))), COMMAND_TIMEOUT_MS);
-    });
     const reply = execute(...args);
     reply.catch(() => {}); // after a timeout nobody awaits it
-    return Promise.race([reply, timeout]).catch((error: unknown) => Promise.reject(asUnavailable(error))).finally(() => clearTimeout(timer));
+    return deadlines.bound(reply).catch((error: unknown) => Promise.reject(asUnavailable(error)));
   };
+  keepTimeoutOnDuplicates(cluster);
 }
 
 export function connectTo(target: RedisTarget, logger?: Logger, name = 'clusterplay'): Promise<RedisClient> {

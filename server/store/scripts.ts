@@ -11,9 +11,11 @@
  * while the counter only grows) the script would stop with the object unchanged, only a
  * resourceVersion skipped.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { RedisClient } from '../redis/connect';
+import { LuaScript } from '../redis/lua-script';
+
+export { LuaScript };
 
 // On a Redis Cluster the last ARGV names the classroom's notification channel (same hash tag, so
 // the same shard): watchers hear the new resourceVersion and read the log (see watch-hub.ts).
@@ -72,29 +74,13 @@ export const ScriptReplySchema = z.union([
 ]);
 export type ScriptReply = z.output<typeof ScriptReplySchema>;
 
-/** A script sent by SHA (one round trip), loaded on the first NOSCRIPT (a new or flushed Redis). */
-export class LuaScript {
-  private readonly sha: string;
-
-  constructor(private readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
+/** A write script: `run` checks its reply's shape. */
+export class WriteScript extends LuaScript {
   async run(redis: RedisClient, keys: string[], args: string[]): Promise<ScriptReply> {
     return ScriptReplySchema.parse(await this.call(redis, keys, args));
   }
-
-  /** The script's reply as Redis sent it, for scripts other than the three writes. */
-  async call(redis: RedisClient, keys: string[], args: string[]): Promise<unknown> {
-    try {
-      return await redis.evalSha(this.sha, { keys, arguments: args });
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return await redis.eval(this.source, { keys, arguments: args });
-    }
-  }
 }
 
-export const createScript = new LuaScript(CREATE);
-export const updateScript = new LuaScript(UPDATE);
-export const deleteScript = new LuaScript(DELETE);
+export const createScript = new WriteScript(CREATE);
+export const updateScript = new WriteScript(UPDATE);
+export const deleteScript = new WriteScript(DELETE);
