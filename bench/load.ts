@@ -19,7 +19,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
-import type { WatchEvent } from '@shared/protocol';
 import { connectRedis } from '../server/redis/connect';
 import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../server/redis/embedded-redis';
 import { startRedisCluster, type TestRedisCluster } from '../server/testing/redis-cluster';
@@ -38,10 +37,12 @@ const SETUP_BATCH = 10;
 const MB = 1048576;
 
 /** Every classroom's proxy routes its requests, all classrooms at once; each timed to its whole classroom updated. */
-async function measure(rooms: Room[]): Promise<{ samples: number[]; payload: WatchEvent[]; events: number; seconds: number }> {
-  let payload: WatchEvent[] = [];
+async function measure(rooms: Room[]): Promise<{ samples: number[]; payload: unknown[]; events: number; seconds: number }> {
+  let payload: unknown[] = [];
   const first = rooms[0]?.clients[0];
-  const capture = (events: WatchEvent[]) => (payload = events);
+  const capture = (...args: unknown[]) => {
+    if (Array.isArray(args[0]) && args[0].length) payload = args; // not a refusal sent alone
+  };
   first?.socket.on('watch', capture);
   const delivered = rooms.reduce((n, r) => n + r.clients.reduce((m, c) => m + c.batches.flat().length, 0), 0);
   const samples: number[] = [];
@@ -64,7 +65,7 @@ async function measure(rooms: Room[]): Promise<{ samples: number[]; payload: Wat
 }
 
 /** The bare relay: rooms of the same sizes, one sender each, all rooms at once. */
-async function bare(roomSizes: number[], payload: WatchEvent[]): Promise<number[]> {
+async function bare(roomSizes: number[], payload: unknown[]): Promise<number[]> {
   const server = await startBareServer();
   try {
     const rooms: Socket[][] = [];
@@ -91,7 +92,7 @@ async function bare(roomSizes: number[], payload: WatchEvent[]): Promise<number[
             for (const s of sockets) s.on('watch', onWatch);
           });
           const t0 = performance.now();
-          sockets[0]?.emit('action', payload, () => {});
+          sockets[0]?.emit('action', ...payload, () => {});
           const done = await all;
           if (i >= WARMUP) samples.push(done - t0);
         }

@@ -11,7 +11,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { io as connect, type Socket } from 'socket.io-client';
 import { getObject } from '@shared/protocol/watch-reducer';
-import type { WatchEvent } from '@shared/protocol';
 import { startEmbeddedRedis, freePort, type EmbeddedRedis } from '../server/redis/embedded-redis';
 import { assignRoles, classroomWith, connectCluster, type ClusterClient } from '../server/cluster/testing/cluster-client';
 import { roundDone } from '../server/cluster/testing/players';
@@ -22,7 +21,7 @@ const STUDENTS = 30;
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
 const WARMUP = 30;
 
-async function roundLatency(url: string): Promise<{ samples: number[]; acks: number[]; payload: WatchEvent[]; clients: ClusterClient[] }> {
+async function roundLatency(url: string): Promise<{ samples: number[]; acks: number[]; payload: unknown[]; clients: ClusterClient[] }> {
   const names = Array.from({ length: STUDENTS }, (_, i) => `student-${i + 1}`);
   const classroom = await classroomWith(url, names);
   const instructor = await connectCluster(url, classroom.instructorToken);
@@ -45,8 +44,15 @@ async function roundLatency(url: string): Promise<{ samples: number[]; acks: num
   // The measured action, at the class's normal pace (bots every 5 simulated s, time at scale 1):
   // route one request from node-1 through the Service (a ProxyTable counter moves).
   for (const action of [{ kind: 'setTimeScale', timeScale: 1 }, { kind: 'setBotPace', secondsPerAction: 5 }] as const) await instructor.instructor(action);
-  let payload: WatchEvent[] = [];
-  const capture = (events: WatchEvent[]) => (payload = events);
+  // The arguments of our watch message (changes, request-log entries): the bare relay sends the same.
+  let payload: unknown[] = [];
+  // The messages a client gets per action: the change and its request-log entry in one, or apart.
+  const messages = { all: 0, together: 0 };
+  const capture = (...args: unknown[]) => {
+    messages.all++;
+    if (Array.isArray(args[0]) && args[0].length && Array.isArray(args[1])) messages.together++;
+    if (Array.isArray(args[0]) && args[0].length) payload = args; // not a refusal sent alone
+  };
   instructor.socket.on('watch', capture);
   const samples: number[] = [];
   const acks: number[] = [];
@@ -62,11 +68,13 @@ async function roundLatency(url: string): Promise<{ samples: number[]; acks: num
     }
   }
   instructor.socket.off('watch', capture);
+  const actions = WARMUP + SAMPLES;
+  console.log(`watch messages per action to the instructor: ${(messages.all / actions).toFixed(2)} (${((100 * messages.together) / actions).toFixed(0)} % of actions in one message with their request-log entry)`);
   return { samples: samples.sort((a, b) => a - b), acks: acks.sort((a, b) => a - b), payload, clients };
 }
 
 /** One client emits, the bare server relays to the room, timed until all clients have it. */
-async function bareBroadcast(clientCount: number, payload: WatchEvent[]): Promise<number[]> {
+async function bareBroadcast(clientCount: number, payload: unknown[]): Promise<number[]> {
   const { child, url } = await startBareServer();
   try {
     const sockets: Socket[] = await Promise.all(
@@ -86,7 +94,7 @@ async function bareBroadcast(clientCount: number, payload: WatchEvent[]): Promis
         for (const s of sockets) s.on('watch', onWatch);
       });
       const started = performance.now();
-      sockets[0]?.emit('action', payload, () => {});
+      sockets[0]?.emit('action', ...payload, () => {});
       const done = await all;
       if (i >= WARMUP) samples.push(done - started);
     }

@@ -101,4 +101,32 @@ describe('refused requests write nothing and say why', () => {
     expect(bound?.spec.nodeName).toBe('node-1');
     expect(bound?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status).toBe('True');
   });
+
+  test('a move\'s request-log entry reaches every client in the watch message of its last change, not in a message of its own', async () => {
+    const store = server.cluster.runtime.store;
+    const names = Array.from({ length: 8 }, (_, i) => `together-${i}`);
+    let last = '0';
+    for (const name of names) last = (await store.create(classroom.id, makePod(name), { actor: 'instructor', simTime: 0 })).metadata.resourceVersion;
+    await scheduler.reached(last);
+    const messages: Array<{ events: string[]; entries: string[] }> = [];
+    const record = (events: { object: { metadata: { name?: string } } }[], entries?: { target: string }[]) =>
+      messages.push({ events: events.map((e) => `pods/${e.object.metadata.name ?? ''}`), entries: (entries ?? []).map((e) => e.target) });
+    instructor.socket.on('watch', record);
+    try {
+      for (const name of names) {
+        const pod = getObject(scheduler.state, 'Pod', name);
+        const reply = await scheduler.act({ kind: 'bind', pod: name, node: 'node-2', resourceVersion: pod?.metadata.resourceVersion ?? '0' });
+        expect(reply).toMatchObject({ ok: true });
+        await waitFor(() => instructor.requests.some((r) => r.target === `pods/${name}`) && messages.some((m) => m.events.includes(`pods/${name}`)), { what: `${name}'s change and entry at the instructor` });
+      }
+    } finally {
+      instructor.socket.off('watch', record);
+    }
+    // Every entry arrived once, in order; a bind writes the Pod, then its Scheduled Event, and
+    // its entry (decided after both) mostly rides with the Event (a loaded machine may split a turn).
+    expect(messages.flatMap((m) => m.entries)).toEqual(names.map((n) => `pods/${n}`));
+    const alone = messages.filter((m) => m.entries.length && !m.events.length);
+    expect(alone.length).toBeLessThan(names.length / 2);
+    expect(messages.filter((m) => m.entries.length && m.events.length).every((m) => m.entries.every((target) => m.events.some((e) => e.startsWith(`${target}.`))))).toBe(true);
+  });
 });

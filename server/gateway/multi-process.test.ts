@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makePod } from '@shared/model';
+import { getObject } from '@shared/protocol/watch-reducer';
 import type { RunningServer } from '../app';
+import { assignRoles, classroomWith, connectCluster } from '../cluster/testing/cluster-client';
 import { clockChanged, seatsChanged, type ClassroomChange } from '../classroom/changes';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
@@ -7,7 +10,7 @@ import { connectMember, createClassroom, joinClassroom, type TestClient } from '
 
 let a: RunningServer;
 let b: RunningServer;
-const clients: TestClient[] = [];
+const clients: Array<{ close(): void }> = [];
 beforeAll(async () => {
   a = await startTestServer({ JOIN_RATE_LIMIT: '100000' });
   b = await startTestServer({ JOIN_RATE_LIMIT: '100000' });
@@ -70,5 +73,30 @@ describe('two server processes serving one classroom', () => {
     } finally {
       unsubscribe();
     }
+  });
+
+  it('a request decided on server A reaches the classroom on server B: an accepted one everyone, a refusal only its sender and the instructor', async () => {
+    const classroom = await classroomWith(b.url, ['ada', 'bob']);
+    const instructor = await connectCluster(b.url, classroom.instructorToken);
+    clients.push(instructor);
+    await assignRoles(instructor, classroom, { ada: 'scheduler' });
+    const ada = await connectCluster(a.url, classroom.students.get('ada')?.token ?? '');
+    const bob = await connectCluster(b.url, classroom.students.get('bob')?.token ?? '');
+    clients.push(ada, bob);
+    const adaId = classroom.students.get('ada')?.studentId;
+    await waitFor(() => getObject(ada.state, 'Lease', 'kube-scheduler', 'kube-system')?.spec.holderIdentity === adaId, { what: 'the scheduler Lease for ada' });
+    const pod = await a.cluster.runtime.store.create(classroom.id, makePod('tiny'), { actor: 'instructor', simTime: 0 });
+    await ada.reached(pod.metadata.resourceVersion);
+
+    expect(await ada.act({ kind: 'bind', pod: 'tiny', node: 'node-1', resourceVersion: pod.metadata.resourceVersion })).toMatchObject({ ok: true });
+    for (const member of [instructor, bob, ada]) {
+      await waitFor(() => member.requests.some((r) => r.verb === 'bind' && r.target === 'pods/tiny' && r.outcome === 'accepted'), { what: 'the accepted bind on both servers' });
+    }
+    expect(await ada.act({ kind: 'renewLease', node: 'node-1' })).toMatchObject({ ok: false, code: 'Forbidden' });
+    const refused = (member: typeof ada) => member.requests.some((r) => r.verb === 'renewLease' && r.outcome === 'refused');
+    await waitFor(() => refused(instructor) && refused(ada), { what: 'the refusal at its sender (A) and the instructor (B)' });
+    // bob is on the instructor's process, which has sent what it had: not the refusal.
+    expect(refused(bob)).toBe(false);
+    expect(instructor.requests.filter((r) => r.target === 'pods/tiny')).toHaveLength(1);
   });
 });

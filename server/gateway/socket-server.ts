@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import { PROTOCOL_VERSION } from '@shared/protocol';
+import { PROTOCOL_VERSION, apiRequestEntrySchema } from '@shared/protocol';
 import type { ClassroomAnnouncer } from '../classroom/announcer';
 import type { ClassroomChanges } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
@@ -9,13 +9,14 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { RedisTarget } from '../redis/connect';
 import { createSocketAdapter } from './adapter';
+import { AdapterPeers } from './adapter-peers';
 import { authenticateHandshake } from './auth';
 import type { BackgroundWork } from './background-work';
 import { followChange } from './classroom-broadcaster';
 import { registerClusterHandlers } from './cluster-handlers';
 import { registerInstructorHandlers } from './instructor-handlers';
 import { guardRequests } from './request-guard';
-import { classroomRoom, memberRoom, requestAudience } from './rooms';
+import { classroomRoom, memberRoom } from './rooms';
 import { WatchFeeds } from './watch-feeds';
 import type { SocketLimits } from './rate-limit';
 import { capSocketsPerMember, registerSessionHandlers } from './session-handlers';
@@ -88,8 +89,17 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
     work.run('sending the round', async () => void socket.emit('round', await cluster.rounds.view(classroomId)));
   });
   const unsubscribe = changes.subscribe((change) => work.run('refreshing sessions', () => followChange(io, classrooms, change)));
-  // Every decided request, whoever sent it, to the whole classroom (through the adapter: once).
-  const unlisten = cluster.api.onRequest((classroomId, entry) => io.to(requestAudience(classroomId, entry)).emit('requests', [entry]));
+  // Every decided request, whoever sent it, to the classroom's sockets here with the next changes
+  // (one message), and to the other processes through the adapter, which do the same with theirs.
+  const peers = new AdapterPeers(io, logger);
+  const unlisten = cluster.api.onRequest((classroomId, entry) => {
+    feeds.noteRequest(classroomId, entry);
+    if (!peers.alone) io.serverSideEmit('requestDecided', classroomId, entry);
+  });
+  io.on('requestDecided', (classroomId: unknown, entry: unknown) => {
+    const parsed = apiRequestEntrySchema.safeParse(entry);
+    if (typeof classroomId === 'string' && parsed.success) feeds.noteRequest(classroomId, parsed.data);
+  });
   // Every process hears each round change and sends it to its own sockets of the classroom.
   const unround = cluster.rounds.onRound((classroomId, view) => io.local.to(classroomRoom(classroomId)).emit('round', view));
   // Students moved into a group (or back): their sockets reconnect, and the handshake seats them where they now play.
@@ -103,6 +113,7 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
     async close() {
       unsubscribe();
       unlisten();
+      peers.close();
       unregroup();
       unround();
       feeds.close();

@@ -4,16 +4,20 @@
  * emits the events to its OWN sockets of the classroom (`io.local`): the store already delivers
  * each change to each process once, so going through the adapter would duplicate them.
  * Events are coalesced per event-loop turn (flushed on `setImmediate`): several changes leave in
- * one `watch` message under load, and nothing waits when idle.
+ * one `watch` message under load, and nothing waits when idle. The request-log entries decided
+ * in the same turn ride in the same message (its second argument): a move costs every client one
+ * frame, where a change and its entry sent apart cost two (the frames, one write each, were most
+ * of the server's time per move).
  *
  * A socket gets a snapshot first, then joins the feed's room in the same turn, after being sent
  * the events the feed flushed since the snapshot's version; so it misses nothing and the reducer
  * skips what the snapshot already holds.
  */
 import { z } from 'zod';
-import { compareResourceVersions, refuse, type ResyncReply, type Snapshot, type WatchEvent } from '@shared/protocol';
+import { compareResourceVersions, refuse, type ApiRequestEntry, type ResyncReply, type Snapshot, type WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
 import { isApiError, type ObjectStore } from '../store';
+import { requestAudience } from './rooms';
 import type { ClusterPlayServer, ClusterPlaySocket } from './types';
 
 export const watchRoom = (classroomId: string): string => `watch:${classroomId}`;
@@ -22,13 +26,22 @@ export const watchRoom = (classroomId: string): string => `watch:${classroomId}`
 const RECENT = 512;
 /** Most events a resync answers with; further back, a fresh snapshot is cheaper. */
 const RESYNC_MAX_EVENTS = 5000;
+/**
+ * Accepted entries a feed remembers for a connection that comes back within the recovery window
+ * (the client drops those it has): what the adapter's connection state recovery replayed when
+ * entries went through it.
+ */
+const RECENT_REQUESTS = 100;
 
 interface Feed {
   ready: Promise<void>;
   stop: (() => void) | null;
   pending: WatchEvent[];
+  /** Accepted request-log entries for the next message. */
+  pendingRequests: ApiRequestEntry[];
   flushing: boolean;
   recent: WatchEvent[];
+  recentRequests: ApiRequestEntry[];
   /** The resourceVersion of the last event emitted to the room. */
   flushedRv: string;
   /** Local sockets attached or attaching. */
@@ -73,7 +86,8 @@ export class WatchFeeds {
       // Redis stream and would arrive after the room's next (local, immediate) watch message.
       const toSocket = this.io.local.to(socket.id);
       toSocket.emit('snapshot', snapshot);
-      if (missed.length) toSocket.emit('watch', missed);
+      const requests = socket.recovered ? feed.recentRequests : [];
+      if (missed.length || requests.length) toSocket.emit('watch', missed, ...(requests.length ? [requests] : []));
       void socket.join(watchRoom(classroomId));
       return;
     }
@@ -103,6 +117,22 @@ export class WatchFeeds {
     return { ok: true, snapshot };
   }
 
+  /**
+   * A request decided (by this process or, through the adapter, another): an accepted one goes to
+   * the classroom's sockets here with the next changes; a refusal, at once, only to its sender
+   * and the instructors here (see requestAudience).
+   */
+  noteRequest(classroomId: string, entry: ApiRequestEntry): void {
+    if (entry.outcome !== 'accepted') {
+      this.io.local.to(requestAudience(classroomId, entry)).emit('watch', [], [entry]);
+      return;
+    }
+    const feed = this.feeds.get(classroomId);
+    if (!feed) return;
+    feed.pendingRequests.push(entry);
+    this.scheduleFlush(classroomId, feed);
+  }
+
   /** Stops every feed (shutdown). */
   close(): void {
     for (const feed of this.feeds.values()) feed.stop?.();
@@ -112,7 +142,7 @@ export class WatchFeeds {
   private feedOf(classroomId: string): Feed {
     const existing = this.feeds.get(classroomId);
     if (existing) return existing;
-    const feed: Feed = { ready: Promise.resolve(), stop: null, pending: [], flushing: false, recent: [], flushedRv: '0', sockets: 0 };
+    const feed: Feed = { ready: Promise.resolve(), stop: null, pending: [], pendingRequests: [], flushing: false, recent: [], recentRequests: [], flushedRv: '0', sockets: 0 };
     feed.ready = (async () => {
       const { resourceVersion } = await this.store.list(classroomId, 'Node');
       feed.flushedRv = resourceVersion;
@@ -130,19 +160,34 @@ export class WatchFeeds {
 
   private receive(classroomId: string, feed: Feed, events: WatchEvent[]): void {
     feed.pending.push(...events);
+    this.scheduleFlush(classroomId, feed);
+  }
+
+  private scheduleFlush(classroomId: string, feed: Feed): void {
     if (feed.flushing) return;
     feed.flushing = true;
     setImmediate(() => {
       feed.flushing = false;
       const batch = feed.pending;
+      const requests = feed.pendingRequests;
       feed.pending = [];
+      feed.pendingRequests = [];
       const last = batch.at(-1);
-      if (!last) return;
-      feed.flushedRv = last.resourceVersion;
-      feed.recent.push(...batch);
-      if (feed.recent.length > RECENT) feed.recent.splice(0, feed.recent.length - RECENT);
-      this.io.local.to(watchRoom(classroomId)).emit('watch', batch);
-      this.onFanOut(batch.length, this.io.of('/').adapter.rooms.get(watchRoom(classroomId))?.size ?? 0);
+      if (last) {
+        feed.flushedRv = last.resourceVersion;
+        feed.recent.push(...batch);
+        if (feed.recent.length > RECENT) feed.recent.splice(0, feed.recent.length - RECENT);
+      }
+      if (requests.length) {
+        feed.recentRequests.push(...requests);
+        if (feed.recentRequests.length > RECENT_REQUESTS) feed.recentRequests.splice(0, feed.recentRequests.length - RECENT_REQUESTS);
+      }
+      if (!last && !requests.length) return;
+      // One encoding for the whole room (Socket.IO encodes a broadcast once), one frame per socket.
+      const room = this.io.local.to(watchRoom(classroomId));
+      if (requests.length) room.emit('watch', batch, requests);
+      else room.emit('watch', batch);
+      if (last) this.onFanOut(batch.length, this.io.of('/').adapter.rooms.get(watchRoom(classroomId))?.size ?? 0);
     });
   }
 

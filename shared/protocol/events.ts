@@ -5,7 +5,7 @@ import type { Ack, ErrorCode, Refusal } from './errors';
 import type { RoundView } from './rounds';
 
 /** Bumped whenever a message changes shape; the client refuses to talk to another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export interface ServerHello {
   protocolVersion: number;
@@ -58,9 +58,12 @@ export interface ServerToClientEvents {
   session: (identity: Identity) => void;
   classroom: (view: ClassroomView) => void;
   snapshot: (snapshot: Snapshot) => void;
-  /** Committed changes, in order, coalesced per event-loop turn. */
-  watch: (events: WatchEvent[]) => void;
-  requests: (entries: ApiRequestEntry[]) => void;
+  /**
+   * Committed changes, in order, and the request-log entries decided meanwhile, coalesced per
+   * event-loop turn: one message per move for every client, not one per change and one per entry.
+   * A refusal comes alone (`[]` changes) to its sender and the instructor only.
+   */
+  watch: (events: WatchEvent[], requests?: ApiRequestEntry[]) => void;
   /** The classroom's current round (null when none was picked); sent on connect and on every change. */
   round: (view: RoundView | null) => void;
   /** The instructor removed this student or closed the classroom. */
@@ -79,7 +82,11 @@ export interface ClientToServerEvents {
   resync: (request: { resourceVersion: string }, ack: (reply: ResyncReply) => void) => void;
 }
 
-export type InterServerEvents = Record<string, never>;
+/** Between server processes (through the Socket.IO adapter). */
+export interface InterServerEvents {
+  /** A request this process decided, for the other processes' sockets of the classroom. */
+  requestDecided: (classroomId: string, entry: ApiRequestEntry) => void;
+}
 
 export interface SocketData {
   identity: Identity;

@@ -44,6 +44,8 @@ export const apiRequestEntrySchema: z.ZodType<ApiRequestEntry> = z.object({
   via: z.literal('kubectl').optional(),
 });
 export const requestEntriesSchema = z.array(apiRequestEntrySchema);
+/** The arguments of a `watch` message: the changes, and the request-log entries when there are some. */
+export const watchMessageSchema = z.union([z.tuple([watchEventsSchema]), z.tuple([watchEventsSchema, requestEntriesSchema])]);
 
 const role = roleSchema;
 export const identitySchema: z.ZodType<Identity> = z.discriminatedUnion('kind', [

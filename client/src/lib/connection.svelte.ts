@@ -14,11 +14,10 @@ import {
   identitySchema,
   refusedSchema,
   removedSchema,
-  requestEntriesSchema,
   resyncReplySchema,
   roundViewSchema,
   snapshotSchema,
-  watchEventsSchema,
+  watchMessageSchema,
   type ParsedAck,
 } from '@shared/protocol';
 
@@ -81,7 +80,11 @@ class Connection {
     this.#on(socket, 'session', identitySchema, (identity) => (classroom.identity = identity));
     this.#on(socket, 'classroom', classroomViewSchema, (view) => (classroom.view = view));
     this.#on(socket, 'snapshot', snapshotSchema, (snapshot) => cluster.load(snapshot));
-    this.#on(socket, 'watch', watchEventsSchema, (events) => {
+    // Changes and the request-log entries decided with them, in one message.
+    (socket as unknown as { on(e: 'watch', f: (...args: unknown[]) => void): void }).on('watch', (...args) => {
+      const parsed = watchMessageSchema.safeParse(args);
+      if (!parsed.success) return console.warn('dropped a malformed watch message', parsed.error.issues);
+      const [events, entries = []] = parsed.data;
       const applied = cluster.apply(events);
       if (applied.length) activity.note('api-server');
       for (const event of applied) {
@@ -89,9 +92,7 @@ class Connection {
         const role = classroom.roleOfActor(event.actor);
         if (role) activity.note(role);
       }
-    });
-    this.#on(socket, 'requests', requestEntriesSchema, (entries) => {
-      requestLog.append(entries);
+      if (entries.length) requestLog.append(entries);
       for (const entry of entries) if (entry.role) activity.note(entry.role);
     });
     this.#on(socket, 'round', roundViewSchema, (view) => (round.view = view));

@@ -14,7 +14,7 @@ import type { ObjectStore } from '../../store';
 export interface ClusterClient {
   socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   readonly state: ClusterState;
-  /** Every watch message, as sent (to see coalescing). */
+  /** Every watch message with changes, as sent (to see coalescing). */
   batches: WatchEvent[][];
   requests: ApiRequestEntry[];
   /** Every `session` (who the server says this connection is), in order. */
@@ -56,11 +56,13 @@ export function connectCluster(url: string, token: string, { reconnection = fals
     snapshots++;
     state = applySnapshot(snapshot);
   });
-  socket.on('watch', (events) => {
+  socket.on('watch', (events, requests) => {
+    if (requests) client.requests.push(...requests);
+    // A refusal comes alone, without changes: no batch.
+    if (!events.length) return;
     client.batches.push(events);
     state = applyWatchEvents(state, events);
   });
-  socket.on('requests', (entries) => client.requests.push(...entries));
   socket.on('session', (identity) => client.sessions.push(identity));
   socket.on('classroom', (next) => void (view = next));
   return waitFor(() => snapshots > 0 && client, { what: 'the first snapshot', timeoutMs: 20_000 });
