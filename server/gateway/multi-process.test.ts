@@ -6,7 +6,7 @@ import { assignRoles, classroomWith, connectCluster } from '../cluster/testing/c
 import { clockChanged, seatsChanged, type ClassroomChange } from '../classroom/changes';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
-import { connectMember, createClassroom, joinClassroom, type TestClient } from './test-clients';
+import { connectMember, createClassroom, joinClassroom } from './test-clients';
 
 let a: RunningServer;
 let b: RunningServer;
