@@ -15,13 +15,13 @@ import { startEmbeddedRedis, freePort, type EmbeddedRedis } from '../server/redi
 import { assignRoles, classroomWith, connectCluster, type ClusterClient } from '../server/cluster/testing/cluster-client';
 import { roundDone } from '../server/cluster/testing/players';
 import { waitFor } from '../server/testing/wait';
-import { everyClientAt, percentile, startBareServer, startProductionServer } from './_harness';
+import { everyClientAt, percentile, startBareServer, startProductionServer, usage } from './_harness';
 
 const STUDENTS = 30;
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
 const WARMUP = 30;
 
-async function roundLatency(url: string): Promise<{ samples: number[]; acks: number[]; payload: unknown[]; clients: ClusterClient[] }> {
+async function roundLatency(url: string, serverPid: number): Promise<{ samples: number[]; acks: number[]; payload: unknown[]; clients: ClusterClient[]; cpuPerAction: number }> {
   const names = Array.from({ length: STUDENTS }, (_, i) => `student-${i + 1}`);
   const classroom = await classroomWith(url, names);
   const instructor = await connectCluster(url, classroom.instructorToken);
@@ -56,6 +56,7 @@ async function roundLatency(url: string): Promise<{ samples: number[]; acks: num
   instructor.socket.on('watch', capture);
   const samples: number[] = [];
   const acks: number[] = [];
+  const cpuBefore = usage(serverPid).cpu;
   for (let i = 0; i < WARMUP + SAMPLES; i++) {
     const started = performance.now();
     const reply = await proxy.act({ kind: 'routeRequest', node: 'node-1', service: 'web' });
@@ -67,14 +68,15 @@ async function roundLatency(url: string): Promise<{ samples: number[]; acks: num
       acks.push(acked - started);
     }
   }
+  const cpuPerAction = (usage(serverPid).cpu - cpuBefore) / (WARMUP + SAMPLES);
   instructor.socket.off('watch', capture);
   const actions = WARMUP + SAMPLES;
   console.log(`watch messages per action to the instructor: ${(messages.all / actions).toFixed(2)} (${((100 * messages.together) / actions).toFixed(0)} % of actions in one message with their request-log entry)`);
-  return { samples: samples.sort((a, b) => a - b), acks: acks.sort((a, b) => a - b), payload, clients };
+  return { samples: samples.sort((a, b) => a - b), acks: acks.sort((a, b) => a - b), payload, clients, cpuPerAction };
 }
 
 /** One client emits, the bare server relays to the room, timed until all clients have it. */
-async function bareBroadcast(clientCount: number, payload: unknown[]): Promise<number[]> {
+async function bareBroadcast(clientCount: number, payload: unknown[]): Promise<{ samples: number[]; cpuPerAction: number }> {
   const { child, url } = await startBareServer();
   try {
     const sockets: Socket[] = await Promise.all(
@@ -84,6 +86,7 @@ async function bareBroadcast(clientCount: number, payload: unknown[]): Promise<n
       })),
     );
     const samples: number[] = [];
+    const cpuBefore = usage(child.pid ?? 0).cpu;
     for (let i = 0; i < WARMUP + SAMPLES; i++) {
       let left = sockets.length;
       const all = new Promise<number>((resolve) => {
@@ -98,8 +101,9 @@ async function bareBroadcast(clientCount: number, payload: unknown[]): Promise<n
       const done = await all;
       if (i >= WARMUP) samples.push(done - started);
     }
+    const cpuPerAction = (usage(child.pid ?? 0).cpu - cpuBefore) / (WARMUP + SAMPLES);
     for (const s of sockets) s.close();
-    return samples.sort((a, b) => a - b);
+    return { samples: samples.sort((a, b) => a - b), cpuPerAction };
   } finally {
     child.kill('SIGTERM');
   }
@@ -115,8 +119,8 @@ try {
   }
   const port = await freePort();
   server = await startProductionServer(redisUrl, port);
-  const round = await roundLatency(`http://127.0.0.1:${port}`);
-  const bare = await bareBroadcast(round.clients.length, round.payload);
+  const round = await roundLatency(`http://127.0.0.1:${port}`, server.pid ?? 0);
+  const { samples: bare, cpuPerAction: bareCpu } = await bareBroadcast(round.clients.length, round.payload);
   for (const c of round.clients) c.close();
   const row = (name: string, s: number[]) => `${name.padEnd(44)} p50 ${percentile(s, 50).toFixed(2).padStart(7)} ms   p99 ${percentile(s, 99).toFixed(2).padStart(7)} ms`;
   console.log(`${SAMPLES} actions, ${round.clients.length} clients (${STUDENTS} students + instructor), payload ${JSON.stringify(round.payload).length} bytes`);
@@ -124,6 +128,8 @@ try {
   console.log(row('  of which: action -> ack', round.acks));
   console.log(row('bare Socket.IO room broadcast (baseline)', bare));
   const ratio = (p: number) => (percentile(round.samples, p) / percentile(bare, p)).toFixed(2);
+  // CPU time holds still on a busy machine where latencies do not: the work each action costs the server.
+  console.log(`server CPU per action: ${(round.cpuPerAction * 1e6).toFixed(0)} µs (bare relay: ${(bareCpu * 1e6).toFixed(0)} µs), ratio ${(round.cpuPerAction / bareCpu).toFixed(2)}x`);
   console.log(`ratio: p50 ${ratio(50)}x, p99 ${ratio(99)}x (target: p99 within 1.5x)`);
 } finally {
   server?.kill('SIGTERM');
