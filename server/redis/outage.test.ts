@@ -236,8 +236,8 @@ async function runDrill({ server, outage, inspectTimers }: Drill): Promise<void>
   await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 200, { what: '/readyz 200', timeoutMs: RECOVER_WITHIN_MS });
   const requestsBefore = probeInstructor.requests.length;
   const after = await probeOnce(server, student, probeInstructor, probed.code);
-  // The classroom's request feed is broadcast through the Socket.IO adapter: it flows again.
-  await waitFor(() => probeInstructor.requests.slice(requestsBefore).some((r) => r.verb === 'bind'), { what: 'the request feed (Socket.IO adapter)', timeoutMs: 2000 });
+  // The classroom's request feed rides with the watch (and between processes through the Socket.IO adapter): it flows again.
+  await waitFor(() => probeInstructor.requests.slice(requestsBefore).some((r) => r.verb === 'bind'), { what: 'the request feed', timeoutMs: 2000 });
   // Classroom changes go round every process over pub/sub: the view the instructor is sent follows.
   expect(await probeInstructor.instructor({ kind: 'setBotPace', secondsPerAction: 3 })).toMatchObject({ ok: true });
   await waitFor(() => probeInstructor.view?.botPace.secondsPerAction === 3, { what: 'the classroom view after a change (pub/sub)', timeoutMs: 2000 });
