@@ -134,6 +134,14 @@ function podsOn(state: GoalState, node: string): number {
 const nodeReady = (node: Node | undefined): number => (node && getCondition(node.status?.conditions, 'Ready')?.status === 'True' ? 1 : 0);
 
 /**
+ * A bar from 0 up to the target, only for a goal that counts up to a positive number: "pods == 0"
+ * or "ready == 0" is met by taking away, and a bar of "1/0" says nothing.
+ */
+function countingUp(check: Check, current: number, target: number): { progress?: { current: number; target: number } } {
+  return (check.op === '==' || check.op === '>=' || check.op === '>') && target > 0 ? { progress: { current, target } } : {};
+}
+
+/**
  * One goal now. `startedAt` is when the round clock started (simulated ms): a window reaching
  * before it is not full yet, so the goal waits.
  */
@@ -145,24 +153,24 @@ export function evaluateCheck(check: Check, state: GoalState, requests: readonly
       if (!deployment) return { met: false };
       const actual = deploymentField(deployment, check.field);
       const met = compare(actual, check.op, check.value);
-      return typeof actual === 'number' && typeof check.value === 'number' ? { met, progress: { current: Math.max(0, actual), target: check.value } } : { met };
+      return typeof actual === 'number' && typeof check.value === 'number' ? { met, ...countingUp(check, Math.max(0, actual), check.value) } : { met };
     }
     case 'service': {
       if (check.field === 'endpoints') {
         const actual = readyAddresses(state.get('Endpoints', key));
-        return { met: compare(actual, check.op, check.value), progress: { current: actual, target: Number(check.value) } };
+        return { met: compare(actual, check.op, check.value), ...countingUp(check, actual, Number(check.value)) };
       }
       const window = (check.windowSeconds ?? 0) * 1000;
       const { served, routed } = availability(requests, check.name, now - window, now);
       const target = Math.round(Number(check.value) * 100);
-      if (routed === 0) return { met: false, progress: { current: 0, target } };
+      if (routed === 0) return { met: false, ...countingUp(check, 0, target) };
       const ratio = served / routed;
       const full = now - startedAt >= window;
-      return { met: full && compare(ratio, check.op, check.value), progress: { current: Math.floor(ratio * 100), target } };
+      return { met: full && compare(ratio, check.op, check.value), ...countingUp(check, Math.floor(ratio * 100), target) };
     }
     case 'node': {
       const actual = check.field === 'pods' ? podsOn(state, check.name) : nodeReady(state.get('Node', check.name));
-      return { met: compare(actual, check.op, check.value), progress: { current: actual, target: Number(check.value) } };
+      return { met: compare(actual, check.op, check.value), ...countingUp(check, actual, Number(check.value)) };
     }
   }
 }
