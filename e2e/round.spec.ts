@@ -171,7 +171,7 @@ test('an instructor, a host screen and four students on phones play "First deplo
   await instructor.getByLabel('Bot pace').selectOption('2');
 
   // The briefing: on every screen with the goals, none met; the clock waits.
-  await instructor.getByLabel('Scenario').selectOption({ label: '1. First deployment' });
+  await instructor.getByLabel('Scenario', { exact: true }).selectOption({ label: '1. First deployment' });
   await instructor.getByRole('button', { name: 'Show the briefing' }).click();
   const screens: [string, Page][] = [['instructor', instructor], ['host screen', display], ...players.map((p): [string, Page] => [p.name, p.page])];
   for (const [screen, page] of screens) {
