@@ -64,9 +64,13 @@ describe('/metrics', () => {
     // Every seat but sam's is played by a bot.
     expect(samples.get('clusterplay_bots')).toBe((instructor.view?.seats.filter((s) => s.bot === 'playing').length ?? 0));
     expect(samples.get('clusterplay_bots')).toBeGreaterThan(5);
-    // Each batch went to both sockets.
-    const batches = samples.get('clusterplay_watch_batches_total') ?? 0;
-    const sent = samples.get('clusterplay_watch_events_sent_total') ?? 0;
+    // Each batch sent since both sockets follow the watch went to both: counted between two scrapes
+    // (a batch flushed while sam's socket was still joining went to one).
+    const rvAtScrape = BigInt(instructor.state.resourceVersion);
+    await waitFor(() => BigInt(instructor.state.resourceVersion) > rvAtScrape + 5n && BigInt(sam.state.resourceVersion) > rvAtScrape + 5n, { what: 'more changes seen by both' });
+    const later = (await scrape()).samples;
+    const batches = (later.get('clusterplay_watch_batches_total') ?? 0) - (samples.get('clusterplay_watch_batches_total') ?? 0);
+    const sent = (later.get('clusterplay_watch_events_sent_total') ?? 0) - (samples.get('clusterplay_watch_events_sent_total') ?? 0);
     expect(batches).toBeGreaterThan(0);
     expect(sent).toBeGreaterThanOrEqual(2 * batches);
     const roundTrip = samples.get('clusterplay_redis_round_trip_seconds') ?? Number.NaN;

@@ -20,6 +20,7 @@ import { classroomWith, connectCluster, type Classroom, type ClusterClient } fro
 import { heapUsed, leaseWriter, readyzWatcher, storedLeases, type Probe, type WriteAnswer } from './testing/failover-probes';
 import { roundDone } from './testing/players';
 import { listObjects } from '@shared/protocol/watch-reducer';
+import { isPodReady, type Pod } from '@shared/model';
 
 const PROCESSES = 2;
 const TIMER_QUEUES = 6;
@@ -146,7 +147,16 @@ test.skipIf(missing !== null)('a Redis master is SIGKILLed mid-round: its replic
   const writtenBy = writers.map((w) => w.seen.length);
   await waitFor(() => writers.every((w, i) => w.seen.slice(writtenBy[i]).some((a) => a.status === 201)), { what: 'acknowledged writes after the failover', timeoutMs: 30_000 });
 
-  await waitFor(() => instructors.every((c) => roundDone(c.state)), { what: 'every round to be won', timeoutMs: 60_000, intervalMs: 100 });
+  await waitFor(() => instructors.every((c) => roundDone(c.state)), { what: 'every round to be won', timeoutMs: 60_000, intervalMs: 100 }).catch((error: unknown) => {
+    // What a stalled round looked like (seen once in CI on a quiet machine): each classroom's pods and proxy rules as its instructor saw them, and what the servers logged since the kill.
+    const seen = instructors.map((c, i) => {
+      const pods = listObjects(c.state, 'Pod').map((p: Pod) => `${p.metadata.name} ${p.spec.nodeName ?? '-'} ${p.status?.phase ?? '?'} ready=${String(isPodReady(p))}${p.metadata.deletionTimestamp ? ' deleting' : ''}`);
+      const rules = listObjects(c.state, 'ProxyTable').map((t) => `${t.metadata.name}:${t.status.services.find((x) => x.service === 'default/web')?.endpoints.length ?? 0}`);
+      return `classroom ${i} rv ${c.state.resourceVersion}${i === 0 ? ' (on the killed master)' : ''}\n  ${pods.join('\n  ')}\n  rules ${rules.join(' ')}`;
+    });
+    const logged = servers.flatMap(({ logs }, i) => logs.slice(logsBefore[i]).map((line) => `server ${i}: ${line.slice(0, 400)}`));
+    throw new Error(`${String(error)}\n${seen.join('\n')}\n${logged.join('\n')}`, { cause: error });
+  });
   await Promise.all([...writers, ...readyz].map((p) => p.stop()));
   // The watch of the failed-over classroom is notified again (SSUBSCRIBE on the new master), not
   // only caught up by the hub's 5 s safety-net read: each change reaches the instructor at once.
