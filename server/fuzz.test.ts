@@ -49,6 +49,19 @@ beforeAll(async () => {
   await assignRoles(instructor, target, { ada: 'scheduler' });
   student = await connectCluster(server.url, target.students.get('ada')?.token ?? '');
   bystander = await connectCluster(server.url, other.instructorToken);
+  // Leader election writes the teams' Leases as members come and go (a CI run once saw the
+  // scheduler's Lease land just after the fuzz's "nothing changed" snapshot): wait until both
+  // classrooms' stores are still for a second.
+  let versions = '';
+  await waitFor(
+    async () => {
+      const now = (await Promise.all([target, other].map((c) => server.cluster.store.snapshot(c.id)))).map((s) => s.resourceVersion).join(' ');
+      const still = now === versions;
+      versions = now;
+      return still;
+    },
+    { what: 'both classrooms still', intervalMs: 1000 },
+  );
   const { io } = await import('socket.io-client');
   anonymous = io(server.url, { transports: ['websocket'], reconnection: false });
   await new Promise<void>((resolve) => anonymous.once('connect', () => resolve()));

@@ -140,7 +140,7 @@ describe('kubectl writes', () => {
     expect((await kubectl.run('delete', 'service', 'api')).stdout).toBe('service "api" deleted\n');
   });
 
-  it('delete --cascade=orphan passes propagationPolicy Orphan: the Deployment goes, its ReplicaSet and pods stay, no longer owned', async () => {
+  it('delete --cascade=orphan passes propagationPolicy Orphan: the Deployment goes, its ReplicaSet and pods stay, no longer owned', { timeout: 90_000 }, async () => {
     const replicaSets = async () => (await store().list(classroom.id, 'ReplicaSet')).items.filter((r) => r.metadata.labels?.['app'] === 'api');
     const owned = await replicaSets();
     expect(owned.length).toBeGreaterThan(0);
@@ -148,7 +148,7 @@ describe('kubectl writes', () => {
     const gone = () => store().get(classroom.id, { kind: 'Deployment', name: 'api' }).then(() => false, () => true);
     await waitFor(async () => (await gone()) && (await replicaSets()).every((r) => !r.metadata.ownerReferences?.length), {
       what: 'the Deployment gone and its ReplicaSets orphaned',
-      timeoutMs: 30_000,
+      timeoutMs: 75_000,
       intervalMs: 200,
     });
     expect((await kubectl.run('get', 'deploy', 'api')).stderr).toBe('Error from server (NotFound): deployments.apps "api" not found\n');
