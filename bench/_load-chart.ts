@@ -35,10 +35,10 @@ function scale(max: number): number {
   return Math.ceil(max / step) * step;
 }
 
-/** One panel: a metric against students, a line per process count. */
-function panel(points: LoadPoint[], x0: number, width: number, title: string, unit: string, value: (p: LoadPoint) => number): string {
+/** One panel: a metric against students, a line per process count; a dashed line per count for the baseline, if any. */
+function panel(points: LoadPoint[], x0: number, width: number, title: string, unit: string, value: (p: LoadPoint) => number, baseline?: (p: LoadPoint) => number): string {
   const students = [...new Set(points.map((p) => p.students))].sort((a, b) => a - b);
-  const top = scale(Math.max(...points.map(value)));
+  const top = scale(Math.max(...points.map(value), ...(baseline ? points.map(baseline) : [])));
   const left = x0 + PAD.left;
   const plotW = width - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
@@ -59,6 +59,7 @@ function panel(points: LoadPoint[], x0: number, width: number, title: string, un
     const line = points.filter((p) => p.processes === processes).sort((a, b) => a.students - b.students);
     const color = COLORS[(processes - 1) % COLORS.length] ?? '#000';
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${line.map((p) => `${x(p.students).toFixed(1)},${y(value(p)).toFixed(1)}`).join(' ')}"/>`);
+    if (baseline) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" stroke-dasharray="5 4" points="${line.map((p) => `${x(p.students).toFixed(1)},${y(baseline(p)).toFixed(1)}`).join(' ')}"/>`);
     for (const p of line) parts.push(`<circle cx="${x(p.students).toFixed(1)}" cy="${y(value(p)).toFixed(1)}" r="3" fill="${color}"/>`);
   }
   return parts.join('\n');
@@ -70,11 +71,13 @@ export function loadChart(points: LoadPoint[]): string {
     .sort()
     .map((n, i) => `<rect x="${W - 150}" y="${PAD.top + 8 + i * 16}" width="10" height="10" fill="${COLORS[(n - 1) % COLORS.length] ?? '#000'}"/><text x="${W - 135}" y="${PAD.top + 17 + i * 16}">${n} process${n > 1 ? 'es' : ''}</text>`)
     .join('\n');
+  const dashed = `<line x1="${W - 150}" y1="${PAD.top + 13 + 2 * 16}" x2="${W - 140}" y2="${PAD.top + 13 + 2 * 16}" stroke="#444" stroke-dasharray="3 2"/><text x="${W - 135}" y="${PAD.top + 17 + 2 * 16}">bare Socket.IO (left)</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">
 <rect width="${W}" height="${H}" fill="#fff"/>
-${panel(points, 0, half, 'p99 action → every client (ms)', 'p99 ms', (p) => p.ours.p99)}
+${panel(points, 0, half, 'p99 action → every client (ms)', 'p99 ms', (p) => p.ours.p99, (p) => p.bare.p99)}
 ${panel(points, half, half, 'server RSS, sum over processes (MB)', 'MB', (p) => p.servers.reduce((n, s) => n + s.rssMB, 0))}
 ${legend}
+${dashed}
 </svg>
 `;
 }

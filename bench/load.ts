@@ -7,7 +7,7 @@
  * of the same sizes, one sender per room, all rooms at once. Prints the server's CPU and RSS, Redis
  * commands per action, the generator's own CPU share, and the line scripts read:
  *   p99 <ms> ms vs bare <ms> ms: ratio <r>x
- *   npm run bench -- load     (BENCH_STUDENTS=4000 BENCH_CLASSROOMS=100 BENCH_ACTIONS=20)
+ *   npm run bench -- load     (BENCH_STUDENTS=4000 BENCH_CLASSROOMS=100 BENCH_ACTIONS=20 BENCH_PROCESSES=1)
  * Then (unless BENCH_SWEEP=0) it sweeps 500, 1,000, 2,000 and 4,000 students in classrooms of the
  * same size, on one process with one Redis and on two processes with a Redis Cluster of three
  * masters (each classroom's members spread over both, as a load balancer without stickiness
@@ -29,6 +29,8 @@ import { loadChart, type LoadPoint } from './_load-chart';
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 4000);
 const CLASSROOMS = Number(process.env.BENCH_CLASSROOMS ?? 100);
 const ACTIONS = Number(process.env.BENCH_ACTIONS ?? 20);
+/** The main measurement's server processes: 1 on one Redis, 2 or more on a Redis Cluster of three masters. */
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 1);
 /** The sweep's sizes; BENCH_SWEEP_STUDENTS=100,200 for a quick look. */
 const SWEEP = (process.env.BENCH_SWEEP_STUDENTS ?? '500,1000,2000,4000').split(',').map(Number);
 const WARMUP = 3;
@@ -190,7 +192,7 @@ function report(p: LoadPoint): void {
   console.log(`p99 ${p.ours.p99.toFixed(2)} ms vs bare ${p.bare.p99.toFixed(2)} ms: ratio ${p.ratio.toFixed(2)}x`);
 }
 
-const main = await runPoint(1, STUDENTS, CLASSROOMS, false);
+const main = await runPoint(PROCESSES, STUDENTS, CLASSROOMS, PROCESSES > 1);
 if (process.env.BENCH_SWEEP !== '0') {
   const size = STUDENTS / CLASSROOMS;
   const points: LoadPoint[] = [];
@@ -198,7 +200,7 @@ if (process.env.BENCH_SWEEP !== '0') {
   for (const processes of [1, 2]) {
     for (const students of SWEEP) {
       const classrooms = Math.max(1, Math.round(students / size));
-      const same = processes === 1 && classrooms === main.classrooms && classrooms * Math.floor(students / classrooms) === main.students;
+      const same = processes === PROCESSES && classrooms === main.classrooms && classrooms * Math.floor(students / classrooms) === main.students;
       points.push(same ? main : await runPoint(processes, students, classrooms, processes > 1));
     }
   }
