@@ -4,6 +4,7 @@
  * nothing of sockets: the gateway and the HTTP routes call the API server it returns.
  */
 import { simNow, type ClassroomView, type SimClock } from '@shared/protocol';
+import { owedWorldTimers } from '@shared/sim';
 import { clockChanged, seatsChanged, type ClassroomChangeReason, type ClassroomChanges } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
 import { BotPlayers } from '../bots/bot-players';
@@ -19,6 +20,7 @@ import { KubeletHeartbeats } from './heartbeats';
 import { ClassroomLeases } from './classroom-leases';
 import { Informers } from './informers';
 import { electLeaders } from './leader-election';
+import { toSimTimer } from './sim-timers';
 import { registerSimTimerHandlers } from './timer-handlers';
 import { TimerRouting } from './timer-routing';
 import { TimerSweep } from './timer-sweep';
@@ -151,6 +153,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     classrooms,
     logger,
     wanted: (view) => [...bots.wantedTicks(view), ...heartbeats.wantedBeats(view), ...rounds.wantedTimers(view)],
+    owed: async (classroomId) => owedWorldTimers(await runtime.state(classroomId)).map(toSimTimer),
     follow: followSeats,
     owns: (classroomId) => leases.owns(classroomId),
   });

@@ -4,12 +4,17 @@
  * heartbeats) that only a seat or clock change starts, and a timer fires only while its BullMQ job
  * exists; Redis killed between writing the index and adding the job, or a process killed while
  * firing, strands a timer for good. The sweep re-adds the job of a timer that will not fire (see
- * `SimTimerService.repair`) and starts the loops a running classroom lacks. A healthy classroom
- * costs one read of its timer index per pass; racing processes settle on the index's
- * compare-and-set, so nothing fires twice.
+ * `SimTimerService.repair`) and starts the loops a running classroom lacks. A one-shot timer whose
+ * index entry itself is gone (written to a Redis master that died before its replica had it: WAIT
+ * covers store commits only; or its process killed between the store write and the booking) is
+ * found from the store, the truth: the cluster state says which timers it waits on (a CRI call
+ * running, a container that will exit), and those missing from the index are booked again. A
+ * healthy classroom costs one read of its timer index per pass and a look at the owner's cache;
+ * racing processes settle on the index's compare-and-set, so nothing fires twice.
  */
 import type { ClassroomView } from '@shared/protocol';
 import type { ClassroomRepository } from '../classroom/repository';
+import type { SimTimer } from '../jobs/sim-timer';
 import type { SimTimerService } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
 
@@ -23,6 +28,8 @@ export interface TimerSweepOptions {
   logger: Logger;
   /** The keys of the timers the classroom's loops need while it runs. */
   wanted(view: ClassroomView): string[];
+  /** The one-shot timers the classroom's stored cluster state waits on (the owner's cache is read). */
+  owed(classroomId: string): Promise<SimTimer[]>;
   /** Starts the loops the view calls for (what a seat change does). */
   follow(view: ClassroomView): Promise<void>;
   /** Whether this process owns the classroom's control work (only those are swept here). */
@@ -34,6 +41,8 @@ export class TimerSweep {
   private readonly views = new Map<string, { view: ClassroomView; readAt: number }>();
   /** Loops found missing at the last pass: started only when still missing at the next, so a follow under way is not raced. */
   private readonly missing = new Map<string, string>();
+  /** Owed timers found missing at the last pass, by classroom: booked when still missing at the next. */
+  private readonly unbooked = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -83,12 +92,13 @@ export class TimerSweep {
   async sweep(): Promise<void> {
     const open = new Set(await this.options.classrooms.openClassroomIds());
     for (const id of this.views.keys()) if (!open.has(id)) this.views.delete(id);
+    for (const id of this.unbooked.keys()) if (!open.has(id)) this.unbooked.delete(id);
     let failure: unknown = null;
     for (const id of open) {
       if (this.stopped) return;
       if (!this.options.owns(id)) {
         this.views.delete(id);
-        this.missing.delete(id);
+        this.forget(id);
         continue;
       }
       await this.sweepClassroom(id).catch((error: unknown) => (failure ??= error));
@@ -98,9 +108,10 @@ export class TimerSweep {
 
   private async sweepClassroom(classroomId: string): Promise<void> {
     const view = await this.viewOf(classroomId);
-    if (view?.phase !== 'running') return void this.missing.delete(classroomId);
+    if (view?.phase !== 'running') return this.forget(classroomId);
     const { timers } = await this.options.timers.repair(classroomId, view.clock);
     const pending = new Set(timers.map((t) => t.key));
+    await this.bookOwed(classroomId, pending);
     const missing = this.options.wanted(view).filter((key) => !pending.has(key));
     const seen = this.missing.get(classroomId);
     if (!missing.length) return void this.missing.delete(classroomId);
@@ -114,6 +125,26 @@ export class TimerSweep {
     if (fresh.phase !== 'running' || this.options.wanted(fresh).every((key) => pending.has(key))) return;
     this.options.logger.warn({ classroomId, timers: missing }, 'a running classroom lacked the timers of its loops; starting them');
     await this.options.follow(fresh);
+  }
+
+  private forget(classroomId: string): void {
+    this.missing.delete(classroomId);
+    this.unbooked.delete(classroomId);
+  }
+
+  /**
+   * Books the owed timers the index lacks at two passes running (a move that wrote the store and is
+   * booking its timer right now is not raced). A timer booked twice only wakes a world step that
+   * re-reads the cluster and finds nothing due, so a race with one firing meanwhile is harmless.
+   */
+  private async bookOwed(classroomId: string, pending: ReadonlySet<string>): Promise<void> {
+    const missing = (await this.options.owed(classroomId)).filter((timer) => !pending.has(timer.key));
+    const seen = this.unbooked.get(classroomId);
+    const lost = missing.filter((timer) => seen?.has(timer.key));
+    this.unbooked.set(classroomId, new Set(missing.filter((timer) => !seen?.has(timer.key)).map((timer) => timer.key)));
+    if (!lost.length) return;
+    this.options.logger.warn({ classroomId, timers: lost.map((timer) => timer.key) }, 'the cluster waits on timers that were lost (a Redis failover, a process killed mid-move); booking them again');
+    for (const timer of lost) await this.options.timers.schedule(classroomId, timer);
   }
 
   private async viewOf(classroomId: string): Promise<ClassroomView | null> {

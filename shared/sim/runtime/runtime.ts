@@ -17,10 +17,10 @@ import { CRI_CALL_SECONDS } from '../defaults';
 import { shortId } from '../hash';
 import { create, timer, update, type Step } from '../requests';
 import type { ClusterState } from '../state';
-import { makeTimer } from '../timers';
+import { makeTimer, type Timer } from '../timers';
 import { containerExit } from './commands';
 import { OOM_EXIT_CODE, OOM_REASON, oomAfterSeconds } from './memory';
-import { slowPullSeconds } from '../faults';
+import { kubeletStopped, slowPullSeconds } from '../faults';
 import { CACHED_PULL_CHECK_SECONDS, fullImageName, imageExists, pullErrorMessage, pullSeconds } from './images';
 
 type Status = ContainerRuntime['status'];
@@ -125,6 +125,10 @@ export function exitTime(c: RuntimeContainer): SimTime | undefined {
   return endOf(c)?.at;
 }
 
+/** The world timer that finishes a running call: its id names the call and its due time, so booking it twice replaces. */
+const callDue = (node: string, call: CriCall, dueAt: SimTime): Timer => makeTimer('criCallDue', dueAt, { node, callId: call.id });
+const exitDue = (node: string, c: RuntimeContainer, at: SimTime): Timer => makeTimer('containerExit', at, { node, containerId: c.id });
+
 interface Advance {
   status: Status;
   notes: string[];
@@ -144,7 +148,7 @@ function advance(node: string, status: Status, now: SimTime): Advance {
       const result = next.calls.find((c) => c.id === call.id);
       notes.push(`${describe(call)}: ${result?.status === 'failed' ? result.result : 'done'}`);
     } else {
-      timers.push(timer(makeTimer('criCallDue', dueAt, { node, callId: call.id }), `${describe(call)} finishes`));
+      timers.push(timer(callDue(node, call, dueAt), `${describe(call)} finishes`));
     }
   }
   let exited = false;
@@ -153,7 +157,7 @@ function advance(node: string, status: Status, now: SimTime): Advance {
     if (end === undefined) return c;
     const { at, exitCode, reason } = end;
     if (at > now) {
-      timers.push(timer(makeTimer('containerExit', at, { node, containerId: c.id }), `${c.pod}/${c.name} ${reason === OOM_REASON ? 'goes over its memory limit' : 'exits'}`));
+      timers.push(timer(exitDue(node, c, at), `${c.pod}/${c.name} ${reason === OOM_REASON ? 'goes over its memory limit' : 'exits'}`));
       return c;
     }
     notes.push(reason === OOM_REASON ? `${c.pod}/${c.name} went over its memory limit: OOMKilled, exit code ${exitCode}` : `${c.pod}/${c.name} exited with code ${exitCode}`);
@@ -179,6 +183,27 @@ export function advanceRuntime(state: ClusterState, node: string, now: SimTime):
   if (!rt) return [];
   const { status, notes, timers } = advance(node, rt.status, now);
   return writeSteps(rt, status, notes, timers);
+}
+
+/**
+ * Every world timer the stored runtimes wait on: one per CRI call running and one per running
+ * container whose process will end, on every machine that is up. Nothing else finishes them, so a
+ * timer lost on the way (its Redis write died with a master, or its process died between the write
+ * and the booking) is found missing against this list and booked again, as a kubelet re-syncs from
+ * the API server after a restart. Due times may have passed: such a timer fires at once.
+ */
+export function owedWorldTimers(state: ClusterState): Timer[] {
+  const owed: Timer[] = [];
+  for (const rt of state.list('ContainerRuntime')) {
+    const node = rt.metadata.name;
+    if (kubeletStopped(state, node)) continue;
+    for (const call of rt.status.calls) if (call.status === 'running' && call.dueAt !== undefined) owed.push(callDue(node, call, fromRFC3339(call.dueAt)));
+    for (const c of rt.status.containers) {
+      const at = exitTime(c);
+      if (at !== undefined) owed.push(exitDue(node, c, at));
+    }
+  }
+  return owed;
 }
 
 export type CriAnswer = { ok: true; steps: Step[] } | { ok: false; message: string };
