@@ -182,6 +182,27 @@ describe('kubectl writes', () => {
     const onNode1 = (await store().list(classroom.id, 'Pod')).items.find((p) => p.spec.nodeName === 'node-1');
     expect((await ada.run('auth', 'can-i', 'update', `pods/${onNode1?.metadata.name ?? ''}`, '--subresource=status')).stdout).toBe('yes\n');
   });
+
+  // A SelfSubjectReview echoes the authenticated user (pkg/registry/authentication/selfsubjectreview/rest.go:
+  // status.userInfo is the request's user, its username, uid, groups and extra).
+  it('auth whoami names the member, their place in the classroom and the role they play', async () => {
+    const lines = (out: string) => out.trim().split('\n').map((line) => line.split(/\s{2,}/));
+    const student = await ada.run('auth', 'whoami');
+    expect(student.code).toBe(0);
+    expect(lines(student.stdout)).toEqual([
+      ['ATTRIBUTE', 'VALUE'],
+      ['Username', 'ada'],
+      ['UID', setup.classroom.students.get('ada')?.studentId],
+      ['Groups', '[clusterplay:students system:authenticated]'],
+      ['Extra: clusterplay.dev/role', '[kubelet:node-1]'],
+    ]);
+    const instructor = await kubectl.run('auth', 'whoami', '-o', 'json');
+    expect(JSON.parse(instructor.stdout)).toMatchObject({
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'SelfSubjectReview',
+      status: { userInfo: { groups: ['clusterplay:instructors', 'system:authenticated'] } },
+    });
+  });
 });
 
 describe('@kubernetes/client-node', () => {

@@ -54,10 +54,19 @@ export const SELF_SUBJECT_ACCESS_REVIEW: DiscoveredResource = {
   verbs: ['create'],
 };
 
-const DISCOVERED: readonly DiscoveredResource[] = [...SERVED, SELF_SUBJECT_ACCESS_REVIEW];
+/** `kubectl auth whoami` asks this one; it is answered, never stored (self-review.ts). */
+export const SELF_SUBJECT_REVIEW: DiscoveredResource = {
+  ...SELF_SUBJECT_ACCESS_REVIEW,
+  kind: 'SelfSubjectReview',
+  plural: 'selfsubjectreviews',
+  singular: 'selfsubjectreview',
+  group: 'authentication.k8s.io',
+};
+
+const DISCOVERED: readonly DiscoveredResource[] = [...SERVED, SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_REVIEW];
 
 /** The groups beyond the core one, in the order /apis lists them. */
-export const GROUPS = ['apps', 'authorization.k8s.io', 'coordination.k8s.io', 'scheduling.k8s.io'] as const;
+export const GROUPS = ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io', 'scheduling.k8s.io'] as const;
 
 export const groupVersion = (group: string): string => (group === '' ? 'v1' : `${group}/v1`);
 

@@ -45,6 +45,8 @@ const MESSAGES = {
   SelfSubjectAccessReviewSpec: { 1: 'resourceAttributes:ResourceAttributes', 2: 'nonResourceAttributes:NonResourceAttributes' },
   ResourceAttributes: { 1: 'namespace:string', 2: 'verb:string', 3: 'group:string', 4: 'version:string', 5: 'resource:string', 6: 'subresource:string', 7: 'name:string' },
   NonResourceAttributes: { 1: 'path:string', 2: 'verb:string' },
+  // kubectl auth whoami sends its status empty: the server fills in the user.
+  SelfSubjectReview: { 1: 'metadata:ObjectMeta' },
 } as const;
 
 export type MessageName = keyof typeof MESSAGES;
@@ -69,5 +71,5 @@ export function fieldOf(message: MessageName, number: number): FieldSpec | undef
 
 /** The message a body of this kind is, for the kinds kubectl encodes as protobuf. */
 export function messageOfKind(kind: string): MessageName | undefined {
-  return kind === 'Deployment' || kind === 'Service' || kind === 'SelfSubjectAccessReview' ? kind : undefined;
+  return kind === 'Deployment' || kind === 'Service' || kind === 'SelfSubjectAccessReview' || kind === 'SelfSubjectReview' ? kind : undefined;
 }
