@@ -3,13 +3,16 @@
  * processes (the production entry point) behind haproxy, a bots-only classroom playing on every
  * master. Mid-round one master is SIGKILLed: its replica must take over, and ClusterPlay with it —
  * every round is won, no acknowledged write is lost, the timers whose queue was on that master
- * still fire, requests during the failover are refused with 503 (never hang, never 500), /readyz
- * says 503 while a slot is unserved and 200 after, the heap does not grow, and each process logs
- * the outage as a few state changes, not one line per retry.
+ * still fire (one booked in its last instant dies with it and is booked again from the store;
+ * redis-failover-tail.test.ts makes that moment deterministic), requests during the failover are
+ * refused with 503 (never hang, never 500), /readyz says 503 while a slot is unserved and 200
+ * after, the heap does not grow, and each process logs the outage as a few state changes, not one
+ * line per retry.
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { classroomKeys } from '../classroom/keys';
+import { timersKey } from '../jobs/timer-index';
 import { laneOf } from '../jobs/timer-lanes';
 import { freePort } from '../redis/embedded-redis';
 import { haproxyMissing, startHaproxy, stopped, type TestHaproxy } from '../testing/haproxy';
@@ -108,11 +111,8 @@ const clusterOk = (rc: TestRedisCluster, node: string): boolean => {
   }
 };
 
-// Off in `npm test` until a known fault is mended: in 2 of about 11 runs a round stalled after the
-// failover (suspected: a one-shot timer written to the dying master after its replica's last sync is
-// lost; WAIT covers store commits only). CLUSTERPLAY_FAILOVER_TEST=1 runs it; see the session note.
-const failoverOptIn = process.env['CLUSTERPLAY_FAILOVER_TEST'] === '1';
-test.skipIf(missing !== null || !failoverOptIn)('a Redis master is SIGKILLed mid-round: its replica takes over, every round is won and no acknowledged write is lost', { timeout: 150_000 }, async () => {
+// No second try: the cluster it would run on has lost a master for good.
+test.skipIf(missing !== null)('a Redis master is SIGKILLed mid-round: its replica takes over, every round is won and no acknowledged write is lost', { timeout: 150_000, retry: 0 }, async () => {
   const rc = cluster as TestRedisCluster;
   const url = (haproxy as TestHaproxy).url;
   const { doomed, playing } = await placeClassrooms(rc, url);
@@ -156,7 +156,19 @@ test.skipIf(missing !== null || !failoverOptIn)('a Redis master is SIGKILLed mid
     const seen = instructors.map((c, i) => {
       const pods = listObjects(c.state, 'Pod').map((p: Pod) => `${p.metadata.name} ${p.spec.nodeName ?? '-'} ${p.status?.phase ?? '?'} ready=${String(isPodReady(p))}${p.metadata.deletionTimestamp ? ' deleting' : ''}`);
       const rules = listObjects(c.state, 'ProxyTable').map((t) => `${t.metadata.name}:${t.status.services.find((x) => x.service === 'default/web')?.endpoints.length ?? 0}`);
-      return `classroom ${i} rv ${c.state.resourceVersion}${i === 0 ? ' (on the killed master)' : ''}\n  ${pods.join('\n  ')}\n  rules ${rules.join(' ')}`;
+      // The CRI calls still in flight, and the timers the classroom's index holds (a call running with no criCallDue timer is stuck).
+      const calls = listObjects(c.state, 'ContainerRuntime').flatMap((rt) => rt.status.calls.filter((call) => call.status !== 'done' && call.status !== 'failed').map((call) => `${rt.metadata.name} ${call.id} ${call.call} ${call.pod ?? ''} ${call.status} due ${call.dueAt ?? '-'}`));
+      const room = playing[i]?.classroom.id ?? '';
+      const index = timersKey(prefix, room);
+      const timers = ((): string => {
+        try {
+          const master = masterServing(rc.topology(survivors[0] ?? ''), Number(rc.ask(survivors[0] ?? '', 'cluster', 'keyslot', index)))?.address ?? '';
+          return rc.ask(master, 'hkeys', index).trim().split('\n').join(' ');
+        } catch (err) {
+          return `unread: ${String(err)}`;
+        }
+      })();
+      return `classroom ${i} rv ${c.state.resourceVersion}${i === 0 ? ' (on the killed master)' : ''}\n  ${pods.join('\n  ')}\n  rules ${rules.join(' ')}\n  calls ${calls.join('; ') || 'none'}\n  timers ${timers}`;
     });
     const logged = servers.flatMap(({ logs }, i) => logs.slice(logsBefore[i]).map((line) => `server ${i}: ${line.slice(0, 400)}`));
     throw new Error(`${String(error)}\n${seen.join('\n')}\n${logged.join('\n')}`, { cause: error });
@@ -223,5 +235,6 @@ test.skipIf(missing !== null || !failoverOptIn)('a Redis master is SIGKILLed mid
   // The heap does not keep what the outage refused (no queue of pending commands).
   for (const [i, before] of heapBefore.entries()) expect(heapAfter[i] ?? Infinity).toBeLessThan(before + 128 * 1024 * 1024);
   expect(refused.length).toBeGreaterThan(0);
-  for (const lines of outageLines) expect(lines.length).toBeLessThanOrEqual(12);
+  // 7–11 seen; one more when a timer booked in the master's last instant is booked again from the store.
+  for (const lines of outageLines) expect(lines.length).toBeLessThanOrEqual(13);
 });
