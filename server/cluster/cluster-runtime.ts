@@ -12,7 +12,7 @@ import type { RunState } from '../classroom/run-state';
 import type { SimTimerService } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
 import type { ObjectStore, WriteContext } from '../store';
-import type { Informers } from './informers';
+import type { ChangeListener, Informers } from './informers';
 import type { ClusterClaims } from './cluster-claim';
 import { asUnavailable, isConnectionError } from '../redis/unavailable';
 import { refusalOf } from './refusal';
@@ -117,7 +117,7 @@ export class ClusterRuntime {
   }
 
   /** A batch of changes reached the classroom's cache (the owner's control loops' copy), written at `simTime`; returns the unsubscribe. */
-  onStateChange(listener: (classroomId: string, simTime: number) => void): () => void {
+  onStateChange(listener: ChangeListener): () => void {
     return this.informers.onChange(listener);
   }
 

@@ -15,6 +15,9 @@ const IDLE_MS = 10 * 60_000;
 /** How long a decision waits for the watch to bring this process's own last write (it takes ~1 ms). */
 const CATCH_UP_MS = 2000;
 
+/** A batch of changes reached a classroom's cache: its last simulated time, and the changes. */
+export type ChangeListener = (classroomId: string, simTime: number, events: readonly WatchEvent[]) => void;
+
 interface Informer {
   state: ClusterState;
   rv: bigint;
@@ -29,7 +32,7 @@ interface Informer {
 export class Informers {
   private readonly informers = new Map<string, Informer>();
   private readonly sweeper: NodeJS.Timeout;
-  private readonly listeners = new Set<(classroomId: string, simTime: number) => void>();
+  private readonly listeners = new Set<ChangeListener>();
 
   constructor(private readonly store: ObjectStore) {
     this.sweeper = setInterval(() => this.sweep(), IDLE_MS / 4);
@@ -53,7 +56,7 @@ export class Informers {
   }
 
   /** Called after each batch of watch events a classroom's cache applied, with the batch's last simulated time; returns the unsubscribe. */
-  onChange(listener: (classroomId: string, simTime: number) => void): () => void {
+  onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -121,7 +124,7 @@ export class Informers {
     const waiters = [...informer.waiters];
     informer.waiters.clear();
     for (const wake of waiters) wake();
-    if (last) for (const listener of this.listeners) listener(classroomId, last.simTime);
+    if (last) for (const listener of this.listeners) listener(classroomId, last.simTime, events);
   }
 
   private sweep(): void {

@@ -67,6 +67,14 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/**
+ * Timer jobs a process runs at once. A bot tick plays every bot of its component (hundreds of
+ * nodes' in a big classroom) and waits on Redis round trips meanwhile; one at a time, the CRI
+ * calls finishing and the heartbeats would wait behind it. Handlers are reconcile steps: the
+ * store's resourceVersion checks settle their races, and one component's moves stay in order
+ * through the runtime's per-component queue.
+ */
+const TIMER_CONCURRENCY = 16;
 const FOLLOW_ATTEMPTS = 5;
 const FOLLOW_RETRY_MS = 1000;
 
@@ -104,6 +112,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     keyPrefix,
     logger,
     ...(timerLanes ? { clusterLanes: timerLanes } : {}),
+    concurrency: TIMER_CONCURRENCY,
     // The clock as last announced (ClusterRuntime.run), not a read of the whole classroom per timer:
     // a fire decided on a clock a moment old is checked again (isDue) and parked or moved if need be.
     clocks: { getClock: async (id): Promise<SimClock> => (await runtime.run(id))?.clock ?? STOPPED },

@@ -71,7 +71,7 @@ describe('the timer sweep', () => {
     for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
       expect(await instructor.instructor(action)).toMatchObject({ ok: true });
     }
-    const loops = ['botTick:scheduler', 'botTick:kubelet:node-1', 'kubeletHeartbeat:node-1'];
+    const loops = ['botTick:scheduler', 'botTick:kubelet', 'kubeletHeartbeat'];
     await waitFor(
       async () => {
         const pending = (await indexedJobs(classroom.id)).map((e) => e.key);
