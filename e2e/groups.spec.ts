@@ -74,6 +74,21 @@ test('the instructor splits the class from the groups panel, drives every group�
   await expect(ada.locator('.bar .title')).toHaveText(`${title} · Group A`);
   await expect(ben.locator('.bar .title')).toHaveText(`${title} · Group B`);
 
+  // Group A's own console (from its card) drives that group's cluster, but offers no split of the group.
+  const [groupConsole] = await Promise.all([instructor.context().waitForEvent('page'), cardA.getByRole('link', { name: 'Open Group A’s console' }).click()]);
+  await expect(groupConsole.locator('.bar .title')).toHaveText(`${title} · Group A`);
+  const inGroup = groupConsole.getByTestId('groups-panel');
+  await expect(inGroup.getByTestId('groups-in-group')).toHaveText('This is one group of a class split into groups, so it is not split again. The class’s console starts every group’s round and brings the groups back together.');
+  await expect(inGroup.getByRole('link', { name: 'Open the class’s console' })).toHaveAttribute('href', new URL(instructor.url()).pathname);
+  await expect(inGroup.getByRole('button')).toHaveCount(0);
+  await expect(inGroup.getByRole('combobox')).toHaveCount(0);
+  await groupConsole.setViewportSize({ width: 1280, height: 720 });
+  await panelShot(groupConsole, testInfo, 'groups-panel-in-group-1280x720');
+  await groupConsole.setViewportSize({ width: 390, height: 844 });
+  await panelShot(groupConsole, testInfo, 'groups-panel-in-group-390x844');
+  expect((await fitsViewport(groupConsole)).scrollWidth, 'group console: no horizontal scrolling at 390 px').toBeLessThanOrEqual(390);
+  await groupConsole.close();
+
   await panel.getByRole('button', { name: 'Start all rounds' }).click();
   await expect(panel.getByTestId('groups-summary')).toHaveText('Split into 2 groups · Running');
   for (const card of [cardA, cardB]) {

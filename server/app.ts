@@ -119,6 +119,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       redis,
       clientDir: config.clientDir,
       classrooms,
+      changes,
       joinLimiter,
       cluster,
       replay: { ...replayFiles, classrooms, replayTtlMs: config.REPLAY_TTL_DAYS * 86_400_000 },

@@ -3,7 +3,7 @@
  * Redis Cluster keeps one classroom (and the Lua scripts that touch several of its keys) on one shard.
  */
 export interface ClassroomKeys {
-  /** hash: code, title, nodes, phase, clock, locked, botPace, instructorId, createdAt, displayTokenHash */
+  /** hash: code, title, nodes, phase, clock, locked, botPace, instructorId, createdAt, displayTokenHash, classId (a group's class) */
   meta: string;
   /** hash: memberId -> MemberRecord JSON (the instructor is a member too) */
   members: string;

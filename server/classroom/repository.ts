@@ -72,6 +72,7 @@ const metaSchema = z.object({
   locked: z.enum(['0', '1']).transform((v) => v === '1'),
   botPace: json(z.object({ secondsPerAction: z.number() })),
   instructorId: z.string(),
+  classId: z.string().optional(),
 });
 const memberSchema = z.object({
   id: z.string(),
@@ -135,6 +136,7 @@ export function createClassroomRepository({
       run: m.run,
       locked: m.locked,
       botPace: m.botPace,
+      ...(m.classId === undefined ? {} : { classId: m.classId }),
       members: Object.values(members)
         .map((s) => memberSchema.parse(JSON.parse(s)))
         .sort((a, b) => a.joinedAt - b.joinedAt || a.id.localeCompare(b.id)),
@@ -179,8 +181,11 @@ export function createClassroomRepository({
   }
 
   return {
-    /** `id` is given by a caller that must record it before the classroom exists (a split into groups, to undo a failed one). */
-    async create(request: CreateClassroomRequest, id = newClassroomId()): Promise<CreateClassroomResponse> {
+    /**
+     * `id` is given by a caller that must record it before the classroom exists (a split into groups,
+     * to undo a failed one); `classId` makes it a group of that class, written with the classroom itself.
+     */
+    async create(request: CreateClassroomRequest, id = newClassroomId(), classId?: string): Promise<CreateClassroomResponse> {
       const keys = keysOf(id);
       if ((request.nodes ?? DEFAULT_NODE_COUNT) > maxNodes) throw new RefusalError('BadRequest', `a classroom has at most ${maxNodes} worker nodes on this server`);
       const instructorToken = newToken(id);
@@ -200,6 +205,7 @@ export function createClassroomRepository({
           botPace: JSON.stringify(DEFAULT_BOT_PACE),
           instructorId: instructor.id,
           createdAt: String(now()),
+          ...(classId === undefined ? {} : { classId }),
         })
         .hSet(keys.members, instructor.id, JSON.stringify(instructor))
         .hSet(keys.tokens, instructor.tokenHash, instructor.id)

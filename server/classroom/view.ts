@@ -19,6 +19,8 @@ export interface ClassroomRecord {
   run: RunState;
   locked: boolean;
   botPace: BotPace;
+  /** The class this classroom is a group of (see server/rounds/class-groups.ts); absent for a class. */
+  classId?: string;
   /** In join order. */
   members: MemberRecord[];
   roles: ReadonlyMap<string, Role>;
@@ -66,6 +68,7 @@ export function classroomView(record: ClassroomRecord, now: number): ClassroomVi
     clock: record.run.clock,
     botPace: record.botPace,
     nodes: record.nodes,
+    ...(record.classId === undefined ? {} : { classId: record.classId }),
     members: memberViews(record, now),
     seats: seatViews(record, now),
   };

@@ -5,6 +5,7 @@ import express, { type ErrorRequestHandler, type Express, type Request, type Req
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { httpStatusOf, type ErrorBody } from '@shared/protocol';
+import type { ClassroomChanges } from '../classroom/changes';
 import type { JoinLimiter } from '../classroom/join-limiter';
 import { RefusalError } from '../classroom/refusal-error';
 import type { ClassroomRepository } from '../classroom/repository';
@@ -37,6 +38,8 @@ export interface HttpAppDeps {
   /** The built client; not served when it does not exist (dev mode uses Vite instead). */
   clientDir: string;
   classrooms: ClassroomRepository;
+  /** Every process's classroom changes (an open watch follows its student into a group). */
+  changes: ClassroomChanges;
   joinLimiter: JoinLimiter;
   /** The cluster the Kubernetes API (kubectl) reads and writes through its API server. */
   cluster: Cluster;
@@ -161,7 +164,7 @@ const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
   throw new RefusalError('UnsupportedMediaType', `${req.method} ${path} takes a JSON body (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
 };
 
-export function createHttpApp({ logger, memberRate, redis, clientDir, classrooms, joinLimiter, cluster, stopping, corsOrigin, joinBaseUrl, rounds, replay, metrics }: HttpAppDeps): Express {
+export function createHttpApp({ logger, memberRate, redis, clientDir, classrooms, changes, joinLimiter, cluster, stopping, corsOrigin, joinBaseUrl, rounds, replay, metrics }: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, serializers: { req: redactRequest }, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' } }));
@@ -177,7 +180,7 @@ export function createHttpApp({ logger, memberRate, redis, clientDir, classrooms
   app.use(displayRoutes({ classrooms, joinBaseUrl }));
   app.use(kubeconfigRoutes(classrooms));
   // kubectl's own API: Status errors of its own, never the SPA's fallback.
-  app.use(`${K8S_PREFIX}/:token`, kubeApiRoutes({ classrooms, cluster, logger, stopping, memberRate }));
+  app.use(`${K8S_PREFIX}/:token`, kubeApiRoutes({ classrooms, changes, cluster, logger, stopping, memberRate }));
   if (rounds) app.use(roundRoutes({ classrooms, ...rounds }));
   app.use(groupRoutes({ classrooms, groups: cluster.groups }));
 

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Identity } from '@shared/protocol';
 import { RefusalError } from '../classroom/refusal-error';
 import type { ClassroomRepository } from '../classroom/repository';
+import { classroomIdOfToken } from '../classroom/secrets';
 
 type Instructor = Extract<Identity, { kind: 'instructor' }>;
 
@@ -19,10 +20,17 @@ async function callerOf(req: Request, classrooms: ClassroomRepository, whose?: s
   return identity;
 }
 
-/** A member (student, instructor or host screen) of classroom `classroomId`; another classroom's token is 403. */
+/**
+ * A member (student, instructor or host screen) of classroom `classroomId`; another classroom's
+ * token is 403. A student of a class split into groups plays in their group: the token the class
+ * issued, sent to the class's URL (the only one the student knows), answers as that member of the
+ * group, so a route reads the returned identity's classroom, not the URL's.
+ */
 export async function memberOf(req: Request, classrooms: ClassroomRepository, classroomId: string): Promise<Identity> {
   const identity = await callerOf(req, classrooms);
-  if (identity.classroomId !== classroomId) throw new RefusalError('Forbidden', `this token is for another classroom, not "${classroomId}"`);
+  if (identity.classroomId !== classroomId && classroomIdOfToken(bearerToken(req)) !== classroomId) {
+    throw new RefusalError('Forbidden', `this token is for another classroom, not "${classroomId}"`);
+  }
   return identity;
 }
 

@@ -6,10 +6,12 @@
  * groups are dissolved. Each group's nodes carry a label only its own instructor wrote, so the
  * cluster kubectl reaches is plain to see.
  */
+import { CoreV1Api, KubeConfig, ListWatch, Watch, type V1Node } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import type { RunningServer } from '../app';
 import { classroomWith, type Classroom } from '../cluster/testing/cluster-client';
 import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
 import { columns, kubectlFor, type Kubectl } from './testing/kubectl';
 
 let server: RunningServer;
@@ -89,3 +91,80 @@ it('a grouped student’s kubeconfig, from the class’s URL, reaches their grou
     expect((await k.run(...BY_GROUP)).stdout).toBe(groupLabels('<none>'));
   }
 });
+
+it('a watch opened before the split ends there with 410 saying why (kubectl get -w prints it and exits 0; an informer lists again) and finds the group’s cluster by the same token; the dissolve ends it again', { timeout: 90_000 }, async () => {
+  const klass2 = await classroomWith(server.url, ['cleo', 'dan'], { title: 'Period 5' });
+  const cleo = await kubectl(klass2.id, klass2.students.get('cleo')?.token ?? '');
+  const instructor = await kubectl(klass2.id, klass2.instructorToken);
+  const WATCH = ['get', 'nodes', '-w', '-v=6', '-L', 'group'];
+  const watching = (w: Started) => waitFor(() => /GET \S+\/nodes\?resourceVersion=\d+&watch=true 200 OK/.test(w.err()), { what: 'kubectl to start watching', timeoutMs: 20_000 });
+  const exited = (w: Started) => waitFor(() => w.child.exitCode ?? undefined, { what: 'kubectl get -w to exit', timeoutMs: 20_000 });
+  // What kubectl says besides its -v=6 request lines.
+  const said = (w: Started) => w.err().split('\n').filter((line) => line !== '' && !/^I\d{4} /.test(line));
+  // client-node's informer with the same kubeconfig, as a student's own tool would hold the nodes.
+  const config = new KubeConfig();
+  config.loadFromFile(cleo.kubeconfig);
+  const core = config.makeApiClient(CoreV1Api);
+  const informer = new ListWatch<V1Node>('/api/v1/nodes', new Watch(config), () => core.listNode(), false);
+  const uidsOf = async (classroomId: string) => (await server.cluster.store.list(classroomId, 'Node')).items.map((n) => n.metadata.uid).sort();
+  const held = () => informer.list().map((n) => n.metadata?.uid).sort();
+
+  const before = cleo.start(...WATCH);
+  // The instructor's watch of the class: an instructor is never moved, so it stays open throughout.
+  const teacher = instructor.start(...WATCH);
+  try {
+    await informer.start();
+    await Promise.all([watching(before), watching(teacher)]);
+    expect(held()).toEqual(await uidsOf(klass2.id));
+
+    const split = await fetch(`${server.url}/api/classrooms/${klass2.id}/groups`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${klass2.instructorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ groups: 2, scenario: 'node-dies', seed: 7 }),
+    });
+    expect(split.status).toBe(201);
+    const [a] = ((await split.json()) as { groups: SplitGroup[] }).groups;
+    if (!a) throw new Error('two groups expected');
+    // kubectl prints the watch's last word, the 410 Status, and exits 0.
+    expect(await exited(before)).toBe(0);
+    expect(lastLines(before.out(), 2)).toBe(ended("the class was split into groups: your token now reaches your group's cluster, not this one; watch again to follow it there"));
+    expect(said(before)).toEqual([]);
+    // The informer listed again: it holds Group A's nodes now, and none of the class's.
+    const groupNodes = await uidsOf(a.id);
+    await waitFor(() => JSON.stringify(held()) === JSON.stringify(groupNodes), { what: "the informer to hold Group A's nodes", timeoutMs: 20_000 });
+
+    // Run again with the same kubeconfig: the group's cluster, whose instructor labels its nodes meanwhile.
+    const again = cleo.start(...WATCH);
+    try {
+      await watching(again);
+      const lead = await kubectl(a.id, a.instructorToken);
+      expect(await lead.run('label', 'nodes', 'node-1', 'group=a')).toMatchObject({ code: 0 });
+      await waitFor(() => /^node-1\s.*\sa$/m.test(again.out()), { what: "the group's label in the new watch", timeoutMs: 20_000 });
+      await waitFor(() => informer.get('node-1')?.metadata?.labels?.['group'] === 'a', { what: "the informer to follow Group A's change", timeoutMs: 20_000 });
+      // Dissolved: the watch of the group ends too, and the informer is back on the class's cluster.
+      expect(await call('DELETE', klass2.id, klass2.instructorToken)).toBe(200);
+      expect(await exited(again)).toBe(0);
+      expect(lastLines(again.out(), 2)).toBe(ended("the class's groups were brought back together: your token now reaches the class's cluster, not this one; watch again to follow it there"));
+      expect(said(again)).toEqual([]);
+      const classNodes = await uidsOf(klass2.id);
+      await waitFor(() => JSON.stringify(held()) === JSON.stringify(classNodes), { what: "the informer to hold the class's nodes again", timeoutMs: 20_000 });
+    } finally {
+      again.child.kill();
+    }
+    expect(teacher.child.exitCode).toBeNull();
+  } finally {
+    await informer.stop();
+    before.child.kill();
+    teacher.child.kill();
+  }
+});
+
+type Started = ReturnType<Kubectl['start']>;
+
+const lastLines = (text: string, count: number): string => `${text.trimEnd().split('\n').slice(-count).join('\n')}\n`;
+
+/** How kubectl get -w -L group prints an ERROR event's Status (the label column's header stays; the row has no cell for it). */
+const ended = (message: string): string => `STATUS    REASON    MESSAGE   GROUP\nFailure   Expired   ${message}\n`;
+
+const call = async (method: string, classroomId: string, token: string): Promise<number> =>
+  (await fetch(`${server.url}/api/classrooms/${classroomId}/groups`, { method, headers: { authorization: `Bearer ${token}` } })).status;

@@ -13,6 +13,7 @@
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { simNow, type Identity } from '@shared/protocol';
+import type { ClassroomChanges } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
 import { RefusalError } from '../classroom/refusal-error';
 import type { Cluster } from '../cluster/start-cluster';
@@ -34,6 +35,8 @@ import { openApiRoutes } from './openapi';
 
 export interface KubeApiDeps {
   classrooms: ClassroomRepository;
+  /** Every process's classroom changes: a student's watch ends when a split or dissolve moves them. */
+  changes: ClassroomChanges;
   cluster: Cluster;
   logger: Logger;
   /** Aborted at shutdown: every open watch ends. */

@@ -16,6 +16,7 @@ import { groupVersion } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { statusOf } from './status';
 import { TABLE_MEDIA, toTable, wantsTable } from './tables';
+import { onWatcherMoved } from './watch-moves';
 
 /** How often a bookmark is sent while the stream is quiet (Kubernetes sends one about every minute). */
 export const BOOKMARK_EVERY_MS = 5_000;
@@ -94,6 +95,13 @@ export async function serveWatch(deps: KubeApiDeps, req: Request, res: Response,
   };
   req.on('close', close);
   deps.stopping.addEventListener('abort', close, { once: true });
+  // The student placed in a group (or back in the class) meanwhile: this classroom is no longer theirs to watch.
+  const unfollow = onWatcherMoved(deps, String(req.params['token']), identity, (end) => {
+    if (res.writableEnded) return;
+    write('ERROR', end);
+    close();
+  });
+  res.once('close', unfollow);
   try {
     for (const object of initial) write('ADDED', object);
     if (initialEvents && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });

@@ -92,6 +92,11 @@ export class ClassGroups {
       const record = await classrooms.read(classroomId);
       if (!record) throw new RefusalError('NotFound', `classroom "${classroomId}" not found`);
       if (record.run.phase === 'closed') throw new RefusalError('Forbidden', 'this classroom is closed');
+      // One level only: a group is a whole classroom and could be split, but its students, host
+      // screen and class console would then lose track of where anyone plays.
+      if (record.classId !== undefined) {
+        throw new RefusalError('Conflict', `"${record.title}" is a group of a class split into groups, and a group cannot be split again: split the class from its own console (POST /api/classrooms/${record.classId}/groups)`);
+      }
       const existing = await this.list(classroomId);
       if (existing.length) throw new RefusalError('Conflict', `the class is already split into ${existing.length} groups: DELETE /api/classrooms/${classroomId}/groups first`);
       if (!(await rounds.catalogue.find(classroomId, request.scenario))) throw new RefusalError('NotFound', `scenario "${request.scenario}" not found: GET /api/scenarios lists the built-in ones`);
@@ -106,7 +111,7 @@ export class ClassGroups {
         await this.hold(classroomId, attempt);
         const id = newClassroomId();
         await redis.hSet(keys.groupsPending, id, '1');
-        const created = await classrooms.create({ title: `${record.title} · ${groupName(index)}` }, id);
+        const created = await classrooms.create({ title: `${record.title} · ${groupName(index)}` }, id, classroomId);
         const members = students.filter((_, i) => i % request.groups === index);
         if (members.length) {
           const groupKeys = classroomKeys(this.options.keyPrefix, id);

@@ -88,6 +88,48 @@ describe('splitting the class', () => {
   });
 });
 
+describe('a group is a group of its class only', () => {
+  test('a group cannot be split into groups of its own: 409 Conflict naming why, and nothing changes', { timeout: 60_000 }, async () => {
+    const klass = await classroomWith(server.url, ['ana', 'ben'], { title: 'Period 4' });
+    const split = await call('POST', `/api/classrooms/${klass.id}/groups`, klass.instructorToken, { groups: 2, scenario: 'node-dies', seed: 7 });
+    expect(split.status).toBe(201);
+    const [a] = (split.body as { groups: SplitGroup[] }).groups;
+    if (!a) throw new Error('two groups expected');
+    const before = { open: (await server.classrooms.openClassroomIds()).sort(), klass: await groupsOf(klass.id, klass.instructorToken), a: await server.classrooms.read(a.id) };
+
+    expect(await call('POST', `/api/classrooms/${a.id}/groups`, a.instructorToken, { groups: 2, scenario: 'node-dies', seed: 7 })).toEqual({
+      status: 409,
+      body: { code: 'Conflict', message: `"Period 4 · Group A" is a group of a class split into groups, and a group cannot be split again: split the class from its own console (POST /api/classrooms/${klass.id}/groups)` },
+    });
+    // No classroom made, the class's groups as they were, Group A's students, roles and clock untouched, and no groups of its own.
+    expect((await server.classrooms.openClassroomIds()).sort()).toEqual(before.open);
+    expect(await groupsOf(klass.id, klass.instructorToken)).toEqual(before.klass);
+    expect(await server.classrooms.read(a.id)).toEqual(before.a);
+    expect(await groupsOf(a.id, a.instructorToken)).toEqual([]);
+    // The class's own lock was never taken: it still dissolves at once.
+    expect(await call('DELETE', `/api/classrooms/${klass.id}/groups`, klass.instructorToken)).toEqual({ status: 200, body: { dissolved: 2 } });
+  });
+
+  test('GET …/rounds/current with the class’s id and a grouped student’s class token answers with their group’s round', { timeout: 60_000 }, async () => {
+    const klass = await classroomWith(server.url, ['ana', 'ben']);
+    const ana = klass.students.get('ana')?.token ?? '';
+    const current = `/api/classrooms/${klass.id}/rounds/current`;
+    expect(await call('POST', `/api/classrooms/${klass.id}/groups`, klass.instructorToken, { groups: 2, scenario: 'node-dies', seed: 7 })).toMatchObject({ status: 201 });
+    const [a] = await groupsOf(klass.id, klass.instructorToken);
+    const answer = await call('GET', current, ana);
+    expect(answer).toMatchObject({ status: 200, body: { scenario: 'node-dies', phase: 'briefing', startedAt: null, elapsedSeconds: 0 } });
+    // Group A's round, exactly as asked at the group's own URL (the class itself has none: see below).
+    expect(answer.body).toEqual((await call('GET', `/api/classrooms/${a?.id ?? ''}/rounds/current`, ana)).body);
+    // The class itself has no round (it was never given one), as its instructor hears; a stranger is still refused.
+    expect(await call('GET', current, klass.instructorToken)).toMatchObject({ status: 404, body: { code: 'NotFound' } });
+    const stranger = await classroomWith(server.url, ['eve']);
+    expect(await call('GET', current, stranger.students.get('eve')?.token ?? '')).toEqual({ status: 403, body: { code: 'Forbidden', message: `this token is for another classroom, not "${klass.id}"` } });
+    // Back in the class, her token answers for the class again.
+    expect(await call('DELETE', `/api/classrooms/${klass.id}/groups`, klass.instructorToken)).toMatchObject({ status: 200 });
+    expect(await call('GET', current, ana)).toMatchObject({ status: 404, body: { code: 'NotFound' } });
+  });
+});
+
 describe('two groups play side by side', () => {
   test('[acceptance] two bots-only groups play "node-dies" to won at once, and neither cluster is touched by the other', { timeout: 150_000 }, async () => {
     const klass = await botClassroom(server.url);

@@ -49,6 +49,8 @@ export interface ClassroomView {
   clock: SimClock;
   botPace: BotPace;
   nodes: string[];
+  /** When this classroom is a group of a class split into groups: the class's id. */
+  classId?: string;
   members: MemberView[];
   seats: RoleSeatView[];
 }

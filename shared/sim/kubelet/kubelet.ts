@@ -29,6 +29,7 @@ import { addUsage, admit, type Used } from './admission';
 import { planContainer, type ContainerMove, type NewCall, type NodeView } from './containers';
 import { isEventStep, kubeletEvent } from './events';
 import { postNodeStatus, renewLease } from './heartbeat';
+import { statusNews } from './status-news';
 
 /** `10.244.3.` for a node with podCIDR 10.244.3.0/24; else a prefix derived from the name. */
 function podNetworkPrefix(node: Node): string {
@@ -266,11 +267,19 @@ function runPod(
   const next = podStatus(pod, node, statuses, everStarted ? (allFinished ? (allSucceeded ? 'Succeeded' : 'Failed') : 'Running') : 'Pending', takenIPs, now);
   const changed = !sameValue(next, pod.status ?? {});
   if (changed) report.steps.unshift(updateStatus(pod, { ...pod, status: next }, `${node.metadata.name} reports ${name}: ${summary(next)}`));
-  report.why = changed ? `report ${name}: ${summary(next)}` : `read the runtime's answers for ${name}`;
+  report.why = changed ? `report ${name}: ${summary(next)}; new: ${newsOf(pod.status ?? {}, next)}` : `read the runtime's answers for ${name}`;
   report.label = changed ? `Report ${name} ${next.phase ?? 'Pending'}${everReady(next) ? ', Ready' : ''}` : `Read answers for ${name}`;
   plan.timers.push(...report.steps.filter((s) => !isApiRequest(s)));
   report.steps = report.steps.filter((s) => isApiRequest(s));
   if (changed || report.consumed.length > 0 || report.backOffs.length > 0) plan.intents.push(report);
+}
+
+/** What the report brings, for its reason; the changed fields' names when none of it shows in words. */
+function newsOf(before: PodStatus, after: PodStatus): string {
+  const news = statusNews(before, after);
+  if (news.length) return news.join(', ');
+  const fields = (Object.keys(after) as (keyof PodStatus)[]).filter((k) => !sameValue(before[k], after[k]));
+  return fields.join(', ');
 }
 
 const everReady = (status: PodStatus): boolean => status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;

@@ -183,6 +183,64 @@ describe('the rulebook: legalMoves and planAction agree', () => {
     expect(labels).toEqual(['Pull nginx:1.27', 'Report web-1 Pending', 'Create container app', 'Start container app', 'Report web-1 Running, Ready']);
   });
 
+  test('[kubelet] each status report says what it brings (the second Pending one: the container created), and a status once written is not offered again', () => {
+    const c = cluster();
+    c.stopNode('node-2');
+    c.createObject(makePod('web-1', { nodeName: 'node-2', image: 'nginx:1.27' }));
+    const reports = (): string[][] => legalMoves('kubelet:node-2', c.state, c.now).filter((m) => m.action.kind === 'syncPodStatus').map((m) => [m.label, m.why]);
+    const seen: string[][][] = [];
+    const report = (): void => {
+      seen.push(reports());
+      play(c, { kind: 'syncPodStatus', node: 'node-2', pod: 'web-1' });
+      // The kubelet posts a status only when it changed: the one just written is not offered again.
+      expect(reports()).toEqual([]);
+    };
+    const runtimeDoes = (kind: 'pullImage' | 'createContainer' | 'startContainer'): void => {
+      play(c, { kind, node: 'node-2', pod: 'web-1', container: 'app' });
+      const call = c.state.runtime('node-2')?.status.calls.find((x) => x.status === 'pending');
+      play(c, { kind: 'answerCri', node: 'node-2', callId: call?.id ?? '' });
+      c.now += 5_000;
+      apply(c, advanceRuntime(c.state, 'node-2', c.now));
+    };
+    report();
+    runtimeDoes('pullImage');
+    // A pulled image is no news for the pod until a container of it exists.
+    expect(reports()).toEqual([]);
+    runtimeDoes('createContainer');
+    report();
+    runtimeDoes('startContainer');
+    report();
+    expect(seen).toEqual([
+      [['Report web-1 Pending', 'report web-1: Pending [ContainerCreating]; new: app ContainerCreating, pod IP 10.244.1.2, PodReadyToStartContainers=True, Initialized=True, ContainersReady=False, Ready=False']],
+      [['Report web-1 Pending', 'report web-1: Pending [ContainerCreating]; new: app container created']],
+      [['Report web-1 Running, Ready', 'report web-1: Running [Running, Ready]; new: phase Running, app Running, app ready, ContainersReady=True, Ready=True']],
+    ]);
+  });
+
+  test('[property] whatever order the kubelet and the runtime move in, a report is never offered right after it was written, and no two reports of a pod in a row read alike', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('nginx:1.27', 'shop:1.0-crashloop', 'web:broken'), fc.array(fc.tuple(fc.boolean(), fc.nat(20), fc.nat(1500)), { minLength: 20, maxLength: 80 }), (image, turns) => {
+        const c = cluster();
+        c.stopNode('node-2');
+        c.createObject(makePod('web-1', { nodeName: 'node-2', image }));
+        let last = '';
+        for (const [kubelet, pick, wait] of turns) {
+          c.now += wait;
+          apply(c, advanceRuntime(c.state, 'node-2', c.now));
+          const moves = legalMoves(kubelet ? 'kubelet:node-2' : 'container-runtime:node-2', c.state, c.now);
+          const move = moves[pick % Math.max(1, moves.length)];
+          if (!move) continue;
+          play(c, move.action, c.now);
+          if (move.action.kind !== 'syncPodStatus' || !move.label.startsWith('Report ')) continue;
+          expect(legalMoves('kubelet:node-2', c.state, c.now).filter((m) => m.action.kind === 'syncPodStatus' && m.label.startsWith('Report '))).toEqual([]);
+          expect(`${move.label} | ${move.why}`).not.toBe(last);
+          last = `${move.label} | ${move.why}`;
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   test('[waiting] a move that is not legal yet is listed with its reason, never as a move', () => {
     const c = cluster();
     c.stopNode('node-2');
