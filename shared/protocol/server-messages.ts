@@ -63,6 +63,7 @@ export const classroomViewSchema: z.ZodType<ClassroomView> = z.object({
   clock: z.object({ simAtWall: z.number(), wall: z.number(), timeScale: z.number(), paused: z.boolean() }),
   botPace: z.object({ secondsPerAction: z.number() }),
   nodes: z.array(z.string()),
+  classId: z.string().optional(),
   members: z.array(
     z.object({ id: z.string(), name: z.string(), kind: z.enum(['instructor', 'student']), connected: z.boolean(), role: role.nullable() }),
   ),
