@@ -159,8 +159,9 @@ return gone
 
 /**
  * A token bucket in Redis, on Redis's clock, so every socket of a member on every process draws
- * from one budget. KEYS: bucket. ARGV: tokens per second, burst. Returns 0 when a token was taken,
-else the milliseconds until one will be there (what a 429's Retry-After says).
+ * from one budget. KEYS: bucket. ARGV: tokens per second, burst. Returns {wait, tokens left}: wait
+is 0 when a token was taken, else the milliseconds until one will be there (what a 429's
+Retry-After says); tokens left (a decimal string) keeps each process's copy of the bucket current.
  */
 export const TAKE_TOKEN_SCRIPT = `
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -178,7 +179,7 @@ else
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
-return wait
+return {wait, tostring(tokens)}
 `;
 
 /**

@@ -40,7 +40,10 @@ export class SocketLimits {
     if (!isAuthenticated(socket)) return limitMemberRate(socket, members.rate);
     const identity = socket.data.identity;
     socket.use((packet, next) => {
-      void members.take(identity).then((wait) => (wait === 0 ? next() : refuseEvent(packet, 'TooManyRequests', tooManyMessage(members.rate))));
+      const decide = (wait: number): void => (wait === 0 ? next() : refuseEvent(packet, 'TooManyRequests', tooManyMessage(members.rate)));
+      const wait = members.take(identity);
+      if (typeof wait === 'number') decide(wait);
+      else void wait.then(decide);
     });
   }
 
