@@ -27,7 +27,7 @@ import {
 } from '@shared/protocol';
 import { kubeProxyStopped, kubeProxyStoppedMessage, kubeletStopped, partitioned, partitionedMessage, planAction, stoppedMessage } from '@shared/sim';
 import { forbidden } from '@shared/model';
-import { ApiError, type WriteContext } from '../store';
+import { ApiError, type LoggedRequest, type WriteContext } from '../store';
 import type { ClusterRuntime } from './cluster-runtime';
 import { runInstructorAction, type ClusterInstructorAction, type InstructorContext } from './instructor-actions';
 import { standbyReason } from './leader-election';
@@ -45,8 +45,12 @@ export interface ApiResult<R> {
   entry: ApiRequestEntry;
 }
 
-/** Where every entry goes once decided: the classroom's request log stream and its live feed. */
-export type RequestListener = (classroomId: string, entry: ApiRequestEntry) => void;
+/**
+ * Where every entry goes once decided: the classroom's request log stream and its live feed.
+ * `committedAt`: the entry was written with the move's last change, at that resourceVersion; it is
+ * in the request log and the session record already, and every process's watch brings it.
+ */
+export type RequestListener = (classroomId: string, entry: ApiRequestEntry, committedAt?: string) => void;
 
 export interface ActOptions {
   /**
@@ -108,14 +112,21 @@ export class ApiServer {
   async act(caller: Caller, payload: unknown, options: ActOptions = {}): Promise<ApiResult<ActionReply>> {
     const parsed = clusterAction.safeParse(payload);
     const clock = { simTime: 0 };
+    const logged: { request?: LoggedRequest } = {};
     let reply: ActionReply;
     if (!parsed.success) reply = refuse('BadRequest', schemaMessage(parsed.error.issues));
     else {
       try {
-        reply = await this.decide(caller, parsed.data, clock, options);
+        reply = await this.decide(caller, parsed.data, clock, options, logged);
       } catch (error) {
         reply = refusalOf(error);
       }
+    }
+    // Accepted and written with its last change: logged already.
+    const ridden = reply.ok ? logged.request : undefined;
+    if (ridden?.committedAt !== undefined) {
+      this.record(caller.classroomId, ridden.entry, ridden.committedAt);
+      return { reply, entry: ridden.entry };
     }
     const kind = typeof payload === 'object' && payload !== null && 'kind' in payload ? String(payload.kind).slice(0, 40) : 'unknown';
     const entry = this.entry(caller, parsed.success ? parsed.data.kind : kind, parsed.success ? targetOf(parsed.data) : '', reply, clock.simTime);
@@ -170,8 +181,8 @@ export class ApiServer {
     this.record(instructor.classroomId, this.entry(instructor, verb, target, reply, run ? Math.floor(simNow(run.clock, Date.now())) : 0));
   }
 
-  private record(classroomId: string, entry: ApiRequestEntry): void {
-    for (const listener of this.listeners) listener(classroomId, entry);
+  private record(classroomId: string, entry: ApiRequestEntry, committedAt?: string): void {
+    for (const listener of this.listeners) listener(classroomId, entry, committedAt);
   }
 
   private entry(caller: Caller, verb: string, target: string, reply: Ack<{ message?: string }>, simTime: number): ApiRequestEntry {
@@ -205,7 +216,8 @@ export class ApiServer {
     return { ok: true, role: caller.role };
   }
 
-  private async decide(caller: Caller, action: ClusterAction, clock: { simTime: number }, options: ActOptions): Promise<ActionReply> {
+  /** `logged.request`: the entry of the move as planned, written with its last change (see WriteContext.request). */
+  private async decide(caller: Caller, action: ClusterAction, clock: { simTime: number }, options: ActOptions, logged: { request?: LoggedRequest }): Promise<ActionReply> {
     const authorized = this.authorize(caller, action);
     if (!authorized.ok) return refuse('Forbidden', authorized.message);
     const { role } = authorized;
@@ -235,7 +247,10 @@ export class ApiServer {
         if (node !== null && action.kind === 'syncProxyRules' && kubeProxyStopped(state, node)) return refuse('ServiceUnavailable', kubeProxyStoppedMessage(node));
         const plan = planAction(state, action, now, runtime.rng(classroomId, state, role));
         if (!plan.ok) return refuse(plan.code, plan.message);
-        const outcome = await runtime.apply(classroomId, plan.steps, { actor: actorOf(caller), simTime: now }, { stopAtRefusal: true });
+        const entry = this.entry(caller, action.kind, targetOf(action), { ok: true, message: plan.message }, now);
+        if (options.via) entry.via = options.via;
+        logged.request = { entry };
+        const outcome = await runtime.apply(classroomId, plan.steps, { actor: actorOf(caller), simTime: now }, { stopAtRefusal: true, request: logged.request });
         // The versions the caller sent were checked by the rulebook; a Conflict here is another
         // component's write landing between our read and our write: look again, as a controller requeues.
         if (outcome.refusal?.code === 'Conflict' && outcome.written.length === 0 && attempt < CONFLICT_RETRIES) continue;

@@ -11,7 +11,7 @@ import type { ClassroomRepository } from '../classroom/repository';
 import type { RunState } from '../classroom/run-state';
 import type { SimTimerService } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
-import type { ObjectStore, WriteContext } from '../store';
+import type { LoggedRequest, ObjectStore, WriteContext } from '../store';
 import type { ChangeListener, Informers } from './informers';
 import type { ClusterClaims } from './cluster-claim';
 import { asUnavailable, isConnectionError } from '../redis/unavailable';
@@ -141,9 +141,13 @@ export class ClusterRuntime {
     return decisionRng(seed, state.resourceVersion, decider);
   }
 
-  /** Writes the requests in order and schedules the timers; refusals are returned, never thrown. */
-  async apply(classroomId: string, steps: readonly Step[], context: WriteContext, { stopAtRefusal = false } = {}): Promise<ApplyOutcome> {
+  /**
+   * Writes the requests in order and schedules the timers; refusals are returned, never thrown.
+   * `request`: the API request the steps carry out, whose log entry rides with the last write.
+   */
+  async apply(classroomId: string, steps: readonly Step[], context: WriteContext, { stopAtRefusal = false, request }: { stopAtRefusal?: boolean; request?: LoggedRequest } = {}): Promise<ApplyOutcome> {
     const outcome: ApplyOutcome = { written: [], requests: [], refusal: null };
+    const lastWrite = request ? steps.findLast(isApiRequest) : undefined;
     for (const step of steps) {
       if (!isApiRequest(step)) {
         await this.timers.schedule(classroomId, toSimTimer(step.timer));
@@ -157,7 +161,7 @@ export class ClusterRuntime {
         continue;
       }
       try {
-        const written = await writeRequest(this.store, classroomId, step, context);
+        const written = await writeRequest(this.store, classroomId, step, step === lastWrite ? { ...context, request } : context);
         this.informers.wrote(classroomId, written.metadata.resourceVersion);
         outcome.written.push(written);
         outcome.requests.push({ request: step, refusal: null });

@@ -127,7 +127,9 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
   rounds.register();
   await rounds.start();
   // The class reads every request; the log is appended off the request's path.
-  api.onRequest((classroomId, entry) => run('logging an API request', () => store.appendRequestLog(classroomId, entry)));
+  api.onRequest((classroomId, entry, committedAt) => {
+    if (committedAt === undefined) run('logging an API request', () => store.appendRequestLog(classroomId, entry));
+  });
   const bots = new BotPlayers(runtime, api);
   const heartbeats = new KubeletHeartbeats(runtime);
   registerSimTimerHandlers(runtime, (classroomId, role) => bots.wake(classroomId, role));

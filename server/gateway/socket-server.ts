@@ -92,7 +92,9 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
   // (one message), and to the other processes through the adapter, which do the same with theirs.
   // Always through the adapter: it learns of a new process only from its heartbeats (seconds), so
   // skipping it while "alone" dropped entries for a process that had just started (seen in CI).
-  const unlisten = cluster.api.onRequest((classroomId, entry) => {
+  // A move's entry written with its change reaches every process (this one too) through the watch.
+  const unlisten = cluster.api.onRequest((classroomId, entry, committedAt) => {
+    if (committedAt !== undefined) return;
     feeds.noteRequest(classroomId, entry);
     io.serverSideEmit('requestDecided', classroomId, entry);
   });

@@ -146,7 +146,7 @@ export class WatchFeeds {
     feed.ready = (async () => {
       const { resourceVersion } = await this.store.list(classroomId, 'Node');
       feed.flushedRv = resourceVersion;
-      const stop = await this.store.watch(classroomId, resourceVersion, (events) => this.receive(classroomId, feed, events));
+      const stop = await this.store.watch(classroomId, resourceVersion, (events, requests) => this.receive(classroomId, feed, events, requests));
       if (this.feeds.get(classroomId) === feed) feed.stop = stop;
       else stop();
     })();
@@ -158,8 +158,9 @@ export class WatchFeeds {
     return feed;
   }
 
-  private receive(classroomId: string, feed: Feed, events: WatchEvent[]): void {
+  private receive(classroomId: string, feed: Feed, events: WatchEvent[], requests: ApiRequestEntry[]): void {
     feed.pending.push(...events);
+    feed.pendingRequests.push(...requests);
     this.scheduleFlush(classroomId, feed);
   }
 

@@ -1,6 +1,7 @@
 /**
  * The one write of an admitted request: create-if-absent, compare-and-swap, or delete-if-version,
- * each a Lua script that also takes the next resourceVersion and appends the log entry.
+ * each a Lua script that also takes the next resourceVersion and appends the log entry (and the
+ * entry of the API request the write completes, see scripts.ts).
  */
 import type { Kind, KubeObject } from '@shared/model';
 import type { WatchEventType } from '@shared/sim';
@@ -26,7 +27,7 @@ export interface Target {
 export type Committed = { rv: number; json: string } | undefined;
 
 export async function commit(redis: RedisClient, keys: StoreKeys, target: Target, change: Change, entry: string[]): Promise<Committed> {
-  const scriptKeys = [keys.objects(target.kind), keys.rv, keys.log];
+  const scriptKeys = [keys.objects(target.kind), keys.rv, keys.log, keys.requests, keys.record];
   if (change.type === 'DELETED') {
     const reply = await deleteScript.run(redis, scriptKeys, [target.field, expectRead(target), ...entry]);
     return reply[0] === 'OK' ? { rv: reply[1], json: reply[2] ?? '' } : undefined;

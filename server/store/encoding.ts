@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { KINDS, type KubeObject, type Persisted } from '@shared/model';
-import type { WatchEvent } from '@shared/protocol';
+import type { ApiRequestEntry, WatchEvent } from '@shared/protocol';
 
 const StoredObjectSchema = z.looseObject({
   apiVersion: z.string(),
@@ -54,6 +54,18 @@ export function decodeLogEntry(id: string, fields: Record<string, string>): Watc
   // A DELETED entry holds the last stored state; like Kubernetes, the event carries the deletion's version.
   if (entry.type === 'DELETED') object.metadata.resourceVersion = resourceVersion;
   return { type: entry.type, object, resourceVersion, actor: entry.actor, simTime: entry.simTime, wallTime: entry.wallTime };
+}
+
+const StoredRequestSchema = z.looseObject({ id: z.string(), actor: z.string(), verb: z.string(), outcome: z.enum(['accepted', 'refused']) });
+
+/**
+ * A request-log entry stored with a change (validated when written, like the objects): its
+ * envelope is checked, not every field.
+ */
+export function decodeRequestEntry(json: string): ApiRequestEntry {
+  const value: unknown = JSON.parse(json);
+  StoredRequestSchema.parse(value);
+  return value as ApiRequestEntry;
 }
 
 /** Structural equality of JSON values (map key order does not matter, as for Kubernetes' semantic equality). */

@@ -1,5 +1,5 @@
 export { ObjectStore, DEFAULT_LOG_RETENTION, DEFAULT_REQUEST_LOG_RETENTION } from './object-store';
-export type { ObjectStoreOptions, WriteContext, ObjectRef, ListOptions, ObjectList, DeleteOptions, Subresource } from './object-store';
+export type { ObjectStoreOptions, WriteContext, LoggedRequest, ObjectRef, ListOptions, ObjectList, DeleteOptions, Subresource } from './object-store';
 export { ApiError, isApiError } from './api-error';
 export { hasStatusSubresource } from '@shared/sim/admission';
 export { storeKeys, type StoreKeys } from './keys';

@@ -34,7 +34,7 @@ import {
 } from '@shared/model';
 import { admit, admitPodPriority, admitPriorityClass, type Admission, type AdmissionRequest } from '@shared/sim/admission';
 import type { WatchEventType } from '@shared/sim/state';
-import type { ApiRequestEntry, RoundMarker, Snapshot, WatchEvent } from '@shared/protocol';
+import { apiRequestEntrySchema, type ApiRequestEntry, type RoundMarker, type Snapshot, type WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
 import { isCluster, type RedisClient } from '../redis/connect';
 import { ApiError } from './api-error';
@@ -68,6 +68,19 @@ export interface WriteContext {
   /** `student:<id>`, `bot:<role>`, `instructor`, `system:<timer>` */
   actor: string;
   simTime: SimTime;
+  /**
+   * The API request this write completes: its entry is written with the change, in the same
+   * script (the request log, the session record, and the change's log entry, so every watcher
+   * gets the two together). `committedAt` is set once it is; a write that changes nothing leaves it unset.
+   */
+  request?: LoggedRequest;
+}
+
+/** A request-log entry riding with a write (see WriteContext.request). */
+export interface LoggedRequest {
+  entry: ApiRequestEntry;
+  /** The resourceVersion of the change it was written with. */
+  committedAt?: string;
 }
 
 export interface ObjectRef<K extends Kind = Kind> {
@@ -320,9 +333,8 @@ export class ObjectStore {
   // ---- the API request log ----
 
   /** To the capped live request log (the class's panel) and to the session record (replay). */
-  async appendRequestLog(classroom: string, entry: ApiRequestEntry): Promise<void> {
-    await appendRequestLog(this.redis, this.keys(classroom).requests, entry, this.requestLogRetention);
-    await this.appendRecord(classroom, { t: 'request', entry, actor: entry.actor, simTime: entry.simTime, wallTime: entry.wallTime });
+  appendRequestLog(classroom: string, entry: ApiRequestEntry): Promise<void> {
+    return appendRequestLog(this.redis, this.keys(classroom), entry, { requests: this.requestLogRetention, record: Number(this.logRetention) });
   }
 
   /** One entry of the session record (see record.ts), placed after the classroom's current resourceVersion. */
@@ -351,8 +363,13 @@ export class ObjectStore {
 
   // ---- internals ----
 
+  /** The scripts' last arguments (see scripts.ts). */
   private entryArgs(classroom: string, context: WriteContext): string[] {
-    return [context.actor, String(context.simTime), String(Date.now()), this.logRetention, this.notify ? this.keys(classroom).logNotify : ''];
+    const args = [context.actor, String(context.simTime), String(Date.now()), this.logRetention, this.notify ? this.keys(classroom).logNotify : ''];
+    const entry = context.request && apiRequestEntrySchema.parse(context.request.entry);
+    if (!entry) return [...args, '', '', String(this.requestLogRetention)];
+    const record: NewRecordEntry = { t: 'request', entry, actor: entry.actor, simTime: entry.simTime, wallTime: entry.wallTime };
+    return [...args, JSON.stringify(entry), JSON.stringify(record), String(this.requestLogRetention)];
   }
 
   /**
@@ -427,6 +444,7 @@ export class ObjectStore {
       const target = { kind: ref.kind, field, readAt: current?.metadata.resourceVersion };
       const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, this.entryArgs(classroom, context));
       if (!done) continue;
+      if (context.request) context.request.committedAt = String(done.rv);
       await this.replicaWait.after(this.keys(classroom).log);
       return this.committed(classroom, ref.kind, field, admission.type, done.rv, done.json);
     }

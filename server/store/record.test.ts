@@ -3,7 +3,9 @@ import { makePod } from '@shared/model';
 import type { ApiRequestEntry } from '@shared/protocol';
 import { exportLines } from '../replay/export-log';
 import { as, newClassroom, openStore, type OpenStore } from './testing/fixture';
+import { waitFor } from '../testing/wait';
 import { readRecordEntries } from './record';
+import type { LoggedRequest, WriteContext } from './object-store';
 
 let open: OpenStore;
 beforeAll(async () => {
@@ -41,5 +43,36 @@ describe('the session record', () => {
     expect(entries[4]).toMatchObject({ marker: { kind: 'goal', label: 'web-1 exists' }, actor: 'system:rounds', simTime: 7 });
     expect(entries[3]).toMatchObject({ entry: request, actor: 'bot:scheduler', simTime: 2, wallTime: 1 });
     expect(entries.at(-1)).toEqual({ t: 'end', entries: 5 });
+  });
+
+  it('writes a move\'s entry with its change in one script: request log, record right after the change, and every watcher gets the two together', async () => {
+    const classroom = newClassroom();
+    const watcher = await openStore();
+    try {
+      const seen: { versions: string[]; requests: ApiRequestEntry[] }[] = [];
+      const stop = await watcher.store.watch(classroom, '0', (events, requests) => seen.push({ versions: events.map((e) => e.resourceVersion), requests }));
+      await open.store.create(classroom, makePod('solo'), as('instructor'));
+      const accepted: ApiRequestEntry = { ...request, id: 'r2', outcome: 'accepted', message: 'Successfully assigned default/web-1 to node-1' };
+      delete accepted.code;
+      const context: WriteContext & { request: LoggedRequest } = { ...as('bot:scheduler'), request: { entry: accepted } };
+      const written = await open.store.create(classroom, makePod('web-1'), context);
+      expect(context.request.committedAt).toBe(written.metadata.resourceVersion);
+      expect(written.metadata.resourceVersion).toBe('2');
+      // A write that changes nothing writes no entry.
+      const unchanged: WriteContext & { request: LoggedRequest } = { ...as('bot:scheduler'), request: { entry: { ...accepted, id: 'r3' } } };
+      await open.store.update(classroom, written, unchanged);
+      expect(unchanged.request).not.toHaveProperty('committedAt');
+
+      await waitFor(() => seen.flatMap((s) => s.versions).length === 2, { what: 'both changes watched' });
+      expect(seen.flatMap((s) => s.requests)).toEqual([accepted]);
+      expect(seen.find((s) => s.requests.length)?.versions).toContain('2');
+      expect(await open.store.readRequestLog(classroom, 5)).toEqual([accepted]);
+      const record = await readRecordEntries(open.redis, open.store.keys(classroom).record, '0-0', 10);
+      expect(record.map((e) => e.id)).toEqual(['2-1']);
+      expect(JSON.parse(record[0]?.json ?? '')).toEqual({ t: 'request', entry: accepted, actor: 'bot:scheduler', simTime: 2, wallTime: 1 });
+      stop();
+    } finally {
+      await watcher.close();
+    }
   });
 });

@@ -11,8 +11,8 @@ import type { RedisClient } from '../redis/connect';
 import type { StoreKeys } from './keys';
 import { LuaScript } from './scripts';
 
-// KEYS: rv counter, record stream; ARGV: entry JSON, cap
-const APPEND = `
+/** Lua appending ARGV[1] (capped at ARGV[2]) to the record KEYS[2] after the version in KEYS[1]; sets `id`. */
+export const APPEND_RECORD_LUA = `
 local rv = redis.call('GET', KEYS[1]) or '0'
 local seq = 1
 local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
@@ -23,6 +23,9 @@ if last then
 end
 local id = rv .. '-' .. seq
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], id, 'entry', ARGV[1])
+`;
+// KEYS: rv counter, record stream; ARGV: entry JSON, cap
+const APPEND = `${APPEND_RECORD_LUA}
 return id
 `;
 const appendScript = new LuaScript(APPEND);

@@ -17,52 +17,72 @@ import { LuaScript } from '../redis/lua-script';
 
 export { LuaScript };
 
-// On a Redis Cluster the last ARGV names the classroom's notification channel (same hash tag, so
-// the same shard): watchers hear the new resourceVersion and read the log (see watch-hub.ts).
-// On one Redis it is empty and nothing is published: one blocked XREAD follows every log.
-const NOTIFY = `if ARGV[#ARGV] ~= '' then redis.call('SPUBLISH', ARGV[#ARGV], rv) end`;
+// Every script ends with the same arguments, read here: who wrote and when, the log's cap, the
+// notification channel, and the API request the write completes (or ''), with its session-record
+// entry and the request log's cap.
+// On a Redis Cluster the channel is the classroom's notification channel (same hash tag, so the
+// same shard): watchers hear the new resourceVersion and read the log (see watch-hub.ts). On one
+// Redis it is empty and nothing is published: one blocked XREAD follows every log.
+// A request's entry rides in its change's log entry (every watcher gets the two together) and is
+// appended to the request log and, right after the change, to the session record: a move is one
+// script, one round trip.
+// KEYS (after the objects hash, the rv counter and the log stream): request log, session record
+const LOG_CHANGE = `
+local n = #ARGV
+local actor, simTime, wallTime, logCap, channel = ARGV[n - 7], ARGV[n - 6], ARGV[n - 5], ARGV[n - 4], ARGV[n - 3]
+local request, record, requestCap = ARGV[n - 2], ARGV[n - 1], ARGV[n]
+local function logChange(rv, type, json)
+  local fields = {'type', type, 'object', json, 'actor', actor, 'simTime', simTime, 'wallTime', wallTime}
+  if request ~= '' then
+    fields[11] = 'request'
+    fields[12] = request
+  end
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', logCap, rv .. '-0', unpack(fields))
+  if channel ~= '' then redis.call('SPUBLISH', channel, rv) end
+end
+-- Last, once the object is written: the request log and the record, right after the change.
+local function logRequest(rv)
+  if request == '' then return end
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', requestCap, '*', 'entry', request)
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', logCap, rv .. '-1', 'entry', record)
+end
+`;
 
 // Create-if-absent.
-// KEYS: objects hash, rv counter, log stream
-// ARGV: field, json before rv, json after rv, actor, simTime, wallTime, log cap, notification channel
-const CREATE = `
+// ARGV: field, json before rv, json after rv, then the ENTRY_ARGS
+const CREATE = `${LOG_CHANGE}
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'Stale'} end
 local rv = redis.call('INCR', KEYS[2])
 local json = ARGV[2] .. rv .. ARGV[3]
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], rv .. '-0',
-  'type', 'ADDED', 'object', json, 'actor', ARGV[4], 'simTime', ARGV[5], 'wallTime', ARGV[6])
+logChange(rv, 'ADDED', json)
 redis.call('HSET', KEYS[1], ARGV[1], json)
-${NOTIFY}
+logRequest(rv)
 return {'OK', rv}
 `;
 
 // Compare-and-swap: replace the object only if it is still at the version read.
-// KEYS: objects hash, rv counter, log stream
-// ARGV: field, resourceVersion read, json before rv, json after rv, actor, simTime, wallTime, log cap, notification channel
-const UPDATE = `
+// ARGV: field, resourceVersion read, json before rv, json after rv, then the ENTRY_ARGS
+const UPDATE = `${LOG_CHANGE}
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored or cjson.decode(stored).metadata.resourceVersion ~= ARGV[2] then return {'Stale'} end
 local rv = redis.call('INCR', KEYS[2])
 local json = ARGV[3] .. rv .. ARGV[4]
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], rv .. '-0',
-  'type', 'MODIFIED', 'object', json, 'actor', ARGV[5], 'simTime', ARGV[6], 'wallTime', ARGV[7])
+logChange(rv, 'MODIFIED', json)
 redis.call('HSET', KEYS[1], ARGV[1], json)
-${NOTIFY}
+logRequest(rv)
 return {'OK', rv}
 `;
 
 // Delete-if-version. The DELETED entry holds the object as it was stored; readers set its
 // resourceVersion to the entry's.
-// KEYS: objects hash, rv counter, log stream
-// ARGV: field, resourceVersion read, actor, simTime, wallTime, log cap, notification channel
-const DELETE = `
+// ARGV: field, resourceVersion read, then the ENTRY_ARGS
+const DELETE = `${LOG_CHANGE}
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored or cjson.decode(stored).metadata.resourceVersion ~= ARGV[2] then return {'Stale'} end
 local rv = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], rv .. '-0',
-  'type', 'DELETED', 'object', stored, 'actor', ARGV[3], 'simTime', ARGV[4], 'wallTime', ARGV[5])
+logChange(rv, 'DELETED', stored)
 redis.call('HDEL', KEYS[1], ARGV[1])
-${NOTIFY}
+logRequest(rv)
 return {'OK', rv, stored}
 `;
 

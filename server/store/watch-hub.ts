@@ -9,19 +9,27 @@
  * A listener first gets the log between its version and the loop's position (read with XRANGE
  * while live entries wait in its buffer), then the live entries: every change after its version,
  * in order, exactly once — a listener never receives a version at or below the last it got.
+ * Live batches also carry the API request entries that rode with their changes (see scripts.ts).
  */
 import { z } from 'zod';
-import type { WatchEvent } from '@shared/protocol';
+import type { ApiRequestEntry, WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
 import { whenReady, type RedisClient } from '../redis/connect';
-import { decodeLogEntry, resourceVersionOfEntry } from './encoding';
+import { decodeLogEntry, decodeRequestEntry, resourceVersionOfEntry } from './encoding';
 
-export type WatchListener = (events: WatchEvent[]) => void;
+/** Changes in order; with them, live, the request-log entries written with them. */
+export type WatchListener = (events: WatchEvent[], requests: ApiRequestEntry[]) => void;
+
+/** A request-log entry and the resourceVersion of the change it rode with. */
+interface Ridden {
+  rv: number;
+  entry: ApiRequestEntry;
+}
 
 interface Listener {
   lastRv: number;
   /** Live batches held back while the listener's replay is read; null once it is live. */
-  buffer: WatchEvent[] | null;
+  buffer: { events: WatchEvent[]; requests: Ridden[] } | null;
   onEvents: WatchListener;
 }
 
@@ -86,7 +94,7 @@ export class WatchHub {
       this.started = null;
       throw error;
     }));
-    const listener: Listener = { lastRv: fromRv, buffer: [], onEvents };
+    const listener: Listener = { lastRv: fromRv, buffer: { events: [], requests: [] }, onEvents };
     let sub = this.subs.get(classroom);
     if (!sub) {
       // A new classroom: the loop itself reads everything after fromRv, replay included.
@@ -112,9 +120,9 @@ export class WatchHub {
       unsubscribe();
       throw error;
     }
-    const held = listener.buffer ?? [];
+    const held = listener.buffer ?? { events: [], requests: [] };
     listener.buffer = null;
-    this.deliver(listener, held);
+    this.deliver(listener, held.events, held.requests);
     return unsubscribe;
   }
 
@@ -217,13 +225,14 @@ export class WatchHub {
     })();
   }
 
-  private deliver(listener: Listener, events: readonly WatchEvent[]): void {
+  private deliver(listener: Listener, events: readonly WatchEvent[], requests: readonly Ridden[] = []): void {
     const fresh = events.filter((e) => rvOf(e) > listener.lastRv);
     const last = fresh[fresh.length - 1];
     if (!last) return;
+    const entries = requests.filter((r) => r.rv > listener.lastRv).map((r) => r.entry);
     listener.lastRv = rvOf(last);
     try {
-      listener.onEvents(fresh);
+      listener.onEvents(fresh, entries);
     } catch (error) {
       this.options.logger?.error({ err: error }, 'a watch listener failed');
     }
@@ -299,17 +308,22 @@ export class WatchHub {
     const sub = classroom === undefined ? undefined : this.subs.get(classroom);
     // A classroom unwatched (or rewatched from elsewhere) while the read was pending: drop the stale reply.
     if (classroom === undefined || !sub || sub.cursor !== asked.get(classroom)) return;
+    const requests: Ridden[] = [];
     const events = messages.map(({ id, message }) => {
       const event = decodeLogEntry(id, message);
       this.options.onEntry?.(classroom, event, message['object'] ?? '');
+      const request = message['request'];
+      if (request !== undefined) requests.push({ rv: rvOf(event), entry: decodeRequestEntry(request) });
       return event;
     });
     const last = messages[messages.length - 1];
     if (!last) return;
     sub.cursor = resourceVersionOfEntry(last.id);
     for (const listener of sub.listeners) {
-      if (listener.buffer) listener.buffer.push(...events);
-      else this.deliver(listener, events);
+      if (listener.buffer) {
+        listener.buffer.events.push(...events);
+        listener.buffer.requests.push(...requests);
+      } else this.deliver(listener, events, requests);
     }
   }
 }
