@@ -7,7 +7,8 @@
  * cluster kubectl reaches is plain to see.
  */
 import { CoreV1Api, KubeConfig, ListWatch, Watch, type V1Node } from '@kubernetes/client-node';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, inject, it, onTestFinished } from 'vitest';
 import type { RunningServer } from '../app';
 import { classroomWith, type Classroom } from '../cluster/testing/cluster-client';
 import { startTestServer } from '../testing/test-server';
@@ -25,8 +26,10 @@ interface SplitGroup {
   members: { id: string; name: string }[];
 }
 
+const ENV = { JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kubectl-groups` };
+
 beforeAll(async () => {
-  server = await startTestServer({ JOIN_RATE_LIMIT: '100000', REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-kubectl-groups` });
+  server = await startTestServer(ENV);
   klass = await classroomWith(server.url, ['ana', 'ben'], { title: 'Period 3' });
 }, 60_000);
 
@@ -92,9 +95,15 @@ it('a grouped student’s kubeconfig, from the class’s URL, reaches their grou
   }
 });
 
-it('a watch opened before the split ends there with 410 saying why (kubectl get -w prints it and exits 0; an informer lists again) and finds the group’s cluster by the same token; the dissolve ends it again', { timeout: 90_000 }, async () => {
+it('a watch opened before the split ends there with 410 saying why (kubectl get -w prints it and exits 0; an informer lists again) and finds the group’s cluster by the same token; the dissolve ends it again; on another server process than the split’s', { timeout: 90_000 }, async () => {
   const klass2 = await classroomWith(server.url, ['cleo', 'dan'], { title: 'Period 5' });
+  // Cleo's kubectl talks to a second process on the same Redis; the instructor splits through the first.
+  const other = await startTestServer(ENV);
+  onTestFinished(() => other.close());
+  const res = await fetch(`${other.url}/api/classrooms/${klass2.id}/kubeconfig`, { headers: { authorization: `Bearer ${klass2.students.get('cleo')?.token ?? ''}` } });
+  expect(res.status).toBe(200);
   const cleo = await kubectl(klass2.id, klass2.students.get('cleo')?.token ?? '');
+  writeFileSync(cleo.kubeconfig, await res.text());
   const instructor = await kubectl(klass2.id, klass2.instructorToken);
   const WATCH = ['get', 'nodes', '-w', '-v=6', '-L', 'group'];
   const watching = (w: Started) => waitFor(() => /GET \S+\/nodes\?resourceVersion=\d+&watch=true 200 OK/.test(w.err()), { what: 'kubectl to start watching', timeoutMs: 20_000 });
@@ -115,6 +124,7 @@ it('a watch opened before the split ends there with 410 saying why (kubectl get 
   try {
     await informer.start();
     await Promise.all([watching(before), watching(teacher)]);
+    expect(before.err()).toContain(`GET ${other.url}/k8s/`);
     expect(held()).toEqual(await uidsOf(klass2.id));
 
     const split = await fetch(`${server.url}/api/classrooms/${klass2.id}/groups`, {
