@@ -84,6 +84,14 @@ const BREAKING = new Set<Fault['type']>(['stopKubelet', 'stopKubeProxy', 'partit
 const stepPayload = z.object({ index: z.number().int(), generation: z.number().int() });
 const trafficPayload = z.object({ service: z.string(), generation: z.number().int(), carry: z.number(), next: z.number().int() });
 const tickPayload = z.object({ generation: z.number().int() });
+const trafficKey = (service: string): string => `${ROUND_TRAFFIC}:${service}`;
+
+/** The Services clients send requests to at `now`: a steady rate, or a spike not over yet (as `traffic` counts them). */
+function flowing(record: RoundRecord, now: SimTime): string[] {
+  const services = new Set(Object.entries(record.traffic).flatMap(([service, rate]) => (rate > 0 ? [service] : [])));
+  for (const [service, spike] of Object.entries(record.spikes)) if (spike.perSecond > 0 && spike.untilSim > now) services.add(service);
+  return [...services];
+}
 
 export type RoundListener = (classroomId: string, view: RoundView | null) => void;
 
@@ -211,25 +219,37 @@ export class RoundService {
 
   // ---- the timer sweep's net under the round's own loop ----
 
-  /** The round's tick is a loop a running round needs (the sweep's `wanted`): from this process's copy, no read. */
+  /**
+   * The round's loops a running round needs (the sweep's `wanted`): its tick, and the traffic to
+   * each Service clients send requests to. From this process's copy, no read.
+   */
   wantedTimers(view: ClassroomView): string[] {
     const record = this.cache.get(view.id)?.record;
-    return view.phase === 'running' && record?.phase === 'running' ? [ROUND_TICK] : [];
+    if (view.phase !== 'running' || record?.phase !== 'running') return [];
+    return [ROUND_TICK, ...flowing(record, simNow(view.clock, Date.now())).map(trafficKey)];
   }
 
   /**
-   * Books the tick of a running round that has none (its job and index entry lost, or a process
-   * killed between booking the steps and the tick): the round goes on looking at its goals and
-   * its time limit. Steps whose jobs were lost are the sweep's repair, like every timer.
+   * Books the loops of a running round that has none (their job and index entry lost with a Redis
+   * master, or a process killed between booking the steps and the tick): the round goes on looking
+   * at its goals and its time limit, and the clients' requests go on. Steps whose jobs were lost
+   * are the sweep's repair, like every timer.
    */
   async follow(view: ClassroomView): Promise<void> {
     if (view.phase !== 'running') return;
     const record = await this.fresh(view.id, true);
     if (record?.phase !== 'running' || record.startedAtSim === null) return;
     const { timers } = this.options.runtime;
-    if ((await timers.pending(view.id)).some((t) => t.key === ROUND_TICK)) return;
-    this.options.logger.warn({ classroomId: view.id }, 'a running round had no tick; booking it again');
-    await timers.schedule(view.id, { kind: ROUND_TICK, key: ROUND_TICK, dueAt: Math.floor(simNow(view.clock, Date.now())) + TICK_MS, payload: { generation: record.generation } });
+    const pending = new Set((await timers.pending(view.id)).map((t) => t.key));
+    const now = Math.floor(simNow(view.clock, Date.now()));
+    if (!pending.has(ROUND_TICK)) {
+      this.options.logger.warn({ classroomId: view.id }, 'a running round had no tick; booking it again');
+      await timers.schedule(view.id, { kind: ROUND_TICK, key: ROUND_TICK, dueAt: now + TICK_MS, payload: { generation: record.generation } });
+    }
+    for (const service of flowing(record, now).filter((s) => !pending.has(trafficKey(s)))) {
+      this.options.logger.warn({ classroomId: view.id, service }, "a running round's traffic to a Service had stopped; sending it again");
+      await this.scheduleTraffic(view.id, record, service, now);
+    }
   }
 
   // ---- the instructor's round requests (run inside the instructor's exclusive section) ----
@@ -369,7 +389,7 @@ export class RoundService {
   }
 
   private async scheduleTraffic(classroomId: string, record: RoundRecord, service: string, now: SimTime): Promise<void> {
-    const key = `${ROUND_TRAFFIC}:${service}`;
+    const key = trafficKey(service);
     if ((await this.options.runtime.timers.pending(classroomId)).some((t) => t.key === key)) return;
     await this.options.runtime.timers.schedule(classroomId, { kind: ROUND_TRAFFIC, key, dueAt: now, payload: { service, generation: record.generation, carry: 0, next: 0 } });
   }

@@ -1,7 +1,8 @@
 /**
  * The round's timers stand on the same net as every other loop (the timer sweep): a scenario step
- * whose BullMQ job was lost still runs (once), and a running round whose tick was lost outright
- * (job and index entry) gets it booked again, so it goes on looking at its goals and its clock.
+ * whose BullMQ job was lost still runs (once), and a running round whose tick or traffic was lost
+ * outright (job and index entry, as a Redis master's death loses a booking not yet replicated) gets
+ * it booked again, so it goes on looking at its goals and its clock, and clients' requests go on.
  */
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
@@ -11,7 +12,7 @@ import { timersKey } from '../jobs/timer-index';
 import { connectRedis, type RedisClient } from '../redis/connect';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
-import { ROUND_TICK } from './round-service';
+import { ROUND_TICK, ROUND_TRAFFIC } from './round-service';
 import { botClassroom, roundIs, type RoundClient } from './testing';
 
 const prefix = `${inject('redisKeyPrefix')}-round-timers`;
@@ -32,6 +33,18 @@ afterAll(async () => {
   await server?.close();
   await redis?.close();
 });
+
+/** Takes the classroom's timer `key`, job and index entry, again until it stays gone (a firing loop books its next first). */
+async function loseTimer(classroomId: string, key: string): Promise<void> {
+  const timers = server.cluster.runtime.timers;
+  await waitFor(
+    async () => {
+      await timers.cancel(classroomId, key);
+      return (await jobOf(classroomId, key)) === null;
+    },
+    { what: `${key} gone`, intervalMs: 20 },
+  );
+}
 
 /** The BullMQ job id the classroom's timer index holds for `key` ('' while parked), or null without an entry. */
 async function jobOf(classroomId: string, key: string): Promise<string | null> {
@@ -58,16 +71,29 @@ test('a round whose step lost its job still runs the step once, and a round whos
   expect(await waitFor(async () => (await stopped()).length > 0 && stopped(), { what: 'the step in the request log' })).toHaveLength(1);
 
   // The tick goes, job and index entry (a tick firing meanwhile books the next: take that too).
-  const timers = server.cluster.runtime.timers;
-  await waitFor(
-    async () => {
-      await timers.cancel(group.id, ROUND_TICK);
-      return (await jobOf(group.id, ROUND_TICK)) === null;
-    },
-    { what: 'the round tick gone', intervalMs: 20 },
-  );
+  await loseTimer(group.id, ROUND_TICK);
   // Two sweeps later the round has its tick again, and it plays to its end.
   await waitFor(async () => (await jobOf(group.id, ROUND_TICK)) !== null, { what: 'the sweep to book the tick again', timeoutMs: 30_000 });
   expect((await roundIs(group.instructor, ['won', 'lost'], 'the round to end', 90_000)).phase).toBe('won');
   expect(await stopped()).toHaveLength(1);
+});
+
+test("a round whose clients' traffic lost its timer outright sends requests again, and its availability goal is met", { timeout: 120_000 }, async () => {
+  const group = await botClassroom(server.url);
+  clients.push(group.instructor);
+  // First deployment: clients send requests to web from its first step; a goal is availability over 10 s.
+  for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 2 }, { kind: 'runScenario', scenario: 'first-deployment', seed: 7 }, { kind: 'startRound' }] as const) {
+    expect(await group.instructor.instructor(action)).toMatchObject({ ok: true });
+  }
+  const traffic = `${ROUND_TRAFFIC}:web`;
+  await waitFor(async () => (await jobOf(group.id, traffic)) !== null, { what: 'the traffic flowing', timeoutMs: 30_000 });
+  await loseTimer(group.id, traffic);
+  const routed = async () => (await server.cluster.rounds.records.tallies(group.id)).routes;
+  // The requests routed before the loss are counted (tallies are flushed every 200 ms).
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const before = await routed();
+
+  // Two sweeps later the requests flow again: the availability goal is met on them and the round is won.
+  expect((await roundIs(group.instructor, ['won', 'lost'], 'the round to end', 90_000)).phase).toBe('won');
+  expect(await routed()).toBeGreaterThan(before);
 });
