@@ -224,16 +224,16 @@ export class ApiServer {
     const runtime = this.runtime;
     const classroomId = caller.classroomId;
     return runtime.exclusive(classroomId, role, async () => {
+      const backstop = caller.kind === 'bot' && options.backstop === true && action.kind === 'setNodeCondition';
+      // A bot's seat is checked on a fresh read of the room, made while the cache catches up (one
+      // round trip less on every bot move's path).
+      const seatCheck = caller.kind === 'bot' && !backstop && !(options.traffic === true && action.kind === 'routeRequest');
       for (let attempt = 0; ; attempt++) {
-        const [run, state] = await Promise.all([runtime.run(classroomId), runtime.state(classroomId)]);
+        const [run, state, moment] = await Promise.all([runtime.run(classroomId), runtime.state(classroomId), seatCheck ? runtime.moment(classroomId) : null]);
         if (!run || run.phase === 'closed') return refuse('Forbidden', 'this classroom is closed');
         const now = Math.floor(simNow(run.clock, Date.now()));
         clock.simTime = now;
-        const backstop = caller.kind === 'bot' && options.backstop === true && action.kind === 'setNodeCondition';
-        if (caller.kind === 'bot' && !backstop && !(options.traffic === true && action.kind === 'routeRequest')) {
-          const moment = await runtime.moment(classroomId);
-          if (!moment || !botPlays(moment.view, role)) return refuse('Forbidden', `a student plays ${role} now: its bot stands down`);
-        }
+        if (seatCheck && (!moment || !botPlays(moment.view, role))) return refuse('Forbidden', `a student plays ${role} now: its bot stands down`);
         if (isLeaderElected(role) && !backstop) {
           const holder = state.leaderLease(leaseNameOf(role))?.spec.holderIdentity;
           if (holder !== undefined && holder !== holderOf(caller)) {
