@@ -27,7 +27,14 @@ const VIEW_TTL_MS = 30_000;
 
 export const classroomOwnerKey = (prefix: string, classroomId: string): string => `${prefix}:{${classroomId}}:owner`;
 
-const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+/**
+ * Renews the lease when this process holds it (1); takes it again when it lapsed and nobody took
+ * it meanwhile (2), as any process's claim would; 0 when another process holds it now.
+ */
+const RENEW_SCRIPT = `local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
+return 0`;
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** Classrooms with control work: their clock has started and they are not closed. */
@@ -51,7 +58,9 @@ export class ClassroomLeases {
   private readonly owned = new Set<string>();
   private readonly views = new Map<string, { view: ClassroomView; readAt: number }>();
   private timer: NodeJS.Timeout | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
+  private renewing: Promise<void> = Promise.resolve();
   private stopped = false;
   private failing = false;
 
@@ -92,6 +101,18 @@ export class ClassroomLeases {
   }
 
   start(): void {
+    // Renewal runs on its own clock: a pass that is taking over many classrooms (each one's cache
+    // listed, its timers repaired) can outlast the TTL, and must not let the leases it holds lapse.
+    const renewNext = (): void => {
+      this.renewTimer = setTimeout(() => {
+        this.renewing = this.renew()
+          .catch(() => undefined) // the pass reports Redis trouble
+          .finally(() => {
+            if (!this.stopped) renewNext();
+          });
+      }, this.options.passMs ?? CLASSROOM_LEASE_PASS_MS);
+    };
+    renewNext();
     const next = (): void => {
       this.timer = setTimeout(() => {
         this.running = this.running
@@ -116,13 +137,14 @@ export class ClassroomLeases {
   async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
+    clearTimeout(this.renewTimer);
+    await Promise.all([this.running, this.renewing]);
     await Promise.all([...this.owned].map((id) => this.release(id).catch(() => undefined)));
   }
 
-  /** One pass: renew, drop what closed or was lost, give back beyond the share, take up to it. */
+  /** One pass: drop what closed, give back beyond the share, take up to it (renewal runs on its own, see start). */
   async pass(): Promise<void> {
-    await this.renew();
+    await this.renewing;
     const candidates = await this.startedClassrooms();
     for (const id of this.owned) if (!candidates.includes(id)) await this.release(id);
     const share = await this.share(candidates.length);
@@ -136,6 +158,17 @@ export class ClassroomLeases {
     const kept = await Promise.all(ids.map((id) => redis.eval(RENEW_SCRIPT, { keys: [classroomOwnerKey(keyPrefix, id)], arguments: [serverId, String(this.ttlMs)] })));
     for (const [i, id] of ids.entries()) {
       if (kept[i] === 1) continue;
+      if (kept[i] === 2) {
+        // Given back while the renewal was on its way: give it back again.
+        if (!this.owned.has(id)) {
+          await redis.eval(RELEASE_SCRIPT, { keys: [classroomOwnerKey(keyPrefix, id)], arguments: [serverId] });
+          continue;
+        }
+        logger.warn({ classroomId: id }, 'the lease of a classroom lapsed (this process was too slow to renew it); nobody had taken it, so this process holds it again');
+        continue;
+      }
+      // Released meanwhile (given back or closed): nothing to report.
+      if (!this.owned.has(id)) continue;
       logger.warn({ classroomId: id }, 'the lease of a classroom lapsed (this process was too slow to renew it); another process takes it over');
       this.owned.delete(id);
       this.options.released(id);
