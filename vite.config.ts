@@ -42,9 +42,6 @@ export default defineConfig({
           globalSetup: ['server/testing/global-redis.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
-          // One more try for a test that fails once (the JSON report keeps its retries): clean-clone
-          // runs on this shared 2-core machine showed a different race each time; see the session note.
-          retry: 1,
         },
       },
     ],

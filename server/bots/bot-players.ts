@@ -11,7 +11,7 @@
  */
 import { getCondition } from '@shared/model';
 import { isLeaderElected, leaseNameOf, nodeOfRole, parseRole, type ClassroomView, type ParsedRole, type Role } from '@shared/protocol';
-import { heartbeatDeadline, nextMove, legalMoves, NODE_MONITOR_GRACE_SECONDS, type ClusterState } from '@shared/sim';
+import { heartbeatDeadline, legalMoves, nextMoveInTurn, NODE_MONITOR_GRACE_SECONDS, type ClusterState } from '@shared/sim';
 import { z } from 'zod';
 import type { ApiServer } from '../cluster/api-server';
 import type { ClusterRuntime, Moment } from '../cluster/cluster-runtime';
@@ -160,16 +160,19 @@ export class BotPlayers {
    * less per tick); the API server checks the seat again, on a fresh read, before it writes.
    * Resolves to whether the bot may have work left for its next tick (it stopped at the move cap,
    * or a move was refused or changed nothing yet).
+   * The controllers of a component take turns, one move each, starting one further at each tick
+   * (a tick can end after one move: a refusal, or a move whose write the next look does not show).
    */
   private async play(classroomId: string, role: Role, first: Moment): Promise<boolean> {
     const caller = { kind: 'bot' as const, classroomId, role };
     const tried = new Set<string>();
+    const firstTurn = Math.floor(first.now / Math.max(1, Math.round(first.view.botPace.secondsPerAction * 1000)));
     for (let i = 0; i < MOVES_PER_TICK; i++) {
       // The room read while the cache catches up with the last move: one round trip, not two.
       const [moment, state] = await Promise.all([i === 0 ? this.runtime.momentOf(first.view) : this.runtime.moment(classroomId), this.runtime.state(classroomId)]);
       if (!moment || !botPlays(moment.view, role)) return false;
       if (!this.leads(state, role)) return false;
-      const move = nextMove(role, state, moment.now);
+      const move = nextMoveInTurn(role, state, moment.now, firstTurn + i);
       if (!move) return false;
       const key = JSON.stringify(move.action);
       // The same move twice in a tick was refused or changed nothing visible yet: look again next tick.

@@ -1,27 +1,43 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { makePod } from '@shared/model';
-import type { ResyncReply } from '@shared/protocol';
+import { LEADER_ELECTION_NAMESPACE, makePod } from '@shared/model';
+import { leaseNameOf, type ResyncReply } from '@shared/protocol';
 import { getObject } from '@shared/protocol/watch-reducer';
 import type { RunningServer } from '../app';
 import { classroomWith, clientObjects, connectCluster, storeObjects, type ClusterClient } from '../cluster/testing/cluster-client';
 import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
 
 let server: RunningServer;
 let classroomId: string;
 let instructorToken: string;
+let first: ClusterClient;
 let watcher: ClusterClient;
 const context = { actor: 'instructor', simTime: 0 };
+const CONTROL_PLANE_LEASES = (['scheduler', 'controller-manager'] as const).map(leaseNameOf);
 
 beforeAll(async () => {
   server = await startTestServer({ REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-watch` });
   const classroom = await classroomWith(server.url, []);
   classroomId = classroom.id;
   instructorToken = classroom.instructorToken;
-  watcher = await connectCluster(server.url, classroom.instructorToken);
+  // A lobby's cluster is written once: the first connection bootstraps it, then leader election
+  // gives each control-plane team's Lease to its bot (nobody else holds the seats). Nothing writes
+  // after that until the class starts, so the watcher below connects to a store that stands still.
+  first = await connectCluster(server.url, instructorToken);
+  const store = server.cluster.runtime.store;
+  await waitFor(
+    async () => {
+      const leases = (await store.list(classroomId, 'Lease')).items.filter((l) => l.metadata.namespace === LEADER_ELECTION_NAMESPACE);
+      return CONTROL_PLANE_LEASES.every((name) => leases.some((l) => l.metadata.name === name && l.spec.holderIdentity?.startsWith('bot:')));
+    },
+    { what: 'both control-plane Leases held by their bots' },
+  );
+  watcher = await connectCluster(server.url, instructorToken);
 });
 
 afterAll(async () => {
   watcher?.close();
+  first?.close();
   await server?.close();
 });
 
@@ -30,6 +46,9 @@ describe('live watch', () => {
     expect(BigInt(watcher.state.resourceVersion)).toBeGreaterThan(0n);
     expect(getObject(watcher.state, 'Node', 'node-1')).toBeDefined();
     expect(getObject(watcher.state, 'Deployment', 'web')?.spec.replicas).toBe(3);
+    for (const name of CONTROL_PLANE_LEASES) expect(getObject(watcher.state, 'Lease', name, LEADER_ELECTION_NAMESPACE)).toBeDefined();
+    // All of it came in the snapshot: no watch message since.
+    expect(watcher.batches).toEqual([]);
     expect(clientObjects(watcher.state)).toEqual(await storeObjects(server.cluster.runtime.store, classroomId));
   });
 

@@ -291,11 +291,12 @@ describe('SimTimerService.repair: timers whose jobs will never fire', () => {
     const a = await timerService('a', { start: false, repairGraceMs: 300 });
     const b = await timerService('b', { start: false, repairGraceMs: 300 });
     const clock = await clocks.set('c1', running(10));
-    const sim = simNow(clock, Date.now());
-    // Due 2 s (wall) ahead, so the job is still delayed when the test postpones it, however slow the machine.
-    await a.schedule('c1', tick('vanished', sim + 20_000));
-    await a.schedule('c1', tick('postponed', sim + 20_000));
-    await a.schedule('c1', tick('later', sim + 600_000));
+    // Due a minute (wall) ahead: no worker runs yet, so each job is still delayed when the test
+    // postpones it, and none is late when the first repair looks, however slow the machine.
+    const due = simNow(clock, Date.now()) + 600_000;
+    await a.schedule('c1', tick('vanished', due));
+    await a.schedule('c1', tick('postponed', due));
+    await a.schedule('c1', tick('later', due + 6_000_000));
     // Redis lost one job (killed between the index write and the add), and one sits delayed an hour.
     const jobOf = async (key: string): Promise<string> => (await redis.hGet(timersKey(prefix, 'c1'), key))?.split('|')[0] ?? '';
     const queue = new Queue(SIM_TIMERS_QUEUE, { connection: redis, prefix: `${prefix}:{bull}` });
@@ -308,8 +309,10 @@ describe('SimTimerService.repair: timers whose jobs will never fire', () => {
     // Not late by the grace period yet: nothing is looked up, nothing changes.
     expect((await a.repair('c1', clock)).repaired).toBe(0);
 
-    await waitFor(() => (simNow(clock, Date.now()) - (sim + 20_000)) / 10 > 400, { what: 'the timers to be late by the grace period' });
-    const [byA, byB] = await Promise.all([a.repair('c1', clock), b.repair('c1', clock)]);
+    // Simulated time moves on to 1 s (wall) past their due time, more than the grace period: the
+    // clock is set there rather than waited for (neither process heard of the change).
+    const late = await clocks.set('c1', running(10, due + 10_000));
+    const [byA, byB] = await Promise.all([a.repair('c1', late), b.repair('c1', late)]);
     expect(byA.repaired + byB.repaired).toBe(2);
     expect(byA.timers.map((t) => t.key).sort()).toEqual(['later', 'postponed', 'vanished']);
     await Promise.all([a.start(), b.start()]);

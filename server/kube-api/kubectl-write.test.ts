@@ -140,17 +140,14 @@ describe('kubectl writes', () => {
     expect((await kubectl.run('delete', 'service', 'api')).stdout).toBe('service "api" deleted\n');
   });
 
-  it('delete --cascade=orphan passes propagationPolicy Orphan: the Deployment goes, its ReplicaSet and pods stay, no longer owned', { timeout: 90_000 }, async () => {
+  it('delete --cascade=orphan passes propagationPolicy Orphan: the Deployment goes, its ReplicaSet and pods stay, no longer owned', { timeout: 60_000 }, async () => {
     const replicaSets = async () => (await store().list(classroom.id, 'ReplicaSet')).items.filter((r) => r.metadata.labels?.['app'] === 'api');
     const owned = await replicaSets();
     expect(owned.length).toBeGreaterThan(0);
-    expect((await kubectl.run('delete', 'deployment', 'api', '--cascade=orphan')).stdout).toBe('deployment.apps "api" deleted\n');
-    const gone = () => store().get(classroom.id, { kind: 'Deployment', name: 'api' }).then(() => false, () => true);
-    await waitFor(async () => (await gone()) && (await replicaSets()).every((r) => !r.metadata.ownerReferences?.length), {
-      what: 'the Deployment gone and its ReplicaSets orphaned',
-      timeoutMs: 75_000,
-      intervalMs: 200,
-    });
+    // kubectl waits until the Deployment is gone: the garbage collector (the controller-manager bot,
+    // on its turn among the controllers) has removed the ReplicaSets' references, then the orphan
+    // finalizer. Its answer within the helper's 30 s (ten simulated minutes at 20x) is the outcome.
+    expect(await kubectl.run('delete', 'deployment', 'api', '--cascade=orphan')).toEqual({ stdout: 'deployment.apps "api" deleted\n', stderr: '', code: 0 });
     expect((await kubectl.run('get', 'deploy', 'api')).stderr).toBe('Error from server (NotFound): deployments.apps "api" not found\n');
     const orphans = await replicaSets();
     expect([orphans.map((r) => r.metadata.name), orphans.map((r) => r.metadata.ownerReferences ?? [])]).toEqual([owned.map((r) => r.metadata.name), owned.map(() => [])]);

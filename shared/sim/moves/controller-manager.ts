@@ -5,7 +5,7 @@
  * evicts what no longer tolerates its taints; the Endpoints controller updates a Service's endpoints;
  * the garbage collector deletes what lost its owners and finishes orphan and foreground deletions.
  */
-import { GARBAGE_KINDS } from '@shared/protocol';
+import { GARBAGE_KINDS, type ClusterAction } from '@shared/protocol';
 import { getCondition, type Node, type ReplicaSet, type SimTime, type Taint } from '@shared/model';
 import { reconcileDeployment } from '../controllers/deployment';
 import { reconcileService } from '../controllers/endpoints';
@@ -17,6 +17,28 @@ import { create, isApiRequest, remove, update } from '../requests';
 import { seededRng } from '../rng';
 import type { ClusterState } from '../state';
 import { secondsUntil, type PlannedMove, type PlannedMoves, type WaitingMove } from './types';
+
+/** kube-controller-manager's controllers, in the order their moves are listed. */
+export const CONTROLLERS = ['deployment', 'replicaset', 'nodelifecycle', 'endpoint', 'garbagecollector'] as const;
+export type Controller = (typeof CONTROLLERS)[number];
+
+/** The controller that makes a controller-manager move. */
+export function controllerOf(action: ClusterAction): Controller {
+  switch (action.kind) {
+    case 'syncDeployment':
+      return 'deployment';
+    case 'createPod':
+    case 'deletePod':
+    case 'updateReplicaSetStatus':
+      return 'replicaset';
+    case 'updateEndpoints':
+      return 'endpoint';
+    case 'collectGarbage':
+      return 'garbagecollector';
+    default:
+      return 'nodelifecycle';
+  }
+}
 
 const taintText = (t: Taint): string => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
 

@@ -10,7 +10,7 @@ import type { Step } from '../requests';
 import { checkBinding } from '../scheduler/scheduler';
 import type { Rng } from '../rng';
 import type { ClusterState } from '../state';
-import { controllerManagerMoves } from './controller-manager';
+import { CONTROLLERS, controllerManagerMoves, controllerOf, type Controller } from './controller-manager';
 import { kubeProxyMoves } from './kube-proxy';
 import { kubeletMoves } from './kubelet';
 import { runtimeMoves } from './runtime';
@@ -60,6 +60,26 @@ export function nextMove(role: Role, state: ClusterState, now: SimTime): Move | 
   // The scheduler stops at the head of its queue: listing every pod's every node is for screens.
   const found = plannedMoves(role, state, now, { firstProgress: true }).moves.find((m) => m.progress);
   return found && strip(found);
+}
+
+/**
+ * The next move of a bot that gives each controller of its component a turn: kube-controller-manager
+ * runs every controller on workers of its own, so none waits until the others have nothing left to
+ * do. Taking the first listed move instead left the garbage collector (listed last) behind every
+ * other controller's work, so a `kubectl delete --cascade=orphan` waited as long as the cluster was
+ * busy. `turn` picks the controller (among those with a move) whose first move it is; a component
+ * of one loop has one list, and its next move is `nextMove`'s.
+ */
+export function nextMoveInTurn(role: Role, state: ClusterState, now: SimTime, turn: number): Move | undefined {
+  if (role !== 'controller-manager') return nextMove(role, state, now);
+  const first = new Map<Controller, PlannedMove>();
+  for (const m of plannedMoves(role, state, now).moves) {
+    const controller = controllerOf(m.action);
+    if (m.progress && !first.has(controller)) first.set(controller, m);
+  }
+  const ready = CONTROLLERS.filter((c) => first.has(c));
+  const pick = ready.length ? first.get(ready[turn % ready.length] as Controller) : undefined;
+  return pick && strip(pick);
 }
 
 /** The role that sends this action: per-node components act for the node the action names. */

@@ -4,10 +4,11 @@ import { isPodReady, makeDeployment, makePod, makeService, type ContainerRuntime
 import { rolesForNodes, type ClusterAction, type Role } from '@shared/protocol';
 import { SimCluster } from '../cluster';
 import { readyIPs } from '../controllers/endpoints';
-import { isApiRequest, type Step } from '../requests';
+import { isApiRequest, update, type Step } from '../requests';
 import { advanceRuntime } from '../runtime/runtime';
 import type { ClusterState } from '../state';
-import { legalMoves, moveKey, nextMove, planAction, roleMoves, type Move } from './index';
+import { controllerOf } from './controller-manager';
+import { legalMoves, moveKey, nextMove, nextMoveInTurn, planAction, roleMoves, type Move } from './index';
 
 /** The Event objects a move creates: [source component, involved kind/name, type, reason, message]. */
 const eventsIn = (steps: readonly Step[]): [string | undefined, string, string | undefined, string | undefined, string | undefined][] =>
@@ -452,5 +453,31 @@ describe('a whole class playing only the highlighted move', () => {
       }
     }
     expect(done()).toBe(true);
+  });
+});
+
+describe('a bot playing the controller manager gives each controller a turn', () => {
+  test('an orphan delete is finished on the garbage collector\'s turn, while the Deployment controller still has work', () => {
+    const c = new SimCluster({ seed: 11 });
+    c.addNode('node-1', { cpu: 4 });
+    c.createObject(makeDeployment('web', { replicas: 2 }));
+    c.createObject(makeDeployment('api', { replicas: 1 }));
+    expect(c.runUntilTrue(() => [...c.state.list('Pod')].filter(isPodReady).length === 3, 120_000)).toBe(true);
+    // At the same instant: web is scaled up and api deleted with propagationPolicy Orphan.
+    const web = c.state.get('Deployment', 'default/web');
+    if (!web) throw new Error('no web');
+    expect(c.submit(update(web, { ...web, spec: { ...web.spec, replicas: 5 } }, 'kubectl scale deployment web --replicas=5')).ok).toBe(true);
+    expect(c.submit({ verb: 'delete', kind: 'Deployment', namespace: 'default', name: 'api', propagationPolicy: 'Orphan', reason: 'kubectl delete deployment api --cascade=orphan' }).ok).toBe(true);
+    const cm = 'controller-manager';
+    const gc = { kind: 'collectGarbage', objectKind: 'Deployment', name: 'api' };
+    // Listed first is the Deployment controller's sync; the garbage collector comes last.
+    expect(nextMove(cm, c.state, c.now)?.action).toEqual({ kind: 'syncDeployment', deployment: 'web' });
+    expect(legalMoves(cm, c.state, c.now).at(-1)?.action).toEqual(gc);
+    // Turn by turn, each controller with work makes its first move: the garbage collector's is the orphan delete.
+    const turns = [0, 1].map((turn) => nextMoveInTurn(cm, c.state, c.now, turn)?.action);
+    expect(turns).toEqual([{ kind: 'syncDeployment', deployment: 'web' }, gc]);
+    expect(turns.map((a) => a && controllerOf(a))).toEqual(['deployment', 'garbagecollector']);
+    // A role of one loop has one list: its turn is its next move.
+    expect(nextMoveInTurn('scheduler', c.state, c.now, 1)).toEqual(nextMove('scheduler', c.state, c.now));
   });
 });
