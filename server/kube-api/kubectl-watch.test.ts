@@ -60,6 +60,26 @@ describe('watch', () => {
     }
   });
 
+  it('a watch from a list\'s resourceVersion hears the deletion made since, though the cache no longer holds the object (kubectl delete waits so)', async () => {
+    const config = new KubeConfig();
+    config.loadFromFile(kubectl.kubeconfig);
+    const services = `${config.getCurrentCluster()?.server ?? ''}/api/v1/namespaces/default/services`;
+    const one = 'fieldSelector=metadata.name%3Dgone-soon';
+    const created = await fetch(services, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'gone-soon' }, spec: { selector: { app: 'gone-soon' }, ports: [{ port: 80 }] } }),
+    });
+    expect(created.status).toBe(201);
+    // kubectl's wait: a list of the one object, then a watch from the list's version; the deletion lands in between.
+    const list = (await (await fetch(`${services}?${one}`)).json()) as { metadata: { resourceVersion: string }; items: unknown[] };
+    expect(list.items).toHaveLength(1);
+    expect((await fetch(`${services}/gone-soon`, { method: 'DELETE' })).status).toBe(200);
+    const watch = await fetch(`${services}?watch=true&${one}&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=2`, { signal: AbortSignal.timeout(10_000) });
+    const events = (await watch.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; object: { metadata: { name: string } } });
+    expect(events.map((e) => [e.type, e.object.metadata.name])).toEqual([['DELETED', 'gone-soon']]);
+  });
+
   it('answers a resourceVersion the log no longer holds with 410 Expired in the stream, and client-node\'s informer lists again', { timeout: 60_000 }, async () => {
     const config = new KubeConfig();
     config.loadFromFile(kubectl.kubeconfig);

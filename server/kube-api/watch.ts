@@ -42,6 +42,13 @@ export async function serveWatch(deps: KubeApiDeps, req: Request, res: Response,
   let run = await deps.cluster.runtime.run(classroomId);
   // What the client holds: the objects selected now (it listed them, or gets them as ADDED below).
   const known = new Set(listObjects(state, parsed.resource, parsed.namespace, (o) => selected(o)).map(objectKey));
+  // The cache can be past the client's version: an object deleted in between is no longer in it,
+  // though the client's list (kubectl delete's wait lists, then watches from the list's version)
+  // holds it. Its deletion, replayed from the log, goes out when the deleted object matched, as
+  // Kubernetes judges a deletion by the object's last state, unless it was created after the
+  // client's version and never sent.
+  const cachedRv = BigInt(state.resourceVersion);
+  const createdSince = new Set<string>();
   const initial = fromRv === '' || fromRv === '0' || initialEvents ? listObjects(state, parsed.resource, parsed.namespace, selected) : [];
   if (fromRv === '' || fromRv === '0' || initialEvents) fromRv = state.resourceVersion;
   let lastRv = fromRv;
@@ -68,7 +75,9 @@ export async function serveWatch(deps: KubeApiDeps, req: Request, res: Response,
       const object = event.object;
       if (object.kind !== parsed.resource.kind) continue;
       const key = objectKey(object);
-      const was = known.has(key);
+      if (event.type === 'ADDED') createdSince.add(key);
+      const deletedBeforeCache = event.type === 'DELETED' && BigInt(event.resourceVersion) <= cachedRv && !createdSince.has(key);
+      const was = known.has(key) || (deletedBeforeCache && selected(object));
       const is = event.type !== 'DELETED' && selected(object);
       // A deletion's object carries the version of its deletion, as Kubernetes sends it.
       const sent = event.type === 'DELETED' ? ({ ...object, metadata: { ...object.metadata, resourceVersion: event.resourceVersion } } as KubeObject) : object;
