@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { ApiRequestEntry, WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
 import { whenReady, type RedisClient } from '../redis/connect';
+import { Deadlines } from '../redis/deadlines';
 import { decodeLogEntry, decodeRequestEntry, resourceVersionOfEntry } from './encoding';
 
 /** Changes in order; with them, live, the request-log entries written with them. */
@@ -54,7 +55,8 @@ export interface WatchHubOptions {
   logger?: Logger;
 }
 
-const StreamEntriesSchema = z.array(z.object({ id: z.string(), message: z.record(z.string(), z.string()) }));
+// An entry's fields are checked once, by decodeLogEntry.
+const StreamEntriesSchema = z.array(z.object({ id: z.string(), message: z.custom<Record<string, string>>((fields) => typeof fields === 'object' && fields !== null) }));
 const XReadReplySchema = z.array(z.object({ name: z.string(), messages: StreamEntriesSchema }));
 type StreamReply = z.output<typeof XReadReplySchema>[number];
 
@@ -141,8 +143,9 @@ export class WatchHub {
    */
   private async start(): Promise<void> {
     if (this.options.notifyChannel) return this.startNotified();
-    // No command timeout shorter than the block, or the blocked read would be cut off.
-    const reader = this.options.redis.duplicate({ commandOptions: { timeout: READ_TIMEOUT_MS } });
+    // No per-command timeout: node-redis' bounds only the wait to be written (at the cost of an
+    // AbortSignal per read); the loop bounds the reply itself (see run).
+    const reader = this.options.redis.duplicate({ commandOptions: { timeout: 0 } });
     reader.on('error', (error: Error) => this.options.logger?.debug({ err: error.message }, 'watch reader connection error'));
     try {
       await reader.connect();
@@ -264,6 +267,7 @@ export class WatchHub {
    * never a gap. One log line when the reads fail, one when they work again.
    */
   private async run(reader: RedisClient): Promise<void> {
+    const deadlines = new Deadlines(READ_TIMEOUT_MS, () => new Error(`no reply to the watch read within ${READ_TIMEOUT_MS} ms`));
     let failing = false;
     let backoff = 50;
     while (!this.closed) {
@@ -277,7 +281,7 @@ export class WatchHub {
       try {
         this.readerId ??= await reader.clientId();
         this.reading = this.generation;
-        reply = await reader.xRead(streams, { BLOCK: BLOCK_MS, COUNT: PAGE });
+        reply = await deadlines.bound(reader.xRead(streams, { BLOCK: BLOCK_MS, COUNT: PAGE }));
         if (failing) this.options.logger?.info('watch reader reading again');
         failing = false;
         backoff = 50;
