@@ -19,9 +19,6 @@ export default defineConfig({
   outputDir: 'test-results',
   fullyParallel: false,
   workers: 1,
-  // One more try for a spec that fails once: Playwright reports it as flaky in the list (CI on this shared 2-core machine saw races
-  // that a quiet run does not show; each is in the session note to be mended, not hidden).
-  retries: 1,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: 'list',

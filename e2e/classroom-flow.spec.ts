@@ -1,5 +1,6 @@
 import type { Page, TestInfo } from '@playwright/test';
 import { applyManifest, assignRole, expect, hostClassroom, joinAsStudent, podChip, podManifest, saveScreenshot, seriousA11yViolations, test } from './helpers';
+import { expectPressed, pressHighlighted, recordRequests } from './press';
 
 // One instructor and three students, each in their own browser context, through one pod's life:
 // created by the instructor, bound by the scheduler student, started by the kubelet student.
@@ -34,20 +35,28 @@ test('a class binds and starts a pod: all four screens show it Running', async (
   await expect(kubelet.getByRole('heading', { name: /^hello / })).toBeVisible();
 
   // The kubelet works the pod up to Running one move at a time, as its loop would; the runtime bot
-  // answers the CRI calls. The student clicks only the highlighted button, and each click is accepted.
-  const chip = podChip(kubelet, 'hello');
+  // answers the CRI calls. Kim presses only the highlighted move, and each press must be accepted
+  // and show its outcome on Kim's screen before the next, up to the report that hello is Running.
+  await recordRequests(kubelet);
   const labels: string[] = [];
-  const next = kubelet.locator('[data-next-move]');
-  await expect(async () => {
-    if (!(await chip.textContent())?.includes('Running') && (await next.count()) && (await next.isEnabled())) {
-      labels.push((await next.textContent()) ?? '');
-      await next.click();
+  let answer = '';
+  const deadline = Date.now() + 120_000;
+  // Until the API server's answer to a report says hello is Running and Ready (a "Report hello
+  // Pending" sent just as the container started reports that).
+  while (!/^report hello: Running \[Running, Ready\]/.test(answer)) {
+    expect(Date.now(), `Kim's moves so far: ${labels.join(', ')}`).toBeLessThan(deadline);
+    const press = await pressHighlighted(kubelet);
+    if (!press) {
+      // Nothing to press yet (the runtime is still answering, or the last answer is on its way).
+      await kubelet.waitForTimeout(250);
+      continue;
     }
-    await expect(chip).toContainText('Running', { timeout: 500 });
-  }).toPass({ timeout: 90_000, intervals: [250] });
+    labels.push(press.label);
+    answer = await expectPressed(kubelet, 'Kim', press);
+  }
   // The CRI calls in the kubelet's order (status reports may fall in between, as time allows).
   expect(labels.filter((l) => !l.startsWith('Report'))).toEqual(['Pull nginx:1.27', 'Create container app', 'Start container app']);
-  expect(labels.at(-1)).toMatch(/^Report hello Running/);
+  expect(labels.at(-1)).toMatch(/^Report hello /);
   expect(await instructor.locator('tr[data-outcome="refused"]').count()).toBe(0);
 
   for (const page of [instructor, scheduler, kubelet, manager] as Page[]) {

@@ -86,6 +86,12 @@ export function podChip(page: Page, pod: string) {
   return page.locator(`.map [data-pod="${pod}"]`);
 }
 
+/** The pods on the cluster map, each once (a chip moving between places is drawn twice for its animation). */
+export async function podNames(page: Page): Promise<string[]> {
+  const raw = await page.evaluate(`JSON.stringify([...new Set([...document.querySelectorAll('.map [data-pod]')].map((e) => e.dataset.pod))].sort())`);
+  return JSON.parse(String(raw)) as string[];
+}
+
 export async function saveScreenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, fullPage: true });
@@ -117,22 +123,4 @@ export async function fitsViewport(page: Page): Promise<{ width: number; height:
     'JSON.stringify({ width: innerWidth, height: innerHeight, scrollWidth: document.documentElement.scrollWidth, scrollHeight: document.documentElement.scrollHeight })',
   );
   return JSON.parse(String(raw)) as { width: number; height: number; scrollWidth: number; scrollHeight: number };
-}
-
-/** Clicks the highlighted move whenever there is one, until `done` says stop. Returns how many it clicked. */
-export async function followHighlight(page: Page, done: () => boolean, onTick: () => Promise<void> = async () => {}): Promise<number> {
-  let clicks = 0;
-  // `isVisible` answers at once; `isEnabled` would wait (without end) for a button that just went away.
-  const next = page.locator('[data-next-move]:enabled').first();
-  while (!done()) {
-    await onTick();
-    if (await next.isVisible()) {
-      await next.click({ timeout: 2_000 }).then(
-        () => void clicks++,
-        () => undefined, // the button went away between the look and the click: the rulebook moved on
-      );
-    }
-    await page.waitForTimeout(100);
-  }
-  return clicks;
 }

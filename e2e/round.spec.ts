@@ -1,12 +1,14 @@
 import type { Page } from '@playwright/test';
 import { assignRole, expect, fitsViewport, hostClassroom, joinAsStudent, openHostScreen, podChip, saveScreenshot, seriousA11yViolations, test } from './helpers';
+import { expectPressed, pressHighlighted, recordRequests } from './press';
 
 /**
  * Issue 11's acceptance round, played as a class plays it: the instructor picks scenario 1
  * ("First deployment"), the projector shows the host screen at 1280×720, and four students on
  * 390×844 phones press the move their screen highlights, recorded as it was at that instant, and
- * the test waits for what that student would see that move do (the pod bound, created, ContainerCreating, Running; the move no longer offered), so a
- * click that changed nothing fails here. Bots play the other nodes and kube-proxy. Every screen
+ * the test waits for what that student would see that move do (its request accepted; the pod
+ * bound, created, ContainerCreating, Running; the move no longer offered), so a click that changed
+ * nothing fails here. Bots play the other nodes and kube-proxy. Every screen
  * shows the goals; the round ends won, with no refusal anywhere; every screen shows the debrief
  * and the leaderboard, the host screen all of it without scrolling, no phone scrolls sideways.
  */
@@ -61,44 +63,6 @@ async function refusalsSeen(page: Page): Promise<string[]> {
   return JSON.parse(String(await page.evaluate('JSON.stringify(window.__refusals || [])'))) as string[];
 }
 
-/** How long a click's outcome may take to show on a loaded machine (the watch brings it; the page redraws). */
-const OUTCOME = { timeout: 60_000 };
-
-const webPods = (page: Page) => page.locator('.map [data-pod^="web-"]');
-
-/** A move button pressed, as the page showed it at that instant (before the page sent it). */
-interface Click {
-  label: string;
-  why: string;
-  /** The web pods on the map at the click. */
-  pods: number;
-  /** When (wall clock, ms). */
-  at: number;
-}
-
-/** What the student sees a highlighted move do, once it was clicked. */
-async function expectOutcome(page: Page, { label, why, pods }: Click): Promise<void> {
-  let m: RegExpMatchArray | null;
-  if ((m = label.match(/^Bind (\S+) to (\S+)$/))) {
-    // The pod leaves the queue and sits on the node it was bound to.
-    await expect(page.locator(`.map [data-node="${m[2]}"] [data-pod="${m[1]}"]`)).toBeVisible(OUTCOME);
-  } else if (label.startsWith('Create a pod for ')) {
-    // Only the controller manager creates pods here: one more, waiting for a node.
-    await expect(webPods(page)).toHaveCount(pods + 1, OUTCOME);
-  } else if ((m = label.match(/^Report (\S+) (Pending|Running, Ready)$/))) {
-    // The kubelet's own screen shows the container state it just reported (before: "Waiting: not created").
-    const container = page.locator('article.pod').filter({ has: page.locator(`#pod-${m[1] ?? ''}`) });
-    await expect(container.locator('strong').last()).toHaveText(m[2] === 'Pending' ? 'Waiting: ContainerCreating' : 'Running, ready', OUTCOME);
-    if (m[2] !== 'Pending') {
-      await expect(podChip(page, m[1] ?? '').locator('.status')).toHaveText('Running', OUTCOME);
-      await expect(podChip(page, m[1] ?? '').locator('.meta')).toHaveText('1/1', OUTCOME);
-    }
-  }
-  // Whatever it was, that exact move (same button, same reason) is done: it is not offered again. A
-  // second Pending report (the container now created) has a reason of its own: what it brings.
-  await expect(page.locator('.moves li').filter({ hasText: label }).filter({ hasText: why })).toHaveCount(0, OUTCOME);
-}
-
 interface Player {
   name: Name;
   page: Page;
@@ -106,44 +70,23 @@ interface Player {
   moves: string[];
   /** When each was made (wall clock, ms). */
   times: number[];
-}
-
-/**
- * Presses the highlighted move if the screen offers one now, in the page, in one task: the move
- * recorded (label, reason, the web pods on the map, when) is exactly the one pressed, as it was at
- * that instant. Playwright's own click waits for animation frames (visible, stable), which a page
- * on a loaded 2-core machine can stop producing for minutes: its trace once showed Rui's enabled,
- * highlighted "Run StartContainer" for two minutes while every wait for it timed out.
- */
-async function pressHighlighted(page: Page): Promise<Click | null> {
-  const raw = await page.evaluate(`(() => {
-    const b = document.querySelector('[data-next-move]');
-    if (!b || b.disabled) return 'null';
-    const click = {
-      label: b.textContent.trim(),
-      why: (b.closest('li')?.querySelector('.why')?.textContent ?? '').trim(),
-      pods: document.querySelectorAll('.map [data-pod^="web-"]').length,
-      at: Date.now(),
-    };
-    b.click();
-    return JSON.stringify(click);
-  })()`);
-  return JSON.parse(String(raw)) as Click | null;
+  /** The API server's answer to each, as the student's requests panel showed it. */
+  answers: string[];
 }
 
 /** Presses the highlighted move whenever the screen offers one, until the round ends, checking each press's outcome. */
 async function play(player: Player, ended: () => boolean): Promise<void> {
   const { page } = player;
   while (!ended()) {
-    const click = await pressHighlighted(page);
-    if (!click) {
+    const press = await pressHighlighted(page);
+    if (!press) {
       // Nothing to press: look again soon (or stop when the round ends).
       await page.waitForTimeout(250);
       continue;
     }
-    player.moves.push(click.label);
-    player.times.push(click.at);
-    await expectOutcome(page, click);
+    player.moves.push(press.label);
+    player.times.push(press.at);
+    player.answers.push(await expectPressed(page, player.name, press));
   }
 }
 
@@ -162,7 +105,7 @@ test('an instructor, a host screen and four students on phones play "First deplo
   for (const [name] of STUDENTS) {
     const page = await joinAsStudent(openPage, code, name);
     await page.setViewportSize(PHONE);
-    players.push({ name, page, moves: [], times: [] });
+    players.push({ name, page, moves: [], times: [], answers: [] });
   }
   for (const [name, role] of STUDENTS) await assignRole(instructor, name, role);
   const student = (name: Name): Page => players.find((p) => p.name === name)?.page as Page;
@@ -188,6 +131,7 @@ test('an instructor, a host screen and four students on phones play "First deplo
   await expectNoSeriousViolations(student('Kim'), 'student, briefing');
 
   for (const [screen, page] of screens) if (screen !== 'host screen') await recordRefusals(page);
+  for (const p of players) await recordRequests(p.page);
   await instructor.getByRole('button', { name: 'Start round', exact: true }).click();
   const startedAt = Date.now();
   for (const [screen, page] of screens) await expect(page.getByTestId('round-phase'), screen).toHaveText('Running');
@@ -236,11 +180,14 @@ test('an instructor, a host screen and four students on phones play "First deplo
   expect(movesOf('Sam').filter((m) => m.startsWith('Bind '))).toHaveLength(3);
   expect(movesOf('Cleo').filter((m) => m.startsWith('Create a pod for '))).toHaveLength(3);
   expect(movesOf('Cleo')).toContain('Update endpoints of web');
-  const kubelet = movesOf('Kim').filter((m) => /^(Pull|Create container|Start container|Report \S+ Running, Ready)/.test(m));
-  expect(kubelet).toEqual(['Pull nginx:1.27', 'Create container web', 'Start container web', expect.stringMatching(/^Report web-\S+ Running, Ready$/)]);
+  expect(movesOf('Kim').filter((m) => /^(Pull|Create container|Start container) /.test(m))).toEqual(['Pull nginx:1.27', 'Create container web', 'Start container web']);
+  // One report of the pod Running and Ready, as the API server wrote it (the button may still have
+  // read "Report … Pending" when the container had just started).
+  const reportedRunning = (players.find((p) => p.name === 'Kim')?.answers ?? []).flatMap((a) => a.match(/^report (web-\S+): Running \[Running, Ready\]/)?.slice(1, 2) ?? []);
+  expect(reportedRunning).toHaveLength(1);
   expect(movesOf('Rui').map((m) => m.replace(/ web-\S+$/, ''))).toEqual(['Run PullImage nginx:1.27', 'Run CreateContainer', 'Run StartContainer']);
   // The pod on node-1 is the students' own: Running on every screen.
-  const pod = (movesOf('Kim').find((m) => m.endsWith('Running, Ready')) ?? '').split(' ')[1] ?? '';
+  const [pod = ''] = reportedRunning;
   for (const [screen, page] of screens.filter(([s]) => s !== 'host screen')) await expect(podChip(page, pod).locator('.status'), screen).toHaveText('Running');
   // Not one request refused in the whole round: not in the instructor's request log, not in a toast on any screen.
   for (const [screen, page] of screens) if (screen !== 'host screen') expect(await refusalsSeen(page), `refusals seen by ${screen}`).toEqual([]);
