@@ -276,10 +276,7 @@ export class SimTimerService {
   private async stranded(classroomId: string, entry: TimerEntry, clock: SimClock, wallNow: number): Promise<boolean> {
     const delay = wallDelayUntil(clock, entry.dueAt, wallNow);
     if (delay === null) return false; // parked with its clock: nothing is due
-    // Parked while the clock was paused: the clock change that resumed it books it (onClockChanged),
-    // so only one still parked a grace period after that change is stranded (a sweep at the very
-    // start of a round would otherwise race the start's own booking and warn for nothing).
-    if (!entry.jobId) return wallNow - clock.wall >= (this.options.repairGraceMs ?? REPAIR_GRACE_MS);
+    if (!entry.jobId) return true;
     const lateMs = (simNow(clock, wallNow) - entry.dueAt) / clock.timeScale;
     if (lateMs < (this.options.repairGraceMs ?? REPAIR_GRACE_MS)) return false;
     return !LIVE_JOB_STATES.has(await this.queueOf(classroomId).getJobState(jobIdOf(entry.jobId)));
