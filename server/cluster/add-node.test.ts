@@ -7,6 +7,7 @@ import { nodeInternalIP, nodePodCIDR } from './bootstrap';
 import { waitFor } from '../testing/wait';
 import { classroomWith, type ClusterClient } from './testing/cluster-client';
 import { suiteServer } from './testing/suite-server';
+import { lobbySettled } from './testing/lobby-settled';
 
 const suite = suiteServer('add-node');
 
@@ -76,6 +77,7 @@ describe("the instructor's fault: add a node", () => {
   test('a capacity that is not a quantity is refused with BadRequest and nothing is written', async () => {
     const classroom = await classroomWith(suite.server.url, []);
     const instructor = await connect(classroom.instructorToken);
+    await lobbySettled(suite.server.cluster.runtime.store, classroom.id);
     const before = await suite.server.cluster.runtime.store.snapshot(classroom.id);
     for (const fault of [{ cpu: 'two' }, { memory: '-1Gi' }] as const) {
       expect(await instructor.instructor({ kind: 'fault', fault: { type: 'addNode', ...fault } })).toMatchObject({

@@ -5,7 +5,7 @@ import { getObject } from '@shared/protocol/watch-reducer';
 import type { RunningServer } from '../app';
 import { classroomWith, clientObjects, connectCluster, storeObjects, type ClusterClient } from '../cluster/testing/cluster-client';
 import { startTestServer } from '../testing/test-server';
-import { waitFor } from '../testing/wait';
+import { lobbySettled } from '../cluster/testing/lobby-settled';
 
 let server: RunningServer;
 let classroomId: string;
@@ -20,18 +20,9 @@ beforeAll(async () => {
   const classroom = await classroomWith(server.url, []);
   classroomId = classroom.id;
   instructorToken = classroom.instructorToken;
-  // A lobby's cluster is written once: the first connection bootstraps it, then leader election
-  // gives each control-plane team's Lease to its bot (nobody else holds the seats). Nothing writes
-  // after that until the class starts, so the watcher below connects to a store that stands still.
+  // The watcher below connects to a store that stands still (see lobbySettled).
   first = await connectCluster(server.url, instructorToken);
-  const store = server.cluster.runtime.store;
-  await waitFor(
-    async () => {
-      const leases = (await store.list(classroomId, 'Lease')).items.filter((l) => l.metadata.namespace === LEADER_ELECTION_NAMESPACE);
-      return CONTROL_PLANE_LEASES.every((name) => leases.some((l) => l.metadata.name === name && l.spec.holderIdentity?.startsWith('bot:')));
-    },
-    { what: 'both control-plane Leases held by their bots' },
-  );
+  await lobbySettled(server.cluster.runtime.store, classroomId);
   watcher = await connectCluster(server.url, instructorToken);
 });
 
