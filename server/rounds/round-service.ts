@@ -365,6 +365,10 @@ export class RoundService {
     else if (before?.run.phase === 'paused') await classrooms.runCommand(classroomId, { kind: 'resume' });
     const moment = await this.options.runtime.moment(classroomId);
     if (!moment) return;
+    // The timers below are booked on the runtime's copy of the clock, which hears of the start only
+    // when it is announced: left paused, they were booked parked and fired only once the sweep found
+    // them (seconds late: the first step of etcd-read-only after the bots had finished).
+    this.options.runtime.noteView(moment.view);
     const now = moment.now;
     const record = await this.records.update(classroomId, (r) => {
       if (!r) return null;
