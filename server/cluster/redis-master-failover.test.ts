@@ -235,6 +235,16 @@ test.skipIf(missing !== null)('a Redis master is SIGKILLed mid-round: its replic
   // The heap does not keep what the outage refused (no queue of pending commands).
   for (const [i, before] of heapBefore.entries()) expect(heapAfter[i] ?? Infinity).toBeLessThan(before + 128 * 1024 * 1024);
   expect(refused.length).toBeGreaterThan(0);
-  // 7–11 seen; one more when a timer booked in the master's last instant is booked again from the store.
-  for (const lines of outageLines) expect(lines.length).toBeLessThanOrEqual(13);
+  // A few lines per change of state, never one per request: 7–15 seen, with "a write was acknowledged
+  // before its replicas held it" up to 4 times (once a second while the replica is behind), a lease
+  // or a timer taken back once. No message comes more than 5 times.
+  for (const lines of outageLines) {
+    const times = new Map<string, number>();
+    for (const line of lines) {
+      const message = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line;
+      times.set(message, (times.get(message) ?? 0) + 1);
+    }
+    expect([...times].filter(([, n]) => n > 5)).toEqual([]);
+    expect(lines.length).toBeLessThanOrEqual(24);
+  }
 });

@@ -147,9 +147,11 @@ interface Drill {
   outage(): Promise<number>;
   /** The classrooms' pending timers, to say where a round that did not finish stands. */
   inspectTimers?: (classroomIds: string[]) => Promise<string>;
+  /** How soon every client must see live updates again once Redis is back (RECOVER_WITHIN_MS unless said). */
+  recoverWithinMs?: number;
 }
 
-async function runDrill({ server, outage, inspectTimers }: Drill): Promise<void> {
+async function runDrill({ server, outage, inspectTimers, recoverWithinMs = RECOVER_WITHIN_MS }: Drill): Promise<void> {
   const { lines } = server;
   // Five classrooms played by bots, plus one where a student plays the scheduler (the action probe).
   const instructors: ClusterClient[] = [];
@@ -228,10 +230,10 @@ async function runDrill({ server, outage, inspectTimers }: Drill): Promise<void>
   const batchesAtBack = instructors.map((c) => c.batches.length);
   const recovered = await waitFor(
     () => instructors.every((c, i) => c.batches.length > (batchesAtBack[i] ?? 0)) && Date.now(),
-    { what: 'live watch updates on every client', timeoutMs: RECOVER_WITHIN_MS + 1000, intervalMs: 20 },
+    { what: 'live watch updates on every client', timeoutMs: recoverWithinMs + 1000, intervalMs: 20 },
   );
   console.info(`outage drill: live updates ${recovered - redisBackAt} ms after Redis was back`);
-  expect(recovered - redisBackAt).toBeLessThan(RECOVER_WITHIN_MS);
+  expect(recovered - redisBackAt).toBeLessThan(recoverWithinMs);
 
   await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 200, { what: '/readyz 200', timeoutMs: RECOVER_WITHIN_MS });
   const requestsBefore = probeInstructor.requests.length;
@@ -326,6 +328,10 @@ describe('Redis outages with classrooms running', () => {
     await runDrill({
       server,
       inspectTimers: (ids) => pendingTimers(`redis://127.0.0.1:${port}`, ids),
+      // A redis-server SIGKILLed with appendfsync everysec can lose its last writes, bot ticks booked
+      // in its last instant among them: the sweep books them again once they are late by its grace
+      // period (5 s). A clean-clone CI run saw the first live update 5.1 s after Redis was back.
+      recoverWithinMs: RECOVER_WITHIN_MS + 5000,
       outage: async () => {
         process.kill(firstPid, 'SIGKILL');
         // Nobody restarts it by hand: the app does, on the same port and data directory.
