@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { fromRFC3339, getCondition, type ProxyTable } from '@shared/model';
+import { fromRFC3339, getCondition, type ContainerRuntime, type Pod, type ProxyTable } from '@shared/model';
 import type { ApiRequestEntry, ClusterAction } from '@shared/protocol';
 import { allObjects, getObject } from '@shared/protocol/watch-reducer';
-import { ClusterState, legalMoves, sameMove } from '@shared/sim';
+import { ClusterState, isApiRequest, legalMoves, nextMove, planAction, sameMove, seededRng } from '@shared/sim';
 import { waitFor } from '../testing/wait';
 import { assignRoles, classroomWith, type ClusterClient } from './testing/cluster-client';
 import { suiteServer, WIDE_SOCKET_BUDGET } from './testing/suite-server';
@@ -125,5 +125,115 @@ describe("the kubelet's heartbeat is its own loop", () => {
       { what: "the accepted setNodeCondition in the classroom's request log", timeoutMs: 10_000, intervalMs: 100 },
     );
     expect(marking).toMatchObject({ actor: 'bot:controller-manager', target: 'nodes/node-1' });
+  });
+});
+
+describe("a move whose later write meets another component's write is looked at again", () => {
+  /**
+   * kim plays node-1's kubelet, following the highlighted moves until one of them is a status
+   * report that also reads the runtime's answers: two writes, the pod's status, then the ContainerRuntime.
+   */
+  async function reportWithAnswers() {
+    const classroom = await classroomWith(suite.server.url, ['kim'], { nodes: 1 });
+    const instructor = await connect(classroom.instructorToken);
+    const kim = await connect(classroom.students.get('kim')?.token ?? '');
+    const actor = `student:${classroom.students.get('kim')?.studentId ?? ''}`;
+    await assignRoles(instructor, classroom, { kim: 'kubelet:node-1' });
+    for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+    const report = await waitFor(
+      async () => {
+        const state = ClusterState.from(allObjects(kim.state));
+        const now = kim.simNow();
+        for (const move of legalMoves('kubelet:node-1', state, now)) {
+          if (move.action.kind !== 'syncPodStatus') continue;
+          const plan = planAction(state, move.action, now, seededRng(1));
+          const writes = plan.ok ? plan.steps.filter(isApiRequest) : [];
+          const rt = state.runtime('node-1');
+          const answers = writes[1];
+          if (writes[0]?.verb === 'updateStatus' && writes[0].kind === 'Pod' && rt && answers?.kind === 'ContainerRuntime' && 'object' in answers) {
+            const left = new Set((answers.object as ContainerRuntime).status.calls.map((c) => c.id));
+            return { action: move.action, pod: move.action.pod, consumed: rt.status.calls.map((c) => c.id).filter((id) => !left.has(id)), writes: writes.map((w) => w.kind) };
+          }
+        }
+        const next = nextMove('kubelet:node-1', state, now);
+        if (next) {
+          const reply = await kim.act(next.action);
+          if (reply.ok) await kim.reached(reply.resourceVersion ?? '0');
+        }
+        return false;
+      },
+      { what: "a status report of kim's that reads the runtime's answers", timeoutMs: 40_000, intervalMs: 50 },
+    );
+    expect(report.consumed.length).toBeGreaterThan(0);
+    const store = suite.server.cluster.store;
+    return { classroom, kim, actor, report, logFrom: await store.resourceVersion(classroom.id), requestsBefore: (await store.readRequestLog(classroom.id, 2000)).filter((r) => r.actor === actor).length };
+  }
+
+  /**
+   * Sends the report with the real store's write wrapped: right after its pod status write lands,
+   * `between` writes the node's ContainerRuntime (as its container runtime would), so the report's
+   * second write, made with the version it read, meets it.
+   */
+  async function sendWithWriteBetween(setup: Awaited<ReturnType<typeof reportWithAnswers>>, between: (store: typeof suite.server.cluster.store, simTime: number) => Promise<unknown>) {
+    const store = suite.server.cluster.store;
+    const apply = store.apply.bind(store);
+    let armed = true;
+    store.apply = async (classroomId, request, context) => {
+      const written = await apply(classroomId, request, context);
+      if (armed && classroomId === setup.classroom.id && request.verb === 'updateStatus' && request.kind === 'Pod' && request.name === setup.report.pod && context.actor === setup.actor) {
+        armed = false;
+        await between(store, context.simTime);
+      }
+      return written;
+    };
+    const reply = await setup.kim.act(setup.report.action).finally(() => {
+      store.apply = apply;
+    });
+    expect(armed).toBe(false);
+    const log = (await store.readLog(setup.classroom.id, setup.logFrom, 100_000)).filter((e) => e.actor === setup.actor || e.actor === 'system:test');
+    return { reply, log, sequence: log.map((e) => [e.actor === setup.actor ? 'kim' : 'runtime', e.object.kind]) };
+  }
+
+  const requestsOf = async (setup: Awaited<ReturnType<typeof reportWithAnswers>>): Promise<ApiRequestEntry[]> =>
+    (await suite.server.cluster.store.readRequestLog(setup.classroom.id, 2000)).filter((r) => r.actor === setup.actor).slice(setup.requestsBefore);
+
+  test("the runtime wrote in between: ok, the status and the consumed answers both stored, one request-log entry", { timeout: 60_000 }, async () => {
+    const setup = await reportWithAnswers();
+    const { report } = setup;
+    const annotate = { metadata: { annotations: { 'test.clusterplay.dev/interposed': 'true' } } };
+    const { reply, log, sequence } = await sendWithWriteBetween(setup, (store, simTime) => store.patch(setup.classroom.id, { kind: 'ContainerRuntime', name: 'node-1' }, annotate, { actor: 'system:test', simTime }));
+    expect(reply).toMatchObject({ ok: true, message: expect.stringContaining(`report ${report.pod}:`) });
+    // kim's status write, the runtime's write, then kim's runtime write on top of it (and the report's events after it, once each).
+    expect(sequence).toEqual([['kim', 'Pod'], ['runtime', 'ContainerRuntime'], ...report.writes.slice(1).map((kind) => ['kim', kind])]);
+    expect(log.at(-1)?.resourceVersion).toBe(reply.ok ? reply.resourceVersion : '');
+    // The pod's status stands as reported; the runtime object holds both writes: the annotation, and the answers read.
+    const [status, , answers] = log;
+    const pod = await suite.server.cluster.store.get(setup.classroom.id, { kind: 'Pod', name: report.pod, namespace: 'default' });
+    expect(pod.status).toEqual((status?.object as Pod).status);
+    const runtime = answers?.object as ContainerRuntime;
+    expect(runtime.metadata.annotations?.['test.clusterplay.dev/interposed']).toBe('true');
+    expect(runtime.status.calls.filter((c) => report.consumed.includes(c.id))).toEqual([]);
+    // One request-log entry for the request, accepted, written with its last write.
+    expect(await requestsOf(setup)).toMatchObject([{ verb: 'syncPodStatus', target: `pods/${report.pod}`, outcome: 'accepted', message: reply.ok ? reply.message : '' }]);
+  });
+
+  test('what was left was done in between: ok with the version the status was written at, one request-log entry', { timeout: 60_000 }, async () => {
+    const setup = await reportWithAnswers();
+    const { report } = setup;
+    // The answers the report reads are gone from the runtime object by the time its second write comes.
+    const { reply, log, sequence } = await sendWithWriteBetween(setup, async (store, simTime) => {
+      const rt = await store.get(setup.classroom.id, { kind: 'ContainerRuntime', name: 'node-1' });
+      const calls = rt.status.calls.filter((c) => !report.consumed.includes(c.id));
+      return store.update(setup.classroom.id, { ...rt, status: { ...rt.status, calls } }, { actor: 'system:test', simTime });
+    });
+    expect(sequence).toEqual([['kim', 'Pod'], ['runtime', 'ContainerRuntime']]);
+    expect(reply).toEqual({ ok: true, resourceVersion: log[0]?.resourceVersion, message: expect.stringContaining(`report ${report.pod}:`) });
+    const entries = await waitFor(async () => {
+      const found = await requestsOf(setup);
+      return found.length > 0 && found;
+    }, { what: "the report's request-log entry" });
+    expect(entries).toMatchObject([{ verb: 'syncPodStatus', target: `pods/${report.pod}`, outcome: 'accepted', message: reply.ok ? reply.message : '' }]);
   });
 });

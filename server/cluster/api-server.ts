@@ -228,35 +228,50 @@ export class ApiServer {
       // A bot's seat is checked on a fresh read of the room, made while the cache catches up (one
       // round trip less on every bot move's path).
       const seatCheck = caller.kind === 'bot' && !backstop && !(options.traffic === true && action.kind === 'routeRequest');
+      // What an earlier attempt wrote before its later write met a Conflict. Part of the move is in
+      // the store then, so the request was accepted: a look again that finds nothing left to do
+      // answers with what was written, never a refusal for another component's write.
+      let landed: { resourceVersion: string; message: string } | null = null;
+      const refused = (refusal: Refusal): ActionReply => (landed ? { ok: true, ...landed } : refusal);
       for (let attempt = 0; ; attempt++) {
         const [run, state, moment] = await Promise.all([runtime.run(classroomId), runtime.state(classroomId), seatCheck ? runtime.moment(classroomId) : null]);
-        if (!run || run.phase === 'closed') return refuse('Forbidden', 'this classroom is closed');
+        if (!run || run.phase === 'closed') return refused(refuse('Forbidden', 'this classroom is closed'));
         const now = Math.floor(simNow(run.clock, Date.now()));
         clock.simTime = now;
-        if (seatCheck && (!moment || !botPlays(moment.view, role))) return refuse('Forbidden', `a student plays ${role} now: its bot stands down`);
+        if (seatCheck && (!moment || !botPlays(moment.view, role))) return refused(refuse('Forbidden', `a student plays ${role} now: its bot stands down`));
         if (isLeaderElected(role) && !backstop) {
           const holder = state.leaderLease(leaseNameOf(role))?.spec.holderIdentity;
           if (holder !== undefined && holder !== holderOf(caller)) {
             const members = (await runtime.classrooms.view(classroomId))?.members ?? [];
-            return refuse('Forbidden', standbyReason(holder, role, (id) => members.find((m) => m.id === id)?.name ?? id));
+            return refused(refuse('Forbidden', standbyReason(holder, role, (id) => members.find((m) => m.id === id)?.name ?? id)));
           }
         }
         const node = nodeOfRole(role);
-        if (node !== null && kubeletStopped(state, node)) return refuse('ServiceUnavailable', stoppedMessage(node));
-        if (node !== null && role.startsWith('kubelet:') && partitioned(state, node)) return refuse('ServiceUnavailable', partitionedMessage(node));
-        if (node !== null && action.kind === 'syncProxyRules' && kubeProxyStopped(state, node)) return refuse('ServiceUnavailable', kubeProxyStoppedMessage(node));
+        if (node !== null && kubeletStopped(state, node)) return refused(refuse('ServiceUnavailable', stoppedMessage(node)));
+        if (node !== null && role.startsWith('kubelet:') && partitioned(state, node)) return refused(refuse('ServiceUnavailable', partitionedMessage(node)));
+        if (node !== null && action.kind === 'syncProxyRules' && kubeProxyStopped(state, node)) return refused(refuse('ServiceUnavailable', kubeProxyStoppedMessage(node)));
         const plan = planAction(state, action, now, runtime.rng(classroomId, state, role));
-        if (!plan.ok) return refuse(plan.code, plan.message);
-        const entry = this.entry(caller, action.kind, targetOf(action), { ok: true, message: plan.message }, now);
+        if (!plan.ok) return refused(refuse(plan.code, plan.message));
+        // A look again finishes the request the first write began: it keeps that move's words.
+        const message: string = landed?.message ?? plan.message;
+        const entry = this.entry(caller, action.kind, targetOf(action), { ok: true, message }, now);
         if (options.via) entry.via = options.via;
         logged.request = { entry };
         const outcome = await runtime.apply(classroomId, plan.steps, { actor: actorOf(caller), simTime: now }, { stopAtRefusal: true, request: logged.request });
         // The versions the caller sent were checked by the rulebook; a Conflict here is another
-        // component's write landing between our read and our write: look again, as a controller requeues.
-        if (outcome.refusal?.code === 'Conflict' && outcome.written.length === 0 && attempt < CONFLICT_RETRIES) continue;
+        // component's write landing between our read and our write (a kubelet's status report is
+        // written before the runtime object whose answers it read, so it may land first): look
+        // again on a cache holding that write, as a controller requeues. The fresh plan holds
+        // only what is left (an equal status is no step), its entry riding with its last write.
+        if (outcome.refusal?.code === 'Conflict' && attempt < CONFLICT_RETRIES) {
+          const last = outcome.written.at(-1);
+          if (last) landed = { resourceVersion: last.metadata.resourceVersion, message };
+          await runtime.catchUp(classroomId);
+          continue;
+        }
         if (outcome.refusal) return outcome.refusal;
         const resourceVersion = outcome.written.at(-1)?.metadata.resourceVersion ?? state.resourceVersion;
-        return { ok: true, resourceVersion, message: plan.message };
+        return { ok: true, resourceVersion, message };
       }
     });
   }

@@ -116,6 +116,15 @@ export class ClusterRuntime {
     return this.informers.state(classroomId);
   }
 
+  /**
+   * A write met a Conflict: another component's change is in the store and maybe not yet in this
+   * process's cache. The next decision waits for the cache to hold the store's version as of now,
+   * so a requeued move is decided on a copy that has that change (not refused again on the old one).
+   */
+  async catchUp(classroomId: string): Promise<void> {
+    this.informers.reach(classroomId, await this.store.resourceVersion(classroomId));
+  }
+
   /** A batch of changes reached the classroom's cache (the owner's control loops' copy), written at `simTime`; returns the unsubscribe. */
   onStateChange(listener: ChangeListener): () => void {
     return this.informers.onChange(listener);
@@ -162,7 +171,7 @@ export class ClusterRuntime {
       }
       try {
         const written = await writeRequest(this.store, classroomId, step, step === lastWrite ? { ...context, request } : context);
-        this.informers.wrote(classroomId, written.metadata.resourceVersion);
+        this.informers.reach(classroomId, written.metadata.resourceVersion);
         outcome.written.push(written);
         outcome.requests.push({ request: step, refusal: null });
       } catch (error) {

@@ -21,8 +21,8 @@ export type ChangeListener = (classroomId: string, simTime: number, events: read
 interface Informer {
   state: ClusterState;
   rv: bigint;
-  /** The highest version this process wrote: the cache must reach it before the next decision. */
-  written: bigint;
+  /** The cache must reach this version before the next decision (see `reach`). */
+  needed: bigint;
   ready: Promise<void>;
   stop: (() => void) | null;
   waiters: Set<() => void>;
@@ -45,7 +45,7 @@ export class Informers {
     informer.usedAt = Date.now();
     await informer.ready;
     const deadline = Date.now() + CATCH_UP_MS;
-    while (informer.rv < informer.written) {
+    while (informer.rv < informer.needed) {
       if (Date.now() >= deadline) return this.relist(classroomId, informer);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deadline - Date.now());
@@ -61,11 +61,14 @@ export class Informers {
     return () => this.listeners.delete(listener);
   }
 
-  /** This process committed `resourceVersion`: later decisions wait for the cache to hold it. */
-  wrote(classroomId: string, resourceVersion: string): void {
+  /**
+   * Later decisions wait for the cache to hold `resourceVersion`: a write this process committed
+   * (read-your-writes), or the store's version when a Conflict showed the cache behind it.
+   */
+  reach(classroomId: string, resourceVersion: string): void {
     const informer = this.informers.get(classroomId);
     const rv = BigInt(resourceVersion);
-    if (informer && rv > informer.written) informer.written = rv;
+    if (informer && rv > informer.needed) informer.needed = rv;
   }
 
   /** The watch did not bring this process's own write in time: start over from a fresh list. */
@@ -99,7 +102,7 @@ export class Informers {
   private informerOf(classroomId: string): Informer {
     const existing = this.informers.get(classroomId);
     if (existing) return existing;
-    const informer: Informer = { state: new ClusterState(), rv: 0n, written: 0n, ready: Promise.resolve(), stop: null, waiters: new Set(), usedAt: Date.now() };
+    const informer: Informer = { state: new ClusterState(), rv: 0n, needed: 0n, ready: Promise.resolve(), stop: null, waiters: new Set(), usedAt: Date.now() };
     informer.ready = (async () => {
       const snapshot = await this.store.snapshot(classroomId);
       informer.state = ClusterState.from(snapshot.objects);

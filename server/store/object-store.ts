@@ -232,6 +232,11 @@ export class ObjectStore {
     return { resourceVersion: rv ?? '0', objects: hashes.flatMap((hash) => Object.values(hash).map(decodeObject)) };
   }
 
+  /** The classroom's last resourceVersion: how far a cache must get to hold every change made so far. */
+  async resourceVersion(classroom: string): Promise<string> {
+    return CounterSchema.parse(await this.redis.get(this.keys(classroom).rv)) ?? '0';
+  }
+
   /**
    * Committed changes after `fromResourceVersion`, oldest first, at most `count`: the replay record,
    * and what a reconnecting client missed. 410 Expired when the log no longer reaches back that far.
