@@ -13,6 +13,9 @@ import { classroomKeys, codesKey } from '../classroom/keys';
 import { createClassroom, joinClassroom } from '../gateway/test-clients';
 import { SimTimerService } from '../jobs/sim-timer-service';
 import { ObjectStore } from '../store';
+import { commit } from '../store/commit';
+import { LOG_NOTICE_MAX_BYTES } from '../store/log-notice';
+import { monitorKey } from '../testing/key-monitor';
 import { redisClusterMissing, startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
@@ -85,6 +88,116 @@ clusterTest('one process watches two classrooms on different masters and hears e
     for (const stop of stops) stop();
   } finally {
     await store.close();
+  }
+});
+
+clusterTest('a watcher in step fans each change out from its notification, reading no log; one that missed a notification reads the log once; order exact', async () => {
+  const writer = new ObjectStore({ redis, keyPrefix: prefix });
+  // The other process: its own connections. Its periodic catch-up read (a safety net) is kept out of the count.
+  const otherRedis = await connectRedisCluster(cluster.nodes);
+  const watcher = new ObjectStore({ redis: otherRedis, keyPrefix: prefix, watchCatchUpMs: 600_000 });
+  const classroom = 'notified-in-step';
+  const keys = writer.keys(classroom);
+  const master = masterOf(await slotOf(keys.log));
+  const monitor = await monitorKey(`redis://${master.host}:${master.port}`, keys.log);
+  const heard: WatchEvent[] = [];
+  const context = { actor: 'instructor', simTime: 0 };
+  const heardUpTo = (rv: number) => waitFor(() => heard.at(-1)?.resourceVersion === String(rv), { what: `the watcher to hear resourceVersion ${rv}` });
+  try {
+    const stop = await watcher.watch(classroom, '0', (events) => heard.push(...events));
+    const first = await writer.create(classroom, pod('web-1'), context);
+    await heardUpTo(1);
+    await monitor.sync();
+    const readsBefore = monitor.calls('XRANGE');
+
+    const bound = await writer.update(classroom, { ...first, spec: { ...first.spec, nodeName: 'node-1' } }, context);
+    await writer.create(classroom, pod('web-2'), context);
+    await writer.delete(classroom, { kind: 'Pod', name: 'web-1' }, context, { preconditions: { uid: bound.metadata.uid } });
+    await heardUpTo(4);
+    await monitor.sync();
+    expect(monitor.calls('XRANGE') - readsBefore).toBe(0);
+
+    // A commit whose notification never comes (the script sends none on an empty channel), as one lost in a reconnect.
+    const silent = { ...pod('web-3'), metadata: { ...pod('web-3').metadata, uid: 'uid-web-3', creationTimestamp: '2026-11-25T10:00:00Z' } };
+    const entry = [context.actor, '0', String(Date.now()), '1000', '', '', '', '1000'];
+    expect(await commit(redis, keys, { kind: 'Pod', field: 'default/web-3', readAt: undefined }, { type: 'ADDED', object: silent }, entry)).toMatchObject({ rv: 5 });
+    await writer.create(classroom, pod('web-4'), context);
+    await heardUpTo(6);
+    await monitor.sync();
+    expect(monitor.calls('XRANGE') - readsBefore).toBe(1);
+
+    // In step again; the actor, the notice's only free text, may hold a newline.
+    await writer.create(classroom, pod('web-5'), { actor: 'student:a\nb', simTime: 0 });
+    await heardUpTo(7);
+    await monitor.sync();
+    expect(monitor.calls('XRANGE') - readsBefore).toBe(1);
+
+    // An entry over LOG_NOTICE_MAX_BYTES is announced by its version alone, and read from the log.
+    const big = pod('web-6');
+    await writer.create(classroom, { ...big, metadata: { ...big.metadata, annotations: { note: 'x'.repeat(LOG_NOTICE_MAX_BYTES) } } }, context);
+    await heardUpTo(8);
+    await monitor.sync();
+    expect(monitor.calls('XRANGE') - readsBefore).toBe(2);
+    expect(heard.map((e) => [e.type, e.object.metadata.name, e.resourceVersion])).toEqual([
+      ['ADDED', 'web-1', '1'],
+      ['MODIFIED', 'web-1', '2'],
+      ['ADDED', 'web-2', '3'],
+      ['DELETED', 'web-1', '4'],
+      ['ADDED', 'web-3', '5'],
+      ['ADDED', 'web-4', '6'],
+      ['ADDED', 'web-5', '7'],
+      ['ADDED', 'web-6', '8'],
+    ]);
+    expect(heard[6]?.actor).toBe('student:a\nb');
+    expect(heard[7]?.object.metadata.annotations?.['note']).toHaveLength(LOG_NOTICE_MAX_BYTES);
+    expect((heard[1]?.object as Pod | undefined)?.spec.nodeName).toBe('node-1');
+    stop();
+  } finally {
+    await monitor.close();
+    await watcher.close();
+    await writer.close();
+    await otherRedis.close();
+  }
+});
+
+clusterTest('two writers and silent commits at once: listeners joining at different versions each get every later change exactly once, in order', async () => {
+  const writers = [new ObjectStore({ redis, keyPrefix: prefix }), new ObjectStore({ redis, keyPrefix: prefix })];
+  const otherRedis = await connectRedisCluster(cluster.nodes);
+  const watcher = new ObjectStore({ redis: otherRedis, keyPrefix: prefix });
+  const classroom = 'notified-race';
+  const keys = watcher.keys(classroom);
+  const context = { actor: 'instructor', simTime: 0 };
+  // Every 5th change of the first writer is committed without a notification: the watcher reads the log while notifications of the other keep coming.
+  const write = (w: number, i: number) => {
+    const object = pod(`w${w}-${i}`);
+    if (w === 1 || i % 5 !== 0) return writers[w]?.create(classroom, object, context);
+    const entry = [context.actor, '0', String(Date.now()), '1000', '', '', '', '1000'];
+    return commit(redis, keys, { kind: 'Pod', field: `default/w${w}-${i}`, readAt: undefined }, { type: 'ADDED', object: { ...object, metadata: { ...object.metadata, uid: `uid-${w}-${i}` } } }, entry);
+  };
+  const listeners: Array<{ from: number; events: WatchEvent[] }> = [];
+  const stops: Array<() => void> = [];
+  try {
+    const writing = Promise.all([0, 1].map(async (w) => {
+      for (let i = 0; i < 60; i++) await write(w, i);
+    }));
+    for (const from of [0, 0, 10, 40]) {
+      await waitFor(async () => Number((await redis.get(keys.rv)) ?? 0) >= from, { what: `resourceVersion ${from}` });
+      const listener = { from, events: [] as WatchEvent[] };
+      listeners.push(listener);
+      stops.push(await watcher.watch(classroom, String(from), (events) => listener.events.push(...events)));
+    }
+    await writing;
+    for (const { from, events } of listeners) {
+      await waitFor(() => events.length >= 120 - from, { what: `${120 - from} events from ${from} (got ${events.length})` });
+      expect(events.map((e) => Number(e.resourceVersion))).toEqual(Array.from({ length: 120 - from }, (_, i) => from + 1 + i));
+    }
+    const names = listeners[0]?.events.map((e) => e.object.metadata.name) ?? [];
+    for (const w of [0, 1]) expect(names.filter((n) => n.startsWith(`w${w}-`))).toEqual(Array.from({ length: 60 }, (_, i) => `w${w}-${i}`));
+  } finally {
+    for (const stop of stops) stop();
+    await watcher.close();
+    for (const w of writers) await w.close();
+    await otherRedis.close();
   }
 });
 

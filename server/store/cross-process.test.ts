@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { monitorKey } from '../testing/key-monitor';
 import { as, collector, newClassroom, openStore, type OpenStore } from './testing/fixture';
 
 let open: OpenStore;
@@ -19,13 +20,20 @@ function runOtherProcess(args: string[]): Promise<void> {
 }
 
 describe('two API server processes on one Redis', () => {
-  it('writes made by another process reach a watcher in this one, in order', async () => {
+  it('writes made by another process reach a watcher in this one, in order, in the blocked read\'s reply (no log read after)', async () => {
     const classroom = newClassroom();
     await open.store.create(classroom, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' }, spec: {} }, as('a'));
     const seen = collector();
     const stop = await open.store.watch(classroom, '1', seen.listener);
-    await runOtherProcess([inject('redisUrl'), inject('redisKeyPrefix'), classroom, 'web-1']);
-    await seen.until(3);
+    const monitor = await monitorKey(inject('redisUrl'), open.store.keys(classroom).log);
+    try {
+      await runOtherProcess([inject('redisUrl'), inject('redisKeyPrefix'), classroom, 'web-1']);
+      await seen.until(3);
+      await monitor.sync();
+      expect(monitor.calls('XRANGE')).toBe(0);
+    } finally {
+      await monitor.close();
+    }
     stop();
     expect(seen.events.map((e) => [e.type, e.object.kind, e.object.metadata.name, e.resourceVersion])).toEqual([
       ['ADDED', 'Pod', 'web-1', '2'],

@@ -60,6 +60,8 @@ export interface ObjectStoreOptions {
   /** Replicas a commit must reach before it is acknowledged (REDIS_WRITE_REPLICAS, see replica-wait.ts); 0 by default. */
   writeReplicas?: number;
   writeReplicasTimeoutMs?: number;
+  /** On a Redis Cluster: how often each watched log is read even without a notification (see watch-hub.ts). */
+  watchCatchUpMs?: number;
   logger?: Logger;
 }
 
@@ -189,6 +191,7 @@ export class ObjectStore {
       ...(this.notify ? { notifyChannel: (classroom: string) => this.keys(classroom).logNotify } : {}),
       readLog: (classroom, afterRv, count) => this.logAfter(classroom, afterRv, count),
       onEntry: (classroom, event, json) => this.observe(classroom, event, json),
+      ...(options.watchCatchUpMs !== undefined ? { catchUpMs: options.watchCatchUpMs } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
   }

@@ -13,6 +13,7 @@
  */
 import type { RedisClient } from '../redis/connect';
 import { LuaScript } from '../redis/lua-script';
+import { LOG_NOTICE_LUA } from './log-notice';
 
 export { LuaScript };
 
@@ -20,8 +21,9 @@ export { LuaScript };
 // notification channel, and the API request the write completes (or ''), with its session-record
 // entry and the request log's cap.
 // On a Redis Cluster the channel is the classroom's notification channel (same hash tag, so the
-// same shard): watchers hear the new resourceVersion and read the log (see watch-hub.ts). On one
-// Redis it is empty and nothing is published: one blocked XREAD follows every log.
+// same shard): watchers hear the entry itself, or the new resourceVersion when the entry is large
+// (see log-notice.ts, watch-hub.ts). On one Redis it is empty and nothing is published: one
+// blocked XREAD follows every log and gets the entries in its reply.
 // A request's entry rides in its change's log entry (every watcher gets the two together) and is
 // appended to the request log and, right after the change, to the session record: a move is one
 // script, one round trip.
@@ -30,6 +32,7 @@ const LOG_CHANGE = `
 local n = #ARGV
 local actor, simTime, wallTime, logCap, channel = ARGV[n - 7], ARGV[n - 6], ARGV[n - 5], ARGV[n - 4], ARGV[n - 3]
 local request, record, requestCap = ARGV[n - 2], ARGV[n - 1], ARGV[n]
+${LOG_NOTICE_LUA}
 local function logChange(rv, type, json)
   local fields = {'type', type, 'object', json, 'actor', actor, 'simTime', simTime, 'wallTime', wallTime}
   if request ~= '' then
@@ -37,7 +40,7 @@ local function logChange(rv, type, json)
     fields[12] = request
   end
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', logCap, rv .. '-0', unpack(fields))
-  if channel ~= '' then redis.call('SPUBLISH', channel, rv) end
+  if channel ~= '' then redis.call('SPUBLISH', channel, logNotice(rv, type, json)) end
 end
 -- Last, once the object is written: the request log and the record, right after the change.
 local function logRequest(rv)

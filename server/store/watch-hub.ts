@@ -2,10 +2,12 @@
  * Watch: on one Redis, one reader loop per process follows the logs of every classroom watched in
  * this process (XREAD BLOCK on its own connection) and fans each batch out to that classroom's
  * listeners. On a Redis Cluster one XREAD cannot span slots (CROSSSLOT), and a blocked read per
- * classroom would take a connection each: there every commit SPUBLISHes its resourceVersion on
- * the classroom's shard channel, and the hub, subscribed to the channels of the classrooms it
- * watches, reads each one's log from its cursor (XRANGE, one slot) when notified, and every few
- * seconds anyway, so a notification lost in a reconnect only delays.
+ * classroom would take a connection each: there every commit SPUBLISHes its log entry on the
+ * classroom's shard channel (see log-notice.ts), and the hub, subscribed to the channels of the
+ * classrooms it watches, fans the entry out at once when it is the next after its cursor. When it
+ * is not (a notification lost in a reconnect, one heard while a read was under way, an entry too
+ * large to send) the hub reads the log from its cursor (XRANGE, one slot), as it does every few
+ * seconds anyway, so a lost notification only delays.
  * A listener first gets the log between its version and the loop's position (read with XRANGE
  * while live entries wait in its buffer), then the live entries: every change after its version,
  * in order, exactly once — a listener never receives a version at or below the last it got.
@@ -17,6 +19,7 @@ import type { Logger } from '../logger';
 import { whenReady, type RedisClient } from '../redis/connect';
 import { Deadlines } from '../redis/deadlines';
 import { decodeLogEntry, decodeRequestEntry, resourceVersionOfEntry } from './encoding';
+import { parseLogNotice, type LogNotice } from './log-notice';
 
 /** Changes in order; with them, live, the request-log entries written with them. */
 export type WatchListener = (events: WatchEvent[], requests: ApiRequestEntry[]) => void;
@@ -41,6 +44,8 @@ interface Subscription {
   /** Notified mode: a catch-up read is under way, and whether another must follow it. */
   pulling?: boolean;
   again?: boolean;
+  /** Notified mode: notifications heard while the read was under way, in order. */
+  heard?: LogNotice[];
 }
 
 export interface WatchHubOptions {
@@ -52,6 +57,8 @@ export interface WatchHubOptions {
   readLog: (classroom: string, afterRv: number, count: number) => Promise<WatchEvent[]>;
   /** Sees every entry the loop reads, with its stored JSON (the store keeps its version cache warm). */
   onEntry?: (classroom: string, event: WatchEvent, json: string) => void;
+  /** Notified mode: how often every watched log is read even without a notification (CATCH_UP_MS by default). */
+  catchUpMs?: number;
   logger?: Logger;
 }
 
@@ -183,7 +190,7 @@ export class WatchHub {
     this.subscriber = subscriber;
     this.catchUp = setInterval(() => {
       for (const classroom of this.subs.keys()) this.pull(classroom);
-    }, CATCH_UP_MS);
+    }, this.options.catchUpMs ?? CATCH_UP_MS);
     this.catchUp.unref();
   }
 
@@ -191,12 +198,30 @@ export class WatchHub {
   private async follow(classroom: string, subscriber: RedisClient): Promise<void> {
     const channel = this.options.notifyChannel?.(classroom);
     if (channel) {
-      await subscriber.sSubscribe(channel, (message) => {
-        const sub = this.subs.get(classroom);
-        if (sub && Number(message) > sub.cursor) this.pull(classroom);
-      });
+      await subscriber.sSubscribe(channel, (message) => this.hear(classroom, parseLogNotice(message)));
     }
     this.pull(classroom);
+  }
+
+  /** Notifications come in commit order: one in step is fanned out as it is, one after a gap sends the hub to the log. */
+  private hear(classroom: string, notice: LogNotice): void {
+    const sub = this.subs.get(classroom);
+    if (!sub || notice.rv <= sub.cursor) return;
+    if (sub.pulling) (sub.heard ??= []).push(notice);
+    else if (!this.inStep(classroom, sub, notice)) this.pull(classroom);
+  }
+
+  /** Fans out the notice's entry if it is the next after the cursor; false when the log must be read instead. */
+  private inStep(classroom: string, sub: Subscription, notice: LogNotice): boolean {
+    if (notice.rv <= sub.cursor) return true;
+    if (!notice.fields || notice.rv !== sub.cursor + 1) return false;
+    try {
+      this.fanOut({ name: this.options.logKey(classroom), messages: [{ id: `${notice.rv}-0`, message: notice.fields }] }, new Map([[classroom, sub.cursor]]));
+      return true;
+    } catch (error) {
+      this.options.logger?.warn({ err: error, classroom }, 'a watch notification could not be read; reading the log');
+      return false;
+    }
   }
 
   /** One catch-up read at a time per classroom; a notification during it asks for another. */
@@ -217,7 +242,11 @@ export class WatchHub {
           const messages = StreamEntriesSchema.parse(await this.options.redis.xRange(key, `${asked + 1}-0`, '+', { COUNT: PAGE }));
           if (this.subs.get(classroom) !== sub) return;
           this.fanOut({ name: key, messages }, new Map([[classroom, asked]]));
-          if (messages.length < PAGE && !sub.again) return;
+          if (messages.length === PAGE) continue;
+          // What was heard during the read and is past it follows in step, unless there is a gap.
+          const heard = sub.heard?.splice(0) ?? [];
+          const behind = !heard.every((notice) => this.inStep(classroom, sub, notice));
+          if (!behind && !sub.again) return;
         }
       } catch (error) {
         // Redis away or a topology change: the next notification or catch-up reads on from the cursor.
