@@ -371,13 +371,17 @@ export class ObjectStore {
 
   // ---- internals ----
 
-  /** The scripts' last arguments (see scripts.ts). */
-  private entryArgs(classroom: string, context: WriteContext): string[] {
-    const args = [context.actor, String(context.simTime), String(Date.now()), this.logRetention, this.notify ? this.keys(classroom).logNotify : ''];
+  /** The scripts' last arguments (see scripts.ts), and the fields of the log entry they write but its type and object. */
+  private entryArgs(classroom: string, context: WriteContext): { args: string[]; fields: Record<string, string> } {
+    const { actor } = context;
+    const simTime = String(context.simTime);
+    const wallTime = String(Date.now());
+    const args = [actor, simTime, wallTime, this.logRetention, this.notify ? this.keys(classroom).logNotify : ''];
     const entry = context.request && apiRequestEntrySchema.parse(context.request.entry);
-    if (!entry) return [...args, '', '', String(this.requestLogRetention)];
+    if (!entry) return { args: [...args, '', '', String(this.requestLogRetention)], fields: { actor, simTime, wallTime } };
     const record: NewRecordEntry = { t: 'request', entry, actor: entry.actor, simTime: entry.simTime, wallTime: entry.wallTime };
-    return [...args, JSON.stringify(entry), JSON.stringify(record), String(this.requestLogRetention)];
+    const request = JSON.stringify(entry);
+    return { args: [...args, request, JSON.stringify(record), String(this.requestLogRetention)], fields: { actor, simTime, wallTime, request } };
   }
 
   /**
@@ -450,9 +454,12 @@ export class ObjectStore {
       }
       const object = admission.type === 'ADDED' ? withUid(admission.object, randomUUID()) : admission.object;
       const target = { kind: ref.kind, field, readAt: current?.metadata.resourceVersion };
-      const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, this.entryArgs(classroom, context));
+      const entry = this.entryArgs(classroom, context);
+      const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, entry.args);
       if (!done) continue;
       if (context.request) context.request.committedAt = String(done.rv);
+      // This process's watchers need not wait for the log read to bring back what it just wrote.
+      this.hub.committed(classroom, done.rv, { type: admission.type, object: done.json, ...entry.fields });
       await this.replicaWait.after(this.keys(classroom).log);
       return this.committed(classroom, ref.kind, field, admission.type, done.rv, done.json);
     }

@@ -12,6 +12,8 @@
  * while live entries wait in its buffer), then the live entries: every change after its version,
  * in order, exactly once — a listener never receives a version at or below the last it got.
  * Live batches also carry the API request entries that rode with their changes (see scripts.ts).
+ * A process's own commits are fanned out from the commit's reply when they are next in order (see
+ * `committed`), without waiting for the log read or the notification to bring them back.
  */
 import { z } from 'zod';
 import type { ApiRequestEntry, WatchEvent } from '@shared/protocol';
@@ -133,6 +135,19 @@ export class WatchHub {
     listener.buffer = null;
     this.deliver(listener, held.events, held.requests);
     return unsubscribe;
+  }
+
+  /**
+   * This process committed entry `rv` (`fields` as the log holds them): when it is the next version
+   * after the classroom's cursor, its watchers get it now, from the commit's reply, instead of one
+   * log read or notification later. Otherwise (another writer's change is not read yet, or a read is
+   * under way) the log brings it, in order. A pending read from the old cursor is dropped when it
+   * comes back (see fanOut), so nothing is delivered twice.
+   */
+  committed(classroom: string, rv: number, fields: Record<string, string>): void {
+    const sub = this.subs.get(classroom);
+    if (!sub || sub.pulling || rv !== sub.cursor + 1) return;
+    this.fanOut({ name: this.options.logKey(classroom), messages: [{ id: `${rv}-0`, message: fields }] }, new Map([[classroom, sub.cursor]]));
   }
 
   async close(): Promise<void> {

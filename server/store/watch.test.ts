@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePod } from '@shared/model';
 import type { WatchEvent } from '@shared/protocol';
 import { isApiError } from './api-error';
-import { as, collector, newClassroom, openStore, type OpenStore } from './testing/fixture';
+import { SIM_START, as, collector, newClassroom, openStore, type OpenStore } from './testing/fixture';
 
 let writer: OpenStore;
 let watcher: OpenStore;
@@ -64,6 +64,41 @@ describe('watch (Kubernetes watch from a resourceVersion)', () => {
       await seen.until(141 - from);
       expect(versions(seen.events)).toEqual(range(from + 1, 141));
     }
+  });
+
+  it("a process's own write reaches its watchers when the write resolves, with every field the log holds", async () => {
+    const classroom = newClassroom();
+    await writer.store.create(classroom, makePod('web-1'), as('a'));
+    const seen = collector();
+    const stop = await writer.store.watch(classroom, '0', seen.listener);
+    await seen.until(1);
+    // From the commit's reply, not from the log read that brings it a moment later.
+    for (let i = 0; i < 20; i++) {
+      const written = await writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { i: String(i) } } }, as('student:ada', SIM_START + i));
+      expect(seen.events.at(-1)?.resourceVersion).toBe(written.metadata.resourceVersion);
+    }
+    stop();
+    expect(versions(seen.events)).toEqual(range(1, 21));
+    // The same events as a watcher elsewhere reads from the log.
+    const fromLog = collector();
+    const stopLog = await watcher.store.watch(classroom, '0', fromLog.listener);
+    await fromLog.until(21);
+    stopLog();
+    expect(seen.events).toEqual(fromLog.events);
+  });
+
+  it("a process's own writes and another's, interleaved, reach its watcher exactly once and in order", async () => {
+    const classroom = newClassroom();
+    await createPods(classroom, ['web-1', 'web-2']);
+    const seen = collector();
+    const stop = await watcher.store.watch(classroom, '2', seen.listener);
+    const patches = (open: OpenStore, pod: string) => async () => {
+      for (let i = 0; i < 60; i++) await open.store.patch(classroom, { kind: 'Pod', name: pod }, { metadata: { annotations: { i: String(i) } } }, as('a'));
+    };
+    await Promise.all([patches(watcher, 'web-1')(), patches(writer, 'web-2')()]);
+    await seen.until(120);
+    stop();
+    expect(versions(seen.events)).toEqual(range(3, 122));
   });
 
   it('a stopped watch receives nothing more', async () => {
