@@ -128,7 +128,7 @@ describe("the kubelet's heartbeat is its own loop", () => {
   });
 });
 
-describe("a move whose later write meets another component's write is looked at again", () => {
+describe("a write that meets another component's write is decided again on the object as it is now, as a controller requeues", () => {
   /**
    * kim plays node-1's kubelet, following the highlighted moves until one of them is a status
    * report that also reads the runtime's answers: two writes, the pod's status, then the ContainerRuntime.
@@ -152,7 +152,10 @@ describe("a move whose later write meets another component's write is looked at 
           const writes = plan.ok ? plan.steps.filter(isApiRequest) : [];
           const rt = state.runtime('node-1');
           const answers = writes[1];
-          if (writes[0]?.verb === 'updateStatus' && writes[0].kind === 'Pod' && rt && answers?.kind === 'ContainerRuntime' && 'object' in answers) {
+          // No call of the pod's still under way: the server knows no answer of it kim's screen does not.
+          const uid = state.pod(`default/${move.action.pod}`)?.metadata.uid;
+          const settled = rt?.status.calls.every((c) => c.podUid !== uid || c.status === 'done' || c.status === 'failed');
+          if (writes[0]?.verb === 'updateStatus' && writes[0].kind === 'Pod' && rt && settled && answers?.kind === 'ContainerRuntime' && 'object' in answers) {
             const left = new Set((answers.object as ContainerRuntime).status.calls.map((c) => c.id));
             return { action: move.action, pod: move.action.pod, consumed: rt.status.calls.map((c) => c.id).filter((id) => !left.has(id)), writes: writes.map((w) => w.kind) };
           }
@@ -171,27 +174,48 @@ describe("a move whose later write meets another component's write is looked at 
     return { classroom, kim, actor, report, logFrom: await store.resourceVersion(classroom.id), requestsBefore: (await store.readRequestLog(classroom.id, 2000)).filter((r) => r.actor === actor).length };
   }
 
+  type Store = typeof suite.server.cluster.store;
+  type WriteArgs = Parameters<Store['apply']>;
+  const annotate = { metadata: { annotations: { 'test.clusterplay.dev/interposed': 'true' } } };
+  /** Another component's write to node-1's ContainerRuntime, made by the test. */
+  const annotateRuntime = (store: Store, classroomId: string, simTime: number) =>
+    store.patch(classroomId, { kind: 'ContainerRuntime', name: 'node-1' }, annotate, { actor: 'system:test', simTime });
+
   /**
-   * Sends the report with the real store's write wrapped: right after its pod status write lands,
-   * `between` writes the node's ContainerRuntime (as its container runtime would), so the report's
-   * second write, made with the version it read, meets it.
+   * Wraps the real store's write until `done`: the first write matching `match` gets `between`
+   * written right before it (`before`) or right after it lands (`after`), so a write made with the
+   * version its writer read meets it. Resolves `caught` to the matched write's arguments.
    */
-  async function sendWithWriteBetween(setup: Awaited<ReturnType<typeof reportWithAnswers>>, between: (store: typeof suite.server.cluster.store, simTime: number) => Promise<unknown>) {
+  function interpose(when: 'before' | 'after', match: (...args: WriteArgs) => boolean, between: (store: Store, ...args: WriteArgs) => Promise<unknown>) {
     const store = suite.server.cluster.store;
     const apply = store.apply.bind(store);
-    let armed = true;
-    store.apply = async (classroomId, request, context) => {
-      const written = await apply(classroomId, request, context);
-      if (armed && classroomId === setup.classroom.id && request.verb === 'updateStatus' && request.kind === 'Pod' && request.name === setup.report.pod && context.actor === setup.actor) {
-        armed = false;
-        await between(store, context.simTime);
-      }
+    let caught: WriteArgs | null = null;
+    store.apply = async (...args) => {
+      const armed = caught === null && match(...args);
+      if (armed) caught = args;
+      if (armed && when === 'before') await between(store, ...args);
+      const written = await apply(...args);
+      if (armed && when === 'after') await between(store, ...args);
       return written;
     };
-    const reply = await setup.kim.act(setup.report.action).finally(() => {
-      store.apply = apply;
-    });
-    expect(armed).toBe(false);
+    return {
+      caught: () => caught,
+      done: () => {
+        store.apply = apply;
+      },
+    };
+  }
+
+  /** Sends the report with the runtime's write (`between`) landing right after its pod status write. */
+  async function sendWithWriteBetween(setup: Awaited<ReturnType<typeof reportWithAnswers>>, between: (store: Store, simTime: number) => Promise<unknown>) {
+    const store = suite.server.cluster.store;
+    const hook = interpose(
+      'after',
+      (classroomId, request, context) => classroomId === setup.classroom.id && request.verb === 'updateStatus' && request.kind === 'Pod' && request.name === setup.report.pod && context.actor === setup.actor,
+      (s, _classroomId, _request, context) => between(s, context.simTime),
+    );
+    const reply = await setup.kim.act(setup.report.action).finally(hook.done);
+    expect(hook.caught()).not.toBeNull();
     const log = (await store.readLog(setup.classroom.id, setup.logFrom, 100_000)).filter((e) => e.actor === setup.actor || e.actor === 'system:test');
     return { reply, log, sequence: log.map((e) => [e.actor === setup.actor ? 'kim' : 'runtime', e.object.kind]) };
   }
@@ -202,8 +226,7 @@ describe("a move whose later write meets another component's write is looked at 
   test("the runtime wrote in between: ok, the status and the consumed answers both stored, one request-log entry", { timeout: 60_000 }, async () => {
     const setup = await reportWithAnswers();
     const { report } = setup;
-    const annotate = { metadata: { annotations: { 'test.clusterplay.dev/interposed': 'true' } } };
-    const { reply, log, sequence } = await sendWithWriteBetween(setup, (store, simTime) => store.patch(setup.classroom.id, { kind: 'ContainerRuntime', name: 'node-1' }, annotate, { actor: 'system:test', simTime }));
+    const { reply, log, sequence } = await sendWithWriteBetween(setup, (store, simTime) => annotateRuntime(store, setup.classroom.id, simTime));
     expect(reply).toMatchObject({ ok: true, message: expect.stringContaining(`report ${report.pod}:`) });
     // kim's status write, the runtime's write, then kim's runtime write on top of it (and the report's events after it, once each).
     expect(sequence).toEqual([['kim', 'Pod'], ['runtime', 'ContainerRuntime'], ...report.writes.slice(1).map((kind) => ['kim', kind])]);
@@ -222,10 +245,12 @@ describe("a move whose later write meets another component's write is looked at 
   test('what was left was done in between: ok with the version the status was written at, one request-log entry', { timeout: 60_000 }, async () => {
     const setup = await reportWithAnswers();
     const { report } = setup;
-    // The answers the report reads are gone from the runtime object by the time its second write comes.
+    // The answers the report reads (every finished call of the pod's: the server may know more of
+    // them than kim's screen did) are gone from the runtime object by the time its second write comes.
     const { reply, log, sequence } = await sendWithWriteBetween(setup, async (store, simTime) => {
       const rt = await store.get(setup.classroom.id, { kind: 'ContainerRuntime', name: 'node-1' });
-      const calls = rt.status.calls.filter((c) => !report.consumed.includes(c.id));
+      const pod = await store.get(setup.classroom.id, { kind: 'Pod', name: report.pod, namespace: 'default' });
+      const calls = rt.status.calls.filter((c) => c.podUid !== pod.metadata.uid || c.status === 'pending' || c.status === 'running');
       return store.update(setup.classroom.id, { ...rt, status: { ...rt.status, calls } }, { actor: 'system:test', simTime });
     });
     expect(sequence).toEqual([['kim', 'Pod'], ['runtime', 'ContainerRuntime']]);
@@ -235,5 +260,77 @@ describe("a move whose later write meets another component's write is looked at 
       return found.length > 0 && found;
     }, { what: "the report's request-log entry" });
     expect(entries).toMatchObject([{ verb: 'syncPodStatus', target: `pods/${report.pod}`, outcome: 'accepted', message: reply.ok ? reply.message : '' }]);
+  });
+
+  /** A classroom whose one node is played by bots, started at time scale 20. */
+  async function botsClassroom() {
+    const classroom = await classroomWith(suite.server.url, [], { nodes: 1 });
+    const instructor = await connect(classroom.instructorToken);
+    for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+    return { classroom, instructor };
+  }
+
+  test("a CRI call's timer whose write meets the kubelet's: the call finishes at its time on the object as it is now", { timeout: 60_000 }, async () => {
+    const store = suite.server.cluster.store;
+    const classroom = await classroomWith(suite.server.url, [], { nodes: 1 });
+    // The first runtime write of a CRI call's timer gets another write right before it.
+    const hook = interpose(
+      'before',
+      (classroomId, request, context) => classroomId === classroom.id && context.actor === 'system:criCallDue' && request.kind === 'ContainerRuntime',
+      (s, classroomId, _request, context) => annotateRuntime(s, classroomId, context.simTime),
+    );
+    try {
+      const instructor = await connect(classroom.instructorToken);
+      for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
+        expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+      }
+      const [, refused, context] = await waitFor(() => hook.caught() ?? undefined, { what: "a CRI call's timer to write", timeoutMs: 30_000 });
+      const finished = 'object' in refused ? (refused.object as ContainerRuntime).status.calls.filter((c) => c.status === 'done' || c.status === 'failed') : [];
+      expect(finished.length).toBeGreaterThan(0);
+      // The timer's next write comes on top of the runtime's, at the same simulated time: the
+      // timer looked again (a timer found lost by the sweep would fire seconds later).
+      const retried = await waitFor(
+        async () => {
+          const log = await store.readLog(classroom.id, '0', 100_000);
+          const at = log.findIndex((e) => e.actor === 'system:test');
+          return at >= 0 && log.slice(at + 1).find((e) => e.actor === 'system:criCallDue');
+        },
+        { what: "the timer's write after the runtime's", timeoutMs: 20_000 },
+      );
+      expect(retried.simTime).toBe(context.simTime);
+      const runtime = retried.object as ContainerRuntime;
+      expect(runtime.metadata.annotations?.['test.clusterplay.dev/interposed']).toBe('true');
+      for (const call of finished) expect(runtime.status.calls.find((c) => c.id === call.id)).toMatchObject({ status: call.status });
+    } finally {
+      hook.done();
+    }
+  });
+
+  test("the instructor's crash fault whose write meets the runtime's: the container crashes on the object as it is now", { timeout: 60_000 }, async () => {
+    const store = suite.server.cluster.store;
+    const { classroom, instructor } = await botsClassroom();
+    const running = await waitFor(() => getObject(instructor.state, 'ContainerRuntime', 'node-1')?.status.containers.find((c) => c.state === 'running'), {
+      what: 'a container running on node-1',
+      timeoutMs: 40_000,
+    });
+    const from = await store.resourceVersion(classroom.id);
+    const hook = interpose(
+      'before',
+      (classroomId, request, context) => classroomId === classroom.id && context.actor === 'instructor' && request.kind === 'ContainerRuntime',
+      (s, classroomId, _request, context) => annotateRuntime(s, classroomId, context.simTime),
+    );
+    const reply = await instructor.instructor({ kind: 'fault', fault: { type: 'crashPod', pod: running.pod } }).finally(hook.done);
+    expect(hook.caught()).not.toBeNull();
+    expect(reply).toEqual({ ok: true, message: `the container of ${running.pod} crashed` });
+    const log = (await store.readLog(classroom.id, from, 100_000)).filter((e) => e.actor === 'instructor' || e.actor === 'system:test');
+    expect(log.map((e) => [e.actor, e.object.kind])).toEqual([
+      ['system:test', 'ContainerRuntime'],
+      ['instructor', 'ContainerRuntime'],
+    ]);
+    const runtime = log[1]?.object as ContainerRuntime;
+    expect(runtime.metadata.annotations?.['test.clusterplay.dev/interposed']).toBe('true');
+    expect(runtime.status.containers.find((c) => c.id === running.id)).toMatchObject({ state: 'exited', exitCode: 137, reason: 'Error' });
   });
 });

@@ -28,7 +28,7 @@ import {
 import { kubeProxyStopped, kubeProxyStoppedMessage, kubeletStopped, partitioned, partitionedMessage, planAction, stoppedMessage } from '@shared/sim';
 import { forbidden } from '@shared/model';
 import { ApiError, type LoggedRequest, type WriteContext } from '../store';
-import type { ClusterRuntime } from './cluster-runtime';
+import { CONFLICT_RETRIES, type ClusterRuntime } from './cluster-runtime';
 import { runInstructorAction, type ClusterInstructorAction, type InstructorContext } from './instructor-actions';
 import { standbyReason } from './leader-election';
 import { refusalOf } from './refusal';
@@ -67,9 +67,6 @@ export interface ActOptions {
   /** The request came through the Kubernetes API (kubectl): its log entry says so. */
   via?: 'kubectl';
 }
-
-/** A move decided on a cache a moment behind another component's write is decided again, as a controller requeues. */
-const CONFLICT_RETRIES = 3;
 
 export interface ApiServerOptions {
   runtime: ClusterRuntime;

@@ -44,6 +44,12 @@ export interface ApplyOutcome {
 
 const RUN_STATE_TTL_MS = 5000;
 
+/**
+ * How many times a move whose write met a Conflict is decided again on a cache holding the write
+ * that won (see `catchUp`), as a controller requeues: each lost race means another component wrote.
+ */
+export const CONFLICT_RETRIES = 3;
+
 export class ClusterRuntime {
   readonly store: ObjectStore;
   readonly timers: SimTimerService;

@@ -12,7 +12,7 @@ import type { RoundService } from '../rounds/round-service';
 import type { ClassroomChangeReason } from '../classroom/changes';
 import { isApiError } from '../store';
 import { createBootstrapObjects, bootstrapNode, capacityError, type NodeCapacity } from './bootstrap';
-import type { ClusterRuntime } from './cluster-runtime';
+import { CONFLICT_RETRIES, type ClusterRuntime } from './cluster-runtime';
 import { electLeaders } from './leader-election';
 import { writeRequest } from './write-request';
 
@@ -124,6 +124,26 @@ function setImage(d: Deployment, image: string, container: string | undefined): 
   return { ...d, spec: { ...d.spec, template: { ...d.spec.template, spec: { ...d.spec.template.spec, containers: next } } } };
 }
 
+/** A running container of the pod exits with 137, as the OOM killer or `kill -9` would end it. */
+async function crashPod(runtime: ClusterRuntime, classroomId: string, podName: string, now: number): Promise<Reply> {
+  for (let attempt = 0; ; attempt++) {
+    const state = await runtime.state(classroomId);
+    const pod = state.pod(`default/${podName}`);
+    const node = pod?.spec.nodeName;
+    if (!pod || node === undefined) return refuse('NotFound', `pods "${podName}" not found on any node`);
+    const steps = crashContainer(state, node, pod.metadata.uid ?? '', now);
+    if (!steps.length) return refuse('Invalid', `${podName} has no running container to crash`);
+    const outcome = await runtime.apply(classroomId, steps, { actor: INSTRUCTOR, simTime: now }, { stopAtRefusal: true });
+    // The node's runtime or kubelet wrote its object between our read and our write: the crash
+    // is the instructor's, not a version they sent, so it is made on the object as it is now.
+    if (outcome.refusal?.code === 'Conflict' && attempt < CONFLICT_RETRIES) {
+      await runtime.catchUp(classroomId);
+      continue;
+    }
+    return outcome.refusal ?? { ok: true, message: `the container of ${podName} crashed` };
+  }
+}
+
 async function fault(runtime: ClusterRuntime, announce: InstructorContext['announce'], classroomId: string, fault: Fault, now: number): Promise<Reply> {
   switch (fault.type) {
     case 'stopKubelet':
@@ -143,16 +163,8 @@ async function fault(runtime: ClusterRuntime, announce: InstructorContext['annou
       return annotateNode(runtime, classroomId, fault.node, SLOW_IMAGE_PULLS, fault.extraSeconds > 0 ? String(fault.extraSeconds) : null, now, fault.extraSeconds > 0 ? `image pulls on ${fault.node} take ${fault.extraSeconds} s longer` : `image pulls on ${fault.node} are back to normal`);
     case 'manualHeartbeat':
       return annotateNode(runtime, classroomId, fault.node, HEARTBEAT_MODE, fault.manual ? 'manual' : null, now, fault.manual ? `the kubelet of ${fault.node} now renews its Lease only when its player does` : `the kubelet of ${fault.node} renews its Lease by itself again`);
-    case 'crashPod': {
-      const state = await runtime.state(classroomId);
-      const pod = state.pod(`default/${fault.pod}`);
-      const node = pod?.spec.nodeName;
-      if (!pod || node === undefined) return refuse('NotFound', `pods "${fault.pod}" not found on any node`);
-      const steps = crashContainer(state, node, pod.metadata.uid ?? '', now);
-      if (!steps.length) return refuse('Invalid', `${fault.pod} has no running container to crash`);
-      const outcome = await runtime.apply(classroomId, steps, { actor: INSTRUCTOR, simTime: now }, { stopAtRefusal: true });
-      return outcome.refusal ?? { ok: true, message: `the container of ${fault.pod} crashed` };
-    }
+    case 'crashPod':
+      return crashPod(runtime, classroomId, fault.pod, now);
     case 'addNode':
       return addNode(runtime, announce, classroomId, { cpu: fault.cpu, memory: fault.memory }, now);
     case 'removeNode': {

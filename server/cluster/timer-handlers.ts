@@ -7,7 +7,7 @@
 import type { Role } from '@shared/protocol';
 import { TIMER_KINDS, onTimer, type Timer } from '@shared/sim';
 import type { SimTimer } from '../jobs/sim-timer';
-import type { ClusterRuntime } from './cluster-runtime';
+import { CONFLICT_RETRIES, type ClusterRuntime } from './cluster-runtime';
 import { kubeletStopped } from './faults';
 import { SIM_TIMER_KINDS, simTimerPayload } from './sim-timers';
 
@@ -32,12 +32,20 @@ async function fire(runtime: ClusterRuntime, wake: WakeBot, classroomId: string,
     const moment = await runtime.moment(classroomId);
     if (!moment || moment.view.phase === 'closed') return;
     const now = Math.max(timer.dueAt, moment.now);
-    const state = await runtime.state(classroomId);
-    // The machine is down: its runtime's pending steps die with it.
-    if (timer.node !== undefined && kubeletStopped(state, timer.node)) return;
-    const steps = onTimer(state, timer, now, runtime.rng(classroomId, state, `${timer.kind}/${timer.dueAt}`));
-    const { written } = await runtime.apply(classroomId, steps, { actor: `system:${timer.kind}`, simTime: now });
-    if (role !== null) runtime.automaticWork?.(moment.view, role, written.length);
+    let written = 0;
+    for (let attempt = 0; ; attempt++) {
+      const state = await runtime.state(classroomId);
+      // The machine is down: its runtime's pending steps die with it.
+      if (timer.node !== undefined && kubeletStopped(state, timer.node)) return;
+      const steps = onTimer(state, timer, now, runtime.rng(classroomId, state, `${timer.kind}/${timer.dueAt}`));
+      const outcome = await runtime.apply(classroomId, steps, { actor: `system:${timer.kind}`, simTime: now });
+      written += outcome.written.length;
+      // The kubelet sent a call between our read and our write: time passed all the same, so the
+      // call finishes on the object as it is now (else only the sweep would find it seconds later).
+      if (outcome.refusal?.code !== 'Conflict' || attempt >= CONFLICT_RETRIES) break;
+      await runtime.catchUp(classroomId);
+    }
+    if (role !== null) runtime.automaticWork?.(moment.view, role, written);
   });
 }
 
