@@ -16,6 +16,8 @@ import { commandsProcessed, gauge, startProductionServer, usage } from './_harne
 
 const CLASSROOMS = Number(process.env.BENCH_CLASSROOMS ?? 100);
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 30);
+/** The window in which each process's CPU share is read before any classroom exists. */
+const IDLE_WINDOW_S = 10;
 /** Classrooms set up at once. */
 const BATCH = 10;
 const MB = 1048576;
@@ -27,6 +29,8 @@ interface ProcessFigures {
   rssIdleMB: number;
   heapMB: number;
   heapIdleMB: number;
+  /** CPU share of the same process with no classroom: what it costs to be up at all. */
+  cpuIdlePercent: number;
 }
 
 async function startClassroom(url: string): Promise<ClusterClient> {
@@ -49,7 +53,15 @@ async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; c
       servers.push({ child: await startProductionServer(redisServer.url, port, prefix), port });
     }
     await new Promise((resolve) => setTimeout(resolve, 5000));
-    const idle = await Promise.all(servers.map(async (s) => ({ rss: usage(s.child.pid ?? 0).rss, heap: await gauge(s.port, 'nodejs_heap_size_used_bytes') })));
+    const idleFrom = { usage: servers.map((s) => usage(s.child.pid ?? 0)), at: performance.now() };
+    await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_S * 1000));
+    const idleSeconds = (performance.now() - idleFrom.at) / 1000;
+    const idle = await Promise.all(
+      servers.map(async (s, i) => {
+        const now = usage(s.child.pid ?? 0);
+        return { rss: now.rss, heap: await gauge(s.port, 'nodejs_heap_size_used_bytes'), cpuPercent: ((now.cpu - (idleFrom.usage[i]?.cpu ?? 0)) / idleSeconds) * 100 };
+      }),
+    );
     const instructors: ClusterClient[] = [];
     for (let i = 0; i < CLASSROOMS; i += BATCH) {
       const batch = Array.from({ length: Math.min(BATCH, CLASSROOMS - i) }, (_, j) => servers[(i + j) % servers.length]?.port ?? 0);
@@ -77,6 +89,7 @@ async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; c
         rssIdleMB: (idle[i]?.rss ?? 0) / MB,
         heapMB: (await gauge(s.port, 'nodejs_heap_size_used_bytes')) / MB,
         heapIdleMB: (idle[i]?.heap ?? 0) / MB,
+        cpuIdlePercent: idle[i]?.cpuPercent ?? 0,
       })),
     );
     // Time scale 1: one wall second is one simulated second.
@@ -95,7 +108,7 @@ for (const processes of [1, 2]) {
     const perClassroom = p.owned ? ((p.rssMB - p.rssIdleMB) / p.owned) * 1024 : NaN;
     const heapPerClassroom = p.owned ? ((p.heapMB - p.heapIdleMB) / p.owned) * 1024 : NaN;
     console.log(
-      `  process ${i + 1}: owns ${p.owned} classrooms, ${p.cpuPercent.toFixed(1)} % of a core, RSS ${p.rssMB.toFixed(0)} MB (${p.rssIdleMB.toFixed(0)} MB before any classroom), ` +
+      `  process ${i + 1}: owns ${p.owned} classrooms, ${p.cpuPercent.toFixed(1)} % of a core (${p.cpuIdlePercent.toFixed(1)} % before any classroom), RSS ${p.rssMB.toFixed(0)} MB (${p.rssIdleMB.toFixed(0)} MB before any classroom), ` +
         `heap ${p.heapMB.toFixed(1)} MB (${p.heapIdleMB.toFixed(1)} MB before); per owned classroom ${perClassroom.toFixed(0)} KiB RSS, ${heapPerClassroom.toFixed(0)} KiB heap`,
     );
   }

@@ -1,29 +1,29 @@
 /**
  * A bot for every role nobody plays (bot help on, no student holding the seat). Every
- * `botPace.secondsPerAction` simulated seconds (a recurring BullMQ timer `botTick` per component,
- * so bots survive a restart and tick once with several server processes) each bot of that
- * component plays as a student would: it asks the rulebook for its next move and sends it through
- * the API server, again and again until nothing is left to do this tick. One path, so one
- * request-log format, whoever plays. One timer per component, not per seat: a classroom of 1,000
- * nodes has 3,000 per-node seats, and a timer job each per tick would cost more than their moves.
+ * `botPace.secondsPerAction` simulated seconds each bot of a component plays as a student would:
+ * it asks the rulebook for its next move and sends it through the API server, again and again
+ * until nothing is left to do this tick. One path, so one request-log format, whoever plays.
+ * The ticks are loops of the process that owns the classroom (classroom-leases.ts), one per
+ * component, not per seat (a classroom of 1,000 nodes has 3,000 per-node seats); a new owner
+ * starts them when it takes the classroom over. A tick that finds nothing to do costs no Redis
+ * command: it decides on the owner's cache and the room as last announced, and the API server
+ * checks the seat on a fresh read before any write.
  * When a student plays the controller manager, its bot still watches one thing: a node silent for
  * a whole grace period after the student was prompted is marked Unknown (one missed prompt).
  */
 import { getCondition } from '@shared/model';
 import { isLeaderElected, leaseNameOf, nodeOfRole, parseRole, type ClassroomView, type ParsedRole, type Role } from '@shared/protocol';
 import { heartbeatDeadline, legalMoves, nextMoveInTurn, NODE_MONITOR_GRACE_SECONDS, type ClusterState } from '@shared/sim';
-import { z } from 'zod';
 import type { ApiServer } from '../cluster/api-server';
 import type { ClusterRuntime, Moment } from '../cluster/cluster-runtime';
 import { mapAtMost } from '../cluster/map-at-most';
-import type { SimTimer } from '../jobs/sim-timer';
+import type { SimLoops } from '../jobs/sim-loops';
 import { ChangedNodes, type NodeComponent } from './changed-nodes';
 
 export const BOT_TICK = 'botTick';
 type Component = ParsedRole['component'];
 const COMPONENTS: readonly Component[] = ['scheduler', 'controller-manager', 'kubelet', 'container-runtime', 'kube-proxy'];
 const tickKey = (component: Component): string => `${BOT_TICK}:${component}`;
-const tickPayload = z.object({ component: z.enum(['scheduler', 'controller-manager', 'kubelet', 'container-runtime', 'kube-proxy']) });
 const componentOf = (role: Role): Component | undefined => parseRole(role)?.component;
 const isNodeComponent = (component: Component): component is NodeComponent => component !== 'scheduler' && component !== 'controller-manager';
 /**
@@ -34,6 +34,11 @@ const PLAYERS_AT_ONCE = 16;
 /** A bot's moves per tick: enough for a reconcile pass of a classroom cluster, bounded so a tick ends. */
 const MOVES_PER_TICK = 40;
 const NODE_LIFECYCLE: Role = 'controller-manager';
+/**
+ * The room as last announced is trusted this long for a tick's decision, then read again (an
+ * announcement can be lost with a Redis reconnect); the API server checks seats on a fresh read anyway.
+ */
+const VIEW_TTL_MS = 5000;
 
 /** The roles whose bot plays in this view, worked out once per view (a classroom may have 3,000 seats). */
 const playedByBots = new WeakMap<ClassroomView, ReadonlySet<Role>>();
@@ -56,22 +61,31 @@ function backstops(view: ClassroomView): boolean {
 
 export class BotPlayers {
   private readonly changed = new ChangedNodes();
-  /** Component ticks playing in this process now (classroom and component). */
-  private readonly playing = new Set<string>();
+  /** The rooms of the classrooms whose bots tick here, as last announced or read. */
+  private readonly views = new Map<string, { view: ClassroomView; readAt: number }>();
+  /** Classrooms whose ticks of the BullMQ scheme (before the ticks were loops) were looked for. */
+  private readonly cleaned = new Set<string>();
 
   constructor(
     private readonly runtime: ClusterRuntime,
     private readonly api: ApiServer,
+    private readonly loops: SimLoops,
+    /** Whether this process owns the classroom: only the owner's bots tick. */
+    private readonly owns: (classroomId: string) => boolean,
   ) {}
 
   register(): void {
-    this.runtime.timers.onTimer(BOT_TICK, (classroomId, timer) => this.tick(classroomId, timer));
     this.runtime.onStateChange((classroomId, _simTime, events) => this.changed.note(classroomId, events));
   }
 
-  /** The keys of the ticks the classroom's bots need now (the timer sweep checks they are pending). */
+  /** The names of the tick loops the classroom's bots need now (the timer sweep checks they run). */
   wantedTicks(view: ClassroomView): string[] {
     return COMPONENTS.filter((component) => this.tickingRoles(view, component).length > 0).map(tickKey);
+  }
+
+  /** The tick loops running here for the classroom. */
+  runningTicks(classroomId: string): string[] {
+    return this.loops.names(classroomId).filter((name) => name.startsWith(`${BOT_TICK}:`));
   }
 
   private ticks(view: ClassroomView, role: Role): boolean {
@@ -83,59 +97,68 @@ export class BotPlayers {
     return view.seats.filter(({ role }) => componentOf(role) === component && this.ticks(view, role)).map(({ role }) => role);
   }
 
+  /** The room changed (a clock, a pace): the running ticks follow its clock and pace. */
+  noteView(view: ClassroomView): void {
+    if (!this.views.has(view.id) && !this.loops.names(view.id).length) return;
+    this.views.set(view.id, { view, readAt: Date.now() });
+    this.loops.follow(view.id, scheduleOf(view));
+  }
+
   /**
-   * Starts the ticks of the components a bot now plays, cancels the others (and any tick of an
-   * older scheme, one per seat, left by a previous version); idempotent in every process.
+   * Starts the ticks of the components a bot now plays and stops the others; on the owner only,
+   * idempotent. Ticks of the BullMQ scheme left by a previous version are cancelled.
    */
   async follow(view: ClassroomView): Promise<void> {
-    const pending = new Set((await this.runtime.timers.pending(view.id)).map((t) => t.key));
-    const now = (await this.runtime.moment(view.id))?.now ?? view.clock.simAtWall;
+    if (!this.owns(view.id)) return this.release(view.id);
+    this.views.set(view.id, { view, readAt: Date.now() });
     const wanted = new Set(this.wantedTicks(view));
     for (const component of COMPONENTS) {
       const key = tickKey(component);
-      if (wanted.has(key) && !pending.has(key)) await this.schedule(view, component, now);
+      if (wanted.has(key)) this.loops.start(view.id, key, scheduleOf(view), (now) => this.tick(view.id, component, now));
+      else this.loops.stop(view.id, key);
     }
-    for (const key of pending) {
-      if (key.startsWith(`${BOT_TICK}:`) && !wanted.has(key)) await this.runtime.timers.cancel(view.id, key);
-    }
+    this.loops.follow(view.id, scheduleOf(view));
+    if (this.cleaned.has(view.id)) return;
+    for (const timer of await this.runtime.timers.pending(view.id)) if (timer.kind === BOT_TICK) await this.runtime.timers.cancel(view.id, timer.key);
+    this.cleaned.add(view.id);
+  }
+
+  /** This process gave the classroom up (or it closed): its bots stop ticking here. */
+  release(classroomId: string): void {
+    this.loops.stopAll(classroomId);
+    this.views.delete(classroomId);
+    this.cleaned.delete(classroomId);
+    for (const component of COMPONENTS) if (isNodeComponent(component)) this.changed.forget(classroomId, component);
   }
 
   /** Something the role's bot waits for happened (a timer of its component): play now. */
   async wake(classroomId: string, role: Role): Promise<void> {
-    const moment = await this.runtime.moment(classroomId);
-    if (moment && botPlays(moment.view, role)) await this.play(classroomId, role, moment);
+    const view = await this.viewOf(classroomId);
+    if (view && botPlays(view, role)) await this.play(classroomId, role, this.runtime.momentOf(view));
   }
 
-  private schedule(view: ClassroomView, component: Component, from: number): Promise<void> {
-    const dueAt = from + Math.round(view.botPace.secondsPerAction * 1000);
-    return this.runtime.timers.schedule(view.id, { kind: BOT_TICK, key: tickKey(component), dueAt, payload: { component } });
+  /** The room for a decision: as last announced, read again when older than VIEW_TTL_MS. */
+  private async viewOf(classroomId: string): Promise<ClassroomView | null> {
+    const known = this.views.get(classroomId);
+    if (known && Date.now() - known.readAt < VIEW_TTL_MS) return known.view;
+    const view = await this.runtime.classrooms.view(classroomId);
+    // Given up meanwhile: no cache is kept for it.
+    if (view && this.owns(classroomId)) this.views.set(classroomId, { view, readAt: Date.now() });
+    return view;
   }
 
-  private async tick(classroomId: string, timer: SimTimer): Promise<void> {
-    const parsed = tickPayload.safeParse(timer.payload);
-    // A tick of the older per-seat scheme: the sweep's follow replaces it with its component's.
-    if (!parsed.success) return;
-    const { component } = parsed.data;
-    const moment = await this.runtime.moment(classroomId);
-    if (!moment) return;
-    const roles = this.tickingRoles(moment.view, component);
+  /** One tick of the component's bots; false ends the loop (students took every seat, or the classroom went elsewhere). */
+  private async tick(classroomId: string, component: Component, now: number): Promise<boolean> {
+    if (!this.owns(classroomId)) return false;
+    const view = await this.viewOf(classroomId);
+    if (!view) return false;
+    const roles = this.tickingRoles(view, component);
     if (!roles.length) {
-      // Students took every seat of the component: the ticks end here.
       if (isNodeComponent(component)) this.changed.forget(classroomId, component);
-      return;
+      return false;
     }
-    // The next tick is booked before this one acts, so a failure while acting (Redis gone
-    // mid-move) never ends the bots' ticks.
-    await this.schedule(moment.view, component, moment.now);
-    // The last tick is still playing (a big classroom, a slow Redis): it goes on, this one passes.
-    const key = `${classroomId}\u0000${component}`;
-    if (this.playing.has(key)) return;
-    this.playing.add(key);
-    try {
-      await this.playComponent(classroomId, component, roles, moment);
-    } finally {
-      this.playing.delete(key);
-    }
+    await this.playComponent(classroomId, component, roles, { view, now });
+    return true;
   }
 
   private async playComponent(classroomId: string, component: Component, roles: readonly Role[], moment: Moment): Promise<void> {
@@ -155,9 +178,9 @@ export class BotPlayers {
   }
 
   /**
-   * The role's next moves, one request each, until none is left (or the seat changes hands). The
-   * first move is decided on the view the tick just read, at the time of now (one classroom read
-   * less per tick); the API server checks the seat again, on a fresh read, before it writes.
+   * The role's next moves, one request each, until none is left (or the seat changes hands),
+   * decided on the room as last announced; the API server checks the seat again, on a fresh read,
+   * before it writes.
    * Resolves to whether the bot may have work left for its next tick (it stopped at the move cap,
    * or a move was refused or changed nothing yet).
    * The controllers of a component take turns, one move each, starting one further at each tick
@@ -169,8 +192,9 @@ export class BotPlayers {
     const firstTurn = Math.floor(first.now / Math.max(1, Math.round(first.view.botPace.secondsPerAction * 1000)));
     for (let i = 0; i < MOVES_PER_TICK; i++) {
       // The room read while the cache catches up with the last move: one round trip, not two.
-      const [moment, state] = await Promise.all([i === 0 ? this.runtime.momentOf(first.view) : this.runtime.moment(classroomId), this.runtime.state(classroomId)]);
-      if (!moment || !botPlays(moment.view, role)) return false;
+      const [view, state] = await Promise.all([i === 0 ? first.view : this.viewOf(classroomId), this.runtime.state(classroomId)]);
+      if (!view || !botPlays(view, role)) return false;
+      const moment = this.runtime.momentOf(view);
       if (!this.leads(state, role)) return false;
       const move = nextMoveInTurn(role, state, moment.now, firstTurn + i);
       if (!move) return false;
@@ -203,4 +227,9 @@ export class BotPlayers {
       await this.api.act({ kind: 'bot', classroomId, role: NODE_LIFECYCLE }, move.action, { backstop: true });
     }
   }
+}
+
+/** A tick loop's clock and period: the bot pace in the classroom's simulated time. */
+function scheduleOf(view: ClassroomView): { clock: ClassroomView['clock']; periodMs: number } {
+  return { clock: view.clock, periodMs: Math.max(1, Math.round(view.botPace.secondsPerAction * 1000)) };
 }

@@ -31,8 +31,8 @@ export interface InstructorContext {
   rounds: RoundService;
 }
 
-/** Timers of the bots (they act on whatever cluster there is) survive a reset. */
-const KEEP_ON_RESET = new Set(['botTick', 'leaseRenew']);
+/** The kubelets' Lease renewals (they act on whatever nodes there are) survive a reset. */
+const KEEP_ON_RESET = new Set(['leaseRenew']);
 
 type Reply = Ack<{ message?: string }>;
 const APPLIABLE = new Set<string>(['Deployment', 'Service', 'Pod', 'Node']);

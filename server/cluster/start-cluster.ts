@@ -8,6 +8,7 @@ import { owedWorldTimers } from '@shared/sim';
 import { clockChanged, seatsChanged, type ClassroomChangeReason, type ClassroomChanges } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
 import { BotPlayers } from '../bots/bot-players';
+import { SimLoops } from '../jobs/sim-loops';
 import { SimTimerService } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/connect';
@@ -104,7 +105,10 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     classrooms,
     logger,
     acquired: (view) => takeOver(view),
-    released: (classroomId) => informers.drop(classroomId),
+    released: (classroomId) => {
+      informers.drop(classroomId);
+      bots.release(classroomId);
+    },
   });
   const routing = new TimerRouting({ redis, keyPrefix, serverId, logger, ownerOf: (id) => leases.ownerOf(id) });
   const timers = new SimTimerService({
@@ -130,7 +134,8 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
   api.onRequest((classroomId, entry, committedAt) => {
     if (committedAt === undefined) run('logging an API request', () => store.appendRequestLog(classroomId, entry));
   });
-  const bots = new BotPlayers(runtime, api);
+  const loops = new SimLoops(logger);
+  const bots = new BotPlayers(runtime, api, loops, (classroomId) => leases.owns(classroomId));
   const heartbeats = new KubeletHeartbeats(runtime);
   registerSimTimerHandlers(runtime, (classroomId, role) => bots.wake(classroomId, role));
   bots.register();
@@ -164,6 +169,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     classrooms,
     logger,
     wanted: (view) => [...bots.wantedTicks(view), ...heartbeats.wantedBeats(view), ...rounds.wantedTimers(view)],
+    running: (classroomId) => bots.runningTicks(classroomId),
     owed: async (classroomId) => owedWorldTimers(await runtime.state(classroomId)).map(toSimTimer),
     follow: followSeats,
     owns: (classroomId) => leases.owns(classroomId),
@@ -190,6 +196,8 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     // The rest is the owner's control work once the clock has started; a lobby has no loops, only
     // its cluster and Leases, which every process settles alike (the store lets one write win).
     if (view.phase !== 'lobby' && !leases.owns(classroomId)) return;
+    if (view.phase === 'closed') bots.release(classroomId);
+    else bots.noteView(view);
     if (clockChanged(change) && view.phase !== 'closed') run('rescheduling timers', () => timers.onClockChanged(classroomId, view.clock));
     if (seatsChanged(change) || clockChanged(change)) {
       // A failed attempt (a queue connection still coming up after a restart or an outage) is
@@ -217,6 +225,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
       await leases.close();
       await sweep.close();
       await rounds.close();
+      await loops.close();
       await timers.close();
       await routing.close();
       informers.close();

@@ -28,6 +28,8 @@ export interface TimerSweepOptions {
   logger: Logger;
   /** The keys of the timers the classroom's loops need while it runs. */
   wanted(view: ClassroomView): string[];
+  /** The loops running in this process for the classroom (the bots' ticks), named as `wanted` names them. */
+  running?(classroomId: string): string[];
   /** The one-shot timers the classroom's stored cluster state waits on (the owner's cache is read). */
   owed(classroomId: string): Promise<SimTimer[]>;
   /** Starts the loops the view calls for (what a seat change does). */
@@ -112,6 +114,7 @@ export class TimerSweep {
     const { timers } = await this.options.timers.repair(classroomId, view.clock);
     const pending = new Set(timers.map((t) => t.key));
     await this.bookOwed(classroomId, pending);
+    for (const name of this.options.running?.(classroomId) ?? []) pending.add(name);
     const missing = this.options.wanted(view).filter((key) => !pending.has(key));
     const seen = this.missing.get(classroomId);
     if (!missing.length) return void this.missing.delete(classroomId);

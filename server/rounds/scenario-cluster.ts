@@ -14,7 +14,7 @@ import { electLeaders } from '../cluster/leader-election';
 export const SCENARIO_ACTOR = 'instructor';
 
 /** Timers that belong to whoever plays, not to the old cluster: they survive a rebuild. */
-const KEEP = new Set(['botTick', 'leaseRenew', 'kubeletHeartbeat']);
+const KEEP = new Set(['leaseRenew', 'kubeletHeartbeat']);
 
 export function scenarioObjects(scenario: Scenario, now: SimTime): KubeObject[] {
   const nodes = scenario.nodes.flatMap((n, i) =>

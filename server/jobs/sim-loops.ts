@@ -1,0 +1,136 @@
+/**
+ * Recurring loops in a classroom's simulated time, run by this process alone: the bots' ticks of
+ * the classrooms it owns. A loop lost with its process costs nothing to rebuild (the next owner's
+ * takeover starts it again, and a bot's tick only looks at the cluster), so it needs no BullMQ job:
+ * a job per tick cost about 50 Redis commands and, with several processes, landed on any of them
+ * and was handed to the owner. Timers that must survive a process (a CRI call finishing, a
+ * heartbeat) stay in SimTimerService.
+ */
+import type { SimTime } from '@shared/model';
+import { simNow, type SimClock } from '@shared/protocol';
+import type { Logger } from '../logger';
+import { wallDelayUntil } from './sim-timer';
+
+/** One pass of a loop at simulated time `now`; resolves to false when the loop should end. */
+export type LoopTick = (now: SimTime) => Promise<boolean>;
+
+export interface LoopSchedule {
+  clock: SimClock;
+  /** Simulated milliseconds from one pass's start to the next. */
+  periodMs: number;
+}
+
+interface Loop extends LoopSchedule {
+  classroomId: string;
+  name: string;
+  tick: LoopTick;
+  dueAt: SimTime;
+  timeout: NodeJS.Timeout | undefined;
+  /** The pass under way: a pass that outlasts the period makes the next one pass on (it goes on). */
+  running: Promise<void> | null;
+}
+
+const sameClock = (a: SimClock, b: SimClock): boolean => a.simAtWall === b.simAtWall && a.wall === b.wall && a.timeScale === b.timeScale && a.paused === b.paused;
+const keyOf = (classroomId: string, name: string): string => `${classroomId}\u0000${name}`;
+
+export class SimLoops {
+  private readonly loops = new Map<string, Loop>();
+  private closed = false;
+
+  constructor(private readonly logger: Logger) {}
+
+  /**
+   * Runs `tick` every period of simulated time, first a period from now. A loop that runs already
+   * keeps its tick and takes the new clock and period (a pause, a new time scale or bot pace).
+   */
+  start(classroomId: string, name: string, schedule: LoopSchedule, tick: LoopTick): void {
+    if (this.closed) return;
+    const existing = this.loops.get(keyOf(classroomId, name));
+    if (existing) return this.reschedule(existing, schedule);
+    const now = simNow(schedule.clock, Date.now());
+    const loop: Loop = { classroomId, name, tick, ...schedule, dueAt: now + schedule.periodMs, timeout: undefined, running: null };
+    this.loops.set(keyOf(classroomId, name), loop);
+    this.arm(loop);
+  }
+
+  /** The classroom's clock or pace changed: its loops follow. */
+  follow(classroomId: string, schedule: LoopSchedule): void {
+    for (const loop of this.loops.values()) if (loop.classroomId === classroomId) this.reschedule(loop, schedule);
+  }
+
+  private reschedule(loop: Loop, { clock, periodMs }: LoopSchedule): void {
+    if (sameClock(loop.clock, clock) && loop.periodMs === periodMs) return;
+    const now = simNow(clock, Date.now());
+    loop.clock = clock;
+    // A shorter period brings the next pass forward; a longer one leaves it where it was.
+    loop.dueAt = Math.min(loop.dueAt, now + periodMs);
+    loop.periodMs = periodMs;
+    this.arm(loop);
+  }
+
+  has(classroomId: string, name: string): boolean {
+    return this.loops.has(keyOf(classroomId, name));
+  }
+
+  /** Names of the classroom's loops. */
+  names(classroomId: string): string[] {
+    return [...this.loops.values()].filter((l) => l.classroomId === classroomId).map((l) => l.name);
+  }
+
+  stop(classroomId: string, name: string): void {
+    const loop = this.loops.get(keyOf(classroomId, name));
+    if (!loop) return;
+    clearTimeout(loop.timeout);
+    this.loops.delete(keyOf(classroomId, name));
+  }
+
+  /** The classroom went elsewhere (its lease given back or lost) or closed. */
+  stopAll(classroomId: string): void {
+    for (const name of this.names(classroomId)) this.stop(classroomId, name);
+  }
+
+  get size(): number {
+    return this.loops.size;
+  }
+
+  /** Stops every loop and waits for the passes under way. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const running = [...this.loops.values()].flatMap((l) => l.running ?? []);
+    for (const loop of this.loops.values()) clearTimeout(loop.timeout);
+    this.loops.clear();
+    await Promise.allSettled(running);
+  }
+
+  private arm(loop: Loop): void {
+    clearTimeout(loop.timeout);
+    loop.timeout = undefined;
+    // A paused clock: nothing is due until it runs again (the change reschedules the loop).
+    const delay = wallDelayUntil(loop.clock, loop.dueAt, Date.now());
+    if (delay === null) return;
+    loop.timeout = setTimeout(() => this.fire(loop), delay);
+  }
+
+  private fire(loop: Loop): void {
+    loop.timeout = undefined;
+    if (this.loops.get(keyOf(loop.classroomId, loop.name)) !== loop) return;
+    const now = Math.floor(simNow(loop.clock, Date.now()));
+    loop.dueAt = now + loop.periodMs;
+    this.arm(loop);
+    if (loop.running) return;
+    const pass = loop
+      .tick(now)
+      .then((more) => {
+        if (!more) this.stopIfSame(loop);
+      })
+      .catch((error: unknown) => this.logger.warn({ err: error, classroomId: loop.classroomId, loop: loop.name }, 'a loop pass failed; it runs again at its next period'))
+      .finally(() => {
+        loop.running = null;
+      });
+    loop.running = pass;
+  }
+
+  private stopIfSame(loop: Loop): void {
+    if (this.loops.get(keyOf(loop.classroomId, loop.name)) === loop) this.stop(loop.classroomId, loop.name);
+  }
+}
