@@ -17,6 +17,7 @@ import { heartbeatDeadline, legalMoves, nextMoveInTurn, NODE_MONITOR_GRACE_SECON
 import type { ApiServer } from '../cluster/api-server';
 import type { ClusterRuntime, Moment } from '../cluster/cluster-runtime';
 import { mapAtMost } from '../cluster/map-at-most';
+import { isConnectionError, isRedisUnavailable } from '../redis/unavailable';
 import type { SimLoops } from '../jobs/sim-loops';
 import { ChangedNodes, type NodeComponent } from './changed-nodes';
 
@@ -170,6 +171,8 @@ export class BotPlayers {
         if (botPlays(moment.view, role)) more = await this.play(classroomId, role, moment);
         else await this.backstop(classroomId, moment);
       } catch (error) {
+        // Redis gone: the tick's loop says so once (SimLoops), not once per bot.
+        if (isConnectionError(error) || isRedisUnavailable(error)) throw error;
         this.runtime.logger.warn({ err: error, classroomId, role }, 'a bot move failed; the bot tries again at its next tick');
       }
       const node = nodeOfRole(role);

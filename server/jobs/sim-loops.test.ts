@@ -14,7 +14,7 @@ describe('SimLoops', () => {
   test('a loop passes once per simulated period: every 100 wall ms for a 1 s period at time scale 10', async () => {
     const loops = new SimLoops(logger);
     const passes: number[] = [];
-    loops.start('c1', 'tick', { clock: running(10), periodMs: 1000 }, async (now) => void passes.push(now) || true);
+    loops.start('c1', 'tick', { clock: running(10), periodMs: 1000 }, async (now) => { passes.push(now); return true; });
     await vi.advanceTimersByTimeAsync(99);
     expect(passes).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
@@ -26,7 +26,7 @@ describe('SimLoops', () => {
   test('a paused clock stops the passes; the resumed clock starts them again, a period on at most', async () => {
     const loops = new SimLoops(logger);
     const passes: number[] = [];
-    loops.start('c1', 'tick', { clock: running(1), periodMs: 1000 }, async (now) => void passes.push(now) || true);
+    loops.start('c1', 'tick', { clock: running(1), periodMs: 1000 }, async (now) => { passes.push(now); return true; });
     await vi.advanceTimersByTimeAsync(1000);
     expect(passes).toEqual([1000]);
     const paused: SimClock = { simAtWall: 1500, wall: Date.now() + 500, timeScale: 1, paused: true };
@@ -44,7 +44,7 @@ describe('SimLoops', () => {
     const loops = new SimLoops(logger);
     const passes: number[] = [];
     const clock = running(1);
-    loops.start('c1', 'tick', { clock, periodMs: 10_000 }, async (now) => void passes.push(now) || true);
+    loops.start('c1', 'tick', { clock, periodMs: 10_000 }, async (now) => { passes.push(now); return true; });
     await vi.advanceTimersByTimeAsync(1000);
     loops.follow('c1', { clock, periodMs: 500 });
     await vi.advanceTimersByTimeAsync(500);
@@ -79,8 +79,8 @@ describe('SimLoops', () => {
       passes.push('c1/a');
       throw new Error('Redis went away');
     });
-    loops.start('c1', 'b', { clock: running(1), periodMs: 100 }, async () => void passes.push('c1/b') || true);
-    loops.start('c2', 'a', { clock: running(1), periodMs: 100 }, async () => void passes.push('c2/a') || true);
+    loops.start('c1', 'b', { clock: running(1), periodMs: 100 }, async () => { passes.push('c1/b'); return true; });
+    loops.start('c2', 'a', { clock: running(1), periodMs: 100 }, async () => { passes.push('c2/a'); return true; });
     await vi.advanceTimersByTimeAsync(200);
     expect(passes.filter((p) => p === 'c1/a')).toHaveLength(2);
     loops.stopAll('c1');

@@ -9,6 +9,7 @@
 import type { SimTime } from '@shared/model';
 import { simNow, type SimClock } from '@shared/protocol';
 import type { Logger } from '../logger';
+import { isConnectionError, isRedisUnavailable } from '../redis/unavailable';
 import { wallDelayUntil } from './sim-timer';
 
 /** One pass of a loop at simulated time `now`; resolves to false when the loop should end. */
@@ -30,12 +31,17 @@ interface Loop extends LoopSchedule {
   running: Promise<void> | null;
 }
 
+/** Passes without a Redis failure for this long: the outage is over (said once). */
+const REDIS_BACK_AFTER_MS = 10_000;
 const sameClock = (a: SimClock, b: SimClock): boolean => a.simAtWall === b.simAtWall && a.wall === b.wall && a.timeScale === b.timeScale && a.paused === b.paused;
 const keyOf = (classroomId: string, name: string): string => `${classroomId}\u0000${name}`;
 
 export class SimLoops {
   private readonly loops = new Map<string, Loop>();
   private closed = false;
+  /** Redis is unreachable: said once, not at every pass of every loop. */
+  private redisDown = false;
+  private lastRedisFailure = 0;
 
   constructor(private readonly logger: Logger) {}
 
@@ -121,13 +127,27 @@ export class SimLoops {
     const pass = loop
       .tick(now)
       .then((more) => {
+        // A pass with nothing to do may not touch Redis: back only after a while without a failure.
+        if (this.redisDown && Date.now() - this.lastRedisFailure > REDIS_BACK_AFTER_MS) {
+          this.logger.info('bot ticks: redis is back');
+          this.redisDown = false;
+        }
         if (!more) this.stopIfSame(loop);
       })
-      .catch((error: unknown) => this.logger.warn({ err: error, classroomId: loop.classroomId, loop: loop.name }, 'a loop pass failed; it runs again at its next period'))
+      .catch((error: unknown) => this.failed(loop, error))
       .finally(() => {
         loop.running = null;
       });
     loop.running = pass;
+  }
+
+  private failed(loop: Loop, error: unknown): void {
+    if (!isConnectionError(error) && !isRedisUnavailable(error)) {
+      return void this.logger.warn({ err: error, classroomId: loop.classroomId, loop: loop.name }, 'a loop pass failed; it runs again at its next period');
+    }
+    this.lastRedisFailure = Date.now();
+    if (!this.redisDown) this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'bot ticks: redis connection lost; they go on at each period');
+    this.redisDown = true;
   }
 
   private stopIfSame(loop: Loop): void {
