@@ -1,22 +1,34 @@
 /**
  * JSON in and out of Redis. Objects are written only by this store after full validation, so
  * reading them back checks the envelope (kind, name, resourceVersion) rather than every field:
- * the read path is the hot path of every watcher.
+ * the read path is the hot path of every watcher, so the envelopes are checked by hand.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { KINDS, type KubeObject, type Persisted } from '@shared/model';
 import type { ApiRequestEntry, WatchEvent } from '@shared/protocol';
 
-const StoredObjectSchema = z.looseObject({
-  apiVersion: z.string(),
-  kind: z.enum(KINDS),
-  metadata: z.looseObject({ name: z.string(), resourceVersion: z.string(), uid: z.string() }),
-});
+const KIND_NAMES: ReadonlySet<string> = new Set(KINDS);
+const EVENT_TYPES: ReadonlySet<string> = new Set(['ADDED', 'MODIFIED', 'DELETED']);
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Stored data that is not what this store writes: a bug or a foreign writer, never a client's mistake. */
+function malformed(what: string, data: string): Error {
+  return new Error(`malformed ${what} in redis: ${data.slice(0, 200)}`);
+}
 
 export function decodeObject(json: string): Persisted<KubeObject> {
   const value: unknown = JSON.parse(json);
-  StoredObjectSchema.parse(value);
+  const metadata = isRecord(value) ? value['metadata'] : undefined;
+  const envelope =
+    isRecord(value) &&
+    typeof value['apiVersion'] === 'string' &&
+    KIND_NAMES.has(value['kind'] as string) &&
+    isRecord(metadata) &&
+    typeof metadata['name'] === 'string' &&
+    typeof metadata['resourceVersion'] === 'string' &&
+    typeof metadata['uid'] === 'string';
+  if (!envelope) throw malformed('object', json);
   return value as Persisted<KubeObject>;
 }
 
@@ -34,13 +46,6 @@ export function splitAtResourceVersion(object: KubeObject): { before: string; af
   }
 }
 
-const LogEntrySchema = z.object({
-  type: z.enum(['ADDED', 'MODIFIED', 'DELETED']),
-  object: z.string(),
-  actor: z.string(),
-  simTime: z.coerce.number(),
-  wallTime: z.coerce.number(),
-});
 
 /** Log entry ids are `<resourceVersion>-0`. */
 export function resourceVersionOfEntry(id: string): number {
@@ -48,24 +53,33 @@ export function resourceVersionOfEntry(id: string): number {
 }
 
 export function decodeLogEntry(id: string, fields: Record<string, string>): WatchEvent {
-  const entry = LogEntrySchema.parse(fields);
+  const { type, object: json, actor } = fields;
+  const simTime = Number(fields['simTime']);
+  const wallTime = Number(fields['wallTime']);
+  if (type === undefined || !EVENT_TYPES.has(type) || json === undefined || actor === undefined || !Number.isFinite(simTime) || !Number.isFinite(wallTime)) {
+    throw malformed(`log entry ${id}`, JSON.stringify(fields));
+  }
   const resourceVersion = String(resourceVersionOfEntry(id));
-  const object = decodeObject(entry.object);
+  const object = decodeObject(json);
   // A DELETED entry holds the last stored state; like Kubernetes, the event carries the deletion's version.
-  if (entry.type === 'DELETED') object.metadata.resourceVersion = resourceVersion;
-  return { type: entry.type, object, resourceVersion, actor: entry.actor, simTime: entry.simTime, wallTime: entry.wallTime };
+  if (type === 'DELETED') object.metadata.resourceVersion = resourceVersion;
+  return { type: type as WatchEvent['type'], object, resourceVersion, actor, simTime, wallTime };
 }
 
-const StoredRequestSchema = z.looseObject({ id: z.string(), actor: z.string(), verb: z.string(), outcome: z.enum(['accepted', 'refused']) });
-
 /**
- * A request-log entry stored with a change (validated when written, like the objects): its
- * envelope is checked, not every field.
+ * A request-log entry stored with a change (typed when written, like the objects): its envelope
+ * is checked, not every field.
  */
 export function decodeRequestEntry(json: string): ApiRequestEntry {
   const value: unknown = JSON.parse(json);
-  StoredRequestSchema.parse(value);
-  return value as ApiRequestEntry;
+  const envelope =
+    isRecord(value) &&
+    typeof value['id'] === 'string' &&
+    typeof value['actor'] === 'string' &&
+    typeof value['verb'] === 'string' &&
+    (value['outcome'] === 'accepted' || value['outcome'] === 'refused');
+  if (!envelope) throw malformed('request entry', json);
+  return value as unknown as ApiRequestEntry;
 }
 
 /** Structural equality of JSON values (map key order does not matter, as for Kubernetes' semantic equality). */
