@@ -42,6 +42,8 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+/** The commit scripts' last arguments for a change committed without a notification (an empty channel), as a lost one. */
+const silentEntry = (actor: string): string[] => [actor, '0', String(Date.now()), '1000', '', '0', '', '', '1000'];
 const slotOf = async (key: string): Promise<number> => Number(await redis.sendCommand(key, true, ['CLUSTER', 'KEYSLOT', key]));
 const masterOf = (slot: number) => redis.getSlotMaster(slot);
 
@@ -119,7 +121,7 @@ clusterTest('a watcher in step fans each change out from its notification, readi
 
     // A commit whose notification never comes (the script sends none on an empty channel), as one lost in a reconnect.
     const silent = { ...pod('web-3'), metadata: { ...pod('web-3').metadata, uid: 'uid-web-3', creationTimestamp: '2026-11-25T10:00:00Z' } };
-    const entry = [context.actor, '0', String(Date.now()), '1000', '', '', '', '1000'];
+    const entry = silentEntry(context.actor);
     expect(await commit(redis, keys, { kind: 'Pod', field: 'default/web-3', readAt: undefined }, { type: 'ADDED', object: silent }, entry)).toMatchObject({ rv: 5 });
     await writer.create(classroom, pod('web-4'), context);
     await heardUpTo(6);
@@ -171,7 +173,7 @@ clusterTest('two writers and silent commits at once: listeners joining at differ
   const write = (w: number, i: number) => {
     const object = pod(`w${w}-${i}`);
     if (w === 1 || i % 5 !== 0) return writers[w]?.create(classroom, object, context);
-    const entry = [context.actor, '0', String(Date.now()), '1000', '', '', '', '1000'];
+    const entry = silentEntry(context.actor);
     return commit(redis, keys, { kind: 'Pod', field: `default/w${w}-${i}`, readAt: undefined }, { type: 'ADDED', object: { ...object, metadata: { ...object.metadata, uid: `uid-${w}-${i}` } } }, entry);
   };
   const listeners: Array<{ from: number; events: WatchEvent[] }> = [];

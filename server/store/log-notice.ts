@@ -2,8 +2,8 @@
  * The notification a commit sends to the classroom's watchers on a Redis Cluster (see scripts.ts,
  * watch-hub.ts). It carries the log entry itself, so a watcher that has read up to the version
  * before fans it out without reading the log; one that is behind reads the log from its cursor.
- * An entry larger than LOG_NOTICE_MAX_BYTES is announced by its resourceVersion alone: a pub/sub
- * message waits in every subscriber's output buffer, which Redis caps.
+ * An entry larger than the store's limit (LOG_NOTICE_MAX_BYTES by default) is announced by its
+ * resourceVersion alone: a pub/sub message waits in every subscriber's output buffer, which Redis caps.
  *
  * Format: the lines `rv`, `type`, `simTime`, `wallTime`, object JSON, request JSON (or empty), then
  * the actor as the rest of the message. JSON.stringify never writes a raw newline, and the actor,
@@ -15,7 +15,7 @@ export const LOG_NOTICE_MAX_BYTES = 65_536;
 /** Builds the notice in the commit script, from its locals (see LOG_CHANGE in scripts.ts). */
 export const LOG_NOTICE_LUA = `
 local function logNotice(rv, type, json)
-  if #json + #request > ${LOG_NOTICE_MAX_BYTES} then return rv end
+  if #json + #request > tonumber(noticeMax) then return rv end
   return table.concat({rv, type, simTime, wallTime, json, request, actor}, '\\n')
 end
 `;

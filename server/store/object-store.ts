@@ -41,6 +41,7 @@ import { ApiError } from './api-error';
 import { commit } from './commit';
 import { decodeLogEntry, decodeObject, resourceVersionOfEntry } from './encoding';
 import { storeKeys, type StoreKeys } from './keys';
+import { LOG_NOTICE_MAX_BYTES } from './log-notice';
 import { applyMergePatch, isPlainObject } from './merge-patch';
 import { appendRecordEntry, markerEntry, type NewRecordEntry } from './record';
 import { appendRequestLog, readRequestLog } from './request-log';
@@ -62,6 +63,8 @@ export interface ObjectStoreOptions {
   writeReplicasTimeoutMs?: number;
   /** On a Redis Cluster: how often each watched log is read even without a notification (see watch-hub.ts). */
   watchCatchUpMs?: number;
+  /** On a Redis Cluster: the largest log entry a commit's notification carries (LOG_NOTICE_MAX_BYTES by default; 0: none, every watcher reads the log). */
+  logNoticeMaxBytes?: number;
   logger?: Logger;
 }
 
@@ -171,6 +174,8 @@ export class ObjectStore {
   private readonly hub: WatchHub;
   /** On a Redis Cluster every commit notifies the classroom's watchers (see watch-hub.ts). */
   private readonly notify: boolean;
+  /** The largest log entry a notification carries (see log-notice.ts), as the scripts take it. */
+  private readonly noticeMaxBytes: string;
   private readonly replicaWait: ReplicaWait;
 
   constructor(options: ObjectStoreOptions) {
@@ -184,6 +189,7 @@ export class ObjectStore {
     this.prefix = options.keyPrefix;
     this.logRetention = String(options.logRetention ?? DEFAULT_LOG_RETENTION);
     this.requestLogRetention = options.requestLogRetention ?? DEFAULT_REQUEST_LOG_RETENTION;
+    this.noticeMaxBytes = String(options.logNoticeMaxBytes ?? LOG_NOTICE_MAX_BYTES);
     this.notify = isCluster(options.redis) || process.env.HP_NOTIFY === "1";
     this.hub = new WatchHub({
       redis: options.redis,
@@ -380,7 +386,7 @@ export class ObjectStore {
     const { actor } = context;
     const simTime = String(context.simTime);
     const wallTime = String(Date.now());
-    const args = [actor, simTime, wallTime, this.logRetention, this.notify ? this.keys(classroom).logNotify : ''];
+    const args = [actor, simTime, wallTime, this.logRetention, this.notify ? this.keys(classroom).logNotify : '', this.noticeMaxBytes];
     // Built by the API server, typed: no parse on every move.
     const entry = context.request?.entry;
     if (!entry) return { args: [...args, '', '', String(this.requestLogRetention)], fields: { actor, simTime, wallTime } };

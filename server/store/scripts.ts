@@ -18,8 +18,8 @@ import { LOG_NOTICE_LUA } from './log-notice';
 export { LuaScript };
 
 // Every script ends with the same arguments, read here: who wrote and when, the log's cap, the
-// notification channel, and the API request the write completes (or ''), with its session-record
-// entry and the request log's cap.
+// notification channel and the largest entry a notification carries, and the API request the
+// write completes (or ''), with its session-record entry and the request log's cap.
 // On a Redis Cluster the channel is the classroom's notification channel (same hash tag, so the
 // same shard): watchers hear the entry itself, or the new resourceVersion when the entry is large
 // (see log-notice.ts, watch-hub.ts). On one Redis it is empty and nothing is published: one
@@ -30,7 +30,8 @@ export { LuaScript };
 // KEYS (after the objects hash, the rv counter and the log stream): request log, session record
 const LOG_CHANGE = `
 local n = #ARGV
-local actor, simTime, wallTime, logCap, channel = ARGV[n - 7], ARGV[n - 6], ARGV[n - 5], ARGV[n - 4], ARGV[n - 3]
+local actor, simTime, wallTime, logCap = ARGV[n - 8], ARGV[n - 7], ARGV[n - 6], ARGV[n - 5]
+local channel, noticeMax = ARGV[n - 4], ARGV[n - 3]
 local request, record, requestCap = ARGV[n - 2], ARGV[n - 1], ARGV[n]
 ${LOG_NOTICE_LUA}
 local function logChange(rv, type, json)
