@@ -44,7 +44,9 @@ export async function startProductionServer(redis: string | { clusterNodes: stri
     SOCKET_RATE_BURST: '10000',
     JOIN_RATE_LIMIT: '10000',
   };
-  const child = spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), '--import', 'tsx', 'server/main.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // PROF=1 profiles the server into /tmp/cpuprof; PROF=<dir> into that directory (runs side by side keep their own).
+  const profile = process.env.PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF === '1' ? '/tmp/cpuprof' : path.resolve(process.env.PROF)}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/main.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'the server to serve' });
   return child;
 }
