@@ -147,7 +147,12 @@ export class WatchHub {
   committed(classroom: string, rv: number, fields: Record<string, string>): void {
     const sub = this.subs.get(classroom);
     if (!sub || sub.pulling || rv !== sub.cursor + 1) return;
-    this.fanOut({ name: this.options.logKey(classroom), messages: [{ id: `${rv}-0`, message: fields }] }, new Map([[classroom, sub.cursor]]));
+    try {
+      this.fanOut({ name: this.options.logKey(classroom), messages: [{ id: `${rv}-0`, message: fields }] }, new Map([[classroom, sub.cursor]]));
+    } catch (error) {
+      // The write is committed whatever happens here; the cursor did not move, so the log read brings the entry.
+      this.options.logger?.warn({ err: error, classroom }, 'a commit could not be fanned out from its reply; the log read brings it');
+    }
   }
 
   async close(): Promise<void> {
