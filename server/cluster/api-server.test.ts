@@ -3,9 +3,11 @@ import { fromRFC3339, getCondition, type ContainerRuntime, type Pod, type ProxyT
 import type { ApiRequestEntry, ClusterAction } from '@shared/protocol';
 import { allObjects, getObject } from '@shared/protocol/watch-reducer';
 import { ClusterState, isApiRequest, legalMoves, nextMove, planAction, sameMove, seededRng } from '@shared/sim';
+import { isApiError } from '../store';
 import { waitFor } from '../testing/wait';
 import { assignRoles, classroomWith, type ClusterClient } from './testing/cluster-client';
 import { suiteServer, WIDE_SOCKET_BUDGET } from './testing/suite-server';
+import { TIMER_SWEEP_MS } from './timer-sweep';
 
 const suite = suiteServer('api', WIDE_SOCKET_BUDGET);
 
@@ -129,6 +131,13 @@ describe("the kubelet's heartbeat is its own loop", () => {
 });
 
 describe("a write that meets another component's write is decided again on the object as it is now, as a controller requeues", () => {
+  const TIME_SCALE = 20;
+  const startFast = async (instructor: ClusterClient): Promise<void> => {
+    for (const action of [{ kind: 'setTimeScale', timeScale: TIME_SCALE }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+  };
+
   /**
    * kim plays node-1's kubelet, following the highlighted moves until one of them is a status
    * report that also reads the runtime's answers: two writes, the pod's status, then the ContainerRuntime.
@@ -139,9 +148,7 @@ describe("a write that meets another component's write is decided again on the o
     const kim = await connect(classroom.students.get('kim')?.token ?? '');
     const actor = `student:${classroom.students.get('kim')?.studentId ?? ''}`;
     await assignRoles(instructor, classroom, { kim: 'kubelet:node-1' });
-    for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
-      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-    }
+    await startFast(instructor);
     const report = await waitFor(
       async () => {
         const state = ClusterState.from(allObjects(kim.state));
@@ -190,16 +197,22 @@ describe("a write that meets another component's write is decided again on the o
     const store = suite.server.cluster.store;
     const apply = store.apply.bind(store);
     let caught: WriteArgs | null = null;
+    // The test's own write failing is the test's failure, never a refusal of the write it wraps.
+    let failed: unknown = null;
+    const write = (args: WriteArgs) => between(store, ...args).catch((error: unknown) => void (failed = error));
     store.apply = async (...args) => {
       const armed = caught === null && match(...args);
       if (armed) caught = args;
-      if (armed && when === 'before') await between(store, ...args);
+      if (armed && when === 'before') await write(args);
       const written = await apply(...args);
-      if (armed && when === 'after') await between(store, ...args);
+      if (armed && when === 'after') await write(args);
       return written;
     };
     return {
-      caught: () => caught,
+      caught: () => {
+        if (failed !== null) throw failed;
+        return caught;
+      },
       done: () => {
         store.apply = apply;
       },
@@ -248,10 +261,17 @@ describe("a write that meets another component's write is decided again on the o
     // The answers the report reads (every finished call of the pod's: the server may know more of
     // them than kim's screen did) are gone from the runtime object by the time its second write comes.
     const { reply, log, sequence } = await sendWithWriteBetween(setup, async (store, simTime) => {
-      const rt = await store.get(setup.classroom.id, { kind: 'ContainerRuntime', name: 'node-1' });
       const pod = await store.get(setup.classroom.id, { kind: 'Pod', name: report.pod, namespace: 'default' });
-      const calls = rt.status.calls.filter((c) => c.podUid !== pod.metadata.uid || c.status === 'pending' || c.status === 'running');
-      return store.update(setup.classroom.id, { ...rt, status: { ...rt.status, calls } }, { actor: 'system:test', simTime });
+      // Read and written again when a bot or timer wrote the object in between.
+      for (;;) {
+        const rt = await store.get(setup.classroom.id, { kind: 'ContainerRuntime', name: 'node-1' });
+        const calls = rt.status.calls.filter((c) => c.podUid !== pod.metadata.uid || c.status === 'pending' || c.status === 'running');
+        try {
+          return await store.update(setup.classroom.id, { ...rt, status: { ...rt.status, calls } }, { actor: 'system:test', simTime });
+        } catch (error) {
+          if (!isApiError(error, 'Conflict')) throw error;
+        }
+      }
     });
     expect(sequence).toEqual([['kim', 'Pod'], ['runtime', 'ContainerRuntime']]);
     expect(reply).toEqual({ ok: true, resourceVersion: log[0]?.resourceVersion, message: expect.stringContaining(`report ${report.pod}:`) });
@@ -262,15 +282,6 @@ describe("a write that meets another component's write is decided again on the o
     expect(entries).toMatchObject([{ verb: 'syncPodStatus', target: `pods/${report.pod}`, outcome: 'accepted', message: reply.ok ? reply.message : '' }]);
   });
 
-  /** A classroom whose one node is played by bots, started at time scale 20. */
-  async function botsClassroom() {
-    const classroom = await classroomWith(suite.server.url, [], { nodes: 1 });
-    const instructor = await connect(classroom.instructorToken);
-    for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
-      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-    }
-    return { classroom, instructor };
-  }
 
   test("a CRI call's timer whose write meets the kubelet's: the call finishes at its time on the object as it is now", { timeout: 60_000 }, async () => {
     const store = suite.server.cluster.store;
@@ -283,14 +294,13 @@ describe("a write that meets another component's write is decided again on the o
     );
     try {
       const instructor = await connect(classroom.instructorToken);
-      for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
-        expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-      }
+      await startFast(instructor);
       const [, refused, context] = await waitFor(() => hook.caught() ?? undefined, { what: "a CRI call's timer to write", timeoutMs: 30_000 });
       const finished = 'object' in refused ? (refused.object as ContainerRuntime).status.calls.filter((c) => c.status === 'done' || c.status === 'failed') : [];
       expect(finished.length).toBeGreaterThan(0);
-      // The timer's next write comes on top of the runtime's, at the same simulated time: the
-      // timer looked again (a timer found lost by the sweep would fire seconds later).
+      // The timer's next write comes on top of the runtime's, at once: the timer looked again. A
+      // timer lost to the Conflict is booked again only by the sweep, at its second pass after the
+      // loss: TIMER_SWEEP_MS of wall time, 20 times that in simulated time, later.
       const retried = await waitFor(
         async () => {
           const log = await store.readLog(classroom.id, '0', 100_000);
@@ -299,7 +309,8 @@ describe("a write that meets another component's write is decided again on the o
         },
         { what: "the timer's write after the runtime's", timeoutMs: 20_000 },
       );
-      expect(retried.simTime).toBe(context.simTime);
+      expect(retried.simTime - context.simTime).toBeGreaterThanOrEqual(0);
+      expect(retried.simTime - context.simTime).toBeLessThan(TIMER_SWEEP_MS * TIME_SCALE);
       const runtime = retried.object as ContainerRuntime;
       expect(runtime.metadata.annotations?.['test.clusterplay.dev/interposed']).toBe('true');
       for (const call of finished) expect(runtime.status.calls.find((c) => c.id === call.id)).toMatchObject({ status: call.status });
@@ -310,7 +321,9 @@ describe("a write that meets another component's write is decided again on the o
 
   test("the instructor's crash fault whose write meets the runtime's: the container crashes on the object as it is now", { timeout: 60_000 }, async () => {
     const store = suite.server.cluster.store;
-    const { classroom, instructor } = await botsClassroom();
+    const classroom = await classroomWith(suite.server.url, [], { nodes: 1 });
+    const instructor = await connect(classroom.instructorToken);
+    await startFast(instructor);
     const running = await waitFor(() => getObject(instructor.state, 'ContainerRuntime', 'node-1')?.status.containers.find((c) => c.state === 'running'), {
       what: 'a container running on node-1',
       timeoutMs: 40_000,

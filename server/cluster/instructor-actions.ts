@@ -125,7 +125,8 @@ function setImage(d: Deployment, image: string, container: string | undefined): 
 }
 
 /** A running container of the pod exits with 137, as the OOM killer or `kill -9` would end it. */
-async function crashPod(runtime: ClusterRuntime, classroomId: string, podName: string, now: number): Promise<Reply> {
+async function crashPod(runtime: ClusterRuntime, classroomId: string, podName: string, decidedAt: number): Promise<Reply> {
+  let now = decidedAt;
   for (let attempt = 0; ; attempt++) {
     const state = await runtime.state(classroomId);
     const pod = state.pod(`default/${podName}`);
@@ -138,6 +139,8 @@ async function crashPod(runtime: ClusterRuntime, classroomId: string, podName: s
     // is the instructor's, not a version they sent, so it is made on the object as it is now.
     if (outcome.refusal?.code === 'Conflict' && attempt < CONFLICT_RETRIES) {
       await runtime.catchUp(classroomId);
+      // Stamped after the write that won, so the log's simulated times stay in order.
+      now = Math.max(now, (await runtime.moment(classroomId))?.now ?? now);
       continue;
     }
     return outcome.refusal ?? { ok: true, message: `the container of ${podName} crashed` };

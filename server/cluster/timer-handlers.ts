@@ -31,7 +31,7 @@ async function fire(runtime: ClusterRuntime, wake: WakeBot, classroomId: string,
   await runtime.exclusive(classroomId, role ?? timer.kind, async () => {
     const moment = await runtime.moment(classroomId);
     if (!moment || moment.view.phase === 'closed') return;
-    const now = Math.max(timer.dueAt, moment.now);
+    let now = Math.max(timer.dueAt, moment.now);
     let written = 0;
     for (let attempt = 0; ; attempt++) {
       const state = await runtime.state(classroomId);
@@ -44,6 +44,8 @@ async function fire(runtime: ClusterRuntime, wake: WakeBot, classroomId: string,
       // call finishes on the object as it is now (else only the sweep would find it seconds later).
       if (outcome.refusal?.code !== 'Conflict' || attempt >= CONFLICT_RETRIES) break;
       await runtime.catchUp(classroomId);
+      // Stamped after the write that won, so the log's simulated times stay in order.
+      now = Math.max(timer.dueAt, runtime.momentOf(moment.view).now);
     }
     if (role !== null) runtime.automaticWork?.(moment.view, role, written);
   });
