@@ -261,7 +261,8 @@ export class ApiServer {
         // again on a cache holding that write, as a controller requeues. The fresh plan holds
         // only what is left (an equal status is no step), its entry riding with its last write.
         if (outcome.refusal?.code === 'Conflict' && attempt < CONFLICT_RETRIES) {
-          const last = outcome.written.at(-1);
+          // An event is a report of a change, not the change: only those make the request accepted.
+          const last = outcome.written.findLast((o) => o.kind !== 'Event');
           if (last) landed = { resourceVersion: last.metadata.resourceVersion, message };
           await runtime.catchUp(classroomId);
           continue;

@@ -162,8 +162,8 @@ function evictPods(state: ClusterState, node: Node, now: SimTime, rng: Rng): Ste
       steps.push(timer(makeTimer('tolerationExpired', at, { node: node.metadata.name, namespace: ns, pod: pod.metadata.name }), `${pod.metadata.name} tolerates the taint until then`));
       continue;
     }
-    steps.push(taintEvictionEvent(pod, now, rng));
     steps.push(...evictionSteps(pod, now, `${pod.metadata.name} evicted: ${node.metadata.name} has a NoExecute taint it no longer tolerates`));
+    steps.push(taintEvictionEvent(pod, now, rng));
   }
   return steps;
 }

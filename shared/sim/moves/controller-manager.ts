@@ -134,7 +134,8 @@ function nodeMoves(state: ClusterState, node: Node, now: SimTime, moves: Planned
       label: `Evict ${podName}`,
       why: `${podName} does not tolerate the NoExecute taint of ${name} any longer: mark it DisruptionTarget and delete it`,
       progress: true,
-      plan: (rng) => [taintEvictionEvent(pod, now, rng), ...evictionSteps(pod, now, `evict ${podName}: NoExecute taint on ${name}`)],
+      // The event after the writes it reports: a status write that meets the kubelet's is then decided again with nothing written twice.
+      plan: (rng) => [...evictionSteps(pod, now, `evict ${podName}: NoExecute taint on ${name}`), taintEvictionEvent(pod, now, rng)],
     });
   }
 }

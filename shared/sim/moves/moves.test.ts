@@ -446,6 +446,8 @@ describe("a student's move, checked and turned into requests", () => {
       c.submit({ verb: 'update', kind: 'Node', name: 'node-2', object: { ...node, spec: { ...node.spec, taints: [{ key: 'maintenance', effect: 'NoExecute' }] } }, reason: 'test' });
       const plan = planAction(c.state, { kind: 'evictPod', pod: 'web-1', resourceVersion: c.state.pod('default/web-1')?.metadata.resourceVersion ?? '' }, c.now, c.rng);
       expect(plan.ok && eventsIn(plan.steps)).toEqual([['taint-eviction-controller', 'Pod/web-1', 'Normal', 'TaintManagerEviction', 'Marking for deletion Pod default/web-1']]);
+      // The event after the writes it reports: a status write that meets the kubelet's leaves nothing written to decide again on.
+      expect(plan.ok && plan.steps.filter(isApiRequest).map((s) => `${s.verb} ${s.kind}`)).toEqual(['updateStatus Pod', 'delete Pod', 'create Event']);
     });
 
     test('[NodeLifecycle] setting Ready=Unknown after the grace period records NodeNotReady on the Node from node-controller', () => {
