@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { isPodActive, isPodReady, makeDeployment, makeService, nodeAllocatable, objectKey, type Pod } from '@shared/model';
 import { SimCluster } from './cluster';
 import { readyIPs } from './controllers/endpoints';
+import type { ApiRequest } from './requests';
+import { revalidated } from './testing/revalidated';
 
 type Fault =
   | { type: 'stop'; node: number; at: number }
@@ -39,12 +41,28 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
 /** Seconds after the last fault within which the bots must have converged (grace 50 s + toleration 300 s + back-off cap 300 s + work). */
 const CONVERGENCE_BOUND_SECONDS = 900;
 
-function run(s: Scenario, seed: number, record = false): { cluster: SimCluster; overcommits: string[] } {
+/** A crash, a node lost and back, a scale-up: most of what the loops write. */
+const FAULTY: Scenario = {
+  nodes: [{ cpu: 4 }, { cpu: 2 }, { cpu: 2 }],
+  deployments: [
+    { replicas: 3, cpuMillis: 250, image: 'nginx:1.27' },
+    { replicas: 2, cpuMillis: 100, image: 'redis:7' },
+  ],
+  faults: [
+    { type: 'crash', pod: 1, at: 20 },
+    { type: 'stop', node: 1, at: 30 },
+    { type: 'scale', deployment: 0, replicas: 5, at: 60 },
+    { type: 'start', node: 1, at: 500 },
+  ],
+};
+
+function run(s: Scenario, seed: number, record = false, onWrite?: (request: ApiRequest) => void): { cluster: SimCluster; overcommits: string[] } {
   const overcommits: string[] = [];
   const cluster = new SimCluster({
     seed,
     record,
     onCommit: (event, request, c) => {
+      onWrite?.(request);
       if (request.verb !== 'bind' || event.object.kind !== 'Pod') return;
       const node = c.state.node(request.node);
       if (!node) return overcommits.push(`${event.object.metadata.name} bound to missing node ${request.node}`), undefined;
@@ -115,20 +133,16 @@ describe('all bots together', () => {
     );
   }, 120_000);
 
+  test('[Validation] every object the loops write passes validation unchanged (the store does not validate them again)', () => {
+    const written: ApiRequest[] = [];
+    const { cluster } = run(FAULTY, 7, false, (request) => void (request.reason !== 'submitted' && request.reason !== 'scale' && written.push(request)));
+    expect(divergence(cluster)).toEqual([]);
+    expect(new Set(written.map((r) => r.kind)).size).toBeGreaterThan(8);
+    expect(revalidated(written)).toEqual([]);
+  });
+
   test('[Determinism] the same seed, start state and inputs give the same requests, byte for byte', () => {
-    const s: Scenario = {
-      nodes: [{ cpu: 4 }, { cpu: 2 }, { cpu: 2 }],
-      deployments: [
-        { replicas: 3, cpuMillis: 250, image: 'nginx:1.27' },
-        { replicas: 2, cpuMillis: 100, image: 'redis:7' },
-      ],
-      faults: [
-        { type: 'crash', pod: 1, at: 20 },
-        { type: 'stop', node: 1, at: 30 },
-        { type: 'scale', deployment: 0, replicas: 5, at: 60 },
-        { type: 'start', node: 1, at: 500 },
-      ],
-    };
+    const s = FAULTY;
     const a = run(s, 42, true).cluster.log.join('\n');
     const b = run(s, 42, true).cluster.log.join('\n');
     const other = run(s, 43, true).cluster.log.join('\n');
