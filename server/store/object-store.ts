@@ -271,7 +271,7 @@ export class ObjectStore {
    * stored object (a deleted one's last state); refusals are thrown as ApiError.
    * The rulebook builds its objects from validated state and from actions checked at the boundary,
    * so they are not validated again here (the parse was a sixth of a move's CPU before its commit);
-   * shared/sim/moves/moves.test.ts checks that validation accepts every one of them unchanged.
+   * moves.test and cluster.test check (shared/sim/testing/revalidated.ts) that validation accepts each of them unchanged.
    * Objects from outside (kubectl, the instructor's manifests) come through create/update/patch.
    */
   async apply(classroom: string, req: AdmissionRequest, context: WriteContext): Promise<Persisted<KubeObject>> {
