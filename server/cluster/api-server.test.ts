@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { fromRFC3339, getCondition, type ContainerRuntime, type Pod, type ProxyTable } from '@shared/model';
+import { fromRFC3339, getCondition, type ContainerRuntime, type Deployment, type Pod, type ProxyTable } from '@shared/model';
 import type { ApiRequestEntry, ClusterAction } from '@shared/protocol';
 import { allObjects, getObject } from '@shared/protocol/watch-reducer';
 import { ClusterState, isApiRequest, legalMoves, nextMove, planAction, sameMove, seededRng } from '@shared/sim';
-import { isApiError } from '../store';
+import { isApiError, type WriteContext } from '../store';
 import { waitFor } from '../testing/wait';
 import { assignRoles, classroomWith, type ClusterClient } from './testing/cluster-client';
 import { suiteServer, WIDE_SOCKET_BUDGET } from './testing/suite-server';
@@ -345,5 +345,31 @@ describe("a write that meets another component's write is decided again on the o
     const runtime = log[1]?.object as ContainerRuntime;
     expect(runtime.metadata.annotations?.['test.clusterplay.dev/interposed']).toBe('true');
     expect(runtime.status.containers.find((c) => c.id === running.id)).toMatchObject({ state: 'exited', exitCode: 137, reason: 'Error' });
+  });
+
+  test("the instructor's scale whose write meets the deployment controller's: the Deployment is scaled on the version as it is now", { timeout: 60_000 }, async () => {
+    const store = suite.server.cluster.store;
+    const classroom = await classroomWith(suite.server.url, [], { nodes: 1 });
+    const instructor = await connect(classroom.instructorToken);
+    const from = await store.resourceVersion(classroom.id);
+    // The Deployment is written (as its controller writes its revision) right before the instructor's update.
+    const update = store.update.bind(store);
+    let interposed = false;
+    store.update = (async (classroomId: string, object: unknown, context: WriteContext) => {
+      if (!interposed && context.actor === 'instructor' && (object as { kind?: string }).kind === 'Deployment') {
+        interposed = true;
+        await store.patch(classroomId, { kind: 'Deployment', name: 'web', namespace: 'default' }, annotate, { actor: 'system:test', simTime: context.simTime });
+      }
+      return update(classroomId, object, context);
+    }) as typeof store.update;
+    const reply = await instructor.instructor({ kind: 'fault', fault: { type: 'scaleDeployment', deployment: 'web', replicas: 5 } }).finally(() => {
+      store.update = update;
+    });
+    expect(interposed).toBe(true);
+    expect(reply).toEqual({ ok: true, message: 'deployment.apps/web scaled' });
+    const log = (await store.readLog(classroom.id, from, 100_000)).filter((e) => e.object.kind === 'Deployment' && (e.actor === 'instructor' || e.actor === 'system:test'));
+    expect(log.map((e) => e.actor)).toEqual(['system:test', 'instructor']);
+    const scaled = log[1]?.object as Deployment;
+    expect([scaled.spec.replicas, scaled.metadata.annotations?.['test.clusterplay.dev/interposed']]).toEqual([5, 'true']);
   });
 });

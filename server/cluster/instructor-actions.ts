@@ -109,11 +109,19 @@ async function addNode(runtime: ClusterRuntime, announce: InstructorContext['ann
 
 /** kubectl scale / kubectl set image: the Deployment's spec changes, its controller does the rest. */
 async function changeDeployment(runtime: ClusterRuntime, classroomId: string, name: string, simTime: number, change: (d: Deployment) => Deployment | string): Promise<Reply> {
-  const deployment = await runtime.store.get(classroomId, { kind: 'Deployment', name, namespace: 'default' });
-  const next = change(deployment);
-  if (typeof next === 'string') return refuse('Invalid', next);
-  await runtime.store.update(classroomId, next, { actor: INSTRUCTOR, simTime });
-  return { ok: true, message: `deployment.apps/${name} ${next.spec.replicas !== deployment.spec.replicas ? 'scaled' : 'image updated'}` };
+  for (let attempt = 0; ; attempt++) {
+    const deployment = await runtime.store.get(classroomId, { kind: 'Deployment', name, namespace: 'default' });
+    const next = change(deployment);
+    if (typeof next === 'string') return refuse('Invalid', next);
+    try {
+      await runtime.store.update(classroomId, next, { actor: INSTRUCTOR, simTime });
+      return { ok: true, message: `deployment.apps/${name} ${next.spec.replicas !== deployment.spec.replicas ? 'scaled' : 'image updated'}` };
+    } catch (error) {
+      // The deployment controller wrote the Deployment (its status, its revision) between our read
+      // and our write: the change is made again on the version read now, as kubectl's patch would be.
+      if (!isApiError(error, 'Conflict') || attempt >= CONFLICT_RETRIES) throw error;
+    }
+  }
 }
 
 function setImage(d: Deployment, image: string, container: string | undefined): Deployment | string {
