@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Queue } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { simNow, type SimClock } from '@shared/protocol';
@@ -335,6 +335,31 @@ describe('SimTimerService.repair: timers whose jobs will never fire', () => {
     expect((await timers.repair('c1', clock)).repaired).toBe(1);
     await waitFor(async () => (await firedKeys()).length === 1, { what: 'the parked timer to fire' });
     expect(await firedKeys()).toEqual(['parked']);
+  });
+});
+
+describe('SimTimerService: workers that stopped taking jobs', () => {
+  it('starts its workers again when a due job waits untaken past the limit, and the timer fires once', async () => {
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(String(JSON.parse(line).msg)) });
+    const timers = await timerService('main', { logger, repairGraceMs: 300, stuckWorkerMs: 1000 });
+    // What a Redis Cluster failover left once: workers whose fetch never came back. A paused
+    // BullMQ worker takes no job either, and says nothing.
+    const stuck = (timers as unknown as { workers: Worker[] }).workers;
+    await Promise.all(stuck.map((worker) => worker.pause(true)));
+    const clock = await clocks.set('c1', running(10));
+    // Due already: its job goes straight to the waiting list, where no worker takes it.
+    await timers.schedule('c1', tick('due', simNow(clock, Date.now())));
+    // Late, but not by the limit yet: the job waits, nothing restarts.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await timers.repair('c1', clock)).repaired).toBe(0);
+    expect(await firedKeys()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await timers.repair('c1', clock)).repaired).toBe(0);
+    await waitFor(async () => (await firedKeys()).length > 0, { what: 'the timer to fire on the new workers' });
+    expect(await firedKeys()).toEqual(['due']);
+    expect(warnings).toEqual(['sim-timers worker: jobs wait past their due time and no worker takes them; starting the workers again']);
+    await waitFor(async () => (await jobsLeft()) === 0, { what: 'the queue to empty' });
   });
 });
 

@@ -29,6 +29,8 @@ export interface SimTimerServiceOptions {
   stalledIntervalMs?: number;
   /** How long past its due time (wall ms) a timer's job may be before `repair` asks BullMQ about it. */
   repairGraceMs?: number;
+  /** How long past its due time (wall ms) a job may wait untaken before the workers are started again (see restartWorkers). */
+  stuckWorkerMs?: number;
   /** Queues on a Redis Cluster (see timer-lanes.ts); one Redis has one. */
   clusterLanes?: number;
   /**
@@ -62,6 +64,15 @@ const OUTAGE_PATIENCE_MS = 60_000;
 const REPAIR_GRACE_MS = 5000;
 /** Job states from which a job still fires by itself; any other (gone, failed, completed, delayed while overdue) will not. */
 const LIVE_JOB_STATES = new Set(['active', 'waiting', 'prioritized', 'waiting-children']);
+/** Job states in which a job waits for a worker to take it. */
+const WAITING_JOB_STATES = new Set(['waiting', 'prioritized']);
+/**
+ * A job this late (wall ms) still waiting for a worker means this process's workers stopped
+ * fetching; a healthy worker takes a due job within its concurrency's queue of handlers.
+ */
+const STUCK_WORKER_MS = 15_000;
+/** How long workers replaced by `restartWorkers` may take to finish their handlers. */
+const OLD_WORKERS_PATIENCE_MS = 30_000;
 /** Restarting the worker's fetch loop after a connection failure: soon after Redis is back. */
 const RUN_RETRY_DELAY_MS = 500;
 
@@ -86,6 +97,10 @@ export class SimTimerService {
   private readonly queueClient: BullConnection;
   private workerClient: BullConnection | null = null;
   private closing = false;
+  private restarting = false;
+  private restartedAt = 0;
+  /** Set by `stranded` when a live job waits long past its due time (see restartWorkers). */
+  private workersStuck = false;
   private queueConnected = false;
   /** Handlers that met a Redis outage: one line when they start failing for it and one when they run again. */
   private readonly handlerLog: OutageLog;
@@ -141,13 +156,19 @@ export class SimTimerService {
    */
   async start(): Promise<void> {
     if (this.workers) return;
+    const { client, workers } = await this.startWorkers();
+    this.workerClient = client;
+    this.workers = workers;
+    await Promise.all(this.queues.map((queue) => queue.waitUntilReady()));
+  }
+
+  private async startWorkers(): Promise<{ client: BullConnection; workers: Worker<JobData>[] }> {
     const { logger } = this.options;
     const workerLog = new OutageLog('sim-timers worker', logger);
     const client = bullConnection(this.options.redis, { offlineQueue: true, blocking: true });
     eventsOf(client).on('error', (err: unknown) => workerLog.error(err, 'sim-timers worker connection error'));
     eventsOf(client).on('ready', () => workerLog.ready());
     await openConnection(client);
-    this.workerClient = client;
     const workers = this.lanes().map((lane) => {
       const worker = new Worker<JobData>(lane.queue, (job, token) => this.process(job, token), {
         connection: client,
@@ -168,9 +189,46 @@ export class SimTimerService {
       });
       return worker;
     });
-    this.workers = workers;
     await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-    await Promise.all(this.queues.map((queue) => queue.waitUntilReady()));
+    return { client, workers };
+  }
+
+  /**
+   * A job waited past its due time by STUCK_WORKER_MS with this process's workers up: they stopped
+   * taking jobs. Seen after a Redis Cluster failover, where a worker's blocked fetch stayed on the
+   * dead master's connection and no error ever came back. New workers on a new connection take
+   * over; the old ones are closed without waiting (their fetch may never return).
+   */
+  private get stuckWorkerMs(): number {
+    return this.options.stuckWorkerMs ?? STUCK_WORKER_MS;
+  }
+
+  private async restartWorkers(): Promise<void> {
+    if (!this.workers || this.closing || this.restarting || Date.now() - this.restartedAt < this.stuckWorkerMs) return;
+    this.restarting = true;
+    try {
+      this.options.logger?.warn({ waitedMs: this.stuckWorkerMs }, 'sim-timers worker: jobs wait past their due time and no worker takes them; starting the workers again');
+      const old = { workers: this.workers, client: this.workerClient };
+      const fresh = await this.startWorkers();
+      if (this.closing) {
+        await Promise.all(fresh.workers.map((worker) => worker.close(true)));
+        await closeConnection(fresh.client);
+        return;
+      }
+      this.workers = fresh.workers;
+      this.workerClient = fresh.client;
+      this.restartedAt = Date.now();
+      // The old workers finish the handlers they run (their locks renewed meanwhile), then go; a
+      // fetch that never returns keeps them from closing, so they are dropped after a while.
+      const closed = Promise.all(old.workers.map((worker) => worker.close()));
+      const patience = new Promise<void>((resolve) => setTimeout(resolve, OLD_WORKERS_PATIENCE_MS).unref());
+      void Promise.race([closed, patience])
+        .then(() => Promise.all(old.workers.map((worker) => worker.close(true))))
+        .then(() => (old.client ? closeConnection(old.client) : undefined))
+        .catch(() => undefined);
+    } finally {
+      this.restarting = false;
+    }
   }
 
   /** Runs a fired timer's handler, then marks it done unless the handler scheduled its key again (a recurring tick). */
@@ -269,6 +327,10 @@ export class SimTimerService {
       const won = await Promise.all(lost.map((entry) => this.reschedule(classroomId, entry, wallDelayUntil(clock, entry.dueAt, wallNow))));
       const repaired = lost.filter((_, i) => won[i]).map((e) => e.key);
       if (repaired.length) this.options.logger?.warn({ classroomId, timers: repaired }, 'timers whose jobs would never fire were scheduled again');
+      if (this.workersStuck) {
+        this.workersStuck = false;
+        await this.restartWorkers();
+      }
       return { timers: entries.map(({ jobId: _jobId, ...timer }) => timer), repaired: repaired.length };
     });
   }
@@ -279,7 +341,10 @@ export class SimTimerService {
     if (!entry.jobId) return true;
     const lateMs = (simNow(clock, wallNow) - entry.dueAt) / clock.timeScale;
     if (lateMs < (this.options.repairGraceMs ?? REPAIR_GRACE_MS)) return false;
-    return !LIVE_JOB_STATES.has(await this.queueOf(classroomId).getJobState(jobIdOf(entry.jobId)));
+    const state = await this.queueOf(classroomId).getJobState(jobIdOf(entry.jobId));
+    // Waiting to be taken, long after it was due: the job is fine, the workers are not.
+    if (WAITING_JOB_STATES.has(state) && lateMs > this.stuckWorkerMs && this.workers) this.workersStuck = true;
+    return !LIVE_JOB_STATES.has(state);
   }
 
   /**

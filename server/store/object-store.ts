@@ -190,7 +190,7 @@ export class ObjectStore {
     this.logRetention = String(options.logRetention ?? DEFAULT_LOG_RETENTION);
     this.requestLogRetention = options.requestLogRetention ?? DEFAULT_REQUEST_LOG_RETENTION;
     this.noticeMaxBytes = String(options.logNoticeMaxBytes ?? LOG_NOTICE_MAX_BYTES);
-    this.notify = isCluster(options.redis) || process.env.HP_NOTIFY === "1";
+    this.notify = isCluster(options.redis);
     this.hub = new WatchHub({
       redis: options.redis,
       logKey: (classroom) => this.keys(classroom).log,
