@@ -18,6 +18,7 @@ const CLASSROOMS = Number(process.env.BENCH_CLASSROOMS ?? 100);
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 30);
 /** The window in which each process's CPU share is read before any classroom exists. */
 const IDLE_WINDOW_S = 10;
+const HEAP_SAMPLE_MS = 3000;
 /** Classrooms set up at once. */
 const BATCH = 10;
 const MB = 1048576;
@@ -34,9 +35,10 @@ interface ProcessFigures {
 }
 
 /**
- * Waits `seconds`, reading each server's V8 heap every half second; resolves to the lowest reading
- * of each. Right after a major collection the heap holds what is live: the lowest reading of a
- * window is the closest a production process lets one come to it (no forced GC).
+ * Waits `seconds`, reading each server's V8 heap every HEAP_SAMPLE_MS; resolves to the lowest
+ * reading of each. Right after a major collection the heap holds what is live: the lowest reading
+ * of a window is the closest a production process lets one come to it (no forced GC). Each reading
+ * renders the process's /metrics, a cost that does not divide between processes: few of them.
  */
 async function lowestHeap(ports: readonly number[], seconds: number): Promise<number[]> {
   const lowest = ports.map(() => Infinity);
@@ -44,7 +46,7 @@ async function lowestHeap(ports: readonly number[], seconds: number): Promise<nu
   while (performance.now() < until) {
     const heaps = await Promise.all(ports.map((port) => gauge(port, 'nodejs_heap_size_used_bytes')));
     heaps.forEach((heap, i) => (lowest[i] = Math.min(lowest[i] ?? Infinity, heap)));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, HEAP_SAMPLE_MS));
   }
   return lowest;
 }
