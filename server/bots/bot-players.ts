@@ -100,7 +100,7 @@ export class BotPlayers {
 
   /** The room changed (a clock, a pace): the running ticks follow its clock and pace. */
   noteView(view: ClassroomView): void {
-    if (!this.views.has(view.id) && !this.loops.names(view.id).length) return;
+    if (!this.views.has(view.id)) return;
     this.views.set(view.id, { view, readAt: Date.now() });
     this.loops.follow(view.id, scheduleOf(view));
   }
@@ -118,7 +118,6 @@ export class BotPlayers {
       if (wanted.has(key)) this.loops.start(view.id, key, scheduleOf(view), (now) => this.tick(view.id, component, now));
       else this.loops.stop(view.id, key);
     }
-    this.loops.follow(view.id, scheduleOf(view));
     if (this.cleaned.has(view.id)) return;
     for (const timer of await this.runtime.timers.pending(view.id)) if (timer.kind === BOT_TICK) await this.runtime.timers.cancel(view.id, timer.key);
     this.cleaned.add(view.id);

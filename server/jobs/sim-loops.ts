@@ -34,10 +34,10 @@ interface Loop extends LoopSchedule {
 /** Passes without a Redis failure for this long: the outage is over (said once). */
 const REDIS_BACK_AFTER_MS = 10_000;
 const sameClock = (a: SimClock, b: SimClock): boolean => a.simAtWall === b.simAtWall && a.wall === b.wall && a.timeScale === b.timeScale && a.paused === b.paused;
-const keyOf = (classroomId: string, name: string): string => `${classroomId}\u0000${name}`;
 
 export class SimLoops {
-  private readonly loops = new Map<string, Loop>();
+  /** By classroom, then by name: the sweep and every classroom change look up one classroom's loops. */
+  private readonly loops = new Map<string, Map<string, Loop>>();
   private closed = false;
   /** Redis is unreachable: said once, not at every pass of every loop. */
   private redisDown = false;
@@ -51,17 +51,19 @@ export class SimLoops {
    */
   start(classroomId: string, name: string, schedule: LoopSchedule, tick: LoopTick): void {
     if (this.closed) return;
-    const existing = this.loops.get(keyOf(classroomId, name));
+    const existing = this.loops.get(classroomId)?.get(name);
     if (existing) return this.reschedule(existing, schedule);
     const now = simNow(schedule.clock, Date.now());
     const loop: Loop = { classroomId, name, tick, ...schedule, dueAt: now + schedule.periodMs, timeout: undefined, running: null };
-    this.loops.set(keyOf(classroomId, name), loop);
+    const ofClassroom = this.loops.get(classroomId) ?? new Map<string, Loop>();
+    ofClassroom.set(name, loop);
+    this.loops.set(classroomId, ofClassroom);
     this.arm(loop);
   }
 
   /** The classroom's clock or pace changed: its loops follow. */
   follow(classroomId: string, schedule: LoopSchedule): void {
-    for (const loop of this.loops.values()) if (loop.classroomId === classroomId) this.reschedule(loop, schedule);
+    for (const loop of this.loops.get(classroomId)?.values() ?? []) this.reschedule(loop, schedule);
   }
 
   private reschedule(loop: Loop, { clock, periodMs }: LoopSchedule): void {
@@ -75,37 +77,42 @@ export class SimLoops {
   }
 
   has(classroomId: string, name: string): boolean {
-    return this.loops.has(keyOf(classroomId, name));
+    return this.loops.get(classroomId)?.has(name) ?? false;
   }
 
   /** Names of the classroom's loops. */
   names(classroomId: string): string[] {
-    return [...this.loops.values()].filter((l) => l.classroomId === classroomId).map((l) => l.name);
+    return [...(this.loops.get(classroomId)?.keys() ?? [])];
   }
 
   stop(classroomId: string, name: string): void {
-    const loop = this.loops.get(keyOf(classroomId, name));
-    if (!loop) return;
+    const ofClassroom = this.loops.get(classroomId);
+    const loop = ofClassroom?.get(name);
+    if (!ofClassroom || !loop) return;
     clearTimeout(loop.timeout);
-    this.loops.delete(keyOf(classroomId, name));
+    ofClassroom.delete(name);
+    if (!ofClassroom.size) this.loops.delete(classroomId);
   }
 
   /** The classroom went elsewhere (its lease given back or lost) or closed. */
   stopAll(classroomId: string): void {
-    for (const name of this.names(classroomId)) this.stop(classroomId, name);
+    for (const loop of this.loops.get(classroomId)?.values() ?? []) clearTimeout(loop.timeout);
+    this.loops.delete(classroomId);
   }
 
   get size(): number {
-    return this.loops.size;
+    let size = 0;
+    for (const ofClassroom of this.loops.values()) size += ofClassroom.size;
+    return size;
   }
 
   /** Stops every loop and waits for the passes under way. */
   async close(): Promise<void> {
     this.closed = true;
-    const running = [...this.loops.values()].flatMap((l) => l.running ?? []);
-    for (const loop of this.loops.values()) clearTimeout(loop.timeout);
+    const all = [...this.loops.values()].flatMap((ofClassroom) => [...ofClassroom.values()]);
+    for (const loop of all) clearTimeout(loop.timeout);
     this.loops.clear();
-    await Promise.allSettled(running);
+    await Promise.allSettled(all.flatMap((l) => l.running ?? []));
   }
 
   private arm(loop: Loop): void {
@@ -119,7 +126,7 @@ export class SimLoops {
 
   private fire(loop: Loop): void {
     loop.timeout = undefined;
-    if (this.loops.get(keyOf(loop.classroomId, loop.name)) !== loop) return;
+    if (!this.current(loop)) return;
     const now = Math.floor(simNow(loop.clock, Date.now()));
     loop.dueAt = now + loop.periodMs;
     this.arm(loop);
@@ -151,6 +158,11 @@ export class SimLoops {
   }
 
   private stopIfSame(loop: Loop): void {
-    if (this.loops.get(keyOf(loop.classroomId, loop.name)) === loop) this.stop(loop.classroomId, loop.name);
+    if (this.current(loop)) this.stop(loop.classroomId, loop.name);
+  }
+
+  /** Whether the loop still runs (not stopped, nor replaced by a loop of the same name). */
+  private current(loop: Loop): boolean {
+    return this.loops.get(loop.classroomId)?.get(loop.name) === loop;
   }
 }
