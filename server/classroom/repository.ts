@@ -15,11 +15,12 @@ import type { RedisClient } from '../redis/connect';
 import { classroomKeys, closedClassroomsKey, codesKey, processClassroomsKey, seatHandbacksKey, type ClassroomKeys } from './keys';
 import { connected, disconnected, presenceSchema, type Presence } from './presence';
 import { RefusalError } from './refusal-error';
+import { createRoomReader, runStateSchema } from './room-read';
 import { applyRunCommand, lobbyRunState, type RunCommand, type RunState } from './run-state';
 import {
   ADD_NODE_SCRIPT,
   COMPARE_AND_DELETE_SCRIPT,
-  COMPARE_AND_SET_SCRIPT,
+  COMPARE_AND_SET_ROOM_SCRIPT,
   CONNECT_SOCKET_SCRIPT,
   DISCONNECT_SOCKET_SCRIPT,
   ISSUE_DISPLAY_TOKEN_SCRIPT,
@@ -58,30 +59,6 @@ export const DEFAULT_MAX_SOCKETS_PER_MEMBER = 8;
 /** How many due hand-backs one sweep takes on; the rest wait for the next sweep. */
 const HAND_BACKS_PER_SWEEP = 200;
 
-// What Redis holds is parsed like any other input: a bad value fails loudly here, not deep in a view.
-const json = <T extends z.ZodType>(schema: T) => z.string().transform((s): unknown => JSON.parse(s)).pipe(schema);
-const runStateSchema = z.object({
-  phase: z.enum(['lobby', 'running', 'paused', 'closed']),
-  clock: z.object({ simAtWall: z.number(), wall: z.number(), timeScale: z.number(), paused: z.boolean() }),
-});
-const metaSchema = z.object({
-  code: z.string(),
-  title: z.string(),
-  nodes: json(z.array(z.string())),
-  run: json(runStateSchema),
-  locked: z.enum(['0', '1']).transform((v) => v === '1'),
-  botPace: json(z.object({ secondsPerAction: z.number() })),
-  instructorId: z.string(),
-  classId: z.string().optional(),
-});
-const memberSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  kind: z.enum(['instructor', 'student']),
-  joinedAt: z.number(),
-  tokenHash: z.string(),
-});
-
 const MAX_CODE_ATTEMPTS = 20;
 /** What the tokens hash holds for the host screen's token, in place of a member id (those are 16 hex digits). */
 const DISPLAY_HOLDER = 'display';
@@ -107,9 +84,17 @@ export function createClassroomRepository({
     await redis.zAdd(seatHandbacksKey(prefix), { score: graceUntil, value: handBackMember(classroomId, memberId) });
   }
 
-  async function compareAndSet(key: string, field: string, expected: string, next: string): Promise<boolean> {
-    return (await redis.eval(COMPARE_AND_SET_SCRIPT, { keys: [key], arguments: [field, expected, next] })) === 1;
+  /** Compare-and-set of a field of one of the room's hashes (meta, presence), bumping the seat version. */
+  async function compareAndSet(classroomId: string, key: string, field: string, expected: string, next: string): Promise<boolean> {
+    return (await redis.eval(COMPARE_AND_SET_ROOM_SCRIPT, { keys: [key, keysOf(classroomId).seatVersion], arguments: [field, expected, next] })) === 1;
   }
+
+  /** Sets fields of one of the room's hashes (meta, botHelp), bumping the seat version in the same step. */
+  async function setRoomFields(classroomId: string, key: string, fields: Record<string, string>): Promise<void> {
+    await redis.multi().hSet(key, fields).incr(keysOf(classroomId).seatVersion).exec();
+  }
+
+  const rooms = createRoomReader(redis, prefix);
 
   /** Frees a join code if it still names this classroom. */
   async function releaseCode(code: string, classroomId: string): Promise<void> {
@@ -117,33 +102,7 @@ export function createClassroomRepository({
   }
 
   async function read(classroomId: string): Promise<ClassroomRecord | null> {
-    const keys = keysOf(classroomId);
-    const [meta, members, roles, presence, botHelp] = await redis
-      .multi()
-      .hGetAll(keys.meta)
-      .hGetAll(keys.members)
-      .hGetAll(keys.roles)
-      .hGetAll(keys.presence)
-      .hGetAll(keys.botHelp)
-      .execTyped();
-    if (!meta || Object.keys(meta).length === 0) return null;
-    const m = metaSchema.parse(meta);
-    return {
-      id: classroomId,
-      code: m.code,
-      title: m.title,
-      nodes: m.nodes,
-      run: m.run,
-      locked: m.locked,
-      botPace: m.botPace,
-      ...(m.classId === undefined ? {} : { classId: m.classId }),
-      members: Object.values(members)
-        .map((s) => memberSchema.parse(JSON.parse(s)))
-        .sort((a, b) => a.joinedAt - b.joinedAt || a.id.localeCompare(b.id)),
-      roles: new Map(Object.entries(roles) as [string, Role][]),
-      presence: new Map(Object.entries(presence).map(([id, s]) => [id, presenceSchema.parse(JSON.parse(s))])),
-      botHelpOff: new Set(Object.entries(botHelp).flatMap(([role, on]) => (on === '0' ? [role as Role] : []))),
-    };
+    return (await rooms.read(classroomId))?.record ?? null;
   }
 
   async function existing(classroomId: string): Promise<ClassroomRecord> {
@@ -169,7 +128,8 @@ export function createClassroomRepository({
   async function setRoles(classroomId: string, assignments: ReadonlyMap<string, Role | null>): Promise<void> {
     const args = [...assignments].flatMap(([id, role]) => [id, role ?? '']);
     if (!args.length) return;
-    const missing = await redis.eval(SET_ROLES_SCRIPT, { keys: [keysOf(classroomId).members, keysOf(classroomId).roles], arguments: args });
+    const keys = keysOf(classroomId);
+    const missing = await redis.eval(SET_ROLES_SCRIPT, { keys: [keys.members, keys.roles, keys.seatVersion], arguments: args });
     if (missing) throw new RefusalError('NotFound', `student "${String(missing)}" not found in this classroom`);
   }
 
@@ -209,17 +169,18 @@ export function createClassroomRepository({
         })
         .hSet(keys.members, instructor.id, JSON.stringify(instructor))
         .hSet(keys.tokens, instructor.tokenHash, instructor.id)
+        .incr(keys.seatVersion)
         .exec();
       try {
         for (let attempt = 1; !(await redis.hSetNX(codesKey(prefix), code, id)); attempt++) {
           if (attempt >= MAX_CODE_ATTEMPTS) throw new RefusalError('ServiceUnavailable', 'no free join code found; try again');
           code = newJoinCode();
-          await redis.hSet(keys.meta, named(code));
+          await setRoomFields(id, keys.meta, named(code));
         }
       } catch (error) {
         // Undone whole: the code too, in case it was taken though its reply was lost.
         await releaseCode(code, id).catch(() => undefined);
-        await redis.del([keys.meta, keys.members, keys.tokens]).catch(() => undefined);
+        await redis.del([keys.meta, keys.members, keys.tokens, keys.seatVersion]).catch(() => undefined);
         throw error;
       }
       return { id, code, instructorToken };
@@ -232,7 +193,7 @@ export function createClassroomRepository({
       const token = newToken(classroomId);
       const student: MemberRecord = { id: newMemberId(), name, kind: 'student', joinedAt: now(), tokenHash: hashToken(token) };
       const outcome = await redis.eval(JOIN_SCRIPT, {
-        keys: [keys.meta, keys.members, keys.tokens],
+        keys: [keys.meta, keys.members, keys.tokens, keys.seatVersion],
         arguments: [student.id, JSON.stringify(student), student.tokenHash, String(maxStudents)],
       });
       switch (outcome) {
@@ -277,7 +238,7 @@ export function createClassroomRepository({
     async issueDisplayToken(classroomId: string): Promise<string> {
       const token = newToken(classroomId);
       const keys = keysOf(classroomId);
-      const issued = await redis.eval(ISSUE_DISPLAY_TOKEN_SCRIPT, { keys: [keys.meta, keys.tokens], arguments: [hashToken(token), DISPLAY_HOLDER] });
+      const issued = await redis.eval(ISSUE_DISPLAY_TOKEN_SCRIPT, { keys: [keys.meta, keys.tokens, keys.seatVersion], arguments: [hashToken(token), DISPLAY_HOLDER] });
       if (issued !== 1) throw new RefusalError('NotFound', `classroom "${classroomId}" not found`);
       return token;
     },
@@ -288,6 +249,18 @@ export function createClassroomRepository({
     },
 
     read,
+
+    /**
+     * The room this process read last and the seat version it was read at, without a round trip:
+     * it may be behind, so a decision on it is committed only while the version holds (see api-server.ts).
+     */
+    keptRoom: rooms.kept,
+
+    /** The key of the classroom's seat version, for a write that must commit only while it holds a value. */
+    seatVersionKey: (classroomId: string): string => keysOf(classroomId).seatVersion,
+
+    /** The room with its seat version, as of now. */
+    room: rooms.read,
 
     async view(classroomId: string): Promise<ClassroomView | null> {
       const record = await read(classroomId);
@@ -314,7 +287,7 @@ export function createClassroomRepository({
     async addNode(classroomId: string): Promise<{ name: string; index: number }> {
       const reply = z
         .union([z.tuple([z.literal('OK'), z.string(), z.number()]), z.tuple([z.enum(['NotFound', 'Closed', 'Full'])])])
-        .parse(await redis.eval(ADD_NODE_SCRIPT, { keys: [keysOf(classroomId).meta], arguments: [String(maxNodes)] }));
+        .parse(await redis.eval(ADD_NODE_SCRIPT, { keys: [keysOf(classroomId).meta, keysOf(classroomId).seatVersion], arguments: [String(maxNodes)] }));
       switch (reply[0]) {
         case 'OK':
           return { name: reply[1], index: reply[2] };
@@ -333,7 +306,7 @@ export function createClassroomRepository({
      */
     async setNodes(classroomId: string, nodes: readonly string[]): Promise<string[]> {
       const record = await open(classroomId);
-      await redis.hSet(keysOf(classroomId).meta, 'nodes', JSON.stringify(nodes));
+      await setRoomFields(classroomId, keysOf(classroomId).meta, { nodes: JSON.stringify(nodes) });
       const roles = new Set<string>(rolesForNodes(nodes));
       const orphaned = [...record.roles].filter(([, role]) => !roles.has(role)).map(([id]) => id);
       await setRoles(classroomId, new Map(orphaned.map((id) => [id, null])));
@@ -342,7 +315,13 @@ export function createClassroomRepository({
 
     async setLocked(classroomId: string, locked: boolean): Promise<void> {
       await open(classroomId);
-      await redis.hSet(keysOf(classroomId).meta, 'locked', locked ? '1' : '0');
+      await setRoomFields(classroomId, keysOf(classroomId).meta, { locked: locked ? '1' : '0' });
+    },
+
+    /** Members copied as they are into a group's classroom (a split of the class, see server/rounds/class-groups.ts). */
+    async addMembers(classroomId: string, members: readonly MemberRecord[]): Promise<void> {
+      if (!members.length) return;
+      await setRoomFields(classroomId, keysOf(classroomId).members, Object.fromEntries(members.map((m) => [m.id, JSON.stringify(m)])));
     },
 
     /** Deletes the student and revokes their token; the classroom log keeps what they did. */
@@ -358,17 +337,18 @@ export function createClassroomRepository({
         .hDel(keys.presence, studentId)
         .hDel(keys.sockets, studentId)
         .hDel(keys.tokens, member.tokenHash)
+        .incr(keys.seatVersion)
         .exec();
     },
 
     async setBotHelp(classroomId: string, role: string, enabled: boolean): Promise<void> {
       const record = await open(classroomId);
-      await redis.hSet(keysOf(classroomId).botHelp, roleOf(record, role), enabled ? '1' : '0');
+      await setRoomFields(classroomId, keysOf(classroomId).botHelp, { [roleOf(record, role)]: enabled ? '1' : '0' });
     },
 
     async setBotPace(classroomId: string, pace: BotPace): Promise<void> {
       await open(classroomId);
-      await redis.hSet(keysOf(classroomId).meta, 'botPace', JSON.stringify(pace));
+      await setRoomFields(classroomId, keysOf(classroomId).meta, { botPace: JSON.stringify(pace) });
     },
 
     /** Moves the phase and the clock together; closing also frees the join code. */
@@ -381,7 +361,7 @@ export function createClassroomRepository({
         const next = applyRunCommand(run, command, now());
         if ('refused' in next) throw new RefusalError(run.phase === 'closed' ? 'Forbidden' : 'BadRequest', next.refused);
         // A concurrent change (another instructor tab) makes us re-read and decide again.
-        if (!(await compareAndSet(keys.meta, 'run', stored, JSON.stringify(next)))) continue;
+        if (!(await compareAndSet(classroomId, keys.meta, 'run', stored, JSON.stringify(next)))) continue;
         if (next.phase === 'closed') {
           // Only the code goes, so nobody joins; members, the instructor's token and the log stay for replay.
           const code = await redis.hGet(keys.meta, 'code');
@@ -402,7 +382,7 @@ export function createClassroomRepository({
       // First the index a survivor reads if this process dies, then the presence it would look for.
       await redis.sAdd(processClassroomsKey(prefix, serverId), classroomId);
       const open = await redis.eval(CONNECT_SOCKET_SCRIPT, {
-        keys: [keys.presence, keys.sockets],
+        keys: [keys.presence, keys.sockets, keys.seatVersion],
         arguments: [memberId, serverId, String(maxSocketsPerMember), JSON.stringify(connected(now(), socketId, serverId))],
       });
       return open !== 0;
@@ -426,7 +406,7 @@ export function createClassroomRepository({
     async markDisconnected(classroomId: string, memberId: string): Promise<Presence | null> {
       const keys = keysOf(classroomId);
       const next = disconnected(now(), seatGraceMs);
-      const started = await redis.eval(DISCONNECT_SOCKET_SCRIPT, { keys: [keys.presence, keys.sockets], arguments: [memberId, serverId, JSON.stringify(next)] });
+      const started = await redis.eval(DISCONNECT_SOCKET_SCRIPT, { keys: [keys.presence, keys.sockets, keys.seatVersion], arguments: [memberId, serverId, JSON.stringify(next)] });
       if (started !== 1) return null;
       await scheduleHandBack(classroomId, memberId, next.graceUntil);
       return next;
@@ -443,7 +423,7 @@ export function createClassroomRepository({
       const reaped: HandBack[][] = [];
       for (const classroomId of await redis.sMembers(index)) {
         const keys = keysOf(classroomId);
-        const gone = z.array(z.string()).parse(await redis.eval(REAP_PROCESS_SCRIPT, { keys: [keys.presence, keys.sockets], arguments: [deadServerId, JSON.stringify(next)] }));
+        const gone = z.array(z.string()).parse(await redis.eval(REAP_PROCESS_SCRIPT, { keys: [keys.presence, keys.sockets, keys.seatVersion], arguments: [deadServerId, JSON.stringify(next)] }));
         for (const memberId of gone) await scheduleHandBack(classroomId, memberId, next.graceUntil);
         if (gone.length) reaped.push(gone.map((memberId) => ({ classroomId, memberId })));
       }
@@ -474,7 +454,7 @@ export function createClassroomRepository({
           continue;
         }
         const next: Presence = { state: 'handedBack', since: presence.graceUntil };
-        if (await compareAndSet(presenceKey, memberId, stored, JSON.stringify(next))) handedBack.push({ classroomId, memberId });
+        if (await compareAndSet(classroomId, presenceKey, memberId, stored, JSON.stringify(next))) handedBack.push({ classroomId, memberId });
       }
       return handedBack;
     },

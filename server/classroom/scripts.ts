@@ -1,12 +1,24 @@
 /**
  * Lua scripts for the steps that must be atomic. Each touches keys of one classroom only (same hash
- * tag), so they also run on a Redis Cluster.
+ * tag), so they also run on a Redis Cluster. A script that writes meta, members, roles, presence or
+ * botHelp bumps the seat version (keys.ts) in the same step.
  */
+
+/**
+ * The room: the seat version and, unless it is the one the caller holds (ARGV[1]; '' for none), the
+ * five hashes as of that version. KEYS: seat version, meta, members, roles, presence, botHelp.
+ * Returns {version} or {version, meta, members, roles, presence, botHelp} (each hash as a flat list).
+ */
+export const READ_ROOM_SCRIPT = `
+local version = redis.call('GET', KEYS[1]) or '0'
+if version == ARGV[1] then return {version} end
+return {version, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4]), redis.call('HGETALL', KEYS[5]), redis.call('HGETALL', KEYS[6])}
+`;
 
 /**
  * Adds a student unless the classroom is missing, closed, locked or full: one step, so concurrent
  * joins can never push a classroom past its cap or slip in after the lock.
- * KEYS: meta, members, tokens. ARGV: memberId, member JSON, token hash, max students.
+ * KEYS: meta, members, tokens, seat version. ARGV: memberId, member JSON, token hash, max students.
  */
 export const JOIN_SCRIPT = `
 local run = redis.call('HGET', KEYS[1], 'run')
@@ -16,13 +28,14 @@ if redis.call('HGET', KEYS[1], 'locked') == '1' then return 'Locked' end
 if redis.call('HLEN', KEYS[2]) - 1 >= tonumber(ARGV[4]) then return 'Full' end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
+redis.call('INCR', KEYS[4])
 return 'OK'
 `;
 
 /**
  * Sets (or clears, with '') the role of several students, all or none: an id that is not a
  * student of the classroom (removed meanwhile, or the instructor) refuses the whole batch.
- * KEYS: members, roles. ARGV: memberId, role, memberId, role, ...
+ * KEYS: members, roles, seat version. ARGV: memberId, role, memberId, role, ...
  */
 export const SET_ROLES_SCRIPT = `
 for i = 1, #ARGV, 2 do
@@ -32,6 +45,7 @@ end
 for i = 1, #ARGV, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 end
+redis.call('INCR', KEYS[3])
 return ''
 `;
 
@@ -47,6 +61,15 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
 
+/** COMPARE_AND_SET_SCRIPT on a hash of the room (meta, presence), bumping the seat version. KEYS: hash, seat version. */
+export const COMPARE_AND_SET_ROOM_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if (current or '') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('INCR', KEYS[2])
+return 1
+`;
+
 /** Deletes a hash field only while it holds the expected value (a join code that still names its classroom). */
 export const COMPARE_AND_DELETE_SCRIPT = `
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
@@ -56,7 +79,7 @@ return redis.call('HDEL', KEYS[1], ARGV[1])
 /**
  * Appends the next worker node (`node-<highest number + 1>`) to the classroom's node list, unless
  * the classroom is missing, closed or already has the maximum: one step, so two instructor clicks
- * at once get two distinct nodes. KEYS: meta. ARGV: max nodes.
+ * at once get two distinct nodes. KEYS: meta, seat version. ARGV: max nodes.
  * Returns {'OK', name, position (0-based)} or {'NotFound'} / {'Closed'} / {'Full'}.
  */
 export const ADD_NODE_SCRIPT = `
@@ -73,6 +96,7 @@ end
 local name = 'node-' .. (last + 1)
 table.insert(nodes, name)
 redis.call('HSET', KEYS[1], 'nodes', cjson.encode(nodes))
+redis.call('INCR', KEYS[2])
 return {'OK', name, #nodes - 1}
 `;
 
@@ -86,7 +110,7 @@ return count
 /**
  * A socket of a member opened on a server process: counts it, unless the member already has the
  * maximum open on all processes together, and marks the member connected by that process.
- * KEYS: presence, sockets. ARGV: memberId, serverId, max sockets, connected Presence JSON.
+ * KEYS: presence, sockets, seat version. ARGV: memberId, serverId, max sockets, connected Presence JSON.
  * Returns the member's open sockets after, or 0 when refused.
  */
 export const CONNECT_SOCKET_SCRIPT = `
@@ -98,13 +122,14 @@ if total >= tonumber(ARGV[3]) then return 0 end
 counts[ARGV[2]] = (counts[ARGV[2]] or 0) + 1
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(counts))
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+redis.call('INCR', KEYS[3])
 return total + 1
 `;
 
 /**
  * A member's socket on a server process closed: uncounts it and, when it was the member's last
  * socket on any process, starts the grace period (unless the member is gone or not connected).
- * KEYS: presence, sockets. ARGV: memberId, serverId, disconnected Presence JSON. Returns 1 when the grace period started.
+ * KEYS: presence, sockets, seat version. ARGV: memberId, serverId, disconnected Presence JSON. Returns 1 when the grace period started.
  */
 export const DISCONNECT_SOCKET_SCRIPT = `
 local raw = redis.call('HGET', KEYS[2], ARGV[1])
@@ -121,13 +146,14 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 local presence = redis.call('HGET', KEYS[1], ARGV[1])
 if not presence or cjson.decode(presence).state ~= 'connected' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('INCR', KEYS[3])
 return 1
 `;
 
 /**
  * A dead server process's sockets in one classroom: forgets them, and every member left with no
  * socket on any process (or whose presence that process wrote) starts the grace period.
- * KEYS: presence, sockets. ARGV: dead serverId, disconnected Presence JSON. Returns the members now disconnected.
+ * KEYS: presence, sockets, seat version. ARGV: dead serverId, disconnected Presence JSON. Returns the members now disconnected.
  */
 export const REAP_PROCESS_SCRIPT = `
 local held, emptied, gone = {}, {}, {}
@@ -154,6 +180,7 @@ for i = 1, #presence, 2 do
     table.insert(gone, member)
   end
 end
+if #gone > 0 then redis.call('INCR', KEYS[3]) end
 return gone
 `;
 
@@ -185,7 +212,7 @@ return {wait, tostring(tokens)}
 /**
  * Issues the classroom's host-screen token and revokes the one before it, in one step: there is one
  * display link per classroom, and a new link is also how the instructor takes an old one back.
- * KEYS: meta, tokens. ARGV: the new token's hash, the tokens-hash value that marks a display token.
+ * KEYS: meta, tokens, seat version. ARGV: the new token's hash, the tokens-hash value that marks a display token.
  */
 export const ISSUE_DISPLAY_TOKEN_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -193,5 +220,6 @@ local old = redis.call('HGET', KEYS[1], 'displayTokenHash')
 if old then redis.call('HDEL', KEYS[2], old) end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[1], 'displayTokenHash', ARGV[1])
+redis.call('INCR', KEYS[3])
 return 1
 `;

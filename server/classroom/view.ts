@@ -1,4 +1,4 @@
-import { rolesForNodes, type BotPace, type ClassroomView, type MemberView, type Role, type RoleSeatView } from '@shared/protocol';
+import { nodeOfRole, rolesForNodes, type BotPace, type ClassroomView, type MemberView, type Role, type RoleSeatView } from '@shared/protocol';
 import { holdsSeat, presenceAt, type Presence } from './presence';
 import type { RunState } from './run-state';
 
@@ -34,18 +34,29 @@ export interface ClassroomRecord {
  * still holds the seat; the Lease-based election of the control plane will replace that choice.
  */
 export function seatViews(record: ClassroomRecord, now: number): RoleSeatView[] {
-  return rolesForNodes(record.nodes).map((role) => {
-    const team = record.members.filter((m) => m.kind === 'student' && record.roles.get(m.id) === role);
-    const holders = team.filter((m) => holdsSeat(presenceAt(record.presence.get(m.id), now)));
-    const botHelp = !record.botHelpOff.has(role);
-    return {
-      role,
-      studentIds: team.map((m) => m.id),
-      leaderId: holders[0]?.id ?? null,
-      bot: !botHelp ? 'off' : holders.length ? 'standby' : 'playing',
-      botHelp,
-    };
-  });
+  return rolesForNodes(record.nodes).map((role) => roleSeat(record, role, now));
+}
+
+/** The seat of one role as of `now` (seatViews' entry for it), for a role of the classroom's cluster. */
+function roleSeat(record: ClassroomRecord, role: Role, now: number): RoleSeatView {
+  const team = record.members.filter((m) => m.kind === 'student' && record.roles.get(m.id) === role);
+  const holders = team.filter((m) => holdsSeat(presenceAt(record.presence.get(m.id), now)));
+  const botHelp = !record.botHelpOff.has(role);
+  return {
+    role,
+    studentIds: team.map((m) => m.id),
+    leaderId: holders[0]?.id ?? null,
+    bot: !botHelp ? 'off' : holders.length ? 'standby' : 'playing',
+    botHelp,
+  };
+}
+
+/** Whether the role's bot plays it as of `now`: the classroom runs, the role is one of its cluster's, and no student holds it. */
+export function botPlays(record: ClassroomRecord, role: Role, now: number): boolean {
+  if (record.run.phase !== 'running') return false;
+  const node = nodeOfRole(role);
+  if (node !== null ? !record.nodes.includes(node) : !rolesForNodes([]).includes(role)) return false;
+  return roleSeat(record, role, now).bot === 'playing';
 }
 
 export function memberViews(record: ClassroomRecord, now: number): MemberView[] {

@@ -18,16 +18,18 @@ import {
   simNow,
   type Ack,
   type ApiRequestEntry,
-  type ClassroomView,
   type ClusterAction,
   type Identity,
   type MemberIdentity,
   type Refusal,
   type Role,
 } from '@shared/protocol';
-import { kubeProxyStopped, kubeProxyStoppedMessage, kubeletStopped, partitioned, partitionedMessage, planAction, stoppedMessage } from '@shared/sim';
+import { kubeProxyStopped, kubeProxyStoppedMessage, kubeletStopped, partitioned, partitionedMessage, planAction, stoppedMessage, type ClusterState } from '@shared/sim';
 import { forbidden } from '@shared/model';
-import { ApiError, type LoggedRequest, type WriteContext } from '../store';
+import { botPlays } from '../classroom/view';
+import type { Room } from '../classroom/room-read';
+import type { RunState } from '../classroom/run-state';
+import { ApiError, GuardMoved, type LoggedRequest, type WriteContext } from '../store';
 import { CONFLICT_RETRIES, type ClusterRuntime } from './cluster-runtime';
 import { runInstructorAction, type ClusterInstructorAction, type InstructorContext } from './instructor-actions';
 import { standbyReason } from './leader-election';
@@ -81,7 +83,11 @@ const actorOf = (caller: Caller): string => (caller.kind === 'bot' ? `bot:${call
 /** The Lease holder identity this caller would have. */
 const holderOf = (caller: Caller): string => (caller.kind === 'bot' ? `bot:${caller.role}` : caller.memberId);
 
-const botPlays = (view: ClassroomView, role: Role): boolean => view.phase === 'running' && view.seats.some((s) => s.role === role && s.bot === 'playing');
+/**
+ * How often a bot's move is decided again because the seats changed between its seat check and its
+ * write (each time one more join, leave, role change or hand-over landed right then).
+ */
+const SEAT_RETRIES = 3;
 
 function schemaMessage(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
   return issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
@@ -222,45 +228,62 @@ export class ApiServer {
     const classroomId = caller.classroomId;
     return runtime.exclusive(classroomId, role, async () => {
       const backstop = caller.kind === 'bot' && options.backstop === true && action.kind === 'setNodeCondition';
-      // A bot's seat is checked on a fresh read of the room, made while the cache catches up (one
-      // round trip less on every bot move's path).
       const seatCheck = caller.kind === 'bot' && !backstop && !(options.traffic === true && action.kind === 'routeRequest');
+      // A bot's seat is checked on the room this process read last, with no read on the move's
+      // path: the move's first write commits only while the seat version is the one that room was
+      // read at (checked in its script), else the room is read again and the move decided again.
+      // A refusal is checked the same way (one GET) before it is answered.
+      let fresh = false; // the room in hand was read on this move's path
+      let reread = false; // the next look reads the room again
+      let seatMoves = 0;
+      const seatRoom = async (): Promise<Room | null> => {
+        const kept = reread ? undefined : runtime.classrooms.keptRoom(classroomId);
+        reread = false;
+        fresh = !kept;
+        return kept ?? runtime.classrooms.room(classroomId);
+      };
+      /** The seats moved since the room in hand was read: look again on a fresh read, unless they keep moving. */
+      const seatsMoved = (): boolean => {
+        reread = true;
+        return ++seatMoves <= SEAT_RETRIES;
+      };
+      const seatsHeld = async (room: Room | null): Promise<boolean> => !room || fresh || (await runtime.classrooms.room(classroomId)) === room;
       // What an earlier attempt wrote before its later write met a Conflict. Part of the move is in
       // the store then, so the request was accepted: a look again that finds nothing left to do
       // answers with what was written, never a refusal for another component's write.
       let landed: { resourceVersion: string; message: string } | null = null;
       const refused = (refusal: Refusal): ActionReply => (landed ? { ok: true, ...landed } : refusal);
-      for (let attempt = 0; ; attempt++) {
-        const [run, state, moment] = await Promise.all([runtime.run(classroomId), runtime.state(classroomId), seatCheck ? runtime.moment(classroomId) : null]);
-        if (!run || run.phase === 'closed') return refused(refuse('Forbidden', 'this classroom is closed'));
-        const now = Math.floor(simNow(run.clock, Date.now()));
-        clock.simTime = now;
-        if (seatCheck && (!moment || !botPlays(moment.view, role))) return refused(refuse('Forbidden', `a student plays ${role} now: its bot stands down`));
-        if (isLeaderElected(role) && !backstop) {
-          const holder = state.leaderLease(leaseNameOf(role))?.spec.holderIdentity;
-          if (holder !== undefined && holder !== holderOf(caller)) {
-            const members = (await runtime.classrooms.view(classroomId))?.members ?? [];
-            return refused(refuse('Forbidden', standbyReason(holder, role, (id) => members.find((m) => m.id === id)?.name ?? id)));
-          }
+      for (let attempt = 0; ; ) {
+        const [run, state, room] = await Promise.all([runtime.run(classroomId), runtime.state(classroomId), seatCheck ? seatRoom() : null]);
+        const checked = await this.check(caller, action, role, { run, state, room, seatCheck, backstop }, clock);
+        if (!checked.ok) {
+          // Refused on a room kept from before: answered only if the seats have not moved since.
+          if (!(await seatsHeld(room)) && seatsMoved()) continue;
+          return refused(checked.refusal);
         }
-        const node = nodeOfRole(role);
-        if (node !== null && kubeletStopped(state, node)) return refused(refuse('ServiceUnavailable', stoppedMessage(node)));
-        if (node !== null && role.startsWith('kubelet:') && partitioned(state, node)) return refused(refuse('ServiceUnavailable', partitionedMessage(node)));
-        if (node !== null && action.kind === 'syncProxyRules' && kubeProxyStopped(state, node)) return refused(refuse('ServiceUnavailable', kubeProxyStoppedMessage(node)));
-        const plan = planAction(state, action, now, runtime.rng(classroomId, state, role));
-        if (!plan.ok) return refused(refuse(plan.code, plan.message));
+        const { plan, now } = checked;
         // A look again finishes the request the first write began: it keeps that move's words.
         const message: string = landed?.message ?? plan.message;
         const entry = this.entry(caller, action.kind, targetOf(action), { ok: true, message }, now);
         if (options.via) entry.via = options.via;
         logged.request = { entry };
-        const outcome = await runtime.apply(classroomId, plan.steps, { actor: actorOf(caller), simTime: now }, { stopAtRefusal: true, request: logged.request });
+        const guard = seatCheck && room ? { key: runtime.classrooms.seatVersionKey(classroomId), value: room.version } : undefined;
+        let outcome;
+        try {
+          outcome = await runtime.apply(classroomId, plan.steps, { actor: actorOf(caller), simTime: now }, { stopAtRefusal: true, request: logged.request, ...(guard ? { guard } : {}) });
+        } catch (error) {
+          if (!(error instanceof GuardMoved)) throw error;
+          logged.request = undefined;
+          if (seatsMoved()) continue;
+          return refused(refuse('Conflict', `the seats of this classroom kept changing while ${role} moved: the move was not made; try again`));
+        }
         // The versions the caller sent were checked by the rulebook; a Conflict here is another
         // component's write landing between our read and our write (a kubelet's status report is
         // written before the runtime object whose answers it read, so it may land first): look
         // again on a cache holding that write, as a controller requeues. The fresh plan holds
         // only what is left (an equal status is no step), its entry riding with its last write.
         if (outcome.refusal?.code === 'Conflict' && attempt < CONFLICT_RETRIES) {
+          attempt++;
           // An event is a report of a change, not the change: only those make the request accepted.
           const last = outcome.written.findLast((o) => o.kind !== 'Event');
           if (last) landed = { resourceVersion: last.metadata.resourceVersion, message };
@@ -272,6 +295,38 @@ export class ApiServer {
         return { ok: true, resourceVersion, message };
       }
     });
+  }
+
+  /**
+   * Everything a move is checked for before its plan (the classroom open, the bot's seat, the
+   * team's Lease, a stopped or cut-off node), then the rulebook's plan; sets the simulated now.
+   */
+  private async check(
+    caller: Caller,
+    action: ClusterAction,
+    role: Role,
+    { run, state, room, seatCheck, backstop }: { run: RunState | null; state: ClusterState; room: Room | null; seatCheck: boolean; backstop: boolean },
+    clock: { simTime: number },
+  ): Promise<{ ok: true; plan: Extract<ReturnType<typeof planAction>, { ok: true }>; now: number } | { ok: false; refusal: Refusal }> {
+    const no = (refusal: Refusal) => ({ ok: false as const, refusal });
+    if (!run || run.phase === 'closed') return no(refuse('Forbidden', 'this classroom is closed'));
+    const now = Math.floor(simNow(run.clock, Date.now()));
+    clock.simTime = now;
+    if (seatCheck && (!room || !botPlays(room.record, role, Date.now()))) return no(refuse('Forbidden', `a student plays ${role} now: its bot stands down`));
+    if (isLeaderElected(role) && !backstop) {
+      const holder = state.leaderLease(leaseNameOf(role))?.spec.holderIdentity;
+      if (holder !== undefined && holder !== holderOf(caller)) {
+        const members = (await this.runtime.classrooms.view(caller.classroomId))?.members ?? [];
+        return no(refuse('Forbidden', standbyReason(holder, role, (id) => members.find((m) => m.id === id)?.name ?? id)));
+      }
+    }
+    const node = nodeOfRole(role);
+    if (node !== null && kubeletStopped(state, node)) return no(refuse('ServiceUnavailable', stoppedMessage(node)));
+    if (node !== null && role.startsWith('kubelet:') && partitioned(state, node)) return no(refuse('ServiceUnavailable', partitionedMessage(node)));
+    if (node !== null && action.kind === 'syncProxyRules' && kubeProxyStopped(state, node)) return no(refuse('ServiceUnavailable', kubeProxyStoppedMessage(node)));
+    const plan = planAction(state, action, now, this.runtime.rng(caller.classroomId, state, role));
+    if (!plan.ok) return no(refuse(plan.code, plan.message));
+    return { ok: true, plan, now };
   }
 }
 

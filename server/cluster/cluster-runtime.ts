@@ -11,7 +11,7 @@ import type { ClassroomRepository } from '../classroom/repository';
 import type { RunState } from '../classroom/run-state';
 import type { SimTimerService } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
-import type { LoggedRequest, ObjectStore, WriteContext } from '../store';
+import { GuardMoved, type Guard, type LoggedRequest, type ObjectStore, type WriteContext } from '../store';
 import type { ChangeListener, Informers } from './informers';
 import type { ClusterClaims } from './cluster-claim';
 import { asUnavailable, isConnectionError } from '../redis/unavailable';
@@ -159,30 +159,49 @@ export class ClusterRuntime {
   /**
    * Writes the requests in order and schedules the timers; refusals are returned, never thrown.
    * `request`: the API request the steps carry out, whose log entry rides with the last write.
+   * `guard`: the move is made only while it holds, checked once before its first effect (in the
+   * first write's own script, or with a read before a timer or a move that writes nothing), as the
+   * seat check was made once before the move; GuardMoved is thrown then, with nothing done.
    */
-  async apply(classroomId: string, steps: readonly Step[], context: WriteContext, { stopAtRefusal = false, request }: { stopAtRefusal?: boolean; request?: LoggedRequest } = {}): Promise<ApplyOutcome> {
+  async apply(
+    classroomId: string,
+    steps: readonly Step[],
+    context: WriteContext,
+    { stopAtRefusal = false, request, guard }: { stopAtRefusal?: boolean; request?: LoggedRequest; guard?: Guard } = {},
+  ): Promise<ApplyOutcome> {
     const outcome: ApplyOutcome = { written: [], requests: [], refusal: null };
     const lastWrite = request ? steps.findLast(isApiRequest) : undefined;
+    let unchecked = guard;
     for (const step of steps) {
       if (!isApiRequest(step)) {
+        if (unchecked) await this.store.checkGuard(unchecked);
+        unchecked = undefined;
         await this.timers.schedule(classroomId, toSimTimer(step.timer));
         continue;
       }
       const blocked = this.writeGuard?.(classroomId) ?? null;
       if (blocked) {
+        // A refusal answers a guarded move only while its guard holds, as a write does.
+        if (unchecked) await this.store.checkGuard(unchecked);
+        unchecked = undefined;
         outcome.requests.push({ request: step, refusal: blocked });
         outcome.refusal ??= blocked;
         if (stopAtRefusal) return outcome;
         continue;
       }
       try {
-        const written = await writeRequest(this.store, classroomId, step, step === lastWrite ? { ...context, request } : context);
+        const own = step === lastWrite ? { ...context, request } : context;
+        const written = await writeRequest(this.store, classroomId, step, unchecked ? { ...own, guard: unchecked } : own);
+        unchecked = undefined;
         this.informers.reach(classroomId, written.metadata.resourceVersion);
         outcome.written.push(written);
         outcome.requests.push({ request: step, refusal: null });
       } catch (error) {
         // Redis gone mid-way is no refusal to record: the caller's work failed (a timer runs again).
         if (isConnectionError(error)) throw asUnavailable(error);
+        if (error instanceof GuardMoved) throw error;
+        if (unchecked) await this.store.checkGuard(unchecked);
+        unchecked = undefined;
         const refusal = refusalOf(error);
         outcome.requests.push({ request: step, refusal });
         outcome.refusal ??= refusal;
@@ -190,6 +209,7 @@ export class ClusterRuntime {
         if (stopAtRefusal) return outcome;
       }
     }
+    if (unchecked) await this.store.checkGuard(unchecked);
     return outcome;
   }
 }

@@ -113,10 +113,7 @@ export class ClassGroups {
         await redis.hSet(keys.groupsPending, id, '1');
         const created = await classrooms.create({ title: `${record.title} · ${groupName(index)}` }, id, classroomId);
         const members = students.filter((_, i) => i % request.groups === index);
-        if (members.length) {
-          const groupKeys = classroomKeys(this.options.keyPrefix, id);
-          await redis.hSet(groupKeys.members, Object.fromEntries(members.map((m) => [m.id, JSON.stringify(m)])));
-        }
+        await classrooms.addMembers(id, members);
         await rounds.catalogue.copy(classroomId, id, request.scenario);
         await classrooms.setBotPace(id, record.botPace);
         await classrooms.runCommand(id, { kind: 'setTimeScale', timeScale: request.timeScale ?? record.run.clock.timeScale });

@@ -7,6 +7,7 @@ import type { Kind, KubeObject } from '@shared/model';
 import type { WatchEventType } from '@shared/sim';
 import type { RedisClient } from '../redis/connect';
 import { splitAtResourceVersion } from './encoding';
+import { GuardMoved, type Guard } from './guard';
 import type { StoreKeys } from './keys';
 import { createScript, deleteScript, updateScript } from './scripts';
 
@@ -26,17 +27,22 @@ export interface Target {
 /** The committed JSON and its resourceVersion; undefined when the object moved since it was read. */
 export type Committed = { rv: number; json: string } | undefined;
 
-export async function commit(redis: RedisClient, keys: StoreKeys, target: Target, change: Change, entry: string[]): Promise<Committed> {
-  const scriptKeys = [keys.objects(target.kind), keys.rv, keys.log, keys.requests, keys.record];
+/** Throws GuardMoved, writing nothing, when `guard` no longer holds. */
+export async function commit(redis: RedisClient, keys: StoreKeys, target: Target, change: Change, entry: string[], guard?: Guard): Promise<Committed> {
+  // Without a guard the script is given a key of the classroom it never reads (one slot on a Redis Cluster).
+  const scriptKeys = [keys.objects(target.kind), keys.rv, keys.log, keys.requests, keys.record, guard?.key ?? keys.rv];
+  const expected = guard?.value ?? '';
   if (change.type === 'DELETED') {
-    const reply = await deleteScript.run(redis, scriptKeys, [target.field, expectRead(target), ...entry]);
+    const reply = await deleteScript.run(redis, scriptKeys, [target.field, expectRead(target), expected, ...entry]);
+    if (reply[0] === 'Guarded') throw new GuardMoved(guard);
     return reply[0] === 'OK' ? { rv: reply[1], json: reply[2] ?? '' } : undefined;
   }
   const { before, after } = splitAtResourceVersion(change.object);
   const reply =
     change.type === 'ADDED'
-      ? await createScript.run(redis, scriptKeys, [target.field, before, after, ...entry])
-      : await updateScript.run(redis, scriptKeys, [target.field, expectRead(target), before, after, ...entry]);
+      ? await createScript.run(redis, scriptKeys, [target.field, before, after, expected, ...entry])
+      : await updateScript.run(redis, scriptKeys, [target.field, expectRead(target), before, after, expected, ...entry]);
+  if (reply[0] === 'Guarded') throw new GuardMoved(guard);
   return reply[0] === 'OK' ? { rv: reply[1], json: `${before}${reply[1]}${after}` } : undefined;
 }
 

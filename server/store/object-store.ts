@@ -40,6 +40,7 @@ import { isCluster, type RedisClient } from '../redis/connect';
 import { ApiError } from './api-error';
 import { commit } from './commit';
 import { decodeLogEntry, decodeObject, resourceVersionOfEntry } from './encoding';
+import { GuardMoved, type Guard } from './guard';
 import { storeKeys, type StoreKeys } from './keys';
 import { LOG_NOTICE_MAX_BYTES } from './log-notice';
 import { applyMergePatch, isPlainObject } from './merge-patch';
@@ -79,6 +80,8 @@ export interface WriteContext {
    * gets the two together). `committedAt` is set once it is; a write that changes nothing leaves it unset.
    */
   request?: LoggedRequest;
+  /** The write commits only while this holds (see guard.ts); else GuardMoved is thrown and nothing is written. */
+  guard?: Guard;
 }
 
 /** A request-log entry riding with a write (see WriteContext.request). */
@@ -374,6 +377,11 @@ export class ObjectStore {
     return readRequestLog(this.redis, this.keys(classroom).requests, count);
   }
 
+  /** Throws GuardMoved unless the guard holds now: one GET, for a guarded move that commits nothing. */
+  async checkGuard(guard: Guard): Promise<void> {
+    if (((await this.redis.get(guard.key)) ?? '0') !== guard.value) throw new GuardMoved(guard);
+  }
+
   /** Stops the watch reader; the Redis client belongs to the caller. */
   close(): Promise<void> {
     return this.hub.close();
@@ -460,13 +468,15 @@ export class ObjectStore {
       if (!admission.ok) throw new ApiError(admission.error);
       if (!admission.changed && current) {
         // "Nothing to write" is an answer only about the stored object: a cached copy may be behind it.
-        if (fresh) return current;
-        continue;
+        if (!fresh) continue;
+        // A guarded write answers only while its guard holds, whether it commits or not.
+        if (context.guard) await this.checkGuard(context.guard);
+        return current;
       }
       const object = admission.type === 'ADDED' ? withUid(admission.object, randomUUID()) : admission.object;
       const target = { kind: ref.kind, field, readAt: current?.metadata.resourceVersion };
       const entry = this.entryArgs(classroom, context);
-      const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, entry.args);
+      const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, entry.args, context.guard);
       if (!done) continue;
       if (context.request) context.request.committedAt = String(done.rv);
       // This process's watchers need not wait for the log read to bring back what it just wrote.

@@ -27,7 +27,8 @@ export { LuaScript };
 // A request's entry rides in its change's log entry (every watcher gets the two together) and is
 // appended to the request log and, right after the change, to the session record: a move is one
 // script, one round trip.
-// KEYS (after the objects hash, the rv counter and the log stream): request log, session record
+// KEYS (after the objects hash, the rv counter and the log stream): request log, session record,
+// and the write's guard key (see GUARD).
 const LOG_CHANGE = `
 local n = #ARGV
 local actor, simTime, wallTime, logCap = ARGV[n - 8], ARGV[n - 7], ARGV[n - 6], ARGV[n - 5]
@@ -51,9 +52,14 @@ local function logRequest(rv)
 end
 `;
 
+// The write's guard (WriteContext.guard): it commits only while KEYS[6] holds the value given
+// (a missing key holds '0'); '' for none. Checked first: a guard that moved writes nothing.
+const guarded = (arg: number): string => `
+if ARGV[${arg}] ~= '' and (redis.call('GET', KEYS[6]) or '0') ~= ARGV[${arg}] then return {'Guarded'} end`;
+
 // Create-if-absent.
-// ARGV: field, json before rv, json after rv, then the ENTRY_ARGS
-const CREATE = `${LOG_CHANGE}
+// ARGV: field, json before rv, json after rv, guard, then the ENTRY_ARGS
+const CREATE = `${LOG_CHANGE}${guarded(4)}
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'Stale'} end
 local rv = redis.call('INCR', KEYS[2])
 local json = ARGV[2] .. rv .. ARGV[3]
@@ -64,8 +70,8 @@ return {'OK', rv}
 `;
 
 // Compare-and-swap: replace the object only if it is still at the version read.
-// ARGV: field, resourceVersion read, json before rv, json after rv, then the ENTRY_ARGS
-const UPDATE = `${LOG_CHANGE}
+// ARGV: field, resourceVersion read, json before rv, json after rv, guard, then the ENTRY_ARGS
+const UPDATE = `${LOG_CHANGE}${guarded(5)}
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored or cjson.decode(stored).metadata.resourceVersion ~= ARGV[2] then return {'Stale'} end
 local rv = redis.call('INCR', KEYS[2])
@@ -78,8 +84,8 @@ return {'OK', rv}
 
 // Delete-if-version. The DELETED entry holds the object as it was stored; readers set its
 // resourceVersion to the entry's.
-// ARGV: field, resourceVersion read, then the ENTRY_ARGS
-const DELETE = `${LOG_CHANGE}
+// ARGV: field, resourceVersion read, guard, then the ENTRY_ARGS
+const DELETE = `${LOG_CHANGE}${guarded(3)}
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if not stored or cjson.decode(stored).metadata.resourceVersion ~= ARGV[2] then return {'Stale'} end
 local rv = redis.call('INCR', KEYS[2])
@@ -89,14 +95,15 @@ logRequest(rv)
 return {'OK', rv, stored}
 `;
 
-/** What a write script answers: done with the new resourceVersion (and a deleted object's JSON), or stale. */
-export type ScriptReply = ['OK', number] | ['OK', number, string] | ['Stale'];
+/** What a write script answers: done with the new resourceVersion (and a deleted object's JSON), stale, or its guard moved. */
+export type ScriptReply = ['OK', number] | ['OK', number, string] | ['Stale'] | ['Guarded'];
 
 /** The reply's shape, checked by hand: every write of every classroom passes here. */
 function scriptReply(reply: unknown): ScriptReply {
   if (Array.isArray(reply)) {
     const [status, rv, json] = reply as unknown[];
     if (status === 'Stale' && reply.length === 1) return ['Stale'];
+    if (status === 'Guarded' && reply.length === 1) return ['Guarded'];
     if (status === 'OK' && Number.isInteger(rv) && reply.length === 2) return ['OK', rv as number];
     if (status === 'OK' && Number.isInteger(rv) && reply.length === 3 && typeof json === 'string') return ['OK', rv as number, json];
   }
