@@ -105,6 +105,9 @@ export function awaitsGarbageCollector(obj: KubeObject): boolean {
 
 export const labelKey = (namespace: string, key: string, value: string): string => `${namespace}\u0000${key}=${value}`;
 
+/** An informer's event handler: called after each applied event, with the object it replaced. */
+export type ApplyListener = (type: WatchEventType, obj: KubeObject, previous: KubeObject | undefined) => void;
+
 export class ClusterState {
   /** The highest resourceVersion applied ("0" when built from objects without one). */
   resourceVersion = '0';
@@ -126,6 +129,10 @@ export class ClusterState {
   /** Pods with required anti-affinity, per node: the only ones the existing-pods check needs. */
   readonly antiAffinityPodsByNode = new Map<string, Set<string>>();
   private readonly usage = new Map<string, NodeUsage>();
+  /** Each object's place in `list` (insertion order), so a work queue can find the first of its keys without listing. */
+  private readonly order = new Map<Kind, Map<string, number>>();
+  private inserted = 0;
+  private readonly listeners = new Set<ApplyListener>();
 
   static from(objects: Iterable<KubeObject>): ClusterState {
     const state = new ClusterState();
@@ -216,6 +223,17 @@ export class ClusterState {
     return this.queue;
   }
 
+  /** The object's place among its kind in `list` order (larger: listed later); undefined when absent. */
+  orderOf(kind: Kind, key: string): number | undefined {
+    return this.order.get(kind)?.get(key);
+  }
+
+  /** Registers an event handler (a work queue's): it hears every event applied from now on. Returns the unsubscribe. */
+  onApply(listener: ApplyListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** What the pods bound to `node` request (kept up to date incrementally). */
   usageOf(node: string): NodeUsage {
     return this.usage.get(node) ?? EMPTY_USAGE;
@@ -237,15 +255,21 @@ export class ClusterState {
     const key = objectKey(obj);
     let objects = this.byKind.get(obj.kind);
     if (!objects) this.byKind.set(obj.kind, (objects = new Map()));
+    let order = this.order.get(obj.kind);
+    if (!order) this.order.set(obj.kind, (order = new Map()));
     const previous = objects.get(key);
     if (previous) this.unindex(previous, key);
-    if (type === 'DELETED') objects.delete(key);
-    else {
+    if (type === 'DELETED') {
+      objects.delete(key);
+      order.delete(key);
+    } else {
+      if (!previous) order.set(key, this.inserted++);
       objects.set(key, obj);
       this.index(obj, key);
     }
     const rv = obj.metadata.resourceVersion;
     if (rv !== undefined && /^\d+$/.test(rv) && BigInt(rv) > BigInt(this.resourceVersion)) this.resourceVersion = rv;
+    for (const listener of this.listeners) listener(type, obj, previous);
   }
 
   private indexOwners(obj: KubeObject, key: string, sign: 1 | -1): void {

@@ -178,8 +178,8 @@ function attemptToDelete(state: ClusterState, item: KubeObject, now: SimTime): C
   };
 }
 
-/** What the garbage collector does now for the object behind `handle`, if anything. */
-function collectionOf(state: ClusterState, obj: KubeObject, now: SimTime): Collection | undefined {
+/** What the garbage collector does now for `obj`, if anything. */
+export function collectionOf(state: ClusterState, obj: KubeObject, now: SimTime): Collection | undefined {
   if (obj.metadata.deletionTimestamp !== undefined) {
     if (!awaitsGarbageCollector(obj)) return undefined;
     return hasFinalizer(obj, ORPHAN_FINALIZER) ? orphan(state, obj) : deletingDependents(state, obj);

@@ -146,7 +146,12 @@ export function reconcileKubelet(state: ClusterState, nodeName: string, now: Sim
   return [...plan.heartbeat, ...intentSteps(state.runtime(nodeName), plan.intents, now), ...plan.timers];
 }
 
-export function planKubelet(state: ClusterState, nodeName: string, now: SimTime): KubeletPlan {
+/**
+ * The kubelet's plan for its node. With `enough`, planning stops after the first pod whose moves
+ * include one `enough` accepts: a bot's next move or a sent action needs no later pod's (a pod's
+ * moves depend only on the pods planned before it), so the moves up to there are the full plan's.
+ */
+export function planKubelet(state: ClusterState, nodeName: string, now: SimTime, enough?: (i: KubeletIntent) => boolean): KubeletPlan {
   const plan: KubeletPlan = { node: nodeName, heartbeat: [], intents: [], waits: [], timers: [], backOffKeys: [] };
   const node = state.node(nodeName);
   if (!node) return plan;
@@ -180,6 +185,7 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime)
   }
   const live = new Set<string>();
   for (const pod of pods) {
+    if (enough && plan.intents.some(enough)) return plan;
     const uid = pod.metadata.uid ?? '';
     live.add(uid);
     const instances = instancesByPod.get(uid) ?? [];
@@ -204,6 +210,7 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime)
     }
     runPod(pod, node, instances, calls, view, takenIPs, now, plan);
   }
+  if (enough && plan.intents.some(enough)) return plan;
   cleanUpOrphans(rt, live, plan);
   return plan;
 }

@@ -6,10 +6,10 @@
  * the garbage collector deletes what lost its owners and finishes orphan and foreground deletions.
  */
 import { GARBAGE_KINDS, type ClusterAction } from '@shared/protocol';
-import { getCondition, type Node, type ReplicaSet, type SimTime, type Taint } from '@shared/model';
+import { controllerRef, getCondition, type Deployment, type Endpoints, type Node, type ReplicaSet, type Service, type SimTime, type Taint } from '@shared/model';
 import { reconcileDeployment } from '../controllers/deployment';
 import { reconcileService } from '../controllers/endpoints';
-import { garbageCollections } from '../controllers/garbage-collector';
+import { collectionOf, garbageCollections, type Collection } from '../controllers/garbage-collector';
 import { evictionSteps, evictionTime, heartbeatDeadline, lastHeartbeat, markUnknownSteps, taintChanges, taintEvictionEvent } from '../controllers/node-lifecycle';
 import { activePodsOf, deletionOrder, podEvent, podFromTemplate, replicaSetStatusSteps } from '../controllers/replicaset';
 import { NODE_LEASE_RENEW_SECONDS, NODE_MONITOR_GRACE_SECONDS } from '../defaults';
@@ -42,7 +42,7 @@ export function controllerOf(action: ClusterAction): Controller {
 
 const taintText = (t: Taint): string => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
 
-function replicaSetMoves(state: ClusterState, rs: ReplicaSet, now: SimTime, moves: PlannedMove[]): void {
+export function replicaSetMoves(state: ClusterState, rs: ReplicaSet, now: SimTime, moves: PlannedMove[]): void {
   const uid = rs.metadata.uid;
   if (uid === undefined || rs.metadata.deletionTimestamp !== undefined) return;
   const name = rs.metadata.name;
@@ -79,7 +79,7 @@ function replicaSetMoves(state: ClusterState, rs: ReplicaSet, now: SimTime, move
   }
 }
 
-function nodeMoves(state: ClusterState, node: Node, now: SimTime, moves: PlannedMove[], waiting: WaitingMove[]): void {
+export function nodeMoves(state: ClusterState, node: Node, now: SimTime, moves: PlannedMove[], waiting: WaitingMove[]): void {
   const name = node.metadata.name;
   const rv = node.metadata.resourceVersion ?? '';
   const ready = getCondition(node.status?.conditions, 'Ready')?.status;
@@ -140,41 +140,111 @@ function nodeMoves(state: ClusterState, node: Node, now: SimTime, moves: Planned
   }
 }
 
+/** The Deployment controller's move for `d`, if its sync would write anything. */
+export function deploymentMove(state: ClusterState, d: Deployment, now: SimTime): PlannedMove | undefined {
+  // Whether the controller would write anything does not depend on the random pod-name suffixes.
+  const preview = reconcileDeployment(state, d, now, seededRng(0)).filter(isApiRequest);
+  if (preview.length === 0) return undefined;
+  return {
+    action: { kind: 'syncDeployment', deployment: d.metadata.name },
+    label: `Sync deployment ${d.metadata.name}`,
+    why: preview.filter((s) => s.kind !== 'Event').map((s) => s.reason).join('; '),
+    progress: true,
+    plan: (rng) => reconcileDeployment(state, d, now, rng),
+  };
+}
+
+/** The Endpoints controller's move for a Service (its endpoints differ from its ready pods). */
+export function serviceMove(state: ClusterState, service: Service, now: SimTime): PlannedMove | undefined {
+  const steps = reconcileService(state, service, now);
+  const first = steps[0];
+  if (!first || !isApiRequest(first)) return undefined;
+  return { action: { kind: 'updateEndpoints', service: service.metadata.name }, label: `Update endpoints of ${service.metadata.name}`, why: first.reason, progress: true, plan: () => steps };
+}
+
+/** The Endpoints controller's move for Endpoints whose Service is gone. */
+export function orphanEndpointsMove(state: ClusterState, endpoints: Endpoints): PlannedMove | undefined {
+  if (state.get('Service', `${endpoints.metadata.namespace ?? 'default'}/${endpoints.metadata.name}`)) return undefined;
+  const service = endpoints.metadata.name;
+  return { action: { kind: 'updateEndpoints', service }, label: `Delete endpoints of ${service}`, why: `service ${service} is gone: delete its Endpoints`, progress: true, plan: () => [remove(endpoints, `service ${service} is gone`)] };
+}
+
+/** The garbage collector's move for one collection (objects of the default namespace, of the kinds a student can name). */
+export function garbageMove(c: Collection): PlannedMove | undefined {
+  const objectKind = GARBAGE_KINDS.find((k) => k === c.object.kind);
+  // Only the default namespace is played; other kinds never get owners here.
+  if (!objectKind || (c.object.metadata.namespace ?? 'default') !== 'default') return undefined;
+  const name = c.object.metadata.name;
+  return { action: { kind: 'collectGarbage', objectKind, name }, label: `Collect garbage: ${objectKind.toLowerCase()}/${name}`, why: c.why, progress: true, plan: () => c.steps };
+}
+
+/**
+ * The moves of the one object `action` names: a sent action is checked against these alone (no
+ * other object's moves can be the same move). Empty when it names nothing the controllers have.
+ */
+export function controllerManagerMovesFor(state: ClusterState, action: ClusterAction, now: SimTime, namespace: string): PlannedMoves {
+  const moves: PlannedMove[] = [];
+  const waiting: WaitingMove[] = [];
+  const add = (m: PlannedMove | undefined): void => void (m && moves.push(m));
+  const ofReplicaSet = (name: string): void => {
+    const rs = state.get('ReplicaSet', `${namespace}/${name}`);
+    if (rs) replicaSetMoves(state, rs, now, moves);
+  };
+  const ofNode = (name: string | undefined): void => {
+    const node = name === undefined ? undefined : state.node(name);
+    if (node) nodeMoves(state, node, now, moves, waiting);
+  };
+  switch (action.kind) {
+    case 'syncDeployment': {
+      const d = state.get('Deployment', `${namespace}/${action.deployment}`);
+      add(d && deploymentMove(state, d, now));
+      break;
+    }
+    case 'createPod':
+    case 'updateReplicaSetStatus':
+      ofReplicaSet(action.replicaSet);
+      break;
+    case 'deletePod': {
+      const owner = controllerRef(state.pod(`${namespace}/${action.pod}`) ?? { metadata: {} });
+      if (owner?.kind === 'ReplicaSet') ofReplicaSet(owner.name);
+      break;
+    }
+    case 'evictPod':
+      ofNode(state.pod(`${namespace}/${action.pod}`)?.spec.nodeName);
+      break;
+    case 'setNodeCondition':
+    case 'taintNode':
+    case 'untaintNode':
+      ofNode(action.node);
+      break;
+    case 'updateEndpoints': {
+      const service = state.get('Service', `${namespace}/${action.service}`);
+      const endpoints = state.get('Endpoints', `${namespace}/${action.service}`);
+      add(service && serviceMove(state, service, now));
+      add(endpoints && orphanEndpointsMove(state, endpoints));
+      break;
+    }
+    case 'collectGarbage': {
+      const obj = state.get(action.objectKind, action.objectKind === 'Node' ? action.name : `${namespace}/${action.name}`);
+      const collection = obj && collectionOf(state, obj, now);
+      add(collection && garbageMove(collection));
+      break;
+    }
+    default:
+      break;
+  }
+  return { moves, waiting };
+}
+
 export function controllerManagerMoves(state: ClusterState, now: SimTime): PlannedMoves {
   const moves: PlannedMove[] = [];
   const waiting: WaitingMove[] = [];
-  for (const d of state.list('Deployment')) {
-    // Whether the controller would write anything does not depend on the random pod-name suffixes.
-    const preview = reconcileDeployment(state, d, now, seededRng(0)).filter(isApiRequest);
-    if (preview.length === 0) continue;
-    moves.push({
-      action: { kind: 'syncDeployment', deployment: d.metadata.name },
-      label: `Sync deployment ${d.metadata.name}`,
-      why: preview.filter((s) => s.kind !== 'Event').map((s) => s.reason).join('; '),
-      progress: true,
-      plan: (rng) => reconcileDeployment(state, d, now, rng),
-    });
-  }
+  const add = (m: PlannedMove | undefined): void => void (m && moves.push(m));
+  for (const d of state.list('Deployment')) add(deploymentMove(state, d, now));
   for (const rs of state.list('ReplicaSet')) replicaSetMoves(state, rs, now, moves);
   for (const node of [...state.list('Node')].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) nodeMoves(state, node, now, moves, waiting);
-  for (const service of state.services()) {
-    const steps = reconcileService(state, service, now);
-    const first = steps[0];
-    if (!first || !isApiRequest(first)) continue;
-    moves.push({ action: { kind: 'updateEndpoints', service: service.metadata.name }, label: `Update endpoints of ${service.metadata.name}`, why: first.reason, progress: true, plan: () => steps });
-  }
-  for (const endpoints of state.list('Endpoints')) {
-    const key = `${endpoints.metadata.namespace ?? 'default'}/${endpoints.metadata.name}`;
-    if (state.get('Service', key)) continue;
-    const service = endpoints.metadata.name;
-    moves.push({ action: { kind: 'updateEndpoints', service }, label: `Delete endpoints of ${service}`, why: `service ${service} is gone: delete its Endpoints`, progress: true, plan: () => [remove(endpoints, `service ${service} is gone`)] });
-  }
-  for (const c of garbageCollections(state, now)) {
-    const objectKind = GARBAGE_KINDS.find((k) => k === c.object.kind);
-    // Only the default namespace is played; other kinds never get owners here.
-    if (!objectKind || (c.object.metadata.namespace ?? 'default') !== 'default') continue;
-    const name = c.object.metadata.name;
-    moves.push({ action: { kind: 'collectGarbage', objectKind, name }, label: `Collect garbage: ${objectKind.toLowerCase()}/${name}`, why: c.why, progress: true, plan: () => c.steps });
-  }
+  for (const service of state.services()) add(serviceMove(state, service, now));
+  for (const endpoints of state.list('Endpoints')) add(orphanEndpointsMove(state, endpoints));
+  for (const c of garbageCollections(state, now)) add(garbageMove(c));
   return { moves, waiting };
 }

@@ -10,7 +10,8 @@ import type { Step } from '../requests';
 import { checkBinding } from '../scheduler/scheduler';
 import type { Rng } from '../rng';
 import type { ClusterState } from '../state';
-import { CONTROLLERS, controllerManagerMoves, controllerOf, type Controller } from './controller-manager';
+import { CONTROLLERS, controllerManagerMoves, controllerManagerMovesFor, type Controller } from './controller-manager';
+import { firstControllerMoves } from './controller-queue';
 import { kubeProxyMoves } from './kube-proxy';
 import { kubeletMoves } from './kubelet';
 import { runtimeMoves } from './runtime';
@@ -25,17 +26,26 @@ function parse(role: Role): { component: string; node?: string } {
   return node === undefined ? { component: component ?? role } : { component: component ?? role, node };
 }
 
-function plannedMoves(role: Role, state: ClusterState, now: SimTime, scheduler: SchedulerScope = {}): PlannedMoves {
+/**
+ * Which moves are asked for: all (a screen), enough for the first that makes progress (a bot), or
+ * those of the object a sent action names (`action`, in `namespace`). A narrower question lists a
+ * subset of the full list in the same order, holding every move the question is about.
+ */
+interface PlanScope extends SchedulerScope {
+  action?: ClusterAction;
+}
+
+function plannedMoves(role: Role, state: ClusterState, now: SimTime, scope: PlanScope = {}): PlannedMoves {
   const { component, node } = parse(role);
   switch (component) {
     case 'scheduler':
-      return schedulerMoves(state, now, scheduler);
+      return schedulerMoves(state, now, scope);
     case 'controller-manager':
-      return controllerManagerMoves(state, now);
+      return scope.action ? controllerManagerMovesFor(state, scope.action, now, scope.namespace ?? 'default') : controllerManagerMoves(state, now);
     case 'kube-proxy':
       return kubeProxyMoves(state, node ?? '', now);
     case 'kubelet':
-      return kubeletMoves(state, node ?? '', now);
+      return kubeletMoves(state, node ?? '', now, scope);
     case 'container-runtime':
       return runtimeMoves(state, node ?? '', now);
     default:
@@ -72,11 +82,8 @@ export function nextMove(role: Role, state: ClusterState, now: SimTime): Move | 
  */
 export function nextMoveInTurn(role: Role, state: ClusterState, now: SimTime, turn: number): Move | undefined {
   if (role !== 'controller-manager') return nextMove(role, state, now);
-  const first = new Map<Controller, PlannedMove>();
-  for (const m of plannedMoves(role, state, now).moves) {
-    const controller = controllerOf(m.action);
-    if (m.progress && !first.has(controller)) first.set(controller, m);
-  }
+  // The controllers' work queues: only what changed since the last look is planned again.
+  const first = firstControllerMoves(state, now);
   const ready = CONTROLLERS.filter((c) => first.has(c));
   const pick = ready.length ? first.get(ready[turn % ready.length] as Controller) : undefined;
   return pick && strip(pick);
@@ -184,10 +191,15 @@ export function planAction(state: ClusterState, action: ClusterAction, now: SimT
   const absent = missing(state, action, namespace);
   if (absent) return absent;
   const role = roleOfAction(action);
-  // A scheduler action names its pod (and node): only that pod's moves need working out.
-  const scope: SchedulerScope = 'pod' in action && role === 'scheduler' ? { pod: action.pod, namespace, ...('node' in action ? { node: action.node } : {}) } : {};
-  const move = plannedMoves(role, state, now, scope).moves.find((m) => sameMove(m.action, action));
-  if (!move) return notAMove(state, role, action, plannedMoves(role, state, now), namespace);
+  // An action names its object: only that object's moves need working out (a scheduler action
+  // names its pod and node). Found nowhere there, the full list is asked (and says why not).
+  const scope: PlanScope = 'pod' in action && role === 'scheduler' ? { pod: action.pod, namespace, ...('node' in action ? { node: action.node } : {}) } : { action, namespace };
+  let move = plannedMoves(role, state, now, scope).moves.find((m) => sameMove(m.action, action));
+  if (!move) {
+    const all = plannedMoves(role, state, now);
+    move = scope.action ? all.moves.find((m) => sameMove(m.action, action)) : undefined;
+    if (!move) return notAMove(state, role, action, all, namespace);
+  }
   const sent = 'resourceVersion' in action ? action.resourceVersion : undefined;
   const based = 'resourceVersion' in move.action ? move.action.resourceVersion : undefined;
   if (sent !== undefined && based !== undefined && sent !== based) {

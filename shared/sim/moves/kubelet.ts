@@ -68,10 +68,29 @@ function describe(state: ClusterState, node: string, i: KubeletIntent): { label:
   }
 }
 
-export function kubeletMoves(state: ClusterState, node: string, now: SimTime): PlannedMoves {
+/**
+ * What the moves are asked for: all of them (a screen), or enough to find the first (a bot's next
+ * move) or the one `action` names (a sent action); the moves listed are then the full list's first ones.
+ */
+export interface KubeletScope {
+  firstProgress?: boolean;
+  action?: ClusterAction;
+}
+
+/** A plan's stopping point for the scope: the intent that is (or makes) the move asked for. */
+function enoughFor(scope: KubeletScope): ((i: KubeletIntent) => boolean) | undefined {
+  const action = scope.action;
+  if (action) {
+    const a = action as Partial<Record<'pod' | 'container', string>>;
+    return (i) => i.move === action.kind && i.pod === a.pod && (i.container ?? '') === (a.container ?? '');
+  }
+  return scope.firstProgress ? () => true : undefined;
+}
+
+export function kubeletMoves(state: ClusterState, node: string, now: SimTime, scope: KubeletScope = {}): PlannedMoves {
   if (!state.node(node)) return { moves: [], waiting: [] };
   if (kubeletStopped(state, node)) return { moves: [], waiting: [{ kind: 'syncPodStatus', node, label: 'Kubelet stopped', reason: stoppedMessage(node) }] };
-  const plan = planKubelet(state, node, now);
+  const plan = planKubelet(state, node, now, enoughFor(scope));
   const rt = state.runtime(node);
   const seen = new Set<string>();
   const moves: PlannedMove[] = [];
