@@ -151,7 +151,7 @@ export function reconcileKubelet(state: ClusterState, nodeName: string, now: Sim
  * include one `enough` accepts: a bot's next move or a sent action needs no later pod's (a pod's
  * moves depend only on the pods planned before it), so the moves up to there are the full plan's.
  */
-export function planKubelet(state: ClusterState, nodeName: string, now: SimTime, enough?: (i: KubeletIntent) => boolean): KubeletPlan {
+export function planKubelet(state: ClusterState, nodeName: string, now: SimTime, enough?: (i: KubeletIntent) => boolean, settled: Settled | null = SETTLED): KubeletPlan {
   const plan: KubeletPlan = { node: nodeName, heartbeat: [], intents: [], waits: [], timers: [], backOffKeys: [] };
   const node = state.node(nodeName);
   if (!node) return plan;
@@ -208,11 +208,32 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime,
       }
       used = addUsage(used, pod);
     }
+    const signature = settled && settledSignature(pod, node, instances, calls, view, plan.backOffKeys);
+    if (signature !== null && settled?.get(pod) === signature) continue;
+    const before = plan.intents.length + plan.waits.length + plan.timers.length;
     runPod(pod, node, instances, calls, view, takenIPs, now, plan);
+    if (signature !== null && plan.intents.length + plan.waits.length + plan.timers.length === before) settled?.set(pod, signature);
   }
   if (enough && plan.intents.some(enough)) return plan;
   cleanUpOrphans(rt, live, plan);
   return plan;
+}
+
+/**
+ * Pods whose last planning found nothing to do, nothing to wait for and no time to look again, with
+ * what that planning read besides the pod object: while those stay the same, planning the pod again
+ * finds nothing either (whatever time alone changes comes with a timer), so it is skipped. A
+ * running node plans each of its pods at every move; almost all of them are settled.
+ */
+type Settled = WeakMap<Pod, string>;
+const SETTLED: Settled = new WeakMap();
+
+/** What `runPod` reads besides the pod and the time: the node's addresses, the pod's containers, calls, back-offs, and whether its images are there or being pulled. */
+function settledSignature(pod: Pod, node: Node, instances: readonly RuntimeContainer[], calls: readonly CriCall[], view: NodeView, backOffKeys: readonly string[]): string {
+  const uid = pod.metadata.uid ?? '';
+  const images = pod.spec.containers.map((c) => `${view.images.has(fullImageName(c.image)) ? 1 : 0}${view.pulling.has(fullImageName(c.image)) ? 1 : 0}`).join('');
+  const backOffs = backOffKeys.filter((k) => k.startsWith(`${uid}/`)).map((k) => view.backOffs.get(k));
+  return JSON.stringify([node.metadata.name, node.spec.podCIDR, hostIP(node), images, instances, calls, backOffs]);
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

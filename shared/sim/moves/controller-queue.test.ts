@@ -8,6 +8,7 @@ import { CONTROLLERS, controllerManagerMoves, controllerOf, type Controller } fr
 import { firstControllerMoves } from './controller-queue';
 import { legalMoves, moveKey, nextMove, nextMoveInTurn, planAction } from './index';
 import { seededRng } from '../rng';
+import { planKubelet } from '../kubelet/kubelet';
 
 /** Each controller's first move as the full listing gives it: [controller, action, label, why]. */
 function fromFullListing(c: SimCluster): [Controller, string, string, string][] {
@@ -31,6 +32,8 @@ const change = fc.oneof(
   fc.record({ kind: fc.constant('run' as const), seconds: fc.constantFrom(1, 10, 60) }),
   // A node's kubelet stops: it goes Unknown, is tainted, and its pods wait out their tolerationSeconds.
   fc.record({ kind: fc.constant('stop' as const), node: fc.constantFrom('node-1', 'node-2') }),
+  // A running container dies: only the runtime's record of it changes.
+  fc.record({ kind: fc.constant('crash' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('scale' as const), deployment: fc.nat(1), replicas: fc.nat(4) }),
   fc.record({ kind: fc.constant('image' as const), deployment: fc.nat(1), image: fc.constantFrom('nginx:1.27', 'redis:7') }),
   fc.record({ kind: fc.constant('delete' as const), what: fc.constantFrom('Pod', 'ReplicaSet', 'Deployment', 'Service'), pick: fc.nat(), policy: fc.constantFrom<PropagationPolicy | undefined>('Orphan', 'Foreground', 'Background', undefined) }),
@@ -70,6 +73,12 @@ function replay(seed: number, changes: readonly Change[], check: (c: SimCluster,
       case 'stop':
         c.stopNode(ch.node);
         break;
+      case 'crash': {
+        const running = [...c.state.list('Pod')].filter((p) => p.status?.phase === 'Running');
+        const pod = running[ch.pick % Math.max(1, running.length)];
+        if (pod) c.crashPod(`default/${pod.metadata.name}`);
+        break;
+      }
       case 'scale':
       case 'image': {
         const d = c.state.get('Deployment', `default/web-${ch.deployment}`);
@@ -125,6 +134,20 @@ describe('the controller manager work queue', () => {
       { numRuns: 25 },
     );
   });
+  test('[property] the kubelet skips only pods whose planning would find nothing again: its plan equals one that plans every pod', { timeout: 120_000 }, () => {
+    fc.assert(
+      fc.property(fc.nat(1000), fc.array(change, { minLength: 5, maxLength: 40 }), (seed, changes) => {
+        replay(seed, changes, (c, ch) => {
+          for (const node of ['node-1', 'node-2']) {
+            const full = planKubelet(c.state, node, c.now, undefined, null);
+            expect(JSON.stringify(planKubelet(c.state, node, c.now)), `${node} after ${JSON.stringify(ch)}`).toBe(JSON.stringify(full));
+          }
+        });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   test('a controller manager bot takes each controller\'s turn from the queue: a deployment first, then its ReplicaSet\'s pods', () => {
     const c = new SimCluster({ seed: 3 });
     c.addNode('node-1', { cpu: 2 });
