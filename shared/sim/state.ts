@@ -11,6 +11,8 @@ import {
   NODE_LEASE_NAMESPACE,
   controllerRef,
   hasFinalizer,
+  isPodActive,
+  isPodReady,
   objectKey,
   type ContainerRuntime,
   type Deployment,
@@ -105,6 +107,17 @@ export function awaitsGarbageCollector(obj: KubeObject): boolean {
 
 export const labelKey = (namespace: string, key: string, value: string): string => `${namespace}\u0000${key}=${value}`;
 
+/**
+ * What the ReplicaSet controller counts of the active pods one controller owns, kept as pods come
+ * and go: a status check reads these instead of every pod (a ReplicaSet may have thousands).
+ * Pods are grouped by their labels (pods of one template share them) for fullyLabeledReplicas.
+ */
+export interface OwnedPods {
+  active: number;
+  ready: number;
+  byLabels: Map<string, { labels: Pod['metadata']['labels']; count: number }>;
+}
+
 /** An informer's event handler: called after each applied event, with the object it replaced. */
 export type ApplyListener = (type: WatchEventType, obj: KubeObject, previous: KubeObject | undefined) => void;
 
@@ -114,6 +127,7 @@ export class ClusterState {
   private readonly byKind = new Map<Kind, Map<string, KubeObject>>();
   readonly podsByNode = new Map<string, Set<string>>();
   readonly podsByOwner = new Map<string, Set<string>>();
+  private readonly activeByOwner = new Map<string, OwnedPods>();
   readonly podsByLabel = new Map<string, Set<string>>();
   readonly replicaSetsByOwner = new Map<string, Set<string>>();
   readonly pendingPods = new Set<string>();
@@ -174,6 +188,10 @@ export class ClusterState {
 
   podsOn(node: string): Pod[] {
     return this.resolve('Pod', this.podsByNode.get(node));
+  }
+  /** Counts of the active pods whose controller is `uid` (none: no such pod). */
+  activePodsOwnedBy(uid: string): Readonly<OwnedPods> | undefined {
+    return this.activeByOwner.get(uid);
   }
   podsOwnedBy(uid: string): Pod[] {
     return this.resolve('Pod', this.podsByOwner.get(uid));
@@ -297,6 +315,20 @@ export class ClusterState {
     }
   }
 
+  private countOwned(uid: string, pod: Pod, sign: 1 | -1): void {
+    let counts = this.activeByOwner.get(uid);
+    if (!counts) this.activeByOwner.set(uid, (counts = { active: 0, ready: 0, byLabels: new Map() }));
+    counts.active += sign;
+    if (isPodReady(pod)) counts.ready += sign;
+    const labels = pod.metadata.labels;
+    const signature = JSON.stringify(labels ?? null);
+    const group = counts.byLabels.get(signature);
+    if (group) group.count += sign;
+    else counts.byLabels.set(signature, { labels, count: sign });
+    if (group?.count === 0) counts.byLabels.delete(signature);
+    if (counts.active === 0) this.activeByOwner.delete(uid);
+  }
+
   private indexPod(pod: Pod, key: string, sign: 1 | -1): void {
     const change = sign === 1 ? addTo : removeFrom;
     const node = pod.spec.nodeName;
@@ -306,6 +338,7 @@ export class ClusterState {
     }
     const owner = controllerRef(pod);
     if (owner) change(this.podsByOwner, owner.uid, key);
+    if (owner && isPodActive(pod)) this.countOwned(owner.uid, pod, sign);
     const ns = pod.metadata.namespace ?? 'default';
     for (const [k, v] of Object.entries(pod.metadata.labels ?? {})) change(this.podsByLabel, labelKey(ns, k, v), key);
     if (isPendingScheduling(pod)) {

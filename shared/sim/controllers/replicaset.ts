@@ -164,42 +164,75 @@ export function reconcileReplicaSet(state: ClusterState, rs: ReplicaSet, now: Si
   const uid = rs.metadata.uid;
   if (uid === undefined || rs.metadata.deletionTimestamp !== undefined) return [];
   const name = rs.metadata.name;
-  const active = state.podsOwnedBy(uid).filter((p) => isPodActive(p));
+  const activeCount = state.activePodsOwnedBy(uid)?.active ?? 0;
   const desired = rs.spec.replicas ?? 1;
-  const diff = active.length - desired;
+  const diff = activeCount - desired;
   const steps: Step[] = [];
   if (diff < 0) {
     const count = Math.min(-diff, BURST_REPLICAS);
     for (let i = 0; i < count; i++) {
       const pod = podFromTemplate({ ...rs, metadata: { ...rs.metadata, uid } }, rng);
-      steps.push(create(pod, `${name} has ${active.length} of ${desired} pods: create ${pod.metadata.name}`));
+      steps.push(create(pod, `${name} has ${activeCount} of ${desired} pods: create ${pod.metadata.name}`));
       steps.push(podEvent(rs, pod, 'SuccessfulCreate', now, rng));
     }
   } else if (diff > 0) {
+    const active = activePodsOf(state, rs);
     for (const pod of podsToDelete(active, relatedPods(state, rs, active), Math.min(diff, BURST_REPLICAS), now)) {
-      steps.push(remove(pod, `${name} has ${active.length} of ${desired} pods: delete ${pod.metadata.name}`));
+      steps.push(remove(pod, `${name} has ${activeCount} of ${desired} pods: delete ${pod.metadata.name}`));
       steps.push(podEvent(rs, pod, 'SuccessfulDelete', now, rng));
     }
   }
-  steps.push(...replicaSetStatusSteps(rs, active, now));
+  steps.push(...replicaSetStatusStepsOf(state, rs, now));
   return steps;
 }
 
-/** The ReplicaSet's status write (counts of its active pods), if the counts changed. */
-export function replicaSetStatusSteps(rs: ReplicaSet, active: readonly Pod[], now: SimTime): Step[] {
+/** What a ReplicaSet's status counts of its active pods. */
+interface ActiveCounts {
+  replicas: number;
+  fullyLabeled: number;
+  ready: number;
+  available: number;
+}
+
+function statusSteps(rs: ReplicaSet, counts: ActiveCounts): Step[] {
   const desired = rs.spec.replicas ?? 1;
-  const minReady = rs.spec.minReadySeconds ?? 0;
-  const labels = rs.spec.template.metadata?.labels ?? {};
   const status: NonNullable<ReplicaSet['status']> = {
     ...rs.status,
-    replicas: active.length,
-    fullyLabeledReplicas: active.filter((p) => matchesSelector({ matchLabels: labels }, p.metadata.labels)).length,
-    readyReplicas: active.filter((p) => isPodReady(p)).length,
-    availableReplicas: active.filter((p) => isPodAvailable(p, minReady, now)).length,
+    replicas: counts.replicas,
+    fullyLabeledReplicas: counts.fullyLabeled,
+    readyReplicas: counts.ready,
+    availableReplicas: counts.available,
     observedGeneration: rs.metadata.generation ?? 1,
   };
   if (sameValue(status, rs.status ?? {})) return [];
   return [updateStatus(rs, { ...rs, status }, `${rs.metadata.name}: ${status.readyReplicas}/${desired} ready, ${status.availableReplicas} available`)];
+}
+
+/** The ReplicaSet's status write (counts of its active pods), if the counts changed. */
+export function replicaSetStatusSteps(rs: ReplicaSet, active: readonly Pod[], now: SimTime): Step[] {
+  const minReady = rs.spec.minReadySeconds ?? 0;
+  const labels = rs.spec.template.metadata?.labels ?? {};
+  return statusSteps(rs, {
+    replicas: active.length,
+    fullyLabeled: active.filter((p) => matchesSelector({ matchLabels: labels }, p.metadata.labels)).length,
+    ready: active.filter((p) => isPodReady(p)).length,
+    available: active.filter((p) => isPodAvailable(p, minReady, now)).length,
+  });
+}
+
+/**
+ * The same write, from the state's running counts of the set's active pods: no pod is read, unless
+ * availability waits on minReadySeconds (then it depends on each pod's ready time and `now`).
+ */
+export function replicaSetStatusStepsOf(state: ClusterState, rs: ReplicaSet, now: SimTime): Step[] {
+  const uid = rs.metadata.uid;
+  if (uid === undefined || (rs.spec.minReadySeconds ?? 0) > 0) return replicaSetStatusSteps(rs, activePodsOf(state, rs), now);
+  const owned = state.activePodsOwnedBy(uid);
+  const labels = rs.spec.template.metadata?.labels ?? {};
+  let fullyLabeled = 0;
+  for (const group of owned?.byLabels.values() ?? []) if (matchesSelector({ matchLabels: labels }, group.labels)) fullyLabeled += group.count;
+  // With minReadySeconds 0 a pod is available exactly when it is ready.
+  return statusSteps(rs, { replicas: owned?.active ?? 0, fullyLabeled, ready: owned?.ready ?? 0, available: owned?.ready ?? 0 });
 }
 
 /** Every ReplicaSet, or only those in `only` (keys `namespace/name`). */

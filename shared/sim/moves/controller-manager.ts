@@ -11,7 +11,7 @@ import { reconcileDeployment } from '../controllers/deployment';
 import { reconcileService } from '../controllers/endpoints';
 import { collectionOf, garbageCollections, type Collection } from '../controllers/garbage-collector';
 import { evictionSteps, evictionTime, heartbeatDeadline, lastHeartbeat, markUnknownSteps, taintChanges, taintEvictionEvent } from '../controllers/node-lifecycle';
-import { activePodsOf, deletionOrder, podEvent, podFromTemplate, replicaSetStatusSteps } from '../controllers/replicaset';
+import { activePodsOf, deletionOrder, podEvent, podFromTemplate, replicaSetStatusStepsOf } from '../controllers/replicaset';
 import { NODE_LEASE_RENEW_SECONDS, NODE_MONITOR_GRACE_SECONDS } from '../defaults';
 import { create, isApiRequest, remove, update } from '../requests';
 import { seededRng } from '../rng';
@@ -46,33 +46,33 @@ export function replicaSetMoves(state: ClusterState, rs: ReplicaSet, now: SimTim
   const uid = rs.metadata.uid;
   if (uid === undefined || rs.metadata.deletionTimestamp !== undefined) return;
   const name = rs.metadata.name;
-  const active = activePodsOf(state, rs);
+  const count = state.activePodsOwnedBy(uid)?.active ?? 0;
   const desired = rs.spec.replicas ?? 1;
-  if (active.length < desired) {
+  if (count < desired) {
     moves.push({
       action: { kind: 'createPod', replicaSet: name },
       label: `Create a pod for ${name}`,
-      why: `${name} has ${active.length} of ${desired} pods: create one from its pod template`,
+      why: `${name} has ${count} of ${desired} pods: create one from its pod template`,
       progress: true,
       plan: (rng) => {
         const pod = podFromTemplate({ ...rs, metadata: { ...rs.metadata, uid } }, rng);
-        return [create(pod, `${name} has ${active.length} of ${desired} pods: create ${pod.metadata.name}`), podEvent(rs, pod, 'SuccessfulCreate', now, rng)];
+        return [create(pod, `${name} has ${count} of ${desired} pods: create ${pod.metadata.name}`), podEvent(rs, pod, 'SuccessfulCreate', now, rng)];
       },
     });
-  } else if (active.length > desired) {
-    const victim = [...active].sort(deletionOrder)[0];
+  } else if (count > desired) {
+    const victim = activePodsOf(state, rs).sort(deletionOrder)[0];
     if (victim) {
       const pod = victim.metadata.name;
       moves.push({
         action: { kind: 'deletePod', pod, resourceVersion: victim.metadata.resourceVersion ?? '' },
         label: `Delete ${pod}`,
-        why: `${name} has ${active.length} of ${desired} pods: delete the one it ranks first to go (not ready, unscheduled, newest)`,
+        why: `${name} has ${count} of ${desired} pods: delete the one it ranks first to go (not ready, unscheduled, newest)`,
         progress: true,
-        plan: (rng) => [remove(victim, `${name} has ${active.length} of ${desired} pods: delete ${pod}`), podEvent(rs, victim, 'SuccessfulDelete', now, rng)],
+        plan: (rng) => [remove(victim, `${name} has ${count} of ${desired} pods: delete ${pod}`), podEvent(rs, victim, 'SuccessfulDelete', now, rng)],
       });
     }
   }
-  const status = replicaSetStatusSteps(rs, active, now);
+  const status = replicaSetStatusStepsOf(state, rs, now);
   const first = status[0];
   if (first && isApiRequest(first)) {
     moves.push({ action: { kind: 'updateReplicaSetStatus', replicaSet: name }, label: `Update status of ${name}`, why: first.reason, progress: true, plan: () => status });

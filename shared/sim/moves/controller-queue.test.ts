@@ -9,6 +9,7 @@ import { firstControllerMoves } from './controller-queue';
 import { legalMoves, moveKey, nextMove, nextMoveInTurn, planAction } from './index';
 import { seededRng } from '../rng';
 import { planKubelet } from '../kubelet/kubelet';
+import { activePodsOf, replicaSetStatusSteps, replicaSetStatusStepsOf } from '../controllers/replicaset';
 
 /** Each controller's first move as the full listing gives it: [controller, action, label, why]. */
 function fromFullListing(c: SimCluster): [Controller, string, string, string][] {
@@ -134,10 +135,13 @@ describe('the controller manager work queue', () => {
       { numRuns: 25 },
     );
   });
-  test('[property] the kubelet skips only pods whose planning would find nothing again: its plan equals one that plans every pod', { timeout: 120_000 }, () => {
+  test('[property] the kubelet skips only pods whose planning would find nothing again, and a ReplicaSet\'s status from the running counts is the one from its pods', { timeout: 120_000 }, () => {
     fc.assert(
       fc.property(fc.nat(1000), fc.array(change, { minLength: 5, maxLength: 40 }), (seed, changes) => {
         replay(seed, changes, (c, ch) => {
+          for (const rs of c.state.list('ReplicaSet')) {
+            expect(replicaSetStatusStepsOf(c.state, rs, c.now), `${rs.metadata.name} after ${JSON.stringify(ch)}`).toEqual(replicaSetStatusSteps(rs, activePodsOf(c.state, rs), c.now));
+          }
           for (const node of ['node-1', 'node-2']) {
             const full = planKubelet(c.state, node, c.now, undefined, null);
             expect(JSON.stringify(planKubelet(c.state, node, c.now)), `${node} after ${JSON.stringify(ch)}`).toBe(JSON.stringify(full));
