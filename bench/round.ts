@@ -21,7 +21,7 @@ const STUDENTS = 30;
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
 const WARMUP = 30;
 
-async function roundLatency(url: string, serverPid: number): Promise<{ samples: number[]; acks: number[]; payload: unknown[]; clients: ClusterClient[]; cpuPerAction: number }> {
+async function roundLatency(url: string, serverPid: number): Promise<{ samples: number[]; acks: number[]; ackAndAll: number[]; payload: unknown[]; clients: ClusterClient[]; cpuPerAction: number }> {
   const names = Array.from({ length: STUDENTS }, (_, i) => `student-${i + 1}`);
   const classroom = await classroomWith(url, names);
   const instructor = await connectCluster(url, classroom.instructorToken);
@@ -54,25 +54,42 @@ async function roundLatency(url: string, serverPid: number): Promise<{ samples: 
     if (Array.isArray(args[0]) && args[0].length) payload = args; // not a refusal sent alone
   };
   instructor.socket.on('watch', capture);
+  // When each client's folded state moved, noted from before the action is sent: the last client's
+  // first arrival at the action's version is when every client was updated, wherever the ack fell
+  // among the frames (the server may answer the sender after the fan-out; the bare relay's ack is
+  // not waited for either).
+  const arrivals = clients.map(() => [] as Array<{ rv: string; at: number }>);
+  const stopNoting = clients.map((c, i) => {
+    const note = () => arrivals[i]?.push({ rv: c.state.resourceVersion, at: performance.now() });
+    c.socket.on('watch', note); // after the client's own listener: its state is folded already
+    return () => c.socket.off('watch', note);
+  });
   const samples: number[] = [];
   const acks: number[] = [];
+  const ackAndAll: number[] = [];
   const cpuBefore = usage(serverPid).cpu;
   for (let i = 0; i < WARMUP + SAMPLES; i++) {
+    for (const list of arrivals) list.length = 0;
     const started = performance.now();
     const reply = await proxy.act({ kind: 'routeRequest', node: 'node-1', service: 'web' });
     if (!reply.ok || !reply.resourceVersion) throw new Error(`routeRequest refused: ${JSON.stringify(reply)}`);
     const acked = performance.now();
-    const updated = await everyClientAt(clients, BigInt(reply.resourceVersion));
+    const rv = BigInt(reply.resourceVersion);
+    const ackedAndUpdated = await everyClientAt(clients, rv);
+    const updated = Math.max(...arrivals.map((list) => list.find((a) => BigInt(a.rv) >= rv)?.at ?? NaN));
+    if (Number.isNaN(updated)) throw new Error(`a client reached resourceVersion ${rv} without a watch message`);
     if (i >= WARMUP) {
       samples.push(updated - started);
       acks.push(acked - started);
+      ackAndAll.push(ackedAndUpdated - started);
     }
   }
   const cpuPerAction = (usage(serverPid).cpu - cpuBefore) / (WARMUP + SAMPLES);
   instructor.socket.off('watch', capture);
+  for (const stop of stopNoting) stop();
   const actions = WARMUP + SAMPLES;
   console.log(`watch messages per action to the instructor: ${(messages.all / actions).toFixed(2)} (${((100 * messages.together) / actions).toFixed(0)} % of actions in one message with their request-log entry)`);
-  return { samples: samples.sort((a, b) => a - b), acks: acks.sort((a, b) => a - b), payload, clients, cpuPerAction };
+  return { samples: samples.sort((a, b) => a - b), acks: acks.sort((a, b) => a - b), ackAndAll: ackAndAll.sort((a, b) => a - b), payload, clients, cpuPerAction };
 }
 
 /** One client emits, the bare server relays to the room, timed until all clients have it. */
@@ -126,6 +143,7 @@ try {
   console.log(`${SAMPLES} actions, ${round.clients.length} clients (${STUDENTS} students + instructor), payload ${JSON.stringify(round.payload).length} bytes`);
   console.log(row('action -> every client updated (ClusterPlay)', round.samples));
   console.log(row('  of which: action -> ack', round.acks));
+  console.log(row('  action -> ack and every client (not timed)', round.ackAndAll));
   console.log(row('bare Socket.IO room broadcast (baseline)', bare));
   const ratio = (p: number) => (percentile(round.samples, p) / percentile(bare, p)).toFixed(2);
   // CPU time holds still on a busy machine where latencies do not: the work each action costs the server.
