@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test, vi } from 'vitest';
 import { isPodReady } from '@shared/model';
 import { getObject, listObjects } from '@shared/protocol/watch-reducer';
 import type { RunningServer } from '../app';
 import { assignRoles, classroomWith, clientObjects, connectCluster, storeObjects, type ClusterClient } from '../cluster/testing/cluster-client';
 import { moveOnce, roundDone } from '../cluster/testing/players';
 import { startTestServer } from '../testing/test-server';
+import { SimLoops } from '../jobs/sim-loops';
+import { BotPlayers } from './bot-players';
 import { waitFor } from '../testing/wait';
 
 let server: RunningServer;
@@ -85,6 +87,37 @@ describe('bots play every role nobody plays', () => {
     for (const pod of pods) {
       const containers = runtime?.status.containers.filter((c) => c.podUid === pod.metadata.uid) ?? [];
       expect(containers.map((c) => [c.name, c.attempt, c.state])).toEqual([[pod.spec.containers[0]?.name, 0, 'running']]);
+    }
+  });
+
+  test('bots of a classroom deciding at the same moment share one read of the room', { timeout: 60_000 }, async () => {
+    const classroom = await classroomWith(server.url, []);
+    const instructor = await instructorOf(server.url, classroom.instructorToken);
+    for (const action of [{ kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+    await waitFor(() => roundDone(instructor.state), { what: 'the bots to bring the Deployment up', timeoutMs: 45_000, intervalMs: 100 });
+    // A classroom's five component loops fall due at the same moment; a player that has no room
+    // cached yet (as after its TTL lapsed) is asked by all of them at once.
+    const { runtime, api } = server.cluster;
+    const loops = new SimLoops(runtime.logger);
+    const players = new BotPlayers(runtime, api, loops, (id) => id === classroom.id);
+    const repository = runtime.classrooms;
+    const read = repository.view.bind(repository);
+    let reads = 0;
+    const spy = vi.spyOn(repository, 'view').mockImplementation((id) => {
+      if (id === classroom.id && new Error().stack?.includes('BotPlayers')) reads++;
+      return read(id);
+    });
+    try {
+      const roles = ['scheduler', 'controller-manager', 'kubelet:node-1', 'container-runtime:node-1', 'kube-proxy:node-1'] as const;
+      await Promise.all(roles.map((role) => players.wake(classroom.id, role)));
+      // The server's own players may have read it in that moment, too: at most one more.
+      expect(reads).toBeGreaterThanOrEqual(1);
+      expect(reads).toBeLessThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+      loops.stopAll(classroom.id);
     }
   });
 });
