@@ -50,6 +50,17 @@ const RUN_STATE_TTL_MS = 5000;
  */
 export const CONFLICT_RETRIES = 3;
 
+/** The Event creates that follow the write at `at` in a move, up to its next step of another kind. */
+function reportsAfter(steps: readonly Step[], at: number): ApiRequest[] {
+  const events: ApiRequest[] = [];
+  for (let next = at + 1; next < steps.length; next++) {
+    const step = steps[next] as Step;
+    if (!isApiRequest(step) || step.verb !== 'create' || step.kind !== 'Event') break;
+    events.push(step);
+  }
+  return events;
+}
+
 export class ClusterRuntime {
   readonly store: ObjectStore;
   readonly timers: SimTimerService;
@@ -172,7 +183,8 @@ export class ClusterRuntime {
     const outcome: ApplyOutcome = { written: [], requests: [], refusal: null };
     const lastWrite = request ? steps.findLast(isApiRequest) : undefined;
     let unchecked = guard;
-    for (const step of steps) {
+    for (let at = 0; at < steps.length; at++) {
+      const step = steps[at] as Step;
       if (!isApiRequest(step)) {
         if (unchecked) await this.store.checkGuard(unchecked);
         unchecked = undefined;
@@ -189,13 +201,21 @@ export class ClusterRuntime {
         if (stopAtRefusal) return outcome;
         continue;
       }
+      // The Events that report this write go with it, in one script (a move that stops at a refusal
+      // writes none of them after a refused write either).
+      const events = stopAtRefusal ? reportsAfter(steps, at) : [];
+      const contextOf = (last: ApiRequest): WriteContext => {
+        const own = last === lastWrite ? { ...context, request } : context;
+        return unchecked ? { ...own, guard: unchecked } : own;
+      };
       try {
-        const own = step === lastWrite ? { ...context, request } : context;
-        const written = await writeRequest(this.store, classroomId, step, unchecked ? { ...own, guard: unchecked } : own);
+        const batch = events.length ? await this.store.applyWithEvents(classroomId, step, events, contextOf(events.at(-1) ?? step)) : null;
+        if (batch) at += events.length;
+        const written = batch ?? [await writeRequest(this.store, classroomId, step, contextOf(step))];
         unchecked = undefined;
-        this.informers.reach(classroomId, written.metadata.resourceVersion);
-        outcome.written.push(written);
-        outcome.requests.push({ request: step, refusal: null });
+        this.informers.reach(classroomId, written.at(-1)?.metadata.resourceVersion ?? '0');
+        outcome.written.push(...written);
+        outcome.requests.push(...[step, ...(batch ? events : [])].map((r) => ({ request: r, refusal: null })));
       } catch (error) {
         // Redis gone mid-way is no refusal to record: the caller's work failed (a timer runs again).
         if (isConnectionError(error)) throw asUnavailable(error);

@@ -9,7 +9,7 @@ import type { RedisClient } from '../redis/connect';
 import { splitAtResourceVersion } from './encoding';
 import { GuardMoved, type Guard } from './guard';
 import type { StoreKeys } from './keys';
-import { createScript, deleteScript, updateScript } from './scripts';
+import { batchScript, createScript, deleteScript, updateScript } from './scripts';
 
 export interface Change {
   type: WatchEventType;
@@ -50,4 +50,37 @@ function expectRead(target: Target): string {
   // The shared rules only modify or delete an object they were given: a bug otherwise.
   if (target.readAt === undefined) throw new Error(`a change of ${target.kind} ${target.field} that was never read`);
   return target.readAt;
+}
+
+/**
+ * Several changes in one script, all or nothing: each its own resourceVersion and log entry, in
+ * order (see BATCH in scripts.ts). Resolves to each change's committed JSON and version, or to the
+ * index of the first change whose object moved since it was read (nothing written then).
+ */
+export async function commitBatch(
+  redis: RedisClient,
+  keys: StoreKeys,
+  changes: readonly { target: Target; change: Change }[],
+  entry: string[],
+  guard?: Guard,
+): Promise<{ committed: { rv: number; json: string }[] } | { stale: number }> {
+  const [first, ...later] = changes;
+  if (!first) throw new Error('a batch of no changes');
+  // The script answers a deleted object's last state for the first change only.
+  if (later.some((c) => c.change.type === 'DELETED')) throw new Error('only the first change of a batch may be a delete');
+  const scriptKeys = [keys.objects(first.target.kind), keys.rv, keys.log, keys.requests, keys.record, guard?.key ?? keys.rv, ...later.map((c) => keys.objects(c.target.kind))];
+  const halves = changes.map(({ change }) => (change.type === 'DELETED' ? { before: '', after: '' } : splitAtResourceVersion(change.object)));
+  const args = changes.flatMap(({ target, change }, i) => [change.type, target.field, change.type === 'ADDED' ? '' : expectRead(target), halves[i]?.before ?? '', halves[i]?.after ?? '']);
+  const reply = await batchScript.run(redis, scriptKeys, [guard?.value ?? '', String(changes.length), ...args, ...entry]);
+  if (!reply.ok) {
+    if ('guarded' in reply) throw new GuardMoved(guard);
+    return { stale: reply.stale - 1 };
+  }
+  return {
+    committed: changes.map(({ change }, i) => {
+      const rv = reply.first + i;
+      const half = halves[i] ?? { before: '', after: '' };
+      return { rv, json: change.type === 'DELETED' ? reply.deleted : `${half.before}${rv}${half.after}` };
+    }),
+  };
 }

@@ -38,7 +38,7 @@ import { type ApiRequestEntry, type RoundMarker, type Snapshot, type WatchEvent 
 import type { Logger } from '../logger';
 import { isCluster, type RedisClient } from '../redis/connect';
 import { ApiError } from './api-error';
-import { commit } from './commit';
+import { commit, commitBatch } from './commit';
 import { decodeLogEntry, decodeObject, resourceVersionOfEntry } from './encoding';
 import { GuardMoved, type Guard } from './guard';
 import { storeKeys, type StoreKeys } from './keys';
@@ -279,6 +279,59 @@ export class ObjectStore {
    */
   async apply(classroom: string, req: AdmissionRequest, context: WriteContext): Promise<Persisted<KubeObject>> {
     return this.admitAndCommit(classroom, req, context);
+  }
+
+  /**
+   * A request and the Events that report it (creates), committed by one script, one round trip:
+   * each object still gets its own resourceVersion and watch event, in order, and the request's
+   * entry (context.request) rides with the last. Refusals of the request are thrown as by `apply`,
+   * with no Event written. Resolves to null, with nothing written, where the caller is to write them
+   * one by one as before: an Event's name is taken, the request changes nothing, or its write takes
+   * more than one step (a Service's ClusterIP).
+   */
+  async applyWithEvents(classroom: string, req: AdmissionRequest, events: readonly AdmissionRequest[], context: WriteContext): Promise<Persisted<KubeObject>[] | null> {
+    const reports = events.map((event) => {
+      const admitted = event.verb === 'create' && event.kind === 'Event' ? admit(undefined, event, context.simTime) : null;
+      return admitted?.ok ? { kind: event.kind, field: objectKey(admitted.object), object: withUid(admitted.object, randomUUID()) } : null;
+    });
+    if (!events.length || req.kind === 'Service' || reports.some((r) => r === null)) return null;
+    const request = await this.withPriority(classroom, req);
+    const namespace = request.namespace ?? ('object' in request ? request.object.metadata.namespace : undefined);
+    const ref: ObjectRef = { kind: request.kind, name: request.name, namespace };
+    const field = fieldOf(ref);
+    const hint: ReadHint = request.verb === 'create' ? { absent: true } : { cached: true, rv: request.resourceVersion };
+    for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
+      const { object: current, fresh } = await this.read(classroom, ref, attempt === 0 ? hint : {});
+      const admission = admit(current, request, context.simTime);
+      if (!admission.ok) throw new ApiError(admission.error);
+      if (!admission.changed && current) {
+        if (fresh) return null;
+        continue;
+      }
+      const object = admission.type === 'ADDED' ? withUid(admission.object, randomUUID()) : admission.object;
+      const changes = [
+        { target: { kind: ref.kind, field, readAt: current?.metadata.resourceVersion }, change: { type: admission.type, object } },
+        ...reports.flatMap((r) => (r ? [{ target: { kind: r.kind, field: r.field, readAt: undefined }, change: { type: 'ADDED' as const, object: r.object } }] : [])),
+      ];
+      const entry = this.entryArgs(classroom, context);
+      const done = await commitBatch(this.redis, this.keys(classroom), changes, entry.args, context.guard);
+      if ('stale' in done) {
+        if (done.stale === 0) continue;
+        return null;
+      }
+      const last = done.committed.length - 1;
+      if (context.request) context.request.committedAt = String(done.committed[last]?.rv);
+      const { request: _request, ...unlogged } = entry.fields;
+      // In order, as the log has them: this process's watchers need not wait for the log read.
+      for (const [i, c] of done.committed.entries()) this.hub.committed(classroom, c.rv, { type: changes[i]?.change.type ?? 'ADDED', object: c.json, ...(i === last ? entry.fields : unlogged) });
+      await this.replicaWait.after(this.keys(classroom).log);
+      return done.committed.map((c, i) => {
+        const change = changes[i];
+        if (!change) throw new Error('a committed change that was not sent');
+        return this.committed(classroom, change.target.kind, change.target.field, change.change.type, c.rv, c.json);
+      });
+    }
+    throw new ApiError(conflict(ref.kind, ref.name));
   }
 
   create<T extends KubeObject>(classroom: string, object: T, context: WriteContext): Promise<Persisted<T>>;

@@ -95,6 +95,46 @@ logRequest(rv)
 return {'OK', rv, stored}
 `;
 
+// A change and the Events that report it, in one step (one round trip): every precondition is
+// checked first (all or nothing), then each change takes its own resourceVersion and log entry, in
+// order, and the request's entry rides with the last. One INCRBY takes the versions of all.
+// KEYS: the first change's objects hash, rv, log, requests, record, guard, then the objects hash of
+// each later change. ARGV: guard, m (changes), then per change: type, field, resourceVersion read,
+// json before rv, json after rv; then the ENTRY_ARGS.
+// Returns {'OK', first resourceVersion, a deleted first object's JSON or ''} or {'Stale', index of the change}.
+const BATCH = `${LOG_CHANGE}${guarded(1)}
+local m = tonumber(ARGV[2])
+local function hashOf(i) if i == 1 then return KEYS[1] end return KEYS[5 + i] end
+local function arg(i, k) return ARGV[2 + (i - 1) * 5 + k] end
+local stored = {}
+for i = 1, m do
+  if arg(i, 1) == 'ADDED' then
+    if redis.call('HEXISTS', hashOf(i), arg(i, 2)) == 1 then return {'Stale', i} end
+  else
+    local s = redis.call('HGET', hashOf(i), arg(i, 2))
+    if not s or cjson.decode(s).metadata.resourceVersion ~= arg(i, 3) then return {'Stale', i} end
+    stored[i] = s
+  end
+end
+local last = redis.call('INCRBY', KEYS[2], m)
+local first = last - m + 1
+local entry = request
+for i = 1, m do
+  local rv = first + i - 1
+  if i == m then request = entry else request = '' end
+  if arg(i, 1) == 'DELETED' then
+    logChange(rv, 'DELETED', stored[i])
+    redis.call('HDEL', hashOf(i), arg(i, 2))
+  else
+    local json = arg(i, 4) .. rv .. arg(i, 5)
+    logChange(rv, arg(i, 1), json)
+    redis.call('HSET', hashOf(i), arg(i, 2), json)
+  end
+end
+logRequest(last)
+return {'OK', first, stored[1] or ''}
+`;
+
 /** What a write script answers: done with the new resourceVersion (and a deleted object's JSON), stale, or its guard moved. */
 export type ScriptReply = ['OK', number] | ['OK', number, string] | ['Stale'] | ['Guarded'];
 
@@ -120,3 +160,24 @@ export class WriteScript extends LuaScript {
 export const createScript = new WriteScript(CREATE);
 export const updateScript = new WriteScript(UPDATE);
 export const deleteScript = new WriteScript(DELETE);
+
+/** What the batch script answers (see BATCH). */
+export type BatchReply = { ok: true; first: number; deleted: string } | { ok: false; stale: number } | { ok: false; guarded: true };
+
+function batchReply(reply: unknown): BatchReply {
+  if (Array.isArray(reply)) {
+    const [status, a, b] = reply as unknown[];
+    if (status === 'Guarded' && reply.length === 1) return { ok: false, guarded: true };
+    if (status === 'Stale' && Number.isInteger(a)) return { ok: false, stale: a as number };
+    if (status === 'OK' && Number.isInteger(a) && typeof b === 'string') return { ok: true, first: a as number, deleted: b };
+  }
+  throw new Error(`unexpected reply from the batch write script: ${JSON.stringify(reply)?.slice(0, 200)}`);
+}
+
+export class BatchScript extends LuaScript {
+  async run(redis: RedisClient, keys: string[], args: string[]): Promise<BatchReply> {
+    return batchReply(await this.call(redis, keys, args));
+  }
+}
+
+export const batchScript = new BatchScript(BATCH);
