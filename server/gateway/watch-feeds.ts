@@ -3,15 +3,11 @@
  * in (one store watch per classroom, started by its first local socket, stopped with its last) and
  * emits the events to its OWN sockets of the classroom (`io.local`): the store already delivers
  * each change to each process once, so going through the adapter would duplicate them.
- * Events are coalesced, and the request-log entries decided meanwhile ride in the same message
- * (its second argument): a move costs every client one frame, where a change and its entry sent
- * apart cost two (the frames, one write each, are most of the server's time per move). A batch
- * that holds a request's entry is complete (a move's entry rides with its last change; a kubectl
- * or instructor request's entry is noted after its changes): it leaves in a microtask, so what
- * one Redis reply brings goes out together, and before the rest of the event-loop turn (the
- * answer to the move's sender, other sockets' work). Changes without an entry (a timer's, a
- * move's first writes) wait for the end of the turn (`setImmediate`), where an entry decided in
- * the same turn joins them. Nothing waits when idle.
+ * Events are coalesced per event-loop turn (flushed on `setImmediate`): several changes leave in
+ * one `watch` message under load, and nothing waits when idle. The request-log entries decided
+ * in the same turn ride in the same message (its second argument): a move costs every client one
+ * frame, where a change and its entry sent apart cost two (the frames, one write each, were most
+ * of the server's time per move).
  *
  * A socket gets a snapshot first, then joins the feed's room in the same turn, after being sent
  * the events the feed flushed since the snapshot's version; so it misses nothing and the reducer
@@ -43,9 +39,7 @@ interface Feed {
   pending: WatchEvent[];
   /** Accepted request-log entries for the next message. */
   pendingRequests: ApiRequestEntry[];
-  /** A flush is queued as a microtask (a complete batch), or for the end of the turn. */
-  flushSoon: boolean;
-  flushLater: boolean;
+  flushing: boolean;
   recent: WatchEvent[];
   recentRequests: ApiRequestEntry[];
   /** The resourceVersion of the last event emitted to the room. */
@@ -136,7 +130,7 @@ export class WatchFeeds {
     const feed = this.feeds.get(classroomId);
     if (!feed) return;
     feed.pendingRequests.push(entry);
-    this.scheduleFlush(classroomId, feed, true);
+    this.scheduleFlush(classroomId, feed);
   }
 
   /** Stops every feed (shutdown). */
@@ -148,7 +142,7 @@ export class WatchFeeds {
   private feedOf(classroomId: string): Feed {
     const existing = this.feeds.get(classroomId);
     if (existing) return existing;
-    const feed: Feed = { ready: Promise.resolve(), stop: null, pending: [], pendingRequests: [], flushSoon: false, flushLater: false, recent: [], recentRequests: [], flushedRv: '0', sockets: 0 };
+    const feed: Feed = { ready: Promise.resolve(), stop: null, pending: [], pendingRequests: [], flushing: false, recent: [], recentRequests: [], flushedRv: '0', sockets: 0 };
     feed.ready = (async () => {
       const { resourceVersion } = await this.store.list(classroomId, 'Node');
       feed.flushedRv = resourceVersion;
@@ -167,46 +161,35 @@ export class WatchFeeds {
   private receive(classroomId: string, feed: Feed, events: WatchEvent[], requests: ApiRequestEntry[]): void {
     feed.pending.push(...events);
     feed.pendingRequests.push(...requests);
-    this.scheduleFlush(classroomId, feed, requests.length > 0);
+    this.scheduleFlush(classroomId, feed);
   }
 
-  private scheduleFlush(classroomId: string, feed: Feed, complete: boolean): void {
-    if (complete && !feed.flushSoon) {
-      feed.flushSoon = true;
-      queueMicrotask(() => {
-        feed.flushSoon = false;
-        this.flush(classroomId, feed);
-      });
-    } else if (!complete && !feed.flushLater) {
-      feed.flushLater = true;
-      setImmediate(() => {
-        feed.flushLater = false;
-        this.flush(classroomId, feed);
-      });
-    }
-  }
-
-  private flush(classroomId: string, feed: Feed): void {
-    const batch = feed.pending;
-    const requests = feed.pendingRequests;
-    if (!batch.length && !requests.length) return;
-    feed.pending = [];
-    feed.pendingRequests = [];
-    const last = batch.at(-1);
-    if (last) {
-      feed.flushedRv = last.resourceVersion;
-      feed.recent.push(...batch);
-      if (feed.recent.length > RECENT) feed.recent.splice(0, feed.recent.length - RECENT);
-    }
-    if (requests.length) {
-      feed.recentRequests.push(...requests);
-      if (feed.recentRequests.length > RECENT_REQUESTS) feed.recentRequests.splice(0, feed.recentRequests.length - RECENT_REQUESTS);
-    }
-    // One encoding for the whole room (Socket.IO encodes a broadcast once), one frame per socket.
-    const room = this.io.local.to(watchRoom(classroomId));
-    if (requests.length) room.emit('watch', batch, requests);
-    else room.emit('watch', batch);
-    if (last) this.onFanOut(batch.length, this.io.of('/').adapter.rooms.get(watchRoom(classroomId))?.size ?? 0);
+  private scheduleFlush(classroomId: string, feed: Feed): void {
+    if (feed.flushing) return;
+    feed.flushing = true;
+    setImmediate(() => {
+      feed.flushing = false;
+      const batch = feed.pending;
+      const requests = feed.pendingRequests;
+      feed.pending = [];
+      feed.pendingRequests = [];
+      const last = batch.at(-1);
+      if (last) {
+        feed.flushedRv = last.resourceVersion;
+        feed.recent.push(...batch);
+        if (feed.recent.length > RECENT) feed.recent.splice(0, feed.recent.length - RECENT);
+      }
+      if (requests.length) {
+        feed.recentRequests.push(...requests);
+        if (feed.recentRequests.length > RECENT_REQUESTS) feed.recentRequests.splice(0, feed.recentRequests.length - RECENT_REQUESTS);
+      }
+      if (!last && !requests.length) return;
+      // One encoding for the whole room (Socket.IO encodes a broadcast once), one frame per socket.
+      const room = this.io.local.to(watchRoom(classroomId));
+      if (requests.length) room.emit('watch', batch, requests);
+      else room.emit('watch', batch);
+      if (last) this.onFanOut(batch.length, this.io.of('/').adapter.rooms.get(watchRoom(classroomId))?.size ?? 0);
+    });
   }
 
   private release(classroomId: string, feed: Feed): void {

@@ -60,7 +60,7 @@ export interface ServerToClientEvents {
   snapshot: (snapshot: Snapshot) => void;
   /**
    * Committed changes, in order, and the request-log entries decided meanwhile, coalesced per
-   * server I/O callback: one message per move for every client, not one per change and one per entry.
+   * event-loop turn: one message per move for every client, not one per change and one per entry.
    * A refusal comes alone (`[]` changes) to its sender and the instructor only.
    */
   watch: (events: WatchEvent[], requests?: ApiRequestEntry[]) => void;
