@@ -52,7 +52,9 @@ export class Metrics {
   });
 
   constructor(sources: MetricSources) {
-    collectDefaultMetrics({ register: this.registry });
+    // The event-loop delay histogram samples every 100 ms, not prom-client's 10 ms: a timer waking an
+    // idle process 100 times a second cost a third of its idle CPU (1.7 -> 1.1 % of a core, 3 runs each).
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
     const registers = [this.registry];
     new Gauge({ name: 'clusterplay_sockets', help: 'Sockets connected to this process.', registers, collect: gauge(sources.sockets) });
     new Gauge({ name: 'clusterplay_classrooms', help: 'Classrooms with a socket on this process.', registers, collect: gauge(sources.classrooms) });
