@@ -4,12 +4,16 @@
  *  - how fast the bots alone take pods from created to Running (simulated pods/s, and pods per second of CPU),
  *  - one scheduling decision, beside a baseline that recomputes node usage by rescanning every pod,
  *  - one full reconcile of every role, beside a baseline that only reads every object once,
- *  - the rulebook (`legalMoves` of every role, what each screen and bot asks), beside that reconcile.
+ *  - the rulebook (`legalMoves` of every role, what each screen and bot asks), beside that reconcile;
+ *  - a bot's next move after one pod changed (what the server's bots ask at every move): the
+ *    controller manager from its work queues and a kubelet planning only as far as its first move,
+ *    beside the full listing of that role's moves.
  */
 import { makeDeployment, makePod, makeService, nodeAllocatable, podRequests, applyDefaults, type Node, type Pod } from '@shared/model';
 import { SimCluster } from '@shared/sim/cluster';
 import { reconcile } from '@shared/sim/bots';
-import { legalMoves } from '@shared/sim/moves';
+import { legalMoves, nextMoveInTurn } from '@shared/sim/moves';
+import { update } from '@shared/sim/requests';
 import { schedulePod, sortedNodes } from '@shared/sim/scheduler/scheduler';
 import { seededRng } from '@shared/sim/rng';
 import { rolesForNodes, parseRole, type ParsedRole } from '@shared/protocol';
@@ -52,6 +56,10 @@ interface Figures {
   requestsInSteadyState: number;
   rulebookMs: number;
   moves: number;
+  /** Each includes applying the one change (`changeMs`). */
+  nextMoveMs: { controllerManager: number; kubelet: number };
+  changeMs: number;
+  fullListingMs: { controllerManager: number; kubelet: number };
 }
 
 function measure(nodes: number, pods: number): Figures {
@@ -102,7 +110,23 @@ function measure(nodes: number, pods: number): Figures {
     moves = 0;
     for (const role of roleNames) moves += legalMoves(role, state, cluster.now).length;
   });
-  return { nodes, pods, simSeconds, cpuSeconds: built.ms / 1000, decisionMs, naiveDecisionMs, reconcileMs, readAllMs, requestsInSteadyState: requests, rulebookMs, moves };
+  // One pod changes (a label), then each bot asks for its next move, as the server's bots do at every move.
+  const pod = allPods[allPods.length - 1] as Pod;
+  const node = pod.spec.nodeName ?? 'node-0';
+  const touch = (i: number): void => {
+    const current = state.pod(`default/${pod.metadata.name}`) ?? pod;
+    cluster.submit(update(current, { ...current, metadata: { ...current.metadata, labels: { ...current.metadata.labels, touched: String(i) } } }, 'bench: one pod changes'));
+  };
+  const nextMoveMs = {
+    controllerManager: average(50, (i) => (touch(i), nextMoveInTurn('controller-manager', state, cluster.now, i))),
+    kubelet: average(50, (i) => (touch(i), nextMoveInTurn(`kubelet:${node}`, state, cluster.now, i))),
+  };
+  const changeMs = average(50, (i) => touch(1000 + i));
+  const fullListingMs = {
+    controllerManager: average(3, () => legalMoves('controller-manager', state, cluster.now)),
+    kubelet: average(20, () => legalMoves(`kubelet:${node}`, state, cluster.now)),
+  };
+  return { nodes, pods, simSeconds, cpuSeconds: built.ms / 1000, decisionMs, naiveDecisionMs, reconcileMs, readAllMs, requestsInSteadyState: requests, rulebookMs, moves, nextMoveMs, changeMs, fullListingMs };
 }
 
 const fmt = (n: number, digits = 2): string => n.toFixed(digits);
@@ -123,7 +147,16 @@ for (const r of results) {
 }
 console.log('\nthe rulebook: legalMoves of every role (what the screens and bots ask)    baseline: the full reconcile above');
 for (const r of results) console.log(`  ${r.nodes} nodes / ${r.pods} pods: ${fmt(r.rulebookMs, 1)} ms (${r.moves} moves, probes included)    ratio to reconcile ${fmt(r.rulebookMs / r.reconcileMs, 2)}x`);
+console.log('\na bot\'s next move after one pod changed (work queues; the kubelet plans up to its first move)    baseline: the full listing of that role\'s moves');
+for (const r of results) {
+  const net = (ms: number): string => fmt(Math.max(0, ms - r.changeMs) * 1000, 0);
+  console.log(
+    `  ${r.nodes} nodes / ${r.pods} pods: controller-manager ${net(r.nextMoveMs.controllerManager)} µs (full ${fmt(r.fullListingMs.controllerManager, 1)} ms), ` +
+      `kubelet ${net(r.nextMoveMs.kubelet)} µs (full ${fmt(r.fullListingMs.kubelet * 1000, 0)} µs); applying the change ${fmt(r.changeMs * 1000, 0)} µs`,
+  );
+}
 const [small, large] = results as [Figures, Figures];
 console.log('\ngrowth from 3,000 to 30,000 pods (10x; linear = 10x):');
 console.log(`  full reconcile ${fmt(large.reconcileMs / small.reconcileMs, 1)}x, read-all baseline ${fmt(large.readAllMs / small.readAllMs, 1)}x, created->Running CPU ${fmt(large.cpuSeconds / small.cpuSeconds, 1)}x`);
+console.log(`  controller-manager next move ${fmt(large.nextMoveMs.controllerManager / small.nextMoveMs.controllerManager, 1)}x, its full listing ${fmt(large.fullListingMs.controllerManager / small.fullListingMs.controllerManager, 1)}x`);
 console.log(`  scheduling decision ${fmt(large.decisionMs / small.decisionMs, 1)}x (bounded by percentageOfNodesToScore), rescanning baseline ${fmt(large.naiveDecisionMs / small.naiveDecisionMs, 1)}x`);

@@ -36,7 +36,8 @@ const change = fc.oneof(
   // A running container dies: only the runtime's record of it changes.
   fc.record({ kind: fc.constant('crash' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('scale' as const), deployment: fc.nat(1), replicas: fc.nat(4) }),
-  fc.record({ kind: fc.constant('image' as const), deployment: fc.nat(1), image: fc.constantFrom('nginx:1.27', 'redis:7') }),
+  // A broken image leaves a rollout unfinished: its progress deadline passes with time alone.
+  fc.record({ kind: fc.constant('image' as const), deployment: fc.nat(1), image: fc.constantFrom('nginx:1.27', 'redis:7', 'nginx:broken') }),
   fc.record({ kind: fc.constant('delete' as const), what: fc.constantFrom('Pod', 'ReplicaSet', 'Deployment', 'Service'), pick: fc.nat(), policy: fc.constantFrom<PropagationPolicy | undefined>('Orphan', 'Foreground', 'Background', undefined) }),
   fc.record({ kind: fc.constant('service' as const), name: fc.constantFrom('web-0', 'web-1', 'other') }),
   fc.record({ kind: fc.constant('relabel' as const), pick: fc.nat(), app: fc.constantFrom('web-0', 'web-1', 'none') }),
@@ -49,7 +50,11 @@ function replay(seed: number, changes: readonly Change[], check: (c: SimCluster,
   const c = new SimCluster({ seed });
   c.addNode('node-1', { cpu: 2 });
   c.addNode('node-2', { cpu: 2 });
-  for (let i = 0; i < 2; i++) c.createObject(makeDeployment(`web-${i}`, { replicas: 2, image: 'nginx:1.27', requests: { cpu: '100m' }, port: 80 }));
+  for (let i = 0; i < 2; i++) {
+    const d = makeDeployment(`web-${i}`, { replicas: 2, image: 'nginx:1.27', requests: { cpu: '100m' }, port: 80 });
+    // web-1 rolls out by Recreate: its new pods wait until the old ReplicaSets' pods are gone.
+    c.createObject(i === 1 ? { ...d, spec: { ...d.spec, strategy: { type: 'Recreate' } } } : d);
+  }
   c.createObject(makeService('web-0', { app: 'web-0' }, 80));
   check(c);
   c.runUntil(c.now + 30_000);
@@ -150,6 +155,17 @@ describe('the controller manager work queue', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  test('a rollout that makes no progress: with nothing else changed, the queue looks at its Deployment again once progressDeadlineSeconds pass', () => {
+    const c = new SimCluster({ seed: 4 });
+    c.addNode('node-1', { cpu: 2 });
+    c.createObject(makeDeployment('web', { replicas: 1, image: 'nginx:broken' }));
+    c.runUntil(c.now + 30_000);
+    expect(fromQueue(c).map(([controller]) => controller)).toEqual([]);
+    c.now += 600_000;
+    expect(fromFullListing(c).map(([controller]) => controller)).toContain('deployment');
+    expect(fromQueue(c)).toEqual(fromFullListing(c));
   });
 
   test('a controller manager bot takes each controller\'s turn from the queue: a deployment first, then its ReplicaSet\'s pods', () => {

@@ -4,12 +4,12 @@
  * (pkg/controller/*: a pod's ReplicaSet, the Services selecting it, a Lease's node, the owners and
  * dependents of a changed object), this queue hears every event its state applies and looks again
  * only at those keys; it keeps the keys that had a move. What time alone changes is known ahead: a
- * node's heartbeat deadline is its next look. Deployments (progress deadline), ReplicaSets with
- * minReadySeconds and nodes with NoExecute taints (tolerationSeconds) are looked at every time:
- * they are few. The first move of each controller is the one `controllerManagerMoves` lists
+ * node's heartbeat deadline and a Deployment's progress deadline are their next look. ReplicaSets
+ * with minReadySeconds and nodes with NoExecute taints (tolerationSeconds) are looked at every
+ * time: they are few. The first move of each controller is the one `controllerManagerMoves` lists
  * first; a property test compares the two over random changes.
  */
-import { controllerRef, getCondition, isKind, isNamespaced, type KubeObject, type SimTime } from '@shared/model';
+import { controllerRef, fromRFC3339, getCondition, isKind, isNamespaced, matchesLabels, type KubeObject, type SimTime } from '@shared/model';
 import { collectionOf } from '../controllers/garbage-collector';
 import { heartbeatDeadline } from '../controllers/node-lifecycle';
 import { objectHandle, type ClusterState } from '../state';
@@ -63,6 +63,9 @@ class WorkQueue {
 
 export class ControllerQueue {
   private fresh = true;
+  private readonly deployments = new WorkQueue();
+  /** When a Deployment's progress deadline passes (its moves may change with time alone then). */
+  private readonly deploymentDeadlines = new Map<string, SimTime>();
   private readonly replicaSets = new WorkQueue();
   /** ReplicaSets with minReadySeconds: availability changes with time alone. */
   private readonly timedReplicaSets = new Set<string>();
@@ -86,13 +89,19 @@ export class ControllerQueue {
     const first = new Map<Controller, PlannedMove>();
     const set = (c: Controller, m: PlannedMove | undefined): void => void (m && first.set(c, m));
 
-    for (const d of state.list('Deployment')) {
-      const move = deploymentMove(state, d, now);
-      if (move) {
-        first.set('deployment', move);
-        break;
-      }
-    }
+    for (const [key, at] of this.deploymentDeadlines) if (at <= now) this.deployments.dirty.add(key);
+    const dMove = (key: string): PlannedMove | undefined => {
+      this.deploymentDeadlines.delete(key);
+      const d = state.get('Deployment', key);
+      if (!d) return undefined;
+      // Progressing turns False once progressDeadlineSeconds pass without an update of the condition.
+      const updated = d.status?.conditions?.find((c) => c.type === 'Progressing')?.lastUpdateTime;
+      const at = updated === undefined ? undefined : fromRFC3339(updated) + (d.spec.progressDeadlineSeconds ?? 600) * 1000 + 1;
+      if (at !== undefined && now < at) this.deploymentDeadlines.set(key, at);
+      return deploymentMove(state, d, now);
+    };
+    this.deployments.settle((key) => dMove(key) !== undefined);
+    set('deployment', this.deployments.first((a, b) => order(state, 'Deployment', a) < order(state, 'Deployment', b), dMove));
 
     const rsMoves = (key: string): PlannedMove | undefined => {
       const rs = state.get('ReplicaSet', key);
@@ -152,6 +161,7 @@ export class ControllerQueue {
   private enqueueEverything(): void {
     this.fresh = false;
     const state = this.state;
+    for (const d of state.list('Deployment')) this.deployments.dirty.add(key(d));
     for (const rs of state.list('ReplicaSet')) this.replicaSets.dirty.add(key(rs));
     for (const node of state.list('Node')) this.nodes.dirty.add(node.metadata.name);
     for (const service of state.list('Service')) this.endpoints.dirty.add(SERVICE + key(service));
@@ -166,16 +176,27 @@ export class ControllerQueue {
     const state = this.state;
     const versions = previous ? [previous, obj] : [obj];
     switch (obj.kind) {
+      case 'Deployment':
+        this.deployments.dirty.add(key(obj));
+        break;
       case 'ReplicaSet':
         this.replicaSets.dirty.add(key(obj));
+        for (const rs of versions) this.noteOwner(rs, 'Deployment', this.deployments);
         break;
       case 'Pod':
         for (const pod of versions) {
-          const owner = controllerRef(pod);
-          if (owner?.kind === 'ReplicaSet') this.replicaSets.dirty.add(`${pod.metadata.namespace ?? 'default'}/${owner.name}`);
+          const rsKey = this.noteOwner(pod, 'ReplicaSet', this.replicaSets);
+          // The Deployment counts the active pods of its old ReplicaSets.
+          const rs = rsKey === undefined ? undefined : state.get('ReplicaSet', rsKey);
+          if (rs) this.noteOwner(rs, 'Deployment', this.deployments);
           if (pod.kind === 'Pod' && pod.spec.nodeName !== undefined) this.nodes.dirty.add(pod.spec.nodeName);
         }
-        for (const service of state.services()) if (service.metadata.namespace === obj.metadata.namespace) this.endpoints.dirty.add(SERVICE + key(service));
+        // The Services whose selector the pod matched before or matches now.
+        for (const service of state.services()) {
+          const selector = service.spec.selector;
+          if (service.metadata.namespace !== obj.metadata.namespace || !selector) continue;
+          if (versions.some((pod) => matchesLabels(selector, pod.metadata.labels ?? {}))) this.endpoints.dirty.add(SERVICE + key(service));
+        }
         break;
       case 'Node':
         this.nodes.dirty.add(obj.metadata.name);
@@ -198,6 +219,15 @@ export class ControllerQueue {
         break;
     }
     this.noteGarbage(deleted, obj, previous);
+  }
+
+  /** Enqueues the object's controller when it is of `kind`; returns its key. */
+  private noteOwner(obj: KubeObject, kind: 'ReplicaSet' | 'Deployment', queue: WorkQueue): string | undefined {
+    const owner = controllerRef(obj);
+    if (owner?.kind !== kind) return undefined;
+    const ownerKey = `${obj.metadata.namespace ?? 'default'}/${owner.name}`;
+    queue.dirty.add(ownerKey);
+    return ownerKey;
   }
 
   /** The object itself, its owners (their dependents changed) and, when it came, went or its deletion changed, its dependents. */
@@ -230,7 +260,7 @@ export class ControllerQueue {
 
 const key = (obj: KubeObject): string => (obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name);
 
-function order(state: ClusterState, kind: 'ReplicaSet' | 'Service' | 'Endpoints', k: string): number {
+function order(state: ClusterState, kind: 'Deployment' | 'ReplicaSet' | 'Service' | 'Endpoints', k: string): number {
   return state.orderOf(kind, k) ?? Number.MAX_SAFE_INTEGER;
 }
 

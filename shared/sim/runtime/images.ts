@@ -29,8 +29,20 @@ function split(image: string): { repository: string; tag: string } {
   return { repository: hasTag ? withoutDigest.slice(0, colon) : withoutDigest, tag: hasTag ? withoutDigest.slice(colon + 1) : 'latest' };
 }
 
+/** Names already worked out: a kubelet asks for its pods' images at every move, and a classroom has a handful of images. */
+const FULL_NAMES = new Map<string, string>();
+const FULL_NAMES_KEPT = 1000;
+
 /** `nginx:1.27` -> `docker.io/library/nginx:1.27`, as containerd names it. */
 export function fullImageName(image: string): string {
+  const known = FULL_NAMES.get(image);
+  if (known !== undefined) return known;
+  const full = resolveImageName(image);
+  if (FULL_NAMES.size < FULL_NAMES_KEPT) FULL_NAMES.set(image, full);
+  return full;
+}
+
+function resolveImageName(image: string): string {
   const { repository, tag } = split(image);
   const first = repository.split('/')[0] ?? '';
   const hasRegistry = repository.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
