@@ -149,7 +149,7 @@ export class ClassroomLeases {
     for (const id of this.owned) if (!candidates.includes(id)) await this.release(id);
     const share = await this.share(candidates.length);
     for (const id of [...this.owned].slice(share)) await this.release(id);
-    await this.claimIfUnder(candidates);
+    await this.claimIfUnder(candidates, share);
   }
 
   private async renew(): Promise<void> {
@@ -189,11 +189,12 @@ export class ClassroomLeases {
     return views.filter((v): v is ClassroomView => v !== null && started(v)).map((v) => v.id);
   }
 
-  private async claimIfUnder(candidates: string[]): Promise<void> {
+  /** `share`: what this process may own, when the caller has just counted it (a pass). */
+  private async claimIfUnder(candidates: string[], counted?: number): Promise<void> {
     const { redis, keyPrefix, serverId } = this.options;
     const wanted = candidates.filter((id) => !this.owned.has(id));
     if (!wanted.length || this.stopped) return;
-    const share = await this.share((await this.startedClassrooms()).length);
+    const share = counted ?? (await this.share((await this.startedClassrooms()).length));
     for (const id of wanted) {
       if (this.owned.size >= share) return;
       const taken = await redis.set(classroomOwnerKey(keyPrefix, id), serverId, { NX: true, PX: this.ttlMs });
