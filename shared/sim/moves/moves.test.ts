@@ -224,7 +224,7 @@ describe('the rulebook: legalMoves and planAction agree', () => {
     ]);
   });
 
-  test('[property] whatever order the kubelet and the runtime move in, a report is never offered right after it was written, and no two reports of a pod in a row read alike', () => {
+  test('[property] whatever order the kubelet and the runtime move in, a report is never offered right after it was written, and no two reports of a pod in a row read alike', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(fc.constantFrom('nginx:1.27', 'shop:1.0-crashloop', 'web:broken'), fc.array(fc.tuple(fc.boolean(), fc.nat(20), fc.nat(1500)), { minLength: 20, maxLength: 80 }), (image, turns) => {
         const c = cluster();
