@@ -183,6 +183,7 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime,
       admittedNow.add(uid);
     }
   }
+  const nodeKey = `${nodeName}|${node.spec.podCIDR ?? ''}|${hostIP(node) ?? ''}`;
   const live = new Set<string>();
   for (const pod of pods) {
     if (enough && plan.intents.some(enough)) return plan;
@@ -208,11 +209,17 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime,
       }
       used = addUsage(used, pod);
     }
-    const signature = settled && settledSignature(pod, node, instances, calls, view, plan.backOffKeys);
-    if (signature !== null && settled?.get(pod) === signature) continue;
+    const memo = settled?.get(pod);
+    // The same runtime object and node addresses as when the pod was found settled: nothing it reads changed.
+    if (memo && memo.runtime === rt && memo.node === nodeKey) continue;
+    const signature = settled ? settledSignature(pod, nodeKey, instances, calls, view, plan.backOffKeys) : null;
+    if (signature !== null && memo?.signature === signature) {
+      settled?.set(pod, { signature, runtime: rt, node: nodeKey });
+      continue;
+    }
     const before = plan.intents.length + plan.waits.length + plan.timers.length;
     runPod(pod, node, instances, calls, view, takenIPs, now, plan);
-    if (signature !== null && plan.intents.length + plan.waits.length + plan.timers.length === before) settled?.set(pod, signature);
+    if (signature !== null && plan.intents.length + plan.waits.length + plan.timers.length === before) settled?.set(pod, { signature, runtime: rt, node: nodeKey });
   }
   if (enough && plan.intents.some(enough)) return plan;
   cleanUpOrphans(rt, live, plan);
@@ -225,15 +232,19 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime,
  * finds nothing either (whatever time alone changes comes with a timer), so it is skipped. A
  * running node plans each of its pods at every move; almost all of them are settled.
  */
-type Settled = WeakMap<Pod, string>;
+type Settled = WeakMap<Pod, { signature: string; runtime: ContainerRuntime; node: string }>;
 const SETTLED: Settled = new WeakMap();
 
-/** What `runPod` reads besides the pod and the time: the node's addresses, the pod's containers, calls, back-offs, and whether its images are there or being pulled. */
-function settledSignature(pod: Pod, node: Node, instances: readonly RuntimeContainer[], calls: readonly CriCall[], view: NodeView, backOffKeys: readonly string[]): string {
+/**
+ * What `runPod` reads besides the pod and the time: the node's addresses (`node`), the pod's
+ * containers, calls, back-offs, and whether its images are there or being pulled. All of it but
+ * the addresses comes from the node's runtime object, so while that object is the same, so is this.
+ */
+function settledSignature(pod: Pod, node: string, instances: readonly RuntimeContainer[], calls: readonly CriCall[], view: NodeView, backOffKeys: readonly string[]): string {
   const uid = pod.metadata.uid ?? '';
   const images = pod.spec.containers.map((c) => `${view.images.has(fullImageName(c.image)) ? 1 : 0}${view.pulling.has(fullImageName(c.image)) ? 1 : 0}`).join('');
   const backOffs = backOffKeys.filter((k) => k.startsWith(`${uid}/`)).map((k) => view.backOffs.get(k));
-  return JSON.stringify([node.metadata.name, node.spec.podCIDR, hostIP(node), images, instances, calls, backOffs]);
+  return JSON.stringify([node, images, instances, calls, backOffs]);
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
