@@ -16,10 +16,11 @@ export interface ClassroomKeys {
   /** hash: role -> '1' | '0'; a missing role means bot help is on */
   botHelp: string;
   /**
-   * counter: bumped in the same MULTI or script as every write of meta, members, roles, presence or
-   * botHelp (the five hashes a room read returns), so an unchanged value means an unchanged room:
-   * a process keeps the room it read and reads it again only when this moved (see room-cache.ts),
-   * and a bot's write commits only while it holds the value its seat was checked at.
+   * string `<changes>.<s>.<us>` (see scripts.ts), bumped in the same MULTI or script as every write
+   * of meta, members, roles, presence or botHelp (the five hashes a room read returns), so an
+   * unchanged value means an unchanged room: a process keeps the room it read and reads it again
+   * only when this moved (see room-read.ts), and a bot's write commits only while it holds the
+   * value its seat was checked at.
    */
   seatVersion: string;
   /** hash: SHA-256 of a token -> memberId (or `display` for the host screen's); the token itself is never stored */

@@ -19,6 +19,7 @@ import { createRoomReader, runStateSchema } from './room-read';
 import { applyRunCommand, lobbyRunState, type RunCommand, type RunState } from './run-state';
 import {
   ADD_NODE_SCRIPT,
+  BUMP_SEAT_VERSION_SCRIPT,
   COMPARE_AND_DELETE_SCRIPT,
   COMPARE_AND_SET_ROOM_SCRIPT,
   CONNECT_SOCKET_SCRIPT,
@@ -91,7 +92,7 @@ export function createClassroomRepository({
 
   /** Sets fields of one of the room's hashes (meta, botHelp), bumping the seat version in the same step. */
   async function setRoomFields(classroomId: string, key: string, fields: Record<string, string>): Promise<void> {
-    await redis.multi().hSet(key, fields).incr(keysOf(classroomId).seatVersion).exec();
+    await redis.multi().hSet(key, fields).eval(BUMP_SEAT_VERSION_SCRIPT, { keys: [keysOf(classroomId).seatVersion] }).exec();
   }
 
   const rooms = createRoomReader(redis, prefix);
@@ -169,7 +170,7 @@ export function createClassroomRepository({
         })
         .hSet(keys.members, instructor.id, JSON.stringify(instructor))
         .hSet(keys.tokens, instructor.tokenHash, instructor.id)
-        .incr(keys.seatVersion)
+        .eval(BUMP_SEAT_VERSION_SCRIPT, { keys: [keys.seatVersion] })
         .exec();
       try {
         for (let attempt = 1; !(await redis.hSetNX(codesKey(prefix), code, id)); attempt++) {
@@ -337,7 +338,7 @@ export function createClassroomRepository({
         .hDel(keys.presence, studentId)
         .hDel(keys.sockets, studentId)
         .hDel(keys.tokens, member.tokenHash)
-        .incr(keys.seatVersion)
+        .eval(BUMP_SEAT_VERSION_SCRIPT, { keys: [keys.seatVersion] })
         .exec();
     },
 

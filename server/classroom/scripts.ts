@@ -5,6 +5,21 @@
  */
 
 /**
+ * Lua that bumps the seat version at `key`: a count of the changes and Redis's clock at this one,
+ * `<n>.<s>.<us>`. The clock makes each value unique, so a change lost with a failed-over master and
+ * the next one made on its replica never show the same version (a bare counter would repeat it).
+ */
+const bump = (key: string): string => `
+do
+  local clock = redis.call('TIME')
+  local n = (tonumber(string.match(redis.call('GET', ${key}) or '0', '^%d+')) or 0) + 1
+  redis.call('SET', ${key}, n .. '.' .. clock[1] .. '.' .. clock[2])
+end`;
+
+/** Bumps the seat version, for a MULTI that writes the room. KEYS: seat version. */
+export const BUMP_SEAT_VERSION_SCRIPT = bump('KEYS[1]');
+
+/**
  * The room: the seat version and, unless it is the one the caller holds (ARGV[1]; '' for none), the
  * five hashes as of that version. KEYS: seat version, meta, members, roles, presence, botHelp.
  * Returns {version} or {version, meta, members, roles, presence, botHelp} (each hash as a flat list).
@@ -27,8 +42,7 @@ if cjson.decode(run).phase == 'closed' then return 'Closed' end
 if redis.call('HGET', KEYS[1], 'locked') == '1' then return 'Locked' end
 if redis.call('HLEN', KEYS[2]) - 1 >= tonumber(ARGV[4]) then return 'Full' end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
-redis.call('INCR', KEYS[4])
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])${bump('KEYS[4]')}
 return 'OK'
 `;
 
@@ -44,8 +58,7 @@ for i = 1, #ARGV, 2 do
 end
 for i = 1, #ARGV, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-end
-redis.call('INCR', KEYS[3])
+end${bump('KEYS[3]')}
 return ''
 `;
 
@@ -65,8 +78,7 @@ return 1
 export const COMPARE_AND_SET_ROOM_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if (current or '') ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])${bump('KEYS[2]')}
 return 1
 `;
 
@@ -95,8 +107,7 @@ for _, name in ipairs(nodes) do
 end
 local name = 'node-' .. (last + 1)
 table.insert(nodes, name)
-redis.call('HSET', KEYS[1], 'nodes', cjson.encode(nodes))
-redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], 'nodes', cjson.encode(nodes))${bump('KEYS[2]')}
 return {'OK', name, #nodes - 1}
 `;
 
@@ -121,8 +132,7 @@ for _, n in pairs(counts) do total = total + n end
 if total >= tonumber(ARGV[3]) then return 0 end
 counts[ARGV[2]] = (counts[ARGV[2]] or 0) + 1
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(counts))
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
-redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])${bump('KEYS[3]')}
 return total + 1
 `;
 
@@ -145,8 +155,7 @@ end
 redis.call('HDEL', KEYS[2], ARGV[1])
 local presence = redis.call('HGET', KEYS[1], ARGV[1])
 if not presence or cjson.decode(presence).state ~= 'connected' then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])${bump('KEYS[3]')}
 return 1
 `;
 
@@ -180,7 +189,8 @@ for i = 1, #presence, 2 do
     table.insert(gone, member)
   end
 end
-if #gone > 0 then redis.call('INCR', KEYS[3]) end
+if #gone > 0 then${bump('KEYS[3]')}
+end
 return gone
 `;
 
@@ -219,7 +229,6 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local old = redis.call('HGET', KEYS[1], 'displayTokenHash')
 if old then redis.call('HDEL', KEYS[2], old) end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[1], 'displayTokenHash', ARGV[1])
-redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[1], 'displayTokenHash', ARGV[1])${bump('KEYS[3]')}
 return 1
 `;
