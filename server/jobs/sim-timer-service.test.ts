@@ -344,9 +344,11 @@ describe('SimTimerService: workers that stopped taking jobs', () => {
     const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(String(JSON.parse(line).msg)) });
     const timers = await timerService('main', { logger, repairGraceMs: 300, stuckWorkerMs: 1000 });
     // What a Redis Cluster failover left once: workers whose fetch never came back. A paused
-    // BullMQ worker takes no job either, and says nothing.
+    // BullMQ worker takes no job either, and says nothing. Paused without `doNotWaitActive`: that
+    // also ends the blocking fetch on its way (a fetch blocked when the worker was paused still took
+    // the next job, and a CI run saw the timer fire on the "stuck" workers).
     const stuck = (timers as unknown as { workers: Worker[] }).workers;
-    await Promise.all(stuck.map((worker) => worker.pause(true)));
+    await Promise.all(stuck.map((worker) => worker.pause()));
     const clock = await clocks.set('c1', running(10));
     // Due already: its job goes straight to the waiting list, where no worker takes it.
     await timers.schedule('c1', tick('due', simNow(clock, Date.now())));
