@@ -183,19 +183,22 @@ export class ClusterRuntime {
     const outcome: ApplyOutcome = { written: [], requests: [], refusal: null };
     const lastWrite = request ? steps.findLast(isApiRequest) : undefined;
     let unchecked = guard;
+    /** The guard checked with a read, once, before an effect that is not a guarded write. */
+    const checkOnce = async (): Promise<void> => {
+      if (unchecked) await this.store.checkGuard(unchecked);
+      unchecked = undefined;
+    };
     for (let at = 0; at < steps.length; at++) {
       const step = steps[at] as Step;
       if (!isApiRequest(step)) {
-        if (unchecked) await this.store.checkGuard(unchecked);
-        unchecked = undefined;
+        await checkOnce();
         await this.timers.schedule(classroomId, toSimTimer(step.timer));
         continue;
       }
       const blocked = this.writeGuard?.(classroomId) ?? null;
       if (blocked) {
         // A refusal answers a guarded move only while its guard holds, as a write does.
-        if (unchecked) await this.store.checkGuard(unchecked);
-        unchecked = undefined;
+        await checkOnce();
         outcome.requests.push({ request: step, refusal: blocked });
         outcome.refusal ??= blocked;
         if (stopAtRefusal) return outcome;
@@ -220,8 +223,7 @@ export class ClusterRuntime {
         // Redis gone mid-way is no refusal to record: the caller's work failed (a timer runs again).
         if (isConnectionError(error)) throw asUnavailable(error);
         if (error instanceof GuardMoved) throw error;
-        if (unchecked) await this.store.checkGuard(unchecked);
-        unchecked = undefined;
+        await checkOnce();
         const refusal = refusalOf(error);
         outcome.requests.push({ request: step, refusal });
         outcome.refusal ??= refusal;
@@ -229,7 +231,7 @@ export class ClusterRuntime {
         if (stopAtRefusal) return outcome;
       }
     }
-    if (unchecked) await this.store.checkGuard(unchecked);
+    await checkOnce();
     return outcome;
   }
 }
