@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('the fan-out of a request', () => {
-  test('a request whose log entry is noted after its change (an instructor\'s apply) still reaches every socket in one message with it', async () => {
+  test('a request whose log entry is noted after its change (an instructor\'s apply) still reaches every socket, once, after its change', async () => {
     const messages: Array<{ kinds: string[]; verbs: string[] }> = [];
     const capture = (events: Array<{ object: { kind: string } }>, requests?: Array<{ verb: string }>) => messages.push({ kinds: events.map((e) => e.object.kind), verbs: (requests ?? []).map((r) => r.verb) });
     student.socket.on('watch', capture);
@@ -33,7 +33,12 @@ describe('the fan-out of a request', () => {
     expect(await instructor.instructor({ kind: 'apply', manifest })).toEqual({ ok: true, message: 'service/api created' });
     await waitFor(() => messages.some((m) => m.verbs.includes('apply')), { what: 'the apply entry to reach the student' });
     student.socket.off('watch', capture);
-    // Other writes of the lobby may share a message; the Service comes once, with the entry.
-    expect(messages.filter((m) => m.kinds.includes('Service') || m.verbs.includes('apply'))).toEqual([{ kinds: expect.arrayContaining(['Service']), verbs: ['apply'] }]);
+    // Other writes of the lobby may share a message. The Service comes once and the entry once, not
+    // before it: usually in one message, but the entry is appended off the request's path, and a CI
+    // run under load saw it reach the student in the next message.
+    const relevant = messages.filter((m) => m.kinds.includes('Service') || m.verbs.includes('apply'));
+    expect(relevant.flatMap((m) => m.kinds.filter((k) => k === 'Service'))).toEqual(['Service']);
+    expect(relevant.flatMap((m) => m.verbs.filter((v) => v === 'apply'))).toEqual(['apply']);
+    expect(relevant[0]?.kinds).toContain('Service');
   });
 });
