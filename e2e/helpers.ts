@@ -99,8 +99,17 @@ export async function saveScreenshot(page: Page, testInfo: TestInfo, name: strin
 }
 
 /** axe-core on the page as it is: serious and critical violations, as `rule: target` lines. */
+/**
+ * axe measures colour contrast on what is painted; a pod fading in on a live cluster map is, for a moment, faint text.
+ * So the page is scanned as a reader who asked for reduced motion sees it, once the animations already under way are over.
+ */
 export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  // (the e2e code is type-checked without the DOM library; a string would be eval'd, which the page's CSP refuses)
+  type Animated = { document: { getAnimations(): { playState: string }[] } };
+  await page.waitForFunction(() => (globalThis as unknown as Animated).document.getAnimations().every((a) => a.playState !== 'running'));
   const results = await new AxeBuilder({ page }).analyze();
+  await page.emulateMedia({ reducedMotion: null });
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${v.help}`));
