@@ -9,11 +9,12 @@ function apply(run: RunState, command: Parameters<typeof applyRunCommand>[1], wa
 }
 
 describe('simulated clock (DESIGN Time: simNow = simAtStart + (wallNow - wallAtStart) * timeScale, frozen while paused)', () => {
-  it('stands at zero in the lobby and runs from zero once started', () => {
-    const lobby = lobbyRunState(1_000);
-    expect(simNow(lobby.clock, 50_000)).toBe(0);
-    const running = apply(lobby, { kind: 'start' }, 10_000);
-    expect(simNow(running.clock, 13_000)).toBe(3_000);
+  it('stands in the lobby at the second the classroom was made, and runs from there once started', () => {
+    const madeAt = Date.parse('2026-12-01T09:30:05.750Z');
+    const lobby = lobbyRunState(madeAt);
+    expect(new Date(simNow(lobby.clock, madeAt + 600_000)).toISOString()).toBe('2026-12-01T09:30:05.000Z');
+    const running = apply(lobby, { kind: 'start' }, madeAt + 600_000);
+    expect(new Date(simNow(running.clock, madeAt + 603_000)).toISOString()).toBe('2026-12-01T09:30:08.000Z');
   });
 
   it('freezes while paused and continues from the same simulated instant on resume', () => {

@@ -13,9 +13,13 @@ export type RunCommand =
   | { kind: 'setTimeScale'; timeScale: number }
   | { kind: 'close' };
 
-/** The lobby: the clock stands at simulated zero until the instructor starts the class. */
+/**
+ * The lobby: the clock stands still until the instructor starts the class. It stands at the moment the
+ * classroom was made (to the second), so timestamps read as dates of today: kubectl computes some ages
+ * itself (describe's Events, a node's pods) from its own clock, which at time scale 1 then agree.
+ */
 export function lobbyRunState(wallNow: number): RunState {
-  return { phase: 'lobby', clock: { simAtWall: 0, wall: wallNow, timeScale: 1, paused: true } };
+  return { phase: 'lobby', clock: { simAtWall: Math.floor(wallNow / 1000) * 1000, wall: wallNow, timeScale: 1, paused: true } };
 }
 
 /** Re-anchors the clock at `wallNow` so a later change (pause, new scale) never moves the past. */

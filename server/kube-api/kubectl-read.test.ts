@@ -95,6 +95,17 @@ describe('kubectl get', () => {
     expect(pod?.status?.hostIPs).toEqual([{ ip: pod?.status?.hostIP }]);
   });
 
+  it('describe pod lists the pod\'s Events (kubectl selects them by involvedObject name, namespace and uid)', async () => {
+    const [pod] = await list('Pod');
+    const name = pod?.metadata.name ?? '';
+    const out = (await kubectl.run('describe', 'pod', name)).stdout;
+    const events = out.slice(out.indexOf('\nEvents:'));
+    expect(events).toMatch(/^\nEvents:\n +Type +Reason +Age +From +Message\n +---- +------ +---- +---- +-------\n/);
+    // The age is kubectl's own: the event's time against the clock of the machine kubectl runs on.
+    expect(events).toMatch(new RegExp(`\\n +Normal +Scheduled +\\S+ +default-scheduler +Successfully assigned default/${name} to ${pod?.spec.nodeName ?? '?'}\\n`));
+    expect(events).toMatch(/\n +Normal +Started +\S+ +kubelet +Started container web\n/);
+  });
+
   it('get deploy,rs,svc,ep prints one table per kind, names prefixed with their resource', async () => {
     const [rs] = await list('ReplicaSet');
     const deploy = await server.cluster.runtime.store.get(classroom.id, { kind: 'Deployment', name: 'web' });

@@ -3,7 +3,7 @@
  * `?fieldSelector=spec.nodeName=node-1`), and the selector strings the tables print, in the syntax
  * of apimachinery's labels and fields packages.
  */
-import { badRequest, type KubeObject, type LabelSelector } from '@shared/model';
+import { badRequest, type Event, type KubeObject, type LabelSelector } from '@shared/model';
 import { ApiError } from '../store';
 
 type Operator = '=' | '!=' | 'in' | 'notin' | 'exists' | '!';
@@ -71,23 +71,51 @@ export function parseLabelSelector(selector: string | undefined): Match {
   return (o) => reqs.every((r) => holds(r, o.metadata.labels?.[r.key]));
 }
 
-/** The fields each kind may be selected by (Kubernetes' field label conversions for the kinds we serve). */
+/** An Event's field, or undefined for another kind. */
+const ofEvent =
+  (read: (e: Event) => string | undefined) =>
+  (o: KubeObject): string | undefined =>
+    o.kind === 'Event' ? (read(o) ?? '') : undefined;
+
+/**
+ * The fields each kind may be selected by: Kubernetes' field label conversions for the kinds we serve
+ * (pkg/apis/core/v1/conversion.go) with the values of pkg/registry/core/event/strategy.go's ToSelectableFields.
+ */
 const FIELDS: Record<string, (o: KubeObject) => string | undefined> = {
   'metadata.name': (o) => o.metadata.name,
   'metadata.namespace': (o) => o.metadata.namespace ?? '',
   'spec.nodeName': (o) => (o.kind === 'Pod' ? (o.spec.nodeName ?? '') : undefined),
   'status.phase': (o) => (o.kind === 'Pod' ? (o.status?.phase ?? '') : undefined),
   'spec.unschedulable': (o) => (o.kind === 'Node' ? String(o.spec.unschedulable ?? false) : undefined),
-  'involvedObject.kind': (o) => (o.kind === 'Event' ? (o.involvedObject.kind ?? '') : undefined),
-  'involvedObject.name': (o) => (o.kind === 'Event' ? (o.involvedObject.name ?? '') : undefined),
-  'involvedObject.uid': (o) => (o.kind === 'Event' ? (o.involvedObject.uid ?? '') : undefined),
-  reason: (o) => (o.kind === 'Event' ? (o.reason ?? '') : undefined),
-  type: (o) => (o.kind === 'Event' ? (o.type ?? '') : undefined),
+  'involvedObject.kind': ofEvent((e) => e.involvedObject.kind),
+  'involvedObject.namespace': ofEvent((e) => e.involvedObject.namespace),
+  'involvedObject.name': ofEvent((e) => e.involvedObject.name),
+  'involvedObject.uid': ofEvent((e) => e.involvedObject.uid),
+  'involvedObject.apiVersion': ofEvent((e) => e.involvedObject.apiVersion),
+  'involvedObject.resourceVersion': ofEvent((e) => e.involvedObject.resourceVersion),
+  'involvedObject.fieldPath': ofEvent((e) => e.involvedObject.fieldPath),
+  reason: ofEvent((e) => e.reason),
+  reportingComponent: ofEvent((e) => e.reportingComponent),
+  // An Event written through events.k8s.io has no source; its reporting controller stands in.
+  source: ofEvent((e) => e.source?.component || e.reportingComponent),
+  type: ofEvent((e) => e.type),
 };
 const FIELDS_OF_KIND: Record<string, string[]> = {
   Pod: ['spec.nodeName', 'status.phase'],
   Node: ['spec.unschedulable'],
-  Event: ['involvedObject.kind', 'involvedObject.name', 'involvedObject.uid', 'reason', 'type'],
+  Event: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
 };
 
 /** A `fieldSelector` query value: `field=value`, `field==value` or `field!=value`, comma-separated. */
