@@ -202,7 +202,7 @@ export class BotPlayers {
    * Resolves to whether the bot may have work left for its next tick (it stopped at the move cap,
    * or a move was refused or changed nothing yet).
    * The controllers of a component take turns, one move each, starting one further at each tick
-   * (a tick can end after one move: a refusal, or a move whose write the next look does not show).
+   * (a tick can end after one move: a refusal, or the same move again on the same copy).
    */
   private async play(classroomId: string, role: Role, first: Moment): Promise<boolean> {
     const caller = { kind: 'bot' as const, classroomId, role };
@@ -216,8 +216,11 @@ export class BotPlayers {
       if (!this.leads(state, role)) return false;
       const move = nextMoveInTurn(role, state, moment.now, firstTurn + i);
       if (!move) return false;
-      const key = JSON.stringify(move.action);
-      // The same move twice in a tick was refused or changed nothing visible yet: look again next tick.
+      // The same move on the same copy of the cluster was made already this tick, and changed
+      // nothing (each move's write is in the cache before the next look): look again next tick.
+      // A move without a version in its action (a ReplicaSet's next pod, a status update) repeats
+      // legitimately once the last one landed, so it is told apart by the copy it is decided on.
+      const key = `${JSON.stringify(move.action)}@${state.resourceVersion}`;
       if (tried.has(key)) return true;
       tried.add(key);
       const { reply } = await this.api.act(caller, move.action);

@@ -4,6 +4,7 @@ import { getObject, listObjects } from '@shared/protocol/watch-reducer';
 import type { RunningServer } from '../app';
 import { assignRoles, classroomWith, clientObjects, connectCluster, storeObjects, type ClusterClient } from '../cluster/testing/cluster-client';
 import { moveOnce, roundDone } from '../cluster/testing/players';
+import { DEMO_APP, DEMO_REPLICAS } from '../cluster/bootstrap';
 import { startTestServer } from '../testing/test-server';
 import { SimLoops } from '../jobs/sim-loops';
 import { BotPlayers } from './bot-players';
@@ -87,6 +88,29 @@ describe('bots play every role nobody plays', () => {
     for (const pod of pods) {
       const containers = runtime?.status.containers.filter((c) => c.podUid === pod.metadata.uid) ?? [];
       expect(containers.map((c) => [c.name, c.attempt, c.state])).toEqual([[pod.spec.containers[0]?.name, 0, 'running']]);
+    }
+  });
+
+  test('[ReplicaSet] the controller manager\'s bot creates every missing pod of a ReplicaSet in one pass, one create request each, none twice', { timeout: 60_000 }, async () => {
+    const classroom = await classroomWith(server.url, []);
+    const instructor = await instructorOf(server.url, classroom.instructorToken);
+    // The server's own bot ticks are 120 simulated seconds apart: the pass below is the only one meanwhile.
+    for (const action of [{ kind: 'setBotPace', secondsPerAction: 120 }, { kind: 'start' }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+    const { runtime, api } = server.cluster;
+    const loops = new SimLoops(runtime.logger);
+    const players = new BotPlayers(runtime, api, loops, (id) => id === classroom.id);
+    try {
+      await players.wake(classroom.id, 'controller-manager');
+      // Each create is a move of the same kind on the same ReplicaSet; every one is made in this pass.
+      const requests = await runtime.store.readRequestLog(classroom.id, 2000);
+      const creates = requests.filter((r) => r.actor === 'bot:controller-manager' && r.verb === 'createPod');
+      expect(creates.map((r) => r.outcome)).toEqual(Array.from({ length: DEMO_REPLICAS }, () => 'accepted'));
+      const pods = [...(await runtime.state(classroom.id)).list('Pod')].filter((p) => p.metadata.labels?.['app'] === DEMO_APP);
+      expect(new Set(pods.map((p) => p.metadata.name)).size).toBe(DEMO_REPLICAS);
+    } finally {
+      loops.stopAll(classroom.id);
     }
   });
 
