@@ -3,7 +3,7 @@
  * concerned (and those that left work for later), and every RESYNC_TICKS-th tick all of them.
  */
 import { describe, expect, test } from 'vitest';
-import { makePod, makeService, type KubeObject } from '@shared/model';
+import { makeLease, makeNode, makePod, makeService, type KubeObject } from '@shared/model';
 import type { WatchEvent } from '@shared/protocol';
 import { ChangedNodes, RESYNC_TICKS } from './changed-nodes';
 
@@ -36,7 +36,13 @@ describe('the nodes whose bots look at a tick', () => {
     expect(sorted(changed.take('c1', 'kubelet'))).toEqual(['node-4']);
     expect(changed.take('c1', 'kube-proxy')).toBeNull();
 
-    for (let tick = 5; tick < RESYNC_TICKS; tick++) expect(changed.take('c1', 'kubelet')).not.toBeNull();
+    // A node's heartbeat (its Lease renewed) wakes none of its bots; its Node changing wakes all three.
+    changed.note('c1', [event(makeLease('node-6', 'kube-node-lease', 'node-6', 40, 0))]);
+    expect(sorted(changed.take('c1', 'kubelet'))).toEqual([]);
+    changed.note('c1', [event(makeNode('node-6'))]);
+    expect(sorted(changed.take('c1', 'kubelet'))).toEqual(['node-6']);
+
+    for (let tick = 7; tick < RESYNC_TICKS; tick++) expect(changed.take('c1', 'kubelet')).not.toBeNull();
     expect(changed.take('c1', 'kubelet')).toBeNull();
   });
 });

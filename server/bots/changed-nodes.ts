@@ -27,8 +27,10 @@ function concerned(event: WatchEvent): { components: readonly NodeComponent[]; n
     case 'ProxyTable':
       return { components: ['kube-proxy'], node: object.metadata.name };
     case 'Lease':
-      // A node's Lease (kube-node-lease) is its kubelet's; the leader Leases concern no node.
-      return object.metadata.namespace === 'kube-node-lease' ? { components: ['kubelet'], node: object.metadata.name } : null;
+      // A renewal (the heartbeat, every 10 simulated s per node) gives no bot a move: a kubelet's
+      // next renewal by hand (the drill) waits on time, and its timer wakes the bot; a drill
+      // switched on marks the Node. The leader Leases concern no node.
+      return null;
     case 'Service':
     case 'Endpoints':
       return { components: ['kube-proxy'], node: 'all' };
