@@ -14,6 +14,7 @@ import { freePort, startEmbeddedRedis } from '../server/redis/embedded-redis';
 import { waitFor } from '../server/testing/wait';
 import { classroomWith, connectCluster, type ClusterClient } from '../server/cluster/testing/cluster-client';
 import { commandsProcessed, gauge, startProductionServer, usage } from './_harness';
+import { commandMix, formatMix } from './_command-mix';
 
 const CLASSROOMS = Number(process.env.BENCH_CLASSROOMS ?? 100);
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 30);
@@ -24,6 +25,8 @@ const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 30);
  * from run to run (19–32 commands per classroom per second on one process).
  */
 const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 40);
+/** BENCH_MONITOR_S=<s>: after the window, prints Redis' command mix over that many seconds of MONITOR. */
+const MONITOR_S = Number(process.env.BENCH_MONITOR_S ?? 0);
 /** The window in which each process's CPU share is read before any classroom exists. */
 const IDLE_WINDOW_S = 10;
 const HEAP_SAMPLE_MS = 3000;
@@ -69,7 +72,7 @@ async function startClassroom(url: string): Promise<ClusterClient> {
   return instructor;
 }
 
-async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; commandsPerClassroomSimSecond: number }> {
+async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; commandsPerClassroomSimSecond: number; mix: string }> {
   const redisServer = await startEmbeddedRedis({ dataDir: null });
   const servers: { child: ChildProcess; port: number }[] = [];
   try {
@@ -116,8 +119,9 @@ async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; c
         cpuIdlePercent: idle[i]?.cpuPercent ?? 0,
       })),
     );
+    const mix = MONITOR_S > 0 ? formatMix(await commandMix(redisServer.url, MONITOR_S), MONITOR_S, CLASSROOMS) : '';
     // Time scale 1: one wall second is one simulated second.
-    return { perProcess, commandsPerClassroomSimSecond: (after.commands - before.commands) / seconds / CLASSROOMS };
+    return { perProcess, commandsPerClassroomSimSecond: (after.commands - before.commands) / seconds / CLASSROOMS, mix };
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');
     await redisServer.stop();
@@ -126,7 +130,7 @@ async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; c
 
 console.log(`${CLASSROOMS} running bots-only classrooms (time scale 1, a bot move per simulated second), no sockets; ${WINDOW_S} s window after ${SETTLE_S} s to settle`);
 for (const processes of [1, 2]) {
-  const { perProcess, commandsPerClassroomSimSecond } = await run(processes);
+  const { perProcess, commandsPerClassroomSimSecond, mix } = await run(processes);
   console.log(`${processes} process${processes > 1 ? 'es' : ''} on one Redis: ${commandsPerClassroomSimSecond.toFixed(1)} Redis commands per classroom per simulated second`);
   for (const [i, p] of perProcess.entries()) {
     const perClassroom = p.owned ? ((p.rssMB - p.rssIdleMB) / p.owned) * 1024 : NaN;
@@ -136,4 +140,5 @@ for (const processes of [1, 2]) {
         `lowest heap ${p.heapMB.toFixed(1)} MB (${p.heapIdleMB.toFixed(1)} MB before); per owned classroom ${perClassroom.toFixed(0)} KiB RSS, ${heapPerClassroom.toFixed(0)} KiB heap`,
     );
   }
+  if (mix) console.log(`  Redis commands per classroom per simulated second, by command and key (${MONITOR_S} s of MONITOR):\n${mix}`);
 }

@@ -157,6 +157,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       announcer,
       logger,
       onRevived: () => recountSessions(gateway.io, gateway.deps),
+      onReaped: (ghost) => cluster.forgetProcess(ghost),
     });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

@@ -1,4 +1,6 @@
+import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SIM_TIMERS_QUEUE } from '../jobs/sim-timer-service';
 import type { RunningServer } from '../app';
 import { connectClient, connectMember, createClassroom, joinClassroom, type TestClient } from '../gateway/test-clients';
 import { connectRedis, type RedisClient } from '../redis/connect';
@@ -49,6 +51,22 @@ describe('process heartbeats', () => {
     await c.close();
     expect(await redis.exists(processHeartbeatKey(prefix, idC))).toBe(0);
     expect(await redis.zScore(processesKey(prefix), idC)).toBeNull();
+    // Its own timer lanes too (owner-local timers: the classrooms' new owners moved their timers).
+    expect(await redis.keys(`${prefix}:{timers@${idC}}*`)).toEqual([]);
+  });
+
+  it('a process that stopped beating is reaped, and its own timer lanes with it', async () => {
+    const ghost = 'ghost-of-a-sigkilled-process';
+    const lane = new Queue(SIM_TIMERS_QUEUE, { connection: redis, prefix: `${prefix}:{timers@${ghost}}` });
+    try {
+      await lane.add('tick', { classroomId: 'c1', key: 'k' }, { jobId: `${ghost}.job`, delay: 3_600_000 });
+    } finally {
+      await lane.close();
+    }
+    expect((await redis.keys(`${prefix}:{timers@${ghost}}*`)).length).toBeGreaterThan(0);
+    await redis.zAdd(processesKey(prefix), { score: Date.now() - 10_000, value: ghost });
+    await waitFor(async () => (await redis.zScore(processesKey(prefix), ghost)) === null, { what: 'the ghost reaped' });
+    await waitFor(async () => (await redis.keys(`${prefix}:{timers@${ghost}}*`)).length === 0, { what: "the ghost's timer lanes deleted" });
   });
 
   it('a member with a socket on a surviving process stays connected when the other process is reaped', async () => {

@@ -32,6 +32,8 @@ export interface ProcessHeartbeatOptions {
    * it must count its sockets again.
    */
   onRevived?: () => Promise<void>;
+  /** A dead process was reaped (by this process or, at the same time, by another): its own keys may go. */
+  onReaped?: (serverId: string) => Promise<void>;
   ttlMs?: number;
   intervalMs?: number;
   handBackSweepMs?: number;
@@ -78,7 +80,7 @@ async function announceAll(announcer: ClassroomAnnouncer, handBacks: HandBack[])
 
 /** Beats once (so the process is known before it serves a socket), then keeps beating and sweeping. */
 export async function startProcessHeartbeat(options: ProcessHeartbeatOptions): Promise<ProcessHeartbeat> {
-  const { redis, prefix, serverId, classrooms, announcer, logger, onRevived } = options;
+  const { redis, prefix, serverId, classrooms, announcer, logger, onRevived, onReaped } = options;
   const ttlMs = options.ttlMs ?? PROCESS_HEARTBEAT_TTL_MS;
   const heartbeatKey = processHeartbeatKey(prefix, serverId);
   const registry = processesKey(prefix);
@@ -103,6 +105,7 @@ export async function startProcessHeartbeat(options: ProcessHeartbeatOptions): P
       const members = reaped.flat();
       logger.info({ ghost: ghost.value, lastBeat: new Date(ghost.score).toISOString(), members: members.length }, 'a server process stopped beating; its members are disconnected');
       await announceAll(announcer, members);
+      await onReaped?.(ghost.value);
     }
   }
 

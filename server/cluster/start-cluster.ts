@@ -17,7 +17,8 @@ import { ApiServer } from './api-server';
 import { bootstrapCluster } from './bootstrap';
 import { ClusterClaims } from './cluster-claim';
 import { ClusterRuntime } from './cluster-runtime';
-import { KubeletHeartbeats } from './heartbeats';
+import { KUBELET_HEARTBEAT, KubeletHeartbeats } from './heartbeats';
+import { processHeartbeatKey } from '../classroom/keys';
 import { ClassroomLeases } from './classroom-leases';
 import { Informers } from './informers';
 import { electLeaders } from './leader-election';
@@ -62,6 +63,8 @@ export interface Cluster {
   classroomsCached(): number;
   /** Whether this process owns the classroom's control work now. */
   owns(classroomId: string): boolean;
+  /** A server process stopped beating (reaped): what it kept for itself in Redis goes. */
+  forgetProcess(serverId: string): Promise<void>;
   /** Creates the classroom's first cluster the first time anyone looks at it. */
   ensureCluster(classroomId: string): Promise<void>;
   /** Stops the timer worker (after the gateway closed), then the caches and the store's reader. */
@@ -121,6 +124,15 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     // a fire decided on a clock a moment old is checked again (isDue) and parked or moved if need be.
     clocks: { getClock: async (id): Promise<SimClock> => (await runtime.run(id))?.clock ?? STOPPED },
     route: (classroomId, fired, local) => routing.route(classroomId, fired, local),
+    // Each process takes only the jobs of the classrooms it owns: a second process divides the
+    // timer work instead of waking for every job and handing half of them over. The heartbeat is
+    // taken by any process, so a dead owner's nodes keep beating until a survivor takes over.
+    owners: {
+      serverId,
+      ownerOf: (id) => leases.ownerOf(id),
+      isAlive: async (id) => (await redis.exists(processHeartbeatKey(keyPrefix, id))) === 1,
+      sharedKinds: new Set([KUBELET_HEARTBEAT]),
+    },
   });
   const claims = new ClusterClaims(redis, keyPrefix);
   const runtime = new ClusterRuntime({ store, timers, classrooms, informers, claims, logger });
@@ -219,6 +231,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     classroomsOwned: () => leases.ownedCount,
     owns: (classroomId) => leases.owns(classroomId),
     classroomsCached: () => informers.size,
+    forgetProcess: (id) => timers.forgetProcess(id),
     async close() {
       unsubscribe();
       // Leases first: the other processes take the classrooms over while this one winds down.

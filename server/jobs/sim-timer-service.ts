@@ -9,7 +9,7 @@ import { RedisUnavailableError, isConnectionError, orUnavailable } from '../redi
 import { isDue, wallDelayUntil, type ClockSource, type SimTimer, type TimerHandler } from './sim-timer';
 import { OutageLog } from './outage-log';
 import { TimerIndex, type TimerEntry } from './timer-index';
-import { bullConnection, closeConnection, eventsOf, isConnectionReady, laneOf, openConnection, timerLanes, type BullConnection } from './timer-lanes';
+import { SIM_TIMERS_QUEUE, bullConnection, closeConnection, eventsOf, isConnectionReady, laneOf, openConnection, processTimerLanes, timerLanes, type BullConnection, type TimerLane } from './timer-lanes';
 
 export { SIM_TIMERS_QUEUE } from './timer-lanes';
 
@@ -39,6 +39,27 @@ export interface SimTimerServiceOptions {
    * without it every timer runs here.
    */
   route?: (classroomId: string, fired: FiredTimer, local: () => Promise<void>) => Promise<void>;
+  /**
+   * Owner-local timers: a timer's job goes to the lanes of its classroom's owning process (this
+   * process's while nobody owns it), and only that process's workers take it. Without it every
+   * timer goes to the shared lanes, where any process's worker takes it.
+   */
+  owners?: TimerOwners;
+}
+
+/** Who owns a classroom's timers, for owner-local timers (see SimTimerServiceOptions.owners). */
+export interface TimerOwners {
+  /** This process's id: its lanes are named after it. */
+  serverId: string;
+  /** The classroom's owning process, or null while nobody owns it. */
+  ownerOf(classroomId: string): Promise<string | null>;
+  /** Whether a process still beats: a dead one's lanes have no worker. */
+  isAlive(serverId: string): Promise<boolean>;
+  /**
+   * Kinds that stay on the shared lanes, taken by any process: a timer that must not wait for a
+   * takeover when its owner dies (the kubelets' heartbeats: node-lifecycle would see the silence).
+   */
+  sharedKinds: ReadonlySet<string>;
 }
 
 /** A timer whose job fired: its index entry is marked firing until it has run. */
@@ -81,15 +102,23 @@ const FIRING = '+firing';
 const firing = (jobId: string): string => `${jobId}${FIRING}`;
 const isFiring = (entryJobId: string): boolean => entryJobId.endsWith(FIRING);
 const jobIdOf = (entryJobId: string): string => (isFiring(entryJobId) ? entryJobId.slice(0, -FIRING.length) : entryJobId);
+/** A job on a process's own lanes is named `<serverId>.<uuid>` (BullMQ refuses ':' in ids); a shared lane's job is a bare uuid. */
+const processOfJob = (entryJobId: string): string | null => {
+  const dot = entryJobId.indexOf('.');
+  return dot < 0 ? null : entryJobId.slice(0, dot);
+};
 
 /**
  * Timers in each classroom's simulated time. The per-classroom index in Redis is the truth;
  * a BullMQ delayed job only says when to look: it fires its timer only while the index still
  * points at it, and the handler runs only once the classroom's clock has reached `dueAt`.
+ * With owner-local timers (`owners`) a job's id names the lanes it is on, so whoever cancels or
+ * repairs it finds it, and a classroom's new owner moves its timers from the old owner's lanes.
  */
 export class SimTimerService {
-  /** One queue per lane (see timer-lanes.ts); a classroom's timers are in `queueOf(classroomId)`. */
-  private readonly queues: Queue<JobData>[];
+  /** A queue per lane, by BullMQ prefix (see timer-lanes.ts): the shared lanes, this process's, and others' met in the index. */
+  private readonly queues = new Map<string, Queue<JobData>>();
+  private readonly queueLog: OutageLog;
   private readonly index: TimerIndex;
   private readonly handlers = new Map<string, TimerHandler>();
   private workers: Worker<JobData>[] | null = null;
@@ -110,35 +139,61 @@ export class SimTimerService {
     // application's client (a plain duplicate: BullMQ reads node-redis' own errors).
     this.queueClient = bullConnection(options.redis, { offlineQueue: false, blocking: false });
     const queueLog = new OutageLog('sim-timers queue', options.logger);
+    this.queueLog = queueLog;
     eventsOf(this.queueClient).on('error', (err: unknown) => queueLog.error(err, 'sim-timers queue connection error'));
     eventsOf(this.queueClient).on('ready', () => {
       this.queueConnected = true;
       queueLog.ready();
     });
-    this.queues = this.lanes().map((lane) => {
-      const queue = new Queue<JobData>(lane.queue, {
-        connection: this.queueClient,
-        prefix: lane.prefix,
-        defaultJobOptions: {
-          attempts: ATTEMPTS,
-          backoff: { type: 'exponential', delay: 250 },
-          removeOnComplete: true,
-          removeOnFail: { age: 24 * 3600 },
-        },
-      });
-      queue.on('error', (err) => queueLog.error(err, 'sim-timers queue error'));
-      return queue;
-    });
+    for (const lane of this.workedLanes()) this.queueAt(lane.prefix);
     this.index = new TimerIndex(options.redis, options.keyPrefix);
     this.handlerLog = new OutageLog('sim-timer handlers', options.logger);
   }
 
-  private lanes() {
+  private sharedLanes(): TimerLane[] {
     return timerLanes(this.options.keyPrefix, isCluster(this.options.redis), this.options.clusterLanes ?? 1);
   }
 
-  private queueOf(classroomId: string): Queue<JobData> {
-    return this.queues[laneOf(classroomId, this.queues.length)] as Queue<JobData>;
+  private processLanes(serverId: string): TimerLane[] {
+    return processTimerLanes(this.options.keyPrefix, serverId, isCluster(this.options.redis), this.options.clusterLanes ?? 1);
+  }
+
+  /** The lanes this process's workers take jobs from: the shared ones, and its own with owner-local timers. */
+  private workedLanes(): TimerLane[] {
+    const owners = this.options.owners;
+    return owners ? [...this.sharedLanes(), ...this.processLanes(owners.serverId)] : this.sharedLanes();
+  }
+
+  private queueAt(prefix: string): Queue<JobData> {
+    const known = this.queues.get(prefix);
+    if (known) return known;
+    const queue = new Queue<JobData>(SIM_TIMERS_QUEUE, {
+      connection: this.queueClient,
+      prefix,
+      defaultJobOptions: {
+        attempts: ATTEMPTS,
+        backoff: { type: 'exponential', delay: 250 },
+        removeOnComplete: true,
+        removeOnFail: { age: 24 * 3600 },
+      },
+    });
+    queue.on('error', (err) => this.queueLog.error(err, 'sim-timers queue error'));
+    this.queues.set(prefix, queue);
+    return queue;
+  }
+
+  /** The queue of a classroom's job: the lane of the process named in its id, or the shared lane. */
+  private queueOf(classroomId: string, entryJobId: string): Queue<JobData> {
+    const process = processOfJob(entryJobId);
+    const lanes = process === null ? this.sharedLanes() : this.processLanes(process);
+    return this.queueAt((lanes[laneOf(classroomId, lanes.length)] as TimerLane).prefix);
+  }
+
+  /** A new job's id: on the owner's lanes with owner-local timers (see TimerOwners), else on the shared ones. */
+  private async newJobId(classroomId: string, kind: string): Promise<string> {
+    const owners = this.options.owners;
+    if (!owners || owners.sharedKinds.has(kind)) return randomUUID();
+    return `${(await owners.ownerOf(classroomId)) ?? owners.serverId}.${randomUUID()}`;
   }
 
   /** Registers the handler of one timer kind; register them all before `start`. */
@@ -159,7 +214,7 @@ export class SimTimerService {
     const { client, workers } = await this.startWorkers();
     this.workerClient = client;
     this.workers = workers;
-    await Promise.all(this.queues.map((queue) => queue.waitUntilReady()));
+    await Promise.all([...this.queues.values()].map((queue) => queue.waitUntilReady()));
   }
 
   private async startWorkers(): Promise<{ client: BullConnection; workers: Worker<JobData>[] }> {
@@ -169,7 +224,7 @@ export class SimTimerService {
     eventsOf(client).on('error', (err: unknown) => workerLog.error(err, 'sim-timers worker connection error'));
     eventsOf(client).on('ready', () => workerLog.ready());
     await openConnection(client);
-    const workers = this.lanes().map((lane) => {
+    const workers = this.workedLanes().map((lane) => {
       const worker = new Worker<JobData>(lane.queue, (job, token) => this.process(job, token), {
         connection: client,
         prefix: lane.prefix,
@@ -263,10 +318,10 @@ export class SimTimerService {
   private async scheduleNow(classroomId: string, timer: SimTimer): Promise<void> {
     const clock = await this.options.clocks.getClock(classroomId);
     const delay = wallDelayUntil(clock, timer.dueAt, Date.now());
-    const jobId = delay === null ? '' : randomUUID();
+    const jobId = delay === null ? '' : await this.newJobId(classroomId, timer.kind);
     // The queue's own connection may still be reconnecting after an outage: refuse before the
     // index points at a job that could not be added.
-    if (delay !== null) await this.queueReady(classroomId);
+    if (delay !== null) await this.queueReady(classroomId, jobId);
     // The index first: a job that runs before its entry exists would be taken for stale.
     const old = await this.index.replace(classroomId, { ...timer, jobId });
     if (delay !== null) {
@@ -339,11 +394,18 @@ export class SimTimerService {
     const delay = wallDelayUntil(clock, entry.dueAt, wallNow);
     if (delay === null) return false; // parked with its clock: nothing is due
     if (!entry.jobId) return true;
+    // On another process's lanes (the classroom was taken over, or booked by a process that read
+    // the old owner): this owner's workers would never take it, so it moves here at once. Unless
+    // that process fires it right now: then it hands the timer over, and only a dead one's is moved.
+    const owners = this.options.owners;
+    const process = processOfJob(entry.jobId);
+    const foreign = owners !== undefined && process !== null && process !== owners.serverId;
+    if (foreign && (!isFiring(entry.jobId) || !(await owners.isAlive(process)))) return true;
     const lateMs = (simNow(clock, wallNow) - entry.dueAt) / clock.timeScale;
     if (lateMs < (this.options.repairGraceMs ?? REPAIR_GRACE_MS)) return false;
-    const state = await this.queueOf(classroomId).getJobState(jobIdOf(entry.jobId));
+    const state = await this.queueOf(classroomId, entry.jobId).getJobState(jobIdOf(entry.jobId));
     // Waiting to be taken, long after it was due: the job is fine, the workers are not.
-    if (WAITING_JOB_STATES.has(state) && lateMs > this.stuckWorkerMs && this.workers) this.workersStuck = true;
+    if (!foreign && WAITING_JOB_STATES.has(state) && lateMs > this.stuckWorkerMs && this.workers) this.workersStuck = true;
     return !LIVE_JOB_STATES.has(state);
   }
 
@@ -368,9 +430,33 @@ export class SimTimerService {
     this.closing = true;
     await Promise.all((this.workers ?? []).map((worker) => worker.close()));
     this.workers = null;
-    await Promise.all(this.queues.map((queue) => queue.close()));
+    // Its own lanes go with it: the classrooms' new owners move their timers (see `stranded`).
+    const owners = this.options.owners;
+    if (owners) {
+      const own = this.processLanes(owners.serverId).flatMap((lane) => this.queues.get(lane.prefix) ?? []);
+      await Promise.all(own.map((queue) => queue.obliterate({ force: true }).catch(() => undefined)));
+    }
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     for (const client of [this.workerClient, this.queueClient]) if (client) await closeConnection(client);
     this.workerClient = null;
+  }
+
+  /**
+   * A process that stopped beating: its own lanes are deleted (a new owner's `repair` moved or
+   * moves their timers: the index, not the queue, says what is due), so its delayed jobs and
+   * event stream do not stay in Redis for good. Idempotent; every survivor may call it.
+   */
+  async forgetProcess(serverId: string): Promise<void> {
+    if (serverId === this.options.owners?.serverId) return;
+    for (const lane of this.processLanes(serverId)) {
+      const queue = this.queueAt(lane.prefix);
+      this.queues.delete(lane.prefix);
+      try {
+        await queue.obliterate({ force: true });
+      } finally {
+        await queue.close();
+      }
+    }
   }
 
   private async dropFailed(job: Job<JobData>): Promise<void> {
@@ -382,8 +468,8 @@ export class SimTimerService {
   /** Points the entry at a new job (none while parked); false when it lost the race to a newer schedule, cancel or firing. */
   private async reschedule(classroomId: string, entry: TimerEntry, delay: number | null): Promise<boolean> {
     if (delay === null && !entry.jobId) return false;
-    const jobId = delay === null ? '' : randomUUID();
-    if (delay !== null) await this.queueReady(classroomId);
+    const jobId = delay === null ? '' : await this.newJobId(classroomId, entry.kind);
+    if (delay !== null) await this.queueReady(classroomId, jobId);
     if (!(await this.index.swapJob(classroomId, entry.key, entry.jobId, jobId))) return false;
     if (delay !== null) {
       try {
@@ -398,20 +484,20 @@ export class SimTimerService {
   }
 
   /** Before its first connection the queue is waited for; after it, a lost connection is an outage. */
-  private async queueReady(classroomId: string): Promise<void> {
+  private async queueReady(classroomId: string, jobId: string): Promise<void> {
     if (isConnectionReady(this.queueClient)) return;
-    if (!this.queueConnected) return void (await this.queueOf(classroomId).waitUntilReady());
+    if (!this.queueConnected) return void (await this.queueOf(classroomId, jobId).waitUntilReady());
     throw new RedisUnavailableError();
   }
 
   private async addJob(classroomId: string, timer: SimTimer, jobId: string, delay: number): Promise<void> {
-    await this.queueOf(classroomId).add(timer.kind, { classroomId, key: timer.key }, { jobId, delay });
+    await this.queueOf(classroomId, jobId).add(timer.kind, { classroomId, key: timer.key }, { jobId, delay });
   }
 
   /** Best effort: a stale job that survives (it is running) finds the index moved on and does nothing. */
   private async removeJob(classroomId: string, entryJobId: string): Promise<void> {
     try {
-      await this.queueOf(classroomId).remove(jobIdOf(entryJobId));
+      await this.queueOf(classroomId, entryJobId).remove(jobIdOf(entryJobId));
     } catch (err) {
       this.options.logger?.warn({ err, jobId: entryJobId }, 'could not remove a stale timer job');
     }

@@ -2,7 +2,9 @@
  * Where the timer jobs live. On one Redis: one BullMQ queue under `{bull}`, on node-redis
  * duplicates of the application's client. On a Redis Cluster: several queues, each under a hash
  * tag of its own (`{timers-<i>}`), so their keys and BullMQ's Lua scripts spread over the shards;
- * a classroom's timers always go to the same lane. BullMQ's node-redis adapter has no cluster
+ * a classroom's timers always go to the same lane. With owner-local timers (sim-timer-service.ts)
+ * each process also has lanes of its own (`{timers@<serverId>}`, or `{timers@<serverId>-<i>}` on a
+ * cluster), which only its workers take jobs from. BullMQ's node-redis adapter has no cluster
  * support (its worker never becomes ready), so on a cluster BullMQ gets ioredis' Cluster client
  * (BullMQ's native client), seeded with the masters node-redis discovered.
  */
@@ -22,6 +24,12 @@ export interface TimerLane {
 export function timerLanes(keyPrefix: string, cluster: boolean, count: number): TimerLane[] {
   if (!cluster) return [{ queue: SIM_TIMERS_QUEUE, prefix: `${keyPrefix}:{bull}` }];
   return Array.from({ length: count }, (_, i) => ({ queue: SIM_TIMERS_QUEUE, prefix: `${keyPrefix}:{timers-${i}}` }));
+}
+
+/** The lanes only `serverId`'s workers take jobs from: the timers of the classrooms it owns. */
+export function processTimerLanes(keyPrefix: string, serverId: string, cluster: boolean, count: number): TimerLane[] {
+  if (!cluster) return [{ queue: SIM_TIMERS_QUEUE, prefix: `${keyPrefix}:{timers@${serverId}}` }];
+  return Array.from({ length: count }, (_, i) => ({ queue: SIM_TIMERS_QUEUE, prefix: `${keyPrefix}:{timers@${serverId}-${i}}` }));
 }
 
 /** A classroom's lane: a hash of its id, so every process agrees without asking Redis. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { simNow, type SimClock } from '@shared/protocol';
 import type { RedisClient } from '../../redis/connect';
 import type { ClockSource, TimerHandler } from '../sim-timer';
+import type { TimerOwners } from '../sim-timer-service';
 
 const clockSchema = z.object({ simAtWall: z.number(), wall: z.number(), timeScale: z.number(), paused: z.boolean() });
 
@@ -60,4 +61,26 @@ export function recordFiring(redis: RedisClient, prefix: string, by: string): Ti
 export async function firings(redis: RedisClient, prefix: string): Promise<Firing[]> {
   const raw = await redis.lRange(firingsKey(prefix), 0, -1);
   return raw.map((value) => firingSchema.parse(JSON.parse(value)));
+}
+
+const ownerKey = (prefix: string, classroomId: string): string => `${prefix}:{${classroomId}}:test-owner`;
+const aliveKey = (prefix: string, serverId: string): string => `${prefix}:test-alive:${serverId}`;
+
+/** Owners and live processes kept in Redis, as the classroom leases and the process heartbeat keep them. */
+export function redisOwners(redis: RedisClient, prefix: string, serverId: string, sharedKinds: string[] = []): TimerOwners {
+  return {
+    serverId,
+    ownerOf: (classroomId) => redis.get(ownerKey(prefix, classroomId)),
+    isAlive: async (id) => (await redis.exists(aliveKey(prefix, id))) === 1,
+    sharedKinds: new Set(sharedKinds),
+  };
+}
+
+export async function setOwner(redis: RedisClient, prefix: string, classroomId: string, serverId: string): Promise<void> {
+  await redis.set(ownerKey(prefix, classroomId), serverId);
+}
+
+export async function setAlive(redis: RedisClient, prefix: string, serverId: string, alive: boolean): Promise<void> {
+  if (alive) await redis.set(aliveKey(prefix, serverId), '1');
+  else await redis.del(aliveKey(prefix, serverId));
 }
