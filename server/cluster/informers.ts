@@ -4,7 +4,10 @@
  * cache holds every write this process made (read-your-writes); another process's writes arrive
  * a moment later, as in Kubernetes, and a decision taken before they did meets the store's
  * resourceVersion precondition (Conflict) instead of overwriting them.
- * Caches nobody used for a while are dropped, with their watch.
+ * Caches nobody used for a while are dropped, with their watch. A watch that ends because the
+ * store went back (a Redis failover lost writes this cache holds, see watch-hub.ts) drops its
+ * cache too, and the next decision lists again: a cache ahead of the store would meet a Conflict
+ * at every write, for good, as the Conflict's catch-up finds the cache already past the store.
  */
 import { ClusterState } from '@shared/sim';
 import type { WatchEvent } from '@shared/protocol';
@@ -41,18 +44,20 @@ export class Informers {
 
   /** The classroom's cluster, holding at least every write this process made. */
   async state(classroomId: string): Promise<ClusterState> {
-    const informer = this.informerOf(classroomId);
-    informer.usedAt = Date.now();
-    await informer.ready;
     const deadline = Date.now() + CATCH_UP_MS;
-    while (informer.rv < informer.needed) {
+    for (;;) {
+      const informer = this.informerOf(classroomId);
+      informer.usedAt = Date.now();
+      await informer.ready;
+      // Its watch ended meanwhile (the store went back): a fresh list.
+      if (this.informers.get(classroomId) !== informer) continue;
+      if (informer.rv >= informer.needed) return informer.state;
       if (Date.now() >= deadline) return this.relist(classroomId, informer);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deadline - Date.now());
         informer.waiters.add(() => (clearTimeout(timer), resolve()));
       });
     }
-    return informer.state;
   }
 
   /** Called after each batch of watch events a classroom's cache applied, with the batch's last simulated time; returns the unsubscribe. */
@@ -73,11 +78,20 @@ export class Informers {
 
   /** The watch did not bring this process's own write in time: start over from a fresh list. */
   private async relist(classroomId: string, stale: Informer): Promise<ClusterState> {
-    if (this.informers.get(classroomId) === stale) this.informers.delete(classroomId);
-    stale.stop?.();
+    this.discard(classroomId, stale);
     const fresh = this.informerOf(classroomId);
     await fresh.ready;
     return fresh.state;
+  }
+
+  /** The cache goes with its watch; its waiters look again (at a fresh list). */
+  private discard(classroomId: string, informer: Informer): void {
+    if (this.informers.get(classroomId) === informer) this.informers.delete(classroomId);
+    informer.stop?.();
+    informer.stop = null;
+    const waiters = [...informer.waiters];
+    informer.waiters.clear();
+    for (const wake of waiters) wake();
   }
 
   /** This process no longer does the classroom's control work: its cache goes (a local socket's next request lists it again). */
@@ -108,7 +122,12 @@ export class Informers {
       informer.state = ClusterState.from(snapshot.objects);
       informer.state.resourceVersion = snapshot.resourceVersion;
       informer.rv = BigInt(snapshot.resourceVersion);
-      const stop = await this.store.watch(classroomId, snapshot.resourceVersion, (events) => this.apply(classroomId, informer, events));
+      const stop = await this.store.watch(
+        classroomId,
+        snapshot.resourceVersion,
+        (events) => this.apply(classroomId, informer, events),
+        () => this.discard(classroomId, informer),
+      );
       if (this.informers.get(classroomId) === informer) informer.stop = stop;
       else stop();
     })();

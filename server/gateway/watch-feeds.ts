@@ -12,6 +12,10 @@
  * A socket gets a snapshot first, then joins the feed's room in the same turn, after being sent
  * the events the feed flushed since the snapshot's version; so it misses nothing and the reducer
  * skips what the snapshot already holds.
+ *
+ * When the store goes back (a Redis failover lost writes the screens were sent, see watch-hub.ts),
+ * the feed follows the classroom again from a fresh list, and every socket of it is sent a fresh
+ * snapshot, as on joining: no later change would ever correct what the screens show of the lost ones.
  */
 import { z } from 'zod';
 import { compareResourceVersions, refuse, type ApiRequestEntry, type ResyncReply, type Snapshot, type WatchEvent } from '@shared/protocol';
@@ -46,6 +50,8 @@ interface Feed {
   flushedRv: string;
   /** Local sockets attached or attaching. */
   sockets: number;
+  /** Bumped each time the feed follows the store anew (see restart). */
+  generation: number;
 }
 
 const resyncRequest = z.object({ resourceVersion: z.string().regex(/^[0-9]{1,15}$/) });
@@ -74,6 +80,11 @@ export class WatchFeeds {
     const feed = this.feedOf(classroomId);
     feed.sockets++;
     socket.once('disconnect', () => this.release(classroomId, feed));
+    await this.sendSnapshot(socket, classroomId, feed);
+  }
+
+  /** The socket's snapshot, then the feed's room: it misses no change after it. */
+  private async sendSnapshot(socket: ClusterPlaySocket, classroomId: string, feed: Feed): Promise<void> {
     await feed.ready;
     for (;;) {
       const snapshot = await this.store.snapshot(classroomId);
@@ -142,20 +153,54 @@ export class WatchFeeds {
   private feedOf(classroomId: string): Feed {
     const existing = this.feeds.get(classroomId);
     if (existing) return existing;
-    const feed: Feed = { ready: Promise.resolve(), stop: null, pending: [], pendingRequests: [], flushing: false, recent: [], recentRequests: [], flushedRv: '0', sockets: 0 };
+    const feed: Feed = { ready: Promise.resolve(), stop: null, pending: [], pendingRequests: [], flushing: false, recent: [], recentRequests: [], flushedRv: '0', sockets: 0, generation: 0 };
+    this.feeds.set(classroomId, feed);
+    this.follow(classroomId, feed);
+    return feed;
+  }
+
+  /** The feed follows the store's watch from a fresh list. */
+  private follow(classroomId: string, feed: Feed): void {
+    const generation = ++feed.generation;
+    const current = (): boolean => this.feeds.get(classroomId) === feed && feed.generation === generation;
     feed.ready = (async () => {
       const { resourceVersion } = await this.store.list(classroomId, 'Node');
       feed.flushedRv = resourceVersion;
-      const stop = await this.store.watch(classroomId, resourceVersion, (events, requests) => this.receive(classroomId, feed, events, requests));
-      if (this.feeds.get(classroomId) === feed) feed.stop = stop;
+      const stop = await this.store.watch(
+        classroomId,
+        resourceVersion,
+        (events, requests) => this.receive(classroomId, feed, events, requests),
+        () => this.restart(classroomId, feed),
+      );
+      if (current()) feed.stop = stop;
       else stop();
     })();
     feed.ready.catch((error: unknown) => {
       this.logger.error({ err: error, classroomId }, 'could not follow the classroom log');
-      if (this.feeds.get(classroomId) === feed) this.feeds.delete(classroomId);
+      if (current()) this.feeds.delete(classroomId);
     });
-    this.feeds.set(classroomId, feed);
-    return feed;
+  }
+
+  /**
+   * The store went back under the feed: what it sent may hold writes the store lost. It follows
+   * again from a fresh list, and each socket of its room gets a fresh snapshot (out of the room meanwhile).
+   */
+  private restart(classroomId: string, feed: Feed): void {
+    if (this.feeds.get(classroomId) !== feed) return;
+    feed.stop = null;
+    feed.pending = [];
+    feed.recent = [];
+    this.follow(classroomId, feed);
+    const room = this.io.of('/').adapter.rooms.get(watchRoom(classroomId));
+    for (const id of room ?? []) {
+      const socket = this.io.of('/').sockets.get(id);
+      if (!socket) continue;
+      void socket.leave(watchRoom(classroomId));
+      this.sendSnapshot(socket, classroomId, feed).catch((error: unknown) => {
+        this.logger.warn({ err: error, classroomId }, 'could not send a fresh snapshot after the store went back; the socket reconnects');
+        socket.disconnect();
+      });
+    }
   }
 
   private receive(classroomId: string, feed: Feed, events: WatchEvent[], requests: ApiRequestEntry[]): void {

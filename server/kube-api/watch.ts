@@ -7,7 +7,7 @@
  * An object that starts or stops matching the selectors arrives as ADDED or DELETED, as in Kubernetes.
  */
 import type { Request, Response } from 'express';
-import { objectKey, type KubeObject } from '@shared/model';
+import { expired, objectKey, type KubeObject } from '@shared/model';
 import { simNow, type Identity, type WatchEvent } from '@shared/protocol';
 import { listObjects } from './reads';
 import { isTrue, queryParam, type KubeRequest } from './request';
@@ -114,7 +114,14 @@ export async function serveWatch(deps: KubeApiDeps, req: Request, res: Response,
   try {
     for (const object of initial) write('ADDED', object);
     if (initialEvents && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
-    stop = await deps.cluster.runtime.store.watch(classroomId, fromRv, onEvents);
+    // The store went back under the watch (a Redis failover lost writes it sent): it ends with 410,
+    // as past a compaction, and the client lists again (kubectl's reflector does).
+    const wentBack = (): void => {
+      if (res.writableEnded) return;
+      write('ERROR', expired(lastRv, lastRv));
+      close();
+    };
+    stop = await deps.cluster.runtime.store.watch(classroomId, fromRv, onEvents, wentBack);
     if (res.writableEnded) stop();
   } catch (error) {
     // Too old (410 Expired) and other failures arrive in the stream, as the watch cache sends them.

@@ -199,7 +199,9 @@ export class ObjectStore {
       logKey: (classroom) => this.keys(classroom).log,
       ...(this.notify ? { notifyChannel: (classroom: string) => this.keys(classroom).logNotify } : {}),
       readLog: (classroom, afterRv, count) => this.logAfter(classroom, afterRv, count),
+      resourceVersion: async (classroom) => CounterSchema.parse(await this.redis.get(this.keys(classroom).rv)),
       onEntry: (classroom, event, json) => this.observe(classroom, event, json),
+      onWentBack: (classroom) => this.cache.forgetClassroom(classroom),
       ...(options.watchCatchUpMs !== undefined ? { catchUpMs: options.watchCatchUpMs } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
@@ -260,10 +262,11 @@ export class ObjectStore {
   /**
    * Follows the classroom: every change after `fromResourceVersion` in order and exactly once,
    * then live ones, in batches. Rejects with 410 Expired when the log no longer holds them.
-   * Resolves to the function that stops the watch.
+   * Resolves to the function that stops the watch. `onExpired`: the watch ended because the log
+   * went back (a Redis failover lost acknowledged writes, see watch-hub.ts); list again.
    */
-  watch(classroom: string, fromResourceVersion: string, listener: WatchListener): Promise<() => void> {
-    return this.hub.watch(classroom, parseResourceVersion(fromResourceVersion), listener);
+  watch(classroom: string, fromResourceVersion: string, listener: WatchListener, onExpired?: () => void): Promise<() => void> {
+    return this.hub.watch(classroom, parseResourceVersion(fromResourceVersion), listener, onExpired);
   }
 
   // ---- writes: each request is admitted by shared/sim/admission, then committed in one script ----

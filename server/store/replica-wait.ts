@@ -12,9 +12,12 @@
  * WAIT blocks the connection it is sent on, and every command queued behind it: one WAIT per master
  * is in flight at a time, and the commits that finish meanwhile share the next one (it covers every
  * write sent before it on that connection), as a group commit does.
+ * The node connection WAIT goes on has no command timeout of its own: a master that hangs (frozen,
+ * its packets dropped) would hold every commit waiting on it, and the moves of its component behind
+ * them, for good. A WAIT with no reply by its own timeout plus COMMAND_TIMEOUT_MS counts as unconfirmed.
  */
 import type { Logger } from '../logger';
-import { isCluster, type RedisClient } from '../redis/connect';
+import { COMMAND_TIMEOUT_MS, isCluster, type RedisClient } from '../redis/connect';
 import { keySlot } from '../redis/key-slot';
 import { orUnavailable } from '../redis/unavailable';
 
@@ -56,7 +59,8 @@ export class ReplicaWait {
     const confirmed = await this.shared(master, () =>
       orUnavailable(async () => {
         if (!isCluster(redis)) return Number(await redis.sendCommand(wait));
-        return Number(await (await redis.nodeClient(redis.getSlotMaster(keySlot(key)))).sendCommand(wait));
+        const reply = (await redis.nodeClient(redis.getSlotMaster(keySlot(key)))).sendCommand(wait);
+        return Number(await withinMs<unknown>(reply, timeoutMs + COMMAND_TIMEOUT_MS, 0));
       }),
     );
     if (confirmed < replicas) this.unprotected.set(master, Date.now() + UNPROTECTED_RETRY_MS);
@@ -89,4 +93,14 @@ export class ReplicaWait {
       });
     return lane.next;
   }
+}
+
+/** The reply, or `otherwise` once `ms` have passed without it. */
+function withinMs<T>(reply: Promise<T>, ms: number, otherwise: T): Promise<T> {
+  reply.catch(() => {}); // after the bound nobody awaits it
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(otherwise), ms);
+  });
+  return Promise.race([reply, bound]).finally(() => clearTimeout(timer));
 }

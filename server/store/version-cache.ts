@@ -26,6 +26,12 @@ export class VersionCache {
     this.entries.set(key, { rv, json });
   }
 
+  /** The classroom's store went back (a failover lost writes): its versions known here may be of those. */
+  forgetClassroom(classroom: string): void {
+    const prefix = `${classroom}\u0000`;
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+  }
+
   forget(classroom: string, kind: string, field: string, deletedAt: number): void {
     const key = VersionCache.key(classroom, kind, field);
     const known = this.entries.get(key);

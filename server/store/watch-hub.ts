@@ -14,6 +14,17 @@
  * Live batches also carry the API request entries that rode with their changes (see scripts.ts).
  * A process's own commits are fanned out from the commit's reply when they are next in order (see
  * `committed`), without waiting for the log read or the notification to bring them back.
+ *
+ * The log can go back: a Redis master that dies takes with it the writes its replica had not yet
+ * received (acknowledged all the same when the replica was down or behind, see replica-wait.ts),
+ * and the promoted replica hands their resourceVersions out again to other changes. A cursor
+ * past them would skip those changes for good, and every cache built on the lost ones would decide
+ * on objects the store no longer holds (a bot's every write then met a Conflict, forever). So the
+ * hub checks that the log still holds, at its cursor, the entry it delivered there: each catch-up
+ * read starts at the cursor (notified mode), the reader checks every classroom once it reconnects,
+ * and a commit or notification carrying the cursor's version must carry the same entry. When it
+ * does not, the watch ends as an etcd watch does past a compaction: its listeners are told
+ * (`onExpired`) and list again, as an informer relists.
  */
 import { z } from 'zod';
 import type { ApiRequestEntry, WatchEvent } from '@shared/protocol';
@@ -25,6 +36,8 @@ import { parseLogNotice, type LogNotice } from './log-notice';
 
 /** Changes in order; with them, live, the request-log entries written with them. */
 export type WatchListener = (events: WatchEvent[], requests: ApiRequestEntry[]) => void;
+/** The watch ended: the log no longer continues from what it delivered (see above); list again. */
+export type ExpiredListener = () => void;
 
 /** A request-log entry and the resourceVersion of the change it rode with. */
 interface Ridden {
@@ -37,11 +50,21 @@ interface Listener {
   /** Live batches held back while the listener's replay is read; null once it is live. */
   buffer: { events: WatchEvent[]; requests: Ridden[] } | null;
   onEvents: WatchListener;
+  onExpired: ExpiredListener | undefined;
+}
+
+/** The entry at a cursor, as delivered: the log must still hold it (see `diverged`). */
+interface Delivered {
+  rv: number;
+  object: string;
+  wallTime: string;
 }
 
 interface Subscription {
   /** The last resourceVersion the loop read for this classroom. */
   cursor: number;
+  /** The entry at the cursor when the hub delivered it (null at a version it was only given). */
+  last: Delivered | null;
   listeners: Set<Listener>;
   /** Notified mode: a catch-up read is under way, and whether another must follow it. */
   pulling?: boolean;
@@ -57,6 +80,10 @@ export interface WatchHubOptions {
   notifyChannel?: (classroom: string) => string;
   /** Log entries after `afterRv` (at most `count`), or a 410 Expired ApiError when they are gone. */
   readLog: (classroom: string, afterRv: number, count: number) => Promise<WatchEvent[]>;
+  /** The classroom's last resourceVersion (its counter), null when it has none. */
+  resourceVersion: (classroom: string) => Promise<string | null>;
+  /** The classroom's log went back: what was kept of its objects may be of writes the store lost. */
+  onWentBack?: (classroom: string) => void;
   /** Sees every entry the loop reads, with its stored JSON (the store keeps its version cache warm). */
   onEntry?: (classroom: string, event: WatchEvent, json: string) => void;
   /** Notified mode: how often every watched log is read even without a notification (CATCH_UP_MS by default). */
@@ -100,16 +127,16 @@ export class WatchHub {
 
   constructor(private readonly options: WatchHubOptions) {}
 
-  async watch(classroom: string, fromRv: number, onEvents: WatchListener): Promise<() => void> {
+  async watch(classroom: string, fromRv: number, onEvents: WatchListener, onExpired?: ExpiredListener): Promise<() => void> {
     await (this.started ??= this.start().catch((error: unknown) => {
       this.started = null;
       throw error;
     }));
-    const listener: Listener = { lastRv: fromRv, buffer: { events: [], requests: [] }, onEvents };
+    const listener: Listener = { lastRv: fromRv, buffer: { events: [], requests: [] }, onEvents, onExpired };
     let sub = this.subs.get(classroom);
     if (!sub) {
       // A new classroom: the loop itself reads everything after fromRv, replay included.
-      sub = { cursor: fromRv, listeners: new Set() };
+      sub = { cursor: fromRv, last: null, listeners: new Set() };
       this.subs.set(classroom, sub);
       this.classroomOfKey.set(this.options.logKey(classroom), classroom);
       if (this.subscriber) await this.follow(classroom, this.subscriber);
@@ -146,6 +173,7 @@ export class WatchHub {
    */
   committed(classroom: string, rv: number, fields: Record<string, string>): void {
     const sub = this.subs.get(classroom);
+    if (sub && this.diverged(sub, rv, fields)) return this.expire(classroom, sub, rv);
     if (!sub || sub.pulling || rv !== sub.cursor + 1) return;
     try {
       this.fanOut({ name: this.options.logKey(classroom), messages: [{ id: `${rv}-0`, message: fields }] }, new Map([[classroom, sub.cursor]]));
@@ -226,6 +254,7 @@ export class WatchHub {
   /** Notifications come in commit order: one in step is fanned out as it is, one after a gap sends the hub to the log. */
   private hear(classroom: string, notice: LogNotice): void {
     const sub = this.subs.get(classroom);
+    if (sub && notice.fields && this.diverged(sub, notice.rv, notice.fields)) return this.expire(classroom, sub, notice.rv);
     if (!sub || notice.rv <= sub.cursor) return;
     if (sub.pulling) (sub.heard ??= []).push(notice);
     else if (!this.inStep(classroom, sub, notice)) this.pull(classroom);
@@ -259,10 +288,13 @@ export class WatchHub {
           sub.again = false;
           const asked = sub.cursor;
           const key = this.options.logKey(classroom);
-          const messages = StreamEntriesSchema.parse(await this.options.redis.xRange(key, `${asked + 1}-0`, '+', { COUNT: PAGE }));
+          // From the cursor itself: its entry must still be the one delivered (see `wentBack`).
+          const read = StreamEntriesSchema.parse(await this.options.redis.xRange(key, `${Math.max(asked, 1)}-0`, '+', { COUNT: PAGE + 1 }));
           if (this.subs.get(classroom) !== sub) return;
+          if (await this.wentBack(classroom, sub, asked, read[0])) return;
+          const messages = read[0] && resourceVersionOfEntry(read[0].id) <= asked ? read.slice(1) : read;
           this.fanOut({ name: key, messages }, new Map([[classroom, asked]]));
-          if (messages.length === PAGE) continue;
+          if (messages.length >= PAGE) continue;
           // What was heard during the read and is past it follows in step, unless there is a gap.
           const heard = sub.heard?.splice(0) ?? [];
           const behind = !heard.every((notice) => this.inStep(classroom, sub, notice));
@@ -275,6 +307,63 @@ export class WatchHub {
         sub.pulling = false;
       }
     })();
+  }
+
+  /**
+   * Whether `rv`'s entry, as a commit or a notification carries it, differs from the one this hub
+   * delivered at that version: the version was handed out again, so the log went back.
+   */
+  private diverged(sub: Subscription, rv: number, fields: Record<string, string>): boolean {
+    const last = sub.last;
+    return last !== null && last.rv === rv && (last.object !== fields['object'] || last.wallTime !== fields['wallTime']);
+  }
+
+  /**
+   * Checks the log at the cursor (`atCursor`: its first entry from the cursor on, as just read);
+   * when it went back, expires the classroom's watch and returns true. The entry must be the one
+   * delivered; when it is absent, the log went back if the classroom's version is now below the
+   * cursor (an entry trimmed away leaves the version where it was: the next read finds the gap).
+   */
+  private async wentBack(classroom: string, sub: Subscription, cursor: number, atCursor: { id: string; message: Record<string, string> } | undefined): Promise<boolean> {
+    if (cursor === 0) return false;
+    const at = atCursor && resourceVersionOfEntry(atCursor.id) === cursor ? atCursor : undefined;
+    if (at ? !this.diverged(sub, cursor, at.message) : Number((await this.options.resourceVersion(classroom)) ?? 0) >= cursor) return false;
+    if (this.subs.get(classroom) !== sub || sub.cursor !== cursor) return false;
+    this.expire(classroom, sub, cursor);
+    return true;
+  }
+
+  /** The log no longer continues from what the hub delivered: every listener of the classroom lists again. */
+  private expire(classroom: string, sub: Subscription, rv: number): void {
+    if (this.subs.get(classroom) !== sub) return;
+    this.options.logger?.warn({ classroom, resourceVersion: rv }, 'the classroom\'s log went back (a Redis failover lost acknowledged writes); its watchers list again');
+    this.subs.delete(classroom);
+    this.classroomOfKey.delete(this.options.logKey(classroom));
+    const channel = this.options.notifyChannel?.(classroom);
+    if (channel && this.subscriber) {
+      this.subscriber.sUnsubscribe(channel).catch((error: unknown) => this.options.logger?.debug({ err: error }, 'could not unsubscribe a watch channel'));
+    } else this.kick();
+    this.options.onWentBack?.(classroom);
+    for (const listener of sub.listeners) {
+      try {
+        listener.onExpired?.();
+      } catch (error) {
+        this.options.logger?.error({ err: error }, 'a watch listener failed');
+      }
+    }
+  }
+
+  /** After the reader reconnected: every watched classroom's log checked at its cursor (one read each); true when a watch ended. */
+  private async checkCursors(): Promise<boolean> {
+    let ended = false;
+    for (const [classroom, sub] of [...this.subs]) {
+      const cursor = sub.cursor;
+      if (cursor === 0) continue;
+      const key = this.options.logKey(classroom);
+      const [atCursor] = StreamEntriesSchema.parse(await this.options.redis.xRange(key, `${cursor}-0`, `${cursor}-0`));
+      if (await this.wentBack(classroom, sub, cursor, atCursor)) ended = true;
+    }
+    return ended;
   }
 
   private deliver(listener: Listener, events: readonly WatchEvent[], requests: readonly Ridden[] = []): void {
@@ -329,6 +418,8 @@ export class WatchHub {
       let reply: unknown;
       try {
         this.readerId ??= await reader.clientId();
+        // Back after a lost connection: Redis may have restarted or failed over without some writes.
+        if (failing && (await this.checkCursors())) continue;
         this.reading = this.generation;
         reply = await deadlines.bound(reader.xRead(streams, { BLOCK: BLOCK_MS, COUNT: PAGE }));
         if (failing) this.options.logger?.info('watch reader reading again');
@@ -372,6 +463,7 @@ export class WatchHub {
     const last = messages[messages.length - 1];
     if (!last) return;
     sub.cursor = resourceVersionOfEntry(last.id);
+    sub.last = { rv: sub.cursor, object: last.message['object'] ?? '', wallTime: last.message['wallTime'] ?? '' };
     for (const listener of sub.listeners) {
       if (listener.buffer) {
         listener.buffer.events.push(...events);
