@@ -66,6 +66,8 @@ interface Subscription {
   /** The entry at the cursor when the hub delivered it (null at a version it was only given). */
   last: Delivered | null;
   listeners: Set<Listener>;
+  /** Notified mode: the classroom's channel subscription. */
+  channel?: 'none' | 'subscribing' | 'subscribed';
   /** Notified mode: a catch-up read is under way, and whether another must follow it. */
   pulling?: boolean;
   again?: boolean;
@@ -105,6 +107,8 @@ const READ_TIMEOUT_MS = BLOCK_MS + 5000;
 const RETRY_MAX_MS = 1000;
 /** Notified mode: every watched log is read this often even without a notification (a safety net, like BLOCK_MS). */
 const CATCH_UP_MS = 5000;
+/** Notified mode: how long a new watch waits for its channel's subscription (see `follow`). */
+const SUBSCRIBE_PATIENCE_MS = 1500;
 
 const rvOf = (event: WatchEvent): number => Number(event.resourceVersion);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -139,7 +143,7 @@ export class WatchHub {
       sub = { cursor: fromRv, last: null, listeners: new Set() };
       this.subs.set(classroom, sub);
       this.classroomOfKey.set(this.options.logKey(classroom), classroom);
-      if (this.subscriber) await this.follow(classroom, this.subscriber);
+      if (this.subscriber) await this.follow(classroom, sub);
       else this.kick();
     }
     const upTo = sub.cursor;
@@ -216,6 +220,11 @@ export class WatchHub {
   private remove(classroom: string, listener: Listener): void {
     const sub = this.subs.get(classroom);
     if (!sub?.listeners.delete(listener) || sub.listeners.size > 0) return;
+    this.unfollow(classroom);
+  }
+
+  /** The classroom is no longer followed (its last listener left, or its watch ended). */
+  private unfollow(classroom: string): void {
     this.subs.delete(classroom);
     this.classroomOfKey.delete(this.options.logKey(classroom));
     const channel = this.options.notifyChannel?.(classroom);
@@ -237,18 +246,46 @@ export class WatchHub {
     }
     this.subscriber = subscriber;
     this.catchUp = setInterval(() => {
-      for (const classroom of this.subs.keys()) this.pull(classroom);
+      for (const [classroom, sub] of this.subs) {
+        if (sub.channel === 'none') void this.follow(classroom, sub);
+        else this.pull(classroom);
+      }
     }, this.options.catchUpMs ?? CATCH_UP_MS);
     this.catchUp.unref();
   }
 
-  /** Subscribes to the classroom's channel, then reads what it missed since its cursor. */
-  private async follow(classroom: string, subscriber: RedisClient): Promise<void> {
+  /**
+   * Subscribes to the classroom's channel, then reads what it missed since its cursor. A watch
+   * waits for it SUBSCRIBE_PATIENCE_MS at most: the subscribe goes to the shard's master, and one
+   * that just died holds it until the subscriber's client finds the promoted replica. Meanwhile
+   * (or when it failed, until a catch-up subscribes again) the catch-up reads follow the log.
+   */
+  private follow(classroom: string, sub: Subscription): Promise<void> {
     const channel = this.options.notifyChannel?.(classroom);
-    if (channel) {
-      await subscriber.sSubscribe(channel, (message) => this.hear(classroom, parseLogNotice(message)));
-    }
-    this.pull(classroom);
+    const subscriber = this.subscriber;
+    if (!channel || !subscriber) return Promise.resolve();
+    sub.channel = 'subscribing';
+    const subscribed = subscriber.sSubscribe(channel, (message) => this.hear(classroom, parseLogNotice(message))).then(
+      () => {
+        sub.channel = 'subscribed';
+        // Unwatched while the subscribe was on its way: its unsubscribe may have gone first.
+        if (!this.subs.has(classroom)) return this.unfollow(classroom);
+        this.pull(classroom);
+      },
+      (error: unknown) => {
+        sub.channel = 'none';
+        this.options.logger?.debug({ err: error, classroom }, 'could not subscribe to a watch channel; the catch-up reads follow the log');
+        this.pull(classroom);
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.pull(classroom);
+        resolve();
+      }, SUBSCRIBE_PATIENCE_MS);
+    });
+    return Promise.race([subscribed, patience]).finally(() => clearTimeout(timer));
   }
 
   /** Notifications come in commit order: one in step is fanned out as it is, one after a gap sends the hub to the log. */
@@ -337,12 +374,7 @@ export class WatchHub {
   private expire(classroom: string, sub: Subscription, rv: number): void {
     if (this.subs.get(classroom) !== sub) return;
     this.options.logger?.warn({ classroom, resourceVersion: rv }, 'the classroom\'s log went back (a Redis failover lost acknowledged writes); its watchers list again');
-    this.subs.delete(classroom);
-    this.classroomOfKey.delete(this.options.logKey(classroom));
-    const channel = this.options.notifyChannel?.(classroom);
-    if (channel && this.subscriber) {
-      this.subscriber.sUnsubscribe(channel).catch((error: unknown) => this.options.logger?.debug({ err: error }, 'could not unsubscribe a watch channel'));
-    } else this.kick();
+    this.unfollow(classroom);
     this.options.onWentBack?.(classroom);
     for (const listener of sub.listeners) {
       try {
