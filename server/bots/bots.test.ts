@@ -5,6 +5,7 @@ import type { RunningServer } from '../app';
 import { assignRoles, classroomWith, clientObjects, connectCluster, storeObjects, type ClusterClient } from '../cluster/testing/cluster-client';
 import { moveOnce, roundDone } from '../cluster/testing/players';
 import { DEMO_APP, DEMO_REPLICAS } from '../cluster/bootstrap';
+import { monitorKey } from '../testing/key-monitor';
 import { startTestServer } from '../testing/test-server';
 import { SimLoops } from '../jobs/sim-loops';
 import { BotPlayers } from './bot-players';
@@ -110,6 +111,32 @@ describe('bots play every role nobody plays', () => {
       const pods = [...(await runtime.state(classroom.id)).list('Pod')].filter((p) => p.metadata.labels?.['app'] === DEMO_APP);
       expect(new Set(pods.map((p) => p.metadata.name)).size).toBe(DEMO_REPLICAS);
     } finally {
+      loops.stopAll(classroom.id);
+    }
+  });
+
+  test('[Priority] the pods the controller manager\'s bot creates are admitted on the PriorityClasses of the API server\'s cache, with no read of them', { timeout: 60_000 }, async () => {
+    const classroom = await classroomWith(server.url, []);
+    const instructor = await instructorOf(server.url, classroom.instructorToken);
+    for (const action of [{ kind: 'setBotPace', secondsPerAction: 120 }, { kind: 'start' }] as const) {
+      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+    }
+    const { runtime, api } = server.cluster;
+    // As `kubectl create` would (the instructor's apply takes workloads only).
+    const priorityClass = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'classroom-default' }, value: 1000, globalDefault: true };
+    await runtime.store.create(classroom.id, priorityClass, { actor: 'instructor', simTime: 0 });
+    await waitFor(async () => [...(await runtime.state(classroom.id)).list('PriorityClass')].length === 1, { what: 'the API server\'s cache to hold the PriorityClass' });
+    const loops = new SimLoops(runtime.logger);
+    const players = new BotPlayers(runtime, api, loops, (id) => id === classroom.id);
+    const monitor = await monitorKey(inject('redisUrl'), runtime.store.keys(classroom.id).objects('PriorityClass'));
+    try {
+      await players.wake(classroom.id, 'controller-manager');
+      await monitor.sync();
+      expect(monitor.calls('HGETALL')).toBe(0);
+      const pods = [...(await runtime.state(classroom.id)).list('Pod')].filter((p) => p.metadata.labels?.['app'] === DEMO_APP);
+      expect(pods.map((p) => [p.spec.priorityClassName, p.spec.priority])).toEqual(Array.from({ length: DEMO_REPLICAS }, () => ['classroom-default', 1000]));
+    } finally {
+      await monitor.close();
       loops.stopAll(classroom.id);
     }
   });

@@ -270,7 +270,9 @@ export class ApiServer {
         const guard = seatCheck && room ? { key: runtime.classrooms.seatVersionKey(classroomId), value: room.version } : undefined;
         let outcome;
         try {
-          outcome = await runtime.apply(classroomId, plan.steps, { actor: actorOf(caller), simTime: now }, { stopAtRefusal: true, request: logged.request, ...(guard ? { guard } : {}) });
+          // Pod creates are admitted on the PriorityClasses of the copy the move was decided on (see WriteContext).
+          const context = { actor: actorOf(caller), simTime: now, priorityClasses: [...state.list('PriorityClass')] };
+          outcome = await runtime.apply(classroomId, plan.steps, context, { stopAtRefusal: true, request: logged.request, ...(guard ? { guard } : {}) });
         } catch (error) {
           if (!(error instanceof GuardMoved)) throw error;
           logged.request = undefined;

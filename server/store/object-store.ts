@@ -82,6 +82,13 @@ export interface WriteContext {
   request?: LoggedRequest;
   /** The write commits only while this holds (see guard.ts); else GuardMoved is thrown and nothing is written. */
   guard?: Guard;
+  /**
+   * The PriorityClasses as the caller's informer holds them: a Pod create is admitted on these, as
+   * kube-apiserver's Priority plugin admits on its lister's copy, with no read (the controller
+   * manager's pod creates are one at a time per ReplicaSet: a read each made them two round trips).
+   * Without them they are read from Redis.
+   */
+  priorityClasses?: readonly PriorityClass[];
 }
 
 /** A request-log entry riding with a write (see WriteContext.request). */
@@ -298,7 +305,7 @@ export class ObjectStore {
       return admitted?.ok ? { kind: event.kind, field: objectKey(admitted.object), object: withUid(admitted.object, randomUUID()) } : null;
     });
     if (!events.length || req.kind === 'Service' || reports.some((r) => r === null)) return null;
-    const request = await this.withPriority(classroom, req);
+    const request = await this.withPriority(classroom, req, context.priorityClasses);
     const namespace = request.namespace ?? ('object' in request ? request.object.metadata.namespace : undefined);
     const ref: ObjectRef = { kind: request.kind, name: request.name, namespace };
     const field = fieldOf(ref);
@@ -461,15 +468,19 @@ export class ObjectStore {
 
   /**
    * Priority admission needs every PriorityClass, which the write script does not see: they are read
-   * here (one HGETALL, only for pod creates and class writes), so every writer — kube-api, the game's
-   * API server, the controller manager's ReplicaSet pods — is admitted alike.
+   * here (one HGETALL, only for pod creates and class writes), or taken from the caller's informer
+   * for a pod create (WriteContext.priorityClasses), so every writer — kube-api, the game's API
+   * server, the controller manager's ReplicaSet pods — is admitted alike.
    */
-  private async withPriority(classroom: string, request: AdmissionRequest): Promise<AdmissionRequest> {
+  private async withPriority(classroom: string, request: AdmissionRequest, known?: readonly PriorityClass[]): Promise<AdmissionRequest> {
     if (request.verb !== 'create' && request.verb !== 'update') return request;
     const { object } = request;
     if (object.kind !== 'PriorityClass' && !(object.kind === 'Pod' && request.verb === 'create')) return request;
-    const hash = await this.redis.hGetAll(this.keys(classroom).objects('PriorityClass'));
-    const stored = Object.values(hash).map((json) => decodeObject(json) as PriorityClass);
+    // Only one class may be the default: a class write checks the classes stored, never a copy.
+    const stored =
+      known && object.kind === 'Pod'
+        ? known
+        : Object.values(await this.redis.hGetAll(this.keys(classroom).objects('PriorityClass'))).map((json) => decodeObject(json) as PriorityClass);
     if (object.kind === 'PriorityClass') {
       const refused = admitPriorityClass(object, stored, request.verb);
       if (refused) throw new ApiError(refused);
@@ -482,7 +493,7 @@ export class ObjectStore {
   }
 
   private async admitAndCommit(classroom: string, admissionRequest: AdmissionRequest, context: WriteContext): Promise<Persisted<KubeObject>> {
-    const request = await this.withPriority(classroom, admissionRequest);
+    const request = await this.withPriority(classroom, admissionRequest, context.priorityClasses);
     const namespace = request.namespace ?? ('object' in request ? request.object.metadata.namespace : undefined);
     const ref: ObjectRef = { kind: request.kind, name: request.name, namespace };
     // A new Service's ClusterIP is reserved first, and given back if the create does not commit.
