@@ -60,6 +60,28 @@ function backstops(view: ClassroomView): boolean {
   return view.phase === 'running' && view.seats.some((s) => s.role === NODE_LIFECYCLE && s.bot !== 'playing');
 }
 
+/**
+ * Per component, the roles whose bot acts at its tick in this view, worked out once per view: every
+ * component's tick asked it of every seat (3,000 per-node seats in a classroom of 1,000 nodes).
+ */
+const tickingByView = new WeakMap<ClassroomView, ReadonlyMap<Component, readonly Role[]>>();
+
+function tickingRolesOf(view: ClassroomView): ReadonlyMap<Component, readonly Role[]> {
+  let ticking = tickingByView.get(view);
+  if (ticking) return ticking;
+  const byComponent = new Map<Component, Role[]>();
+  const backstopping = backstops(view);
+  for (const { role } of view.seats) {
+    const component = componentOf(role);
+    if (component === undefined || !(botPlays(view, role) || (role === NODE_LIFECYCLE && backstopping))) continue;
+    const roles = byComponent.get(component);
+    if (roles) roles.push(role);
+    else byComponent.set(component, [role]);
+  }
+  tickingByView.set(view, (ticking = byComponent));
+  return ticking;
+}
+
 export class BotPlayers {
   private readonly changed = new ChangedNodes();
   /** The rooms of the classrooms whose bots tick here, as last announced or read. */
@@ -91,13 +113,9 @@ export class BotPlayers {
     return this.loops.names(classroomId).filter((name) => name.startsWith(`${BOT_TICK}:`));
   }
 
-  private ticks(view: ClassroomView, role: Role): boolean {
-    return botPlays(view, role) || (role === NODE_LIFECYCLE && backstops(view));
-  }
-
   /** The component's roles whose bot acts at its tick. */
-  private tickingRoles(view: ClassroomView, component: Component): Role[] {
-    return view.seats.filter(({ role }) => componentOf(role) === component && this.ticks(view, role)).map(({ role }) => role);
+  private tickingRoles(view: ClassroomView, component: Component): readonly Role[] {
+    return tickingRolesOf(view).get(component) ?? [];
   }
 
   /** The room changed (a clock, a pace): the running ticks follow its clock and pace. */
