@@ -46,7 +46,9 @@ export async function startProductionServer(redis: string | { clusterNodes: stri
   };
   // PROF=1 profiles the server into /tmp/cpuprof; PROF=<dir> into that directory (runs side by side keep their own).
   const profile = process.env.PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF === '1' ? '/tmp/cpuprof' : path.resolve(process.env.PROF)}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/main.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_SERVER_LOGS=1 shows the servers' log lines (LOG_LEVEL warn): a bench's figures include what they cost.
+  const logs = process.env.BENCH_SERVER_LOGS ? 'inherit' : 'ignore';
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/main.ts'], { cwd: root, env, stdio: ['ignore', logs, 'inherit'] });
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'the server to serve' });
   return child;
 }

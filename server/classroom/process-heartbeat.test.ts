@@ -6,7 +6,8 @@ import { connectClient, connectMember, createClassroom, joinClassroom, type Test
 import { connectRedis, type RedisClient } from '../redis/connect';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
-import { processesKey, processHeartbeatKey } from './keys';
+import { monitorKey } from '../testing/key-monitor';
+import { processesKey, processHeartbeatKey, seatHandbacksKey } from './keys';
 
 const prefix = `${inject('redisKeyPrefix')}-heartbeat`;
 const GRACE_SECONDS = 1;
@@ -98,5 +99,32 @@ describe('process heartbeats', () => {
     await new Promise((r) => setTimeout(r, GRACE_SECONDS * 1000 + 500));
     const presence = (await a.classrooms.read(id))?.presence.get(studentId);
     expect(presence?.state).toBe('connected');
+  });
+
+  it('hands a seat back when its grace period ends, by a timer: between hand-backs an idle process does not poll Redis for them', async () => {
+    const handBacks = await monitorKey(inject('redisUrl'), seatHandbacksKey(prefix));
+    try {
+      const { id, code } = await createClassroom(a.url);
+      const { studentId, token } = await joinClassroom(a.url, code, 'Ada');
+      const ada = await connectMember(a.url, token);
+      await waitFor(async () => (await a.classrooms.openSockets(id, studentId)) === 1, { what: 'the socket counted' });
+      ada.close();
+      const closedAt = Date.now();
+      const presence = () => a.classrooms.read(id).then((record) => record?.presence.get(studentId)?.state);
+      await waitFor(async () => (await presence()) === 'handedBack', { what: 'the seat handed back', timeoutMs: GRACE_SECONDS * 1000 + 5000, intervalMs: 20 });
+      const after = Date.now() - closedAt;
+      expect(after).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000 - 100);
+      // On time: the process that saw her go set its timer for the end of her grace period.
+      expect(after).toBeLessThan(GRACE_SECONDS * 1000 + 1500);
+
+      // Then nothing waits: two processes over 3 s look at most a few times (a 200 ms poll made 30 reads).
+      await handBacks.sync();
+      const before = handBacks.calls('ZRANGEBYSCORE') + handBacks.calls('ZRANGE');
+      await new Promise((r) => setTimeout(r, 3000));
+      await handBacks.sync();
+      expect(handBacks.calls('ZRANGEBYSCORE') + handBacks.calls('ZRANGE') - before).toBeLessThanOrEqual(8);
+    } finally {
+      await handBacks.close();
+    }
   });
 });

@@ -4,21 +4,21 @@
  * - the registry, for processes whose heartbeat lapsed (SIGKILL, a lost host): their members are
  *   marked disconnected as of the last beat, their grace periods scheduled, and the change
  *   announced, which also moves a control-plane Lease such a ghost led to a connected standby;
- * - the shared hand-back timers (a sorted set by graceUntil), handing seats back to the bots.
+ * - the shared hand-back timers (a sorted set by graceUntil), handing seats back to the bots
+ *   (hand-back-timer.ts).
  * Those timers are wall-clock on purpose: a grace period runs while the class is paused, unlike the
  * BullMQ timers in simulated time.
  */
 import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/connect';
 import type { ClassroomAnnouncer } from './announcer';
+import { startHandBackTimer } from './hand-back-timer';
 import { processClassroomsKey, processHeartbeatKey, processesKey } from './keys';
 import type { ClassroomRepository, HandBack } from './repository';
 
 /** A process is dead once its heartbeat key lapsed: 3 beats missed. */
 export const PROCESS_HEARTBEAT_TTL_MS = 3000;
 export const PROCESS_HEARTBEAT_INTERVAL_MS = 1000;
-/** How often due hand-backs are looked for: the most a seat is handed back late. */
-export const HAND_BACK_SWEEP_MS = 200;
 
 export interface ProcessHeartbeatOptions {
   redis: RedisClient;
@@ -36,7 +36,6 @@ export interface ProcessHeartbeatOptions {
   onReaped?: (serverId: string) => Promise<void>;
   ttlMs?: number;
   intervalMs?: number;
-  handBackSweepMs?: number;
 }
 
 export interface ProcessHeartbeat {
@@ -128,9 +127,7 @@ export async function startProcessHeartbeat(options: ProcessHeartbeatOptions): P
     }
     if (Date.now() - beatingSince >= ttlMs) await reapGhosts();
   });
-  const stopHandingBack = every(options.handBackSweepMs ?? HAND_BACK_SWEEP_MS, 'seat hand-back sweep', logger, async () => {
-    await announceAll(announcer, await classrooms.takeDueHandBacks());
-  });
+  const stopHandingBack = startHandBackTimer({ classrooms, logger, announce: (handBacks) => announceAll(announcer, handBacks) });
 
   return {
     async close() {

@@ -79,10 +79,13 @@ export function createClassroomRepository({
 }: ClassroomRepositoryOptions) {
   const keysOf = (classroomId: string): ClassroomKeys => classroomKeys(prefix, classroomId);
   const handBackMember = (classroomId: string, memberId: string): string => `${classroomId}:${memberId}`;
+  /** Told of each hand-back this process schedules (the process heartbeat sets its timer by them). */
+  const handBackListeners = new Set<(graceUntil: number) => void>();
 
   /** The grace period's end on the shared timers: whichever process is alive then hands the seat back. */
   async function scheduleHandBack(classroomId: string, memberId: string, graceUntil: number): Promise<void> {
     await redis.zAdd(seatHandbacksKey(prefix), { score: graceUntil, value: handBackMember(classroomId, memberId) });
+    for (const listener of handBackListeners) listener(graceUntil);
   }
 
   /** Compare-and-set of a field of one of the room's hashes (meta, presence), bumping the seat version. */
@@ -430,6 +433,18 @@ export function createClassroomRepository({
       }
       await redis.del(index);
       return reaped;
+    },
+
+    /** Calls `listener` with the due time of each hand-back this process schedules. */
+    onHandBackScheduled(listener: (graceUntil: number) => void): () => void {
+      handBackListeners.add(listener);
+      return () => handBackListeners.delete(listener);
+    },
+
+    /** When the soonest hand-back on the shared timers is due (ms), or null when none waits. */
+    async nextHandBackAt(): Promise<number | null> {
+      const [first] = await redis.zRangeWithScores(seatHandbacksKey(prefix), 0, 0);
+      return first ? first.score : null;
     },
 
     /**

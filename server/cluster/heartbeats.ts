@@ -55,6 +55,11 @@ export class KubeletHeartbeats {
     await this.schedule(view.id, now);
   }
 
+  /** Beats at once (a classroom taken over from a dead owner, see start-cluster.ts); books the next beat. */
+  async beatNow(view: ClassroomView): Promise<void> {
+    if (view.phase === 'running' && view.nodes.length) await this.beat(view.id);
+  }
+
   private schedule(classroomId: string, dueAt: SimTime): Promise<void> {
     return this.runtime.timers.schedule(classroomId, { kind: KUBELET_HEARTBEAT, key: HEARTBEAT_KEY, dueAt, payload: null });
   }

@@ -2,7 +2,8 @@
  * Issue 14, partitioning: two server processes on one Redis share the running classrooms' control
  * work by lease, each owning 40–60 % of them, and the one without sockets keeps no cache of the
  * others. SIGKILL one: the survivor takes over every classroom and each keeps progressing (its
- * kubelets' heartbeats renew the node Leases, which only the owner's timers do).
+ * kubelets' heartbeats renew the node Leases, which only the owner's timers do), and no node of a
+ * dead owner's classroom is taken for dead.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import type { RunningServer } from '../app';
 import { connectRedis, type RedisClient } from '../redis/connect';
 import { freePort } from '../redis/embedded-redis';
 import { startTestServer } from '../testing/test-server';
+import { listObjects } from '@shared/protocol/watch-reducer';
 import { waitFor } from '../testing/wait';
 import { classroomOwnerKey } from './classroom-leases';
 import { classroomWith, connectCluster, type ClusterClient } from './testing/cluster-client';
@@ -89,6 +91,13 @@ test('two processes own half of 20 running classrooms each; the survivor of a SI
   const survivorId = split[ids.findIndex((id) => survivor.cluster.owns(id))];
   expect(survivorId).toBeTruthy();
 
+  const readiness = (c: ClusterClient) =>
+    listObjects(c.state, 'Node').map((node) => {
+      const ready = node.status?.conditions?.find((condition) => condition.type === 'Ready');
+      return `${node.metadata.name} ${ready?.status} since ${ready?.lastTransitionTime}`;
+    });
+  const readyBefore = clients.map(readiness);
+  expect(readyBefore.flat().every((line) => line.includes(' True since '))).toBe(true);
   if (doomed) await killed(doomed);
   await waitFor(async () => (await owners()).every((o) => o === survivorId) && survivor.cluster.classroomsOwned() === CLASSROOMS, {
     what: 'the survivor to own every classroom',
@@ -98,4 +107,8 @@ test('two processes own half of 20 running classrooms each; the survivor of a SI
   // Every classroom keeps progressing: its heartbeats (every 10 simulated s, 1 s here) keep writing.
   const at = clients.map((c) => BigInt(c.state.resourceVersion));
   await waitFor(() => clients.every((c, i) => BigInt(c.state.resourceVersion) >= (at[i] ?? 0n) + 6n), { what: 'every classroom to progress on the survivor', timeoutMs: 45_000, intervalMs: 250 });
+  // The dead owner's nodes were not taken for dead meanwhile (their Ready condition never moved):
+  // the survivor's takeover renews their Leases before its node-lifecycle controller looks (the
+  // gap is 5 s or more of wall time, 50 simulated s at time scale 10, past the 40 s grace period).
+  expect(clients.map(readiness)).toEqual(readyBefore);
 });

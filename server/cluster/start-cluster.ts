@@ -17,7 +17,7 @@ import { ApiServer } from './api-server';
 import { bootstrapCluster } from './bootstrap';
 import { ClusterClaims } from './cluster-claim';
 import { ClusterRuntime } from './cluster-runtime';
-import { KUBELET_HEARTBEAT, KubeletHeartbeats } from './heartbeats';
+import { KubeletHeartbeats } from './heartbeats';
 import { processHeartbeatKey } from '../classroom/keys';
 import { ClassroomLeases } from './classroom-leases';
 import { Informers } from './informers';
@@ -125,13 +125,12 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     clocks: { getClock: async (id): Promise<SimClock> => (await runtime.run(id))?.clock ?? STOPPED },
     route: (classroomId, fired, local) => routing.route(classroomId, fired, local),
     // Each process takes only the jobs of the classrooms it owns: a second process divides the
-    // timer work instead of waking for every job and handing half of them over. The heartbeat is
-    // taken by any process, so a dead owner's nodes keep beating until a survivor takes over.
+    // timer work instead of waking for every job and handing half of them over (see takeOver for
+    // the kubelets' heartbeats when an owner dies).
     owners: {
       serverId,
       ownerOf: (id) => leases.ownerOf(id),
       isAlive: async (id) => (await redis.exists(processHeartbeatKey(keyPrefix, id))) === 1,
-      sharedKinds: new Set([KUBELET_HEARTBEAT]),
     },
   });
   const claims = new ClusterClaims(redis, keyPrefix);
@@ -188,8 +187,13 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
   });
   // A classroom taken over (started, given back by a process over its share, or left by a dead
   // one): its timers moved to the clock it has now and its loops started, then swept from here on.
+  // The kubelets beat first: their timer was on the old owner's lanes, so a dead owner's nodes went
+  // unrenewed since it died (a lease's TTL and a pass, up to 65 simulated s at time scale 10); the
+  // node-lifecycle controller, whose wake-ups were there too, must find the Leases renewed when it
+  // looks again, as a new kube-controller-manager leader judges heartbeats from when it starts.
   takeOver = async (view) => {
     sweep.noteView(view);
+    await heartbeats.beatNow(view);
     await timers.repair(view.id, view.clock);
     await followSeats(view);
   };

@@ -1,10 +1,10 @@
 /**
- * A classroom's timers run on its owner (classroom-leases.ts). Most of its jobs are on the owner's
- * own lanes, which only the owner's workers take (owner-local timers, see sim-timer-service.ts);
- * a job still finds itself on another process now and then: a kubelet heartbeat (on the shared
- * lanes, taken by any process), or a job of a classroom whose lease just moved. Such a timer is
- * handed to the owner over Redis pub/sub (one channel per process) and its job completes at once,
- * so the worker is not held while the owner runs it. The timer's index entry stays marked firing until the owner has run it: if the
+ * A classroom's timers run on its owner (classroom-leases.ts). Its jobs are on the owner's own
+ * lanes, which only the owner's workers take (owner-local timers, see sim-timer-service.ts); a job
+ * still fires on another process when the classroom's lease moved after the job was booked and
+ * before the new owner's repair moved it. Such a timer is handed to the owner over Redis pub/sub
+ * (one channel per process) and its job completes at once, so the worker is not held while the
+ * owner runs it. The timer's index entry stays marked firing until the owner has run it: if the
  * owner dies first, the new owner's `repair` gives it a new job, so a handed-over timer is never lost.
  * Nobody owns the classroom (a lobby, a lease between owners) or nobody hears on the owner's channel
  * (it died and its lease has not lapsed yet): the timer runs here.

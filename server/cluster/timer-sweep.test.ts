@@ -12,6 +12,7 @@ import { listObjects } from '@shared/protocol/watch-reducer';
 import type { RunningServer } from '../app';
 import { SIM_TIMERS_QUEUE } from '../jobs/sim-timer-service';
 import { timersKey } from '../jobs/timer-index';
+import { laneOfJob } from '../jobs/timer-lanes';
 import { connectRedis, type RedisClient } from '../redis/connect';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
@@ -45,21 +46,28 @@ async function indexedJobs(classroomId: string): Promise<{ key: string; jobId: s
  * (a tick firing meanwhile books a new one): what Redis does when it loses jobs the index kept.
  */
 async function loseEveryJob(classroomId: string): Promise<string[]> {
-  const queue = new Queue(SIM_TIMERS_QUEUE, { connection: redis, prefix: `${prefix}:{bull}` });
+  const queues = new Map<string, Queue>();
+  // The shared lane (the heartbeat) or the owner's own (see timer-lanes.ts).
+  const queueOf = (jobId: string): Queue => {
+    const lane = laneOfJob(prefix, false, 1, classroomId, jobId).prefix;
+    const queue = queues.get(lane) ?? new Queue(SIM_TIMERS_QUEUE, { connection: redis, prefix: lane });
+    queues.set(lane, queue);
+    return queue;
+  };
   try {
     return await waitFor(
       async () => {
         const entries = await indexedJobs(classroomId);
         // A job being fired is locked: it is removed once it has booked the next.
-        for (const { jobId } of entries) if (jobId) await queue.remove(jobId).catch(() => 0);
-        const states = await Promise.all(entries.map(async ({ jobId }) => (jobId ? queue.getJobState(jobId) : 'parked')));
+        for (const { jobId } of entries) if (jobId) await queueOf(jobId).remove(jobId).catch(() => 0);
+        const states = await Promise.all(entries.map(async ({ jobId }) => (jobId ? queueOf(jobId).getJobState(jobId) : 'parked')));
         const stranded = entries.length > 0 && states.every((s) => s === 'unknown') && entries.length === (await indexedJobs(classroomId)).length;
         return stranded && entries.map((e) => e.key);
       },
       { what: 'every timer of the classroom stranded', timeoutMs: 20_000, intervalMs: 10 },
     );
   } finally {
-    await queue.close();
+    await Promise.all([...queues.values()].map((queue) => queue.close()));
   }
 }
 
@@ -114,8 +122,9 @@ describe('a one-shot timer lost with its index entry', () => {
     // Still 60 simulated seconds (6 s wall) from due: lost long before it could fire.
     expect(dueAt - instructor.simNow()).toBeGreaterThan(20_000);
     await redis.hDel(timersKey(prefix, classroom.id), key);
-    const queue = new Queue(SIM_TIMERS_QUEUE, { connection: redis, prefix: `${prefix}:{bull}` });
-    await queue.remove(value.slice(0, value.indexOf('|'))).finally(() => queue.close());
+    const job = value.slice(0, value.indexOf('|'));
+    const queue = new Queue(SIM_TIMERS_QUEUE, { connection: redis, prefix: laneOfJob(prefix, false, 1, classroom.id, job).prefix });
+    expect(await queue.remove(job).finally(() => queue.close())).toBe(1);
     const pull = () => listObjects(instructor.state, 'ContainerRuntime').flatMap((rt) => rt.status.calls).find((c) => c.call === 'PullImage');
     await waitFor(() => pull()?.status === 'running', { what: 'the pull running, its timer gone' });
 

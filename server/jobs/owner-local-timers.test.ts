@@ -33,19 +33,18 @@ afterEach(async () => {
 });
 
 /** A process `serverId` with owner-local timers, recording its `tick` and `hang` firings under its id. */
-async function timerProcess(serverId: string, { start = true, sharedKinds = [] as string[] } = {}): Promise<SimTimerService> {
-  const service = new SimTimerService({ redis, keyPrefix: prefix, clocks, owners: redisOwners(redis, prefix, serverId, sharedKinds), lockDurationMs: 1000, stalledIntervalMs: 500 });
+async function timerProcess(serverId: string): Promise<SimTimerService> {
+  const service = new SimTimerService({ redis, keyPrefix: prefix, clocks, owners: redisOwners(redis, prefix, serverId), lockDurationMs: 1000, stalledIntervalMs: 500 });
   services.push(service);
   service.onTimer('tick', recordFiring(redis, prefix, serverId));
-  service.onTimer('beat', recordFiring(redis, prefix, serverId));
   service.onTimer('hang', recordFiring(redis, prefix, serverId));
   await setAlive(redis, prefix, serverId, true);
-  if (start) await service.start();
+  await service.start();
   return service;
 }
 
 const running = (timeScale: number): SimClock => ({ simAtWall: 1_000_000, wall: Date.now(), timeScale, paused: false });
-const tick = (key: string, dueAt: number, kind = 'tick') => ({ kind, key, dueAt, payload: null });
+const tick = (key: string, dueAt: number) => ({ kind: 'tick', key, dueAt, payload: null });
 const fired = () => firings(redis, prefix);
 
 /** Jobs not yet finished (or failed) in a lane: `{timers@<id>}` or the shared `{bull}`. */
@@ -59,9 +58,9 @@ async function jobsIn(hashTag: string): Promise<number> {
 }
 
 describe('owner-local timers', () => {
-  it("a process's workers never take a job of a classroom another live process owns, whichever process booked it; a shared kind is taken by any", async () => {
-    const a = await timerProcess('a', { sharedKinds: ['beat'] });
-    const b = await timerProcess('b', { sharedKinds: ['beat'] });
+  it("a process's workers never take a job of a classroom another live process owns, whichever process booked it", async () => {
+    const a = await timerProcess('a');
+    const b = await timerProcess('b');
     const owners = new Map([['c1', 'a'], ['c2', 'b'], ['c3', 'a'], ['c4', 'b']]);
     const sims = new Map<string, number>();
     for (const [id, owner] of owners) {
@@ -76,12 +75,11 @@ describe('owner-local timers', () => {
         return (i % 3 ? a : b).schedule(id, tick(`t${i}`, (sims.get(id) ?? 0) + 500 + (i % 5) * 200));
       }),
     );
-    for (const id of ids) await (id === 'c1' ? a : b).schedule(id, tick('heartbeat', (sims.get(id) ?? 0) + 500, 'beat'));
-    await waitFor(async () => (await fired()).length >= 44, { what: '44 firings' });
+    await waitFor(async () => (await fired()).length >= 40, { what: '40 firings' });
     const all = await fired();
-    expect(all).toHaveLength(44);
-    expect(new Set(all.map((f) => `${f.classroomId}/${f.key}`)).size).toBe(44);
-    const misplaced = all.filter((f) => f.key !== 'heartbeat' && f.by !== owners.get(f.classroomId));
+    expect(all).toHaveLength(40);
+    expect(new Set(all.map((f) => `${f.classroomId}/${f.key}`)).size).toBe(40);
+    const misplaced = all.filter((f) => f.by !== owners.get(f.classroomId));
     expect(misplaced.map((f) => `${f.classroomId}/${f.key} by ${f.by}`)).toEqual([]);
     await waitFor(async () => (await jobsIn('timers@a')) + (await jobsIn('timers@b')) + (await jobsIn('bull')) === 0, { what: 'every lane drained' });
   });

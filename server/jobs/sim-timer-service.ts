@@ -9,7 +9,20 @@ import { RedisUnavailableError, isConnectionError, orUnavailable } from '../redi
 import { isDue, wallDelayUntil, type ClockSource, type SimTimer, type TimerHandler } from './sim-timer';
 import { OutageLog } from './outage-log';
 import { TimerIndex, type TimerEntry } from './timer-index';
-import { SIM_TIMERS_QUEUE, bullConnection, closeConnection, eventsOf, isConnectionReady, laneOf, openConnection, processTimerLanes, timerLanes, type BullConnection, type TimerLane } from './timer-lanes';
+import {
+  SIM_TIMERS_QUEUE,
+  bullConnection,
+  closeConnection,
+  eventsOf,
+  isConnectionReady,
+  laneOfJob,
+  openConnection,
+  processOfJob,
+  processTimerLanes,
+  timerLanes,
+  type BullConnection,
+  type TimerLane,
+} from './timer-lanes';
 
 export { SIM_TIMERS_QUEUE } from './timer-lanes';
 
@@ -41,8 +54,9 @@ export interface SimTimerServiceOptions {
   route?: (classroomId: string, fired: FiredTimer, local: () => Promise<void>) => Promise<void>;
   /**
    * Owner-local timers: a timer's job goes to the lanes of its classroom's owning process (this
-   * process's while nobody owns it), and only that process's workers take it. Without it every
-   * timer goes to the shared lanes, where any process's worker takes it.
+   * process's while nobody owns it), and only that process's workers take it; the shared lanes
+   * are not worked. Without it every timer goes to the shared lanes, where any process's worker
+   * takes it.
    */
   owners?: TimerOwners;
 }
@@ -55,11 +69,6 @@ export interface TimerOwners {
   ownerOf(classroomId: string): Promise<string | null>;
   /** Whether a process still beats: a dead one's lanes have no worker. */
   isAlive(serverId: string): Promise<boolean>;
-  /**
-   * Kinds that stay on the shared lanes, taken by any process: a timer that must not wait for a
-   * takeover when its owner dies (the kubelets' heartbeats: node-lifecycle would see the silence).
-   */
-  sharedKinds: ReadonlySet<string>;
 }
 
 /** A timer whose job fired: its index entry is marked firing until it has run. */
@@ -102,11 +111,6 @@ const FIRING = '+firing';
 const firing = (jobId: string): string => `${jobId}${FIRING}`;
 const isFiring = (entryJobId: string): boolean => entryJobId.endsWith(FIRING);
 const jobIdOf = (entryJobId: string): string => (isFiring(entryJobId) ? entryJobId.slice(0, -FIRING.length) : entryJobId);
-/** A job on a process's own lanes is named `<serverId>.<uuid>` (BullMQ refuses ':' in ids); a shared lane's job is a bare uuid. */
-const processOfJob = (entryJobId: string): string | null => {
-  const dot = entryJobId.indexOf('.');
-  return dot < 0 ? null : entryJobId.slice(0, dot);
-};
 
 /**
  * Timers in each classroom's simulated time. The per-classroom index in Redis is the truth;
@@ -158,10 +162,10 @@ export class SimTimerService {
     return processTimerLanes(this.options.keyPrefix, serverId, isCluster(this.options.redis), this.options.clusterLanes ?? 1);
   }
 
-  /** The lanes this process's workers take jobs from: the shared ones, and its own with owner-local timers. */
+  /** The lanes this process's workers take jobs from: its own with owner-local timers, else the shared ones. */
   private workedLanes(): TimerLane[] {
     const owners = this.options.owners;
-    return owners ? [...this.sharedLanes(), ...this.processLanes(owners.serverId)] : this.sharedLanes();
+    return owners ? this.processLanes(owners.serverId) : this.sharedLanes();
   }
 
   private queueAt(prefix: string): Queue<JobData> {
@@ -184,15 +188,14 @@ export class SimTimerService {
 
   /** The queue of a classroom's job: the lane of the process named in its id, or the shared lane. */
   private queueOf(classroomId: string, entryJobId: string): Queue<JobData> {
-    const process = processOfJob(entryJobId);
-    const lanes = process === null ? this.sharedLanes() : this.processLanes(process);
-    return this.queueAt((lanes[laneOf(classroomId, lanes.length)] as TimerLane).prefix);
+    const { keyPrefix, redis, clusterLanes } = this.options;
+    return this.queueAt(laneOfJob(keyPrefix, isCluster(redis), clusterLanes ?? 1, classroomId, jobIdOf(entryJobId)).prefix);
   }
 
   /** A new job's id: on the owner's lanes with owner-local timers (see TimerOwners), else on the shared ones. */
-  private async newJobId(classroomId: string, kind: string): Promise<string> {
+  private async newJobId(classroomId: string): Promise<string> {
     const owners = this.options.owners;
-    if (!owners || owners.sharedKinds.has(kind)) return randomUUID();
+    if (!owners) return randomUUID();
     return `${(await owners.ownerOf(classroomId)) ?? owners.serverId}.${randomUUID()}`;
   }
 
@@ -318,7 +321,7 @@ export class SimTimerService {
   private async scheduleNow(classroomId: string, timer: SimTimer): Promise<void> {
     const clock = await this.options.clocks.getClock(classroomId);
     const delay = wallDelayUntil(clock, timer.dueAt, Date.now());
-    const jobId = delay === null ? '' : await this.newJobId(classroomId, timer.kind);
+    const jobId = delay === null ? '' : await this.newJobId(classroomId);
     // The queue's own connection may still be reconnecting after an outage: refuse before the
     // index points at a job that could not be added.
     if (delay !== null) await this.queueReady(classroomId, jobId);
@@ -395,12 +398,13 @@ export class SimTimerService {
     if (delay === null) return false; // parked with its clock: nothing is due
     if (!entry.jobId) return true;
     // On another process's lanes (the classroom was taken over, or booked by a process that read
-    // the old owner): this owner's workers would never take it, so it moves here at once. Unless
-    // that process fires it right now: then it hands the timer over, and only a dead one's is moved.
+    // the old owner) or on the shared ones: this owner's workers would never take it, so it moves
+    // here at once. Unless that process fires it right now: then it hands the timer over, and only
+    // a dead one's is moved.
     const owners = this.options.owners;
     const process = processOfJob(entry.jobId);
-    const foreign = owners !== undefined && process !== null && process !== owners.serverId;
-    if (foreign && (!isFiring(entry.jobId) || !(await owners.isAlive(process)))) return true;
+    const foreign = owners !== undefined && process !== owners.serverId;
+    if (foreign && (!isFiring(entry.jobId) || (process !== null && !(await owners.isAlive(process))))) return true;
     const lateMs = (simNow(clock, wallNow) - entry.dueAt) / clock.timeScale;
     if (lateMs < (this.options.repairGraceMs ?? REPAIR_GRACE_MS)) return false;
     const state = await this.queueOf(classroomId, entry.jobId).getJobState(jobIdOf(entry.jobId));
@@ -468,7 +472,7 @@ export class SimTimerService {
   /** Points the entry at a new job (none while parked); false when it lost the race to a newer schedule, cancel or firing. */
   private async reschedule(classroomId: string, entry: TimerEntry, delay: number | null): Promise<boolean> {
     if (delay === null && !entry.jobId) return false;
-    const jobId = delay === null ? '' : await this.newJobId(classroomId, entry.kind);
+    const jobId = delay === null ? '' : await this.newJobId(classroomId);
     if (delay !== null) await this.queueReady(classroomId, jobId);
     if (!(await this.index.swapJob(classroomId, entry.key, entry.jobId, jobId))) return false;
     if (delay !== null) {

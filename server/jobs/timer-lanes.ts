@@ -2,9 +2,9 @@
  * Where the timer jobs live. On one Redis: one BullMQ queue under `{bull}`, on node-redis
  * duplicates of the application's client. On a Redis Cluster: several queues, each under a hash
  * tag of its own (`{timers-<i>}`), so their keys and BullMQ's Lua scripts spread over the shards;
- * a classroom's timers always go to the same lane. With owner-local timers (sim-timer-service.ts)
- * each process also has lanes of its own (`{timers@<serverId>}`, or `{timers@<serverId>-<i>}` on a
- * cluster), which only its workers take jobs from. BullMQ's node-redis adapter has no cluster
+ * a classroom's timers always go to the same lane. With owner-local timers (sim-timer-service.ts,
+ * what the server runs) each process has lanes of its own instead (`{timers@<serverId>}`, or
+ * `{timers@<serverId>-<i>}` on a cluster), which only its workers take jobs from. BullMQ's node-redis adapter has no cluster
  * support (its worker never becomes ready), so on a cluster BullMQ gets ioredis' Cluster client
  * (BullMQ's native client), seeded with the masters node-redis discovered.
  */
@@ -34,6 +34,19 @@ export function processTimerLanes(keyPrefix: string, serverId: string, cluster: 
 
 /** A classroom's lane: a hash of its id, so every process agrees without asking Redis. */
 export const laneOf = (classroomId: string, lanes: number): number => shardOf(classroomId, lanes);
+
+/** A job on a process's own lanes is named `<serverId>.<uuid>` (BullMQ refuses ':' in ids); a shared lane's job is a bare uuid. */
+export function processOfJob(jobId: string): string | null {
+  const dot = jobId.indexOf('.');
+  return dot < 0 ? null : jobId.slice(0, dot);
+}
+
+/** The lane a classroom's job is on: of the process its id names, or the shared one. */
+export function laneOfJob(keyPrefix: string, cluster: boolean, count: number, classroomId: string, jobId: string): TimerLane {
+  const process = processOfJob(jobId);
+  const lanes = process === null ? timerLanes(keyPrefix, cluster, count) : processTimerLanes(keyPrefix, process, cluster, count);
+  return lanes[laneOf(classroomId, lanes.length)] as TimerLane;
+}
 
 /** A connection BullMQ takes: a node-redis client, or an ioredis Cluster. */
 export type BullConnection = RedisStandalone | Cluster;

@@ -67,12 +67,11 @@ const ownerKey = (prefix: string, classroomId: string): string => `${prefix}:{${
 const aliveKey = (prefix: string, serverId: string): string => `${prefix}:test-alive:${serverId}`;
 
 /** Owners and live processes kept in Redis, as the classroom leases and the process heartbeat keep them. */
-export function redisOwners(redis: RedisClient, prefix: string, serverId: string, sharedKinds: string[] = []): TimerOwners {
+export function redisOwners(redis: RedisClient, prefix: string, serverId: string): TimerOwners {
   return {
     serverId,
     ownerOf: (classroomId) => redis.get(ownerKey(prefix, classroomId)),
     isAlive: async (id) => (await redis.exists(aliveKey(prefix, id))) === 1,
-    sharedKinds: new Set(sharedKinds),
   };
 }
 
