@@ -17,6 +17,7 @@ import { processesKey } from '../classroom/keys';
 import { PROCESS_HEARTBEAT_TTL_MS } from '../classroom/process-heartbeat';
 import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/connect';
+import { LuaScript } from '../redis/lua-script';
 
 /** A dead owner's classrooms wait at most this long (plus a pass) for a new owner. */
 export const CLASSROOM_LEASE_TTL_MS = 5000;
@@ -31,11 +32,11 @@ export const classroomOwnerKey = (prefix: string, classroomId: string): string =
  * Renews the lease when this process holds it (1); takes it again when it lapsed and nobody took
  * it meanwhile (2), as any process's claim would; 0 when another process holds it now.
  */
-const RENEW_SCRIPT = `local holder = redis.call('GET', KEYS[1])
+const RENEW_SCRIPT = new LuaScript(`local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
-return 0`;
-const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+return 0`);
+const RELEASE_SCRIPT = new LuaScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
 
 /** Classrooms with control work: their clock has started and they are not closed. */
 const started = (view: ClassroomView): boolean => view.phase === 'running' || view.phase === 'paused';
@@ -74,9 +75,9 @@ export class ClassroomLeases {
     return this.owned.has(classroomId);
   }
 
-  /** The classrooms this process owns, as last seen (for the sweep and /metrics). */
-  ownedViews(): ClassroomView[] {
-    return [...this.owned].flatMap((id) => this.views.get(id)?.view ?? []);
+  /** The classrooms this process owns. */
+  ownedIds(): string[] {
+    return [...this.owned];
   }
 
   get ownedCount(): number {
@@ -155,13 +156,13 @@ export class ClassroomLeases {
   private async renew(): Promise<void> {
     const { redis, keyPrefix, serverId, logger } = this.options;
     const ids = [...this.owned];
-    const kept = await Promise.all(ids.map((id) => redis.eval(RENEW_SCRIPT, { keys: [classroomOwnerKey(keyPrefix, id)], arguments: [serverId, String(this.ttlMs)] })));
+    const kept = await Promise.all(ids.map((id) => RENEW_SCRIPT.call(redis, [classroomOwnerKey(keyPrefix, id)], [serverId, String(this.ttlMs)])));
     for (const [i, id] of ids.entries()) {
       if (kept[i] === 1) continue;
       if (kept[i] === 2) {
         // Given back while the renewal was on its way: give it back again.
         if (!this.owned.has(id)) {
-          await redis.eval(RELEASE_SCRIPT, { keys: [classroomOwnerKey(keyPrefix, id)], arguments: [serverId] });
+          await RELEASE_SCRIPT.call(redis, [classroomOwnerKey(keyPrefix, id)], [serverId]);
           continue;
         }
         logger.warn({ classroomId: id }, 'the lease of a classroom lapsed (this process was too slow to renew it); nobody had taken it, so this process holds it again');
@@ -217,7 +218,7 @@ export class ClassroomLeases {
   private async release(classroomId: string): Promise<void> {
     this.owned.delete(classroomId);
     this.options.released(classroomId);
-    await this.options.redis.eval(RELEASE_SCRIPT, { keys: [classroomOwnerKey(this.options.keyPrefix, classroomId)], arguments: [this.options.serverId] });
+    await RELEASE_SCRIPT.call(this.options.redis, [classroomOwnerKey(this.options.keyPrefix, classroomId)], [this.options.serverId]);
   }
 
   private async viewOf(classroomId: string, fresh = false): Promise<ClassroomView | null> {

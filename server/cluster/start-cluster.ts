@@ -184,6 +184,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     owed: async (classroomId) => owedWorldTimers(await runtime.state(classroomId)).map(toSimTimer),
     follow: followSeats,
     owns: (classroomId) => leases.owns(classroomId),
+    owned: () => leases.ownedIds(),
   });
   // A classroom taken over (started, given back by a process over its share, or left by a dead
   // one): its timers moved to the clock it has now and its loops started, then swept from here on.

@@ -1,6 +1,6 @@
 /**
- * The safety net under the BullMQ timers, run by each process over the open classrooms it owns
- * (classroom-leases.ts) every few seconds. A running classroom's loops live on recurring timers (bot ticks, kubelet
+ * The safety net under the BullMQ timers, run by each process over the classrooms it owns
+ * (classroom-leases.ts) every few seconds: its cost divides between processes. A running classroom's loops live on recurring timers (bot ticks, kubelet
  * heartbeats) that only a seat or clock change starts, and a timer fires only while its BullMQ job
  * exists; Redis killed between writing the index and adding the job, or a process killed while
  * firing, strands a timer for good. The sweep re-adds the job of a timer that will not fire (see
@@ -34,8 +34,10 @@ export interface TimerSweepOptions {
   owed(classroomId: string): Promise<SimTimer[]>;
   /** Starts the loops the view calls for (what a seat change does). */
   follow(view: ClassroomView): Promise<void>;
-  /** Whether this process owns the classroom's control work (only those are swept here). */
+  /** Whether this process owns the classroom's control work. */
   owns(classroomId: string): boolean;
+  /** The classrooms this process owns (only those are swept here). */
+  owned(): string[];
   intervalMs?: number;
 }
 
@@ -90,19 +92,17 @@ export class TimerSweep {
     await this.running;
   }
 
-  /** One pass; a classroom that fails does not stop the others, and the first failure is thrown after. */
+  /**
+   * One pass over the owned classrooms (a closed one is released by its lease within a pass); a
+   * classroom that fails does not stop the others, and the first failure is thrown after.
+   */
   async sweep(): Promise<void> {
-    const open = new Set(await this.options.classrooms.openClassroomIds());
-    for (const id of this.views.keys()) if (!open.has(id)) this.views.delete(id);
-    for (const id of this.unbooked.keys()) if (!open.has(id)) this.unbooked.delete(id);
+    const owned = new Set(this.options.owned());
+    for (const id of this.views.keys()) if (!owned.has(id)) this.views.delete(id);
+    for (const id of new Set([...this.missing.keys(), ...this.unbooked.keys()])) if (!owned.has(id)) this.forget(id);
     let failure: unknown = null;
-    for (const id of open) {
+    for (const id of owned) {
       if (this.stopped) return;
-      if (!this.options.owns(id)) {
-        this.views.delete(id);
-        this.forget(id);
-        continue;
-      }
       await this.sweepClassroom(id).catch((error: unknown) => (failure ??= error));
     }
     if (failure !== null) throw failure;

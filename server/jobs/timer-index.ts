@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RedisClient } from '../redis/connect';
+import { LuaScript } from '../redis/lua-script';
 import { simTimerSchema, type SimTimer } from './sim-timer';
 
 /**
@@ -58,12 +59,20 @@ function parseEntry(raw: unknown): TimerEntry | null {
   return { ...simTimerSchema.parse(JSON.parse(raw.slice(sep + 1))), jobId: raw.slice(0, sep) };
 }
 
+const valuesSchema = z.array(z.string());
+
 function parseEntries(raw: unknown): TimerEntry[] {
-  return z
-    .array(z.string())
-    .parse(raw)
-    .flatMap((value) => parseEntry(value) ?? []);
+  return valuesSchema.parse(raw).flatMap((value) => parseEntry(value) ?? []);
 }
+
+/** Sent by SHA: the index is written at every timer's booking and firing. */
+const scripts = {
+  swapJob: new LuaScript(SWAP_JOB),
+  deleteIfJob: new LuaScript(DELETE_IF_JOB),
+  replace: new LuaScript(REPLACE),
+  take: new LuaScript(TAKE),
+  takeAll: new LuaScript(TAKE_ALL),
+};
 
 /** The per-classroom index of pending timers: the source of truth that BullMQ jobs are checked against. */
 export class TimerIndex {
@@ -72,8 +81,8 @@ export class TimerIndex {
     private readonly prefix: string,
   ) {}
 
-  private run(script: string, classroomId: string, args: string[]): Promise<unknown> {
-    return this.redis.eval(script, { keys: [timersKey(this.prefix, classroomId)], arguments: args });
+  private run(script: LuaScript, classroomId: string, args: string[]): Promise<unknown> {
+    return script.call(this.redis, [timersKey(this.prefix, classroomId)], args);
   }
 
   async get(classroomId: string, key: string): Promise<TimerEntry | null> {
@@ -86,24 +95,24 @@ export class TimerIndex {
 
   /** Stores the entry and returns the one it replaced. */
   async replace(classroomId: string, entry: TimerEntry): Promise<TimerEntry | null> {
-    return parseEntry(await this.run(REPLACE, classroomId, [entry.key, encode(entry)]));
+    return parseEntry(await this.run(scripts.replace, classroomId, [entry.key, encode(entry)]));
   }
 
   /** Points the entry at another job, only if it still points at `fromJobId`. */
   async swapJob(classroomId: string, key: string, fromJobId: string, toJobId: string): Promise<boolean> {
-    return (await this.run(SWAP_JOB, classroomId, [key, fromJobId, toJobId])) === 1;
+    return (await this.run(scripts.swapJob, classroomId, [key, fromJobId, toJobId])) === 1;
   }
 
   /** Removes the entry once its job has fired, unless it was rescheduled meanwhile. */
   async deleteIfJob(classroomId: string, key: string, jobId: string): Promise<boolean> {
-    return (await this.run(DELETE_IF_JOB, classroomId, [key, jobId])) === 1;
+    return (await this.run(scripts.deleteIfJob, classroomId, [key, jobId])) === 1;
   }
 
   async take(classroomId: string, key: string): Promise<TimerEntry | null> {
-    return parseEntry(await this.run(TAKE, classroomId, [key]));
+    return parseEntry(await this.run(scripts.take, classroomId, [key]));
   }
 
   async takeAll(classroomId: string): Promise<TimerEntry[]> {
-    return parseEntries(await this.run(TAKE_ALL, classroomId, []));
+    return parseEntries(await this.run(scripts.takeAll, classroomId, []));
   }
 }
