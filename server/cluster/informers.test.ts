@@ -5,16 +5,16 @@
  * held a lost write, its watch skipped the later changes that reused those versions, and every
  * move decided on it met a Conflict whose catch-up found the cache already at the store's version:
  * the bots wrote nothing, for good. Here the failover's effect is made exactly, on the test run's
- * Redis: the classroom's keys are copied (the replica), a write lands (lost), and the copy is put
- * back (the promoted replica).
+ * Redis (see replica-copy.ts).
  */
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { createClient, RESP_TYPES } from 'redis';
+import { createClient } from 'redis';
 import { makePod, type Pod } from '@shared/model';
 import { connectRedis } from '../redis/connect';
 import { isApiError, ObjectStore } from '../store';
 import { WatchHub } from '../store/watch-hub';
 import { as, newClassroom } from '../store/testing/fixture';
+import { replicaOf as replicaCopy } from '../store/testing/replica-copy';
 import { waitFor } from '../testing/wait';
 import { Informers } from './informers';
 
@@ -46,20 +46,7 @@ async function openProcess(name = `informers-test-${Math.random().toString(36).s
   };
 }
 
-/** The classroom's keys as they are now (what the replica holds); `promote` puts them back, dropping anything written since. */
-async function replicaOf(classroom: string): Promise<{ promote(): Promise<void> }> {
-  const binary = raw.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-  const pattern = `${prefix()}:{${classroom}}:*`;
-  const keys = await raw.keys(pattern);
-  const dumps = await Promise.all(keys.map(async (key) => [key, await binary.dump(key)] as const));
-  return {
-    async promote() {
-      const now = await raw.keys(pattern);
-      if (now.length) await raw.del(now);
-      for (const [key, dump] of dumps) if (dump) await raw.restore(key, 0, dump as Buffer);
-    },
-  };
-}
+const replicaOf = (classroom: string) => replicaCopy(url(), prefix(), classroom);
 
 const annotations = (pod: Pod | undefined): Record<string, string> => pod?.metadata.annotations ?? {};
 

@@ -1,13 +1,15 @@
 /**
  * Watches: `kubectl get pods -w` follows pods while the bots play; a resourceVersion the log no
  * longer holds is answered 410 Expired in the stream; client-node's informer lists, watches, and
- * lists again after a 410.
+ * lists again after a 410. A watch open when the store goes back (a Redis failover lost writes it
+ * sent) ends with 410 Expired too.
  */
 import { CoreV1Api, KubeConfig, ListWatch, Watch, type V1Pod } from '@kubernetes/client-node';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningServer } from '../app';
 import type { Classroom, ClusterClient } from '../cluster/testing/cluster-client';
+import { replicaOf } from '../store/testing/replica-copy';
 import { waitFor } from '../testing/wait';
 import type { Kubectl } from './testing/kubectl';
 import { kubectlClassroom, PLAY, type KubectlClassroom } from './testing/kubectl-classroom';
@@ -120,5 +122,35 @@ describe('watch', () => {
       what: 'the informer to list again and hold the change it missed',
     });
     await informer.stop();
+  });
+
+  it('a watch open when the store goes back (a failover lost a write it sent) ends with 410 Expired, and the client lists again', { timeout: 60_000 }, async () => {
+    const config = new KubeConfig();
+    config.loadFromFile(kubectl.kubeconfig);
+    const store = server.cluster.runtime.store;
+    const [pod, other] = (await store.list(classroom.id, 'Pod')).items;
+    const { resourceVersion } = await store.snapshot(classroom.id);
+    const watch = await fetch(`${config.getCurrentCluster()?.server ?? ''}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${resourceVersion}`, { signal: AbortSignal.timeout(30_000) });
+    expect(watch.status).toBe(200);
+    let received = '';
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of watch.body ?? []) received += decoder.decode(chunk as Uint8Array, { stream: true });
+    })();
+    const events = () => received.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; object: { metadata?: { labels?: Record<string, string> }; code?: number; reason?: string } });
+
+    const replica = await replicaOf(server.redisUrl, `${inject('redisKeyPrefix')}-kubectl-watch`, classroom.id);
+    // Acknowledged and sent to the watch, then lost with the master.
+    await store.patch(classroom.id, { kind: 'Pod', name: pod?.metadata.name ?? '' }, { metadata: { labels: { failover: 'lost' } } }, { actor: 'instructor', simTime: 0 });
+    await waitFor(() => events().some((e) => e.object.metadata?.labels?.['failover'] === 'lost'), { what: 'the watch to send the write the failover loses' });
+    await replica.promote();
+    // The next change takes the lost write's version again.
+    await store.patch(classroom.id, { kind: 'Pod', name: other?.metadata.name ?? '' }, { metadata: { labels: { failover: 'after' } } }, { actor: 'instructor', simTime: 0 });
+
+    await reading;
+    expect(events().at(-1)).toMatchObject({ type: 'ERROR', object: { kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 } });
+    const listed = (await config.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'default' })).items;
+    expect(listed.find((p) => p.metadata?.name === pod?.metadata.name)?.metadata?.labels?.['failover']).toBeUndefined();
+    expect(listed.find((p) => p.metadata?.name === other?.metadata.name)?.metadata?.labels?.['failover']).toBe('after');
   });
 });
