@@ -141,4 +141,27 @@ describe('owner-local timers', () => {
     expect(all.filter((f) => f.key.startsWith('later')).every((f) => f.simAt >= f.dueAt - 1)).toBe(true);
     expect(await survivor.pending('c1')).toEqual([]);
   });
+  it('a process taken for dead that beats again keeps its lanes; a timer booked for an owner that stopped beating goes on the booking process\'s lanes', async () => {
+    const a = await timerProcess('a');
+    await timerProcess('b');
+    await setOwner(redis, prefix, 'c1', 'a');
+    await clocks.set('c1', running(1));
+    const sim = simNow(await clocks.getClock('c1'), Date.now());
+    await a.schedule('c1', tick('far', sim + 600_000));
+    expect(await jobsIn('timers@a')).toBe(1);
+    // A survivor reaped it after a pause, but it is beating again by the time its lanes would go.
+    const survivor = await timerProcess('survivor');
+    await survivor.forgetProcess('a');
+    expect(await jobsIn('timers@a')).toBe(1);
+
+    // 'b' still holds its classroom's lease for a moment after it stopped beating and was reaped:
+    // a timer booked now must not bring its deleted lanes back.
+    await setOwner(redis, prefix, 'c2', 'b');
+    await clocks.set('c2', running(1));
+    await setAlive(redis, prefix, 'b', false);
+    await survivor.forgetProcess('b');
+    await survivor.schedule('c2', tick('after-reap', simNow(await clocks.getClock('c2'), Date.now()) + 600_000));
+    expect([await jobsIn('timers@b'), await jobsIn('timers@survivor')]).toEqual([0, 1]);
+    expect((await survivor.pending('c2')).map((t) => t.key)).toEqual(['after-reap']);
+  });
 });

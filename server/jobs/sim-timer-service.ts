@@ -107,6 +107,8 @@ const OLD_WORKERS_PATIENCE_MS = 30_000;
 const RUN_RETRY_DELAY_MS = 500;
 
 /** While a job runs its handler the entry carries this mark, so clock changes leave it alone. */
+/** Other processes' lane queues kept open at most (see `letGoOfOthersQueues`). */
+const MAX_OTHER_QUEUES = 32;
 const FIRING = '+firing';
 const firing = (jobId: string): string => `${jobId}${FIRING}`;
 const isFiring = (entryJobId: string): boolean => entryJobId.endsWith(FIRING);
@@ -170,7 +172,13 @@ export class SimTimerService {
 
   private queueAt(prefix: string): Queue<JobData> {
     const known = this.queues.get(prefix);
-    if (known) return known;
+    if (known) {
+      // Most recently used last: the oldest other process's queue is the one let go (see below).
+      this.queues.delete(prefix);
+      this.queues.set(prefix, known);
+      return known;
+    }
+    this.letGoOfOthersQueues();
     const queue = new Queue<JobData>(SIM_TIMERS_QUEUE, {
       connection: this.queueClient,
       prefix,
@@ -186,6 +194,21 @@ export class SimTimerService {
     return queue;
   }
 
+  /**
+   * Queues of other processes' lanes are kept while used, but a process that went away (a clean
+   * shutdown is never reaped) would leave its queue objects here for good: past a bound, the least
+   * recently used ones are closed (a later use opens them again).
+   */
+  private letGoOfOthersQueues(): void {
+    const worked = new Set(this.workedLanes().map((lane) => lane.prefix));
+    const others = [...this.queues.keys()].filter((prefix) => !worked.has(prefix));
+    for (const prefix of others.slice(0, Math.max(0, others.length + 1 - MAX_OTHER_QUEUES))) {
+      const queue = this.queues.get(prefix);
+      this.queues.delete(prefix);
+      void queue?.close().catch(() => undefined);
+    }
+  }
+
   /** The queue of a classroom's job: the lane of the process named in its id, or the shared lane. */
   private queueOf(classroomId: string, entryJobId: string): Queue<JobData> {
     const { keyPrefix, redis, clusterLanes } = this.options;
@@ -196,7 +219,11 @@ export class SimTimerService {
   private async newJobId(classroomId: string): Promise<string> {
     const owners = this.options.owners;
     if (!owners) return randomUUID();
-    return `${(await owners.ownerOf(classroomId)) ?? owners.serverId}.${randomUUID()}`;
+    const owner = await owners.ownerOf(classroomId);
+    // An owner reaped a moment ago still holds its lease for a few seconds: a job booked on its
+    // deleted lanes would bring them back into Redis for good. Booked here, the next owner moves it.
+    const onLanesOf = owner === null || owner === owners.serverId || !(await owners.isAlive(owner)) ? owners.serverId : owner;
+    return `${onLanesOf}.${randomUUID()}`;
   }
 
   /** Registers the handler of one timer kind; register them all before `start`. */
@@ -452,6 +479,8 @@ export class SimTimerService {
    */
   async forgetProcess(serverId: string): Promise<void> {
     if (serverId === this.options.owners?.serverId) return;
+    // Taken for dead after a long pause, it may be beating again already: its lanes are still worked.
+    if (await this.options.owners?.isAlive(serverId)) return;
     for (const lane of this.processLanes(serverId)) {
       const queue = this.queueAt(lane.prefix);
       this.queues.delete(lane.prefix);

@@ -27,10 +27,12 @@
  * (`onExpired`) and list again, as an informer relists.
  */
 import { z } from 'zod';
+import { expired } from '@shared/model';
 import type { ApiRequestEntry, WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
 import { whenReady, type RedisClient } from '../redis/connect';
 import { Deadlines } from '../redis/deadlines';
+import { ApiError } from './api-error';
 import { decodeLogEntry, decodeRequestEntry, resourceVersionOfEntry } from './encoding';
 import { parseLogNotice, type LogNotice } from './log-notice';
 
@@ -145,6 +147,9 @@ export class WatchHub {
       this.classroomOfKey.set(this.options.logKey(classroom), classroom);
       if (this.subscriber) await this.follow(classroom, sub);
       else this.kick();
+      // A catch-up read while the subscription was made can find the log went back and end the
+      // classroom's watch before this listener joined it: it would hear nothing, ever. It lists again.
+      if (this.subs.get(classroom) !== sub) throw new ApiError(expired(fromRv, fromRv));
     }
     const upTo = sub.cursor;
     sub.listeners.add(listener);
