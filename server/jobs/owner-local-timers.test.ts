@@ -164,4 +164,26 @@ describe('owner-local timers', () => {
     expect([await jobsIn('timers@b'), await jobsIn('timers@survivor')]).toEqual([0, 1]);
     expect((await survivor.pending('c2')).map((t) => t.key)).toEqual(['after-reap']);
   });
+  it('a lost connection after another process\'s queue was let go is reported, not thrown (it ended the process)', async () => {
+    const survivor = await timerProcess('survivor');
+    await survivor.forgetProcess('gone');
+    const errors: unknown[] = [];
+    const onUncaught = (error: unknown) => errors.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      // The queues' connection is dropped by Redis, as a restart or failover drops it.
+      const queueClient = (survivor as unknown as { queueClient: RedisClient }).queueClient;
+      const id = await queueClient.clientId();
+      await redis.clientKill({ filter: 'ID', id });
+      await waitFor(async () => queueClient.isReady && (await queueClient.clientId()) !== id, { what: 'the queue connection to reconnect' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(errors).toEqual([]);
+    await clocks.set('c1', running(1));
+    await setOwner(redis, prefix, 'c1', 'survivor');
+    await survivor.schedule('c1', tick('still-works', simNow(await clocks.getClock('c1'), Date.now())));
+    await waitFor(async () => (await fired()).some((f) => f.key === 'still-works'), { what: 'a timer to fire after the reconnect' });
+  });
 });

@@ -10,6 +10,8 @@ import { isDue, wallDelayUntil, type ClockSource, type SimTimer, type TimerHandl
 import { OutageLog } from './outage-log';
 import { TimerIndex, type TimerEntry } from './timer-index';
 import {
+  sharedQueueConnection,
+  type QueueConnection,
   SIM_TIMERS_QUEUE,
   bullConnection,
   closeConnection,
@@ -130,6 +132,8 @@ export class SimTimerService {
   private workers: Worker<JobData>[] | null = null;
   /** BullMQ's own connections, shared by the lanes (see `start`); the application's client stays the caller's. */
   private readonly queueClient: BullConnection;
+  /** What the queues are given: see `sharedQueueConnection`. */
+  private readonly queueConnection: QueueConnection;
   private workerClient: BullConnection | null = null;
   private closing = false;
   private restarting = false;
@@ -147,6 +151,7 @@ export class SimTimerService {
     const queueLog = new OutageLog('sim-timers queue', options.logger);
     this.queueLog = queueLog;
     eventsOf(this.queueClient).on('error', (err: unknown) => queueLog.error(err, 'sim-timers queue connection error'));
+    this.queueConnection = sharedQueueConnection(this.queueClient);
     eventsOf(this.queueClient).on('ready', () => {
       this.queueConnected = true;
       queueLog.ready();
@@ -180,7 +185,7 @@ export class SimTimerService {
     }
     this.letGoOfOthersQueues();
     const queue = new Queue<JobData>(SIM_TIMERS_QUEUE, {
-      connection: this.queueClient,
+      connection: this.queueConnection,
       prefix,
       defaultJobOptions: {
         attempts: ATTEMPTS,

@@ -9,6 +9,7 @@
  * (BullMQ's native client), seeded with the masters node-redis discovered.
  */
 import type { EventEmitter } from 'node:events';
+import { createNodeRedisClient, type IRedisClient } from 'bullmq';
 import { Cluster } from 'ioredis';
 import { isCluster, type RedisClient, type RedisStandalone } from '../redis/connect';
 import { shardOf } from '../redis/fanout';
@@ -77,6 +78,22 @@ export function bullConnection(redis: RedisClient, { offlineQueue, blocking }: B
     redisOptions: { maxRetriesPerRequest: null, connectionName: 'clusterplay-timers' },
     clusterRetryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
   });
+}
+
+/** What BullMQ's queues are given: an ioredis Cluster, or BullMQ's adapter of a node-redis client. */
+export type QueueConnection = Cluster | IRedisClient;
+
+/**
+ * BullMQ wraps a node-redis client in an adapter of its own per queue, which re-emits the client's
+ * errors and goes on listening after its queue closed: the next error (Redis going away, or closing
+ * at shutdown) would then be thrown with nobody listening, and end the process. One adapter, made
+ * here and given to every queue, has a listener for good (the raw client's own listener reports).
+ */
+export function sharedQueueConnection(client: BullConnection): QueueConnection {
+  if (client instanceof Cluster) return client;
+  const adapter = createNodeRedisClient(client);
+  adapter.on('error', () => {});
+  return adapter;
 }
 
 /** Both kinds are EventEmitters with 'error' and 'ready'. */
