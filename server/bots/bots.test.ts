@@ -29,13 +29,21 @@ async function instructorOf(url: string, token: string): Promise<ClusterClient> 
   return instructor;
 }
 
+type StartAction = { kind: 'setTimeScale'; timeScale: number } | { kind: 'setBotPace'; secondsPerAction: number };
+
+/** A classroom of bots only, its instructor connected, and the class started after `settings`. */
+async function botsOnlyClassroom(...settings: StartAction[]): Promise<{ classroom: Awaited<ReturnType<typeof classroomWith>>; instructor: ClusterClient }> {
+  const classroom = await classroomWith(server.url, []);
+  const instructor = await instructorOf(server.url, classroom.instructorToken);
+  for (const action of [...settings, { kind: 'start' } as const]) {
+    expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+  }
+  return { classroom, instructor };
+}
+
 describe('bots play every role nobody plays', () => {
   test('with bots in every role a classroom runs by itself to a Ready, reachable Deployment', { timeout: 60_000 }, async () => {
-    const classroom = await classroomWith(server.url, []);
-    const instructor = await instructorOf(server.url, classroom.instructorToken);
-    for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
-      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-    }
+    const { classroom, instructor } = await botsOnlyClassroom({ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 });
     await waitFor(() => roundDone(instructor.state), { what: 'the bots to bring the Deployment up', timeoutMs: 45_000, intervalMs: 100 });
     // The bots hold the control-plane Leases while nobody else does.
     expect(getObject(instructor.state, 'Lease', 'kube-scheduler', 'kube-system')?.spec.holderIdentity).toBe('bot:scheduler');
@@ -93,12 +101,8 @@ describe('bots play every role nobody plays', () => {
   });
 
   test('[ReplicaSet] the controller manager\'s bot creates every missing pod of a ReplicaSet in one pass, one create request each, none twice', { timeout: 60_000 }, async () => {
-    const classroom = await classroomWith(server.url, []);
-    const instructor = await instructorOf(server.url, classroom.instructorToken);
     // The server's own bot ticks are 120 simulated seconds apart: the pass below is the only one meanwhile.
-    for (const action of [{ kind: 'setBotPace', secondsPerAction: 120 }, { kind: 'start' }] as const) {
-      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-    }
+    const { classroom } = await botsOnlyClassroom({ kind: 'setBotPace', secondsPerAction: 120 });
     const { runtime, api } = server.cluster;
     const loops = new SimLoops(runtime.logger);
     const players = new BotPlayers(runtime, api, loops, (id) => id === classroom.id);
@@ -116,11 +120,7 @@ describe('bots play every role nobody plays', () => {
   });
 
   test('[Priority] the pods the controller manager\'s bot creates are admitted on the PriorityClasses of the API server\'s cache, with no read of them', { timeout: 60_000 }, async () => {
-    const classroom = await classroomWith(server.url, []);
-    const instructor = await instructorOf(server.url, classroom.instructorToken);
-    for (const action of [{ kind: 'setBotPace', secondsPerAction: 120 }, { kind: 'start' }] as const) {
-      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-    }
+    const { classroom } = await botsOnlyClassroom({ kind: 'setBotPace', secondsPerAction: 120 });
     const { runtime, api } = server.cluster;
     // As `kubectl create` would (the instructor's apply takes workloads only).
     const priorityClass = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'classroom-default' }, value: 1000, globalDefault: true };
@@ -142,11 +142,7 @@ describe('bots play every role nobody plays', () => {
   });
 
   test('bots of a classroom deciding at the same moment share one read of the room', { timeout: 60_000 }, async () => {
-    const classroom = await classroomWith(server.url, []);
-    const instructor = await instructorOf(server.url, classroom.instructorToken);
-    for (const action of [{ kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }] as const) {
-      expect(await instructor.instructor(action)).toMatchObject({ ok: true });
-    }
+    const { classroom, instructor } = await botsOnlyClassroom({ kind: 'setBotPace', secondsPerAction: 1 });
     await waitFor(() => roundDone(instructor.state), { what: 'the bots to bring the Deployment up', timeoutMs: 45_000, intervalMs: 100 });
     // A classroom's five component loops fall due at the same moment; a player that has no room
     // cached yet (as after its TTL lapsed) is asked by all of them at once.
