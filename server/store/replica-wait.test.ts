@@ -64,3 +64,14 @@ test('a commit is acknowledged once the replica holds it; with the replica dead 
   const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((l) => l.level === 40);
   expect(warnings.map((w) => w.msg)).toEqual(['a write was acknowledged before its replicas held it (a replica is down or behind); a failure of this master now could lose it']);
 });
+
+test('commits that share one unconfirmed WAIT log one warning between them, not one each', async () => {
+  // The replica is dead since the test above; a new store has not yet seen it fall short.
+  lines.length = 0;
+  const store = new ObjectStore({ redis, keyPrefix: 'rw-shared', writeReplicas: 1, writeReplicasTimeoutMs: TIMEOUT_MS, logger });
+  const created = await Promise.all(Array.from({ length: 10 }, (_, i) => store.create('room', pod(`shared-${i}`), context)));
+  expect(created).toHaveLength(10);
+  expect(await redis.hLen(store.keys('room').objects('Pod'))).toBe(10);
+  const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((l) => l.level === 40);
+  expect(warnings).toHaveLength(1);
+});

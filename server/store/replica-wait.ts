@@ -63,10 +63,13 @@ export class ReplicaWait {
         return Number(await withinMs<unknown>(reply, timeoutMs + COMMAND_TIMEOUT_MS, 0));
       }),
     );
-    if (confirmed < replicas) this.unprotected.set(master, Date.now() + UNPROTECTED_RETRY_MS);
-    if (confirmed < replicas && retryAt === undefined) {
-      logger?.warn({ master, confirmed, wanted: replicas, timeoutMs }, 'a write was acknowledged before its replicas held it (a replica is down or behind); a failure of this master now could lose it');
-    } else if (confirmed >= replicas && retryAt !== undefined) {
+    // Read the state again after the WAIT: the commits that shared it all resume here, and only the
+    // first of them changes the state (and says so), not each one.
+    const wasUnprotected = this.unprotected.has(master);
+    if (confirmed < replicas) {
+      this.unprotected.set(master, Date.now() + UNPROTECTED_RETRY_MS);
+      if (!wasUnprotected) logger?.warn({ master, confirmed, wanted: replicas, timeoutMs }, 'a write was acknowledged before its replicas held it (a replica is down or behind); a failure of this master now could lose it');
+    } else if (wasUnprotected) {
       this.unprotected.delete(master);
       logger?.info({ master, confirmed }, 'writes reach their replicas again before they are acknowledged');
     }
