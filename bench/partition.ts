@@ -5,7 +5,8 @@
  * is each classroom's control work), it waits BENCH_SETTLE_S seconds for the classrooms' start to
  * settle, and over BENCH_WINDOW_S seconds it reads per process:
  * classrooms owned (/metrics), CPU share, RSS and the lowest V8 heap of the window against the same process before any
- * classroom existed; and Redis commands per running classroom per simulated second.
+ * classroom existed; and Redis commands per running classroom per simulated second. A third run puts
+ * half the classrooms on one process alone: what each of two processes costs is set against it.
  *   npm run bench -- partition      (BENCH_CLASSROOMS=100 BENCH_SETTLE_S=40 BENCH_WINDOW_S=30)
  */
 import type { ChildProcess } from 'node:child_process';
@@ -72,7 +73,7 @@ async function startClassroom(url: string): Promise<ClusterClient> {
   return instructor;
 }
 
-async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; commandsPerClassroomSimSecond: number; mix: string }> {
+async function run(processes: number, classrooms: number): Promise<{ perProcess: ProcessFigures[]; commandsPerClassroomSimSecond: number; mix: string }> {
   const redisServer = await startEmbeddedRedis({ dataDir: null });
   const servers: { child: ChildProcess; port: number }[] = [];
   try {
@@ -90,11 +91,11 @@ async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; c
       return { rss: now.rss, heap: idleHeaps[i] ?? 0, cpuPercent: ((now.cpu - (idleFrom.usage[i]?.cpu ?? 0)) / idleSeconds) * 100 };
     });
     const instructors: ClusterClient[] = [];
-    for (let i = 0; i < CLASSROOMS; i += BATCH) {
-      const batch = Array.from({ length: Math.min(BATCH, CLASSROOMS - i) }, (_, j) => servers[(i + j) % servers.length]?.port ?? 0);
+    for (let i = 0; i < classrooms; i += BATCH) {
+      const batch = Array.from({ length: Math.min(BATCH, classrooms - i) }, (_, j) => servers[(i + j) % servers.length]?.port ?? 0);
       instructors.push(...(await Promise.all(batch.map((port) => startClassroom(`http://127.0.0.1:${port}`)))));
     }
-    await waitFor(async () => (await Promise.all(servers.map((s) => gauge(s.port, 'clusterplay_classrooms_owned')))).reduce((a, b) => a + b, 0) === CLASSROOMS, {
+    await waitFor(async () => (await Promise.all(servers.map((s) => gauge(s.port, 'clusterplay_classrooms_owned')))).reduce((a, b) => a + b, 0) === classrooms, {
       what: 'every classroom owned',
       timeoutMs: 120_000,
       intervalMs: 1000,
@@ -119,9 +120,9 @@ async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; c
         cpuIdlePercent: idle[i]?.cpuPercent ?? 0,
       })),
     );
-    const mix = MONITOR_S > 0 ? formatMix(await commandMix(redisServer.url, MONITOR_S), MONITOR_S, CLASSROOMS) : '';
+    const mix = MONITOR_S > 0 ? formatMix(await commandMix(redisServer.url, MONITOR_S), MONITOR_S, classrooms) : '';
     // Time scale 1: one wall second is one simulated second.
-    return { perProcess, commandsPerClassroomSimSecond: (after.commands - before.commands) / seconds / CLASSROOMS, mix };
+    return { perProcess, commandsPerClassroomSimSecond: (after.commands - before.commands) / seconds / classrooms, mix };
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');
     await redisServer.stop();
@@ -129,16 +130,41 @@ async function run(processes: number): Promise<{ perProcess: ProcessFigures[]; c
 }
 
 console.log(`${CLASSROOMS} running bots-only classrooms (time scale 1, a bot move per simulated second), no sockets; ${WINDOW_S} s window after ${SETTLE_S} s to settle`);
-for (const processes of [1, 2]) {
-  const { perProcess, commandsPerClassroomSimSecond, mix } = await run(processes);
-  console.log(`${processes} process${processes > 1 ? 'es' : ''} on one Redis: ${commandsPerClassroomSimSecond.toFixed(1)} Redis commands per classroom per simulated second`);
+// The third run, one process with half the classrooms, tells what two processes lose by dividing
+// (each runs what one process alone runs with its half) from what a process gains with density.
+const runs = [
+  { processes: 1, classrooms: CLASSROOMS },
+  { processes: 2, classrooms: CLASSROOMS },
+  { processes: 1, classrooms: Math.round(CLASSROOMS / 2) },
+];
+const results: ProcessFigures[][] = [];
+for (const { processes, classrooms } of runs) {
+  const { perProcess, commandsPerClassroomSimSecond, mix } = await run(processes, classrooms);
+  console.log(`${classrooms} classrooms on ${processes} process${processes > 1 ? 'es' : ''} on one Redis: ${commandsPerClassroomSimSecond.toFixed(1)} Redis commands per classroom per simulated second`);
   for (const [i, p] of perProcess.entries()) {
-    const perClassroom = p.owned ? ((p.rssMB - p.rssIdleMB) / p.owned) * 1024 : NaN;
-    const heapPerClassroom = p.owned ? ((p.heapMB - p.heapIdleMB) / p.owned) * 1024 : NaN;
     console.log(
       `  process ${i + 1}: owns ${p.owned} classrooms, ${p.cpuPercent.toFixed(1)} % of a core (${p.cpuIdlePercent.toFixed(1)} % before any classroom), RSS ${p.rssMB.toFixed(0)} MB (${p.rssIdleMB.toFixed(0)} MB before any classroom), ` +
-        `lowest heap ${p.heapMB.toFixed(1)} MB (${p.heapIdleMB.toFixed(1)} MB before); per owned classroom ${perClassroom.toFixed(0)} KiB RSS, ${heapPerClassroom.toFixed(0)} KiB heap`,
+        `lowest heap ${p.heapMB.toFixed(1)} MB (${p.heapIdleMB.toFixed(1)} MB before)`,
     );
   }
   if (mix) console.log(`  Redis commands per classroom per simulated second, by command and key (${MONITOR_S} s of MONITOR):\n${mix}`);
+  results.push(perProcess);
 }
+// Summary. The "before any classroom" readings come before the start-up garbage is collected (no
+// load, no major GC), so what a classroom costs is the difference between the runs with all and half.
+const [all, divided, half] = results.map((r) => r ?? []);
+const HALF = Math.round(CLASSROOMS / 2);
+const line = (what: string, pick: (p: ProcessFigures) => number, digits: number) => {
+  const whole = pick(all?.[0] as ProcessFigures);
+  const each = (divided ?? []).map((p) => `${pick(p).toFixed(digits)} (${((pick(p) / whole) * 100).toFixed(0)} %)`).join(' + ');
+  return `  ${what}: one process with ${CLASSROOMS} ${whole.toFixed(digits)}; two processes ${each}; one process alone with ${HALF} ${pick(half?.[0] as ProcessFigures).toFixed(digits)}`;
+};
+console.log('Per process:');
+console.log(line('CPU, % of a core', (p) => p.cpuPercent, 1));
+console.log(line('RSS, MB', (p) => p.rssMB, 0));
+console.log(line('lowest heap, MB', (p) => p.heapMB, 1));
+const perClassroom = (pick: (p: ProcessFigures) => number) => (pick(all?.[0] as ProcessFigures) - pick(half?.[0] as ProcessFigures)) / (CLASSROOMS - HALF);
+console.log(
+  `A classroom (one process with ${CLASSROOMS} against one with ${HALF}): ${perClassroom((p) => p.cpuPercent).toFixed(3)} % of a core, ` +
+    `${(perClassroom((p) => p.rssMB) * 1024).toFixed(0)} KiB RSS, ${(perClassroom((p) => p.heapMB) * 1024).toFixed(0)} KiB heap`,
+);
