@@ -1,5 +1,5 @@
 /** What the benches share: the production server and a bare Socket.IO relay, each in its own process. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterClient } from '../server/cluster/testing/cluster-client';
@@ -30,6 +30,8 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+let serverBuilt: boolean | undefined;
+
 /** The production entry point in a process of its own; processes given the same `prefix` share their classrooms. */
 export async function startProductionServer(redis: string | { clusterNodes: string[] }, port: number, prefix = `bench${Date.now()}`): Promise<ChildProcess> {
   const env: NodeJS.ProcessEnv = {
@@ -48,7 +50,10 @@ export async function startProductionServer(redis: string | { clusterNodes: stri
   const profile = process.env.PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF === '1' ? '/tmp/cpuprof' : path.resolve(process.env.PROF)}`] : [];
   // BENCH_SERVER_LOGS=1 shows the servers' log lines (LOG_LEVEL warn): a bench's figures include what they cost.
   const logs = process.env.BENCH_SERVER_LOGS ? 'inherit' : 'ignore';
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/main.ts'], { cwd: root, env, stdio: ['ignore', logs, 'inherit'] });
+  // The server as `npm start` runs it: the bundle of this tree's sources, built again for each bench.
+  serverBuilt ??= spawnSync(process.execPath, ['scripts/server-build.mjs'], { cwd: root, stdio: 'inherit' }).status === 0;
+  if (!serverBuilt) throw new Error('the server bundle did not build (node scripts/server-build.mjs)');
+  const child = spawn(process.execPath, [...profile, 'dist/server/main.js'], { cwd: root, env, stdio: ['ignore', logs, 'inherit'] });
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'the server to serve' });
   return child;
 }

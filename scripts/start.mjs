@@ -1,8 +1,8 @@
-// `npm start`: build the client when missing or stale, then run the server in production mode
-// in this same process (tsx compiles the TypeScript on load), so signals reach it directly.
+// `npm start`: build the client and the server bundle when missing or stale, then run the server in
+// production mode in this same process, so signals reach it directly.
 import { readFileSync } from 'node:fs';
-import { register } from 'tsx/esm/api';
 import { buildClientIfStale } from './client-build.mjs';
+import { buildServerIfStale } from './server-build.mjs';
 import { ensureCommands } from './system-packages.mjs';
 
 /** How often the process looks whether whoever started it is still there. */
@@ -64,6 +64,6 @@ if (!process.env.REDIS_URL && !process.env.REDIS_CLUSTER_NODES && !process.env.R
   ensureCommands([{ command: 'redis-server', package: 'redis-server' }]);
 }
 buildClientIfStale();
+buildServerIfStale();
 process.env.NODE_ENV ??= 'production';
-register();
-await import('../server/main.ts');
+await import('../dist/server/main.js');

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
@@ -52,5 +52,19 @@ describe('npm start', () => {
     second.child.kill('SIGTERM');
     expect(await exited(second.child)).toBe(0);
     expect(isProcessAlive(second.redisPid)).toBe(false);
+  });
+
+  it('runs the server from a bundle it builds again when a source is newer, which finds the built-in scenarios', { timeout: 120_000 }, async () => {
+    const bundle = path.join(root, 'dist/server/main.js');
+    const port = await freePort();
+    // Older than every source: the next start must build it again.
+    if (existsSync(bundle)) utimesSync(bundle, new Date(0), new Date(0));
+    const started = await npmStart(port);
+    expect(statSync(bundle).mtimeMs).toBeGreaterThan(Date.now() - 120_000);
+    // The scenarios are read from shared/ beside the bundle's own folder, as from server/main.ts.
+    const scenarios = (await (await fetch(`http://127.0.0.1:${port}/api/scenarios`)).json()) as { id: string }[];
+    expect(scenarios.map((s) => s.id)).toContain('first-deployment');
+    started.child.kill('SIGTERM');
+    expect(await exited(started.child)).toBe(0);
   });
 });
