@@ -102,6 +102,24 @@ describe('refused requests write nothing and say why', () => {
     expect(bound?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status).toBe('True');
   });
 
+  test('an accepted move\'s change reaches its sender before its ack: the screen holds it when the move is known accepted', async () => {
+    const store = server.cluster.runtime.store;
+    const names = Array.from({ length: 5 }, (_, i) => `first-${i}`);
+    let last = '0';
+    for (const name of names) last = (await store.create(classroom.id, makePod(name), { actor: 'instructor', simTime: 0 })).metadata.resourceVersion;
+    await scheduler.reached(last);
+    for (const name of names) {
+      const pod = getObject(scheduler.state, 'Pod', name);
+      const action = { kind: 'bind', pod: name, node: 'node-1', resourceVersion: pod?.metadata.resourceVersion ?? '0' } as const;
+      // The ack's callback runs as its frame is read: the version the sender's state holds then.
+      const { reply, heldAtAck } = await new Promise<{ reply: { ok: boolean; resourceVersion?: string }; heldAtAck: string }>((resolve) =>
+        scheduler.socket.emit('action', action, (answer) => resolve({ reply: answer, heldAtAck: scheduler.state.resourceVersion })),
+      );
+      expect(reply).toMatchObject({ ok: true, resourceVersion: expect.stringMatching(/^\d+$/) });
+      expect(BigInt(heldAtAck)).toBeGreaterThanOrEqual(BigInt(reply.resourceVersion ?? 'x'));
+    }
+  });
+
   test('a move\'s request-log entry reaches every client in the watch message of its last change, not in a message of its own', async () => {
     const store = server.cluster.runtime.store;
     const names = Array.from({ length: 8 }, (_, i) => `together-${i}`);

@@ -1,6 +1,7 @@
 /**
  * A socket's cluster requests, adapted to the API server: `action` (a student's move) and the
- * instructor's cluster requests answer with what the API server decided; `resync` and the first
+ * instructor's cluster requests answer with what the API server decided (an accepted move after
+ * the change it made reached the sender); `resync` and the first
  * snapshot come from the watch feeds. Every request gets exactly one answer.
  */
 import { refuse } from '@shared/protocol';
@@ -21,7 +22,13 @@ export function registerClusterHandlers(socket: ClusterPlaySocket, { cluster, fe
       // The request guard refuses it first; this keeps the host screen out of the API server's callers.
       if (caller.kind === 'display') return answer(readOnlyDisplay('action'));
       try {
-        answer((await cluster.api.act(caller, payload)).reply);
+        const { reply } = await cluster.api.act(caller, payload);
+        // An accepted move is acked after the watch message carrying its change: the commit's reply
+        // queued that message for the feed's next flush (setImmediate), and this waits one turn
+        // behind it. The sender's screen holds the change when it learns the move was accepted, and
+        // the ack's write is out of the way of every client's update.
+        if (reply.ok) await new Promise((resolve) => setImmediate(resolve));
+        answer(reply);
       } catch (error) {
         logger.error({ err: error }, 'cluster action failed');
         answer(refuse('InternalError', 'the server failed to handle this request'));
