@@ -11,7 +11,7 @@ import type { ClassroomRepository } from '../classroom/repository';
 import type { RunState } from '../classroom/run-state';
 import type { SimTimerService } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
-import { GuardMoved, type Guard, type LoggedRequest, type ObjectStore, type WriteContext } from '../store';
+import { GuardMoved, isApiError, type Guard, type LoggedRequest, type ObjectStore, type WriteContext } from '../store';
 import type { ChangeListener, Informers } from './informers';
 import type { ClusterClaims } from './cluster-claim';
 import { asUnavailable, isConnectionError } from '../redis/unavailable';
@@ -165,6 +165,26 @@ export class ClusterRuntime {
     const seed = this.roundSeed?.(classroomId) ?? null;
     if (seed === null) return seededRng(Math.floor(Math.random() * 2 ** 32));
     return decisionRng(seed, state.resourceVersion, decider);
+  }
+
+  /**
+   * Requests of several components, each by its own actor, in one store write (see
+   * ObjectStore.applyEach: each its own resourceVersion and watch event): every due node's Lease
+   * renewal of a heartbeat. Resolves to each request's refusal, or null where it was written.
+   */
+  async applyEach(classroomId: string, writes: readonly { request: ApiRequest; actor: string }[], simTime: SimTime): Promise<(Refusal | null)[]> {
+    if (!writes.length) return [];
+    const blocked = this.writeGuard?.(classroomId) ?? null;
+    if (blocked) return writes.map(() => blocked);
+    try {
+      const results = await this.store.applyEach(classroomId, writes, { simTime });
+      const versions = results.flatMap((r) => (isApiError(r) ? [] : [Number(r.metadata.resourceVersion)]));
+      if (versions.length) this.informers.reach(classroomId, String(Math.max(...versions)));
+      return results.map((r) => (isApiError(r) ? refusalOf(r) : null));
+    } catch (error) {
+      if (isConnectionError(error)) throw asUnavailable(error);
+      throw error;
+    }
   }
 
   /**

@@ -54,13 +54,14 @@ function expectRead(target: Target): string {
 
 /**
  * Several changes in one script, all or nothing: each its own resourceVersion and log entry, in
- * order (see BATCH in scripts.ts). Resolves to each change's committed JSON and version, or to the
- * index of the first change whose object moved since it was read (nothing written then).
+ * order (see BATCH in scripts.ts), logged as by `actor` where it is given (else the entry's).
+ * Resolves to each change's committed JSON and version, or to the index of the first change whose
+ * object moved since it was read (nothing written then).
  */
 export async function commitBatch(
   redis: RedisClient,
   keys: StoreKeys,
-  changes: readonly { target: Target; change: Change }[],
+  changes: readonly { target: Target; change: Change; actor?: string }[],
   entry: string[],
   guard?: Guard,
 ): Promise<{ committed: { rv: number; json: string }[] } | { stale: number }> {
@@ -70,7 +71,14 @@ export async function commitBatch(
   if (later.some((c) => c.change.type === 'DELETED')) throw new Error('only the first change of a batch may be a delete');
   const scriptKeys = [keys.objects(first.target.kind), keys.rv, keys.log, keys.requests, keys.record, guard?.key ?? keys.rv, ...later.map((c) => keys.objects(c.target.kind))];
   const halves = changes.map(({ change }) => (change.type === 'DELETED' ? { before: '', after: '' } : splitAtResourceVersion(change.object)));
-  const args = changes.flatMap(({ target, change }, i) => [change.type, target.field, change.type === 'ADDED' ? '' : expectRead(target), halves[i]?.before ?? '', halves[i]?.after ?? '']);
+  const args = changes.flatMap(({ target, change, actor }, i) => [
+    change.type,
+    target.field,
+    change.type === 'ADDED' ? '' : expectRead(target),
+    halves[i]?.before ?? '',
+    halves[i]?.after ?? '',
+    actor ?? '',
+  ]);
   const reply = await batchScript.run(redis, scriptKeys, [guard?.value ?? '', String(changes.length), ...args, ...entry]);
   if (!reply.ok) {
     if ('guarded' in reply) throw new GuardMoved(guard);

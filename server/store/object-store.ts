@@ -38,7 +38,7 @@ import { type ApiRequestEntry, type RoundMarker, type Snapshot, type WatchEvent 
 import type { Logger } from '../logger';
 import { isCluster, type RedisClient } from '../redis/connect';
 import { ApiError } from './api-error';
-import { commit, commitBatch } from './commit';
+import { commit, commitBatch, type Change, type Target } from './commit';
 import { decodeLogEntry, decodeObject, resourceVersionOfEntry } from './encoding';
 import { GuardMoved, type Guard } from './guard';
 import { storeKeys, type StoreKeys } from './keys';
@@ -158,6 +158,11 @@ function parseResourceVersion(value: string): number {
 
 function fieldOf(ref: ObjectRef): string {
   return isNamespaced(ref.kind) ? `${ref.namespace ?? 'default'}/${ref.name}` : ref.name;
+}
+
+/** The object a request names. */
+function refOf(request: AdmissionRequest): ObjectRef {
+  return { kind: request.kind, name: request.name, namespace: request.namespace ?? ('object' in request ? request.object.metadata.namespace : undefined) };
 }
 
 /** The request's target named by the object it carries. */
@@ -342,6 +347,78 @@ export class ObjectStore {
       });
     }
     throw new ApiError(conflict(ref.kind, ref.name));
+  }
+
+  /**
+   * Independent requests, each by its own actor (every due node's Lease renewal, each by its node's
+   * kubelet), committed by one script, one round trip: each is admitted as `apply` admits it and
+   * gets its own resourceVersion and watch event, in order. Resolves to each request's stored object,
+   * or its refusal (an ApiError, nothing written for it) while the others commit. One whose object
+   * moved since it was read is read again and decided again, as `apply` does.
+   */
+  async applyEach(classroom: string, writes: readonly { request: AdmissionRequest; actor: string }[], context: { simTime: SimTime }): Promise<(Persisted<KubeObject> | ApiError)[]> {
+    const refs = writes.map(({ request }) => refOf(request));
+    // A Service's ClusterIP and a Pod's or PriorityClass's priority are steps of their own (see admitAndCommit).
+    const whole = ({ request }: { request: AdmissionRequest }): boolean =>
+      request.verb !== 'delete' && request.kind !== 'Service' && request.kind !== 'PriorityClass' && !(request.kind === 'Pod' && request.verb === 'create');
+    if (!writes.every(whole) || new Set(refs.map((r) => `${r.kind}/${fieldOf(r)}`)).size < refs.length) {
+      throw new Error('applyEach takes writes of one step each (no delete, Service, PriorityClass or Pod create), one an object');
+    }
+    const results = new Array<Persisted<KubeObject> | ApiError | undefined>(writes.length);
+    const fromRedis = new Set<number>();
+    for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
+      const batch: { at: number; actor: string; target: Target; change: Change }[] = [];
+      for (const [at, { request, actor }] of writes.entries()) {
+        if (results[at] !== undefined) continue;
+        const decided = await this.decideOne(classroom, request, context.simTime, fromRedis.has(at));
+        if ('answer' in decided) results[at] = decided.answer;
+        else batch.push({ at, actor, ...decided });
+      }
+      const [first] = batch;
+      if (!first) break;
+      const entry = this.entryArgs(classroom, { actor: first.actor, simTime: context.simTime });
+      const done = await commitBatch(this.redis, this.keys(classroom), batch, entry.args);
+      if ('stale' in done) {
+        fromRedis.add(batch[done.stale]?.at ?? -1);
+        continue;
+      }
+      // In order, as the log has them: this process's watchers need not wait for the log read.
+      for (const [i, c] of done.committed.entries()) {
+        const { change, actor } = batch[i] ?? first;
+        this.hub.committed(classroom, c.rv, { type: change.type, object: c.json, ...entry.fields, actor });
+      }
+      await this.replicaWait.after(this.keys(classroom).log);
+      for (const [i, c] of done.committed.entries()) {
+        const { at, target, change } = batch[i] ?? first;
+        results[at] = this.committed(classroom, target.kind, target.field, change.type, c.rv, c.json);
+      }
+      break;
+    }
+    return results.map((result, at) => result ?? new ApiError(conflict(refs[at]?.kind ?? 'Lease', refs[at]?.name ?? '')));
+  }
+
+  /** One request of `applyEach` decided on the object as read (from the cache unless `fromRedis`): its change, or its answer when it writes nothing. */
+  private async decideOne(
+    classroom: string,
+    request: AdmissionRequest,
+    simTime: SimTime,
+    fromRedis: boolean,
+  ): Promise<{ answer: Persisted<KubeObject> | ApiError } | { target: Target; change: Change }> {
+    const ref = refOf(request);
+    let hint: ReadHint = fromRedis ? {} : request.verb === 'create' ? { absent: true } : { cached: true, rv: request.resourceVersion };
+    for (;;) {
+      const { object: current, fresh } = await this.read(classroom, ref, hint);
+      const admission = admit(current, request, simTime);
+      if (!admission.ok) return { answer: new ApiError(admission.error) };
+      if (!admission.changed && current) {
+        // "Nothing to write" is an answer only about the stored object: a cached copy may be behind it.
+        if (fresh) return { answer: current };
+        hint = {};
+        continue;
+      }
+      const object = admission.type === 'ADDED' ? withUid(admission.object, randomUUID()) : admission.object;
+      return { target: { kind: ref.kind, field: fieldOf(ref), readAt: current?.metadata.resourceVersion }, change: { type: admission.type, object } };
+    }
   }
 
   create<T extends KubeObject>(classroom: string, object: T, context: WriteContext): Promise<Persisted<T>>;

@@ -95,17 +95,19 @@ logRequest(rv)
 return {'OK', rv, stored}
 `;
 
-// A change and the Events that report it, in one step (one round trip): every precondition is
-// checked first (all or nothing), then each change takes its own resourceVersion and log entry, in
-// order, and the request's entry rides with the last. One INCRBY takes the versions of all.
+// Several changes in one step (one round trip): a change and the Events that report it, or every
+// due node's Lease renewal. Every precondition is checked first (all or nothing), then each change
+// takes its own resourceVersion and log entry, in order, and the request's entry rides with the
+// last. One INCRBY takes the versions of all.
 // KEYS: the first change's objects hash, rv, log, requests, record, guard, then the objects hash of
 // each later change. ARGV: guard, m (changes), then per change: type, field, resourceVersion read,
-// json before rv, json after rv; then the ENTRY_ARGS.
+// json before rv, json after rv, its own actor ('': the entry's); then the ENTRY_ARGS.
 // Returns {'OK', first resourceVersion, a deleted first object's JSON or ''} or {'Stale', index of the change}.
 const BATCH = `${LOG_CHANGE}${guarded(1)}
 local m = tonumber(ARGV[2])
 local function hashOf(i) if i == 1 then return KEYS[1] end return KEYS[5 + i] end
-local function arg(i, k) return ARGV[2 + (i - 1) * 5 + k] end
+local function arg(i, k) return ARGV[2 + (i - 1) * 6 + k] end
+local entryActor = actor
 local stored = {}
 for i = 1, m do
   if arg(i, 1) == 'ADDED' then
@@ -122,6 +124,7 @@ local entry = request
 for i = 1, m do
   local rv = first + i - 1
   if i == m then request = entry else request = '' end
+  if arg(i, 6) ~= '' then actor = arg(i, 6) else actor = entryActor end
   if arg(i, 1) == 'DELETED' then
     logChange(rv, 'DELETED', stored[i])
     redis.call('HDEL', hashOf(i), arg(i, 2))
