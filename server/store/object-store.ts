@@ -338,12 +338,13 @@ export class ObjectStore {
       if (context.request) context.request.committedAt = String(done.committed[last]?.rv);
       const { request: _request, ...unlogged } = entry.fields;
       // In order, as the log has them: this process's watchers need not wait for the log read.
-      for (const [i, c] of done.committed.entries()) this.hub.committed(classroom, c.rv, { type: changes[i]?.change.type ?? 'ADDED', object: c.json, ...(i === last ? entry.fields : unlogged) });
+      const written = done.committed.map((c, i) => this.publish(classroom, c.rv, { type: changes[i]?.change.type ?? 'ADDED', object: c.json, ...(i === last ? entry.fields : unlogged) }));
       await this.replicaWait.after(this.keys(classroom).log);
       return done.committed.map((c, i) => {
         const change = changes[i];
-        if (!change) throw new Error('a committed change that was not sent');
-        return this.committed(classroom, change.target.kind, change.target.field, change.change.type, c.rv, c.json);
+        const object = written[i];
+        if (!change || !object) throw new Error('a committed change that was not sent');
+        return this.committed(classroom, change.target.kind, change.target.field, change.change.type, c.rv, c.json, object);
       });
     }
     throw new ApiError(conflict(ref.kind, ref.name));
@@ -383,14 +384,15 @@ export class ObjectStore {
         continue;
       }
       // In order, as the log has them: this process's watchers need not wait for the log read.
-      for (const [i, c] of done.committed.entries()) {
+      const written = done.committed.map((c, i) => {
         const { change, actor } = batch[i] ?? first;
-        this.hub.committed(classroom, c.rv, { type: change.type, object: c.json, ...entry.fields, actor });
-      }
+        return this.publish(classroom, c.rv, { type: change.type, object: c.json, ...entry.fields, actor });
+      });
       await this.replicaWait.after(this.keys(classroom).log);
       for (const [i, c] of done.committed.entries()) {
         const { at, target, change } = batch[i] ?? first;
-        results[at] = this.committed(classroom, target.kind, target.field, change.type, c.rv, c.json);
+        const object = written[i];
+        if (object) results[at] = this.committed(classroom, target.kind, target.field, change.type, c.rv, c.json, object);
       }
       break;
     }
@@ -624,9 +626,9 @@ export class ObjectStore {
       if (!done) continue;
       if (context.request) context.request.committedAt = String(done.rv);
       // This process's watchers need not wait for the log read to bring back what it just wrote.
-      this.hub.committed(classroom, done.rv, { type: admission.type, object: done.json, ...entry.fields });
+      const written = this.publish(classroom, done.rv, { type: admission.type, object: done.json, ...entry.fields });
       await this.replicaWait.after(this.keys(classroom).log);
-      return this.committed(classroom, ref.kind, field, admission.type, done.rv, done.json);
+      return this.committed(classroom, ref.kind, field, admission.type, done.rv, done.json, written);
     }
     throw new ApiError(conflict(ref.kind, ref.name));
   }
@@ -644,8 +646,19 @@ export class ObjectStore {
     return { object, fresh: true };
   }
 
-  private committed(classroom: string, kind: Kind, field: string, type: WatchEventType, rv: number, json: string): Persisted<KubeObject> {
-    const object = decodeObject(json);
+  /**
+   * Entry `rv` this process committed, decoded once, to this process's watchers (see WatchHub.committed);
+   * resolves to its object, which the writer is answered with: the watchers hold it too, so it is read-only.
+   */
+  private publish(classroom: string, rv: number, fields: Record<string, string>): Persisted<KubeObject> {
+    const event = decodeLogEntry(`${rv}-0`, fields);
+    this.hub.committed(classroom, rv, fields, event);
+    // decodeLogEntry decodes with decodeObject: a stored object's envelope (uid, resourceVersion) checked.
+    return event.object as Persisted<KubeObject>;
+  }
+
+  /** `object`: the committed object as `publish` decoded it. */
+  private committed(classroom: string, kind: Kind, field: string, type: WatchEventType, rv: number, json: string, object: Persisted<KubeObject>): Persisted<KubeObject> {
     if (type === 'DELETED') {
       this.cache.forget(classroom, kind, field, rv);
       // Like the watch event, the answer to a delete carries the deletion's version.

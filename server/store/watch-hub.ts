@@ -174,18 +174,19 @@ export class WatchHub {
   }
 
   /**
-   * This process committed entry `rv` (`fields` as the log holds them): when it is the next version
+   * This process committed entry `rv` (`fields` as the log holds them, `event` decoded from them;
+   * the writer's answer is the same object, read-only as every watch event's): when it is the next version
    * after the classroom's cursor, its watchers get it now, from the commit's reply, instead of one
    * log read or notification later. Otherwise (another writer's change is not read yet, or a read is
    * under way) the log brings it, in order. A pending read from the old cursor is dropped when it
    * comes back (see fanOut), so nothing is delivered twice.
    */
-  committed(classroom: string, rv: number, fields: Record<string, string>): void {
+  committed(classroom: string, rv: number, fields: Record<string, string>, event: WatchEvent): void {
     const sub = this.subs.get(classroom);
     if (sub && this.diverged(sub, rv, fields)) return this.expire(classroom, sub, rv);
     if (!sub || sub.pulling || rv !== sub.cursor + 1) return;
     try {
-      this.fanOut({ name: this.options.logKey(classroom), messages: [{ id: `${rv}-0`, message: fields }] }, new Map([[classroom, sub.cursor]]));
+      this.fanOut({ name: this.options.logKey(classroom), messages: [{ id: `${rv}-0`, message: fields }] }, new Map([[classroom, sub.cursor]]), [event]);
     } catch (error) {
       // The write is committed whatever happens here; the cursor did not move, so the log read brings the entry.
       this.options.logger?.warn({ err: error, classroom }, 'a commit could not be fanned out from its reply; the log read brings it');
@@ -484,14 +485,15 @@ export class WatchHub {
     }
   }
 
-  private fanOut({ name, messages }: StreamReply, asked: ReadonlyMap<string, number>): void {
+  /** `decoded`: the messages' events, already decoded by the writer (a commit's own entry). */
+  private fanOut({ name, messages }: StreamReply, asked: ReadonlyMap<string, number>, decoded?: readonly WatchEvent[]): void {
     const classroom = this.classroomOfKey.get(name);
     const sub = classroom === undefined ? undefined : this.subs.get(classroom);
     // A classroom unwatched (or rewatched from elsewhere) while the read was pending: drop the stale reply.
     if (classroom === undefined || !sub || sub.cursor !== asked.get(classroom)) return;
     const requests: Ridden[] = [];
-    const events = messages.map(({ id, message }) => {
-      const event = decodeLogEntry(id, message);
+    const events = messages.map(({ id, message }, i) => {
+      const event = decoded?.[i] ?? decodeLogEntry(id, message);
       this.options.onEntry?.(classroom, event, message['object'] ?? '');
       const request = message['request'];
       if (request !== undefined) requests.push({ rv: rvOf(event), entry: decodeRequestEntry(request) });
