@@ -1,6 +1,6 @@
 /** What the benches share: the production server and a bare Socket.IO relay, each in its own process. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterClient } from '../server/cluster/testing/cluster-client';
 import { waitFor } from '../server/testing/wait';
@@ -21,6 +21,22 @@ export async function gauge(port: number, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 }
 
+/**
+ * The V8 heap a server holds live: a heap snapshot (SIGUSR2, for a server started with
+ * `heapSnapshotsIn`) collects all garbage first, and the server answers /metrics only once it is
+ * written, as both run on its main thread. The snapshot file is deleted. Read RSS before: writing a
+ * snapshot grows it.
+ */
+export async function liveHeap(child: ChildProcess, port: number, heapSnapshotsIn: string): Promise<number> {
+  const before = new Set(readdirSync(heapSnapshotsIn));
+  child.kill('SIGUSR2');
+  const written = () => readdirSync(heapSnapshotsIn).filter((file) => !before.has(file));
+  await waitFor(() => written().length > 0, { timeoutMs: 60_000, intervalMs: 50, what: 'the heap snapshot to start' });
+  const heap = await gauge(port, 'nodejs_heap_size_used_bytes');
+  for (const file of written()) rmSync(path.join(heapSnapshotsIn, file), { force: true });
+  return heap;
+}
+
 /** Redis' count of commands processed so far (INFO stats). */
 export async function commandsProcessed(redis: { info(section: string): Promise<string> }): Promise<number> {
   return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
@@ -33,7 +49,12 @@ export function percentile(sorted: number[], p: number): number {
 let serverBuilt: boolean | undefined;
 
 /** The production entry point in a process of its own; processes given the same `prefix` share their classrooms. */
-export async function startProductionServer(redis: string | { clusterNodes: string[] }, port: number, prefix = `bench${Date.now()}`): Promise<ChildProcess> {
+export async function startProductionServer(
+  redis: string | { clusterNodes: string[] },
+  port: number,
+  prefix = `bench${Date.now()}`,
+  { heapSnapshotsIn }: { heapSnapshotsIn?: string } = {},
+): Promise<ChildProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -53,7 +74,9 @@ export async function startProductionServer(redis: string | { clusterNodes: stri
   // The server as `npm start` runs it: the bundle of this tree's sources, built again for each bench.
   serverBuilt ??= spawnSync(process.execPath, ['scripts/server-build.mjs'], { cwd: root, stdio: 'inherit' }).status === 0;
   if (!serverBuilt) throw new Error('the server bundle did not build (node scripts/server-build.mjs)');
-  const child = spawn(process.execPath, [...profile, 'dist/server/main.js'], { cwd: root, env, stdio: ['ignore', logs, 'inherit'] });
+  // heapSnapshotsIn: SIGUSR2 writes a heap snapshot there (for liveHeap).
+  const snapshots = heapSnapshotsIn ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotsIn}`] : [];
+  const child = spawn(process.execPath, [...profile, ...snapshots, 'dist/server/main.js'], { cwd: root, env, stdio: ['ignore', logs, 'inherit'] });
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'the server to serve' });
   return child;
 }

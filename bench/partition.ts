@@ -3,18 +3,22 @@
  * 1, a bot move per simulated second) on one production server process, then on two sharing one
  * Redis. Once every classroom is owned the instructors disconnect (no socket is left: what remains
  * is each classroom's control work), it waits BENCH_SETTLE_S seconds for the classrooms' start to
- * settle, and over BENCH_WINDOW_S seconds it reads per process:
- * classrooms owned (/metrics), CPU share, RSS and the lowest V8 heap of the window against the same process before any
- * classroom existed; and Redis commands per running classroom per simulated second. A third run puts
- * half the classrooms on one process alone: what each of two processes costs is set against it.
+ * settle, and over BENCH_WINDOW_S seconds it reads per process: classrooms owned (/metrics), CPU
+ * share and RSS against the same process before any classroom existed, then the live V8 heap (a
+ * heap snapshot collects the garbage first); and Redis commands per running classroom per simulated
+ * second. A third run puts half the classrooms on one process alone: what each of two processes
+ * costs is set against it.
  *   npm run bench -- partition      (BENCH_CLASSROOMS=100 BENCH_SETTLE_S=40 BENCH_WINDOW_S=30)
  */
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { connectRedis } from '../server/redis/connect';
 import { freePort, startEmbeddedRedis } from '../server/redis/embedded-redis';
 import { waitFor } from '../server/testing/wait';
 import { classroomWith, connectCluster, type ClusterClient } from '../server/cluster/testing/cluster-client';
-import { commandsProcessed, gauge, startProductionServer, usage } from './_harness';
+import { commandsProcessed, gauge, liveHeap, startProductionServer, usage } from './_harness';
 import { commandMix, formatMix } from './_command-mix';
 
 const CLASSROOMS = Number(process.env.BENCH_CLASSROOMS ?? 100);
@@ -30,7 +34,6 @@ const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 40);
 const MONITOR_S = Number(process.env.BENCH_MONITOR_S ?? 0);
 /** The window in which each process's CPU share is read before any classroom exists. */
 const IDLE_WINDOW_S = 10;
-const HEAP_SAMPLE_MS = 3000;
 /** Classrooms set up at once. */
 const BATCH = 10;
 const MB = 1048576;
@@ -40,27 +43,13 @@ interface ProcessFigures {
   cpuPercent: number;
   rssMB: number;
   rssIdleMB: number;
+  /**
+   * Live V8 heap after the window (a snapshot's full collection first). Not read before any
+   * classroom: a snapshot's own memory would stay in the RSS read after the window.
+   */
   heapMB: number;
-  heapIdleMB: number;
   /** CPU share of the same process with no classroom: what it costs to be up at all. */
   cpuIdlePercent: number;
-}
-
-/**
- * Waits `seconds`, reading each server's V8 heap every HEAP_SAMPLE_MS; resolves to the lowest
- * reading of each. Right after a major collection the heap holds what is live: the lowest reading
- * of a window is the closest a production process lets one come to it (no forced GC). Each reading
- * renders the process's /metrics, a cost that does not divide between processes: few of them.
- */
-async function lowestHeap(ports: readonly number[], seconds: number): Promise<number[]> {
-  const lowest = ports.map(() => Infinity);
-  const until = performance.now() + seconds * 1000;
-  while (performance.now() < until) {
-    const heaps = await Promise.all(ports.map((port) => gauge(port, 'nodejs_heap_size_used_bytes')));
-    heaps.forEach((heap, i) => (lowest[i] = Math.min(lowest[i] ?? Infinity, heap)));
-    await new Promise((resolve) => setTimeout(resolve, HEAP_SAMPLE_MS));
-  }
-  return lowest;
 }
 
 async function startClassroom(url: string): Promise<ClusterClient> {
@@ -76,19 +65,26 @@ async function startClassroom(url: string): Promise<ClusterClient> {
 async function run(processes: number, classrooms: number): Promise<{ perProcess: ProcessFigures[]; commandsPerClassroomSimSecond: number; mix: string }> {
   const redisServer = await startEmbeddedRedis({ dataDir: null });
   const servers: { child: ChildProcess; port: number }[] = [];
+  const snapshots = mkdtempSync(path.join(tmpdir(), 'bench-partition-'));
+  // One server at a time: they write their snapshots into the same folder.
+  const live = async () => {
+    const heaps: number[] = [];
+    for (const s of servers) heaps.push(await liveHeap(s.child, s.port, snapshots));
+    return heaps;
+  };
   try {
     const prefix = `bench-partition-${processes}`;
     for (let i = 0; i < processes; i++) {
       const port = await freePort();
-      servers.push({ child: await startProductionServer(redisServer.url, port, prefix), port });
+      servers.push({ child: await startProductionServer(redisServer.url, port, prefix, { heapSnapshotsIn: snapshots }), port });
     }
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const idleFrom = { usage: servers.map((s) => usage(s.child.pid ?? 0)), at: performance.now() };
-    const idleHeaps = await lowestHeap(servers.map((s) => s.port), IDLE_WINDOW_S);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_S * 1000));
     const idleSeconds = (performance.now() - idleFrom.at) / 1000;
     const idle = servers.map((s, i) => {
       const now = usage(s.child.pid ?? 0);
-      return { rss: now.rss, heap: idleHeaps[i] ?? 0, cpuPercent: ((now.cpu - (idleFrom.usage[i]?.cpu ?? 0)) / idleSeconds) * 100 };
+      return { rss: now.rss, cpuPercent: ((now.cpu - (idleFrom.usage[i]?.cpu ?? 0)) / idleSeconds) * 100 };
     });
     const instructors: ClusterClient[] = [];
     for (let i = 0; i < classrooms; i += BATCH) {
@@ -105,8 +101,9 @@ async function run(processes: number, classrooms: number): Promise<{ perProcess:
     await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
     const counter = await connectRedis(redisServer.url);
     const before = { usage: servers.map((s) => usage(s.child.pid ?? 0)), commands: await commandsProcessed(counter), at: performance.now() };
-    const heaps = await lowestHeap(servers.map((s) => s.port), WINDOW_S);
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000));
     const after = { usage: servers.map((s) => usage(s.child.pid ?? 0)), commands: await commandsProcessed(counter), at: performance.now() };
+    const heaps = await live();
     await counter.close();
     const seconds = (after.at - before.at) / 1000;
     const perProcess = await Promise.all(
@@ -116,7 +113,6 @@ async function run(processes: number, classrooms: number): Promise<{ perProcess:
         rssMB: (after.usage[i]?.rss ?? 0) / MB,
         rssIdleMB: (idle[i]?.rss ?? 0) / MB,
         heapMB: (heaps[i] ?? 0) / MB,
-        heapIdleMB: (idle[i]?.heap ?? 0) / MB,
         cpuIdlePercent: idle[i]?.cpuPercent ?? 0,
       })),
     );
@@ -126,6 +122,7 @@ async function run(processes: number, classrooms: number): Promise<{ perProcess:
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');
     await redisServer.stop();
+    rmSync(snapshots, { recursive: true, force: true });
   }
 }
 
@@ -144,14 +141,14 @@ for (const { processes, classrooms } of runs) {
   for (const [i, p] of perProcess.entries()) {
     console.log(
       `  process ${i + 1}: owns ${p.owned} classrooms, ${p.cpuPercent.toFixed(1)} % of a core (${p.cpuIdlePercent.toFixed(1)} % before any classroom), RSS ${p.rssMB.toFixed(0)} MB (${p.rssIdleMB.toFixed(0)} MB before any classroom), ` +
-        `lowest heap ${p.heapMB.toFixed(1)} MB (${p.heapIdleMB.toFixed(1)} MB before)`,
+        `live heap ${p.heapMB.toFixed(1)} MB`,
     );
   }
   if (mix) console.log(`  Redis commands per classroom per simulated second, by command and key (${MONITOR_S} s of MONITOR):\n${mix}`);
   results.push(perProcess);
 }
-// Summary. The "before any classroom" readings come before the start-up garbage is collected (no
-// load, no major GC), so what a classroom costs is the difference between the runs with all and half.
+// Summary. RSS "before any classroom" still holds the start-up garbage V8 has not given back, so
+// what a classroom costs is the difference between the runs with all and half.
 const [all, divided, half] = results.map((r) => r ?? []);
 const HALF = Math.round(CLASSROOMS / 2);
 const line = (what: string, pick: (p: ProcessFigures) => number, digits: number) => {
@@ -162,7 +159,7 @@ const line = (what: string, pick: (p: ProcessFigures) => number, digits: number)
 console.log('Per process:');
 console.log(line('CPU, % of a core', (p) => p.cpuPercent, 1));
 console.log(line('RSS, MB', (p) => p.rssMB, 0));
-console.log(line('lowest heap, MB', (p) => p.heapMB, 1));
+console.log(line('live heap, MB', (p) => p.heapMB, 1));
 const perClassroom = (pick: (p: ProcessFigures) => number) => (pick(all?.[0] as ProcessFigures) - pick(half?.[0] as ProcessFigures)) / (CLASSROOMS - HALF);
 console.log(
   `A classroom (one process with ${CLASSROOMS} against one with ${HALF}): ${perClassroom((p) => p.cpuPercent).toFixed(3)} % of a core, ` +
