@@ -23,11 +23,10 @@ export function registerClusterHandlers(socket: ClusterPlaySocket, { cluster, fe
       if (caller.kind === 'display') return answer(readOnlyDisplay('action'));
       try {
         const { reply } = await cluster.api.act(caller, payload);
-        // An accepted move is acked after the watch message carrying its change: the commit's reply
-        // queued that message for the feed's next flush (setImmediate), and this waits one turn
-        // behind it. The sender's screen holds the change when it learns the move was accepted, and
-        // the ack's write is out of the way of every client's update.
-        if (reply.ok) await new Promise((resolve) => setImmediate(resolve));
+        // An accepted move is acked right after the watch message carrying its change, which the
+        // commit's reply queued for the feed's next flush: the sender's screen holds the change when
+        // it learns the move was accepted, and the ack's write is out of the way of every client's update.
+        if (reply.ok) await feeds.afterFlush(classroomId);
         answer(reply);
       } catch (error) {
         logger.error({ err: error }, 'cluster action failed');

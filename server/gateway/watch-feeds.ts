@@ -44,6 +44,8 @@ interface Feed {
   /** Accepted request-log entries for the next message. */
   pendingRequests: ApiRequestEntry[];
   flushing: boolean;
+  /** Resolved once the scheduled flush has sent (see afterFlush). */
+  flushWaiters: Array<() => void>;
   recent: WatchEvent[];
   recentRequests: ApiRequestEntry[];
   /** The resourceVersion of the last event emitted to the room. */
@@ -144,6 +146,16 @@ export class WatchFeeds {
     this.scheduleFlush(classroomId, feed);
   }
 
+  /**
+   * Resolves once the flush scheduled for the classroom has sent what is pending, or at once when
+   * none is: the ack of a move whose change is in it then follows the change, right behind it.
+   */
+  afterFlush(classroomId: string): Promise<void> {
+    const feed = this.feeds.get(classroomId);
+    if (!feed?.flushing) return Promise.resolve();
+    return new Promise((resolve) => feed.flushWaiters.push(resolve));
+  }
+
   /** Stops every feed (shutdown). */
   close(): void {
     for (const feed of this.feeds.values()) feed.stop?.();
@@ -153,7 +165,7 @@ export class WatchFeeds {
   private feedOf(classroomId: string): Feed {
     const existing = this.feeds.get(classroomId);
     if (existing) return existing;
-    const feed: Feed = { ready: Promise.resolve(), stop: null, pending: [], pendingRequests: [], flushing: false, recent: [], recentRequests: [], flushedRv: '0', sockets: 0, generation: 0 };
+    const feed: Feed = { ready: Promise.resolve(), stop: null, pending: [], pendingRequests: [], flushing: false, flushWaiters: [], recent: [], recentRequests: [], flushedRv: '0', sockets: 0, generation: 0 };
     this.feeds.set(classroomId, feed);
     this.follow(classroomId, feed);
     return feed;
@@ -213,28 +225,36 @@ export class WatchFeeds {
     if (feed.flushing) return;
     feed.flushing = true;
     setImmediate(() => {
-      feed.flushing = false;
-      const batch = feed.pending;
-      const requests = feed.pendingRequests;
-      feed.pending = [];
-      feed.pendingRequests = [];
-      const last = batch.at(-1);
-      if (last) {
-        feed.flushedRv = last.resourceVersion;
-        feed.recent.push(...batch);
-        if (feed.recent.length > RECENT) feed.recent.splice(0, feed.recent.length - RECENT);
+      try {
+        this.flush(classroomId, feed);
+      } finally {
+        for (const resolve of feed.flushWaiters.splice(0)) resolve();
       }
-      if (requests.length) {
-        feed.recentRequests.push(...requests);
-        if (feed.recentRequests.length > RECENT_REQUESTS) feed.recentRequests.splice(0, feed.recentRequests.length - RECENT_REQUESTS);
-      }
-      if (!last && !requests.length) return;
-      // One encoding for the whole room (Socket.IO encodes a broadcast once), one frame per socket.
-      const room = this.io.local.to(watchRoom(classroomId));
-      if (requests.length) room.emit('watch', batch, requests);
-      else room.emit('watch', batch);
-      if (last) this.onFanOut(batch.length, this.io.of('/').adapter.rooms.get(watchRoom(classroomId))?.size ?? 0);
     });
+  }
+
+  private flush(classroomId: string, feed: Feed): void {
+    feed.flushing = false;
+    const batch = feed.pending;
+    const requests = feed.pendingRequests;
+    feed.pending = [];
+    feed.pendingRequests = [];
+    const last = batch.at(-1);
+    if (last) {
+      feed.flushedRv = last.resourceVersion;
+      feed.recent.push(...batch);
+      if (feed.recent.length > RECENT) feed.recent.splice(0, feed.recent.length - RECENT);
+    }
+    if (requests.length) {
+      feed.recentRequests.push(...requests);
+      if (feed.recentRequests.length > RECENT_REQUESTS) feed.recentRequests.splice(0, feed.recentRequests.length - RECENT_REQUESTS);
+    }
+    if (!last && !requests.length) return;
+    // One encoding for the whole room (Socket.IO encodes a broadcast once), one frame per socket.
+    const room = this.io.local.to(watchRoom(classroomId));
+    if (requests.length) room.emit('watch', batch, requests);
+    else room.emit('watch', batch);
+    if (last) this.onFanOut(batch.length, this.io.of('/').adapter.rooms.get(watchRoom(classroomId))?.size ?? 0);
   }
 
   private release(classroomId: string, feed: Feed): void {
