@@ -3,9 +3,10 @@
  * classroom of BENCH_NODES worker nodes where bots play every role, and Deployments of
  * BENCH_PODS pods in all, applied by the instructor at once. It measures pods/s from the apply to
  * every pod Running (as the instructor's socket sees it), the server's CPU and RSS, Redis commands
- * and memory; and, in the same run, a second small classroom of BENCH_STUDENTS socket clients: the
- * p99 of action -> every client updated while the big classroom ramps, against its p99 while the big
- * classroom sits idle. Prints one line scripts read:
+ * and memory; before the apply, what the heartbeats alone cost (the server's CPU over the node
+ * Lease renewals the instructor's socket saw); and, in the same run, a second small classroom of
+ * BENCH_STUDENTS socket clients: the p99 of action -> every client updated while the big classroom
+ * ramps, against its p99 while the big classroom sits idle. Prints one line scripts read:
  *   scale <nodes> nodes <pods> pods: <pods/s> pods/s, rss <MB> MB, other classroom p99 <ms> ms vs idle <ms> ms: ratio <r>x
  *   npm run bench -- scale      (BENCH_NODES=100 BENCH_PODS=3000 for a small run; default 1000 / 30000)
  * BENCH_TIME_SCALE (100) and BENCH_BOT_PACE (simulated seconds per bot tick, 5) set the big
@@ -64,6 +65,8 @@ spec:
 /** The big classroom's instructor: a bare socket that counts the bench's pods by phase (no folded state, so the bench stays light). */
 interface Watcher {
   running(): number;
+  /** Node Lease renewals seen so far (every kubelet's heartbeat). */
+  renewals(): number;
   instructor(action: object): Promise<{ ok: boolean; message?: string }>;
   close(): void;
 }
@@ -72,7 +75,9 @@ function watchPods(url: string, token: string): Promise<Watcher> {
   const socket = connect(url, { transports: ['websocket'], reconnection: false, auth: { token } }) as import('socket.io-client').Socket<ServerToClientEvents, ClientToServerEvents>;
   const phases = new Map<string, string>();
   let running = 0;
+  let renewals = 0;
   const see = (type: string, object: WatchEvent['object']): void => {
+    if (object.kind === 'Lease' && object.metadata.namespace === 'kube-node-lease' && type === 'MODIFIED') renewals++;
     if (object.kind !== 'Pod' || object.metadata.labels?.[APP_LABEL] === undefined) return;
     const key = object.metadata.name;
     const before = phases.get(key);
@@ -87,6 +92,7 @@ function watchPods(url: string, token: string): Promise<Watcher> {
       for (const o of snapshot.objects) see('ADDED', o);
       resolve({
         running: () => running,
+        renewals: () => renewals,
         instructor: (action) => socket.timeout(60_000).emitWithAck('instructor', action as never),
         close: () => socket.close(),
       });
@@ -138,10 +144,13 @@ async function main(): Promise<void> {
     }
     // The big classroom's bots heartbeat their nodes, nothing more: the other classroom's baseline.
     let idleDone = 0;
-    const idleFrom = { cpu: usage(pid).cpu, at: performance.now() };
+    const idleFrom = { cpu: usage(pid).cpu, at: performance.now(), renewals: big.renewals() };
     const idle = await sample(small, () => ++idleDone > IDLE_SAMPLES);
     // What the big classroom costs before any pod: its nodes' heartbeats (a Lease every 10 simulated s each).
-    const idleShare = (usage(pid).cpu - idleFrom.cpu) / ((performance.now() - idleFrom.at) / 1000);
+    const idleCpu = usage(pid).cpu - idleFrom.cpu;
+    const idleSeconds = (performance.now() - idleFrom.at) / 1000;
+    const idleShare = idleCpu / idleSeconds;
+    const renewed = big.renewals() - idleFrom.renewals;
 
     const before = { server: usage(pid), commands: await commandsProcessed(counter), at: performance.now() };
     const applied = await big.instructor({ kind: 'apply', manifest: manifest() });
@@ -179,7 +188,7 @@ async function main(): Promise<void> {
     console.log(`${running} of ${PODS} pods Running ${timedOut ? `when the bench gave up after ${seconds.toFixed(0)} s` : `in ${seconds.toFixed(1)} s`}`);
     // The machine's own load: on a shared machine the server's share of a core bounds the rate.
     console.log(`machine: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
-    console.log(`server: ${cpu.toFixed(1)} s of CPU (${((cpu / seconds) * 100).toFixed(0)} % of a core, ${((cpu * 1000) / Math.max(1, running)).toFixed(1)} ms a pod; ${(idleShare * 100).toFixed(0)} % while the classroom only heartbeat), rss ${(after.server.rss / MB).toFixed(0)} MB at the end, peak ${(peakRss / MB).toFixed(0)} MB`);
+    console.log(`server: ${cpu.toFixed(1)} s of CPU (${((cpu / seconds) * 100).toFixed(0)} % of a core, ${((cpu * 1000) / Math.max(1, running)).toFixed(1)} ms a pod; ${(idleShare * 100).toFixed(0)} % while the classroom only heartbeat: ${(renewed / idleSeconds).toFixed(0)} node Lease renewals/s, ${((idleCpu * 1000) / Math.max(1, renewed)).toFixed(3)} ms of CPU each, all told), rss ${(after.server.rss / MB).toFixed(0)} MB at the end, peak ${(peakRss / MB).toFixed(0)} MB`);
     console.log(`redis: ${((after.commands - before.commands) / 1000).toFixed(0)} k commands (${((after.commands - before.commands) / Math.max(1, running)).toFixed(1)} per pod), ${(memory / MB).toFixed(0)} MB used; busiest: ${busiest.join(', ')}`);
     console.log(`other classroom (${small.clients.length} clients), action -> every client: idle p50 ${percentile(idle, 50).toFixed(2)} p99 ${p99(idle).toFixed(2)} ms; during the ramp p50 ${percentile(during, 50).toFixed(2)} p99 ${p99(during).toFixed(2)} ms (${during.length} actions)`);
     console.log(
