@@ -72,6 +72,29 @@ describe("several actors' writes in one script", () => {
     }
   });
 
+  it('more moved Leases than a write has retries: every moved one is read again at once, and every untouched one is renewed', { timeout: 60_000 }, async () => {
+    const classroom = newClassroom();
+    const nodes = Array.from({ length: 110 }, (_, i) => `node-${i}`);
+    const leases: Persisted<Lease>[] = [];
+    for (const node of nodes) leases.push(await own.store.create(classroom, makeLease(node, NODE_LEASE_NAMESPACE, node, 40, SIM_START), as(`system:node:${node}`)));
+    // Another process moves 105 of them: this store's copies of those are behind.
+    const annotate = { metadata: { annotations: { 'test.clusterplay.dev/moved': 'true' } } };
+    for (const node of nodes.slice(0, 105)) await other.store.patch(classroom, { kind: 'Lease', name: node, namespace: NODE_LEASE_NAMESPACE }, annotate, as('system:test'));
+    const monitor = await monitorKey(inject('redisUrl'), own.store.keys(classroom).rv);
+    try {
+      // Half of the moved ones name the version they read (a Conflict now), half name none (renewed on the latest).
+      const writes = leases.map((lease, i) => renewal(lease, i >= 105 || i % 2 === 0));
+      const results = await own.store.applyEach(classroom, writes, { simTime: RENEWED });
+      await monitor.sync();
+      // Two scripts: the first found the 105 moved ones and wrote nothing, the second wrote the rest.
+      expect(monitor.calls('INCRBY')).toBe(1);
+      const outcome = results.map((r, i) => (isApiError(r) ? `${i} ${r.reason}` : `${i} renewed`));
+      expect(outcome).toEqual(nodes.map((_, i) => (i < 105 && i % 2 === 0 ? `${i} Conflict` : `${i} renewed`)));
+    } finally {
+      await monitor.close();
+    }
+  });
+
   it('refuses, writing nothing, two requests on one object or a write that takes more than one step', async () => {
     const classroom = newClassroom();
     const lease = await own.store.create(classroom, makeLease('node-1', NODE_LEASE_NAMESPACE, 'node-1', 40, SIM_START), as('system:node:node-1'));

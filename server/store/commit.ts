@@ -55,7 +55,7 @@ function expectRead(target: Target): string {
 /**
  * Several changes in one script, all or nothing: each its own resourceVersion and log entry, in
  * order (see BATCH in scripts.ts), logged as by `actor` where it is given (else the entry's).
- * Resolves to each change's committed JSON and version, or to the index of the first change whose
+ * Resolves to each change's committed JSON and version, or to the index of every change whose
  * object moved since it was read (nothing written then).
  */
 export async function commitBatch(
@@ -64,7 +64,7 @@ export async function commitBatch(
   changes: readonly { target: Target; change: Change; actor?: string }[],
   entry: string[],
   guard?: Guard,
-): Promise<{ committed: { rv: number; json: string }[] } | { stale: number }> {
+): Promise<{ committed: { rv: number; json: string }[] } | { stale: number[] }> {
   const [first, ...later] = changes;
   if (!first) throw new Error('a batch of no changes');
   // The script answers a deleted object's last state for the first change only.
@@ -82,7 +82,7 @@ export async function commitBatch(
   const reply = await batchScript.run(redis, scriptKeys, [guard?.value ?? '', String(changes.length), ...args, ...entry]);
   if (!reply.ok) {
     if ('guarded' in reply) throw new GuardMoved(guard);
-    return { stale: reply.stale - 1 };
+    return { stale: reply.stale.map((i) => i - 1) };
   }
   return {
     committed: changes.map(({ change }, i) => {

@@ -331,7 +331,7 @@ export class ObjectStore {
       const entry = this.entryArgs(classroom, context);
       const done = await commitBatch(this.redis, this.keys(classroom), changes, entry.args, context.guard);
       if ('stale' in done) {
-        if (done.stale === 0) continue;
+        if (done.stale.includes(0)) continue;
         return null;
       }
       const last = done.committed.length - 1;
@@ -380,7 +380,7 @@ export class ObjectStore {
       const entry = this.entryArgs(classroom, { actor: first.actor, simTime: context.simTime });
       const done = await commitBatch(this.redis, this.keys(classroom), batch, entry.args);
       if ('stale' in done) {
-        fromRedis.add(batch[done.stale]?.at ?? -1);
+        for (const i of done.stale) fromRedis.add(batch[i]?.at ?? -1);
         continue;
       }
       // In order, as the log has them: this process's watchers need not wait for the log read.
@@ -396,7 +396,8 @@ export class ObjectStore {
       }
       break;
     }
-    return results.map((result, at) => result ?? new ApiError(conflict(refs[at]?.kind ?? 'Lease', refs[at]?.name ?? '')));
+    // Array.from, not map: a slot never filled (retries ran out) is a hole that map would skip.
+    return Array.from(results, (result, at) => result ?? new ApiError(conflict(refs[at]?.kind ?? 'Lease', refs[at]?.name ?? '')));
   }
 
   /** One request of `applyEach` decided on the object as read (from the cache unless `fromRedis`): its change, or its answer when it writes nothing. */

@@ -102,22 +102,25 @@ return {'OK', rv, stored}
 // KEYS: the first change's objects hash, rv, log, requests, record, guard, then the objects hash of
 // each later change. ARGV: guard, m (changes), then per change: type, field, resourceVersion read,
 // json before rv, json after rv, its own actor ('': the entry's); then the ENTRY_ARGS.
-// Returns {'OK', first resourceVersion, a deleted first object's JSON or ''} or {'Stale', index of the change}.
+// Returns {'OK', first resourceVersion, a deleted first object's JSON or ''} or {'Stale', index of
+// each change whose object moved} (all of them, so a caller reads them again in one go).
 const BATCH = `${LOG_CHANGE}${guarded(1)}
 local m = tonumber(ARGV[2])
 local function hashOf(i) if i == 1 then return KEYS[1] end return KEYS[5 + i] end
 local function arg(i, k) return ARGV[2 + (i - 1) * 6 + k] end
 local entryActor = actor
 local stored = {}
+local stale = {'Stale'}
 for i = 1, m do
   if arg(i, 1) == 'ADDED' then
-    if redis.call('HEXISTS', hashOf(i), arg(i, 2)) == 1 then return {'Stale', i} end
+    if redis.call('HEXISTS', hashOf(i), arg(i, 2)) == 1 then stale[#stale + 1] = i end
   else
     local s = redis.call('HGET', hashOf(i), arg(i, 2))
-    if not s or cjson.decode(s).metadata.resourceVersion ~= arg(i, 3) then return {'Stale', i} end
+    if not s or cjson.decode(s).metadata.resourceVersion ~= arg(i, 3) then stale[#stale + 1] = i end
     stored[i] = s
   end
 end
+if #stale > 1 then return stale end
 local last = redis.call('INCRBY', KEYS[2], m)
 local first = last - m + 1
 local entry = request
@@ -165,13 +168,14 @@ export const updateScript = new WriteScript(UPDATE);
 export const deleteScript = new WriteScript(DELETE);
 
 /** What the batch script answers (see BATCH). */
-export type BatchReply = { ok: true; first: number; deleted: string } | { ok: false; stale: number } | { ok: false; guarded: true };
+export type BatchReply = { ok: true; first: number; deleted: string } | { ok: false; stale: number[] } | { ok: false; guarded: true };
 
 function batchReply(reply: unknown): BatchReply {
   if (Array.isArray(reply)) {
     const [status, a, b] = reply as unknown[];
     if (status === 'Guarded' && reply.length === 1) return { ok: false, guarded: true };
-    if (status === 'Stale' && Number.isInteger(a)) return { ok: false, stale: a as number };
+    const stale = reply.slice(1) as unknown[];
+    if (status === 'Stale' && stale.length > 0 && stale.every((i) => Number.isInteger(i))) return { ok: false, stale: stale as number[] };
     if (status === 'OK' && Number.isInteger(a) && typeof b === 'string') return { ok: true, first: a as number, deleted: b };
   }
   throw new Error(`unexpected reply from the batch write script: ${JSON.stringify(reply)?.slice(0, 200)}`);
