@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { isStale } from './staleness.mjs';
+import { buildStamp } from './staleness.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
-const builtIndex = path.join(root, 'dist/client/index.html');
-const sources = ['client', 'shared', 'vite.config.ts', 'package.json'];
-
-/** True when dist/client is missing or older than any client or shared source. */
-export function clientBuildIsStale() {
-  return isStale(root, builtIndex, sources);
-}
+// Outside dist/client: vite empties that folder when it builds.
+const stamp = buildStamp(root, {
+  output: path.join(root, 'dist/client/index.html'),
+  stamp: path.join(root, 'dist/client-sources.sha256'),
+  sources: ['client', 'shared', 'vite.config.ts', 'package.json'],
+});
 
 export function buildClient() {
   const result = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
@@ -19,9 +18,14 @@ export function buildClient() {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+/** Builds dist/client when it is missing or was built from other client or shared sources. */
 export function buildClientIfStale() {
-  if (clientBuildIsStale()) {
-    console.log('Building the client…');
-    buildClient();
-  }
+  const digest = stamp.staleDigest();
+  if (digest === null) return;
+  console.log('Building the client…');
+  buildClient();
+  stamp.record(digest);
 }
+
+// `node scripts/client-build.mjs` builds it when stale (npm run build).
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) buildClientIfStale();

@@ -1,24 +1,24 @@
 // The production server as one ES module, `dist/server/main.js`, bundled by esbuild from
-// server/main.ts with the npm packages left as imports. Run from it, a process holds about 50 MB
-// less than when tsx compiles every TypeScript file on load (measured idle: 94–156 MB RSS against
-// 142–208 MB), and starts faster. It sits two folders below the root, as server/main.ts does, so
-// the paths the server resolves from its own file (package.json, shared/scenarios) stay the same.
+// server/main.ts with the npm packages left as imports. Run from it, a process holds less memory
+// than when tsx compiles every TypeScript file on load, and starts faster. It sits two folders below
+// the root, as server/main.ts does, so the paths the server resolves from its own file
+// (package.json, shared/scenarios) stay the same.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildSync } from 'esbuild';
-import { isStale } from './staleness.mjs';
+import { buildStamp } from './staleness.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
-export const serverBundle = path.join(root, 'dist/server/main.js');
-const sources = ['server', 'shared', 'package.json', 'tsconfig.json'];
+const serverBundle = path.join(root, 'dist/server/main.js');
+const stamp = buildStamp(root, {
+  output: serverBundle,
+  stamp: path.join(root, 'dist/server-sources.sha256'),
+  sources: ['server', 'shared', 'package.json', 'tsconfig.json'],
+});
 
-/** True when the bundle is missing or older than any server or shared source. */
-export function serverBuildIsStale() {
-  return isStale(root, serverBundle, sources);
-}
-
-export function buildServer() {
-  const result = buildSync({
+export async function buildServer() {
+  // Imported here: a production install (npm prune --omit=dev) has no esbuild, and an up-to-date bundle needs none.
+  const { build } = await import('esbuild');
+  const result = await build({
     absWorkingDir: root,
     entryPoints: ['server/main.ts'],
     outfile: serverBundle,
@@ -44,12 +44,14 @@ export function buildServer() {
   }
 }
 
-export function buildServerIfStale() {
-  if (serverBuildIsStale()) {
-    console.log('Building the server…');
-    buildServer();
-  }
+/** Builds the bundle when it is missing or was built from other server or shared sources. */
+export async function buildServerIfStale() {
+  const digest = stamp.staleDigest();
+  if (digest === null) return;
+  console.log('Building the server…');
+  await buildServer();
+  stamp.record(digest);
 }
 
-// `node scripts/server-build.mjs` builds it always (npm run build, the Dockerfile, the benches).
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) buildServer();
+// `node scripts/server-build.mjs` builds it when stale (npm run build, the Dockerfile, the benches).
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) await buildServerIfStale();

@@ -1,5 +1,5 @@
-// `npm start`: build the client and the server bundle when missing or stale, then run the server in
-// production mode in this same process, so signals reach it directly.
+// `npm start`: build the client and the server bundle when missing or built from other sources, then
+// run the server in production mode in this same process, so signals reach it directly.
 import { readFileSync } from 'node:fs';
 import { buildClientIfStale } from './client-build.mjs';
 import { buildServerIfStale } from './server-build.mjs';
@@ -64,6 +64,6 @@ if (!process.env.REDIS_URL && !process.env.REDIS_CLUSTER_NODES && !process.env.R
   ensureCommands([{ command: 'redis-server', package: 'redis-server' }]);
 }
 buildClientIfStale();
-buildServerIfStale();
+await buildServerIfStale();
 process.env.NODE_ENV ??= 'production';
 await import('../dist/server/main.js');

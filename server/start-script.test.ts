@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
@@ -54,13 +54,19 @@ describe('npm start', () => {
     expect(isProcessAlive(second.redisPid)).toBe(false);
   });
 
-  it('runs the server from a bundle it builds again when a source is newer, which finds the built-in scenarios', { timeout: 120_000 }, async () => {
+  it('runs the server from a bundle it builds again when its sources changed, even to older files, and the bundle finds the built-in scenarios', { timeout: 120_000 }, async () => {
     const bundle = path.join(root, 'dist/server/main.js');
+    const stamp = path.join(root, 'dist/server-sources.sha256');
     const port = await freePort();
-    // Older than every source: the next start must build it again.
-    if (existsSync(bundle)) utimesSync(bundle, new Date(0), new Date(0));
+    // As after an upgrade that kept the files' dates (rsync -a): the bundle is newer than every
+    // source, but was built from others.
+    mkdirSync(path.dirname(bundle), { recursive: true });
+    writeFileSync(stamp, `${'0'.repeat(64)}\n`);
+    const builtBefore = existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
     const started = await npmStart(port);
-    expect(statSync(bundle).mtimeMs).toBeGreaterThan(Date.now() - 120_000);
+    expect(statSync(bundle).mtimeMs).toBeGreaterThan(builtBefore);
+    expect(readFileSync(stamp, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+    expect(readFileSync(stamp, 'utf8').trim()).not.toBe('0'.repeat(64));
     // The scenarios are read from shared/ beside the bundle's own folder, as from server/main.ts.
     const scenarios = (await (await fetch(`http://127.0.0.1:${port}/api/scenarios`)).json()) as { id: string }[];
     expect(scenarios.map((s) => s.id)).toContain('first-deployment');
