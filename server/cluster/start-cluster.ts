@@ -110,6 +110,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     acquired: (view) => takeOver(view),
     released: (classroomId) => {
       informers.drop(classroomId);
+      store.forgetClassroom(classroomId);
       bots.release(classroomId);
     },
   });

@@ -258,6 +258,15 @@ export class ObjectStore {
     return { resourceVersion: rv ?? '0', objects: hashes.flatMap((hash) => Object.values(hash).map(decodeObject)) };
   }
 
+  /**
+   * This process no longer does the classroom's control work: the objects it knew of go from
+   * memory (a later write of it reads Redis first). A process that owned classrooms one after
+   * another kept every one's objects until the cache's cap.
+   */
+  forgetClassroom(classroom: string): void {
+    this.cache.forgetClassroom(classroom);
+  }
+
   /** The classroom's last resourceVersion: how far a cache must get to hold every change made so far. */
   async resourceVersion(classroom: string): Promise<string> {
     return CounterSchema.parse(await this.redis.get(this.keys(classroom).rv)) ?? '0';

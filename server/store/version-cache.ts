@@ -39,15 +39,29 @@ export class VersionCache {
     ofKind.set(field, { rv, json });
   }
 
-  /** The classroom's store went back (a failover lost writes): its versions known here may be of those. */
+  /** Objects known, over every classroom. */
+  get objects(): number {
+    return this.size;
+  }
+
+  /**
+   * The classroom's store went back (a failover lost writes): its versions known here may be of
+   * those. Or this process no longer does its control work: its objects need not stay in memory.
+   */
   forgetClassroom(classroom: string): void {
     for (const ofKind of this.entries.get(classroom)?.values() ?? []) this.size -= ofKind.size;
     this.entries.delete(classroom);
   }
 
   forget(classroom: string, kind: string, field: string, deletedAt: number): void {
-    const ofKind = this.entries.get(classroom)?.get(kind);
+    const ofClassroom = this.entries.get(classroom);
+    const ofKind = ofClassroom?.get(kind);
     const known = ofKind?.get(field);
-    if (known && known.rv < deletedAt && ofKind?.delete(field)) this.size--;
+    if (!ofClassroom || !ofKind || !known || known.rv >= deletedAt) return;
+    ofKind.delete(field);
+    this.size--;
+    // No empty maps left behind: a classroom whose objects are all deleted holds nothing here.
+    if (ofKind.size === 0) ofClassroom.delete(kind);
+    if (ofClassroom.size === 0) this.entries.delete(classroom);
   }
 }
