@@ -12,8 +12,7 @@
 import { getCondition, type Deployment, type Endpoints, type Kind, type Node, type ObjectOfKind, type Pod } from '@shared/model';
 import type { ApiRequestEntry } from '@shared/protocol/events';
 
-const OPS = ['==', '!=', '>=', '<=', '>', '<'] as const;
-export type Op = (typeof OPS)[number];
+export type Op = '==' | '!=' | '>=' | '<=' | '>' | '<';
 
 const FIELDS = {
   deployment: ['replicas', 'readyReplicas', 'availableReplicas', 'updatedReplicas', 'unavailableReplicas', 'image'],
