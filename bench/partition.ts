@@ -7,7 +7,10 @@
  * share and RSS against the same process before any classroom existed, then the live V8 heap (a
  * heap snapshot collects the garbage first); and Redis commands per running classroom per simulated
  * second. A third run puts half the classrooms on one process alone: what each of two processes
- * costs is set against it.
+ * costs is set against it. A fourth runs two processes again, each with its half on a Redis of its
+ * own: nothing is shared, so it costs what two processes side by side cost on this machine (they,
+ * their Redis servers and the bench share its cores), and what the second run adds to it is the cost
+ * of sharing a Redis and its classrooms' partition.
  *   npm run bench -- partition      (BENCH_CLASSROOMS=100 BENCH_SETTLE_S=40 BENCH_WINDOW_S=30)
  */
 import type { ChildProcess } from 'node:child_process';
@@ -62,8 +65,14 @@ async function startClassroom(url: string): Promise<ClusterClient> {
   return instructor;
 }
 
-async function run(processes: number, classrooms: number): Promise<{ perProcess: ProcessFigures[]; commandsPerClassroomSimSecond: number; mix: string }> {
-  const redisServer = await startEmbeddedRedis({ dataDir: null });
+async function run(
+  processes: number,
+  classrooms: number,
+  redisEach = false,
+): Promise<{ perProcess: ProcessFigures[]; commandsPerClassroomSimSecond: number; mix: string }> {
+  // redisEach: a Redis per process, so nothing is shared (the fourth run).
+  const redisServers = await Promise.all(Array.from({ length: redisEach ? processes : 1 }, () => startEmbeddedRedis({ dataDir: null })));
+  const redisServer = redisServers[0] as (typeof redisServers)[number];
   const servers: { child: ChildProcess; port: number }[] = [];
   const snapshots = mkdtempSync(path.join(tmpdir(), 'bench-partition-'));
   // One server at a time: they write their snapshots into the same folder.
@@ -76,7 +85,8 @@ async function run(processes: number, classrooms: number): Promise<{ perProcess:
     const prefix = `bench-partition-${processes}`;
     for (let i = 0; i < processes; i++) {
       const port = await freePort();
-      servers.push({ child: await startProductionServer(redisServer.url, port, prefix, { heapSnapshotsIn: snapshots }), port });
+      const redis = redisServers[i % redisServers.length] as (typeof redisServers)[number];
+      servers.push({ child: await startProductionServer(redis.url, port, prefix, { heapSnapshotsIn: snapshots }), port });
     }
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const idleFrom = { usage: servers.map((s) => usage(s.child.pid ?? 0)), at: performance.now() };
@@ -99,12 +109,13 @@ async function run(processes: number, classrooms: number): Promise<{ perProcess:
     for (const c of instructors) c.close();
     // Settle: the instructors' feeds close and the last classrooms' clusters come up.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
-    const counter = await connectRedis(redisServer.url);
-    const before = { usage: servers.map((s) => usage(s.child.pid ?? 0)), commands: await commandsProcessed(counter), at: performance.now() };
+    const counters = await Promise.all(redisServers.map((r) => connectRedis(r.url)));
+    const commands = async () => (await Promise.all(counters.map(commandsProcessed))).reduce((a, b) => a + b, 0);
+    const before = { usage: servers.map((s) => usage(s.child.pid ?? 0)), commands: await commands(), at: performance.now() };
     await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000));
-    const after = { usage: servers.map((s) => usage(s.child.pid ?? 0)), commands: await commandsProcessed(counter), at: performance.now() };
+    const after = { usage: servers.map((s) => usage(s.child.pid ?? 0)), commands: await commands(), at: performance.now() };
     const heaps = await live();
-    await counter.close();
+    await Promise.all(counters.map((c) => c.close()));
     const seconds = (after.at - before.at) / 1000;
     const perProcess = await Promise.all(
       servers.map(async (s, i) => ({
@@ -121,7 +132,7 @@ async function run(processes: number, classrooms: number): Promise<{ perProcess:
     return { perProcess, commandsPerClassroomSimSecond: (after.commands - before.commands) / seconds / classrooms, mix };
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');
-    await redisServer.stop();
+    await Promise.all(redisServers.map((r) => r.stop()));
     rmSync(snapshots, { recursive: true, force: true });
   }
 }
@@ -130,14 +141,16 @@ console.log(`${CLASSROOMS} running bots-only classrooms (time scale 1, a bot mov
 // The third run, one process with half the classrooms, tells what two processes lose by dividing
 // (each runs what one process alone runs with its half) from what a process gains with density.
 const runs = [
-  { processes: 1, classrooms: CLASSROOMS },
-  { processes: 2, classrooms: CLASSROOMS },
-  { processes: 1, classrooms: Math.round(CLASSROOMS / 2) },
+  { processes: 1, classrooms: CLASSROOMS, redisEach: false },
+  { processes: 2, classrooms: CLASSROOMS, redisEach: false },
+  { processes: 1, classrooms: Math.round(CLASSROOMS / 2), redisEach: false },
+  { processes: 2, classrooms: CLASSROOMS, redisEach: true },
 ];
 const results: ProcessFigures[][] = [];
-for (const { processes, classrooms } of runs) {
-  const { perProcess, commandsPerClassroomSimSecond, mix } = await run(processes, classrooms);
-  console.log(`${classrooms} classrooms on ${processes} process${processes > 1 ? 'es' : ''} on one Redis: ${commandsPerClassroomSimSecond.toFixed(1)} Redis commands per classroom per simulated second`);
+for (const { processes, classrooms, redisEach } of runs) {
+  const { perProcess, commandsPerClassroomSimSecond, mix } = await run(processes, classrooms, redisEach);
+  const on = redisEach ? 'each on a Redis of its own' : 'on one Redis';
+  console.log(`${classrooms} classrooms on ${processes} process${processes > 1 ? 'es' : ''} ${on}: ${commandsPerClassroomSimSecond.toFixed(1)} Redis commands per classroom per simulated second`);
   for (const [i, p] of perProcess.entries()) {
     console.log(
       `  process ${i + 1}: owns ${p.owned} classrooms, ${p.cpuPercent.toFixed(1)} % of a core (${p.cpuIdlePercent.toFixed(1)} % before any classroom), RSS ${p.rssMB.toFixed(0)} MB (${p.rssIdleMB.toFixed(0)} MB before any classroom), ` +
@@ -149,17 +162,24 @@ for (const { processes, classrooms } of runs) {
 }
 // Summary. RSS "before any classroom" still holds the start-up garbage V8 has not given back, so
 // what a classroom costs is the difference between the runs with all and half.
-const [all, divided, half] = results.map((r) => r ?? []);
+const [all, divided, half, apart] = results.map((r) => r ?? []);
 const HALF = Math.round(CLASSROOMS / 2);
 const line = (what: string, pick: (p: ProcessFigures) => number, digits: number) => {
   const whole = pick(all?.[0] as ProcessFigures);
   const each = (divided ?? []).map((p) => `${pick(p).toFixed(digits)} (${((pick(p) / whole) * 100).toFixed(0)} %)`).join(' + ');
-  return `  ${what}: one process with ${CLASSROOMS} ${whole.toFixed(digits)}; two processes ${each}; one process alone with ${HALF} ${pick(half?.[0] as ProcessFigures).toFixed(digits)}`;
+  const eachApart = (apart ?? []).map((p) => pick(p).toFixed(digits)).join(' + ');
+  return (
+    `  ${what}: one process with ${CLASSROOMS} ${whole.toFixed(digits)}; two processes ${each}; one process alone with ${HALF} ${pick(half?.[0] as ProcessFigures).toFixed(digits)}; ` +
+    `two processes with a Redis each ${eachApart}`
+  );
 };
 console.log('Per process:');
 console.log(line('CPU, % of a core', (p) => p.cpuPercent, 1));
 console.log(line('RSS, MB', (p) => p.rssMB, 0));
 console.log(line('live heap, MB', (p) => p.heapMB, 1));
+// What the classrooms add to each process: the same process's figure before any classroom taken away.
+console.log(line('CPU above the process before any classroom, % of a core', (p) => p.cpuPercent - p.cpuIdlePercent, 1));
+console.log(line('RSS above the process before any classroom, MB', (p) => p.rssMB - p.rssIdleMB, 0));
 const perClassroom = (pick: (p: ProcessFigures) => number) => (pick(all?.[0] as ProcessFigures) - pick(half?.[0] as ProcessFigures)) / (CLASSROOMS - HALF);
 console.log(
   `A classroom (one process with ${CLASSROOMS} against one with ${HALF}): ${perClassroom((p) => p.cpuPercent).toFixed(3)} % of a core, ` +
