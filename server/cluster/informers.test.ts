@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createClient } from 'redis';
 import { makePod, type Pod } from '@shared/model';
 import { connectRedis } from '../redis/connect';
-import { isApiError, ObjectStore } from '../store';
-import { WatchHub } from '../store/watch-hub';
+import { isApiError, ObjectStore, type ObjectStoreOptions } from '../store';
 import { as, newClassroom } from '../store/testing/fixture';
 import { replicaOf as replicaCopy } from '../store/testing/replica-copy';
 import { waitFor } from '../testing/wait';
@@ -29,10 +28,10 @@ beforeAll(async () => {
 });
 afterAll(() => raw.close());
 
-/** A process: its own connection (named, so the test can cut its watch reader), store and caches. */
-async function openProcess(name = `informers-test-${Math.random().toString(36).slice(2)}`) {
+/** A process: its own connection (named, so the test can cut its watch subscriber), store and caches. */
+async function openProcess(options: Partial<ObjectStoreOptions> = {}, name = `informers-test-${Math.random().toString(36).slice(2)}`) {
   const redis = await connectRedis(url(), undefined, name);
-  const store = new ObjectStore({ redis, keyPrefix: prefix() });
+  const store = new ObjectStore({ redis, keyPrefix: prefix(), ...options });
   const informers = new Informers(store);
   return {
     name,
@@ -85,7 +84,7 @@ describe('the store goes back under the cache (a failover lost acknowledged writ
     expect(updated.metadata.resourceVersion).toBe('4');
   });
 
-  it('nothing is written after the failover: the watch reader, back on its connection, finds the log shorter and the cache drops the lost write', async () => {
+  it('nothing is written after the failover: the watch subscriber, back on its connection, reads the log, finds it shorter and the cache drops the lost write', async () => {
     const classroom = newClassroom();
     await owner.store.create(classroom, makePod('web-1'), as('bot:controller-manager'));
     await owner.informers.state(classroom);
@@ -93,10 +92,10 @@ describe('the store goes back under the cache (a failover lost acknowledged writ
     await owner.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { write: 'lost' } } }, as('bot:kubelet:node-1'));
     await waitFor(async () => annotations((await owner.informers.state(classroom)).pod('default/web-1'))['write'] === 'lost', { what: 'the lost write in the cache' });
     await replica.promote();
-    // A failover cuts the connections to the dead master: the watch reader's here.
-    const reader = (await raw.clientList()).find((c) => c.name === owner.name && c.cmd === 'xread');
-    expect(reader).toBeDefined();
-    await raw.sendCommand(['CLIENT', 'KILL', 'ID', String(reader?.id)]);
+    // A failover cuts the connections to the dead master: the watch subscriber's here.
+    const subscriber = (await raw.clientList()).find((c) => c.name === owner.name && (c.ssub ?? 0) > 0);
+    expect(subscriber).toBeDefined();
+    await raw.sendCommand(['CLIENT', 'KILL', 'ID', String(subscriber?.id)]);
 
     const state = await waitFor(
       async () => {
@@ -108,24 +107,14 @@ describe('the store goes back under the cache (a failover lost acknowledged writ
     expect(annotations(state.pod('default/web-1'))['write']).toBeUndefined();
   });
 
-  it("on a Redis Cluster's notified watch, the next catch-up read finds the log shorter and ends the watch", async () => {
+  it('nothing is written after the failover and no connection is cut: the next catch-up read finds the log shorter and ends the watch', async () => {
     const classroom = newClassroom();
-    await owner.store.create(classroom, makePod('web-1'), as('bot:controller-manager'));
-    const redis = await connectRedis(url());
-    const keys = owner.store.keys(classroom);
-    // The store notifies only on a cluster; the hub's catch-up reads run on one Redis as well.
-    const hub = new WatchHub({
-      redis,
-      logKey: () => keys.log,
-      notifyChannel: () => keys.logNotify,
-      readLog: (c, after, count) => owner.store.readLog(c, String(after), count),
-      resourceVersion: async () => redis.get(keys.rv),
-      catchUpMs: 50,
-    });
+    const watcher = await openProcess({ watchCatchUpMs: 50 });
     try {
+      await owner.store.create(classroom, makePod('web-1'), as('bot:controller-manager'));
       let expired = 0;
       const seen: string[] = [];
-      await hub.watch(classroom, 1, (events) => seen.push(...events.map((e) => e.resourceVersion)), () => expired++);
+      await watcher.store.watch(classroom, '1', (events) => seen.push(...events.map((e) => e.resourceVersion)), () => expired++);
       const replica = await replicaOf(classroom);
       await owner.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { write: 'lost' } } }, as('bot:kubelet:node-1'));
       await waitFor(() => seen.includes('2'), { what: 'the lost write delivered' });
@@ -133,8 +122,7 @@ describe('the store goes back under the cache (a failover lost acknowledged writ
       await replica.promote();
       await waitFor(() => expired === 1, { what: 'the watch ended', timeoutMs: 5000 });
     } finally {
-      await hub.close();
-      await redis.close();
+      await watcher.close();
     }
   });
 

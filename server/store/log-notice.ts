@@ -1,7 +1,7 @@
 /**
- * The notification a commit sends to the classroom's watchers on a Redis Cluster (see scripts.ts,
- * watch-hub.ts). It carries the log entry itself, so a watcher that has read up to the version
- * before fans it out without reading the log; one that is behind reads the log from its cursor.
+ * The notification a commit sends to the classroom's watchers (see scripts.ts, watch-hub.ts). It
+ * carries the log entry itself, so a watcher that has read up to the version before fans it out
+ * without reading the log; one that is behind reads the log from its cursor.
  * An entry larger than the store's limit (LOG_NOTICE_MAX_BYTES by default) is announced by its
  * resourceVersion alone: a pub/sub message waits in every subscriber's output buffer, which Redis caps.
  *

@@ -36,7 +36,7 @@ import { admit, admitPodPriority, admitPriorityClass, type Admission, type Admis
 import type { WatchEventType } from '@shared/sim/state';
 import { type ApiRequestEntry, type RoundMarker, type Snapshot, type WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
-import { isCluster, type RedisClient } from '../redis/connect';
+import type { RedisClient } from '../redis/connect';
 import { ApiError } from './api-error';
 import { commit, commitBatch, type Change, type Target } from './commit';
 import { decodeLogEntry, decodeObject, resourceVersionOfEntry } from './encoding';
@@ -62,9 +62,9 @@ export interface ObjectStoreOptions {
   /** Replicas a commit must reach before it is acknowledged (REDIS_WRITE_REPLICAS, see replica-wait.ts); 0 by default. */
   writeReplicas?: number;
   writeReplicasTimeoutMs?: number;
-  /** On a Redis Cluster: how often each watched log is read even without a notification (see watch-hub.ts). */
+  /** How often each watched log is read even without a notification (see watch-hub.ts). */
   watchCatchUpMs?: number;
-  /** On a Redis Cluster: the largest log entry a commit's notification carries (LOG_NOTICE_MAX_BYTES by default; 0: none, every watcher reads the log). */
+  /** The largest log entry a commit's notification carries (LOG_NOTICE_MAX_BYTES by default; 0: none, every watcher reads the log). */
   logNoticeMaxBytes?: number;
   logger?: Logger;
 }
@@ -187,8 +187,6 @@ export class ObjectStore {
   private readonly requestLogRetention: number;
   private readonly cache = new VersionCache();
   private readonly hub: WatchHub;
-  /** On a Redis Cluster every commit notifies the classroom's watchers (see watch-hub.ts). */
-  private readonly notify: boolean;
   /** The largest log entry a notification carries (see log-notice.ts), as the scripts take it. */
   private readonly noticeMaxBytes: string;
   private readonly replicaWait: ReplicaWait;
@@ -205,11 +203,10 @@ export class ObjectStore {
     this.logRetention = String(options.logRetention ?? DEFAULT_LOG_RETENTION);
     this.requestLogRetention = options.requestLogRetention ?? DEFAULT_REQUEST_LOG_RETENTION;
     this.noticeMaxBytes = String(options.logNoticeMaxBytes ?? LOG_NOTICE_MAX_BYTES);
-    this.notify = isCluster(options.redis);
     this.hub = new WatchHub({
       redis: options.redis,
       logKey: (classroom) => this.keys(classroom).log,
-      ...(this.notify ? { notifyChannel: (classroom: string) => this.keys(classroom).logNotify } : {}),
+      notifyChannel: (classroom) => this.keys(classroom).logNotify,
       readLog: (classroom, afterRv, count) => this.logAfter(classroom, afterRv, count),
       resourceVersion: async (classroom) => CounterSchema.parse(await this.redis.get(this.keys(classroom).rv)),
       onEntry: (classroom, event, json) => this.observe(classroom, event, json),
@@ -534,7 +531,7 @@ export class ObjectStore {
     if (((await this.redis.get(guard.key)) ?? '0') !== guard.value) throw new GuardMoved(guard);
   }
 
-  /** Stops the watch reader; the Redis client belongs to the caller. */
+  /** Stops the watch's subscriber; the Redis client belongs to the caller. */
   close(): Promise<void> {
     return this.hub.close();
   }
@@ -546,7 +543,7 @@ export class ObjectStore {
     const { actor } = context;
     const simTime = String(context.simTime);
     const wallTime = String(Date.now());
-    const args = [actor, simTime, wallTime, this.logRetention, this.notify ? this.keys(classroom).logNotify : '', this.noticeMaxBytes];
+    const args = [actor, simTime, wallTime, this.logRetention, this.keys(classroom).logNotify, this.noticeMaxBytes];
     // Built by the API server, typed: no parse on every move.
     const entry = context.request?.entry;
     if (!entry) return { args: [...args, '', '', String(this.requestLogRetention)], fields: { actor, simTime, wallTime } };

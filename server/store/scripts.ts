@@ -20,10 +20,9 @@ export { LuaScript };
 // Every script ends with the same arguments, read here: who wrote and when, the log's cap, the
 // notification channel and the largest entry a notification carries, and the API request the
 // write completes (or ''), with its session-record entry and the request log's cap.
-// On a Redis Cluster the channel is the classroom's notification channel (same hash tag, so the
+// The channel is the classroom's notification channel (same hash tag, so on a Redis Cluster the
 // same shard): watchers hear the entry itself, or the new resourceVersion when the entry is large
-// (see log-notice.ts, watch-hub.ts). On one Redis it is empty and nothing is published: one
-// blocked XREAD follows every log and gets the entries in its reply.
+// (see log-notice.ts, watch-hub.ts).
 // A request's entry rides in its change's log entry (every watcher gets the two together) and is
 // appended to the request log and, right after the change, to the session record: a move is one
 // script, one round trip.
@@ -42,7 +41,7 @@ local function logChange(rv, type, json)
     fields[12] = request
   end
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', logCap, rv .. '-0', unpack(fields))
-  if channel ~= '' then redis.call('SPUBLISH', channel, logNotice(rv, type, json)) end
+  redis.call('SPUBLISH', channel, logNotice(rv, type, json))
 end
 -- Last, once the object is written: the request log and the record, right after the change.
 local function logRequest(rv)

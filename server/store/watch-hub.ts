@@ -1,13 +1,14 @@
 /**
- * Watch: on one Redis, one reader loop per process follows the logs of every classroom watched in
- * this process (XREAD BLOCK on its own connection) and fans each batch out to that classroom's
- * listeners. On a Redis Cluster one XREAD cannot span slots (CROSSSLOT), and a blocked read per
- * classroom would take a connection each: there every commit SPUBLISHes its log entry on the
- * classroom's shard channel (see log-notice.ts), and the hub, subscribed to the channels of the
- * classrooms it watches, fans the entry out at once when it is the next after its cursor. When it
- * is not (a notification lost in a reconnect, one heard while a read was under way, an entry too
- * large to send) the hub reads the log from its cursor (XRANGE, one slot), as it does every few
- * seconds anyway, so a lost notification only delays.
+ * Watch: every commit SPUBLISHes its log entry on the classroom's shard channel (see log-notice.ts,
+ * scripts.ts), and the hub, subscribed on its own connection to the channels of the classrooms
+ * watched in this process, fans the entry out at once when it is the next after its cursor. One
+ * way on one Redis as on a Redis Cluster (where one blocked read cannot span the slots of several
+ * classrooms, CROSSSLOT); on one Redis it also spares a blocked read re-issued after every commit.
+ * When an entry is not the next (one heard while a read was under way, one too large to send) the
+ * hub reads the log from its cursor (XRANGE, one slot), as it does every few seconds anyway, so a
+ * lost notification only delays. Notifications sent while the subscriber was away are lost: once
+ * it is back (Redis restarted or failed over, the connection cut), every watched log is read from
+ * its cursor at once, and while Redis is down a failed read is tried again within a second.
  * A listener first gets the log between its version and the loop's position (read with XRANGE
  * while live entries wait in its buffer), then the live entries: every change after its version,
  * in order, exactly once — a listener never receives a version at or below the last it got.
@@ -20,9 +21,9 @@
  * and the promoted replica hands their resourceVersions out again to other changes. A cursor
  * past them would skip those changes for good, and every cache built on the lost ones would decide
  * on objects the store no longer holds (a bot's every write then met a Conflict, forever). So the
- * hub checks that the log still holds, at its cursor, the entry it delivered there: each catch-up
- * read starts at the cursor (notified mode), the reader checks every classroom once it reconnects,
- * and a commit or notification carrying the cursor's version must carry the same entry. When it
+ * hub checks that the log still holds, at its cursor, the entry it delivered there: each log read
+ * (the catch-up reads, and the reads once the subscriber is back) starts at the cursor, and a
+ * commit or notification carrying the cursor's version must carry the same entry. When it
  * does not, the watch ends as an etcd watch does past a compaction: its listeners are told
  * (`onExpired`) and list again, as an informer relists.
  */
@@ -30,8 +31,7 @@ import { z } from 'zod';
 import { expired } from '@shared/model';
 import type { ApiRequestEntry, WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
-import { whenReady, type RedisClient } from '../redis/connect';
-import { Deadlines } from '../redis/deadlines';
+import { isCluster, reconnectDelay, type RedisClient } from '../redis/connect';
 import { ApiError } from './api-error';
 import { decodeLogEntry, decodeRequestEntry, resourceVersionOfEntry } from './encoding';
 import { parseLogNotice, type LogNotice } from './log-notice';
@@ -68,20 +68,23 @@ interface Subscription {
   /** The entry at the cursor when the hub delivered it (null at a version it was only given). */
   last: Delivered | null;
   listeners: Set<Listener>;
-  /** Notified mode: the classroom's channel subscription. */
-  channel?: 'none' | 'subscribing' | 'subscribed';
-  /** Notified mode: a catch-up read is under way, and whether another must follow it. */
-  pulling?: boolean;
-  again?: boolean;
-  /** Notified mode: notifications heard while the read was under way, in order. */
-  heard?: LogNotice[];
+  /** The classroom's channel subscription. */
+  channel: 'none' | 'subscribing' | 'subscribed';
+  /** A log read is under way, and whether another must follow it. */
+  pulling: boolean;
+  again: boolean;
+  /** Notifications heard while the read was under way, in order. */
+  heard: LogNotice[];
+  /** Log reads failed in a row (Redis away), and the timer of the next try. */
+  failures: number;
+  retry?: NodeJS.Timeout | undefined;
 }
 
 export interface WatchHubOptions {
   redis: RedisClient;
   logKey: (classroom: string) => string;
-  /** Set on a Redis Cluster: the classroom's notification channel, and the hub follows by notifications. */
-  notifyChannel?: (classroom: string) => string;
+  /** The classroom's notification channel, on which its commits publish (see log-notice.ts). */
+  notifyChannel: (classroom: string) => string;
   /** Log entries after `afterRv` (at most `count`), or a 410 Expired ApiError when they are gone. */
   readLog: (classroom: string, afterRv: number, count: number) => Promise<WatchEvent[]>;
   /** The classroom's last resourceVersion (its counter), null when it has none. */
@@ -90,44 +93,28 @@ export interface WatchHubOptions {
   onWentBack?: (classroom: string) => void;
   /** Sees every entry the loop reads, with its stored JSON (the store keeps its version cache warm). */
   onEntry?: (classroom: string, event: WatchEvent, json: string) => void;
-  /** Notified mode: how often every watched log is read even without a notification (CATCH_UP_MS by default). */
+  /** How often every watched log is read even without a notification (CATCH_UP_MS by default). */
   catchUpMs?: number;
   logger?: Logger;
 }
 
 // An entry's fields are checked once, by decodeLogEntry.
 const StreamEntriesSchema = z.array(z.object({ id: z.string(), message: z.custom<Record<string, string>>((fields) => typeof fields === 'object' && fields !== null) }));
-const XReadReplySchema = z.array(z.object({ name: z.string(), messages: StreamEntriesSchema }));
-type StreamReply = z.output<typeof XReadReplySchema>[number];
+type StreamEntry = z.output<typeof StreamEntriesSchema>[number];
 
 const PAGE = 1000;
-/** A safety net only: subscription changes interrupt the blocked read at once (CLIENT UNBLOCK). */
-const BLOCK_MS = 5000;
-/** The blocked read's reply may take this long before the reader gives up on its connection. */
-const READ_TIMEOUT_MS = BLOCK_MS + 5000;
-/** While Redis is down the reader waits for its reconnect, and tries again at least this often. */
-const RETRY_MAX_MS = 1000;
-/** Notified mode: every watched log is read this often even without a notification (a safety net, like BLOCK_MS). */
+/** Every watched log is read this often even without a notification (a safety net only). */
 const CATCH_UP_MS = 5000;
-/** Notified mode: how long a new watch waits for its channel's subscription (see `follow`). */
+/** How long a new watch waits for its channel's subscription (see `follow`). */
 const SUBSCRIBE_PATIENCE_MS = 1500;
 
 const rvOf = (event: WatchEvent): number => Number(event.resourceVersion);
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class WatchHub {
   private readonly subs = new Map<string, Subscription>();
-  private readonly classroomOfKey = new Map<string, string>();
-  private reader: RedisClient | null = null;
-  private readerId: number | undefined;
   private started: Promise<void> | null = null;
-  private loop: Promise<void> | null = null;
   private closed = false;
-  /** Bumped when the set of watched classrooms changes; `reading` is the value the pending XREAD was built from. */
-  private generation = 0;
-  private reading = -1;
-  private wake: (() => void) | undefined;
-  /** Notified mode: the connection holding the shard-channel subscriptions, and the catch-up timer. */
+  /** The connection holding the shard-channel subscriptions, and the catch-up timer. */
   private subscriber: RedisClient | null = null;
   private catchUp: NodeJS.Timeout | undefined;
 
@@ -141,13 +128,11 @@ export class WatchHub {
     const listener: Listener = { lastRv: fromRv, buffer: { events: [], requests: [] }, onEvents, onExpired };
     let sub = this.subs.get(classroom);
     if (!sub) {
-      // A new classroom: the loop itself reads everything after fromRv, replay included.
-      sub = { cursor: fromRv, last: null, listeners: new Set() };
+      // A new classroom: the hub itself reads everything after fromRv, replay included.
+      sub = { cursor: fromRv, last: null, listeners: new Set(), channel: 'none', pulling: false, again: false, heard: [], failures: 0 };
       this.subs.set(classroom, sub);
-      this.classroomOfKey.set(this.options.logKey(classroom), classroom);
-      if (this.subscriber) await this.follow(classroom, sub);
-      else this.kick();
-      // A catch-up read while the subscription was made can find the log went back and end the
+      await this.follow(classroom, sub);
+      // A log read while the subscription was made can find the log went back and end the
       // classroom's watch before this listener joined it: it would hear nothing, ever. It lists again.
       if (this.subs.get(classroom) !== sub) throw new ApiError(expired(fromRv, fromRv));
     }
@@ -177,50 +162,59 @@ export class WatchHub {
    * This process committed entry `rv` (`fields` as the log holds them, `event` decoded from them;
    * the writer's answer is the same object, read-only as every watch event's): when it is the next version
    * after the classroom's cursor, its watchers get it now, from the commit's reply, instead of one
-   * log read or notification later. Otherwise (another writer's change is not read yet, or a read is
-   * under way) the log brings it, in order. A pending read from the old cursor is dropped when it
-   * comes back (see fanOut), so nothing is delivered twice.
+   * notification later. Otherwise (another writer's change is not heard yet, or a read is under
+   * way) the notification or the log brings it, in order; and when the notification comes, the
+   * cursor is past it already, so nothing is delivered twice.
    */
   committed(classroom: string, rv: number, fields: Record<string, string>, event: WatchEvent): void {
     const sub = this.subs.get(classroom);
     if (sub && this.diverged(sub, rv, fields)) return this.expire(classroom, sub, rv);
     if (!sub || sub.pulling || rv !== sub.cursor + 1) return;
     try {
-      this.fanOut({ name: this.options.logKey(classroom), messages: [{ id: `${rv}-0`, message: fields }] }, new Map([[classroom, sub.cursor]]), [event]);
+      this.fanOut(classroom, sub, [{ id: `${rv}-0`, message: fields }], [event]);
     } catch (error) {
       // The write is committed whatever happens here; the cursor did not move, so the log read brings the entry.
       this.options.logger?.warn({ err: error, classroom }, 'a commit could not be fanned out from its reply; the log read brings it');
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
     clearInterval(this.catchUp);
-    this.wake?.();
-    this.reader?.destroy();
+    for (const sub of this.subs.values()) clearTimeout(sub.retry);
     this.subscriber?.destroy();
-    await this.loop;
+    return Promise.resolve();
   }
 
   /**
-   * The reader is its own connection, which reconnects by itself (node-redis' back-off). Starting
-   * it needs Redis: a failed start is forgotten, so the next watch tries again.
+   * The subscriber is its own connection, which reconnects by itself (node-redis' back-off) and
+   * subscribes again to its channels before it is ready. Starting it needs Redis: a failed start
+   * is forgotten, so the next watch tries again.
    */
   private async start(): Promise<void> {
-    if (this.options.notifyChannel) return this.startNotified();
-    // No per-command timeout: node-redis' bounds only the wait to be written (at the cost of an
-    // AbortSignal per read); the loop bounds the reply itself (see run).
-    const reader = this.options.redis.duplicate({ commandOptions: { timeout: 0 } });
-    reader.on('error', (error: Error) => this.options.logger?.debug({ err: error.message }, 'watch reader connection error'));
+    const subscriber = this.options.redis.duplicate();
+    subscriber.on('error', (error: Error) => this.options.logger?.debug({ err: error.message }, 'watch subscriber connection error'));
     try {
-      await reader.connect();
+      await subscriber.connect();
     } catch (error) {
-      this.started = null;
-      reader.destroy();
+      subscriber.destroy();
       throw error;
     }
-    this.reader = reader;
-    this.loop = this.run(reader);
+    // Back, subscribed again: what was published meanwhile was lost, so every log is read now.
+    const back = () => {
+      for (const classroom of this.subs.keys()) this.pull(classroom);
+    };
+    // On a cluster, one of its node connections (a shard's subscriber among them) is back.
+    if (isCluster(subscriber)) subscriber.on('node-ready', back);
+    else subscriber.on('ready', back);
+    this.subscriber = subscriber;
+    this.catchUp = setInterval(() => {
+      for (const [classroom, sub] of this.subs) {
+        if (sub.channel === 'none') void this.follow(classroom, sub);
+        else this.pull(classroom);
+      }
+    }, this.options.catchUpMs ?? CATCH_UP_MS);
+    this.catchUp.unref();
   }
 
   private remove(classroom: string, listener: Listener): void {
@@ -232,46 +226,21 @@ export class WatchHub {
   /** The classroom is no longer followed (its last listener left, or its watch ended). */
   private unfollow(classroom: string): void {
     this.subs.delete(classroom);
-    this.classroomOfKey.delete(this.options.logKey(classroom));
-    const channel = this.options.notifyChannel?.(classroom);
-    if (channel && this.subscriber) {
-      this.subscriber.sUnsubscribe(channel).catch((error: unknown) => this.options.logger?.debug({ err: error }, 'could not unsubscribe a watch channel'));
-    }
-  }
-
-  // ---- notified mode (Redis Cluster) ----
-
-  private async startNotified(): Promise<void> {
-    const subscriber = this.options.redis.duplicate();
-    subscriber.on('error', (error: Error) => this.options.logger?.debug({ err: error.message }, 'watch subscriber connection error'));
-    try {
-      await subscriber.connect();
-    } catch (error) {
-      subscriber.destroy();
-      throw error;
-    }
-    this.subscriber = subscriber;
-    this.catchUp = setInterval(() => {
-      for (const [classroom, sub] of this.subs) {
-        if (sub.channel === 'none') void this.follow(classroom, sub);
-        else this.pull(classroom);
-      }
-    }, this.options.catchUpMs ?? CATCH_UP_MS);
-    this.catchUp.unref();
+    this.subscriber?.sUnsubscribe(this.options.notifyChannel(classroom)).catch((error: unknown) => this.options.logger?.debug({ err: error }, 'could not unsubscribe a watch channel'));
   }
 
   /**
    * Subscribes to the classroom's channel, then reads what it missed since its cursor. A watch
-   * waits for it SUBSCRIBE_PATIENCE_MS at most: the subscribe goes to the shard's master, and one
-   * that just died holds it until the subscriber's client finds the promoted replica. Meanwhile
-   * (or when it failed, until a catch-up subscribes again) the catch-up reads follow the log.
+   * waits for it SUBSCRIBE_PATIENCE_MS at most: on a cluster the subscribe goes to the shard's
+   * master, and one that just died holds it until the subscriber's client finds the promoted
+   * replica. Meanwhile (or when it failed, until a catch-up subscribes again) the catch-up reads
+   * follow the log.
    */
   private follow(classroom: string, sub: Subscription): Promise<void> {
-    const channel = this.options.notifyChannel?.(classroom);
     const subscriber = this.subscriber;
-    if (!channel || !subscriber) return Promise.resolve();
+    if (!subscriber) return Promise.resolve();
     sub.channel = 'subscribing';
-    const subscribed = subscriber.sSubscribe(channel, (message) => this.hear(classroom, parseLogNotice(message))).then(
+    const subscribed = subscriber.sSubscribe(this.options.notifyChannel(classroom), (message) => this.hear(classroom, parseLogNotice(message))).then(
       () => {
         sub.channel = 'subscribed';
         // Unwatched while the subscribe was on its way: its unsubscribe may have gone first.
@@ -299,7 +268,7 @@ export class WatchHub {
     const sub = this.subs.get(classroom);
     if (sub && notice.fields && this.diverged(sub, notice.rv, notice.fields)) return this.expire(classroom, sub, notice.rv);
     if (!sub || notice.rv <= sub.cursor) return;
-    if (sub.pulling) (sub.heard ??= []).push(notice);
+    if (sub.pulling) sub.heard.push(notice);
     else if (!this.inStep(classroom, sub, notice)) this.pull(classroom);
   }
 
@@ -308,7 +277,7 @@ export class WatchHub {
     if (notice.rv <= sub.cursor) return true;
     if (!notice.fields || notice.rv !== sub.cursor + 1) return false;
     try {
-      this.fanOut({ name: this.options.logKey(classroom), messages: [{ id: `${notice.rv}-0`, message: notice.fields }] }, new Map([[classroom, sub.cursor]]));
+      this.fanOut(classroom, sub, [{ id: `${notice.rv}-0`, message: notice.fields }]);
       return true;
     } catch (error) {
       this.options.logger?.warn({ err: error, classroom }, 'a watch notification could not be read; reading the log');
@@ -316,7 +285,11 @@ export class WatchHub {
     }
   }
 
-  /** One catch-up read at a time per classroom; a notification during it asks for another. */
+  /**
+   * Reads the log from the cursor, one read at a time per classroom (a notification during it asks
+   * for another). One that fails (Redis away) is tried again after reconnectDelay: an outage is a
+   * pause, never a gap, and the watchers resume within a second of Redis' return.
+   */
   private pull(classroom: string): void {
     const sub = this.subs.get(classroom);
     if (!sub || this.closed) return;
@@ -330,28 +303,31 @@ export class WatchHub {
         for (;;) {
           sub.again = false;
           const asked = sub.cursor;
-          const key = this.options.logKey(classroom);
           // From the cursor itself: its entry must still be the one delivered (see `wentBack`).
-          const read = StreamEntriesSchema.parse(await this.options.redis.xRange(key, `${Math.max(asked, 1)}-0`, '+', { COUNT: PAGE + 1 }));
-          if (this.subs.get(classroom) !== sub) return;
+          const read = StreamEntriesSchema.parse(await this.options.redis.xRange(this.options.logKey(classroom), `${Math.max(asked, 1)}-0`, '+', { COUNT: PAGE + 1 }));
+          if (this.subs.get(classroom) !== sub || this.closed) return;
           if (await this.wentBack(classroom, sub, asked, read[0])) return;
           const messages = read[0] && resourceVersionOfEntry(read[0].id) <= asked ? read.slice(1) : read;
-          this.fanOut({ name: key, messages }, new Map([[classroom, asked]]));
+          this.fanOut(classroom, sub, messages);
+          sub.failures = 0;
           if (messages.length >= PAGE) continue;
           // What was heard during the read and is past it follows in step, unless there is a gap.
-          const heard = sub.heard?.splice(0) ?? [];
+          const heard = sub.heard.splice(0);
           const behind = !heard.every((notice) => this.inStep(classroom, sub, notice));
           if (!behind && !sub.again) return;
         }
       } catch (error) {
-        // Redis away or a topology change: the next notification or catch-up reads on from the cursor.
-        this.options.logger?.debug({ err: error, classroom }, 'a watch catch-up read failed');
+        // Redis away or a topology change: read again from the cursor soon.
+        this.options.logger?.debug({ err: error, classroom }, 'a watch log read failed');
+        sub.retry ??= setTimeout(() => {
+          sub.retry = undefined;
+          this.pull(classroom);
+        }, reconnectDelay(sub.failures++));
       } finally {
         sub.pulling = false;
       }
     })();
   }
-
   /**
    * Whether `rv`'s entry, as a commit or a notification carries it, differs from the one this hub
    * delivered at that version: the version was handed out again, so the log went back.
@@ -367,7 +343,7 @@ export class WatchHub {
    * delivered; when it is absent, the log went back if the classroom's version is now below the
    * cursor (an entry trimmed away leaves the version where it was: the next read finds the gap).
    */
-  private async wentBack(classroom: string, sub: Subscription, cursor: number, atCursor: { id: string; message: Record<string, string> } | undefined): Promise<boolean> {
+  private async wentBack(classroom: string, sub: Subscription, cursor: number, atCursor: StreamEntry | undefined): Promise<boolean> {
     if (cursor === 0) return false;
     const at = atCursor && resourceVersionOfEntry(atCursor.id) === cursor ? atCursor : undefined;
     if (at ? !this.diverged(sub, cursor, at.message) : Number((await this.options.resourceVersion(classroom)) ?? 0) >= cursor) return false;
@@ -391,19 +367,6 @@ export class WatchHub {
     }
   }
 
-  /** After the reader reconnected: every watched classroom's log checked at its cursor (one read each); true when a watch ended. */
-  private async checkCursors(): Promise<boolean> {
-    let ended = false;
-    for (const [classroom, sub] of [...this.subs]) {
-      const cursor = sub.cursor;
-      if (cursor === 0) continue;
-      const key = this.options.logKey(classroom);
-      const [atCursor] = StreamEntriesSchema.parse(await this.options.redis.xRange(key, `${cursor}-0`, `${cursor}-0`));
-      if (await this.wentBack(classroom, sub, cursor, atCursor)) ended = true;
-    }
-    return ended;
-  }
-
   private deliver(listener: Listener, events: readonly WatchEvent[], requests: readonly Ridden[] = []): void {
     const fresh = events.filter((e) => rvOf(e) > listener.lastRv);
     const last = fresh[fresh.length - 1];
@@ -417,80 +380,8 @@ export class WatchHub {
     }
   }
 
-  private kick(): void {
-    this.generation++;
-    this.wake?.();
-    this.wake = undefined;
-    void this.unblock();
-  }
-
-  /** Interrupts a read built from an older set of classrooms; retried until that read has reached Redis. */
-  private async unblock(): Promise<void> {
-    try {
-      while (!this.closed && this.reading !== -1 && this.reading < this.generation && this.readerId !== undefined) {
-        if ((await this.options.redis.clientUnblock(this.readerId)) === 1) return;
-        await sleep(1);
-      }
-    } catch (error) {
-      this.options.logger?.debug({ err: error }, 'could not interrupt the watch reader');
-    }
-  }
-
-  /**
-   * Follows every watched classroom from its cursor. While Redis is down the loop waits for the
-   * reader's reconnect (checking at least every second) and then reads on from the same cursors,
-   * so every listener gets every change it missed, in order, exactly once: an outage is a pause,
-   * never a gap. One log line when the reads fail, one when they work again.
-   */
-  private async run(reader: RedisClient): Promise<void> {
-    const deadlines = new Deadlines(READ_TIMEOUT_MS, () => new Error(`no reply to the watch read within ${READ_TIMEOUT_MS} ms`));
-    let failing = false;
-    let backoff = 50;
-    while (!this.closed) {
-      if (this.subs.size === 0) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        continue;
-      }
-      const asked = new Map([...this.subs].map(([classroom, sub]) => [classroom, sub.cursor]));
-      const streams = [...asked].map(([classroom, cursor]) => ({ key: this.options.logKey(classroom), id: `${cursor}-0` }));
-      let reply: unknown;
-      try {
-        this.readerId ??= await reader.clientId();
-        // Back after a lost connection: Redis may have restarted or failed over without some writes.
-        if (failing && (await this.checkCursors())) continue;
-        this.reading = this.generation;
-        reply = await deadlines.bound(reader.xRead(streams, { BLOCK: BLOCK_MS, COUNT: PAGE }));
-        if (failing) this.options.logger?.info('watch reader reading again');
-        failing = false;
-        backoff = 50;
-      } catch (error) {
-        if (this.closed) break;
-        if (!failing) this.options.logger?.warn({ err: error }, 'watch reader failed; waiting for redis to come back');
-        failing = true;
-        this.readerId = undefined; // a reconnected client has a new id
-        if (reader.isReady) {
-          // Redis answered with an error: back off, so a bad reply never spins the loop.
-          await sleep(backoff);
-          backoff = Math.min(backoff * 2, RETRY_MAX_MS);
-        } else if (!(await whenReady(reader, RETRY_MAX_MS)) && !reader.isOpen && !this.closed) {
-          await sleep(RETRY_MAX_MS);
-        }
-        // Otherwise the read starts again as soon as the reader is back.
-        continue;
-      } finally {
-        this.reading = -1;
-      }
-      if (reply === null) continue; // timed out or interrupted
-      for (const stream of XReadReplySchema.parse(reply)) this.fanOut(stream, asked);
-    }
-  }
-
   /** `decoded`: the messages' events, already decoded by the writer (a commit's own entry). */
-  private fanOut({ name, messages }: StreamReply, asked: ReadonlyMap<string, number>, decoded?: readonly WatchEvent[]): void {
-    const classroom = this.classroomOfKey.get(name);
-    const sub = classroom === undefined ? undefined : this.subs.get(classroom);
-    // A classroom unwatched (or rewatched from elsewhere) while the read was pending: drop the stale reply.
-    if (classroom === undefined || !sub || sub.cursor !== asked.get(classroom)) return;
+  private fanOut(classroom: string, sub: Subscription, messages: readonly StreamEntry[], decoded?: readonly WatchEvent[]): void {
     const requests: Ridden[] = [];
     const events = messages.map(({ id, message }, i) => {
       const event = decoded?.[i] ?? decodeLogEntry(id, message);

@@ -1,7 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { createClient } from 'redis';
 import { makePod } from '@shared/model';
 import type { WatchEvent } from '@shared/protocol';
+import { connectRedis } from '../redis/connect';
 import { isApiError } from './api-error';
+import { ObjectStore } from './object-store';
 import { SIM_START, as, collector, newClassroom, openStore, type OpenStore } from './testing/fixture';
 
 let writer: OpenStore;
@@ -137,6 +142,88 @@ describe('watch (Kubernetes watch from a resourceVersion)', () => {
       expect(versions(seen.events)).toEqual(range(oldest, 300));
     } finally {
       await small.close();
+    }
+  });
+});
+
+/**
+ * A TCP relay to the test run's Redis that can hold new connections (accepted, not yet relayed):
+ * a client cut from Redis reconnects at once, and holding its new connection keeps it away for
+ * as long as the test needs.
+ */
+async function relayToRedis(): Promise<{ url: string; hold(): void; release(): void; close(): void }> {
+  const target = new URL(inject('redisUrl'));
+  const sockets = new Set<Socket>();
+  let held: Array<() => void> | null = null;
+  const server = createServer((client) => {
+    sockets.add(client);
+    const relay = () => {
+      const upstream = connect(Number(target.port), target.hostname);
+      sockets.add(upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy()).on('error', () => upstream.destroy());
+      upstream.on('close', () => client.destroy()).on('error', () => client.destroy());
+    };
+    if (held) held.push(relay);
+    else relay();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    hold: () => (held = []),
+    release: () => {
+      const waiting = held ?? [];
+      held = null;
+      for (const relay of waiting) relay();
+    },
+    close: () => {
+      server.close();
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
+describe('watch while its subscriber connection is away (Redis restarted or failed over, the connection cut)', () => {
+  it('a change committed meanwhile, whose notification is lost, reaches the watcher once the subscriber is back', async () => {
+    const classroom = newClassroom();
+    await createPods(classroom, ['web-1']);
+    // A process reaching Redis through the relay, whose catch-up reads are ten minutes apart: only
+    // the read made when its subscriber is back can bring the change.
+    const relay = await relayToRedis();
+    const name = `watch-test-${randomUUID()}`;
+    const redis = await connectRedis(relay.url, undefined, name);
+    const admin = createClient({ url: inject('redisUrl') });
+    await admin.connect();
+    const store = new ObjectStore({ redis, keyPrefix: inject('redisKeyPrefix'), watchCatchUpMs: 600_000 });
+    const channel = store.keys(classroom).logNotify;
+    const write = (value: string) => writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { write: value } } }, as('a'));
+    try {
+      const seen = collector();
+      const stop = await store.watch(classroom, '1', seen.listener);
+      await write('before the cut');
+      await seen.until(1);
+
+      // The subscriber (a duplicate of the process's connection: same name) is cut, and its
+      // reconnection held while a change is committed.
+      const subscriber = (await admin.clientList()).find((c) => c.name === name && (c.ssub ?? 0) > 0);
+      expect(subscriber).toBeDefined();
+      relay.hold();
+      await admin.sendCommand(['CLIENT', 'KILL', 'ID', String(subscriber?.id)]);
+      await write('while away');
+      expect(await admin.sendCommand(['PUBSUB', 'SHARDNUMSUB', channel])).toEqual([channel, 0]);
+      relay.release();
+
+      await seen.until(2);
+      stop();
+      expect(seen.events.map((e) => [e.resourceVersion, e.object.metadata.annotations?.['write']])).toEqual([
+        ['2', 'before the cut'],
+        ['3', 'while away'],
+      ]);
+    } finally {
+      await store.close();
+      await Promise.all([redis.close(), admin.close()]);
+      relay.close();
     }
   });
 });
