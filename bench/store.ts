@@ -1,6 +1,6 @@
 /**
  * The store's hot path: writes per second and write-to-watcher latency, beside a raw Redis
- * baseline measured in the same run (SET + XADD in one round trip; a plain XREAD BLOCK reader).
+ * baseline measured in the same run (SET + XADD + SPUBLISH in one round trip; a plain SSUBSCRIBE listener).
  * Starts a private redis-server unless REDIS_URL is set.
  *   npm run bench -- store        (BENCH_WRITES=5000 to change the number of writes)
  */
@@ -52,29 +52,20 @@ async function rawBaseline(redis: RedisClient, reader: RedisClient) {
   // The pod as the store keeps it (defaults applied), so both sides move the same bytes.
   const json = JSON.stringify(applyDefaults(samplePod(0)));
   const log = `${PREFIX}:{raw}:log`;
-  const write = (i: number) => Promise.all([redis.set(`${PREFIX}:{raw}:obj:${i % 500}`, json), redis.xAdd(log, '*', { type: 'MODIFIED', object: json })]);
+  const channel = `${PREFIX}:{raw}:log-notify`;
+  const write = (i: number) => Promise.all([redis.set(`${PREFIX}:{raw}:obj:${i % 500}`, json), redis.xAdd(log, '*', { type: 'MODIFIED', object: json }), redis.sPublish(channel, json)]);
   const sequential = await throughput(WRITES, 1, write);
   const concurrent = await throughput(WRITES, CONCURRENCY, write);
 
-  // A reader loop like the store's: XREAD BLOCK on its own connection.
+  // A listener like the store's watch: subscribed to the channel on its own connection.
   const received = new Map<number, number>();
   let count = 0;
-  let stop = false;
-  let cursor = '$';
-  const loop = (async () => {
-    while (!stop) {
-      const reply = (await reader.xRead({ key: log, id: cursor }, { BLOCK: 200, COUNT: 1000 })) as { messages: { id: string }[] }[] | null;
-      for (const m of reply?.[0]?.messages ?? []) {
-        received.set(++count, performance.now());
-        cursor = m.id;
-      }
-    }
-  })();
-  await new Promise((r) => setTimeout(r, 50)); // let the first XREAD with `$` reach Redis
+  const subscriber = reader.duplicate();
+  await subscriber.connect();
+  await subscriber.sSubscribe(channel, () => received.set(++count, performance.now()));
   let sent = 0;
   const samples = await latency(Math.min(WRITES, 2000), (i) => write(i).then(() => sent++), received, () => sent);
-  stop = true;
-  await loop;
+  subscriber.destroy();
   return { sequential, concurrent, samples };
 }
 
@@ -126,9 +117,9 @@ async function main(): Promise<void> {
     const ms = (n: number) => `${n.toFixed(2)} ms`.padStart(10);
     console.log(`${WRITES} writes of a ${store.podBytes}-byte stored pod; ${CONCURRENCY} in flight for "concurrent"; Redis ${url}${embedded ? ' (private)' : ''}`);
     console.log(`${''.padEnd(44)}${'writes'.padStart(10)}${'p50'.padStart(10)}${'p99'.padStart(10)}`);
-    console.log(`${'baseline SET+XADD, sequential'.padEnd(44)}${rate(raw.sequential)}`);
-    console.log(`${'baseline SET+XADD, concurrent'.padEnd(44)}${rate(raw.concurrent)}`);
-    console.log(`${'baseline write -> XREAD reader'.padEnd(44)}${''.padStart(10)}${ms(percentile(raw.samples, 50))}${ms(percentile(raw.samples, 99))}`);
+    console.log(`${'baseline SET+XADD+SPUBLISH, sequential'.padEnd(44)}${rate(raw.sequential)}`);
+    console.log(`${'baseline SET+XADD+SPUBLISH, concurrent'.padEnd(44)}${rate(raw.concurrent)}`);
+    console.log(`${'baseline write -> SSUBSCRIBE listener'.padEnd(44)}${''.padStart(10)}${ms(percentile(raw.samples, 50))}${ms(percentile(raw.samples, 99))}`);
     console.log(`${'store create, sequential'.padEnd(44)}${rate(store.createSeq)}`);
     console.log(`${'store create, concurrent'.padEnd(44)}${rate(store.createConc)}`);
     console.log(`${'store update with resourceVersion, sequential'.padEnd(44)}${rate(store.updateSeq)}`);

@@ -67,7 +67,7 @@ export interface Cluster {
   forgetProcess(serverId: string): Promise<void>;
   /** Creates the classroom's first cluster the first time anyone looks at it. */
   ensureCluster(classroomId: string): Promise<void>;
-  /** Stops the timer worker (after the gateway closed), then the caches and the store's reader. */
+  /** Stops the timer worker (after the gateway closed), then the caches and the store's watch. */
   close(): Promise<void>;
 }
 

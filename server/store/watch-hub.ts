@@ -9,7 +9,7 @@
  * lost notification only delays. Notifications sent while the subscriber was away are lost: once
  * it is back (Redis restarted or failed over, the connection cut), every watched log is read from
  * its cursor at once, and while Redis is down a failed read is tried again within a second.
- * A listener first gets the log between its version and the loop's position (read with XRANGE
+ * A listener first gets the log between its version and the hub's cursor (read with XRANGE
  * while live entries wait in its buffer), then the live entries: every change after its version,
  * in order, exactly once — a listener never receives a version at or below the last it got.
  * Live batches also carry the API request entries that rode with their changes (see scripts.ts).
@@ -63,7 +63,7 @@ interface Delivered {
 }
 
 interface Subscription {
-  /** The last resourceVersion the loop read for this classroom. */
+  /** The last resourceVersion the hub fanned out for this classroom. */
   cursor: number;
   /** The entry at the cursor when the hub delivered it (null at a version it was only given). */
   last: Delivered | null;
@@ -91,7 +91,7 @@ export interface WatchHubOptions {
   resourceVersion: (classroom: string) => Promise<string | null>;
   /** The classroom's log went back: what was kept of its objects may be of writes the store lost. */
   onWentBack?: (classroom: string) => void;
-  /** Sees every entry the loop reads, with its stored JSON (the store keeps its version cache warm). */
+  /** Sees every entry the hub fans out, with its stored JSON (the store keeps its version cache warm). */
   onEntry?: (classroom: string, event: WatchEvent, json: string) => void;
   /** How often every watched log is read even without a notification (CATCH_UP_MS by default). */
   catchUpMs?: number;
@@ -200,21 +200,23 @@ export class WatchHub {
       subscriber.destroy();
       throw error;
     }
-    // Back, subscribed again: what was published meanwhile was lost, so every log is read now.
-    const back = () => {
-      for (const classroom of this.subs.keys()) this.pull(classroom);
-    };
-    // On a cluster, one of its node connections (a shard's subscriber among them) is back.
+    // Back, subscribed again (node-redis does that before it is ready): what was published
+    // meanwhile was lost, so every log is read now. On a cluster, one of its node connections (a
+    // shard's subscriber among them) is back.
+    const back = () => this.readAll();
     if (isCluster(subscriber)) subscriber.on('node-ready', back);
     else subscriber.on('ready', back);
     this.subscriber = subscriber;
-    this.catchUp = setInterval(() => {
-      for (const [classroom, sub] of this.subs) {
-        if (sub.channel === 'none') void this.follow(classroom, sub);
-        else this.pull(classroom);
-      }
-    }, this.options.catchUpMs ?? CATCH_UP_MS);
+    this.catchUp = setInterval(back, this.options.catchUpMs ?? CATCH_UP_MS);
     this.catchUp.unref();
+  }
+
+  /** Every watched log read from its cursor; a classroom whose subscribe failed subscribes again first. */
+  private readAll(): void {
+    for (const [classroom, sub] of this.subs) {
+      if (sub.channel === 'none') void this.follow(classroom, sub);
+      else this.pull(classroom);
+    }
   }
 
   private remove(classroom: string, listener: Listener): void {
