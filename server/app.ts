@@ -20,6 +20,7 @@ import { httpStatusOf } from '@shared/protocol';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { connectTo, describeTarget, type RedisTarget } from './redis/connect';
+import { requireSupportedRedis } from './redis/version';
 import { superviseEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis';
 import { ReplayMaintenance } from './replay/maintenance';
 import { recordRoomChanges } from './replay/room-recorder';
@@ -56,6 +57,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const redisUrl = describeTarget(target);
   try {
     const redis = await connectTo(target, logger);
+    try {
+      await requireSupportedRedis(redis);
+    } catch (error) {
+      redis.destroy();
+      throw error;
+    }
     const serverId = randomUUID();
     const classrooms = createClassroomRepository({
       redis,

@@ -2,6 +2,7 @@ import { listeningMessage, startServer } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { RedisServerMissingError } from './redis/embedded-redis';
+import { RedisTooOldError } from './redis/version';
 
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL, config.NODE_ENV === 'development' && process.stdout.isTTY);
@@ -27,7 +28,7 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (error) {
-  if (error instanceof RedisServerMissingError) {
+  if (error instanceof RedisServerMissingError || error instanceof RedisTooOldError) {
     console.error(`ClusterPlay cannot start: ${error.message}`);
   } else {
     logger.fatal({ err: error }, 'ClusterPlay failed to start');

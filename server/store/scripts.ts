@@ -41,7 +41,10 @@ local function logChange(rv, type, json)
     fields[12] = request
   end
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', logCap, rv .. '-0', unpack(fields))
-  redis.call('SPUBLISH', channel, logNotice(rv, type, json))
+  -- pcall: a refused notification (an ACL without the channel) must not stop a script that has
+  -- taken a resourceVersion and logged the entry; Redis keeps a failed script's writes, and the
+  -- object would be left unwritten. The watchers' log reads bring the entry instead.
+  redis.pcall('SPUBLISH', channel, logNotice(rv, type, json))
 end
 -- Last, once the object is written: the request log and the record, right after the change.
 local function logRequest(rv)

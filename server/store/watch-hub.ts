@@ -78,6 +78,13 @@ interface Subscription {
   /** Log reads failed in a row (Redis away), and the timer of the next try. */
   failures: number;
   retry?: NodeJS.Timeout | undefined;
+  /**
+   * This subscription's channel listener. Unsubscribing names it: a bare SUNSUBSCRIBE still on its
+   * way when the classroom is watched again would drop the new watch's listener with the old
+   * (node-redis sends no SSUBSCRIBE for a channel it still counts as subscribed), and the
+   * classroom would be followed by catch-up reads alone.
+   */
+  onMessage: (message: string) => void;
 }
 
 export interface WatchHubOptions {
@@ -129,7 +136,11 @@ export class WatchHub {
     let sub = this.subs.get(classroom);
     if (!sub) {
       // A new classroom: the hub itself reads everything after fromRv, replay included.
-      sub = { cursor: fromRv, last: null, listeners: new Set(), channel: 'none', pulling: false, again: false, heard: [], failures: 0 };
+      sub = { cursor: fromRv, last: null, listeners: new Set(), channel: 'none', pulling: false, again: false, heard: [], failures: 0, onMessage: () => {} };
+      const followed = sub;
+      sub.onMessage = (message) => {
+        if (this.subs.get(classroom) === followed) this.hear(classroom, parseLogNotice(message));
+      };
       this.subs.set(classroom, sub);
       await this.follow(classroom, sub);
       // A log read while the subscription was made can find the log went back and end the
@@ -227,8 +238,15 @@ export class WatchHub {
 
   /** The classroom is no longer followed (its last listener left, or its watch ended). */
   private unfollow(classroom: string): void {
+    const sub = this.subs.get(classroom);
+    if (!sub) return;
     this.subs.delete(classroom);
-    this.subscriber?.sUnsubscribe(this.options.notifyChannel(classroom)).catch((error: unknown) => this.options.logger?.debug({ err: error }, 'could not unsubscribe a watch channel'));
+    clearTimeout(sub.retry);
+    this.unsubscribe(classroom, sub);
+  }
+
+  private unsubscribe(classroom: string, sub: Subscription): void {
+    this.subscriber?.sUnsubscribe(this.options.notifyChannel(classroom), sub.onMessage).catch((error: unknown) => this.options.logger?.debug({ err: error }, 'could not unsubscribe a watch channel'));
   }
 
   /**
@@ -242,11 +260,11 @@ export class WatchHub {
     const subscriber = this.subscriber;
     if (!subscriber) return Promise.resolve();
     sub.channel = 'subscribing';
-    const subscribed = subscriber.sSubscribe(this.options.notifyChannel(classroom), (message) => this.hear(classroom, parseLogNotice(message))).then(
+    const subscribed = subscriber.sSubscribe(this.options.notifyChannel(classroom), sub.onMessage).then(
       () => {
         sub.channel = 'subscribed';
         // Unwatched while the subscribe was on its way: its unsubscribe may have gone first.
-        if (!this.subs.has(classroom)) return this.unfollow(classroom);
+        if (this.subs.get(classroom) !== sub) return this.unsubscribe(classroom, sub);
         this.pull(classroom);
       },
       (error: unknown) => {
@@ -309,6 +327,8 @@ export class WatchHub {
           const read = StreamEntriesSchema.parse(await this.options.redis.xRange(this.options.logKey(classroom), `${Math.max(asked, 1)}-0`, '+', { COUNT: PAGE + 1 }));
           if (this.subs.get(classroom) !== sub || this.closed) return;
           if (await this.wentBack(classroom, sub, asked, read[0])) return;
+          // Unwatched, or its watch ended, while wentBack read the classroom's version.
+          if (this.subs.get(classroom) !== sub || this.closed) return;
           const messages = read[0] && resourceVersionOfEntry(read[0].id) <= asked ? read.slice(1) : read;
           this.fanOut(classroom, sub, messages);
           sub.failures = 0;
@@ -321,6 +341,7 @@ export class WatchHub {
       } catch (error) {
         // Redis away or a topology change: read again from the cursor soon.
         this.options.logger?.debug({ err: error, classroom }, 'a watch log read failed');
+        if (this.subs.get(classroom) !== sub || this.closed) return;
         sub.retry ??= setTimeout(() => {
           sub.retry = undefined;
           this.pull(classroom);

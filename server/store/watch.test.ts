@@ -120,6 +120,31 @@ describe('watch (Kubernetes watch from a resourceVersion)', () => {
     expect(versions(seen.events)).toEqual([1]);
   });
 
+  it("a classroom unwatched and at once watched again (an informer relisting) still hears another process's changes by notification", async () => {
+    // No catch-up reads: only the notification can bring the change.
+    const quiet = await openStore({ watchCatchUpMs: 600_000 });
+    const admin = createClient({ url: inject('redisUrl') });
+    await admin.connect();
+    try {
+      const classroom = newClassroom();
+      await createPods(classroom, ['web-1']);
+      const channel = quiet.store.keys(classroom).logNotify;
+      const stop = await quiet.store.watch(classroom, '1', collector().listener);
+      // The next watch starts while the unsubscribe is on its way.
+      stop();
+      const seen = collector();
+      const stopAgain = await quiet.store.watch(classroom, '1', seen.listener);
+      await createPods(classroom, ['web-2']);
+      await seen.until(1);
+      expect(versions(seen.events)).toEqual([2]);
+      expect(await admin.sendCommand(['PUBSUB', 'SHARDNUMSUB', channel])).toEqual([channel, 1]);
+      stopAgain();
+    } finally {
+      await admin.close();
+      await quiet.close();
+    }
+  });
+
   it('[Expired] a version older than the log keeps gives 410 `too old resource version`; the oldest kept still works', async () => {
     const small = await openStore({ logRetention: 10 });
     try {
