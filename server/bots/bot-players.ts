@@ -233,8 +233,12 @@ export class BotPlayers {
       if (!view || !botPlays(view, role)) return false;
       const moment = this.runtime.momentOf(view);
       if (!this.leads(state, role)) return false;
+      const stamp = this.changed.stamp();
       const move = nextMoveInTurn(role, state, moment.now, firstTurn + i);
-      if (!move) return false;
+      if (!move) {
+        this.lookedAt(classroomId, role, stamp);
+        return false;
+      }
       // The same move on the same copy of the cluster was made already this tick, and changed
       // nothing (each move's write is in the cache before the next look): look again next tick.
       // A move without a version in its action (a ReplicaSet's next pod, a status update) repeats
@@ -246,6 +250,13 @@ export class BotPlayers {
       if (!reply.ok) return true;
     }
     return true;
+  }
+
+  /** A per-node bot found nothing to do on a cache holding the changes up to `stamp` (see ChangedNodes.looked). */
+  private lookedAt(classroomId: string, role: Role, stamp: number): void {
+    const component = componentOf(role);
+    const node = nodeOfRole(role);
+    if (component !== undefined && node !== null && isNodeComponent(component)) this.changed.looked(classroomId, component, node, stamp);
   }
 
   /** A leader-elected role's bot acts only while it holds the team's Lease. */

@@ -3,7 +3,7 @@
  * concerned (and those that left work for later), and every RESYNC_TICKS-th tick all of them.
  */
 import { describe, expect, test } from 'vitest';
-import { makeLease, makeNode, makePod, makeService, type KubeObject } from '@shared/model';
+import { makeContainerRuntime, makeLease, makeNode, makePod, makeService, type CriCall, type KubeObject } from '@shared/model';
 import type { WatchEvent } from '@shared/protocol';
 import { ChangedNodes, RESYNC_TICKS } from './changed-nodes';
 
@@ -11,6 +11,12 @@ const event = (object: KubeObject): WatchEvent => ({ type: 'MODIFIED', object, r
 const podOn = (node: string): KubeObject => {
   const pod = makePod('web-1');
   return { ...pod, spec: { ...pod.spec, nodeName: node } };
+};
+/** The node's runtime object with one CRI call in `status`. */
+const runtimeWith = (node: string, status: CriCall['status']): KubeObject => {
+  const rt = makeContainerRuntime(node);
+  const call: CriCall = { id: `${node}-1`, call: 'CreateContainer', status, pod: 'web-1', container: 'web', sentAt: '2026-01-01T00:00:00.000000Z' };
+  return { ...rt, status: { ...rt.status, calls: [call] } };
 };
 const sorted = (nodes: ReadonlySet<string> | null): string[] | null => (nodes ? [...nodes].sort() : null);
 
@@ -25,7 +31,7 @@ describe('the nodes whose bots look at a tick', () => {
     changed.note('c1', [event(podOn('node-2')), event(podOn('node-5'))]);
     changed.note('c2', [event(podOn('node-1'))]);
     expect(sorted(changed.take('c1', 'kubelet'))).toEqual(['node-2', 'node-5']);
-    // A pod concerns its node's kubelet and runtime, not its kube-proxy.
+    // A pod concerns its node's kubelet, not its kube-proxy.
     expect(sorted(changed.take('c1', 'kube-proxy'))).toEqual([]);
     // Taken: the next tick sees only what changed since.
     expect(sorted(changed.take('c1', 'kubelet'))).toEqual([]);
@@ -44,5 +50,47 @@ describe('the nodes whose bots look at a tick', () => {
 
     for (let tick = 7; tick < RESYNC_TICKS; tick++) expect(changed.take('c1', 'kubelet')).not.toBeNull();
     expect(changed.take('c1', 'kubelet')).toBeNull();
+  });
+});
+
+describe('a bot that found nothing to do', () => {
+  test('is not looked at again for the changes its cache held when it looked, only for later ones', () => {
+    const changed = new ChangedNodes();
+    expect(changed.take('c1', 'kubelet')).toBeNull();
+    // The bot's own write marks its node; it looks again after it, on a cache holding that write, and finds nothing.
+    changed.note('c1', [event(podOn('node-1'))]);
+    changed.looked('c1', 'kubelet', 'node-1', changed.stamp());
+    expect(sorted(changed.take('c1', 'kubelet'))).toEqual([]);
+
+    // A change noted after the look (the runtime answered meanwhile) is still to be seen.
+    const stamp = changed.stamp();
+    changed.note('c1', [event(podOn('node-1')), event(podOn('node-2'))]);
+    changed.looked('c1', 'kubelet', 'node-1', stamp);
+    expect(sorted(changed.take('c1', 'kubelet'))).toEqual(['node-1', 'node-2']);
+
+    // Only that node's bot, and only that component: its container runtime still looks.
+    expect(changed.take('c1', 'container-runtime')).toBeNull();
+    changed.note('c1', [event(runtimeWith('node-3', 'pending'))]);
+    changed.looked('c1', 'kubelet', 'node-3', changed.stamp());
+    expect(sorted(changed.take('c1', 'kubelet'))).toEqual([]);
+    expect(sorted(changed.take('c1', 'container-runtime'))).toEqual(['node-3']);
+
+    // A bot that left work for later looks again, whatever it saw before.
+    const before = changed.stamp();
+    changed.again('c1', 'kubelet', 'node-4');
+    changed.looked('c1', 'kubelet', 'node-4', before);
+    expect(sorted(changed.take('c1', 'kubelet'))).toEqual(['node-4']);
+  });
+});
+
+describe('the container runtime, whose only moves answer the calls the kubelet sent', () => {
+  test('looks at its node when a call is pending there, not for a pod or a call already taken', () => {
+    const changed = new ChangedNodes();
+    expect(changed.take('c1', 'container-runtime')).toBeNull();
+    expect(changed.take('c1', 'kubelet')).toBeNull();
+    changed.note('c1', [event(podOn('node-1')), event(runtimeWith('node-2', 'running')), event(runtimeWith('node-3', 'done')), event(runtimeWith('node-4', 'pending'))]);
+    expect(sorted(changed.take('c1', 'container-runtime'))).toEqual(['node-4']);
+    // The kubelet reads every answer and its pods: all four are its to look at.
+    expect(sorted(changed.take('c1', 'kubelet'))).toEqual(['node-1', 'node-2', 'node-3', 'node-4']);
   });
 });

@@ -5,6 +5,9 @@
  * the resync that catches what no change announces, as the kubelet's periodic sync does (moves
  * that wait on time alone have timers of their own, which wake their bot directly). A classroom
  * of 1,000 nodes would otherwise plan 3,000 bots at every tick, almost all with nothing to do.
+ * A bot that found nothing to do has seen every change noted before it looked, its own writes
+ * among them: those no longer make it look at the next tick (each of its moves marked its node,
+ * so every play was followed by a look that found nothing: 4-7 empty kubelet plans a pod).
  */
 import type { WatchEvent } from '@shared/protocol';
 
@@ -19,9 +22,11 @@ function concerned(event: WatchEvent): { components: readonly NodeComponent[]; n
   const object = event.object;
   switch (object.kind) {
     case 'Pod':
-      return object.spec.nodeName === undefined ? null : { components: ['kubelet', 'container-runtime'], node: object.spec.nodeName };
+      // The container runtime's moves read its own object and the Node, never a pod: it answers the calls the kubelet sends.
+      return object.spec.nodeName === undefined ? null : { components: ['kubelet'], node: object.spec.nodeName };
     case 'ContainerRuntime':
-      return { components: ['kubelet', 'container-runtime'], node: object.metadata.name };
+      // The runtime's only moves are answering pending calls: a write that leaves none (its own answer, time finishing a call) gives it nothing.
+      return { components: object.status.calls.some((c) => c.status === 'pending') ? ['kubelet', 'container-runtime'] : ['kubelet'], node: object.metadata.name };
     case 'Node':
       return { components: NODE_COMPONENTS, node: object.metadata.name };
     case 'ProxyTable':
@@ -44,22 +49,48 @@ function concerned(event: WatchEvent): { components: readonly NodeComponent[]; n
 }
 
 export class ChangedNodes {
-  /** Per classroom and component: the nodes changed since their bots last looked, or all of them. */
-  private readonly changed = new Map<string, Set<string> | 'all'>();
+  /**
+   * Per classroom and component: the nodes changed since their bots last looked (each with the
+   * stamp of its last change), or all of them.
+   */
+  private readonly changed = new Map<string, Map<string, number> | 'all'>();
   private readonly ticks = new Map<string, number>();
+  /** Counts the batches noted: a change's stamp (see `stamp`). */
+  private stamped = 0;
 
   /** A batch of changes reached the classroom's cache. */
   note(classroomId: string, events: readonly WatchEvent[]): void {
+    const stamp = ++this.stamped;
     for (const event of events) {
       const about = concerned(event);
       if (!about) continue;
-      for (const component of about.components) this.mark(classroomId, component, about.node);
+      for (const component of about.components) this.mark(classroomId, component, about.node, stamp);
     }
+  }
+
+  /**
+   * The stamp of the last change noted. Read at a decision, synchronously with the cache it is made
+   * on: the changes are noted as the cache applies them, so that cache holds every change up to it.
+   */
+  stamp(): number {
+    return this.stamped;
   }
 
   /** A bot that left work for later (its tick's move cap, a refused move) looks again at the next tick. */
   again(classroomId: string, component: NodeComponent, node: string): void {
-    this.mark(classroomId, component, node);
+    this.mark(classroomId, component, node, ++this.stamped);
+  }
+
+  /**
+   * The node's bot found nothing to do on a cache holding every change up to `stamp`: the changes
+   * up to there are seen (its own writes among them: each marks its node, and looking again for
+   * them found nothing the first time), so only a later one makes it look again.
+   */
+  looked(classroomId: string, component: NodeComponent, node: string, stamp: number): void {
+    const changed = this.changed.get(keyOf(classroomId, component));
+    if (changed === undefined || changed === 'all') return;
+    const last = changed.get(node);
+    if (last !== undefined && last <= stamp) changed.delete(node);
   }
 
   /**
@@ -71,8 +102,8 @@ export class ChangedNodes {
     const tick = this.ticks.get(key) ?? 0;
     this.ticks.set(key, (tick + 1) % RESYNC_TICKS);
     const changed = this.changed.get(key);
-    this.changed.set(key, new Set());
-    return tick === 0 || changed === undefined || changed === 'all' ? null : changed;
+    this.changed.set(key, new Map());
+    return tick === 0 || changed === undefined || changed === 'all' ? null : new Set(changed.keys());
   }
 
   /** The component's ticks in the classroom ended (students took every seat): nothing is kept for them. */
@@ -81,7 +112,7 @@ export class ChangedNodes {
     this.ticks.delete(keyOf(classroomId, component));
   }
 
-  private mark(classroomId: string, component: NodeComponent, node: string | 'all'): void {
+  private mark(classroomId: string, component: NodeComponent, node: string | 'all', stamp: number): void {
     const key = keyOf(classroomId, component);
     // No tick here yet: the first one looks at every node anyway (and a classroom whose bots
     // play elsewhere, cached here for a socket's requests, keeps nothing).
@@ -89,8 +120,8 @@ export class ChangedNodes {
     const changed = this.changed.get(key);
     if (changed === 'all') return;
     if (node === 'all') return void this.changed.set(key, 'all');
-    if (changed) changed.add(node);
-    else this.changed.set(key, new Set([node]));
+    if (changed) changed.set(node, stamp);
+    else this.changed.set(key, new Map([[node, stamp]]));
   }
 }
 
