@@ -1,8 +1,8 @@
 /**
  * A bot for every role nobody plays (bot help on, no student holding the seat). Every
  * `botPace.secondsPerAction` simulated seconds each bot of a component plays as a student would:
- * it asks the rulebook for its next move and sends it through the API server, again and again
- * until nothing is left to do this tick. One path, so one request-log format, whoever plays.
+ * the rulebook's next move, made through the API server (which decides it: ApiServer.actNext),
+ * again and again until nothing is left to do this tick. One path, so one request-log format, whoever plays.
  * The ticks are loops of the process that owns the classroom (classroom-leases.ts), one per
  * component, not per seat (a classroom of 1,000 nodes has 3,000 per-node seats); a new owner
  * starts them when it takes the classroom over. A tick that finds nothing to do costs no Redis
@@ -12,8 +12,8 @@
  * a whole grace period after the student was prompted is marked Unknown (one missed prompt).
  */
 import { getCondition } from '@shared/model';
-import { isLeaderElected, leaseNameOf, nodeOfRole, parseRole, type ClassroomView, type ParsedRole, type Role } from '@shared/protocol';
-import { heartbeatDeadline, legalMoves, nextMoveInTurn, NODE_MONITOR_GRACE_SECONDS, type ClusterState } from '@shared/sim';
+import { isLeaderElected, leaseNameOf, nodeOfRole, parseRole, type ClassroomView, type ClusterAction, type ParsedRole, type Role } from '@shared/protocol';
+import { heartbeatDeadline, legalMoves, NODE_MONITOR_GRACE_SECONDS, type ClusterState } from '@shared/sim';
 import type { ApiServer } from '../cluster/api-server';
 import type { ClusterRuntime, Moment } from '../cluster/cluster-runtime';
 import { mapAtMost } from '../cluster/map-at-most';
@@ -215,9 +215,9 @@ export class BotPlayers {
   }
 
   /**
-   * The role's next moves, one request each, until none is left (or the seat changes hands),
-   * decided on the room as last announced; the API server checks the seat again, on a fresh read,
-   * before it writes.
+   * The role's next moves, one request each, until none is left (or the seat changes hands): the
+   * bot plays while the room as last announced gives it the seat, and the API server decides each
+   * move on its cache, checks the seat again on a fresh read, and writes it (see ApiServer.actNext).
    * Resolves to whether the bot may have work left for its next tick (it stopped at the move cap,
    * or a move was refused or changed nothing yet).
    * The controllers of a component take turns, one move each, starting one further at each tick
@@ -231,23 +231,20 @@ export class BotPlayers {
       // The room read while the cache catches up with the last move: one round trip, not two.
       const [view, state] = await Promise.all([i === 0 ? first.view : this.viewOf(classroomId), this.runtime.state(classroomId)]);
       if (!view || !botPlays(view, role)) return false;
-      const moment = this.runtime.momentOf(view);
       if (!this.leads(state, role)) return false;
+      // The cache holds this bot's last write (see ClusterRuntime.state): its change is noted by now.
       const stamp = this.changed.stamp();
-      const move = nextMoveInTurn(role, state, moment.now, firstTurn + i);
-      if (!move) {
+      // The API server decides the move (nextMoveInTurn's) on its own read of the cache and makes it.
+      const made = await this.api.actNext(caller, firstTurn + i, (action, resourceVersion) => tried.has(madeKey(action, resourceVersion)));
+      if (made === 'idle') {
         this.lookedAt(classroomId, role, stamp);
         return false;
       }
       // The same move on the same copy of the cluster was made already this tick, and changed
       // nothing (each move's write is in the cache before the next look): look again next tick.
-      // A move without a version in its action (a ReplicaSet's next pod, a status update) repeats
-      // legitimately once the last one landed, so it is told apart by the copy it is decided on.
-      const key = `${JSON.stringify(move.action)}@${state.resourceVersion}`;
-      if (tried.has(key)) return true;
-      tried.add(key);
-      const { reply } = await this.api.act(caller, move.action);
-      if (!reply.ok) return true;
+      if (made === 'repeated') return true;
+      tried.add(madeKey(made.action, made.decidedOn));
+      if (!made.reply.ok) return true;
     }
     return true;
   }
@@ -279,6 +276,13 @@ export class BotPlayers {
     }
   }
 }
+
+/**
+ * A move as made on one copy of the cluster. A move without a version in its action (a
+ * ReplicaSet's next pod, a status update) repeats legitimately once the last one landed, so it is
+ * told apart by the copy it is decided on.
+ */
+const madeKey = (action: ClusterAction, resourceVersion: string): string => `${JSON.stringify(action)}@${resourceVersion}`;
 
 /** A tick loop's clock and period: the bot pace in the classroom's simulated time. */
 function scheduleOf(view: ClassroomView): { clock: ClassroomView['clock']; periodMs: number } {

@@ -24,7 +24,18 @@ import {
   type Refusal,
   type Role,
 } from '@shared/protocol';
-import { kubeProxyStopped, kubeProxyStoppedMessage, kubeletStopped, partitioned, partitionedMessage, planAction, stoppedMessage, type ClusterState } from '@shared/sim';
+import {
+  kubeProxyStopped,
+  kubeProxyStoppedMessage,
+  kubeletStopped,
+  partitioned,
+  partitionedMessage,
+  planAction,
+  planNextMove,
+  stoppedMessage,
+  type ActionPlan,
+  type ClusterState,
+} from '@shared/sim';
 import { forbidden } from '@shared/model';
 import { botPlays } from '../classroom/view';
 import type { Room } from '../classroom/room-read';
@@ -39,8 +50,38 @@ import { targetOf } from './targets';
 export type ActionReply = Ack<{ resourceVersion?: string; message?: string }>;
 export type InstructorReply = Ack<{ message?: string }>;
 
+/** The bot playing a role. */
+export interface BotCaller {
+  kind: 'bot';
+  classroomId: string;
+  role: Role;
+}
+
 /** Who sends a request: a member of the classroom (by token) or the bot playing a role; never the host screen. */
-export type Caller = MemberIdentity | { kind: 'bot'; classroomId: string; role: Role };
+export type Caller = MemberIdentity | BotCaller;
+
+/**
+ * What a request asks: this action, or (a bot) the role's next move in its turn (see `actNext`).
+ * Once a next move is decided, the request is that move's action.
+ */
+type Ask = { action: ClusterAction } | { next: number; made: MadeAlready };
+
+/** Whether the bot made this move already on the cache at this version (it changed nothing): not again. */
+export type MadeAlready = (action: ClusterAction, resourceVersion: string) => boolean;
+
+/** The move a request made or tried, and the cache version it was decided on (see `actNext`). */
+interface Decided {
+  action?: ClusterAction;
+  decidedOn?: string;
+  /** The next move was one the bot had made on the same cache: not made again. */
+  repeated?: boolean;
+}
+
+/** A bot's next move as `actNext` made it: the request's result, its action, and the cache version it was decided on. */
+export interface NextMoveResult extends ApiResult<ActionReply> {
+  action: ClusterAction;
+  decidedOn: string;
+}
 
 export interface ApiResult<R> {
   reply: R;
@@ -120,7 +161,7 @@ export class ApiServer {
     if (!parsed.success) reply = refuse('BadRequest', schemaMessage(parsed.error.issues));
     else {
       try {
-        reply = await this.decide(caller, parsed.data, clock, options, logged);
+        reply = await this.decide(caller, { action: parsed.data }, clock, options, logged, {});
       } catch (error) {
         reply = refusalOf(error);
       }
@@ -136,6 +177,38 @@ export class ApiServer {
     if (options.via) entry.via = options.via;
     this.record(caller.classroomId, entry);
     return { reply, entry };
+  }
+
+  /**
+   * A bot's next move (`nextMoveInTurn`'s), decided here on this request's own cache and time and
+   * made as if the bot had sent its action: one plan, where the bot choosing the move and `check`
+   * planning the same move again on the same cache made two (the rulebook's `planNextMove` is
+   * `planAction` for that move). The request is checked, authorized, written and logged as `act`
+   * does; a Conflict looks again at that same action. 'idle' when the role has nothing to do, and
+   * 'repeated' when its next move is one `made` says it made on this very cache: no request then.
+   */
+  async actNext(caller: BotCaller, turn: number, made: MadeAlready): Promise<NextMoveResult | 'idle' | 'repeated'> {
+    const clock = { simTime: 0 };
+    const logged: { request?: LoggedRequest } = {};
+    const decided: Decided = {};
+    let reply: ActionReply;
+    try {
+      reply = await this.decide(caller, { next: turn, made }, clock, {}, logged, decided);
+    } catch (error) {
+      // Failed before a move was decided (Redis gone): no request to log; the bot's tick says so.
+      if (!decided.action) throw error;
+      reply = refusalOf(error);
+    }
+    const { action, decidedOn = '' } = decided;
+    if (!action) return decided.repeated ? 'repeated' : 'idle';
+    const ridden = reply.ok ? logged.request : undefined;
+    if (ridden?.committedAt !== undefined) {
+      this.record(caller.classroomId, ridden.entry, ridden.committedAt);
+      return { reply, entry: ridden.entry, action, decidedOn };
+    }
+    const entry = this.entry(caller, action.kind, targetOf(action), reply, clock.simTime);
+    this.record(caller.classroomId, entry);
+    return { reply, entry, action, decidedOn };
   }
 
   /** The instructor's cluster requests: apply, delete, faults, reset. */
@@ -219,16 +292,27 @@ export class ApiServer {
     return { ok: true, role: caller.role };
   }
 
-  /** `logged.request`: the entry of the move as planned, written with its last change (see WriteContext.request). */
-  private async decide(caller: Caller, action: ClusterAction, clock: { simTime: number }, options: ActOptions, logged: { request?: LoggedRequest }): Promise<ActionReply> {
-    const authorized = this.authorize(caller, action);
-    if (!authorized.ok) return refuse('Forbidden', authorized.message);
-    const { role } = authorized;
+  /**
+   * `logged.request`: the entry of the move as planned, written with its last change (see WriteContext.request).
+   * `decided`: the action of the move asked for, once decided, and the cache version it was decided on.
+   */
+  private async decide(caller: Caller, asked: Ask, clock: { simTime: number }, options: ActOptions, logged: { request?: LoggedRequest }, decided: Decided): Promise<ActionReply> {
+    let ask = asked;
+    let role: Role;
+    if ('action' in ask) {
+      const authorized = this.authorize(caller, ask.action);
+      if (!authorized.ok) return refuse('Forbidden', authorized.message);
+      role = authorized.role;
+    } else if (caller.kind === 'bot') {
+      // A bot's next move is one of its own role's moves (the rulebook lists a role's moves only).
+      role = caller.role;
+    } else return refuse('Forbidden', 'only a bot asks the API server for its next move');
+    const sent = 'action' in ask ? ask.action : null;
     const runtime = this.runtime;
     const classroomId = caller.classroomId;
     return runtime.exclusive(classroomId, role, async () => {
-      const backstop = caller.kind === 'bot' && options.backstop === true && action.kind === 'setNodeCondition';
-      const seatCheck = caller.kind === 'bot' && !backstop && !(options.traffic === true && action.kind === 'routeRequest');
+      const backstop = caller.kind === 'bot' && options.backstop === true && sent?.kind === 'setNodeCondition';
+      const seatCheck = caller.kind === 'bot' && !backstop && !(options.traffic === true && sent?.kind === 'routeRequest');
       // A bot's seat is checked on the room this process read last, with no read on the move's
       // path: the move's first write commits only while the seat version is the one that room was
       // read at (checked in its script), else the room is read again and the move decided again.
@@ -255,13 +339,23 @@ export class ApiServer {
       const refused = (refusal: Refusal): ActionReply => (landed ? { ok: true, ...landed } : refusal);
       for (let attempt = 0; ; ) {
         const [run, state, room] = await Promise.all([runtime.run(classroomId), runtime.state(classroomId), seatCheck ? seatRoom() : null]);
-        const checked = await this.check(caller, action, role, { run, state, room, seatCheck, backstop }, clock);
+        const checked = await this.check(caller, ask, role, { run, state, room, seatCheck, backstop }, clock);
+        if ('idle' in checked) {
+          decided.repeated = checked.idle === 'repeated';
+          return refuse('NotFound', `${role} has nothing to do now`);
+        }
+        if (checked.action && 'next' in ask) {
+          // A next move, once decided, is that action from here on: a look again checks it as it would the sent action.
+          ask = { action: checked.action };
+          decided.decidedOn = state.resourceVersion;
+        }
+        if (checked.action) decided.action = checked.action;
         if (!checked.ok) {
           // Refused on a room kept from before: answered only if the seats have not moved since.
           if (!(await seatsHeld(room)) && seatsMoved()) continue;
           return refused(checked.refusal);
         }
-        const { plan, now } = checked;
+        const { plan, now, action } = checked;
         // A look again finishes the request the first write began: it keeps that move's words.
         const message: string = landed?.message ?? plan.message;
         const entry = this.entry(caller, action.kind, targetOf(action), { ok: true, message }, now);
@@ -302,18 +396,28 @@ export class ApiServer {
   /**
    * Everything a move is checked for before its plan (the classroom open, the bot's seat, the
    * team's Lease, a stopped or cut-off node), then the rulebook's plan; sets the simulated now.
+   * A next move is planned first (idle: the role has none), then checked by its action as a sent one is.
    */
   private async check(
     caller: Caller,
-    action: ClusterAction,
+    ask: Ask,
     role: Role,
     { run, state, room, seatCheck, backstop }: { run: RunState | null; state: ClusterState; room: Room | null; seatCheck: boolean; backstop: boolean },
     clock: { simTime: number },
-  ): Promise<{ ok: true; plan: Extract<ReturnType<typeof planAction>, { ok: true }>; now: number } | { ok: false; refusal: Refusal }> {
-    const no = (refusal: Refusal) => ({ ok: false as const, refusal });
-    if (!run || run.phase === 'closed') return no(refuse('Forbidden', 'this classroom is closed'));
+  ): Promise<
+    | { ok: true; plan: Extract<ActionPlan, { ok: true }>; now: number; action: ClusterAction }
+    | { ok: false; refusal: Refusal; action?: ClusterAction }
+    | { ok: false; idle: 'none' | 'repeated' }
+  > {
+    if (!run || run.phase === 'closed') return { ok: false, refusal: refuse('Forbidden', 'this classroom is closed') };
     const now = Math.floor(simNow(run.clock, Date.now()));
     clock.simTime = now;
+    const rng = this.runtime.rng(caller.classroomId, state, role);
+    const next = 'next' in ask ? planNextMove(role, state, now, ask.next, rng) : undefined;
+    if ('next' in ask && !next) return { ok: false, idle: 'none' };
+    if ('next' in ask && next && ask.made(next.move.action, state.resourceVersion)) return { ok: false, idle: 'repeated' };
+    const action = next ? next.move.action : (ask as { action: ClusterAction }).action;
+    const no = (refusal: Refusal) => ({ ok: false as const, refusal, action });
     if (seatCheck && (!room || !botPlays(room.record, role, Date.now()))) return no(refuse('Forbidden', `a student plays ${role} now: its bot stands down`));
     if (isLeaderElected(role) && !backstop) {
       const holder = state.leaderLease(leaseNameOf(role))?.spec.holderIdentity;
@@ -326,9 +430,9 @@ export class ApiServer {
     if (node !== null && kubeletStopped(state, node)) return no(refuse('ServiceUnavailable', stoppedMessage(node)));
     if (node !== null && role.startsWith('kubelet:') && partitioned(state, node)) return no(refuse('ServiceUnavailable', partitionedMessage(node)));
     if (node !== null && action.kind === 'syncProxyRules' && kubeProxyStopped(state, node)) return no(refuse('ServiceUnavailable', kubeProxyStoppedMessage(node)));
-    const plan = planAction(state, action, now, this.runtime.rng(caller.classroomId, state, role));
+    const plan = next ?? planAction(state, action, now, rng);
     if (!plan.ok) return no(refuse(plan.code, plan.message));
-    return { ok: true, plan, now };
+    return { ok: true, plan, now, action };
   }
 }
 

@@ -79,8 +79,6 @@ export interface KubeletWait {
 
 export interface KubeletPlan {
   node: string;
-  /** Lease renewal and node status: the kubelet's own loop, not a pod move. */
-  heartbeat: Step[];
   /** In the order a real kubelet would make them: pods oldest first, CRI calls before the status report. */
   intents: KubeletIntent[];
   waits: KubeletWait[];
@@ -142,8 +140,11 @@ function freeIP(prefix: string, taken: ReadonlySet<string>): string {
 
 /** The kubelet's bot pass: its heartbeat and every move it can make now, merged into one runtime write. */
 export function reconcileKubelet(state: ClusterState, nodeName: string, now: SimTime): Step[] {
+  const node = state.node(nodeName);
+  // The heartbeat is the kubelet's own loop, not a pod move: worked out here, not in every plan of a move.
+  const heartbeat = node ? [...renewLease(state, nodeName, now), ...postNodeStatus(node, now)] : [];
   const plan = planKubelet(state, nodeName, now);
-  return [...plan.heartbeat, ...intentSteps(state.runtime(nodeName), plan.intents, now), ...plan.timers];
+  return [...heartbeat, ...intentSteps(state.runtime(nodeName), plan.intents, now), ...plan.timers];
 }
 
 /**
@@ -152,10 +153,9 @@ export function reconcileKubelet(state: ClusterState, nodeName: string, now: Sim
  * moves depend only on the pods planned before it), so the moves up to there are the full plan's.
  */
 export function planKubelet(state: ClusterState, nodeName: string, now: SimTime, enough?: (i: KubeletIntent) => boolean, settled: Settled | null = SETTLED): KubeletPlan {
-  const plan: KubeletPlan = { node: nodeName, heartbeat: [], intents: [], waits: [], timers: [], backOffKeys: [] };
+  const plan: KubeletPlan = { node: nodeName, intents: [], waits: [], timers: [], backOffKeys: [] };
   const node = state.node(nodeName);
   if (!node) return plan;
-  plan.heartbeat = [...renewLease(state, nodeName, now), ...postNodeStatus(node, now)];
   const rt = state.runtime(nodeName);
   // No runtime yet: the kubelet waits for the container runtime to come up.
   if (!rt) return plan;

@@ -65,10 +65,14 @@ export function legalMoves(role: Role, state: ClusterState, now: SimTime): Move[
   return roleMoves(role, state, now).moves;
 }
 
+function nextPlannedMove(role: Role, state: ClusterState, now: SimTime): PlannedMove | undefined {
+  // The scheduler stops at the head of its queue: listing every pod's every node is for screens.
+  return plannedMoves(role, state, now, { firstProgress: true }).moves.find((m) => m.progress);
+}
+
 /** The move a bot (or a student following the highlight) makes next, if any. */
 export function nextMove(role: Role, state: ClusterState, now: SimTime): Move | undefined {
-  // The scheduler stops at the head of its queue: listing every pod's every node is for screens.
-  const found = plannedMoves(role, state, now, { firstProgress: true }).moves.find((m) => m.progress);
+  const found = nextPlannedMove(role, state, now);
   return found && strip(found);
 }
 
@@ -81,12 +85,28 @@ export function nextMove(role: Role, state: ClusterState, now: SimTime): Move | 
  * of one loop has one list, and its next move is `nextMove`'s.
  */
 export function nextMoveInTurn(role: Role, state: ClusterState, now: SimTime, turn: number): Move | undefined {
-  if (role !== 'controller-manager') return nextMove(role, state, now);
+  const pick = nextPlannedMoveInTurn(role, state, now, turn);
+  return pick && strip(pick);
+}
+
+function nextPlannedMoveInTurn(role: Role, state: ClusterState, now: SimTime, turn: number): PlannedMove | undefined {
+  if (role !== 'controller-manager') return nextPlannedMove(role, state, now);
   // The controllers' work queues: only what changed since the last look is planned again.
   const first = firstControllerMoves(state, now);
   const ready = CONTROLLERS.filter((c) => first.has(c));
-  const pick = ready.length ? first.get(ready[turn % ready.length] as Controller) : undefined;
-  return pick && strip(pick);
+  return ready.length ? first.get(ready[turn % ready.length] as Controller) : undefined;
+}
+
+/**
+ * `nextMoveInTurn`'s move with the requests it makes: what `planAction` answers for that move's
+ * action on the same state at the same time, worked out once. The API server plays a bot's next
+ * move with it, where the bot choosing the move and the API server checking it planned it twice.
+ */
+export function planNextMove(role: Role, state: ClusterState, now: SimTime, turn: number, rng: Rng): Extract<ActionPlan, { ok: true }> | undefined {
+  const move = nextPlannedMoveInTurn(role, state, now, turn);
+  if (!move) return undefined;
+  // A request to a Service is a probe, never a bot's next move (not progress): no route to work out.
+  return { ok: true, steps: move.plan(rng), message: move.why, move: strip(move) };
 }
 
 /** The role that sends this action: per-node components act for the node the action names. */

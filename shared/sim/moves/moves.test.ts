@@ -6,10 +6,11 @@ import { SimCluster } from '../cluster';
 import { readyIPs } from '../controllers/endpoints';
 import { isApiRequest, update, type ApiRequest, type Step } from '../requests';
 import { advanceRuntime } from '../runtime/runtime';
+import { seededRng } from '../rng';
 import { revalidated } from '../testing/revalidated';
 import type { ClusterState } from '../state';
 import { controllerOf } from './controller-manager';
-import { legalMoves, moveKey, nextMove, nextMoveInTurn, planAction, roleMoves, type Move } from './index';
+import { legalMoves, moveKey, nextMove, nextMoveInTurn, planAction, planNextMove, roleMoves, type Move } from './index';
 
 /** The Event objects a move creates: [source component, involved kind/name, type, reason, message]. */
 const eventsIn = (steps: readonly Step[]): [string | undefined, string, string | undefined, string | undefined, string | undefined][] =>
@@ -487,5 +488,55 @@ describe('a bot playing the controller manager gives each controller a turn', ()
     expect(turns.map((a) => a && controllerOf(a))).toEqual(['deployment', 'garbagecollector']);
     // A role of one loop has one list: its turn is its next move.
     expect(nextMoveInTurn('scheduler', c.state, c.now, 1)).toEqual(nextMove('scheduler', c.state, c.now));
+  });
+});
+
+describe('a bot\'s next move planned once (the API server makes it: ApiServer.actNext)', () => {
+  test('[round] 10 pods on two nodes, every role making planNextMove\'s move: the same plan as planAction\'s, and the moves each pod takes', () => {
+    const c = new SimCluster({ seed: 7 });
+    const nodes = ['node-1', 'node-2'];
+    for (const n of nodes) {
+      c.addNode(n, { cpu: 4 });
+      c.stopNode(n); // no bots: only moves
+    }
+    c.createObject(makeDeployment('web', { replicas: 10, image: 'nginx:1.27', requests: { cpu: '50m' } }));
+    const roles = rolesOf(c.state);
+    const running = (): number => [...c.state.list('Pod')].filter((p) => p.status?.phase === 'Running' && isPodReady(p)).length;
+    const made = new Map<string, number>();
+    let now = c.now;
+    for (let tick = 0; tick < 100 && running() < 10; tick++) {
+      now += 500;
+      for (const n of nodes) apply(c, advanceRuntime(c.state, n, now));
+      for (const [r, role] of roles.entries()) {
+        // A bounded pass, as a bot's tick is: a move that changed nothing would come back forever.
+        for (let turn = 0; turn < 40; turn++) {
+          // Each decision its own draws (a pod's name), the same for both plans of it.
+          const seed = (tick * 100 + r) * 100 + turn;
+          const next = planNextMove(role, c.state, now, turn, seededRng(seed));
+          const move = nextMoveInTurn(role, c.state, now, turn);
+          expect(next?.move).toEqual(move);
+          if (!next || !move) break;
+          // What the API server would have planned again for the action the bot sent, on the same state, time and draws.
+          const checked = planAction(c.state, move.action, now, seededRng(seed));
+          expect(checked.ok && { steps: checked.steps, message: checked.message, move: checked.move }).toEqual({ steps: next.steps, message: next.message, move: next.move });
+          apply(c, next.steps);
+          made.set(move.action.kind, (made.get(move.action.kind) ?? 0) + 1);
+        }
+      }
+    }
+    expect(running()).toBe(10);
+    // Per pod: created, bound, its container created and started (each call answered by the
+    // runtime), and three status reports (ContainerCreating, the container's ID, Running and Ready);
+    // one image pull per node.
+    const perPod = ['createPod', 'bind', 'createContainer', 'startContainer', 'answerCri', 'syncPodStatus', 'pullImage'].map((kind) => [kind, made.get(kind) ?? 0]);
+    expect(perPod).toEqual([
+      ['createPod', 10],
+      ['bind', 10],
+      ['createContainer', 10],
+      ['startContainer', 10],
+      ['answerCri', 22],
+      ['syncPodStatus', 30],
+      ['pullImage', 2],
+    ]);
   });
 });
