@@ -6,7 +6,9 @@
  * and memory; before the apply, what the heartbeats alone cost (the server's CPU over the node
  * Lease renewals the instructor's socket saw); and, in the same run, a second small classroom of
  * BENCH_STUDENTS socket clients: the p99 of action -> every client updated while the big classroom
- * ramps, against its p99 while the big classroom sits idle. Prints one line scripts read:
+ * ramps, against its p99 while the big classroom sits idle. Over the ramp it also prints the
+ * requests a pod took by verb (the API server's counter) and Redis' calls a pod by command (a
+ * script's own calls counted). Prints one line scripts read:
  *   scale <nodes> nodes <pods> pods: <pods/s> pods/s, rss <MB> MB, other classroom p99 <ms> ms vs idle <ms> ms: ratio <r>x
  *   npm run bench -- scale      (BENCH_NODES=100 BENCH_PODS=3000 for a small run; default 1000 / 30000)
  * BENCH_TIME_SCALE (100) and BENCH_BOT_PACE (simulated seconds per bot tick, 5) set the big
@@ -60,6 +62,32 @@ spec:
           requests: {cpu: 50m, memory: 64Mi}`);
   }
   return docs.join('\n---\n');
+}
+
+/** The API server's requests so far (its /metrics counter, every classroom's), by verb, and by verb and code when refused. */
+async function requestsByVerb(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const [, labels = '', value] of text.matchAll(/^clusterplay_apiserver_requests_total\{([^}]*)\} (\S+)$/gm)) {
+    const label = (name: string): string => new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1] ?? '';
+    counts.set(label('code') === '200' ? label('verb') : `${label('verb')} ${label('code')}`, Number(value));
+  }
+  return counts;
+}
+
+/** Redis' calls so far by command (INFO commandstats; a script's own calls counted too). */
+async function commandCalls(redis: { info(section: string): Promise<string> }): Promise<Map<string, number>> {
+  return new Map([...(await redis.info('commandstats')).matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)].map((m) => [m[1] ?? '', Number(m[2])] as const));
+}
+
+/** What grew from `before` to `after`, per pod, most first: `name 1.00, …`. */
+function perPod(before: Map<string, number>, after: Map<string, number>, pods: number, top = Infinity): string {
+  const grown = [...after].map(([name, n]) => [name, n - (before.get(name) ?? 0)] as const).filter(([, n]) => n > 0);
+  return grown
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, n]) => `${name} ${(n / Math.max(1, pods)).toFixed(2)}`)
+    .join(', ');
 }
 
 /** The big classroom's instructor: a bare socket that counts the bench's pods by phase (no folded state, so the bench stays light). */
@@ -152,7 +180,7 @@ async function main(): Promise<void> {
     const idleShare = idleCpu / idleSeconds;
     const renewed = big.renewals() - idleFrom.renewals;
 
-    const before = { server: usage(pid), commands: await commandsProcessed(counter), at: performance.now() };
+    const before = { server: usage(pid), commands: await commandsProcessed(counter), calls: await commandCalls(counter), requests: await requestsByVerb(port), at: performance.now() };
     const applied = await big.instructor({ kind: 'apply', manifest: manifest() });
     if (!applied.ok) throw new Error(`apply refused: ${applied.message ?? ''}`);
     let peakRss = 0;
@@ -171,13 +199,10 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - before.at) / 1000;
     clearInterval(progress);
     const during = await ramp;
-    const after = { server: usage(pid), commands: await commandsProcessed(counter) };
+    const after = { server: usage(pid), commands: await commandsProcessed(counter), calls: await commandCalls(counter), requests: await requestsByVerb(port) };
     peakRss = Math.max(peakRss, after.server.rss);
     const running = big.running();
     const memory = await redisMemory();
-    // Which commands the Redis load is made of (calls since it started), the five busiest.
-    const stats = [...(await counter.info('commandstats')).matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map((m) => [m[1] ?? '', Number(m[2])] as const);
-    const busiest = stats.sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, calls]) => `${name} ${(calls / 1000).toFixed(0)}k`);
     big.close();
     for (const c of small.clients) c.close();
     await counter.close();
@@ -189,7 +214,9 @@ async function main(): Promise<void> {
     // The machine's own load: on a shared machine the server's share of a core bounds the rate.
     console.log(`machine: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
     console.log(`server: ${cpu.toFixed(1)} s of CPU (${((cpu / seconds) * 100).toFixed(0)} % of a core, ${((cpu * 1000) / Math.max(1, running)).toFixed(1)} ms a pod; ${(idleShare * 100).toFixed(0)} % while the classroom only heartbeat: ${(renewed / idleSeconds).toFixed(0)} node Lease renewals/s, ${((idleCpu * 1000) / Math.max(1, renewed)).toFixed(3)} ms of CPU each, all told), rss ${(after.server.rss / MB).toFixed(0)} MB at the end, peak ${(peakRss / MB).toFixed(0)} MB`);
-    console.log(`redis: ${((after.commands - before.commands) / 1000).toFixed(0)} k commands (${((after.commands - before.commands) / Math.max(1, running)).toFixed(1)} per pod), ${(memory / MB).toFixed(0)} MB used; busiest: ${busiest.join(', ')}`);
+    console.log(`redis: ${((after.commands - before.commands) / 1000).toFixed(0)} k commands (${((after.commands - before.commands) / Math.max(1, running)).toFixed(1)} per pod), ${(memory / MB).toFixed(0)} MB used; busiest a pod: ${perPod(before.calls, after.calls, running, 8)}`);
+    // The moves a pod took (every classroom's requests: the other classroom's routeRequest too), and the refused by code.
+    console.log(`requests a pod: ${perPod(before.requests, after.requests, running)}`);
     console.log(`other classroom (${small.clients.length} clients), action -> every client: idle p50 ${percentile(idle, 50).toFixed(2)} p99 ${p99(idle).toFixed(2)} ms; during the ramp p50 ${percentile(during, 50).toFixed(2)} p99 ${p99(during).toFixed(2)} ms (${during.length} actions)`);
     console.log(
       `scale ${NODES} nodes ${PODS} pods: ${podsPerSecond.toFixed(0)} pods/s, rss ${(peakRss / MB).toFixed(0)} MB, other classroom p99 ${p99(during).toFixed(2)} ms vs idle ${p99(idle).toFixed(2)} ms: ratio ${(p99(during) / p99(idle)).toFixed(2)}x`,

@@ -90,7 +90,17 @@ describe('the container runtime, whose only moves answer the calls the kubelet s
     expect(changed.take('c1', 'kubelet')).toBeNull();
     changed.note('c1', [event(podOn('node-1')), event(runtimeWith('node-2', 'running')), event(runtimeWith('node-3', 'done')), event(runtimeWith('node-4', 'pending'))]);
     expect(sorted(changed.take('c1', 'container-runtime'))).toEqual(['node-4']);
-    // The kubelet reads every answer and its pods: all four are its to look at.
-    expect(sorted(changed.take('c1', 'kubelet'))).toEqual(['node-1', 'node-2', 'node-3', 'node-4']);
+    // The kubelet reads its pods and the answers: a call taken (running) or still pending leaves it nothing to do.
+    expect(sorted(changed.take('c1', 'kubelet'))).toEqual(['node-1', 'node-3']);
+  });
+
+  test('the kubelet looks at its node when a container there exited, whatever its calls', () => {
+    const changed = new ChangedNodes();
+    expect(changed.take('c1', 'kubelet')).toBeNull();
+    const rt = runtimeWith('node-1', 'running');
+    if (rt.kind !== 'ContainerRuntime') throw new Error('not a runtime');
+    const exited = { id: 'c-1', namespace: 'default', pod: 'web-1', podUid: 'u-1', name: 'web', image: 'nginx:1.27', state: 'exited' as const, attempt: 0, exitCode: 137, createdAt: '2026-01-01T00:00:00.000000Z' };
+    changed.note('c1', [event({ ...rt, status: { ...rt.status, containers: [exited] } })]);
+    expect(sorted(changed.take('c1', 'kubelet'))).toEqual(['node-1']);
   });
 });

@@ -24,9 +24,17 @@ function concerned(event: WatchEvent): { components: readonly NodeComponent[]; n
     case 'Pod':
       // The container runtime's moves read its own object and the Node, never a pod: it answers the calls the kubelet sends.
       return object.spec.nodeName === undefined ? null : { components: ['kubelet'], node: object.spec.nodeName };
-    case 'ContainerRuntime':
+    case 'ContainerRuntime': {
+      const { calls, containers } = object.status;
+      const components: NodeComponent[] = [];
+      // The kubelet acts on what the runtime did: an answer to read (a call done or failed), a
+      // container that exited. A call only taken (pending -> running) gives it nothing: its pods
+      // show ContainerCreating either way.
+      if (calls.some((c) => c.status === 'done' || c.status === 'failed') || containers.some((c) => c.state === 'exited')) components.push('kubelet');
       // The runtime's only moves are answering pending calls: a write that leaves none (its own answer, time finishing a call) gives it nothing.
-      return { components: object.status.calls.some((c) => c.status === 'pending') ? ['kubelet', 'container-runtime'] : ['kubelet'], node: object.metadata.name };
+      if (calls.some((c) => c.status === 'pending')) components.push('container-runtime');
+      return components.length ? { components, node: object.metadata.name } : null;
+    }
     case 'Node':
       return { components: NODE_COMPONENTS, node: object.metadata.name };
     case 'ProxyTable':
