@@ -44,6 +44,29 @@ describe('one API server path for students, bots and the instructor', () => {
     expect([student.actor.split(':')[0], bot.actor, bot.actorName]).toEqual(['student', 'bot:kube-proxy:node-1', 'bot']);
     expect(sansActor(bot)).toEqual(sansActor(student));
     expect(sansActor(bot)).toEqual({ role: 'kube-proxy:node-1', verb: 'syncProxyRules', target: 'services/web', outcome: 'accepted', message: 'program default/web -> [] on node-1' });
+
+    // Once more, the bot asking the API server for its next move (decided and planned there, once): the same move and entry.
+    const last = await store.get(classroom.id, { kind: 'ProxyTable', name: 'node-1' });
+    await store.update(classroom.id, { ...before, metadata: { ...before.metadata, resourceVersion: last.metadata.resourceVersion } } as ProxyTable, { actor: 'test', simTime: 0 });
+    const caller = { kind: 'bot' as const, classroomId: classroom.id, role: 'kube-proxy:node-1' as const };
+    // 'idle' until the server's cache holds the table as it was.
+    const next = await waitFor(async () => {
+      const made = await suite.server.cluster.api.actNext(caller, 0, () => false);
+      return made === 'idle' ? undefined : made;
+    }, { what: "the bot's next move" });
+    if (next === 'repeated') throw new Error('no move was made before: nothing to repeat');
+    expect([next.action, next.reply.ok, next.entry.actor]).toEqual([move, true, 'bot:kube-proxy:node-1']);
+    expect(sansActor(next.entry)).toEqual(sansActor(student));
+    // Its entry is the one logged, once; the move made, the role has nothing left to do and logs nothing more.
+    await waitFor(() => instructor.requests.some((r) => r.id === next.entry.id), { what: "the next move's entry at the instructor" });
+    expect(await suite.server.cluster.api.actNext(caller, 1, () => false)).toBe('idle');
+    // The same move on the same copy, once made: not made again.
+    await store.update(classroom.id, { ...before, metadata: { ...before.metadata, resourceVersion: (await store.get(classroom.id, { kind: 'ProxyTable', name: 'node-1' })).metadata.resourceVersion } } as ProxyTable, { actor: 'test', simTime: 0 });
+    expect(await waitFor(async () => {
+      const made = await suite.server.cluster.api.actNext(caller, 2, (action) => sameMove(action, move));
+      return made === 'idle' ? undefined : made;
+    }, { what: 'the move to be the next again' })).toBe('repeated');
+    expect(instructor.requests.filter((r) => r.verb === 'syncProxyRules' && r.actor === 'bot:kube-proxy:node-1')).toHaveLength(2);
   });
 
   test("the instructor's cluster requests are in the request log too", async () => {

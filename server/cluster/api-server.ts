@@ -414,9 +414,11 @@ export class ApiServer {
     clock.simTime = now;
     const rng = this.runtime.rng(caller.classroomId, state, role);
     const next = 'next' in ask ? planNextMove(role, state, now, ask.next, rng) : undefined;
-    if ('next' in ask && !next) return { ok: false, idle: 'none' };
-    if ('next' in ask && next && ask.made(next.move.action, state.resourceVersion)) return { ok: false, idle: 'repeated' };
-    const action = next ? next.move.action : (ask as { action: ClusterAction }).action;
+    let action: ClusterAction;
+    if ('action' in ask) action = ask.action;
+    else if (!next) return { ok: false, idle: 'none' };
+    else if (ask.made(next.move.action, state.resourceVersion)) return { ok: false, idle: 'repeated' };
+    else action = next.move.action;
     const no = (refusal: Refusal) => ({ ok: false as const, refusal, action });
     if (seatCheck && (!room || !botPlays(room.record, role, Date.now()))) return no(refuse('Forbidden', `a student plays ${role} now: its bot stands down`));
     if (isLeaderElected(role) && !backstop) {
