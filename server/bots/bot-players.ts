@@ -200,17 +200,24 @@ export class BotPlayers {
     // A per-node role is `<component>:<node>` (roles.ts): its node is cut out, not parsed (1,000 roles at every tick).
     const looking = nodes ? roles.filter((role) => nodes.has(role.slice(component.length + 1))) : roles;
     await mapAtMost(PLAYERS_AT_ONCE, looking, async (role) => {
+      const node = nodeOfRole(role);
+      const lookAgain = () => {
+        if (node !== null && isNodeComponent(component)) this.changed.again(classroomId, component, node);
+      };
       let more = true;
       try {
         if (botPlays(moment.view, role)) more = await this.play(classroomId, role, moment);
         else await this.backstop(classroomId, moment);
       } catch (error) {
-        // Redis gone: the tick's loop says so once (SimLoops), not once per bot.
-        if (isConnectionError(error) || isRedisUnavailable(error)) throw error;
+        if (isConnectionError(error) || isRedisUnavailable(error)) {
+          // Redis gone: the tick's loop says so once (SimLoops), not once per bot. The change that
+          // marked this node was taken at this tick: its bot looks again once Redis is back.
+          lookAgain();
+          throw error;
+        }
         this.runtime.logger.warn({ err: error, classroomId, role }, 'a bot move failed; the bot tries again at its next tick');
       }
-      const node = nodeOfRole(role);
-      if (more && node !== null && isNodeComponent(component)) this.changed.again(classroomId, component, node);
+      if (more) lookAgain();
     });
   }
 

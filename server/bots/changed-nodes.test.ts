@@ -7,7 +7,7 @@ import { makeContainerRuntime, makeLease, makeNode, makePod, makeService, type C
 import type { WatchEvent } from '@shared/protocol';
 import { ChangedNodes, RESYNC_TICKS } from './changed-nodes';
 
-const event = (object: KubeObject): WatchEvent => ({ type: 'MODIFIED', object, resourceVersion: '7', actor: 'bot:scheduler', simTime: 0, wallTime: 0 });
+const event = (object: KubeObject, type: WatchEvent['type'] = 'MODIFIED'): WatchEvent => ({ type, object, resourceVersion: '7', actor: 'bot:scheduler', simTime: 0, wallTime: 0 });
 const podOn = (node: string): KubeObject => {
   const pod = makePod('web-1');
   return { ...pod, spec: { ...pod.spec, nodeName: node } };
@@ -92,6 +92,20 @@ describe('the container runtime, whose only moves answer the calls the kubelet s
     expect(sorted(changed.take('c1', 'container-runtime'))).toEqual(['node-4']);
     // The kubelet reads its pods and the answers: a call taken (running) or still pending leaves it nothing to do.
     expect(sorted(changed.take('c1', 'kubelet'))).toEqual(['node-1', 'node-3']);
+  });
+
+  test("a node's runtime written after its kubelet looked (a node added while pods were bound to it) makes the kubelet look again", () => {
+    const changed = new ChangedNodes();
+    expect(changed.take('c1', 'kubelet')).toBeNull();
+    expect(changed.take('c1', 'container-runtime')).toBeNull();
+    // A node is added one object at a time; a pod is bound to it before its runtime exists, and
+    // the kubelet, with no runtime to call, finds nothing to do.
+    changed.note('c1', [event(makeNode('node-9'), 'ADDED'), event(podOn('node-9'))]);
+    changed.looked('c1', 'kubelet', 'node-9', changed.stamp());
+    expect(sorted(changed.take('c1', 'kubelet'))).toEqual([]);
+    changed.note('c1', [event(makeContainerRuntime('node-9'), 'ADDED')]);
+    expect(sorted(changed.take('c1', 'kubelet'))).toEqual(['node-9']);
+    expect(sorted(changed.take('c1', 'container-runtime'))).toEqual(['node-9']);
   });
 
   test('the kubelet looks at its node when a container there exited, whatever its calls', () => {

@@ -25,6 +25,10 @@ function concerned(event: WatchEvent): { components: readonly NodeComponent[]; n
       // The container runtime's moves read its own object and the Node, never a pod: it answers the calls the kubelet sends.
       return object.spec.nodeName === undefined ? null : { components: ['kubelet'], node: object.spec.nodeName };
     case 'ContainerRuntime': {
+      // A node's runtime coming or going: without one the kubelet plans nothing, so a kubelet that
+      // looked before its node's runtime was written (a node added while pods were bound to it)
+      // looks again.
+      if (event.type !== 'MODIFIED') return { components: ['kubelet', 'container-runtime'], node: object.metadata.name };
       const { calls, containers } = object.status;
       const components: NodeComponent[] = [];
       // The kubelet acts on what the runtime did: an answer to read (a call done or failed), a
