@@ -33,7 +33,7 @@ const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 30);
  * from run to run (19–32 commands per classroom per second on one process).
  */
 const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 40);
-/** BENCH_MONITOR_S=<s>: after the window, prints Redis' command mix over that many seconds of MONITOR. */
+/** BENCH_MONITOR_S=<s>: after the window, prints Redis' command mix over that many seconds of MONITOR (the first Redis's, with a Redis each). */
 const MONITOR_S = Number(process.env.BENCH_MONITOR_S ?? 0);
 /** The window in which each process's CPU share is read before any classroom exists. */
 const IDLE_WINDOW_S = 10;
@@ -114,12 +114,17 @@ async function run(
     const before = { usage: servers.map((s) => usage(s.child.pid ?? 0)), commands: await commands(), at: performance.now() };
     await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000));
     const after = { usage: servers.map((s) => usage(s.child.pid ?? 0)), commands: await commands(), at: performance.now() };
+    // Read before the heap snapshots: a snapshot stops its process for seconds, long enough on a
+    // loaded machine for its leases to lapse and the other process to take its classrooms over,
+    // which the ownership and the command mix would then show instead of the window's.
+    const owned = await Promise.all(servers.map((s) => gauge(s.port, 'clusterplay_classrooms_owned')));
+    const mix = MONITOR_S > 0 ? formatMix(await commandMix(redisServer.url, MONITOR_S), MONITOR_S, classrooms / redisServers.length) : '';
     const heaps = await live();
     await Promise.all(counters.map((c) => c.close()));
     const seconds = (after.at - before.at) / 1000;
     const perProcess = await Promise.all(
       servers.map(async (s, i) => ({
-        owned: await gauge(s.port, 'clusterplay_classrooms_owned'),
+        owned: owned[i] ?? 0,
         cpuPercent: (((after.usage[i]?.cpu ?? 0) - (before.usage[i]?.cpu ?? 0)) / seconds) * 100,
         rssMB: (after.usage[i]?.rss ?? 0) / MB,
         rssIdleMB: (idle[i]?.rss ?? 0) / MB,
@@ -127,7 +132,6 @@ async function run(
         cpuIdlePercent: idle[i]?.cpuPercent ?? 0,
       })),
     );
-    const mix = MONITOR_S > 0 ? formatMix(await commandMix(redisServer.url, MONITOR_S), MONITOR_S, classrooms) : '';
     // Time scale 1: one wall second is one simulated second.
     return { perProcess, commandsPerClassroomSimSecond: (after.commands - before.commands) / seconds / classrooms, mix };
   } finally {
