@@ -17,7 +17,10 @@ export function usage(pid: number): { cpu: number; rss: number } {
 
 /** A gauge of a server's /metrics (`clusterplay_classrooms_owned`, `nodejs_heap_size_used_bytes`…). */
 export async function gauge(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  // Asked again once: fetch reuses a kept-alive connection, and one the server closed as idle while
+  // a heap snapshot held its main thread is reset (ECONNRESET) when the request goes out on it.
+  const metrics = () => fetch(`http://127.0.0.1:${port}/metrics`).then((response) => response.text());
+  const text = await metrics().catch(metrics);
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 }
 

@@ -11,11 +11,14 @@
  * own: nothing is shared, so it costs what two processes side by side cost on this machine (they,
  * their Redis servers and the bench share its cores), and what the second run adds to it is the cost
  * of sharing a Redis and its classrooms' partition.
+ * On a shared 2-core machine one run's figures move by a third from run to run: BENCH_REPEAT=<n> plays
+ * the runs n times, in turn (1 2 3 4 1 2 3 4 …, so a slow spell of the machine falls on every run
+ * alike), and the summary gives each figure's median; BENCH_RUNS=1,2 plays only those runs.
  *   npm run bench -- partition      (BENCH_CLASSROOMS=100 BENCH_SETTLE_S=40 BENCH_WINDOW_S=30)
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectRedis } from '../server/redis/connect';
 import { freePort, startEmbeddedRedis } from '../server/redis/embedded-redis';
@@ -35,6 +38,9 @@ const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 30);
 const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 40);
 /** BENCH_MONITOR_S=<s>: after the window, prints Redis' command mix over that many seconds of MONITOR (the first Redis's, with a Redis each). */
 const MONITOR_S = Number(process.env.BENCH_MONITOR_S ?? 0);
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
+/** Which of the four runs to play (1-based), e.g. `1,2`. */
+const RUNS = (process.env.BENCH_RUNS ?? '1,2,3,4').split(',').map((n) => Number(n.trim()));
 /** The window in which each process's CPU share is read before any classroom exists. */
 const IDLE_WINDOW_S = 10;
 /** Classrooms set up at once. */
@@ -150,41 +156,53 @@ const runs = [
   { processes: 1, classrooms: Math.round(CLASSROOMS / 2), redisEach: false },
   { processes: 2, classrooms: CLASSROOMS, redisEach: true },
 ];
-const results: ProcessFigures[][] = [];
-for (const { processes, classrooms, redisEach } of runs) {
-  const { perProcess, commandsPerClassroomSimSecond, mix } = await run(processes, classrooms, redisEach);
-  const on = redisEach ? 'each on a Redis of its own' : 'on one Redis';
-  console.log(`${classrooms} classrooms on ${processes} process${processes > 1 ? 'es' : ''} ${on}: ${commandsPerClassroomSimSecond.toFixed(1)} Redis commands per classroom per simulated second`);
-  for (const [i, p] of perProcess.entries()) {
-    console.log(
-      `  process ${i + 1}: owns ${p.owned} classrooms, ${p.cpuPercent.toFixed(1)} % of a core (${p.cpuIdlePercent.toFixed(1)} % before any classroom), RSS ${p.rssMB.toFixed(0)} MB (${p.rssIdleMB.toFixed(0)} MB before any classroom), ` +
-        `live heap ${p.heapMB.toFixed(1)} MB`,
-    );
+// results[run][repeat]: each process's figures in that repeat of that run.
+const results: ProcessFigures[][][] = runs.map(() => []);
+for (let repeat = 1; repeat <= REPEAT; repeat++) {
+  for (const [at, { processes, classrooms, redisEach }] of runs.entries()) {
+    if (!RUNS.includes(at + 1)) continue;
+    const { perProcess, commandsPerClassroomSimSecond, mix } = await run(processes, classrooms, redisEach);
+    const on = redisEach ? 'each on a Redis of its own' : 'on one Redis';
+    const which = REPEAT > 1 ? ` (run ${at + 1}, repeat ${repeat} of ${REPEAT}, load average ${loadavg()[0]?.toFixed(1)})` : '';
+    console.log(`${classrooms} classrooms on ${processes} process${processes > 1 ? 'es' : ''} ${on}${which}: ${commandsPerClassroomSimSecond.toFixed(1)} Redis commands per classroom per simulated second`);
+    for (const [i, p] of perProcess.entries()) {
+      console.log(
+        `  process ${i + 1}: owns ${p.owned} classrooms, ${p.cpuPercent.toFixed(1)} % of a core (${p.cpuIdlePercent.toFixed(1)} % before any classroom), RSS ${p.rssMB.toFixed(0)} MB (${p.rssIdleMB.toFixed(0)} MB before any classroom), ` +
+          `live heap ${p.heapMB.toFixed(1)} MB`,
+      );
+    }
+    if (mix) console.log(`  Redis commands per classroom per simulated second, by command and key (${MONITOR_S} s of MONITOR):\n${mix}`);
+    results[at]?.push(perProcess);
   }
-  if (mix) console.log(`  Redis commands per classroom per simulated second, by command and key (${MONITOR_S} s of MONITOR):\n${mix}`);
-  results.push(perProcess);
 }
 // Summary. RSS "before any classroom" still holds the start-up garbage V8 has not given back, so
 // what a classroom costs is the difference between the runs with all and half.
-const [all, divided, half, apart] = results.map((r) => r ?? []);
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+};
+/** A figure of process `i` of a run, the median over its repeats (NaN when the run was not played). */
+const figure = (run: number, i: number, pick: (p: ProcessFigures) => number): number =>
+  median((results[run] ?? []).flatMap((processes) => (processes[i] ? [pick(processes[i])] : [])));
 const HALF = Math.round(CLASSROOMS / 2);
 const line = (what: string, pick: (p: ProcessFigures) => number, digits: number) => {
-  const whole = pick(all?.[0] as ProcessFigures);
-  const each = (divided ?? []).map((p) => `${pick(p).toFixed(digits)} (${((pick(p) / whole) * 100).toFixed(0)} %)`).join(' + ');
-  const eachApart = (apart ?? []).map((p) => pick(p).toFixed(digits)).join(' + ');
+  const whole = figure(0, 0, pick);
+  const each = [0, 1].map((i) => `${figure(1, i, pick).toFixed(digits)} (${((figure(1, i, pick) / whole) * 100).toFixed(0)} %)`).join(' + ');
+  const eachApart = [0, 1].map((i) => figure(3, i, pick).toFixed(digits)).join(' + ');
   return (
-    `  ${what}: one process with ${CLASSROOMS} ${whole.toFixed(digits)}; two processes ${each}; one process alone with ${HALF} ${pick(half?.[0] as ProcessFigures).toFixed(digits)}; ` +
+    `  ${what}: one process with ${CLASSROOMS} ${whole.toFixed(digits)}; two processes ${each}; one process alone with ${HALF} ${figure(2, 0, pick).toFixed(digits)}; ` +
     `two processes with a Redis each ${eachApart}`
   );
 };
-console.log('Per process:');
+console.log(REPEAT > 1 ? `Per process (median of ${REPEAT} repeats):` : 'Per process:');
 console.log(line('CPU, % of a core', (p) => p.cpuPercent, 1));
 console.log(line('RSS, MB', (p) => p.rssMB, 0));
 console.log(line('live heap, MB', (p) => p.heapMB, 1));
 // What the classrooms add to each process: the same process's figure before any classroom taken away.
 console.log(line('CPU above the process before any classroom, % of a core', (p) => p.cpuPercent - p.cpuIdlePercent, 1));
 console.log(line('RSS above the process before any classroom, MB', (p) => p.rssMB - p.rssIdleMB, 0));
-const perClassroom = (pick: (p: ProcessFigures) => number) => (pick(all?.[0] as ProcessFigures) - pick(half?.[0] as ProcessFigures)) / (CLASSROOMS - HALF);
+const perClassroom = (pick: (p: ProcessFigures) => number) => (figure(0, 0, pick) - figure(2, 0, pick)) / (CLASSROOMS - HALF);
 console.log(
   `A classroom (one process with ${CLASSROOMS} against one with ${HALF}): ${perClassroom((p) => p.cpuPercent).toFixed(3)} % of a core, ` +
     `${(perClassroom((p) => p.rssMB) * 1024).toFixed(0)} KiB RSS, ${(perClassroom((p) => p.heapMB) * 1024).toFixed(0)} KiB heap`,
