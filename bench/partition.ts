@@ -188,10 +188,12 @@ const figure = (run: number, i: number, pick: (p: ProcessFigures) => number): nu
 const HALF = Math.round(CLASSROOMS / 2);
 const line = (what: string, pick: (p: ProcessFigures) => number, digits: number) => {
   const whole = figure(0, 0, pick);
-  const each = [0, 1].map((i) => `${figure(1, i, pick).toFixed(digits)} (${((figure(1, i, pick) / whole) * 100).toFixed(0)} %)`).join(' + ');
-  const eachApart = [0, 1].map((i) => figure(3, i, pick).toFixed(digits)).join(' + ');
+  const show = (value: number) => (Number.isNaN(value) ? 'not run' : value.toFixed(digits));
+  const share = (value: number) => (Number.isNaN(value) || Number.isNaN(whole) ? '' : ` (${((value / whole) * 100).toFixed(0)} %)`);
+  const each = [0, 1].map((i) => `${show(figure(1, i, pick))}${share(figure(1, i, pick))}`).join(' + ');
+  const eachApart = [0, 1].map((i) => show(figure(3, i, pick))).join(' + ');
   return (
-    `  ${what}: one process with ${CLASSROOMS} ${whole.toFixed(digits)}; two processes ${each}; one process alone with ${HALF} ${figure(2, 0, pick).toFixed(digits)}; ` +
+    `  ${what}: one process with ${CLASSROOMS} ${show(whole)}; two processes ${each}; one process alone with ${HALF} ${show(figure(2, 0, pick))}; ` +
     `two processes with a Redis each ${eachApart}`
   );
 };
