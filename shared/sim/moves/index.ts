@@ -43,7 +43,8 @@ function plannedMoves(role: Role, state: ClusterState, now: SimTime, scope: Plan
     case 'controller-manager':
       return scope.action ? controllerManagerMovesFor(state, scope.action, now, scope.namespace ?? 'default') : controllerManagerMoves(state, now);
     case 'kube-proxy':
-      return kubeProxyMoves(state, node ?? '', now);
+      // A sent request to a Service asks only about that probe (the syncs to work out change nothing it does).
+      return kubeProxyMoves(state, node ?? '', now, scope.action?.kind === 'routeRequest' ? { probe: `${scope.namespace ?? 'default'}/${scope.action.service}` } : {});
     case 'kubelet':
       return kubeletMoves(state, node ?? '', now, scope);
     case 'container-runtime':
@@ -122,8 +123,16 @@ export function moveKey(action: ClusterAction): string {
   return JSON.stringify(Object.keys(rest).sort().map((k) => [k, (rest as Record<string, unknown>)[k]]));
 }
 
+/** A value as moveKey writes it (inside its array: nothing JSON can hold is null). */
+const keyJson = (value: unknown): string => JSON.stringify(value) ?? 'null';
+
+/** `moveKey(a) === moveKey(b)`, field by field: every sent action is compared with its role's moves. */
 export function sameMove(a: ClusterAction, b: ClusterAction): boolean {
-  return moveKey(a) === moveKey(b);
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const fields = Object.keys(x).filter((k) => k !== 'resourceVersion');
+  if (fields.length !== Object.keys(y).filter((k) => k !== 'resourceVersion').length) return false;
+  return fields.every((k) => Object.hasOwn(y, k) && (x[k] === y[k] || keyJson(x[k]) === keyJson(y[k])));
 }
 
 export type ActionPlan =
@@ -227,10 +236,10 @@ export function planAction(state: ClusterState, action: ClusterAction, now: SimT
     const name = 'pod' in action ? action.pod : 'node' in action ? action.node : '';
     return refuse('Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
   }
-  const steps = move.plan(rng);
   if (action.kind === 'routeRequest') {
-    const { outcome } = routeRequest(state, action.node, `${namespace}/${action.service}`);
+    // A probe's plan is its route (kubeProxyMoves): worked out once, for its write and its words.
+    const { outcome, steps } = routeRequest(state, action.node, `${namespace}/${action.service}`);
     return { ok: true, steps, message: outcome.message, move: strip(move), route: outcome };
   }
-  return { ok: true, steps, message: move.why, move: strip(move) };
+  return { ok: true, steps: move.plan(rng), message: move.why, move: strip(move) };
 }

@@ -8,15 +8,19 @@ import { secondsUntil, type PlannedMove, type PlannedMoves, type WaitingMove } f
 
 const nameOf = (key: string): string => key.slice(key.indexOf('/') + 1);
 
-export function kubeProxyMoves(state: ClusterState, node: string, now: SimTime): PlannedMoves {
+/**
+ * `probe`: only the request to this Service (`namespace/name`) is asked about (a sent routeRequest):
+ * the rules to program are not worked out, as that move changes none.
+ */
+export function kubeProxyMoves(state: ClusterState, node: string, now: SimTime, { probe }: { probe?: string } = {}): PlannedMoves {
   const moves: PlannedMove[] = [];
   const probes: PlannedMove[] = [];
   const waiting: WaitingMove[] = [];
   if (!state.proxyTable(node)) return { moves, waiting };
-  if (kubeProxyStopped(state, node)) {
+  if (probe === undefined && kubeProxyStopped(state, node)) {
     // The rules stay in the kernel: requests from the node still follow them, stale or not.
     waiting.push({ kind: 'syncProxyRules', node, label: 'kube-proxy stopped', reason: kubeProxyStoppedMessage(node) });
-  } else {
+  } else if (probe === undefined) {
     for (const change of proxyChanges(state, node, now)) {
       const service = nameOf(change.service);
       const label = `Sync ${service} on ${node}`;
@@ -30,6 +34,7 @@ export function kubeProxyMoves(state: ClusterState, node: string, now: SimTime):
   for (const svc of state.services()) {
     const service = svc.metadata.name;
     const key = `${svc.metadata.namespace ?? 'default'}/${service}`;
+    if (probe !== undefined && key !== probe) continue;
     if (!state.proxyTable(node)?.status.services.some((s) => s.service === key)) continue;
     probes.push({
       action: { kind: 'routeRequest', node, service },

@@ -10,7 +10,7 @@ import { seededRng } from '../rng';
 import { revalidated } from '../testing/revalidated';
 import type { ClusterState } from '../state';
 import { controllerOf } from './controller-manager';
-import { legalMoves, moveKey, nextMove, nextMoveInTurn, planAction, planNextMove, roleMoves, type Move } from './index';
+import { legalMoves, moveKey, nextMove, nextMoveInTurn, planAction, planNextMove, roleMoves, sameMove, type Move } from './index';
 
 /** The Event objects a move creates: [source component, involved kind/name, type, reason, message]. */
 const eventsIn = (steps: readonly Step[]): [string | undefined, string, string | undefined, string | undefined, string | undefined][] =>
@@ -281,6 +281,24 @@ describe('the rulebook: legalMoves and planAction agree', () => {
     expect(moveLabels).toEqual(['Pull nginx:1.27', 'Create container app', 'Start container app']);
     expect(waitingLabels).toEqual(moveLabels);
   });
+});
+
+test('[property] sameMove is moveKey equality: every field but resourceVersion, a taint by its JSON', () => {
+  const taint = fc.oneof(
+    fc.record({ key: fc.constantFrom('a', 'b'), effect: fc.constantFrom('NoSchedule', 'NoExecute') }),
+    fc.record({ effect: fc.constantFrom('NoSchedule', 'NoExecute'), key: fc.constantFrom('a', 'b') }),
+  );
+  const action = fc.record(
+    {
+      kind: fc.constantFrom('taintNode', 'routeRequest'),
+      node: fc.constantFrom('node-1', 'node-2'),
+      service: fc.constantFrom('web', undefined),
+      taint,
+      resourceVersion: fc.constantFrom('1', '2'),
+    },
+    { requiredKeys: ['kind'] },
+  ) as unknown as fc.Arbitrary<ClusterAction>;
+  fc.assert(fc.property(action, action, (a, b) => sameMove(a, b) === (moveKey(a) === moveKey(b)) && sameMove(a, { ...a, resourceVersion: '9' } as ClusterAction)), { numRuns: 2000 });
 });
 
 describe("a student's move, checked and turned into requests", () => {

@@ -10,7 +10,7 @@ import { reconcile } from '../bots';
 import { SimCluster } from '../cluster';
 import { readyIPs } from '../controllers/endpoints';
 import { KUBE_PROXY_STOPPED } from '../faults';
-import { legalMoves, roleMoves } from '../moves';
+import { legalMoves, planAction, roleMoves } from '../moves';
 import { isApiRequest } from '../requests';
 import { routeRequest, staleRules } from './proxy';
 
@@ -115,6 +115,20 @@ describe('kube-proxy on every worker node', () => {
     expect(programmed(c, 'node-2').sort()).toEqual(ready);
     expect(staleRules(c.state, 'node-2', c.now)).toEqual([]);
     expect(send(c, 'node-2', 4).every((o) => o.outcome === 'served')).toBe(true);
+  });
+
+  test('[kube-proxy] a sent routeRequest is planned as its route (its table write, and where it went in the words); one to a Service not programmed on the node yet is refused with what the node can do', () => {
+    const c = cluster();
+    const route = routeRequest(c.state, 'node-1', WEB);
+    expect(route.outcome.message).toMatch(/^served by web-[a-z0-9-]+ \(10\.244\.[0-9.]+\)$/);
+    expect(planAction(c.state, { kind: 'routeRequest', node: 'node-1', service: 'web' }, c.now, c.rng)).toMatchObject({ ok: true, steps: route.steps, message: route.outcome.message });
+    c.createObject(makeService('api', { app: 'web' }, 8080));
+    expect(planAction(c.state, { kind: 'routeRequest', node: 'node-1', service: 'api' }, c.now, c.rng)).toEqual({
+      ok: false,
+      code: 'Invalid',
+      message: 'routeRequest api is not a move kube-proxy:node-1 can make now. Moves kube-proxy:node-1 can make now: Sync api on node-1 (program default/api -> [] on node-1).',
+    });
+    expect(planAction(c.state, { kind: 'routeRequest', node: 'node-1', service: 'nope' }, c.now, c.rng)).toEqual({ ok: false, code: 'NotFound', message: 'services "nope" not found' });
   });
 
   test('[ShouldSkipService] a headless Service (clusterIP: None) gets no rules on any node', () => {
