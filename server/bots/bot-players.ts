@@ -12,7 +12,7 @@
  * a whole grace period after the student was prompted is marked Unknown (one missed prompt).
  */
 import { getCondition } from '@shared/model';
-import { isLeaderElected, leaseNameOf, nodeOfRole, parseRole, type ClassroomView, type ClusterAction, type ParsedRole, type Role } from '@shared/protocol';
+import { isLeaderElected, leaseNameOf, parseRole, type ClassroomView, type ClusterAction, type ParsedRole, type Role } from '@shared/protocol';
 import { heartbeatDeadline, legalMoves, NODE_MONITOR_GRACE_SECONDS, type ClusterState } from '@shared/sim';
 import type { ApiServer } from '../cluster/api-server';
 import type { ClusterRuntime, Moment } from '../cluster/cluster-runtime';
@@ -154,7 +154,8 @@ export class BotPlayers {
   /** Something the role's bot waits for happened (a timer of its component): play now. */
   async wake(classroomId: string, role: Role): Promise<void> {
     const view = await this.viewOf(classroomId);
-    if (view && botPlays(view, role)) await this.play(classroomId, role, this.runtime.momentOf(view));
+    const parsed = parseRole(role);
+    if (view && parsed && botPlays(view, role)) await this.play(classroomId, role, parsed, this.runtime.momentOf(view));
   }
 
   /**
@@ -200,13 +201,14 @@ export class BotPlayers {
     // A per-node role is `<component>:<node>` (roles.ts): its node is cut out, not parsed (1,000 roles at every tick).
     const looking = nodes ? roles.filter((role) => nodes.has(role.slice(component.length + 1))) : roles;
     await mapAtMost(PLAYERS_AT_ONCE, looking, async (role) => {
-      const node = nodeOfRole(role);
+      const parsed = parseRole(role);
+      if (!parsed) return;
       const lookAgain = () => {
-        if (node !== null && isNodeComponent(component)) this.changed.again(classroomId, component, node);
+        if ('node' in parsed) this.changed.again(classroomId, parsed.component, parsed.node);
       };
       let more = true;
       try {
-        if (botPlays(moment.view, role)) more = await this.play(classroomId, role, moment);
+        if (botPlays(moment.view, role)) more = await this.play(classroomId, role, parsed, moment);
         else await this.backstop(classroomId, moment);
       } catch (error) {
         if (isConnectionError(error) || isRedisUnavailable(error)) {
@@ -230,7 +232,7 @@ export class BotPlayers {
    * The controllers of a component take turns, one move each, starting one further at each tick
    * (a tick can end after one move: a refusal, or the same move again on the same copy).
    */
-  private async play(classroomId: string, role: Role, first: Moment): Promise<boolean> {
+  private async play(classroomId: string, role: Role, parsed: ParsedRole, first: Moment): Promise<boolean> {
     const caller = { kind: 'bot' as const, classroomId, role };
     const tried = new Set<string>();
     const firstTurn = Math.floor(first.now / Math.max(1, Math.round(first.view.botPace.secondsPerAction * 1000)));
@@ -244,7 +246,7 @@ export class BotPlayers {
       // The API server decides the move (nextMoveInTurn's) on its own read of the cache and makes it.
       const made = await this.api.actNext(caller, firstTurn + i, (action, resourceVersion) => tried.has(madeKey(action, resourceVersion)));
       if (made === 'idle') {
-        this.lookedAt(classroomId, role, stamp);
+        this.lookedAt(classroomId, parsed, stamp);
         return false;
       }
       // The same move on the same copy of the cluster was made already this tick, and changed
@@ -257,10 +259,8 @@ export class BotPlayers {
   }
 
   /** A per-node bot found nothing to do on a cache holding the changes up to `stamp` (see ChangedNodes.looked). */
-  private lookedAt(classroomId: string, role: Role, stamp: number): void {
-    const component = componentOf(role);
-    const node = nodeOfRole(role);
-    if (component !== undefined && node !== null && isNodeComponent(component)) this.changed.looked(classroomId, component, node, stamp);
+  private lookedAt(classroomId: string, role: ParsedRole, stamp: number): void {
+    if ('node' in role) this.changed.looked(classroomId, role.component, role.node, stamp);
   }
 
   /** A leader-elected role's bot acts only while it holds the team's Lease. */
