@@ -654,25 +654,20 @@ export class ObjectStore {
   }
 
   /**
-   * Entry `rv` this process committed, decoded once, to this process's watchers (see WatchHub.committed);
-   * resolves to its object, which the writer is answered with: the watchers hold it too, so it is read-only.
+   * Entry `rv` this process committed, to this process's watchers (see WatchHub.committed);
+   * resolves to its object, which the writer is answered with: the watchers hold it too, so it is
+   * read-only. Decoded once in this process (by the hub, when the notification came first), with
+   * decodeObject: a stored object's envelope (uid, resourceVersion) checked, and a DELETED one
+   * carrying the deletion's version, as its watch event does.
    */
   private publish(classroom: string, rv: number, fields: Record<string, string>): Persisted<KubeObject> {
-    const event = decodeLogEntry(`${rv}-0`, fields);
-    this.hub.committed(classroom, rv, fields, event);
-    // decodeLogEntry decodes with decodeObject: a stored object's envelope (uid, resourceVersion) checked.
-    return event.object as Persisted<KubeObject>;
+    return this.hub.committed(classroom, rv, fields).object as Persisted<KubeObject>;
   }
 
-  /** `object`: the committed object as `publish` decoded it. */
+  /** `object`: the committed object as `publish` answered it. */
   private committed(classroom: string, kind: Kind, field: string, type: WatchEventType, rv: number, json: string, object: Persisted<KubeObject>): Persisted<KubeObject> {
-    if (type === 'DELETED') {
-      this.cache.forget(classroom, kind, field, rv);
-      // Like the watch event, the answer to a delete carries the deletion's version.
-      object.metadata.resourceVersion = String(rv);
-    } else {
-      this.cache.remember(classroom, kind, field, rv, json);
-    }
+    if (type === 'DELETED') this.cache.forget(classroom, kind, field, rv);
+    else this.cache.remember(classroom, kind, field, rv, json);
     return object;
   }
 

@@ -62,11 +62,25 @@ interface Delivered {
   wallTime: string;
 }
 
+/** An entry fanned out before its writer's reply came (see `committed`), and its event as decoded then. */
+interface Heard {
+  rv: number;
+  type: string;
+  object: string;
+  wallTime: string;
+  event: WatchEvent;
+}
+
 interface Subscription {
   /** The last resourceVersion the hub fanned out for this classroom. */
   cursor: number;
   /** The entry at the cursor when the hub delivered it (null at a version it was only given). */
   last: Delivered | null;
+  /**
+   * The last HEARD_KEPT entries fanned out from a notification or a log read, at `rv % HEARD_KEPT`,
+   * until this process's commit of that version takes its event (a batch's replies come after all its notifications).
+   */
+  heardEvents: (Heard | undefined)[];
   listeners: Set<Listener>;
   /** The classroom's channel subscription. */
   channel: 'none' | 'subscribing' | 'subscribed';
@@ -110,6 +124,8 @@ const StreamEntriesSchema = z.array(z.object({ id: z.string(), message: z.custom
 type StreamEntry = z.output<typeof StreamEntriesSchema>[number];
 
 const PAGE = 1000;
+/** Entries kept for their writer's reply (see Subscription.heardEvents): more than a batch of commits holds. */
+const HEARD_KEPT = 64;
 /** Every watched log is read this often even without a notification (a safety net only). */
 const CATCH_UP_MS = 5000;
 /** How long a new watch waits for its channel's subscription (see `follow`). */
@@ -136,7 +152,7 @@ export class WatchHub {
     let sub = this.subs.get(classroom);
     if (!sub) {
       // A new classroom: the hub itself reads everything after fromRv, replay included.
-      sub = { cursor: fromRv, last: null, listeners: new Set(), channel: 'none', pulling: false, again: false, heard: [], failures: 0, onMessage: () => {} };
+      sub = { cursor: fromRv, last: null, heardEvents: [], listeners: new Set(), channel: 'none', pulling: false, again: false, heard: [], failures: 0, onMessage: () => {} };
       const followed = sub;
       sub.onMessage = (message) => {
         if (this.subs.get(classroom) === followed) this.hear(classroom, parseLogNotice(message));
@@ -170,23 +186,39 @@ export class WatchHub {
   }
 
   /**
-   * This process committed entry `rv` (`fields` as the log holds them, `event` decoded from them;
-   * the writer's answer is the same object, read-only as every watch event's): when it is the next version
+   * This process committed entry `rv` (`fields` as the log holds them): when it is the next version
    * after the classroom's cursor, its watchers get it now, from the commit's reply, instead of one
    * notification later. Otherwise (another writer's change is not heard yet, or a read is under
    * way) the notification or the log brings it, in order; and when the notification comes, the
    * cursor is past it already, so nothing is delivered twice.
+   * Returns the entry's event, decoded once in this process: the notification usually comes before
+   * the reply, and then its event, as the watchers got it, is the writer's too (read-only as every
+   * watch event, and the same object: the same version, type and stored JSON).
    */
-  committed(classroom: string, rv: number, fields: Record<string, string>, event: WatchEvent): void {
+  committed(classroom: string, rv: number, fields: Record<string, string>): WatchEvent {
     const sub = this.subs.get(classroom);
-    if (sub && this.diverged(sub, rv, fields)) return this.expire(classroom, sub, rv);
-    if (!sub || sub.pulling || rv !== sub.cursor + 1) return;
+    const event = (sub && this.takeHeard(sub, rv, fields)) ?? decodeLogEntry(`${rv}-0`, fields);
+    if (sub && this.diverged(sub, rv, fields)) {
+      this.expire(classroom, sub, rv);
+      return event;
+    }
+    if (!sub || sub.pulling || rv !== sub.cursor + 1) return event;
     try {
       this.fanOut(classroom, sub, [{ id: `${rv}-0`, message: fields }], [event]);
     } catch (error) {
       // The write is committed whatever happens here; the cursor did not move, so the log read brings the entry.
       this.options.logger?.warn({ err: error, classroom }, 'a commit could not be fanned out from its reply; the log read brings it');
     }
+    return event;
+  }
+
+  /** The event fanned out at `rv` when it is of this very entry (one of a log that went back is not), taken from the hub. */
+  private takeHeard(sub: Subscription, rv: number, fields: Record<string, string>): WatchEvent | undefined {
+    const slot = rv % HEARD_KEPT;
+    const heard = sub.heardEvents[slot];
+    if (!heard || heard.rv !== rv || heard.type !== fields['type'] || heard.object !== fields['object'] || heard.wallTime !== fields['wallTime']) return undefined;
+    sub.heardEvents[slot] = undefined;
+    return heard.event;
   }
 
   close(): Promise<void> {
@@ -403,11 +435,16 @@ export class WatchHub {
     }
   }
 
-  /** `decoded`: the messages' events, already decoded by the writer (a commit's own entry). */
+  /** `decoded`: the messages' events, already decoded (a commit's own entry, see `committed`). */
   private fanOut(classroom: string, sub: Subscription, messages: readonly StreamEntry[], decoded?: readonly WatchEvent[]): void {
     const requests: Ridden[] = [];
     const events = messages.map(({ id, message }, i) => {
-      const event = decoded?.[i] ?? decodeLogEntry(id, message);
+      let event = decoded?.[i];
+      if (!event) {
+        event = decodeLogEntry(id, message);
+        const rv = rvOf(event);
+        sub.heardEvents[rv % HEARD_KEPT] = { rv, type: message['type'] ?? '', object: message['object'] ?? '', wallTime: message['wallTime'] ?? '', event };
+      }
       this.options.onEntry?.(classroom, event, message['object'] ?? '');
       const request = message['request'];
       if (request !== undefined) requests.push({ rv: rvOf(event), entry: decodeRequestEntry(request) });

@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createClient } from 'redis';
-import { makePod } from '@shared/model';
+import { makeLease, makePod, NODE_LEASE_NAMESPACE, toMicroTime, type KubeObject, type Lease, type Persisted } from '@shared/model';
+import { update } from '@shared/sim';
 import type { WatchEvent } from '@shared/protocol';
 import { connectRedis } from '../redis/connect';
 import { isApiError } from './api-error';
+import { decodeObject } from './encoding';
 import { ObjectStore } from './object-store';
 import { SIM_START, as, collector, newClassroom, openStore, type OpenStore } from './testing/fixture';
+import { replicaOf } from './testing/replica-copy';
 
 let writer: OpenStore;
 let watcher: OpenStore;
@@ -167,6 +170,70 @@ describe('watch (Kubernetes watch from a resourceVersion)', () => {
       expect(versions(seen.events)).toEqual(range(oldest, 300));
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe("a commit's entry, decoded once in the process: the writer's answer is the event its watchers get", () => {
+  it('creates, patches, a batch of Lease renewals and a delete: each answer is the stored object (a DELETED one at the deletion\'s version) and the very object of its watch event', async () => {
+    const classroom = newClassroom();
+    const seen = collector();
+    const stop = await writer.store.watch(classroom, '0', seen.listener);
+    const answers: Persisted<KubeObject>[] = [];
+    const stored = async (object: KubeObject) => {
+      const json = await writer.redis.hGet(writer.store.keys(classroom).objects(object.kind), object.kind === 'Lease' || object.kind === 'Pod' ? `${object.metadata.namespace ?? 'default'}/${object.metadata.name}` : object.metadata.name);
+      return json ? decodeObject(json) : undefined;
+    };
+    // Each answer is the object as stored by its write.
+    const answered = async <T extends KubeObject>(answer: Persisted<T>): Promise<Persisted<T>> => {
+      expect(answer).toEqual(await stored(answer));
+      answers.push(answer);
+      return answer;
+    };
+    const leases: Persisted<Lease>[] = [];
+    for (const node of ['node-1', 'node-2', 'node-3']) leases.push(await answered(await writer.store.create(classroom, makeLease(node, NODE_LEASE_NAMESPACE, node, 40, SIM_START), as(`system:node:${node}`))));
+    await answered(await writer.store.create(classroom, makePod('web-1'), as('a')));
+    for (let i = 0; i < 5; i++) await answered(await writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { i: String(i) } } }, as('a')));
+    const renewed = SIM_START + 10_000;
+    const renewals = leases.map((lease) => ({ request: update(lease, { ...lease, spec: { ...lease.spec, renewTime: toMicroTime(renewed) } }, 'heartbeat'), actor: `system:node:${lease.metadata.name}` }));
+    for (const result of await writer.store.applyEach(classroom, renewals, { simTime: renewed })) {
+      if (isApiError(result)) throw result;
+      await answered(result);
+    }
+    const deleted = await writer.store.delete(classroom, { kind: 'Pod', name: 'web-1' }, as('a'));
+    expect(await stored(deleted)).toBeUndefined();
+    answers.push(deleted);
+
+    const events = await seen.until(answers.length);
+    stop();
+    expect(versions(events)).toEqual(range(1, 13));
+    expect(answers.map((a) => a.metadata.resourceVersion)).toEqual(events.map((e) => e.resourceVersion));
+    expect([deleted.metadata.resourceVersion, deleted.metadata.annotations?.['i'], events.at(-1)?.type]).toEqual(['13', '4', 'DELETED']);
+    // One decode: the watchers' event and the writer's answer are one read-only object.
+    for (const [i, answer] of answers.entries()) expect(events[i]?.object).toBe(answer);
+  });
+
+  it("after a failover another process's lost write, heard here, is not this process's answer when it commits at that version: the answer is its own change, and the watch ends", async () => {
+    const own = await openStore({ watchCatchUpMs: 600_000 });
+    try {
+      const classroom = newClassroom();
+      await createPods(classroom, ['web-1', 'web-2']);
+      let expired = 0;
+      const seen = collector();
+      await own.store.watch(classroom, '2', seen.listener, () => expired++);
+      const replica = await replicaOf(inject('redisUrl'), inject('redisKeyPrefix'), classroom);
+      // Another process's write, heard here (acknowledged, then lost with the master).
+      await writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { write: 'lost' } } }, as('a'));
+      await seen.until(1);
+      await replica.promote();
+
+      const reused = await own.store.patch(classroom, { kind: 'Pod', name: 'web-2' }, { metadata: { annotations: { write: 'after the failover' } } }, as('a'));
+      expect([reused.metadata.name, reused.metadata.resourceVersion, reused.metadata.annotations?.['write']]).toEqual(['web-2', '3', 'after the failover']);
+      expect(reused).toEqual(await own.store.get(classroom, { kind: 'Pod', name: 'web-2' }));
+      expect(expired).toBe(1);
+      expect(seen.events.map((e) => [e.object.metadata.name, e.resourceVersion])).toEqual([['web-1', '3']]);
+    } finally {
+      await own.close();
     }
   });
 });
