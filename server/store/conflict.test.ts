@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makePod, validateObject } from '@shared/model';
+import { monitorKey } from '../testing/key-monitor';
 import { isApiError } from './api-error';
-import { as, newClassroom, openStore, type OpenStore } from './testing/fixture';
+import { decodeObject } from './encoding';
+import { as, collector, newClassroom, openStore, type OpenStore } from './testing/fixture';
 
 let stores: OpenStore[];
 beforeAll(async () => {
@@ -101,5 +103,38 @@ describe('optimistic concurrency (Kubernetes resourceVersion preconditions)', ()
     const snapshot = await first.store.snapshot(classroom);
     expect(new Map(snapshot.objects.map((o) => [o.metadata.name, o]))).toEqual(replayed);
     for (const object of snapshot.objects) expect(validateObject(object).ok).toBe(true);
+  });
+
+  it("two processes patching one pod at once: afterwards a write from one's cache (no read) starts from the stored object, every other write in it, and changes nothing it was not asked to", async () => {
+    const classroom = newClassroom();
+    const [one, two] = stores as [OpenStore, OpenStore];
+    await one.store.create(classroom, makePod('web-1'), as('bot:controller-manager'));
+    // The first process follows the classroom: its cache takes every change, its own and the other's.
+    const seen = collector();
+    const stop = await one.store.watch(classroom, '1', seen.listener);
+    const patches = (open: OpenStore, who: string) => async () => {
+      for (let i = 0; i < 30; i++) await open.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { [`${who}-${i}`]: 'yes' } }, spec: { activeDeadlineSeconds: i + 1 } }, as(who));
+    };
+    await Promise.all([patches(one, 'one')(), patches(two, 'two')()]);
+    await seen.until(60);
+    stop();
+    const key = one.store.keys(classroom).objects('Pod');
+    const before = decodeObject((await one.redis.hGet(key, 'default/web-1')) ?? '');
+    expect(before.metadata.resourceVersion).toBe('61');
+
+    const monitor = await monitorKey(inject('redisUrl'), key);
+    try {
+      const written = await one.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { resourceVersion: '61', labels: { app: 'web' } } }, as('one'));
+      await monitor.sync();
+      // From the cache: the script's own compare is the one HGET, no read of the object before it.
+      expect(monitor.calls('HGET')).toBe(1);
+      expect(written).toEqual({ ...before, metadata: { ...before.metadata, labels: { ...before.metadata.labels, app: 'web' }, resourceVersion: '62' } });
+      expect(written).toEqual(decodeObject((await one.redis.hGet(key, 'default/web-1')) ?? ''));
+      expect(Object.keys(written.metadata.annotations ?? {})).toHaveLength(60);
+    } finally {
+      await monitor.close();
+    }
+    // What the watcher got is left as it was: the cache's copy is the watch event's, never written to.
+    expect(seen.events.at(-1)?.object).toEqual(before);
   });
 });

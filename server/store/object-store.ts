@@ -209,7 +209,7 @@ export class ObjectStore {
       notifyChannel: (classroom) => this.keys(classroom).logNotify,
       readLog: (classroom, afterRv, count) => this.logAfter(classroom, afterRv, count),
       resourceVersion: async (classroom) => CounterSchema.parse(await this.redis.get(this.keys(classroom).rv)),
-      onEntry: (classroom, event, json) => this.observe(classroom, event, json),
+      onEntry: (classroom, event) => this.observe(classroom, event),
       onWentBack: (classroom) => this.cache.forgetClassroom(classroom),
       ...(options.watchCatchUpMs !== undefined ? { catchUpMs: options.watchCatchUpMs } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
@@ -350,7 +350,7 @@ export class ObjectStore {
         const change = changes[i];
         const object = written[i];
         if (!change || !object) throw new Error('a committed change that was not sent');
-        return this.committed(classroom, change.target.kind, change.target.field, change.change.type, c.rv, c.json, object);
+        return this.committed(classroom, change.target.kind, change.target.field, change.change.type, c.rv, object);
       });
     }
     throw new ApiError(conflict(ref.kind, ref.name));
@@ -398,7 +398,7 @@ export class ObjectStore {
       for (const [i, c] of done.committed.entries()) {
         const { at, target, change } = batch[i] ?? first;
         const object = written[i];
-        if (object) results[at] = this.committed(classroom, target.kind, target.field, change.type, c.rv, c.json, object);
+        if (object) results[at] = this.committed(classroom, target.kind, target.field, change.type, c.rv, object);
       }
       break;
     }
@@ -635,7 +635,7 @@ export class ObjectStore {
       // This process's watchers need not wait for the log read to bring back what it just wrote.
       const written = this.publish(classroom, done.rv, { type: admission.type, object: done.json, ...entry.fields });
       await this.replicaWait.after(this.keys(classroom).log);
-      return this.committed(classroom, ref.kind, field, admission.type, done.rv, done.json, written);
+      return this.committed(classroom, ref.kind, field, admission.type, done.rv, written);
     }
     throw new ApiError(conflict(ref.kind, ref.name));
   }
@@ -645,11 +645,11 @@ export class ObjectStore {
     if (hint.absent) return { object: undefined, fresh: false };
     const field = fieldOf(ref);
     const known = hint.cached ? this.cache.get(classroom, ref.kind, field) : undefined;
-    if (known && (hint.rv === undefined || String(known.rv) === hint.rv)) return { object: decodeObject(known.json), fresh: false };
+    if (known && (hint.rv === undefined || String(known.rv) === hint.rv)) return { object: known.object, fresh: false };
     const json = await this.redis.hGet(this.keys(classroom).objects(ref.kind), field);
     if (json === null || json === undefined) return { object: undefined, fresh: true };
     const object = decodeObject(json);
-    this.cache.remember(classroom, ref.kind, field, Number(object.metadata.resourceVersion), json);
+    this.cache.remember(classroom, ref.kind, field, Number(object.metadata.resourceVersion), object);
     return { object, fresh: true };
   }
 
@@ -665,17 +665,17 @@ export class ObjectStore {
   }
 
   /** `object`: the committed object as `publish` answered it. */
-  private committed(classroom: string, kind: Kind, field: string, type: WatchEventType, rv: number, json: string, object: Persisted<KubeObject>): Persisted<KubeObject> {
+  private committed(classroom: string, kind: Kind, field: string, type: WatchEventType, rv: number, object: Persisted<KubeObject>): Persisted<KubeObject> {
     if (type === 'DELETED') this.cache.forget(classroom, kind, field, rv);
-    else this.cache.remember(classroom, kind, field, rv, json);
+    else this.cache.remember(classroom, kind, field, rv, object);
     return object;
   }
 
-  private observe(classroom: string, event: WatchEvent, json: string): void {
+  private observe(classroom: string, event: WatchEvent): void {
     const field = objectKey(event.object);
     const rv = Number(event.resourceVersion);
     if (event.type === 'DELETED') this.cache.forget(classroom, event.object.kind, field, rv);
-    else this.cache.remember(classroom, event.object.kind, field, rv, json);
+    else this.cache.remember(classroom, event.object.kind, field, rv, event.object as Persisted<KubeObject>);
   }
 
   /** Checks that the log still holds every change after `afterRv`, and reads up to `count` of them, in one round trip. */

@@ -1,24 +1,28 @@
+import type { KubeObject, Persisted } from '@shared/model';
+
 /**
- * The last stored JSON this process knows of each object, with its resourceVersion. An update
- * that carries that same version can be prepared without reading Redis first, so the write is one
- * round trip; the write script still compares versions, so a stale entry costs a Conflict check,
- * never a lost update. Entries come from this process's writes and reads and from the watch log.
+ * The last stored version this process knows of each object, decoded. An update that carries
+ * that same version can be prepared without reading Redis first, so the write is one round trip;
+ * the write script still compares versions, so a stale entry costs a Conflict check, never a lost
+ * update. Entries come from this process's writes and reads and from the watch log: the objects
+ * its writers were answered with and its watchers got, read-only as those are, so a hit parses
+ * nothing and the decoded object is held once, by the cache and the informers alike.
  */
 export class VersionCache {
   /**
    * By classroom, kind and field: every write of every classroom looks here, and a key made by
    * joining the three strings was a new string to hash each time (4 % of a heartbeat's CPU at 1,000 nodes).
    */
-  private readonly entries = new Map<string, Map<string, Map<string, { rv: number; json: string }>>>();
+  private readonly entries = new Map<string, Map<string, Map<string, { rv: number; object: Persisted<KubeObject> }>>>();
   private size = 0;
 
   constructor(private readonly maxEntries = 100_000) {}
 
-  get(classroom: string, kind: string, field: string): { rv: number; json: string } | undefined {
+  get(classroom: string, kind: string, field: string): { rv: number; object: Persisted<KubeObject> } | undefined {
     return this.entries.get(classroom)?.get(kind)?.get(field);
   }
 
-  remember(classroom: string, kind: string, field: string, rv: number, json: string): void {
+  remember(classroom: string, kind: string, field: string, rv: number, object: Persisted<KubeObject>): void {
     let ofKind = this.entries.get(classroom)?.get(kind);
     const known = ofKind?.get(field);
     if (known && known.rv >= rv) return;
@@ -36,7 +40,7 @@ export class VersionCache {
       if (!ofClassroom) this.entries.set(classroom, (ofClassroom = new Map()));
       ofClassroom.set(kind, (ofKind = new Map()));
     }
-    ofKind.set(field, { rv, json });
+    ofKind.set(field, { rv, object });
   }
 
   /** Objects known, over every classroom. */

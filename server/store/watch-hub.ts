@@ -112,8 +112,8 @@ export interface WatchHubOptions {
   resourceVersion: (classroom: string) => Promise<string | null>;
   /** The classroom's log went back: what was kept of its objects may be of writes the store lost. */
   onWentBack?: (classroom: string) => void;
-  /** Sees every entry the hub fans out, with its stored JSON (the store keeps its version cache warm). */
-  onEntry?: (classroom: string, event: WatchEvent, json: string) => void;
+  /** Sees every entry the hub fans out (the store keeps its version cache warm). */
+  onEntry?: (classroom: string, event: WatchEvent) => void;
   /** How often every watched log is read even without a notification (CATCH_UP_MS by default). */
   catchUpMs?: number;
   logger?: Logger;
@@ -445,7 +445,7 @@ export class WatchHub {
         const rv = rvOf(event);
         sub.heardEvents[rv % HEARD_KEPT] = { rv, type: message['type'] ?? '', object: message['object'] ?? '', wallTime: message['wallTime'] ?? '', event };
       }
-      this.options.onEntry?.(classroom, event, message['object'] ?? '');
+      this.options.onEntry?.(classroom, event);
       const request = message['request'];
       if (request !== undefined) requests.push({ rv: rvOf(event), entry: decodeRequestEntry(request) });
       return event;
