@@ -44,7 +44,7 @@ import { GuardMoved, type Guard } from './guard';
 import { storeKeys, type StoreKeys } from './keys';
 import { LOG_NOTICE_MAX_BYTES } from './log-notice';
 import { applyMergePatch, isPlainObject } from './merge-patch';
-import { appendRecordEntry, markerEntry, type NewRecordEntry } from './record';
+import { appendRecordEntry, markerEntry, requestRecordJson, type NewRecordEntry } from './record';
 import { appendRequestLog, readRequestLog } from './request-log';
 import { releaseClusterIP, reserveClusterIP } from './cluster-ips';
 import { ReplicaWait } from './replica-wait';
@@ -547,9 +547,8 @@ export class ObjectStore {
     // Built by the API server, typed: no parse on every move.
     const entry = context.request?.entry;
     if (!entry) return { args: [...args, '', '', String(this.requestLogRetention)], fields: { actor, simTime, wallTime } };
-    const record: NewRecordEntry = { t: 'request', entry, actor: entry.actor, simTime: entry.simTime, wallTime: entry.wallTime };
     const request = JSON.stringify(entry);
-    return { args: [...args, request, JSON.stringify(record), String(this.requestLogRetention)], fields: { actor, simTime, wallTime, request } };
+    return { args: [...args, request, requestRecordJson(entry, request), String(this.requestLogRetention)], fields: { actor, simTime, wallTime, request } };
   }
 
   /**

@@ -4,7 +4,7 @@ import type { ApiRequestEntry } from '@shared/protocol';
 import { exportLines } from '../replay/export-log';
 import { as, newClassroom, openStore, type OpenStore } from './testing/fixture';
 import { waitFor } from '../testing/wait';
-import { readRecordEntries } from './record';
+import { readRecordEntries, requestRecordJson } from './record';
 import type { LoggedRequest, WriteContext } from './object-store';
 
 let open: OpenStore;
@@ -74,5 +74,10 @@ describe('the session record', () => {
     } finally {
       await watcher.close();
     }
+  });
+
+  it("a request's record entry is written as JSON.stringify writes it, from the request's JSON made for the request log", () => {
+    const entry: ApiRequestEntry = { ...request, actor: 'student:"ada" \u00e9\n', actorName: 'Ada "the" \u2028', simTime: 1.5e21, wallTime: 1733000000123 };
+    expect(requestRecordJson(entry, JSON.stringify(entry))).toBe(JSON.stringify({ t: 'request', entry, actor: entry.actor, simTime: entry.simTime, wallTime: entry.wallTime }));
   });
 });

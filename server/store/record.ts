@@ -6,7 +6,7 @@
  * the order it happened: what was recorded after change N and before change N+1 sits between them.
  */
 import { z } from 'zod';
-import type { RecordEntry, RoundMarker } from '@shared/protocol';
+import type { ApiRequestEntry, RecordEntry, RoundMarker } from '@shared/protocol';
 import type { RedisClient } from '../redis/connect';
 import type { StoreKeys } from './keys';
 import { LuaScript } from './scripts';
@@ -33,6 +33,15 @@ const appendScript = new LuaScript(APPEND);
 /** A record entry as appended: its resourceVersion is the classroom's when it is written. */
 type WithoutVersion<T> = T extends unknown ? Omit<T, 'resourceVersion'> : never;
 export type NewRecordEntry = WithoutVersion<RecordEntry>;
+
+/**
+ * A request's record entry as JSON.stringify writes `{ t: 'request', entry, actor, simTime, wallTime }`
+ * (the request's own fields), from the request's JSON already made for the request log: every
+ * move's write serialised the request twice.
+ */
+export function requestRecordJson(entry: ApiRequestEntry, entryJson: string): string {
+  return `{"t":"request","entry":${entryJson},"actor":${JSON.stringify(entry.actor)},"simTime":${JSON.stringify(entry.simTime)},"wallTime":${JSON.stringify(entry.wallTime)}}`;
+}
 
 /** Appends one entry; resolves to its stream id. */
 export async function appendRecordEntry(redis: RedisClient, keys: StoreKeys, entry: NewRecordEntry, cap: number): Promise<string> {
