@@ -335,23 +335,28 @@ export class ObjectStore {
         ...reports.flatMap((r) => (r ? [{ target: { kind: r.kind, field: r.field, readAt: undefined }, change: { type: 'ADDED' as const, object: r.object } }] : [])),
       ];
       const entry = this.entryArgs(classroom, context);
-      const done = await commitBatch(this.redis, this.keys(classroom), changes, entry.args, context.guard);
-      if ('stale' in done) {
-        if (done.stale.includes(0)) continue;
-        return null;
+      const ended = this.hub.commitStarted(classroom);
+      try {
+        const done = await commitBatch(this.redis, this.keys(classroom), changes, entry.args, context.guard);
+        if ('stale' in done) {
+          if (done.stale.includes(0)) continue;
+          return null;
+        }
+        const last = done.committed.length - 1;
+        if (context.request) context.request.committedAt = String(done.committed[last]?.rv);
+        const { request: _request, ...unlogged } = entry.fields;
+        // In order, as the log has them: this process's watchers need not wait for the log read.
+        const written = done.committed.map((c, i) => this.publish(classroom, c.rv, { type: changes[i]?.change.type ?? 'ADDED', object: c.json, ...(i === last ? entry.fields : unlogged) }));
+        await this.replicaWait.after(this.keys(classroom).log);
+        return done.committed.map((c, i) => {
+          const change = changes[i];
+          const object = written[i];
+          if (!change || !object) throw new Error('a committed change that was not sent');
+          return this.committed(classroom, change.target.kind, change.target.field, change.change.type, c.rv, object);
+        });
+      } finally {
+        ended();
       }
-      const last = done.committed.length - 1;
-      if (context.request) context.request.committedAt = String(done.committed[last]?.rv);
-      const { request: _request, ...unlogged } = entry.fields;
-      // In order, as the log has them: this process's watchers need not wait for the log read.
-      const written = done.committed.map((c, i) => this.publish(classroom, c.rv, { type: changes[i]?.change.type ?? 'ADDED', object: c.json, ...(i === last ? entry.fields : unlogged) }));
-      await this.replicaWait.after(this.keys(classroom).log);
-      return done.committed.map((c, i) => {
-        const change = changes[i];
-        const object = written[i];
-        if (!change || !object) throw new Error('a committed change that was not sent');
-        return this.committed(classroom, change.target.kind, change.target.field, change.change.type, c.rv, object);
-      });
     }
     throw new ApiError(conflict(ref.kind, ref.name));
   }
@@ -384,21 +389,26 @@ export class ObjectStore {
       const [first] = batch;
       if (!first) break;
       const entry = this.entryArgs(classroom, { actor: first.actor, simTime: context.simTime });
-      const done = await commitBatch(this.redis, this.keys(classroom), batch, entry.args);
-      if ('stale' in done) {
-        for (const i of done.stale) fromRedis.add(batch[i]?.at ?? -1);
-        continue;
-      }
-      // In order, as the log has them: this process's watchers need not wait for the log read.
-      const written = done.committed.map((c, i) => {
-        const { change, actor } = batch[i] ?? first;
-        return this.publish(classroom, c.rv, { type: change.type, object: c.json, ...entry.fields, actor });
-      });
-      await this.replicaWait.after(this.keys(classroom).log);
-      for (const [i, c] of done.committed.entries()) {
-        const { at, target, change } = batch[i] ?? first;
-        const object = written[i];
-        if (object) results[at] = this.committed(classroom, target.kind, target.field, change.type, c.rv, object);
+      const ended = this.hub.commitStarted(classroom);
+      try {
+        const done = await commitBatch(this.redis, this.keys(classroom), batch, entry.args);
+        if ('stale' in done) {
+          for (const i of done.stale) fromRedis.add(batch[i]?.at ?? -1);
+          continue;
+        }
+        // In order, as the log has them: this process's watchers need not wait for the log read.
+        const written = done.committed.map((c, i) => {
+          const { change, actor } = batch[i] ?? first;
+          return this.publish(classroom, c.rv, { type: change.type, object: c.json, ...entry.fields, actor });
+        });
+        await this.replicaWait.after(this.keys(classroom).log);
+        for (const [i, c] of done.committed.entries()) {
+          const { at, target, change } = batch[i] ?? first;
+          const object = written[i];
+          if (object) results[at] = this.committed(classroom, target.kind, target.field, change.type, c.rv, object);
+        }
+      } finally {
+        ended();
       }
       break;
     }
@@ -628,13 +638,19 @@ export class ObjectStore {
       const object = admission.type === 'ADDED' ? withUid(admission.object, randomUUID()) : admission.object;
       const target = { kind: ref.kind, field, readAt: current?.metadata.resourceVersion };
       const entry = this.entryArgs(classroom, context);
-      const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, entry.args, context.guard);
-      if (!done) continue;
-      if (context.request) context.request.committedAt = String(done.rv);
-      // This process's watchers need not wait for the log read to bring back what it just wrote.
-      const written = this.publish(classroom, done.rv, { type: admission.type, object: done.json, ...entry.fields });
-      await this.replicaWait.after(this.keys(classroom).log);
-      return this.committed(classroom, ref.kind, field, admission.type, done.rv, written);
+      // Until its answer is made, what the hub hears is kept for it (see WatchHub.commitStarted).
+      const ended = this.hub.commitStarted(classroom);
+      try {
+        const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, entry.args, context.guard);
+        if (!done) continue;
+        if (context.request) context.request.committedAt = String(done.rv);
+        // This process's watchers need not wait for the log read to bring back what it just wrote.
+        const written = this.publish(classroom, done.rv, { type: admission.type, object: done.json, ...entry.fields });
+        await this.replicaWait.after(this.keys(classroom).log);
+        return this.committed(classroom, ref.kind, field, admission.type, done.rv, written);
+      } finally {
+        ended();
+      }
     }
     throw new ApiError(conflict(ref.kind, ref.name));
   }

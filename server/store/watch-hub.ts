@@ -77,8 +77,9 @@ interface Subscription {
   /** The entry at the cursor when the hub delivered it (null at a version it was only given). */
   last: Delivered | null;
   /**
-   * The last HEARD_KEPT entries fanned out from a notification or a log read, at `rv % HEARD_KEPT`,
-   * until this process's commit of that version takes its event (a batch's replies come after all its notifications).
+   * While this process commits in the classroom (see `commitStarted`), the last HEARD_KEPT entries
+   * fanned out from a notification or a log read, at `rv % HEARD_KEPT`, until the commit of that
+   * version takes its event (a batch's reply comes after all its notifications).
    */
   heardEvents: (Heard | undefined)[];
   listeners: Set<Listener>;
@@ -135,6 +136,8 @@ const rvOf = (event: WatchEvent): number => Number(event.resourceVersion);
 
 export class WatchHub {
   private readonly subs = new Map<string, Subscription>();
+  /** This process's commits under way, by classroom (see `commitStarted`). */
+  private readonly commitsUnderWay = new Map<string, number>();
   private started: Promise<void> | null = null;
   private closed = false;
   /** The connection holding the shard-channel subscriptions, and the catch-up timer. */
@@ -191,9 +194,9 @@ export class WatchHub {
    * notification later. Otherwise (another writer's change is not heard yet, or a read is under
    * way) the notification or the log brings it, in order; and when the notification comes, the
    * cursor is past it already, so nothing is delivered twice.
-   * Returns the entry's event, decoded once in this process: the notification usually comes before
-   * the reply, and then its event, as the watchers got it, is the writer's too (read-only as every
-   * watch event, and the same object: the same version, type and stored JSON).
+   * Returns the entry's event, decoded once in this process: when the notification came before the
+   * reply (as often as not), its event, as the watchers got it, is the writer's too (read-only as
+   * every watch event, and the same object: the same version, type and stored JSON).
    */
   committed(classroom: string, rv: number, fields: Record<string, string>): WatchEvent {
     const sub = this.subs.get(classroom);
@@ -210,6 +213,26 @@ export class WatchHub {
       this.options.logger?.warn({ err: error, classroom }, 'a commit could not be fanned out from its reply; the log read brings it');
     }
     return event;
+  }
+
+  /**
+   * A commit of this process is under way in the classroom: until the function returned is called
+   * (after `committed`), the entries fanned out from notifications are kept for their writer.
+   * With none under way nothing is kept: another process's entries (all of them, where this
+   * process only serves sockets) would wait for a writer that never comes.
+   */
+  commitStarted(classroom: string): () => void {
+    this.commitsUnderWay.set(classroom, (this.commitsUnderWay.get(classroom) ?? 0) + 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      const left = (this.commitsUnderWay.get(classroom) ?? 1) - 1;
+      if (left > 0) return void this.commitsUnderWay.set(classroom, left);
+      this.commitsUnderWay.delete(classroom);
+      const sub = this.subs.get(classroom);
+      if (sub) sub.heardEvents.length = 0;
+    };
   }
 
   /** The event fanned out at `rv` when it is of this very entry (one of a log that went back is not), taken from the hub. */
@@ -443,7 +466,7 @@ export class WatchHub {
       if (!event) {
         event = decodeLogEntry(id, message);
         const rv = rvOf(event);
-        sub.heardEvents[rv % HEARD_KEPT] = { rv, type: message['type'] ?? '', object: message['object'] ?? '', wallTime: message['wallTime'] ?? '', event };
+        if (this.commitsUnderWay.has(classroom)) sub.heardEvents[rv % HEARD_KEPT] = { rv, type: message['type'] ?? '', object: message['object'] ?? '', wallTime: message['wallTime'] ?? '', event };
       }
       this.options.onEntry?.(classroom, event);
       const request = message['request'];

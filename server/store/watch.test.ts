@@ -213,8 +213,9 @@ describe("a commit's entry, decoded once in the process: the writer's answer is 
     for (const [i, answer] of answers.entries()) expect(events[i]?.object).toBe(answer);
   });
 
-  it("after a failover another process's lost write, heard here, is not this process's answer when it commits at that version: the answer is its own change, and the watch ends", async () => {
-    const own = await openStore({ watchCatchUpMs: 600_000 });
+  it("after a failover another process's lost write, heard here while this process commits, is not this process's answer when it commits at that version: the answer is its own change, and the watch ends", async () => {
+    // This process's commits wait for a replica it does not have (WAIT, 0.8 s at most): its first is under way meanwhile.
+    const own = await openStore({ watchCatchUpMs: 600_000, writeReplicas: 1, writeReplicasTimeoutMs: 800 });
     try {
       const classroom = newClassroom();
       await createPods(classroom, ['web-1', 'web-2']);
@@ -222,16 +223,23 @@ describe("a commit's entry, decoded once in the process: the writer's answer is 
       const seen = collector();
       await own.store.watch(classroom, '2', seen.listener, () => expired++);
       const replica = await replicaOf(inject('redisUrl'), inject('redisKeyPrefix'), classroom);
-      // Another process's write, heard here (acknowledged, then lost with the master).
-      await writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { write: 'lost' } } }, as('a'));
+      const first = own.store.patch(classroom, { kind: 'Pod', name: 'web-2' }, { metadata: { annotations: { write: 'first' } } }, as('a'));
       await seen.until(1);
+      // Another process's write, heard here while the first commit waits (acknowledged, then lost with the master).
+      await writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { write: 'lost' } } }, as('a'));
+      await seen.until(2);
       await replica.promote();
-
-      const reused = await own.store.patch(classroom, { kind: 'Pod', name: 'web-2' }, { metadata: { annotations: { write: 'after the failover' } } }, as('a'));
-      expect([reused.metadata.name, reused.metadata.resourceVersion, reused.metadata.annotations?.['write']]).toEqual(['web-2', '3', 'after the failover']);
-      expect(reused).toEqual(await own.store.get(classroom, { kind: 'Pod', name: 'web-2' }));
+      // The promoted replica hands versions 3 and 4 out again: 3 to the other process, 4 to this one's create.
+      await writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { write: 'again' } } }, as('a'));
+      const created = await own.store.create(classroom, makePod('web-3'), as('a'));
+      await first;
+      expect([created.metadata.name, created.metadata.resourceVersion]).toEqual(['web-3', '4']);
+      expect(created).toEqual(await own.store.get(classroom, { kind: 'Pod', name: 'web-3' }));
       expect(expired).toBe(1);
-      expect(seen.events.map((e) => [e.object.metadata.name, e.resourceVersion])).toEqual([['web-1', '3']]);
+      expect(seen.events.map((e) => [e.object.metadata.name, e.resourceVersion])).toEqual([
+        ['web-2', '3'],
+        ['web-1', '4'],
+      ]);
     } finally {
       await own.close();
     }
