@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createClient } from 'redis';
-import { makeLease, makePod, NODE_LEASE_NAMESPACE, toMicroTime, type KubeObject, type Lease, type Persisted } from '@shared/model';
+import { makeLease, makePod, NODE_LEASE_NAMESPACE, objectKey, toMicroTime, type KubeObject, type Lease, type Persisted } from '@shared/model';
 import { update } from '@shared/sim';
 import type { WatchEvent } from '@shared/protocol';
 import { connectRedis } from '../redis/connect';
@@ -181,7 +181,7 @@ describe("a commit's entry, decoded once in the process: the writer's answer is 
     const stop = await writer.store.watch(classroom, '0', seen.listener);
     const answers: Persisted<KubeObject>[] = [];
     const stored = async (object: KubeObject) => {
-      const json = await writer.redis.hGet(writer.store.keys(classroom).objects(object.kind), object.kind === 'Lease' || object.kind === 'Pod' ? `${object.metadata.namespace ?? 'default'}/${object.metadata.name}` : object.metadata.name);
+      const json = await writer.redis.hGet(writer.store.keys(classroom).objects(object.kind), objectKey(object));
       return json ? decodeObject(json) : undefined;
     };
     // Each answer is the object as stored by its write.
