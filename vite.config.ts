@@ -24,6 +24,8 @@ export default defineConfig({
   },
   test: {
     root: '.',
+    // Every object the store shares is frozen: a change made in place throws (server/store/mutation-detector.ts).
+    env: { CLUSTERPLAY_CACHE_MUTATION_DETECTOR: 'true' },
     projects: [
       {
         extends: true,

@@ -222,6 +222,7 @@ export class ObjectStore {
 
   // ---- reads ----
 
+  /** The stored object, read-only: the one the version cache and this process's watchers hold (see mutation-detector.ts). */
   async get<K extends Kind>(classroom: string, ref: ObjectRef<K>): Promise<Persisted<ObjectOfKind<K>>> {
     const { object } = await this.read(classroom, ref, {});
     if (!object) throw new ApiError(notFound(ref.kind, ref.name));

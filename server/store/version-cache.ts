@@ -1,4 +1,5 @@
 import type { KubeObject, Persisted } from '@shared/model';
+import { shared } from './mutation-detector';
 
 /**
  * The last stored version this process knows of each object, decoded. An update that carries
@@ -40,7 +41,7 @@ export class VersionCache {
       if (!ofClassroom) this.entries.set(classroom, (ofClassroom = new Map()));
       ofClassroom.set(kind, (ofKind = new Map()));
     }
-    ofKind.set(field, { rv, object });
+    ofKind.set(field, { rv, object: shared(object) });
   }
 
   /** Objects known, over every classroom. */

@@ -35,6 +35,7 @@ import { isCluster, reconnectDelay, type RedisClient } from '../redis/connect';
 import { ApiError } from './api-error';
 import { decodeLogEntry, decodeRequestEntry, resourceVersionOfEntry } from './encoding';
 import { parseLogNotice, type LogNotice } from './log-notice';
+import { shared } from './mutation-detector';
 
 /** Changes in order; with them, live, the request-log entries written with them. */
 export type WatchListener = (events: WatchEvent[], requests: ApiRequestEntry[]) => void;
@@ -125,8 +126,8 @@ const StreamEntriesSchema = z.array(z.object({ id: z.string(), message: z.custom
 type StreamEntry = z.output<typeof StreamEntriesSchema>[number];
 
 const PAGE = 1000;
-/** Entries kept for their writer's reply (see Subscription.heardEvents): more than a batch of commits holds. */
-const HEARD_KEPT = 64;
+/** Entries kept for their writer's reply (see Subscription.heardEvents): more than a batch of heartbeats has under way (two batches of 100 nodes, up to 2 writes each). */
+const HEARD_KEPT = 512;
 /** Every watched log is read this often even without a notification (a safety net only). */
 const CATCH_UP_MS = 5000;
 /** How long a new watch waits for its channel's subscription (see `follow`). */
@@ -468,6 +469,7 @@ export class WatchHub {
         const rv = rvOf(event);
         if (this.commitsUnderWay.has(classroom)) sub.heardEvents[rv % HEARD_KEPT] = { rv, type: message['type'] ?? '', object: message['object'] ?? '', wallTime: message['wallTime'] ?? '', event };
       }
+      shared(event);
       this.options.onEntry?.(classroom, event);
       const request = message['request'];
       if (request !== undefined) requests.push({ rv: rvOf(event), entry: decodeRequestEntry(request) });

@@ -176,52 +176,82 @@ describe('watch (Kubernetes watch from a resourceVersion)', () => {
 
 describe("a commit's entry, decoded once in the process: the writer's answer is the event its watchers get", () => {
   it('creates, patches, a batch of Lease renewals and a delete: each answer is the stored object (a DELETED one at the deletion\'s version) and the very object of its watch event', async () => {
-    const classroom = newClassroom();
-    const seen = collector();
-    const stop = await writer.store.watch(classroom, '0', seen.listener);
-    const answers: Persisted<KubeObject>[] = [];
-    const stored = async (object: KubeObject) => {
-      const json = await writer.redis.hGet(writer.store.keys(classroom).objects(object.kind), objectKey(object));
-      return json ? decodeObject(json) : undefined;
-    };
-    // Each answer is the object as stored by its write.
-    const answered = async <T extends KubeObject>(answer: Persisted<T>): Promise<Persisted<T>> => {
-      expect(answer).toEqual(await stored(answer));
-      answers.push(answer);
-      return answer;
-    };
-    const leases: Persisted<Lease>[] = [];
-    for (const node of ['node-1', 'node-2', 'node-3']) leases.push(await answered(await writer.store.create(classroom, makeLease(node, NODE_LEASE_NAMESPACE, node, 40, SIM_START), as(`system:node:${node}`))));
-    await answered(await writer.store.create(classroom, makePod('web-1'), as('a')));
-    for (let i = 0; i < 5; i++) await answered(await writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { i: String(i) } } }, as('a')));
-    const renewed = SIM_START + 10_000;
-    const renewals = leases.map((lease) => ({ request: update(lease, { ...lease, spec: { ...lease.spec, renewTime: toMicroTime(renewed) } }, 'heartbeat'), actor: `system:node:${lease.metadata.name}` }));
-    for (const result of await writer.store.applyEach(classroom, renewals, { simTime: renewed })) {
-      if (isApiError(result)) throw result;
-      await answered(result);
-    }
-    const deleted = await writer.store.delete(classroom, { kind: 'Pod', name: 'web-1' }, as('a'));
-    expect(await stored(deleted)).toBeUndefined();
-    answers.push(deleted);
+    // Its own store: a catch-up read under way when a commit comes back would deliver the entry decoded apart.
+    const own = await openStore({ watchCatchUpMs: 600_000 });
+    try {
+      const classroom = newClassroom();
+      const seen = collector();
+      const stop = await own.store.watch(classroom, '0', seen.listener);
+      const answers: Persisted<KubeObject>[] = [];
+      const stored = async (object: KubeObject) => {
+        const json = await own.redis.hGet(own.store.keys(classroom).objects(object.kind), objectKey(object));
+        return json ? decodeObject(json) : undefined;
+      };
+      // Each answer is the object as stored by its write.
+      const answered = async <T extends KubeObject>(answer: Persisted<T>): Promise<Persisted<T>> => {
+        expect(answer).toEqual(await stored(answer));
+        answers.push(answer);
+        return answer;
+      };
+      const leases: Persisted<Lease>[] = [];
+      for (const node of ['node-1', 'node-2', 'node-3']) leases.push(await answered(await own.store.create(classroom, makeLease(node, NODE_LEASE_NAMESPACE, node, 40, SIM_START), as(`system:node:${node}`))));
+      await answered(await own.store.create(classroom, makePod('web-1'), as('a')));
+      for (let i = 0; i < 5; i++) await answered(await own.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { i: String(i) } } }, as('a')));
+      const renewed = SIM_START + 10_000;
+      const renewals = leases.map((lease) => ({ request: update(lease, { ...lease, spec: { ...lease.spec, renewTime: toMicroTime(renewed) } }, 'heartbeat'), actor: `system:node:${lease.metadata.name}` }));
+      for (const result of await own.store.applyEach(classroom, renewals, { simTime: renewed })) {
+        if (isApiError(result)) throw result;
+        await answered(result);
+      }
+      const deleted = await own.store.delete(classroom, { kind: 'Pod', name: 'web-1' }, as('a'));
+      expect(await stored(deleted)).toBeUndefined();
+      answers.push(deleted);
 
-    const events = await seen.until(answers.length);
-    stop();
-    expect(versions(events)).toEqual(range(1, 13));
-    expect(answers.map((a) => a.metadata.resourceVersion)).toEqual(events.map((e) => e.resourceVersion));
-    expect([deleted.metadata.resourceVersion, deleted.metadata.annotations?.['i'], events.at(-1)?.type]).toEqual(['13', '4', 'DELETED']);
-    // One decode: the watchers' event and the writer's answer are one read-only object.
-    for (const [i, answer] of answers.entries()) expect(events[i]?.object).toBe(answer);
+      const events = await seen.until(answers.length);
+      stop();
+      expect(versions(events)).toEqual(range(1, 13));
+      expect(answers.map((a) => a.metadata.resourceVersion)).toEqual(events.map((e) => e.resourceVersion));
+      expect([deleted.metadata.resourceVersion, deleted.metadata.annotations?.['i'], events.at(-1)?.type]).toEqual(['13', '4', 'DELETED']);
+      // One decode: the watchers' event and the writer's answer are one read-only object.
+      for (const [i, answer] of answers.entries()) expect(events[i]?.object).toBe(answer);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("a commit whose notification comes before its reply (the common order: the script publishes before it answers) is answered with the very event its watchers got", async () => {
+    const classroom = newClassroom();
+    // This process's command replies come 30 ms late, its subscriber's notifications at once.
+    const relay = await relayToRedis({ delayFirstRepliesMs: 30 });
+    const redis = await connectRedis(relay.url);
+    const store = new ObjectStore({ redis, keyPrefix: inject('redisKeyPrefix'), watchCatchUpMs: 600_000 });
+    try {
+      const seen = collector();
+      const stop = await store.watch(classroom, '0', seen.listener);
+      const answers: Persisted<KubeObject>[] = [await store.create(classroom, makePod('web-1'), as('a'))];
+      for (let i = 0; i < 3; i++) answers.push(await store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { i: String(i) } } }, as('a')));
+      answers.push(await store.delete(classroom, { kind: 'Pod', name: 'web-1' }, as('a')));
+      const events = await seen.until(answers.length);
+      stop();
+      expect(answers.map((a) => a.metadata.resourceVersion)).toEqual(['1', '2', '3', '4', '5']);
+      expect(events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'MODIFIED', 'MODIFIED', 'DELETED']);
+      for (const [i, answer] of answers.entries()) expect(events[i]?.object).toBe(answer);
+    } finally {
+      await store.close();
+      await redis.close();
+      relay.close();
+    }
   });
 
   it("after a failover another process's lost write, heard here while this process commits, is not this process's answer when it commits at that version: the answer is its own change, and the watch ends", async () => {
-    // This process's commits wait for a replica it does not have (WAIT, 0.8 s at most): its first is under way meanwhile.
-    const own = await openStore({ watchCatchUpMs: 600_000, writeReplicas: 1, writeReplicasTimeoutMs: 800 });
+    // This process's commits wait for a replica it does not have (WAIT, 1.2 s at most; longer would hold the commands queued behind it past their 1.5 s deadline): its first is under way all along.
+    const own = await openStore({ watchCatchUpMs: 600_000, writeReplicas: 1, writeReplicasTimeoutMs: 1200 });
     try {
       const classroom = newClassroom();
-      await createPods(classroom, ['web-1', 'web-2']);
+      await createPods(classroom, ['web-1', 'web-2', 'web-3']);
       let expired = 0;
       const seen = collector();
-      await own.store.watch(classroom, '2', seen.listener, () => expired++);
+      await own.store.watch(classroom, '3', seen.listener, () => expired++);
       const replica = await replicaOf(inject('redisUrl'), inject('redisKeyPrefix'), classroom);
       const first = own.store.patch(classroom, { kind: 'Pod', name: 'web-2' }, { metadata: { annotations: { write: 'first' } } }, as('a'));
       await seen.until(1);
@@ -229,16 +259,17 @@ describe("a commit's entry, decoded once in the process: the writer's answer is 
       await writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { write: 'lost' } } }, as('a'));
       await seen.until(2);
       await replica.promote();
-      // The promoted replica hands versions 3 and 4 out again: 3 to the other process, 4 to this one's create.
+      // The promoted replica hands versions 4 and 5 out again: 4 to the other process, 5 to this one's patch,
+      // a MODIFIED as the lost write was: only the stored object tells the two apart.
       await writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { write: 'again' } } }, as('a'));
-      const created = await own.store.create(classroom, makePod('web-3'), as('a'));
+      const patched = await own.store.patch(classroom, { kind: 'Pod', name: 'web-3' }, { metadata: { annotations: { write: 'own' } } }, as('a'));
       await first;
-      expect([created.metadata.name, created.metadata.resourceVersion]).toEqual(['web-3', '4']);
-      expect(created).toEqual(await own.store.get(classroom, { kind: 'Pod', name: 'web-3' }));
+      expect([patched.metadata.name, patched.metadata.resourceVersion, patched.metadata.annotations?.['write']]).toEqual(['web-3', '5', 'own']);
+      expect(patched).toEqual(await own.store.get(classroom, { kind: 'Pod', name: 'web-3' }));
       expect(expired).toBe(1);
       expect(seen.events.map((e) => [e.object.metadata.name, e.resourceVersion])).toEqual([
-        ['web-2', '3'],
-        ['web-1', '4'],
+        ['web-2', '4'],
+        ['web-1', '5'],
       ]);
     } finally {
       await own.close();
@@ -251,16 +282,22 @@ describe("a commit's entry, decoded once in the process: the writer's answer is 
  * a client cut from Redis reconnects at once, and holding its new connection keeps it away for
  * as long as the test needs.
  */
-async function relayToRedis(): Promise<{ url: string; hold(): void; release(): void; close(): void }> {
+async function relayToRedis({ delayFirstRepliesMs = 0 } = {}): Promise<{ url: string; hold(): void; release(): void; close(): void }> {
   const target = new URL(inject('redisUrl'));
   const sockets = new Set<Socket>();
   let held: Array<() => void> | null = null;
+  let connections = 0;
   const server = createServer((client) => {
     sockets.add(client);
+    // delayFirstRepliesMs: Redis' replies on the first connection (a process's command connection,
+    // made before its subscriber) reach it that much later, in order.
+    const delayed = connections++ === 0 && delayFirstRepliesMs > 0;
     const relay = () => {
       const upstream = connect(Number(target.port), target.hostname);
       sockets.add(upstream);
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      if (delayed) upstream.on('data', (chunk: Buffer) => setTimeout(() => client.writable && client.write(chunk), delayFirstRepliesMs));
+      else upstream.pipe(client);
       client.on('close', () => upstream.destroy()).on('error', () => upstream.destroy());
       upstream.on('close', () => client.destroy()).on('error', () => client.destroy());
     };
