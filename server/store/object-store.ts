@@ -338,6 +338,7 @@ export class ObjectStore {
       const entry = this.entryArgs(classroom, context);
       const ended = this.hub.commitStarted(classroom);
       try {
+        const generation = this.cache.generation;
         const done = await commitBatch(this.redis, this.keys(classroom), changes, entry.args, context.guard);
         if ('stale' in done) {
           if (done.stale.includes(0)) continue;
@@ -353,7 +354,7 @@ export class ObjectStore {
           const change = changes[i];
           const object = written[i];
           if (!change || !object) throw new Error('a committed change that was not sent');
-          return this.committed(classroom, change.target.kind, change.target.field, change.change.type, c.rv, object);
+          return this.committed(classroom, change.target.kind, change.target.field, change.change.type, c.rv, object, generation);
         });
       } finally {
         ended();
@@ -392,6 +393,7 @@ export class ObjectStore {
       const entry = this.entryArgs(classroom, { actor: first.actor, simTime: context.simTime });
       const ended = this.hub.commitStarted(classroom);
       try {
+        const generation = this.cache.generation;
         const done = await commitBatch(this.redis, this.keys(classroom), batch, entry.args);
         if ('stale' in done) {
           for (const i of done.stale) fromRedis.add(batch[i]?.at ?? -1);
@@ -406,7 +408,7 @@ export class ObjectStore {
         for (const [i, c] of done.committed.entries()) {
           const { at, target, change } = batch[i] ?? first;
           const object = written[i];
-          if (object) results[at] = this.committed(classroom, target.kind, target.field, change.type, c.rv, object);
+          if (object) results[at] = this.committed(classroom, target.kind, target.field, change.type, c.rv, object, generation);
         }
       } finally {
         ended();
@@ -642,13 +644,14 @@ export class ObjectStore {
       // Until its answer is made, what the hub hears is kept for it (see WatchHub.commitStarted).
       const ended = this.hub.commitStarted(classroom);
       try {
+        const generation = this.cache.generation;
         const done = await commit(this.redis, this.keys(classroom), target, { type: admission.type, object }, entry.args, context.guard);
         if (!done) continue;
         if (context.request) context.request.committedAt = String(done.rv);
         // This process's watchers need not wait for the log read to bring back what it just wrote.
         const written = this.publish(classroom, done.rv, { type: admission.type, object: done.json, ...entry.fields });
         await this.replicaWait.after(this.keys(classroom).log);
-        return this.committed(classroom, ref.kind, field, admission.type, done.rv, written);
+        return this.committed(classroom, ref.kind, field, admission.type, done.rv, written, generation);
       } finally {
         ended();
       }
@@ -680,10 +683,10 @@ export class ObjectStore {
     return this.hub.committed(classroom, rv, fields).object as Persisted<KubeObject>;
   }
 
-  /** `object`: the committed object as `publish` answered it. */
-  private committed(classroom: string, kind: Kind, field: string, type: WatchEventType, rv: number, object: Persisted<KubeObject>): Persisted<KubeObject> {
+  /** `object`: the committed object as `publish` answered it; `generation`: the cache's, read before the commit was sent. */
+  private committed(classroom: string, kind: Kind, field: string, type: WatchEventType, rv: number, object: Persisted<KubeObject>, generation: number): Persisted<KubeObject> {
     if (type === 'DELETED') this.cache.forget(classroom, kind, field, rv);
-    else this.cache.remember(classroom, kind, field, rv, object);
+    else this.cache.remember(classroom, kind, field, rv, object, generation);
     return object;
   }
 

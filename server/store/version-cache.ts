@@ -16,6 +16,8 @@ export class VersionCache {
    */
   private readonly entries = new Map<string, Map<string, Map<string, { rv: number; object: Persisted<KubeObject> }>>>();
   private size = 0;
+  /** Moves at every `forgetClassroom` (see `generation`). */
+  private forgotten = 0;
 
   constructor(private readonly maxEntries = 100_000) {}
 
@@ -23,7 +25,9 @@ export class VersionCache {
     return this.entries.get(classroom)?.get(kind)?.get(field);
   }
 
-  remember(classroom: string, kind: string, field: string, rv: number, object: Persisted<KubeObject>): void {
+  /** `generation`: as read before the write that made `object` was sent; remembered only if no classroom was forgotten since. */
+  remember(classroom: string, kind: string, field: string, rv: number, object: Persisted<KubeObject>, generation = this.forgotten): void {
+    if (generation !== this.forgotten) return;
     let ofKind = this.entries.get(classroom)?.get(kind);
     const known = ofKind?.get(field);
     if (known && known.rv >= rv) return;
@@ -44,6 +48,16 @@ export class VersionCache {
     ofKind.set(field, { rv, object: shared(object) });
   }
 
+  /**
+   * Taken before a commit is sent and given back to `remember` its answer: a classroom forgotten
+   * meanwhile (its log went back while the write waited for a replica) may have lost that very
+   * write, and remembering it would let the next write build on content the store no longer holds.
+   * One count for every classroom: another classroom's forgetting costs a read, never a wrong hit.
+   */
+  get generation(): number {
+    return this.forgotten;
+  }
+
   /** Objects known, over every classroom. */
   get objects(): number {
     return this.size;
@@ -54,6 +68,7 @@ export class VersionCache {
    * those. Or this process no longer does its control work: its objects need not stay in memory.
    */
   forgetClassroom(classroom: string): void {
+    this.forgotten++;
     for (const ofKind of this.entries.get(classroom)?.values() ?? []) this.size -= ofKind.size;
     this.entries.delete(classroom);
   }

@@ -277,6 +277,34 @@ describe("a commit's entry, decoded once in the process: the writer's answer is 
   });
 });
 
+describe('a write lost in a failover while it waited for a replica', () => {
+  it("is not kept in the writer's cache: the next write without a version builds on what the store holds (another process's change at the same version), not on the lost content", async () => {
+    // This process's writes wait for a replica it does not have (WAIT, 1.2 s at most): its patch is acknowledged, then lost.
+    const own = await openStore({ watchCatchUpMs: 600_000, writeReplicas: 1, writeReplicasTimeoutMs: 1200 });
+    try {
+      const classroom = newClassroom();
+      await createPods(classroom, ['web-1']);
+      let expired = 0;
+      const seen = collector();
+      await own.store.watch(classroom, '1', seen.listener, () => expired++);
+      const replica = await replicaOf(inject('redisUrl'), inject('redisKeyPrefix'), classroom);
+      const lost = own.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { write: 'lost' } } }, as('a'));
+      await seen.until(1);
+      await replica.promote();
+      // Version 2 again, of the same pod: only its content differs from the lost write's.
+      await writer.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { other: 'kept' } } }, as('a'));
+      expect((await lost).metadata.resourceVersion).toBe('2');
+      expect(expired).toBe(1);
+      // No version named: the writer may start from its cache.
+      const next = await own.store.patch(classroom, { kind: 'Pod', name: 'web-1' }, { metadata: { annotations: { again: 'own' } } }, as('a'));
+      expect(next.metadata.annotations).toEqual({ other: 'kept', again: 'own' });
+      expect((await writer.store.get(classroom, { kind: 'Pod', name: 'web-1' })).metadata.annotations).toEqual({ other: 'kept', again: 'own' });
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 /**
  * A TCP relay to the test run's Redis that can hold new connections (accepted, not yet relayed):
  * a client cut from Redis reconnects at once, and holding its new connection keeps it away for
