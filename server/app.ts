@@ -110,6 +110,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       bots: () => cluster.botsPlaying(),
       classroomsOwned: () => cluster.classroomsOwned(),
       classroomsCached: () => cluster.classroomsCached(),
+      simTimers: () => cluster.simTimers(),
       redisRoundTrip: async () => {
         const started = performance.now();
         await redis.ping();

@@ -64,6 +64,7 @@ describe('/metrics', () => {
     // Every seat but sam's is played by a bot.
     expect(samples.get('clusterplay_bots')).toBe((instructor.view?.seats.filter((s) => s.bot === 'playing').length ?? 0));
     expect(samples.get('clusterplay_bots')).toBeGreaterThan(5);
+    expect(samples.get('clusterplay_sim_timers')).toBeGreaterThanOrEqual(0);
     // Each batch sent since both sockets follow the watch went to both: counted between two scrapes
     // (a batch flushed while sam's socket was still joining went to one).
     const rvAtScrape = BigInt(instructor.state.resourceVersion);

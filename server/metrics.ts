@@ -18,6 +18,8 @@ export interface MetricSources {
   classroomsOwned(): number;
   /** Classrooms this process keeps an informer cache of (owned, or asked by a local socket). */
   classroomsCached(): number;
+  /** Sim timers held in memory for the classrooms this process owns. */
+  simTimers(): number;
   /** One round trip to Redis, in seconds; rejects when Redis does not answer. */
   redisRoundTrip(): Promise<number>;
 }
@@ -61,6 +63,7 @@ export class Metrics {
     new Gauge({ name: 'clusterplay_bots', help: 'Bots playing a seat in the running classrooms this process owns.', registers, collect: gauge(sources.bots) });
     new Gauge({ name: 'clusterplay_classrooms_owned', help: 'Classrooms whose control work this process owns by lease.', registers, collect: gauge(sources.classroomsOwned) });
     new Gauge({ name: 'clusterplay_classrooms_cached', help: 'Classrooms this process keeps an informer cache of.', registers, collect: gauge(sources.classroomsCached) });
+    new Gauge({ name: 'clusterplay_sim_timers', help: 'Sim timers (CRI calls, container exits, bot wake-ups) pending in memory for the classrooms this process owns.', registers, collect: gauge(sources.simTimers) });
     new Gauge({
       name: 'clusterplay_redis_round_trip_seconds',
       help: 'One PING to Redis at scrape time; NaN when Redis does not answer.',

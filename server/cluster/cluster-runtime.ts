@@ -1,7 +1,7 @@
 /**
  * The request executor: a classroom's moves (a student's action, a bot's pass, a timer's step) as
  * `shared/sim` steps, written through the store with the actor and the simulated time, their
- * timers scheduled through BullMQ. Moves of one component run one at a time in this process; across
+ * timers booked in the owner's memory (jobs/local-timers.ts). Moves of one component run one at a time in this process; across
  * components and processes the store's resourceVersion preconditions settle races, as etcd does for Kubernetes.
  */
 import type { KubeObject, Persisted, SimTime } from '@shared/model';
@@ -9,6 +9,7 @@ import { simNow, type ClassroomView, type Refusal, type Role } from '@shared/pro
 import { decisionRng, isApiRequest, seededRng, type ApiRequest, type ClusterState, type Rng, type Step } from '@shared/sim';
 import type { ClassroomRepository } from '../classroom/repository';
 import type { RunState } from '../classroom/run-state';
+import type { LocalTimers } from '../jobs/local-timers';
 import type { SimTimerService } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
 import { GuardMoved, isApiError, type Guard, type LoggedRequest, type ObjectStore, type WriteContext } from '../store';
@@ -16,12 +17,13 @@ import type { ChangeListener, Informers } from './informers';
 import type { ClusterClaims } from './cluster-claim';
 import { asUnavailable, isConnectionError } from '../redis/unavailable';
 import { refusalOf } from './refusal';
-import { toSimTimer } from './sim-timers';
 import { writeRequest } from './write-request';
 
 export interface ClusterRuntimeOptions {
   store: ObjectStore;
   timers: SimTimerService;
+  /** The sim timers of the classrooms this process owns. */
+  simTimers: LocalTimers;
   classrooms: ClassroomRepository;
   informers: Informers;
   claims: ClusterClaims;
@@ -64,6 +66,7 @@ function reportsAfter(steps: readonly Step[], at: number): ApiRequest[] {
 export class ClusterRuntime {
   readonly store: ObjectStore;
   readonly timers: SimTimerService;
+  readonly simTimers: LocalTimers;
   readonly classrooms: ClassroomRepository;
   /** Who builds the classroom's cluster (a bootstrap, a scenario, a reset): one build at a time. */
   readonly claims: ClusterClaims;
@@ -77,6 +80,7 @@ export class ClusterRuntime {
   constructor(options: ClusterRuntimeOptions) {
     this.store = options.store;
     this.timers = options.timers;
+    this.simTimers = options.simTimers;
     this.classrooms = options.classrooms;
     this.claims = options.claims;
     this.logger = options.logger;
@@ -212,7 +216,10 @@ export class ClusterRuntime {
       const step = steps[at] as Step;
       if (!isApiRequest(step)) {
         await checkOnce();
-        await this.timers.schedule(classroomId, toSimTimer(step.timer));
+        // Kept only by the classroom's owner. Elsewhere (a student's move on another process) a
+        // world timer reaches the owner through the change that owes it (owner-timers.ts), and any
+        // other only wakes a bot early, whose own tick comes a period later.
+        this.simTimers.schedule(classroomId, [step.timer]);
         continue;
       }
       const blocked = this.writeGuard?.(classroomId) ?? null;

@@ -18,8 +18,8 @@ const IDLE_MS = 10 * 60_000;
 /** How long a decision waits for the watch to bring this process's own last write (it takes ~1 ms). */
 const CATCH_UP_MS = 2000;
 
-/** A batch of changes reached a classroom's cache: its last simulated time, and the changes. */
-export type ChangeListener = (classroomId: string, simTime: number, events: readonly WatchEvent[]) => void;
+/** A batch of changes reached a classroom's cache: its last simulated time, the changes, and the cache holding them. */
+export type ChangeListener = (classroomId: string, simTime: number, events: readonly WatchEvent[], state: ClusterState) => void;
 
 interface Informer {
   state: ClusterState;
@@ -146,7 +146,7 @@ export class Informers {
     const waiters = [...informer.waiters];
     informer.waiters.clear();
     for (const wake of waiters) wake();
-    if (last) for (const listener of this.listeners) listener(classroomId, last.simTime, events);
+    if (last) for (const listener of this.listeners) listener(classroomId, last.simTime, events, informer.state);
   }
 
   private sweep(): void {

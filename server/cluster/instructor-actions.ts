@@ -200,6 +200,7 @@ async function reset(runtime: ClusterRuntime, view: ClassroomView, simTime: numb
   const classroomId = view.id;
   // The pending steps of the old cluster go; the bots' ticks stay (they act on whatever cluster there is).
   for (const timer of await runtime.timers.pending(classroomId)) if (!KEEP_ON_RESET.has(timer.kind)) await runtime.timers.cancel(classroomId, timer.key);
+  runtime.simTimers.cancel(classroomId, (timer) => !KEEP_ON_RESET.has(timer.kind));
   const context = { actor: INSTRUCTOR, simTime };
   const objects = await runtime.claims.replace(classroomId, 'reset', async () => {
     const { objects: old } = await runtime.store.snapshot(classroomId);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import type { ContainerRuntime } from '@shared/model';
+import { fromRFC3339, type ContainerRuntime } from '@shared/model';
 import type { Role, WatchEvent } from '@shared/protocol';
 import { getObject } from '@shared/protocol/watch-reducer';
 import type { RunningServer } from '../app';
@@ -89,4 +89,45 @@ test('two server processes, students split across them: one round, the same stat
     expect([...done.values()].every((n) => n === 1)).toBe(true);
   }
   expect(completions(log, 'node-1').size + completions(log, 'node-2').size).toBeGreaterThan(0);
+});
+
+test('the container runtime played on the process that does not own the classroom: every CRI call the student takes is finished by the owner\'s timer', { timeout: 90_000 }, async () => {
+  const role: Role = 'container-runtime:node-1';
+  const classroom = await classroomWith(a.url, ['rue'], { nodes: 1 });
+  const instructor = await connectCluster(a.url, classroom.instructorToken);
+  clients.push(instructor);
+  await assignRoles(instructor, classroom, { rue: role });
+  for (const action of [{ kind: 'setTimeScale', timeScale: 20 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'start' }, { kind: 'pause' }] as const) {
+    expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+  }
+  const owner = await waitFor(() => [a, b].find((s) => s.cluster.owns(classroom.id)), { what: 'a process to own the classroom' });
+  const other = owner === a ? b : a;
+  const rue = await connectCluster(other.url, classroom.students.get('rue')?.token ?? '');
+  clients.push(rue);
+  await waitFor(() => rue.socket.connected);
+  expect(await instructor.instructor({ kind: 'resume' })).toMatchObject({ ok: true });
+  const player = play(rue, role);
+  await waitFor(() => roundDone(instructor.state), { what: 'the round to finish', timeoutMs: 60_000, intervalMs: 100 });
+  await player.stop();
+  expect(player.refused).toEqual([]);
+  expect(player.accepted.get('answerCri')).toBeGreaterThan(0);
+
+  // Each call the student took (on the other process, which keeps no timer) went to done once, by
+  // the owner's criCallDue timer, on time: within 20 simulated s of its due time (1 s wall), where
+  // the timer sweep's net alone would take two passes (2-4 s wall).
+  const log = await a.cluster.runtime.store.readLog(classroom.id, '0', 100_000);
+  const status = new Map<string, string>();
+  const taken = new Map<string, number>();
+  const finished = new Map<string, string>();
+  for (const event of log) {
+    if (event.object.kind !== 'ContainerRuntime') continue;
+    for (const call of (event.object as ContainerRuntime).status.calls) {
+      if (call.status === 'running' && status.get(call.id) === 'pending' && event.actor === `student:${classroom.students.get('rue')?.studentId}`) taken.set(call.id, fromRFC3339(call.dueAt ?? ''));
+      if (call.status === 'done' && status.get(call.id) !== 'done') finished.set(call.id, `${event.actor} ${event.simTime - (taken.get(call.id) ?? NaN) < 20_000 ? 'on time' : 'late'}`);
+      status.set(call.id, call.status);
+    }
+  }
+  expect(taken.size).toBe(player.accepted.get('answerCri'));
+  for (const id of taken.keys()) expect(`${id} ${finished.get(id)}`).toBe(`${id} system:criCallDue on time`);
+  expect(other.cluster.runtime.simTimers.size).toBe(0);
 });

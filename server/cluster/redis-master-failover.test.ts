@@ -156,7 +156,7 @@ test.skipIf(missing !== null)('a Redis master is SIGKILLed mid-round: its replic
     const seen = instructors.map((c, i) => {
       const pods = listObjects(c.state, 'Pod').map((p: Pod) => `${p.metadata.name} ${p.spec.nodeName ?? '-'} ${p.status?.phase ?? '?'} ready=${String(isPodReady(p))}${p.metadata.deletionTimestamp ? ' deleting' : ''}`);
       const rules = listObjects(c.state, 'ProxyTable').map((t) => `${t.metadata.name}:${t.status.services.find((x) => x.service === 'default/web')?.endpoints.length ?? 0}`);
-      // The CRI calls still in flight, and the timers the classroom's index holds (a call running with no criCallDue timer is stuck).
+      // The CRI calls still in flight, and the timers the classroom's index holds (the loops' and the round's: world timers are in the owner's memory).
       const calls = listObjects(c.state, 'ContainerRuntime').flatMap((rt) => rt.status.calls.filter((call) => call.status !== 'done' && call.status !== 'failed').map((call) => `${rt.metadata.name} ${call.id} ${call.call} ${call.pod ?? ''} ${call.status} due ${call.dueAt ?? '-'}`));
       const room = playing[i]?.classroom.id ?? '';
       const index = timersKey(prefix, room);

@@ -8,6 +8,7 @@ import { owedWorldTimers } from '@shared/sim';
 import { clockChanged, seatsChanged, type ClassroomChangeReason, type ClassroomChanges } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
 import { BotPlayers } from '../bots/bot-players';
+import { LocalTimers } from '../jobs/local-timers';
 import { SimLoops } from '../jobs/sim-loops';
 import { SimTimerService } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
@@ -22,8 +23,8 @@ import { processHeartbeatKey } from '../classroom/keys';
 import { ClassroomLeases } from './classroom-leases';
 import { Informers } from './informers';
 import { electLeaders } from './leader-election';
-import { toSimTimer } from './sim-timers';
-import { registerSimTimerHandlers } from './timer-handlers';
+import { OwnerTimers } from './owner-timers';
+import { fireSimTimer, registerSimTimerHandlers } from './timer-handlers';
 import { TimerRouting } from './timer-routing';
 import { TimerSweep } from './timer-sweep';
 import { ScenarioCatalogue } from '../rounds/catalogue';
@@ -61,6 +62,8 @@ export interface Cluster {
   /** Classrooms whose control work this process owns, and classrooms it keeps a cache of (for /metrics). */
   classroomsOwned(): number;
   classroomsCached(): number;
+  /** Sim timers pending in this process's memory (for /metrics). */
+  simTimers(): number;
   /** Whether this process owns the classroom's control work now. */
   owns(classroomId: string): boolean;
   /** A server process stopped beating (reaped): what it kept for itself in Redis goes. */
@@ -109,6 +112,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     logger,
     acquired: (view) => takeOver(view),
     released: (classroomId) => {
+      simTimers.stop(classroomId);
       informers.drop(classroomId);
       store.forgetClassroom(classroomId);
       bots.release(classroomId);
@@ -135,7 +139,9 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     },
   });
   const claims = new ClusterClaims(redis, keyPrefix);
-  const runtime = new ClusterRuntime({ store, timers, classrooms, informers, claims, logger });
+  const simTimers: LocalTimers = new LocalTimers((classroomId, timer): Promise<void> => fireSimTimer(runtime, (id, role) => bots.wake(id, role), classroomId, timer), logger);
+  const runtime = new ClusterRuntime({ store, timers, simTimers, classrooms, informers, claims, logger });
+  const ownerTimers = new OwnerTimers(runtime, simTimers);
   const rounds = new RoundService({ runtime, redis, keyPrefix, catalogue: new ScenarioCatalogue(redis, keyPrefix), changes, announce, logger, run, owns: (classroomId) => leases.owns(classroomId) });
   const api = new ApiServer({ runtime, announce, rounds });
   rounds.attach(api);
@@ -150,6 +156,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
   const bots = new BotPlayers(runtime, api, loops, (classroomId) => leases.owns(classroomId));
   const heartbeats = new KubeletHeartbeats(runtime);
   registerSimTimerHandlers(runtime, (classroomId, role) => bots.wake(classroomId, role));
+  ownerTimers.register();
   bots.register();
   heartbeats.register();
   await routing.start((classroomId, fired) => timers.runHanded(classroomId, fired));
@@ -182,19 +189,22 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     logger,
     wanted: (view) => [...bots.wantedTicks(view), ...heartbeats.wantedBeats(view), ...rounds.wantedTimers(view)],
     running: (classroomId) => bots.runningTicks(classroomId),
-    owed: async (classroomId) => owedWorldTimers(await runtime.state(classroomId)).map(toSimTimer),
+    owed: async (classroomId) => owedWorldTimers(await runtime.state(classroomId)),
+    worldTimers: simTimers,
     follow: followSeats,
     owns: (classroomId) => leases.owns(classroomId),
     owned: () => leases.ownedIds(),
   });
   // A classroom taken over (started, given back by a process over its share, or left by a dead
-  // one): its timers moved to the clock it has now and its loops started, then swept from here on.
+  // one): its world timers derived from the store, its BullMQ timers moved to the clock it has
+  // now and its loops started, then swept from here on.
   // The kubelets beat first: their timer was on the old owner's lanes, so a dead owner's nodes went
   // unrenewed since it died (a lease's TTL and a pass, up to 65 simulated s at time scale 10); the
   // node-lifecycle controller, whose wake-ups were there too, must find the Leases renewed when it
   // looks again, as a new kube-controller-manager leader judges heartbeats from when it starts.
   takeOver = async (view) => {
     sweep.noteView(view);
+    await ownerTimers.takeOver(view);
     await heartbeats.beatNow(view);
     await timers.repair(view.id, view.clock);
     await followSeats(view);
@@ -216,6 +226,8 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     if (view.phase !== 'lobby' && !leases.owns(classroomId)) return;
     if (view.phase === 'closed') bots.release(classroomId);
     else bots.noteView(view);
+    if (view.phase === 'closed') simTimers.stop(classroomId);
+    else if (clockChanged(change) && simTimers.follows(classroomId)) simTimers.follow(classroomId, view.clock);
     if (clockChanged(change) && view.phase !== 'closed') run('rescheduling timers', () => timers.onClockChanged(classroomId, view.clock));
     if (seatsChanged(change) || clockChanged(change)) {
       // A failed attempt (a queue connection still coming up after a restart or an outage) is
@@ -237,6 +249,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     classroomsOwned: () => leases.ownedCount,
     owns: (classroomId) => leases.owns(classroomId),
     classroomsCached: () => informers.size,
+    simTimers: () => simTimers.size,
     forgetProcess: (id) => timers.forgetProcess(id),
     async close() {
       unsubscribe();
@@ -245,6 +258,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
       await sweep.close();
       await rounds.close();
       await loops.close();
+      await simTimers.close();
       await timers.close();
       await routing.close();
       informers.close();

@@ -1,5 +1,5 @@
 /**
- * What a shared/sim timer does when BullMQ fires it. World timers (a CRI call finishing, a process
+ * What a shared/sim timer does when it fires (the owner's LocalTimers). World timers (a CRI call finishing, a process
  * exiting) are time passing on the machine and apply whoever plays the role. The others wake a
  * component: its bot, which then plays its next moves through the API server like any player; a
  * student notices the moment on their screen, so then nothing is written for them.
@@ -21,8 +21,7 @@ function roleOf(timer: Timer): Role | null {
 /** Wakes the bot of `role` (it plays only if it holds the seat). */
 export type WakeBot = (classroomId: string, role: Role) => Promise<void>;
 
-async function fire(runtime: ClusterRuntime, wake: WakeBot, classroomId: string, fired: SimTimer): Promise<void> {
-  const timer = simTimerPayload.parse(fired.payload);
+export async function fireSimTimer(runtime: ClusterRuntime, wake: WakeBot, classroomId: string, timer: Timer): Promise<void> {
   const role = roleOf(timer);
   if (!TIMER_KINDS[timer.kind].world) {
     if (role !== null) await wake(classroomId, role);
@@ -51,6 +50,8 @@ async function fire(runtime: ClusterRuntime, wake: WakeBot, classroomId: string,
   });
 }
 
+/** A sim timer booked as a BullMQ job by an earlier version of the server still fires. */
 export function registerSimTimerHandlers(runtime: ClusterRuntime, wake: WakeBot): void {
-  for (const kind of SIM_TIMER_KINDS) runtime.timers.onTimer(kind, (classroomId, timer) => fire(runtime, wake, classroomId, timer));
+  const fire = (classroomId: string, fired: SimTimer): Promise<void> => fireSimTimer(runtime, wake, classroomId, simTimerPayload.parse(fired.payload));
+  for (const kind of SIM_TIMER_KINDS) runtime.timers.onTimer(kind, fire);
 }

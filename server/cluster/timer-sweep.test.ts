@@ -2,12 +2,12 @@
  * The timer sweep (issue 14, bug 1; the outage drill's stuck classroom): a running classroom whose
  * timers lost their BullMQ jobs (Redis killed between the index write and the job's add, a process
  * killed mid-fire) still finishes its round, because every process looks for such timers and
- * gives them new jobs. And one whose one-shot timer lost its index entry too (the master failover's
- * stalled round) finishes, because the owner finds the timers the stored cluster waits on.
+ * gives them new jobs. And one whose owner lost a world timer finishes, because the owner finds
+ * the timers the stored cluster waits on.
  */
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { z } from 'zod';
+import { fromRFC3339 } from '@shared/model';
 import { listObjects } from '@shared/protocol/watch-reducer';
 import type { RunningServer } from '../app';
 import { SIM_TIMERS_QUEUE } from '../jobs/sim-timer-service';
@@ -100,11 +100,12 @@ describe('the timer sweep', () => {
   });
 });
 
-describe('a one-shot timer lost with its index entry', () => {
-  // The master failover test's stalled round: WAIT covers store commits, not the timer booked just
-  // after. A master that dies before its replica has the booking leaves the promoted replica with
-  // the CRI call running in the store and no timer to finish it; the pod on that node stays Pending.
-  test('a pull whose timer Redis lost still finishes, and the pods of its node start', { timeout: 90_000 }, async () => {
+describe('a world timer the owner lost', () => {
+  // The owner keeps the world timers in its memory, derived from the changes its cache applies. A
+  // handler that met a Redis outage, or a change that never reached the cache (its watch ended
+  // and the cache listed again), leaves the CRI call running in the store with no timer to finish
+  // it, and the pod on that node stays Pending: the sweep books the timer again from the store.
+  test('a pull whose timer the owner lost still finishes, and the pods of its node start', { timeout: 90_000 }, async () => {
     // One node: while its runtime pulls nginx, its kubelet sends nothing else (the other pods wait
     // for that pull), so the pull's timer is the only thing that can move the node on.
     const classroom = await classroomWith(server.url, [], { nodes: 1 });
@@ -114,20 +115,17 @@ describe('a one-shot timer lost with its index entry', () => {
     for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, slowPulls, { kind: 'start' }] as const) {
       expect(await instructor.instructor(action)).toMatchObject({ ok: true });
     }
-    const [key, value] = await waitFor(
-      async () => Object.entries(await redis.hGetAll(timersKey(prefix, classroom.id))).find(([k]) => k.startsWith('criCallDue:node-1/')) ?? false,
-      { what: "the pull's timer booked", timeoutMs: 30_000, intervalMs: 10 },
-    );
-    const { dueAt } = z.object({ dueAt: z.number() }).parse(JSON.parse(value.slice(value.indexOf('|') + 1)));
-    // Still 60 simulated seconds (6 s wall) from due: lost long before it could fire.
-    expect(dueAt - instructor.simNow()).toBeGreaterThan(20_000);
-    await redis.hDel(timersKey(prefix, classroom.id), key);
-    const job = value.slice(0, value.indexOf('|'));
-    const queue = new Queue(SIM_TIMERS_QUEUE, { connection: redis, prefix: laneOfJob(prefix, false, 1, classroom.id, job).prefix });
-    expect(await queue.remove(job).finally(() => queue.close())).toBe(1);
     const pull = () => listObjects(instructor.state, 'ContainerRuntime').flatMap((rt) => rt.status.calls).find((c) => c.call === 'PullImage');
-    await waitFor(() => pull()?.status === 'running', { what: 'the pull running, its timer gone' });
+    const running = await waitFor(() => (pull()?.status === 'running' ? pull() : undefined), { what: 'the pull running', timeoutMs: 30_000, intervalMs: 10 });
+    const timer = `criCallDue:node-1/${running.id}:${fromRFC3339(running.dueAt ?? '')}`;
+    const { simTimers } = server.cluster.runtime;
+    await waitFor(() => simTimers.has(classroom.id, timer), { what: "the pull's timer held by the owner" });
+    // Still 60 simulated seconds (6 s wall) from due: lost long before it could fire.
+    expect(fromRFC3339(running.dueAt ?? '') - instructor.simNow()).toBeGreaterThan(20_000);
+    simTimers.cancel(classroom.id, (t) => t.id === timer);
+    expect(simTimers.has(classroom.id, timer)).toBe(false);
 
+    await waitFor(() => simTimers.has(classroom.id, timer), { what: 'the sweep to book the timer again', timeoutMs: 10_000 });
     await waitFor(() => roundDone(instructor.state), { what: 'the pull to finish and the pods of node-1 to start', timeoutMs: 60_000, intervalMs: 100 });
   });
 });

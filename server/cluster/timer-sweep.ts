@@ -1,20 +1,20 @@
 /**
- * The safety net under the BullMQ timers, run by each process over the classrooms it owns
- * (classroom-leases.ts) every few seconds: its cost divides between processes. A running classroom's loops live on recurring timers (bot ticks, kubelet
- * heartbeats) that only a seat or clock change starts, and a timer fires only while its BullMQ job
- * exists; Redis killed between writing the index and adding the job, or a process killed while
- * firing, strands a timer for good. The sweep re-adds the job of a timer that will not fire (see
- * `SimTimerService.repair`) and starts the loops a running classroom lacks. A one-shot timer whose
- * index entry itself is gone (written to a Redis master that died before its replica had it: WAIT
- * covers store commits only; or its process killed between the store write and the booking) is
- * found from the store, the truth: the cluster state says which timers it waits on (a CRI call
- * running, a container that will exit), and those missing from the index are booked again. A
- * healthy classroom costs one read of its timer index per pass and a look at the owner's cache;
+ * The safety net under the timers, run by each process over the classrooms it owns
+ * (classroom-leases.ts) every few seconds: its cost divides between processes. A running
+ * classroom's loops live on recurring timers (bot ticks, the kubelets' heartbeat, a round's steps)
+ * that only a seat or clock change starts, and a BullMQ timer fires only while its job exists;
+ * Redis killed between writing the index and adding the job, or a process killed while firing,
+ * strands it for good. The sweep re-adds the job of a timer that will not fire (see
+ * `SimTimerService.repair`) and starts the loops a running classroom lacks. The world timers (a
+ * CRI call running, a container that will exit) are in the owner's memory, derived from the stored
+ * cluster (owner-timers.ts): the sweep books again those the store waits on and the owner lacks.
+ * A healthy classroom costs one read of its timer index per pass and a look at the owner's cache;
  * racing processes settle on the index's compare-and-set, so nothing fires twice.
  */
 import type { ClassroomView } from '@shared/protocol';
 import type { ClassroomRepository } from '../classroom/repository';
-import type { SimTimer } from '../jobs/sim-timer';
+import type { Timer } from '@shared/sim';
+import type { LocalTimers } from '../jobs/local-timers';
 import type { SimTimerService } from '../jobs/sim-timer-service';
 import type { Logger } from '../logger';
 import { mapAtMost } from './map-at-most';
@@ -37,8 +37,10 @@ export interface TimerSweepOptions {
   wanted(view: ClassroomView): string[];
   /** The loops running in this process for the classroom (the bots' ticks), named as `wanted` names them. */
   running?(classroomId: string): string[];
-  /** The one-shot timers the classroom's stored cluster state waits on (the owner's cache is read). */
-  owed(classroomId: string): Promise<SimTimer[]>;
+  /** The world timers the classroom's stored cluster state waits on (the owner's cache is read). */
+  owed(classroomId: string): Promise<Timer[]>;
+  /** Where the owner keeps them (jobs/local-timers.ts). */
+  worldTimers: Pick<LocalTimers, 'has' | 'schedule'>;
   /** Starts the loops the view calls for (what a seat change does). */
   follow(view: ClassroomView): Promise<void>;
   /** Whether this process owns the classroom's control work. */
@@ -119,7 +121,7 @@ export class TimerSweep {
     if (view?.phase !== 'running') return this.forget(classroomId);
     const { timers } = await this.options.timers.repair(classroomId, view.clock);
     const pending = new Set(timers.map((t) => t.key));
-    await this.bookOwed(classroomId, pending);
+    await this.bookOwed(classroomId);
     for (const name of this.options.running?.(classroomId) ?? []) pending.add(name);
     const missing = this.options.wanted(view).filter((key) => !pending.has(key));
     const seen = this.missing.get(classroomId);
@@ -142,18 +144,20 @@ export class TimerSweep {
   }
 
   /**
-   * Books the owed timers the index lacks at two passes running (a move that wrote the store and is
-   * booking its timer right now is not raced). A timer booked twice only wakes a world step that
-   * re-reads the cluster and finds nothing due, so a race with one firing meanwhile is harmless.
+   * Books the owed world timers the owner lacks at two passes running (one that fired a moment ago
+   * and whose write is on its way is not raced): its handler met a Redis outage, or a change that
+   * owed it reached no cache here (a write lost in a failover, then the cache listed again). A
+   * timer booked twice only wakes a world step that re-reads the cluster and finds nothing due.
    */
-  private async bookOwed(classroomId: string, pending: ReadonlySet<string>): Promise<void> {
-    const missing = (await this.options.owed(classroomId)).filter((timer) => !pending.has(timer.key));
+  private async bookOwed(classroomId: string): Promise<void> {
+    const { worldTimers } = this.options;
+    const missing = (await this.options.owed(classroomId)).filter((timer) => !worldTimers.has(classroomId, timer.id));
     const seen = this.unbooked.get(classroomId);
-    const lost = missing.filter((timer) => seen?.has(timer.key));
-    this.unbooked.set(classroomId, new Set(missing.filter((timer) => !seen?.has(timer.key)).map((timer) => timer.key)));
+    const lost = missing.filter((timer) => seen?.has(timer.id));
+    this.unbooked.set(classroomId, new Set(missing.filter((timer) => !seen?.has(timer.id)).map((timer) => timer.id)));
     if (!lost.length) return;
-    this.options.logger.warn({ classroomId, timers: lost.map((timer) => timer.key) }, 'the cluster waits on timers that were lost (a Redis failover, a process killed mid-move); booking them again');
-    for (const timer of lost) await this.options.timers.schedule(classroomId, timer);
+    this.options.logger.warn({ classroomId, timers: lost.map((timer) => timer.id) }, 'the cluster waits on timers this process does not hold (a Redis outage, a write lost in a failover); booking them again');
+    worldTimers.schedule(classroomId, lost);
   }
 
   private async viewOf(classroomId: string): Promise<ClassroomView | null> {

@@ -40,6 +40,7 @@ export async function buildScenarioCluster(runtime: ClusterRuntime, classroomId:
 
 async function rebuild(runtime: ClusterRuntime, classroomId: string, scenario: Scenario, now: SimTime): Promise<ClassroomView | null> {
   for (const timer of await runtime.timers.pending(classroomId)) if (!KEEP.has(timer.kind)) await runtime.timers.cancel(classroomId, timer.key);
+  runtime.simTimers.cancel(classroomId, (timer) => !KEEP.has(timer.kind));
   const context = { actor: SCENARIO_ACTOR, simTime: now };
   const { objects } = await runtime.store.snapshot(classroomId);
   for (const object of objects) {

@@ -26,6 +26,10 @@ export class TimerQueue {
     }
   }
 
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
   peek(): Timer | undefined {
     return this.heap[0];
   }

@@ -1,6 +1,6 @@
 /**
  * Every timer kind in one place. The loops never sleep: a step that takes simulated time returns a
- * timer (the server turns it into a BullMQ delayed job, the harness into its queue), and `onTimer`
+ * timer (the server keeps it in the classroom owner's memory, the harness in its queue), and `onTimer`
  * says what to do when it fires. `world` timers stand for time passing on the machine (a pull
  * finishing, a process exiting) and apply whoever plays the role; the others wake the role's bot
  * (for a student they are a hint that something is now possible).
@@ -25,7 +25,7 @@ export type TimerKind = keyof typeof TIMER_KINDS;
 
 export interface Timer {
   kind: TimerKind;
-  /** Stable identity: the same pending step always has the same id (a BullMQ jobId dedupes it). */
+  /** Stable identity: the same pending step always has the same id (a timer queue keeps one per id). */
   id: string;
   dueAt: SimTime;
   node?: string;

@@ -204,7 +204,7 @@ describe('kubelet and container runtime', () => {
   });
 
   test('[world timers] the timers a runtime waits on are read back from its stored status alone, with the ids it booked them under', () => {
-    // A timer lost with Redis is found by comparing the index with this list (server/cluster/timer-sweep.ts).
+    // The owner derives its world timers from this list (server/cluster/owner-timers.ts), per machine a change touched.
     const c = cluster('node-1', 'node-2');
     c.createObject(makePod('web-1', { nodeName: 'node-1', image: 'nginx:1.27' }));
     c.createObject({ ...crashing(), spec: { ...crashing().spec, nodeName: 'node-2' } });
@@ -215,6 +215,7 @@ describe('kubelet and container runtime', () => {
       // Between timers nothing is overdue: what the runtime books when it looks now is all it owes.
       expect(owedWorldTimers(c.state)).toEqual(expect.arrayContaining(booked));
       expect(owedWorldTimers(c.state)).toHaveLength(booked.length);
+      for (const node of ['node-1', 'node-2']) expect(owedWorldTimers(c.state, new Set([node]))).toEqual(owedWorldTimers(c.state).filter((t) => t.node === node));
       for (const t of booked) kinds.add(t.kind);
     }
     expect([...kinds].sort()).toEqual(['containerExit', 'criCallDue']);

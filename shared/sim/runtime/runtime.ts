@@ -187,14 +187,15 @@ export function advanceRuntime(state: ClusterState, node: string, now: SimTime):
 
 /**
  * Every world timer the stored runtimes wait on: one per CRI call running and one per running
- * container whose process will end, on every machine that is up. Nothing else finishes them, so a
- * timer lost on the way (its Redis write died with a master, or its process died between the write
- * and the booking) is found missing against this list and booked again, as a kubelet re-syncs from
- * the API server after a restart. Due times may have passed: such a timer fires at once.
+ * container whose process will end, on every machine that is up. Nothing else finishes them, so
+ * the server derives them from the stored cluster (a classroom taken over, a change applied, a
+ * timer lost to an outage), as a kubelet re-syncs from the API server after a restart. Due times
+ * may have passed: such a timer fires at once. `nodes`: only the runtimes of these machines.
  */
-export function owedWorldTimers(state: ClusterState): Timer[] {
+export function owedWorldTimers(state: ClusterState, nodes?: ReadonlySet<string>): Timer[] {
   const owed: Timer[] = [];
-  for (const rt of state.list('ContainerRuntime')) {
+  const runtimes = nodes ? [...nodes].flatMap((node) => runtimeOf(state, node) ?? []) : state.list('ContainerRuntime');
+  for (const rt of runtimes) {
     const node = rt.metadata.name;
     if (kubeletStopped(state, node)) continue;
     for (const call of rt.status.calls) if (call.status === 'running' && call.dueAt !== undefined) owed.push(callDue(node, call, fromRFC3339(call.dueAt)));
