@@ -1,14 +1,23 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../app';
+import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
+import { HANDSHAKE_REDIS_UNAVAILABLE } from './auth';
 import { connectClient, connectError, connectMember, createClassroom, joinClassroom, type TestClient } from './test-clients';
 
 const servers: RunningServer[] = [];
 const clients: TestClient[] = [];
+const redises: EmbeddedRedis[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const s of servers.splice(0)) await s.close();
+  for (const r of redises.splice(0)) await r.stop();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 async function start(): Promise<RunningServer> {
   const server = await startTestServer({ JOIN_RATE_LIMIT: '100000' });
@@ -70,5 +79,30 @@ describe('socket handshake auth: { token }', () => {
     clients.push(again);
     expect(again.sessions[0]).toEqual(before);
     expect(again.views.at(-1)?.seats.find((s) => s.role === 'kubelet:node-2')).toMatchObject({ studentIds: [studentId], leaderId: studentId, bot: 'standby' });
+  });
+
+  it('refuses a handshake for now (ServiceUnavailable) while Redis is down, and lets the same token in once it is back', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cp-handshake-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const redis = await startEmbeddedRedis({ dataDir, port });
+    redises.push(redis);
+    const server = await startTestServer({ REDIS_URL: `redis://127.0.0.1:${port}`, JOIN_RATE_LIMIT: '100000' });
+    servers.push(server);
+    const { code } = await createClassroom(server.url);
+    const { token } = await joinClassroom(server.url, code, 'Rui');
+
+    await redis.stop();
+    const error = await waitFor(async () => {
+      const refused = await connectError(server.url, token);
+      return refused.data?.code === 'ServiceUnavailable' && refused;
+    }, { what: 'a handshake refused while Redis is down' });
+    // The client retries exactly this code, keeping its token (client/src/lib/handshake-refusal.ts).
+    expect({ message: error.message, data: error.data }).toEqual({ message: HANDSHAKE_REDIS_UNAVAILABLE, data: { code: 'ServiceUnavailable' } });
+
+    redises.push(await startEmbeddedRedis({ dataDir, port }));
+    const back = await waitFor(() => connectMember(server.url, token).catch(() => undefined), { what: 'the token let in again', timeoutMs: 15_000 });
+    clients.push(back);
+    expect(back.sessions[0]).toMatchObject({ kind: 'student', name: 'Rui' });
   });
 });

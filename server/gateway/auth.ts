@@ -3,6 +3,7 @@ import type { ErrorCode } from '@shared/protocol';
 import type { ClassroomRepository } from '../classroom/repository';
 import { RefusalError } from '../classroom/refusal-error';
 import type { Logger } from '../logger';
+import { isRedisUnavailable } from '../redis/unavailable';
 import type { ClusterPlaySocket } from './types';
 
 /** What the client's `connect_error` carries: `error.message`, and `error.data.code`. */
@@ -14,6 +15,8 @@ class HandshakeError extends Error {
     super(message);
   }
 }
+
+export const HANDSHAKE_REDIS_UNAVAILABLE = "ServiceUnavailable: the server cannot reach the cluster's store (Redis) to check your key right now";
 
 const handshakeAuth = z.object({ token: z.string().min(1).max(256).optional() });
 
@@ -33,6 +36,9 @@ export function authenticateHandshake(classrooms: ClassroomRepository, logger: L
       socket.data.identity = identity;
       next();
     } catch (error) {
+      // Not final: the client keeps its token and tries again (client/src/lib/handshake-refusal.ts).
+      // The store's usual words ("nothing was changed … try again") are about a request, not a handshake.
+      if (isRedisUnavailable(error)) return next(new HandshakeError(HANDSHAKE_REDIS_UNAVAILABLE, { code: 'ServiceUnavailable' }));
       if (error instanceof RefusalError) return next(new HandshakeError(`${error.code}: ${error.message}`, { code: error.code }));
       logger.error({ err: error }, 'handshake failed');
       next(new HandshakeError('ServiceUnavailable: the server cannot check tokens right now; retrying', { code: 'ServiceUnavailable' }));

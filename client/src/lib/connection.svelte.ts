@@ -4,6 +4,7 @@ import { PROTOCOL_VERSION, type ClientToServerEvents, type ClusterAction, type I
 import { activity } from './activity.svelte';
 import { classroom } from './classroom.svelte';
 import { cluster } from './cluster.svelte';
+import { readHandshakeRefusal, retryDelayMs, type RetriedCode } from './handshake-refusal';
 import { requestLog } from './request-log.svelte';
 import { round } from './round.svelte';
 import { toasts } from './toasts.svelte';
@@ -21,7 +22,8 @@ import {
   type ParsedAck,
 } from '@shared/protocol';
 
-export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'refused' | 'removed' | 'incompatible';
+/** `held`: the server refused the session for now (see handshake-refusal.ts); the tab keeps its key and tries again. */
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'held' | 'refused' | 'removed' | 'incompatible';
 
 const ACK_TIMEOUT_MS = 10_000;
 
@@ -34,9 +36,13 @@ class Connection {
   status = $state<ConnectionStatus>('idle');
   /** Why the server refused or ended the session, in its words. */
   problem = $state<string | null>(null);
+  /** While `held`: the server's reason, which says what the tab waits for. */
+  heldFor = $state<RetriedCode | null>(null);
   /** The token this tab connected with (a grouped student's is their class's, while they play in a group). */
   token = $state<string | null>(null);
   #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
+  #retry: ReturnType<typeof setTimeout> | null = null;
+  #retries = 0;
 
   open(token: string): void {
     this.close();
@@ -49,6 +55,8 @@ class Connection {
     socket.on('connect', () => {
       this.status = 'connected';
       this.problem = null;
+      this.heldFor = null;
+      this.#retries = 0;
       if (cluster.synced && !socket.recovered) this.#resync(socket);
     });
     socket.on('disconnect', (reason) => {
@@ -61,14 +69,26 @@ class Connection {
       if (this.status !== 'removed') this.status = 'reconnecting';
     });
     socket.on('connect_error', (error) => {
-      // An inactive socket was refused by the server's handshake (unknown token, room closed):
-      // retrying will not help. An active one keeps retrying (server restarting).
-      if (!socket.active) {
-        this.status = 'refused';
-        this.problem = error.message;
-      } else {
+      // An active socket keeps retrying by itself (network down, server restarting). An inactive
+      // one was refused by the server's handshake, which Socket.IO never retries: a refusal for
+      // now (Redis unreachable) is retried here, with the same back-off; a final one (unknown
+      // token, classroom closed) ends the session.
+      if (socket.active) {
         this.status = 'reconnecting';
+        return;
       }
+      const refusal = readHandshakeRefusal(error);
+      this.problem = refusal.message;
+      if (!refusal.retry) {
+        this.status = 'refused';
+        return;
+      }
+      this.status = 'held';
+      this.heldFor = refusal.code;
+      this.#retry = setTimeout(() => {
+        this.#retry = null;
+        socket.connect();
+      }, retryDelayMs(this.#retries++, Math.random()));
     });
 
     this.#on(socket, 'hello', helloSchema, (hello) => {
@@ -107,11 +127,15 @@ class Connection {
   }
 
   close(): void {
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = null;
+    this.#retries = 0;
     this.#socket?.disconnect();
     this.#socket?.removeAllListeners();
     this.#socket = null;
     this.status = 'idle';
     this.problem = null;
+    this.heldFor = null;
     this.token = null;
     cluster.clear();
     classroom.clear();

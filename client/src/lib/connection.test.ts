@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+/**
+ * A stand-in for Socket.IO's client socket, as far as Connection uses it: listeners, `connect()`,
+ * and `active`, which Socket.IO clears when the server's handshake refuses the socket (it then
+ * never retries by itself).
+ */
+class FakeSocket {
+  active = false;
+  recovered = false;
+  connects = 0;
+  readonly io = { on: () => undefined };
+  #listeners = new Map<string, Array<(...args: unknown[]) => void>>();
+  on(event: string, listener: (...args: unknown[]) => void): this {
+    this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener]);
+    return this;
+  }
+  emit(event: string, ...args: unknown[]): void {
+    for (const listener of this.#listeners.get(event) ?? []) listener(...args);
+  }
+  connect(): this {
+    this.connects++;
+    this.active = true;
+    return this;
+  }
+  disconnect(): this {
+    this.active = false;
+    return this;
+  }
+  removeAllListeners(): this {
+    this.#listeners.clear();
+    return this;
+  }
+  /** The server's middleware refused the handshake: Socket.IO destroys the socket, then reports it. */
+  refuse(message: string, data: unknown): void {
+    this.active = false;
+    this.emit('connect_error', Object.assign(new Error(message), { data }));
+  }
+}
+
+const sockets: FakeSocket[] = [];
+vi.mock('socket.io-client', () => ({
+  io: () => {
+    const socket = new FakeSocket();
+    sockets.push(socket);
+    return socket;
+  },
+}));
+
+const { connection } = await import('./connection.svelte');
+
+const REDIS_DOWN = "ServiceUnavailable: the server cannot reach the cluster's store (Redis) to check your key right now";
+
+describe('connection: a handshake refused for now is retried, a final one ends the session', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.spyOn(Math, 'random').mockReturnValue(0.5); // no jitter: the delays are the back-off's own
+  });
+  afterEach(() => {
+    connection.close();
+    sockets.length = 0;
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('keeps the key and tries again by itself while Redis is unreachable (ServiceUnavailable), 1 s doubling to 5 s, until let in', () => {
+    connection.open('token-1');
+    const socket = sockets[0]!;
+    expect(socket.connects).toBe(1);
+
+    const retriedAfter: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      socket.refuse(REDIS_DOWN, { code: 'ServiceUnavailable' });
+      expect([connection.status, connection.heldFor, connection.problem, connection.token]).toEqual(['held', 'ServiceUnavailable', REDIS_DOWN, 'token-1']);
+      const before = socket.connects;
+      let waited = 0;
+      while (socket.connects === before && waited < 60_000) {
+        vi.advanceTimersByTime(100);
+        waited += 100;
+      }
+      retriedAfter.push(waited);
+    }
+    expect(retriedAfter).toEqual([1000, 2000, 4000, 5000, 5000]);
+
+    socket.emit('connect');
+    expect([connection.status, connection.heldFor, connection.problem]).toEqual(['connected', null, null]);
+    // Let in: the back-off starts again from 1 s at the next refusal.
+    socket.refuse(REDIS_DOWN, { code: 'ServiceUnavailable' });
+    vi.advanceTimersByTime(999);
+    expect(socket.connects).toBe(6);
+    vi.advanceTimersByTime(1);
+    expect(socket.connects).toBe(7);
+  });
+
+  it('retries a member over their socket cap (TooManyRequests) the same way', () => {
+    connection.open('token-1');
+    const socket = sockets[0]!;
+    const message = 'TooManyRequests: you already have at most 8 connections open to this classroom; close a tab and try again';
+    socket.refuse(message, { code: 'TooManyRequests' });
+    expect([connection.status, connection.heldFor, connection.problem]).toEqual(['held', 'TooManyRequests', message]);
+    vi.advanceTimersByTime(1000);
+    expect(socket.connects).toBe(2);
+  });
+
+  it.each([
+    ['an unknown or revoked token', 'Unauthorized: unknown or revoked token; join the classroom again with its code', { code: 'Unauthorized' }],
+    ['a closed classroom', 'Forbidden: this classroom is closed', { code: 'Forbidden' }],
+    ['a refusal without a code', 'Invalid namespace', undefined],
+  ])('ends the session on %s, and never tries again', (_what, message, data) => {
+    connection.open('token-1');
+    const socket = sockets[0]!;
+    socket.refuse(message, data);
+    expect([connection.status, connection.heldFor, connection.problem]).toEqual(['refused', null, message]);
+    vi.advanceTimersByTime(60_000);
+    expect(socket.connects).toBe(1);
+  });
+
+  it('leaves a network error to Socket.IO, which retries an active socket itself', () => {
+    connection.open('token-1');
+    const socket = sockets[0]!;
+    socket.emit('connect_error', new Error('websocket error'));
+    expect(connection.status).toBe('reconnecting');
+    vi.advanceTimersByTime(60_000);
+    expect(socket.connects).toBe(1);
+  });
+
+  it('stops trying once the page closes the connection', () => {
+    connection.open('token-1');
+    const socket = sockets[0]!;
+    socket.refuse(REDIS_DOWN, { code: 'ServiceUnavailable' });
+    connection.close();
+    vi.advanceTimersByTime(60_000);
+    expect([connection.status, socket.connects]).toEqual(['idle', 1]);
+  });
+});
