@@ -81,6 +81,7 @@ class Connection {
       this.problem = refusal.message;
       if (!refusal.retry) {
         this.status = 'refused';
+        this.heldFor = null;
         return;
       }
       this.status = 'held';

@@ -115,6 +115,18 @@ describe('connection: a handshake refused for now is retried, a final one ends t
     expect(socket.connects).toBe(1);
   });
 
+  it('ends the session when the next try is refused for good (the instructor removed the student meanwhile)', () => {
+    connection.open('token-1');
+    const socket = sockets[0]!;
+    socket.refuse(REDIS_DOWN, { code: 'ServiceUnavailable' });
+    vi.advanceTimersByTime(1000);
+    const revoked = 'Unauthorized: unknown or revoked token; join the classroom again with its code';
+    socket.refuse(revoked, { code: 'Unauthorized' });
+    expect([connection.status, connection.heldFor, connection.problem]).toEqual(['refused', null, revoked]);
+    vi.advanceTimersByTime(60_000);
+    expect(socket.connects).toBe(2);
+  });
+
   it('leaves a network error to Socket.IO, which retries an active socket itself', () => {
     connection.open('token-1');
     const socket = sockets[0]!;
