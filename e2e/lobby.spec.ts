@@ -41,4 +41,11 @@ test('a student the instructor removes is told so, with the server’s words', a
   await instructor.getByRole('button', { name: 'Remove Ada' }).click();
   await expect(ada.getByRole('heading', { name: 'You left the classroom' })).toBeVisible();
   await expect(instructor.locator('tr[data-student]')).toHaveCount(0);
+  // Her key is revoked: a refusal for good, not retried (unlike a Redis outage), and she may join again.
+  await ada.reload();
+  await expect(ada.getByRole('heading', { name: 'The classroom refused this session' })).toBeVisible();
+  await expect(ada.getByText('Unauthorized: unknown or revoked token; join the classroom again with its code')).toBeVisible();
+  await expect(ada.locator('header').getByRole('status')).toHaveText('Refused by the server');
+  await ada.getByRole('button', { name: 'Join again' }).click();
+  await expect(ada).toHaveURL(new RegExp(`/join/${code}$`));
 });
