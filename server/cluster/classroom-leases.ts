@@ -2,7 +2,8 @@
  * Partitioning by classroom. A classroom whose clock has started (running or paused) has one owner
  * process at a time, named by a lease key in Redis (`<prefix>:{<id>}:owner`, in the classroom's
  * slot) that the owner renews and that lapses when it dies. The owner alone does the classroom's
- * control work: its timers run there (on its own timer lanes, see sim-timer-service.ts), its
+ * control work: its timers run there (its sim timers and loops in its memory, its BullMQ timers on
+ * its own lanes, see sim-timer-service.ts), its
  * seat and clock changes start or move its loops there, and the timer sweep repairs it there; so
  * only the owner keeps the classroom's informer cache. Requests from students' sockets are served
  * by whichever process holds the socket (see the README: the store's preconditions make that safe).

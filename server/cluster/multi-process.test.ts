@@ -112,9 +112,9 @@ test('the container runtime played on the process that does not own the classroo
   expect(player.refused).toEqual([]);
   expect(player.accepted.get('answerCri')).toBeGreaterThan(0);
 
-  // Each call the student took (on the other process, which keeps no timer) went to done once, by
-  // the owner's criCallDue timer, on time: within 20 simulated s of its due time (1 s wall), where
-  // the timer sweep's net alone would take two passes (2-4 s wall).
+  // Each call the student took (on the other process, which keeps no timer) went to done on time:
+  // within 20 simulated s of its due time (1 s wall), where the timer sweep's net alone would take
+  // two passes (2-4 s wall).
   const log = await a.cluster.runtime.store.readLog(classroom.id, '0', 100_000);
   const status = new Map<string, string>();
   const taken = new Map<string, number>();
@@ -123,11 +123,14 @@ test('the container runtime played on the process that does not own the classroo
     if (event.object.kind !== 'ContainerRuntime') continue;
     for (const call of (event.object as ContainerRuntime).status.calls) {
       if (call.status === 'running' && status.get(call.id) === 'pending' && event.actor === `student:${classroom.students.get('rue')?.studentId}`) taken.set(call.id, fromRFC3339(call.dueAt ?? ''));
-      if (call.status === 'done' && status.get(call.id) !== 'done') finished.set(call.id, `${event.actor} ${event.simTime - (taken.get(call.id) ?? NaN) < 20_000 ? 'on time' : 'late'}`);
+      if (call.status === 'done' && status.get(call.id) !== 'done') finished.set(call.id, `${event.actor === 'system:criCallDue' ? 'timer' : 'a later write'} ${event.simTime - (taken.get(call.id) ?? NaN) < 20_000 ? 'on time' : 'late'}`);
       status.set(call.id, call.status);
     }
   }
   expect(taken.size).toBe(player.accepted.get('answerCri'));
-  for (const id of taken.keys()) expect(`${id} ${finished.get(id)}`).toBe(`${id} system:criCallDue on time`);
+  // A call already due when the runtime next writes is finished by that write (time passed on the
+  // machine, whoever writes): the last call taken has none after it, so its timer finishes it.
+  for (const id of taken.keys()) expect(`${id} ${finished.get(id)}`).toMatch(new RegExp(`^${id} (timer|a later write) on time$`));
+  expect([...finished.values()]).toContain('timer on time');
   expect(other.cluster.runtime.simTimers.size).toBe(0);
 });

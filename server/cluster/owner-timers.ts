@@ -19,6 +19,7 @@ export class OwnerTimers {
   constructor(
     private readonly runtime: ClusterRuntime,
     private readonly local: LocalTimers,
+    private readonly owns: (classroomId: string) => boolean,
   ) {}
 
   /** From every change the owner's cache applies: the world timers of the machines it touched. */
@@ -33,7 +34,16 @@ export class OwnerTimers {
 
   /** This process took the classroom over: its timers run here, and what the stored cluster waits on is booked. */
   async takeOver(view: ClassroomView): Promise<void> {
+    if (!this.owns(view.id)) return;
     this.local.follow(view.id, view.clock);
-    this.local.schedule(view.id, owedWorldTimers(await this.runtime.state(view.id)));
+    const state = await this.runtime.state(view.id);
+    // Given up meanwhile (its lease lapsed during the read): released() ran before the follow above.
+    if (!this.owns(view.id)) return this.local.stop(view.id);
+    this.local.schedule(view.id, owedWorldTimers(state));
+  }
+
+  /** The room as last read (the timer sweep's, every 30 s at most): a clock change whose announcement was lost is followed. */
+  noteView(view: ClassroomView): void {
+    if (this.local.follows(view.id)) this.local.follow(view.id, view.clock);
   }
 }

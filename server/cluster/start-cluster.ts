@@ -75,11 +75,10 @@ export interface Cluster {
 }
 
 /**
- * Timer jobs a process runs at once. A bot tick plays every bot of its component (hundreds of
- * nodes' in a big classroom) and waits on Redis round trips meanwhile; one at a time, the CRI
- * calls finishing and the heartbeats would wait behind it. Handlers are reconcile steps: the
- * store's resourceVersion checks settle their races, and one component's moves stay in order
- * through the runtime's per-component queue.
+ * BullMQ timer jobs a process runs at once (a round's steps, ticks and traffic; a round's step
+ * waits on Redis round trips). Handlers are reconcile steps: the store's resourceVersion checks
+ * settle their races, and one component's moves stay in order through the runtime's
+ * per-component queue.
  */
 const TIMER_CONCURRENCY = 16;
 const FOLLOW_ATTEMPTS = 5;
@@ -116,6 +115,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
       informers.drop(classroomId);
       store.forgetClassroom(classroomId);
       bots.release(classroomId);
+      heartbeats.release(classroomId);
     },
   });
   const routing = new TimerRouting({ redis, keyPrefix, serverId, logger, ownerOf: (id) => leases.ownerOf(id) });
@@ -141,7 +141,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
   const claims = new ClusterClaims(redis, keyPrefix);
   const simTimers: LocalTimers = new LocalTimers((classroomId, timer): Promise<void> => fireSimTimer(runtime, (id, role) => bots.wake(id, role), classroomId, timer), logger);
   const runtime = new ClusterRuntime({ store, timers, simTimers, classrooms, informers, claims, logger });
-  const ownerTimers = new OwnerTimers(runtime, simTimers);
+  const ownerTimers = new OwnerTimers(runtime, simTimers, (classroomId) => leases.owns(classroomId));
   const rounds = new RoundService({ runtime, redis, keyPrefix, catalogue: new ScenarioCatalogue(redis, keyPrefix), changes, announce, logger, run, owns: (classroomId) => leases.owns(classroomId) });
   const api = new ApiServer({ runtime, announce, rounds });
   rounds.attach(api);
@@ -154,7 +154,8 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
   });
   const loops = new SimLoops(logger);
   const bots = new BotPlayers(runtime, api, loops, (classroomId) => leases.owns(classroomId));
-  const heartbeats = new KubeletHeartbeats(runtime);
+  const heartbeatLoops = new SimLoops(logger, 'kubelet heartbeats');
+  const heartbeats = new KubeletHeartbeats(runtime, heartbeatLoops, (classroomId) => leases.owns(classroomId));
   registerSimTimerHandlers(runtime, (classroomId, role) => bots.wake(classroomId, role));
   ownerTimers.register();
   bots.register();
@@ -188,18 +189,25 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     classrooms,
     logger,
     wanted: (view) => [...bots.wantedTicks(view), ...heartbeats.wantedBeats(view), ...rounds.wantedTimers(view)],
-    running: (classroomId) => bots.runningTicks(classroomId),
+    running: (classroomId) => [...bots.runningTicks(classroomId), ...heartbeats.runningBeats(classroomId)],
     owed: async (classroomId) => owedWorldTimers(await runtime.state(classroomId)),
     worldTimers: simTimers,
     follow: followSeats,
     owns: (classroomId) => leases.owns(classroomId),
     owned: () => leases.ownedIds(),
+    // A clock change whose announcement was lost (pub/sub drops messages in a reconnect): the
+    // sweep's view, read again every 30 s, sets the owner's timers and loops on the right clock.
+    noteView: (view) => {
+      ownerTimers.noteView(view);
+      bots.noteView(view);
+      heartbeats.noteView(view);
+    },
   });
   // A classroom taken over (started, given back by a process over its share, or left by a dead
   // one): its world timers derived from the store, its BullMQ timers moved to the clock it has
   // now and its loops started, then swept from here on.
-  // The kubelets beat first: their timer was on the old owner's lanes, so a dead owner's nodes went
-  // unrenewed since it died (a lease's TTL and a pass, up to 65 simulated s at time scale 10); the
+  // The kubelets beat first: their loop was the old owner's, so a dead owner's nodes went unrenewed
+  // since it died (a lease's TTL and a pass, up to 65 simulated s at time scale 10); the
   // node-lifecycle controller, whose wake-ups were there too, must find the Leases renewed when it
   // looks again, as a new kube-controller-manager leader judges heartbeats from when it starts.
   takeOver = async (view) => {
@@ -221,13 +229,18 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
     if (clockChanged(change)) leases.claim(view);
     // A closed classroom keeps its log, not its timers (idempotent: every process may cancel).
     if (clockChanged(change) && view.phase === 'closed') run('cancelling timers', async () => void (await timers.cancelAll(classroomId)));
+    if (view.phase === 'closed') simTimers.stop(classroomId);
     // The rest is the owner's control work once the clock has started; a lobby has no loops, only
     // its cluster and Leases, which every process settles alike (the store lets one write win).
     if (view.phase !== 'lobby' && !leases.owns(classroomId)) return;
-    if (view.phase === 'closed') bots.release(classroomId);
-    else bots.noteView(view);
-    if (view.phase === 'closed') simTimers.stop(classroomId);
-    else if (clockChanged(change) && simTimers.follows(classroomId)) simTimers.follow(classroomId, view.clock);
+    if (view.phase === 'closed') {
+      bots.release(classroomId);
+      heartbeats.release(classroomId);
+    } else {
+      bots.noteView(view);
+      heartbeats.noteView(view);
+    }
+    if (view.phase !== 'closed' && clockChanged(change)) ownerTimers.noteView(view);
     if (clockChanged(change) && view.phase !== 'closed') run('rescheduling timers', () => timers.onClockChanged(classroomId, view.clock));
     if (seatsChanged(change) || clockChanged(change)) {
       // A failed attempt (a queue connection still coming up after a restart or an outage) is
@@ -258,6 +271,7 @@ export async function startCluster({ redis, serverId, keyPrefix, logger, classro
       await sweep.close();
       await rounds.close();
       await loops.close();
+      await heartbeatLoops.close();
       await simTimers.close();
       await timers.close();
       await routing.close();

@@ -9,7 +9,8 @@
  * CRI call running, a container that will exit) are in the owner's memory, derived from the stored
  * cluster (owner-timers.ts): the sweep books again those the store waits on and the owner lacks.
  * A healthy classroom costs one read of its timer index per pass and a look at the owner's cache;
- * racing processes settle on the index's compare-and-set, so nothing fires twice.
+ * racing processes settle on the index's compare-and-set, so no BullMQ timer fires twice (a world
+ * timer booked twice finds nothing due the second time).
  */
 import type { ClassroomView } from '@shared/protocol';
 import type { ClassroomRepository } from '../classroom/repository';
@@ -45,6 +46,8 @@ export interface TimerSweepOptions {
   follow(view: ClassroomView): Promise<void>;
   /** Whether this process owns the classroom's control work. */
   owns(classroomId: string): boolean;
+  /** The room as the sweep last read it (its clock: one whose change announcement was lost is followed). */
+  noteView?(view: ClassroomView): void;
   /** The classrooms this process owns (only those are swept here). */
   owned(): string[];
   intervalMs?: number;
@@ -118,6 +121,10 @@ export class TimerSweep {
 
   private async sweepClassroom(classroomId: string): Promise<void> {
     const view = await this.viewOf(classroomId);
+    if (view) this.options.noteView?.(view);
+    // Paused: its world timers are kept whole for the resume (and the owner's cache in use, so it
+    // is not dropped as idle while another process's student answers a CRI call).
+    if (view?.phase === 'paused') return this.bookOwed(classroomId);
     if (view?.phase !== 'running') return this.forget(classroomId);
     const { timers } = await this.options.timers.repair(classroomId, view.clock);
     const pending = new Set(timers.map((t) => t.key));

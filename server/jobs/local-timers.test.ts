@@ -116,4 +116,42 @@ describe('LocalTimers', () => {
     expect(ran).not.toContain('c0');
     await timers.close();
   });
+
+  test('a faster time scale brings the wake-up forward; a clock older than the one followed (a stale view) is ignored', async () => {
+    const { fired, timers } = recording();
+    timers.follow('c1', running(1));
+    timers.schedule('c1', [callDue(10_000)]);
+    await vi.advanceTimersByTimeAsync(1000);
+    const faster = running(10, 1000);
+    timers.follow('c1', faster);
+    timers.follow('c1', { ...running(1, 0), wall: faster.wall - 1 });
+    await vi.advanceTimersByTimeAsync(899);
+    expect(fired).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fired).toEqual(['c1 criCallDue:node-1/c1:10000 @10000']);
+    await timers.close();
+  });
+
+  test('a timer fallen due counts as held until its handler ends; stopped while it waits for a slot, it does not run', async () => {
+    const ran: string[] = [];
+    const release: (() => void)[] = [];
+    const timers = new LocalTimers(async (classroomId, timer) => {
+      ran.push(`${classroomId} ${timer.callId ?? ''}`);
+      await new Promise<void>((resolve) => release.push(resolve));
+    }, logger);
+    timers.follow('busy', running(1));
+    timers.follow('c1', running(1));
+    timers.schedule('busy', Array.from({ length: 32 }, (_, i) => callDue(100, `b${i}`)));
+    timers.schedule('c1', [callDue(200, 'waiting')]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(ran).toHaveLength(32);
+    expect(timers.has('busy', 'criCallDue:node-1/b0:100')).toBe(true);
+    expect(timers.has('c1', 'criCallDue:node-1/waiting:200')).toBe(true);
+    timers.stop('c1');
+    for (const done of release.splice(0)) done();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ran.filter((r) => r.startsWith('c1'))).toEqual([]);
+    expect(timers.has('busy', 'criCallDue:node-1/b0:100')).toBe(false);
+    await timers.close();
+  });
 });

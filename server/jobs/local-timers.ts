@@ -30,6 +30,8 @@ interface Classroom {
   clock: SimClock;
   queue: TimerQueue;
   timeout: NodeJS.Timeout | undefined;
+  /** Ids fallen due and not yet run to the end (waiting for a handler slot, or running). */
+  firing: Set<string>;
 }
 
 export class LocalTimers {
@@ -51,8 +53,10 @@ export class LocalTimers {
   follow(classroomId: string, clock: SimClock): void {
     if (this.closed) return;
     const known = this.classrooms.get(classroomId);
+    // Each change re-anchors the clock at its wall time: a view read before it (the sweep's) is older.
+    if (known && clock.wall < known.clock.wall) return;
     if (known) known.clock = clock;
-    const classroom = known ?? { clock, queue: new TimerQueue(), timeout: undefined };
+    const classroom = known ?? { clock, queue: new TimerQueue(), timeout: undefined, firing: new Set<string>() };
     this.classrooms.set(classroomId, classroom);
     this.arm(classroomId, classroom);
   }
@@ -74,9 +78,10 @@ export class LocalTimers {
     return true;
   }
 
-  /** Whether a timer of this id is pending (not yet fired) here. */
+  /** Whether a timer of this id is pending here, or fell due and has not run to the end yet. */
   has(classroomId: string, id: string): boolean {
-    return this.classrooms.get(classroomId)?.queue.has(id) ?? false;
+    const classroom = this.classrooms.get(classroomId);
+    return classroom !== undefined && (classroom.queue.has(id) || classroom.firing.has(id));
   }
 
   /** Drops the pending timers `drop` picks (a cluster reset); the classroom's timers still run here. */
@@ -132,6 +137,7 @@ export class LocalTimers {
     const now = Math.floor(simNow(classroom.clock, wallNow));
     for (let next = classroom.queue.peek(); next && isDue(classroom.clock, next.dueAt, wallNow); next = classroom.queue.peek()) {
       classroom.queue.pop();
+      classroom.firing.add(next.id);
       this.due.push({ classroomId, classroom, timer: next, firedAt: Math.max(next.dueAt, now) });
     }
     this.arm(classroomId, classroom);
@@ -155,6 +161,7 @@ export class LocalTimers {
         })
         .catch((error: unknown) => this.failed(next.classroomId, next.timer, error))
         .finally(() => {
+          next.classroom.firing.delete(next.timer.id);
           this.running.delete(run);
           this.pump();
         });

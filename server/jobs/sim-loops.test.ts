@@ -91,4 +91,53 @@ describe('SimLoops', () => {
     await loops.close();
     expect(loops.size).toBe(0);
   });
+
+  test('a pass may name its next one sooner than a period on (a heartbeat\'s next node); firstAt sets the first', async () => {
+    const loops = new SimLoops(logger);
+    const passes: number[] = [];
+    // Passes at 0 (firstAt), then at the time each pass names: 3000, 4500, then a period (10 s) on.
+    const next = [3000, 4500];
+    loops.start('c1', 'beat', { clock: running(1), periodMs: 10_000 }, async (now) => {
+      passes.push(now);
+      const at = next.shift();
+      return at === undefined ? true : { nextAt: at };
+    }, 0);
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(passes).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(passes).toEqual([0, 3000]);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(passes).toEqual([0, 3000, 4500]);
+    await vi.advanceTimersByTimeAsync(9999);
+    expect(passes).toEqual([0, 3000, 4500]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(passes).toEqual([0, 3000, 4500, 14_500]);
+    await loops.close();
+  });
+
+  test('bringForward moves the next pass sooner, also while a pass is under way', async () => {
+    const loops = new SimLoops(logger);
+    const passes: number[] = [];
+    let finish: () => void = () => {};
+    loops.start('c1', 'beat', { clock: running(1), periodMs: 10_000 }, (now) => {
+      passes.push(now);
+      return new Promise<boolean>((resolve) => (finish = () => resolve(true)));
+    });
+    loops.bringForward('c1', 'beat', 2000);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(passes).toEqual([2000]);
+    // Under way: the node added now is due at 2500; the pass ends at 3000 and the next comes at once.
+    loops.bringForward('c1', 'beat', 2500);
+    await vi.advanceTimersByTimeAsync(1000);
+    finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(passes).toEqual([2000, 3000]);
+    // A later time than the next pass changes nothing.
+    finish();
+    loops.bringForward('c1', 'beat', 50_000);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(passes).toEqual([2000, 3000, 13_000]);
+    finish();
+    await loops.close();
+  });
 });
