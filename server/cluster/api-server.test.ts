@@ -89,6 +89,26 @@ describe('one API server path for students, bots and the instructor', () => {
     expect(await kim.act({ kind: 'renewLease', node: 'node-1' })).toMatchObject({ ok: false, code: 'Invalid', message: expect.stringContaining('renews its Lease by itself every 10 s') });
     expect((await suite.server.cluster.store.snapshot(classroom.id)).resourceVersion).toBe(rv);
   });
+
+  test("a request refused before it was decided (another role's move, a bad payload) is logged at the classroom's simulated now, not at 0", async () => {
+    const classroom = await classroomWith(suite.server.url, ['kim'], { nodes: 1 });
+    const instructor = await connect(classroom.instructorToken);
+    const kim = await connect(classroom.students.get('kim')?.token ?? '');
+    expect(await instructor.instructor({ kind: 'start' })).toMatchObject({ ok: true });
+    await assignRoles(instructor, classroom, { kim: 'kubelet:node-1' });
+    const before = kim.simNow();
+    expect(await kim.act({ kind: 'bind', pod: 'web-1', node: 'node-1', resourceVersion: '1' })).toMatchObject({ ok: false, code: 'Forbidden' });
+    expect(await kim.act({ kind: 'noSuchMove' } as unknown as ClusterAction)).toMatchObject({ ok: false, code: 'BadRequest' });
+    const refused = await waitFor(() => {
+      const found = kim.requests.filter((r) => r.outcome === 'refused');
+      return found.length === 2 ? found : undefined;
+    }, { what: "kim's two refusals" });
+    const after = kim.simNow();
+    expect(refused.map((r) => [r.verb, r.code, r.simTime >= before - 1000 && r.simTime <= after + 1000])).toEqual([
+      ['bind', 'Forbidden', true],
+      ['noSuchMove', 'BadRequest', true],
+    ]);
+  });
 });
 
 describe('who reads the request log live', () => {

@@ -173,7 +173,7 @@ export class ApiServer {
       return { reply, entry: ridden.entry };
     }
     const kind = typeof payload === 'object' && payload !== null && 'kind' in payload ? String(payload.kind).slice(0, 40) : 'unknown';
-    const entry = this.entry(caller, parsed.success ? parsed.data.kind : kind, parsed.success ? targetOf(parsed.data) : '', reply, clock.simTime);
+    const entry = this.entry(caller, parsed.success ? parsed.data.kind : kind, parsed.success ? targetOf(parsed.data) : '', reply, await this.timeOf(caller.classroomId, clock));
     if (options.via) entry.via = options.via;
     this.record(caller.classroomId, entry);
     return { reply, entry };
@@ -206,7 +206,7 @@ export class ApiServer {
       this.record(caller.classroomId, ridden.entry, ridden.committedAt);
       return { reply, entry: ridden.entry, action, decidedOn };
     }
-    const entry = this.entry(caller, action.kind, targetOf(action), reply, clock.simTime);
+    const entry = this.entry(caller, action.kind, targetOf(action), reply, await this.timeOf(caller.classroomId, clock));
     this.record(caller.classroomId, entry);
     return { reply, entry, action, decidedOn };
   }
@@ -220,7 +220,7 @@ export class ApiServer {
     } catch (error) {
       reply = refusalOf(error);
     }
-    const entry = this.entry(instructor, action.kind, instructorTarget(action), reply, clock.simTime);
+    const entry = this.entry(instructor, action.kind, instructorTarget(action), reply, await this.timeOf(instructor.classroomId, clock));
     this.record(instructor.classroomId, entry);
     return { reply, entry };
   }
@@ -255,6 +255,17 @@ export class ApiServer {
   async roomRefusal(instructor: Extract<Identity, { kind: 'instructor' }>, verb: string, target: string, reply: Refusal): Promise<void> {
     const run = await this.runtime.run(instructor.classroomId).catch(() => null);
     this.record(instructor.classroomId, this.entry(instructor, verb, target, reply, run ? Math.floor(simNow(run.clock, Date.now())) : 0));
+  }
+
+  /**
+   * The simulated time a request is logged at: the one it was decided at, or, for a request refused
+   * before it read the clock (a bad payload, a role that may not send it), the classroom's now from
+   * this process's copy of its clock (no read as a rule). 0 only when not even that can be had.
+   */
+  private async timeOf(classroomId: string, clock: { simTime: number }): Promise<number> {
+    if (clock.simTime !== 0) return clock.simTime;
+    const run = await this.runtime.run(classroomId).catch(() => null);
+    return run ? Math.floor(simNow(run.clock, Date.now())) : 0;
   }
 
   private record(classroomId: string, entry: ApiRequestEntry, committedAt?: string): void {
