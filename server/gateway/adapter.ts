@@ -1,8 +1,10 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { newClient, newCluster, type RedisTarget } from '../redis/connect';
+import { newClient, newCluster, type RedisClient, type RedisTarget } from '../redis/connect';
 
 export interface SocketAdapter {
   adapter: ReturnType<typeof createAdapter>;
+  /** Its publishing client (fails fast while Redis is down): the gateway follows the store's reachability on it. */
+  client: RedisClient;
   close(): Promise<void>;
 }
 
@@ -55,7 +57,7 @@ export async function createSocketAdapter(target: RedisTarget, prefix: string): 
     duplicates.push(copy);
     return copy;
   };
-  let client;
+  let client: RedisClient;
   if (target.clusterNodes) {
     const nodes = target.clusterNodes;
     const cluster = newCluster(nodes, name);
@@ -82,6 +84,7 @@ export async function createSocketAdapter(target: RedisTarget, prefix: string): 
   });
   return {
     adapter,
+    client,
     async close() {
       // The blocked XREAD of a duplicate fails into the adapter's own catch; the main client
       // finishes what it was sending (session records, last broadcasts) first.

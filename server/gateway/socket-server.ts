@@ -19,6 +19,7 @@ import { classroomRoom, memberRoom } from './rooms';
 import { WatchFeeds } from './watch-feeds';
 import type { SocketLimits } from './rate-limit';
 import { capSocketsPerMember, registerSessionHandlers } from './session-handlers';
+import { followStore } from './store-reachability';
 import { isAuthenticated, type ClusterPlayServer, type GatewayDeps } from './types';
 
 export type { ClusterPlayServer } from './types';
@@ -73,6 +74,13 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
   const feeds = new WatchFeeds(io, cluster.store, logger, metrics ? (events, sockets) => metrics.watchFanOut(events, sockets) : undefined);
   const deps: GatewayDeps = { io, logger, classrooms, changes, broadcaster: options.announcer, cluster, feeds, work, ...(metrics ? { metrics } : {}) };
 
+  // Every socket here hears whether this process reaches Redis: its requests are decided here. Local
+  // only: a broadcast through the adapter needs the very Redis that is away.
+  const store = followStore(socketAdapter.client, (reachable) => {
+    logger.debug({ reachable }, 'telling the sockets whether the store is reachable');
+    io.local.emit('store', { reachable });
+  });
+
   io.use(authenticateHandshake(classrooms, logger));
   io.use(capSocketsPerMember(classrooms));
   io.on('connection', (socket) => {
@@ -80,6 +88,7 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
     options.limits.limit(socket);
     guardRequests(socket, { maxMessageBytes: MAX_SOCKET_MESSAGE_BYTES, logger });
     socket.emit('hello', { protocolVersion: PROTOCOL_VERSION, serverId });
+    socket.emit('store', { reachable: store.reachable });
     if (!isAuthenticated(socket)) return options.limits.holdAnonymous(socket);
     registerSessionHandlers(socket, deps);
     registerInstructorHandlers(socket, deps);
@@ -113,6 +122,7 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
     io,
     deps,
     async close() {
+      store.close();
       unsubscribe();
       unlisten();
       unregroup();

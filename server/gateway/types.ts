@@ -26,7 +26,7 @@ export interface GatewayDeps {
 }
 
 /**
- * Sockets that connected without a token (the landing page, before joining) get `hello` only; all
+ * Sockets that connected without a token (the landing page, before joining) get `hello` and `store` only; all
  * the others carry the identity their token proved, and only those reach the handler modules.
  */
 export function isAuthenticated(socket: ClusterPlaySocket): boolean {

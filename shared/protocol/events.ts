@@ -70,6 +70,16 @@ export interface ServerToClientEvents {
   removed: (reason: { message: string }) => void;
   /** A request that could not be acked (sent without an ack callback) was refused: which event, and why. */
   refused: (refusal: Refusal & { event: string }) => void;
+  /**
+   * Whether the process holding this socket reaches the cluster's store (Redis, our etcd), as its
+   * /readyz says: sent on connect and on every change. While it does not, every request is
+   * refused at once with ServiceUnavailable, and the simulated clock runs on (it is wall time).
+   */
+  store: (state: StoreState) => void;
+}
+
+export interface StoreState {
+  reachable: boolean;
 }
 
 export type ResyncReply = Ack<{ events: WatchEvent[] } | { snapshot: Snapshot }>;

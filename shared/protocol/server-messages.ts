@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { KubeObject } from '../model';
 import type { ClassroomView, Identity } from './classroom';
 import { ErrorCode } from './errors';
-import type { ApiRequestEntry, ResyncReply, Snapshot, WatchEvent } from './events';
+import type { ApiRequestEntry, ResyncReply, Snapshot, StoreState, WatchEvent } from './events';
 import type { RoundView } from './rounds';
 import { roleSchema } from './roles';
 
@@ -80,6 +80,7 @@ export const classroomViewSchema: z.ZodType<ClassroomView> = z.object({
 
 export const helloSchema = z.object({ protocolVersion: z.number(), serverId: z.string() });
 export const removedSchema = z.object({ message: z.string() });
+export const storeStateSchema: z.ZodType<StoreState> = z.object({ reachable: z.boolean() });
 
 const refusal = z.object({ ok: z.literal(false), code: errorCode, message: z.string() });
 export const ackSchema = z.union([z.looseObject({ ok: z.literal(true), message: z.string().optional() }), refusal]);

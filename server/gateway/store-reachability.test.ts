@@ -1,0 +1,133 @@
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StoreState } from '@shared/protocol';
+import type { RunningServer } from '../app';
+import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis';
+import { REDIS_UNAVAILABLE_MESSAGE } from '../redis/unavailable';
+import { startTestServer } from '../testing/test-server';
+import { waitFor } from '../testing/wait';
+import { RECHECK_MS, StoreReachability, type ConnectionSignals } from './store-reachability';
+import { connectMember, createClassroom, joinClassroom, type TestClient } from './test-clients';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('the store event: a connected socket hears when its server loses Redis and when it has it back', () => {
+  it('a connected student is told on connect, when Redis stops and when it is back, on the same connection', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'cp-store-event-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    let redis: EmbeddedRedis = await startEmbeddedRedis({ dataDir, port });
+    cleanups.push(() => redis.stop());
+    const server: RunningServer = await startTestServer({ REDIS_URL: `redis://127.0.0.1:${port}`, JOIN_RATE_LIMIT: '100000' });
+    cleanups.push(() => server.close());
+    const { code, instructorToken } = await createClassroom(server.url);
+    const { token } = await joinClassroom(server.url, code, 'Rui');
+
+    const student: TestClient = await connectMember(server.url, token);
+    cleanups.push(() => student.close());
+    const heard: StoreState[] = [];
+    let disconnects = 0;
+    student.socket.on('disconnect', () => disconnects++);
+    student.socket.on('store', (state) => heard.push(state));
+    const socketId = student.socket.id;
+    // Every socket of the process hears it: the instructor's too.
+    const instructor = await connectMember(server.url, instructorToken);
+    cleanups.push(() => instructor.close());
+    const instructorHeard: StoreState[] = [];
+    instructor.socket.on('store', (state) => instructorHeard.push(state));
+
+    await redis.stop();
+    await waitFor(() => heard.length >= 1, { what: 'the store event after Redis stopped' });
+    expect(heard).toEqual([{ reachable: false }]);
+    // What the screen says is what a request meets meanwhile.
+    expect(await instructor.instructor({ kind: 'lockRoom', locked: true })).toEqual({
+      ok: false,
+      code: 'ServiceUnavailable',
+      message: REDIS_UNAVAILABLE_MESSAGE,
+    });
+
+    redis = await startEmbeddedRedis({ dataDir, port });
+    await waitFor(() => heard.length >= 2, { what: 'the store event after Redis came back', timeoutMs: 15_000 });
+    expect(heard).toEqual([{ reachable: false }, { reachable: true }]);
+    expect(instructorHeard).toEqual([{ reachable: false }, { reachable: true }]);
+    // The same connection throughout: the outage was told, not shown by a disconnect.
+    expect({ id: student.socket.id, connected: student.socket.connected, disconnects }).toEqual({ id: socketId, connected: true, disconnects: 0 });
+  });
+
+  it('a socket that connects is told the store is reachable right after hello', async () => {
+    const server = await startTestServer({ JOIN_RATE_LIMIT: '100000' });
+    cleanups.push(() => server.close());
+    const { code } = await createClassroom(server.url);
+    const { token } = await joinClassroom(server.url, code, 'Ada');
+    const { io } = await import('socket.io-client');
+    const socket = io(server.url, { transports: ['websocket'], reconnection: false, auth: { token } });
+    cleanups.push(() => void socket.close());
+    const order: string[] = [];
+    socket.onAny((event: string, ...args: unknown[]) => order.push(event === 'store' ? `store ${JSON.stringify(args[0])}` : event));
+    await waitFor(() => order.includes('session'), { what: 'the session' });
+    expect(order.slice(0, 2)).toEqual(['hello', 'store {"reachable":true}']);
+  });
+});
+
+/** A client's connection signals, and a check whose answer the test sets. */
+class FakeClient extends EventEmitter implements ConnectionSignals {
+  answer = true;
+  checks = 0;
+  check = async (): Promise<boolean> => {
+    this.checks++;
+    return this.answer;
+  };
+}
+
+describe('StoreReachability: a signal starts a check; a failed check is repeated until one passes', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('on a Redis Cluster whose master failed over (no node reports ready again), the repeated check finds the store back', async () => {
+    const client = new FakeClient();
+    const changes: boolean[] = [];
+    const reachability = new StoreReachability(client, client.check, (reachable) => changes.push(reachable));
+    cleanups.push(() => reachability.close());
+
+    client.answer = false;
+    client.emit('node-error', new Error('connect ECONNREFUSED'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect({ changes, reachable: reachability.reachable }).toEqual({ changes: [false], reachable: false });
+
+    // The replica is promoted: the cluster serves every slot again, and no node says a word.
+    await vi.advanceTimersByTimeAsync(RECHECK_MS);
+    client.answer = true;
+    await vi.advanceTimersByTimeAsync(RECHECK_MS);
+    expect({ changes, reachable: reachability.reachable }).toEqual({ changes: [false, true], reachable: true });
+
+    // Reachable again: no more checks until a signal.
+    const checks = client.checks;
+    await vi.advanceTimersByTimeAsync(10 * RECHECK_MS);
+    expect(client.checks).toBe(checks);
+  });
+
+  it('a ready signal whose check still fails (a slot still unserved) keeps the store unreachable; nothing is told twice', async () => {
+    const client = new FakeClient();
+    const changes: boolean[] = [];
+    const reachability = new StoreReachability(client, client.check, (reachable) => changes.push(reachable));
+    cleanups.push(() => reachability.close());
+
+    client.answer = false;
+    client.emit('error', new Error('Socket closed unexpectedly'));
+    client.emit('error', new Error('connect ECONNREFUSED'));
+    await vi.advanceTimersByTimeAsync(0);
+    client.emit('node-ready');
+    await vi.advanceTimersByTimeAsync(3 * RECHECK_MS);
+    expect(changes).toEqual([false]);
+    client.answer = true;
+    client.emit('ready');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(changes).toEqual([false, true]);
+  });
+});
