@@ -18,6 +18,7 @@ import {
   resyncReplySchema,
   roundViewSchema,
   snapshotSchema,
+  storeStateSchema,
   watchMessageSchema,
   type ParsedAck,
 } from '@shared/protocol';
@@ -38,6 +39,13 @@ class Connection {
   problem = $state<string | null>(null);
   /** While `held`: the server's reason, which says what the tab waits for. */
   heldFor = $state<RetriedCode | null>(null);
+  /**
+   * Whether the server reaches the cluster's store (Redis), as it last said (on connect and on every
+   * change). While it does not, the socket stays connected but every request is refused.
+   */
+  storeReachable = $state(true);
+  /** Connected, to a server that cannot reach its store: the screen says so instead of "Connected". */
+  storeAway = $derived(this.status === 'connected' && !this.storeReachable);
   /** The token this tab connected with (a grouped student's is their class's, while they play in a group). */
   token = $state<string | null>(null);
   #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
@@ -117,6 +125,7 @@ class Connection {
       for (const entry of entries) if (entry.role) activity.note(entry.role);
     });
     this.#on(socket, 'round', roundViewSchema, (view) => (round.view = view));
+    this.#on(socket, 'store', storeStateSchema, ({ reachable }) => (this.storeReachable = reachable));
     // A request the server could not ack (sent without a callback) was refused all the same: say so.
     this.#on(socket, 'refused', refusedSchema, (refusal) => toasts.show('error', `${refusal.event} refused: ${refusal.code}`, refusal.message));
     this.#on(socket, 'removed', removedSchema, ({ message }) => {
@@ -137,6 +146,7 @@ class Connection {
     this.status = 'idle';
     this.problem = null;
     this.heldFor = null;
+    this.storeReachable = true;
     this.token = null;
     cluster.clear();
     classroom.clear();
