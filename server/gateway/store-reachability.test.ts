@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 describe('the store event: a connected socket hears when its server loses Redis and when it has it back', () => {
-  it('a connected student is told on connect, when Redis stops and when it is back, on the same connection', async () => {
+  it('a connected student and the instructor are told when Redis stops and when it is back, on the same connection, and a request meanwhile meets ServiceUnavailable', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'cp-store-event-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const port = await freePort();

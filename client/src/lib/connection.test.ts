@@ -145,3 +145,39 @@ describe('connection: a handshake refused for now is retried, a final one ends t
     expect([connection.status, socket.connects]).toEqual(['idle', 1]);
   });
 });
+
+describe("connection: a connected tab follows the server's word on its store (the store event)", () => {
+  afterEach(() => {
+    connection.close();
+    sockets.length = 0;
+  });
+
+  it('is storeAway while connected to a server that cannot reach Redis, and back when it can; a malformed message changes nothing', () => {
+    connection.open('token-1');
+    const socket = sockets[0]!;
+    socket.emit('connect');
+    socket.emit('store', { reachable: true });
+    expect([connection.status, connection.storeAway]).toEqual(['connected', false]);
+    socket.emit('store', { reachable: false });
+    expect([connection.status, connection.storeAway]).toEqual(['connected', true]);
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    socket.emit('store', { reachable: 'yes' });
+    expect(connection.storeAway).toBe(true);
+    socket.emit('store', { reachable: true });
+    expect(connection.storeAway).toBe(false);
+    vi.restoreAllMocks();
+  });
+
+  it('says Reconnecting rather than storeAway once the socket drops, and forgets the store on close', () => {
+    connection.open('token-1');
+    const socket = sockets[0]!;
+    socket.emit('connect');
+    socket.emit('store', { reachable: false });
+    socket.emit('disconnect', 'transport close');
+    expect([connection.status, connection.storeAway]).toEqual(['reconnecting', false]);
+    connection.close();
+    connection.open('token-2');
+    sockets[1]!.emit('connect');
+    expect([connection.status, connection.storeAway]).toEqual(['connected', false]);
+  });
+});
