@@ -2,11 +2,13 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import type { StoreState } from '@shared/protocol';
 import type { RunningServer } from '../app';
 import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis';
 import { REDIS_UNAVAILABLE_MESSAGE } from '../redis/unavailable';
+import { redisClusterMissing, startRedisCluster } from '../testing/redis-cluster';
+import { sigkill, startServerProcess } from '../testing/server-process';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
 import { RECHECK_MS, StoreReachability, type ConnectionSignals } from './store-reachability';
@@ -59,6 +61,39 @@ describe('the store event: a connected socket hears when its server loses Redis 
     // The same connection throughout: the outage was told, not shown by a disconnect.
     expect({ id: student.socket.id, connected: student.socket.connected, disconnects }).toEqual({ id: socketId, connected: true, disconnects: 0 });
   });
+
+  const missing = redisClusterMissing();
+  it.skipIf(missing)('on a Redis Cluster, a connected student is told when a master dies and when its replica has taken over its slots, as /readyz says', async () => {
+    const cluster = await startRedisCluster({ masters: 3, replicas: 1 });
+    cleanups.push(() => cluster.stop());
+    // A process of its own, ended with SIGKILL: closing a server after a failover waits long on its
+    // background work (a minute and more, as before this event existed), which is not this test's subject.
+    const port = await freePort();
+    const child = await startServerProcess(port, {
+      REDIS_URL: '',
+      REDIS_CLUSTER_NODES: cluster.nodes.join(','),
+      REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-store-event`,
+      JOIN_RATE_LIMIT: '100000',
+    });
+    cleanups.push(() => sigkill(child));
+    const url = `http://127.0.0.1:${port}`;
+    const readyz = async () => (await fetch(`${url}/readyz`)).status;
+    const { code } = await createClassroom(url);
+    const { token } = await joinClassroom(url, code, 'Rui');
+    const student = await connectMember(url, token);
+    cleanups.push(() => student.close());
+    const heard: StoreState[] = [];
+    student.socket.on('store', (state) => heard.push(state));
+
+    const master = cluster.topology(cluster.nodes[0] ?? '').find((node) => node.role === 'master' && node.slots.length > 0);
+    if (!master) throw new Error('no master serving slots');
+    await cluster.kill(master.address);
+    await waitFor(() => heard.length >= 1, { what: 'the store event after the master died' });
+    // The same truth as /readyz: a slot unserved (its replica is promoted seconds later).
+    expect({ heard, readyz: await readyz() }).toEqual({ heard: [{ reachable: false }], readyz: 503 });
+    await waitFor(() => heard.length >= 2, { what: 'the store event after the replica took over', timeoutMs: 30_000 });
+    expect({ heard, readyz: await readyz(), connected: student.socket.connected }).toEqual({ heard: [{ reachable: false }, { reachable: true }], readyz: 200, connected: true });
+  }, 90_000);
 
   it('a socket that connects is told the store is reachable right after hello', async () => {
     const server = await startTestServer({ JOIN_RATE_LIMIT: '100000' });
