@@ -125,7 +125,7 @@ test.skipIf(missing !== null)('the master dies while a CRI call runs, with an ac
   expect(snapshot.objects.find((o) => o.kind === 'Node')?.metadata.annotations?.[LOST_WRITE]).toBeUndefined();
 
   await waitFor(() => roundDone(instructor.state), { what: 'the pull to finish and the pods of node-1 to start', timeoutMs: 60_000, intervalMs: 100 });
-  // The pull was finished by its timer (not by the sweep's net, two passes late, nor by anything else).
+  // The pull was finished by a criCallDue timer of the owner (one derived again from a later change of the runtime would do too).
   const log = await running.cluster.store.readLog(classroom.id, '0', 100_000);
   const finished = log.find((e) => e.object.kind === 'ContainerRuntime' && e.object.status.calls.some((c) => c.id === pull?.id && c.status === 'done'));
   expect(finished?.actor).toBe('system:criCallDue');
