@@ -22,7 +22,7 @@ export interface RoundRecord {
   startedAtSim: number | null;
   endedAt?: string;
   endedAtSim?: number;
-  goals: Record<string, { metAtSim?: number; achievedBy?: GoalAchiever[] }>;
+  goals: Record<string, StoredGoal>;
   /** Simulated ms at which every goal was met at once (recoveries are measured to these). */
   allMetAtSim: number[];
   timeline: RoundTimelineMark[];
@@ -31,8 +31,24 @@ export interface RoundRecord {
   /** Steady client requests per second per Service, and spikes on top until a simulated time. */
   traffic: Record<string, number>;
   spikes: Record<string, { perSecond: number; untilSim: number }>;
+  /** Steps that wait on a condition (`when`), by index: the simulated ms each was booked for once it held. */
+  stepsDue?: Record<string, number>;
   /** The last view computed (what screens get on connect). */
   view: RoundView | null;
+}
+
+/**
+ * A goal as the looks found it. Reached: met since `metAtSim`, the last time it became true, by
+ * the change `actors` made (the players credited; the debrief names `achievedBy`). A goal that
+ * already held at the round's first look was reached by no one (`fromStart`).
+ */
+export interface StoredGoal {
+  /** At the last look; absent before the first. */
+  met?: boolean;
+  metAtSim?: number;
+  achievedBy?: GoalAchiever[];
+  actors?: string[];
+  fromStart?: boolean;
 }
 
 export const MAX_TIMELINE_MARKS = 300;

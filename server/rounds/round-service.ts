@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { getCondition, fromRFC3339, type Pod, type SimTime } from '@shared/model';
+import { getCondition, fromRFC3339, type KubeObject, type Pod, type SimTime } from '@shared/model';
 import {
   proxyRole,
   refuse,
@@ -23,12 +23,17 @@ import {
   type Role,
   type RoundView,
   type SimClock,
+  type WatchEvent,
 } from '@shared/protocol';
 import {
   achievers,
   activityOf,
+  authorsOf,
   componentsOf,
+  concerns,
+  evaluateCheck,
   evaluateGoals,
+  isWindowed,
   parseCheck,
   recoveries,
   scorePlayers,
@@ -108,6 +113,19 @@ export interface RoundServiceOptions {
   owns(classroomId: string): boolean;
 }
 
+/** The change that last made a goal true: when, whose, and what it wrote. */
+interface Reached {
+  atSim: number;
+  actor: string;
+  object: KubeObject;
+}
+
+interface Latched {
+  generation: number;
+  met: Map<string, boolean>;
+  reached: Map<string, Reached>;
+}
+
 /** One classroom's coalesced evaluation: a pending batch timer, the look in flight, another one asked for meanwhile. */
 interface Evaluation {
   timer: NodeJS.Timeout | null;
@@ -133,8 +151,11 @@ export class RoundService {
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly views = new Map<string, { view: ClassroomView; heardAt: number }>();
   private readonly scenarios = new Map<string, { id: string; generation: number; scenario: Scenario }>();
-  /** Goals on the cluster's state seen met at a change, with its simulated time, until the next look marks them. */
-  private readonly latched = new Map<string, { generation: number; metAt: Map<string, number> }>();
+  /**
+   * Goals on the cluster's state as the owner's cache last showed them (`met`), and for each met
+   * one the change that last made it true (`reached`), until the next look marks it.
+   */
+  private readonly latched = new Map<string, Latched>();
   /** Tells this process's own round messages from other processes' (its copy is already current). */
   private readonly source = randomUUID();
   private readonly channel: string;
@@ -159,10 +180,10 @@ export class RoundService {
     // A component's own writes (the kubelet's heartbeat, the runtime's timed completions) count for whoever holds its seat.
     this.options.runtime.automaticWork = (view, role, writes) => this.noteAutomatic(view, role, writes);
     // The owner's cache of the cluster moved: a goal may be met (coalesced with every other change of the batch).
-    this.options.runtime.onStateChange((classroomId, simTime) => {
+    this.options.runtime.onStateChange((classroomId, _simTime, events) => {
       const record = this.cache.get(classroomId)?.record;
       if (record?.phase !== 'running' || !this.options.owns(classroomId)) return;
-      this.latch(classroomId, record, simTime);
+      this.latch(classroomId, record, events);
       this.scheduleEvaluation(classroomId);
     });
   }
@@ -383,6 +404,8 @@ export class RoundService {
     this.cache.set(classroomId, { record, readAt: Date.now() });
     await this.recordMarkers(classroomId, [{ kind: 'roundStart', label: `round started: ${scenario.title}` }], now);
     for (const [index, step] of scenario.steps.entries()) {
+      // A step that waits on a condition is booked by the look that finds it holds.
+      if (step.when !== undefined) continue;
       await timers.schedule(classroomId, { kind: ROUND_STEP, key: `${ROUND_STEP}:${index}`, dueAt: now + Math.round(step.at * 1000), payload: { index, generation: record.generation } });
     }
     await timers.schedule(classroomId, { kind: ROUND_TICK, key: ROUND_TICK, dueAt: now + TICK_MS, payload: { generation: record.generation } });
@@ -522,23 +545,38 @@ export class RoundService {
 
   /**
    * Every batch of changes the owner's cache applies is looked at for the goals on the cluster's
-   * state (in memory, no read): one met even for a moment is marked at the simulated time of the
-   * change that met it, though the coalesced look comes a little later. Windows over the request
-   * log move with time: the looks at each tick measure them.
+   * state (in memory, no read): a goal that goes from unmet to met is marked at the simulated time
+   * of the change that met it (the batch's last change of the goal's object) and credited to its
+   * writer, though the coalesced look comes a little later; one that goes unmet forgets it. Windows
+   * over the request log move with time: the looks at each tick measure them.
    */
-  private latch(classroomId: string, record: RoundRecord, simTime: number): void {
+  private latch(classroomId: string, record: RoundRecord, events: readonly WatchEvent[]): void {
     this.options.run('latching goals', async () => {
       const scenario = await this.scenarioOf(classroomId, record);
-      const goals = scenario?.goals.filter((g) => !g.check.includes(' over ') && record.goals[g.id]?.metAtSim === undefined) ?? [];
-      if (!goals.length || record.startedAtSim === null) return;
+      const startedAtSim = record.startedAtSim;
+      const last = events.at(-1);
+      if (!scenario || startedAtSim === null || !last) return;
+      const goals = scenario.goals.flatMap((g) => {
+        const parsed = parseCheck(g.check);
+        return parsed.ok && !isWindowed(parsed.check) ? [{ id: g.id, check: parsed.check }] : [];
+      });
+      if (!goals.length) return;
       const state = await this.options.runtime.state(classroomId);
       let latched = this.latched.get(classroomId);
       if (latched?.generation !== record.generation) {
-        latched = { generation: record.generation, metAt: new Map() };
+        latched = { generation: record.generation, met: new Map(), reached: new Map() };
         this.latched.set(classroomId, latched);
       }
-      for (const result of evaluateGoals({ goals }, state, [], simTime, record.startedAtSim)) {
-        if (result.met && !latched.metAt.has(result.id)) latched.metAt.set(result.id, Math.max(simTime, record.startedAtSim));
+      for (const goal of goals) {
+        const { met } = evaluateCheck(goal.check, state, [], last.simTime, startedAtSim);
+        // Unknown before the round's first look: that look tells a goal met from the start.
+        const before = latched.met.get(goal.id) ?? record.goals[goal.id]?.met;
+        latched.met.set(goal.id, met);
+        if (!met) latched.reached.delete(goal.id);
+        else if (before === false) {
+          const cause = events.findLast((e) => concerns(goal.check, e.object)) ?? last;
+          latched.reached.set(goal.id, { atSim: Math.max(cause.simTime, startedAtSim), actor: cause.actor, object: cause.object });
+        }
       }
     });
   }
@@ -657,24 +695,52 @@ export class RoundService {
       this.records.takeRefusals(classroomId),
     ]);
     const latched = this.latched.get(classroomId);
-    const seen = latched?.generation === record0.generation ? new Map(latched.metAt) : new Map<string, number>();
+    const reached = latched?.generation === record0.generation ? new Map(latched.reached) : new Map<string, Reached>();
     let ended = false;
     // What the session record keeps of this evaluation (the last attempt of the compare-and-set).
-    const markers: RoundMarker[] = [];
+    const markers: { marker: RoundMarker; atSim: number }[] = [];
+    // Steps whose condition held at this look, to book once the record says so.
+    const due: { index: number; dueAt: number }[] = [];
     const record = await this.records.update(classroomId, (r) => {
       markers.length = 0;
       if (!r || r.phase !== 'running' || r.generation !== record0.generation || r.startedAtSim === null) return null;
       const startedAtSim = r.startedAtSim;
       const results = evaluateGoals(scenario, state, requests, now, startedAtSim);
       for (const result of results) {
-        const goal = (r.goals[result.id] ??= {});
-        const metAt = seen.get(result.id);
-        if ((!result.met && metAt === undefined) || goal.metAtSim !== undefined) continue;
-        goal.metAtSim = Math.min(metAt ?? now, now);
+        const stored = r.goals[result.id];
+        const cause = reached.get(result.id);
+        if (!result.met) {
+          // Reached once, undone since: the debrief keeps only a time it held from.
+          if (stored?.metAtSim !== undefined && !stored.fromStart) {
+            mark(r, now, 'goal', `goal no longer met: ${result.text}`);
+            markers.push({ marker: { kind: 'goal', label: `goal no longer met: ${result.text}` }, atSim: now });
+          }
+          r.goals[result.id] = { met: false };
+          continue;
+        }
+        // Met since the time stored, unless a change made it true again since (unmet between two looks).
+        if (stored?.met && stored.metAtSim !== undefined && !(cause && cause.atSim > stored.metAtSim)) continue;
+        if (stored?.met === undefined && !cause) {
+          // Already true at the round's first look: true before anything happened, nobody's doing.
+          r.goals[result.id] = { met: true, metAtSim: startedAtSim, fromStart: true, achievedBy: [], actors: [] };
+          continue;
+        }
         const parsed = parseCheck(result.text);
-        goal.achievedBy = parsed.ok ? achievers(tallies.players, componentsOf(parsed.check)) : [];
-        mark(r, goal.metAtSim, 'goal', `goal reached: ${result.text}`, goal.achievedBy.map((a) => a.name).join(', ') || 'system');
-        markers.push({ kind: 'goal', label: `goal reached: ${result.text}` });
+        // A window over the request log is met by time passing: the players whose components serve it.
+        const authors = cause ? authorsOf(cause.actor, cause.object, moment.view) : parsed.ok && isWindowed(parsed.check) ? achievers(tallies.players, componentsOf(parsed.check)) : { actors: [], achievers: [] };
+        const atSim = cause ? Math.min(cause.atSim, now) : now;
+        r.goals[result.id] = { met: true, metAtSim: atSim, achievedBy: authors.achievers, actors: authors.actors };
+        mark(r, atSim, 'goal', `goal reached: ${result.text}`, authors.achievers.map((a) => a.name).join(', ') || 'nobody');
+        markers.push({ marker: { kind: 'goal', label: `goal reached: ${result.text}` }, atSim });
+      }
+      due.length = 0;
+      for (const [index, step] of scenario.steps.entries()) {
+        if (step.when === undefined || r.stepsDue?.[index] !== undefined) continue;
+        const when = parseCheck(step.when);
+        if (!when.ok || !evaluateCheck(when.check, state, requests, now, startedAtSim).met) continue;
+        const dueAt = now + Math.round(step.at * 1000);
+        (r.stepsDue ??= {})[index] = dueAt;
+        due.push({ index, dueAt });
       }
       addRefusalMarks(r, refusals);
       const allMet = results.every((g) => g.met);
@@ -683,11 +749,11 @@ export class RoundService {
       if (allMet) {
         r.phase = 'won';
         mark(r, now, 'phase', 'round won: every goal met');
-        markers.push({ kind: 'roundEnd', label: 'round won: every goal met' });
+        markers.push({ marker: { kind: 'roundEnd', label: 'round won: every goal met' }, atSim: now });
       } else if (now - startedAtSim >= scenario.timeLimitSeconds * 1000) {
         r.phase = 'lost';
         mark(r, now, 'phase', `time is up (${scenario.timeLimitSeconds} s)`);
-        markers.push({ kind: 'roundEnd', label: `round lost: time is up (${scenario.timeLimitSeconds} s)` });
+        markers.push({ marker: { kind: 'roundEnd', label: `round lost: time is up (${scenario.timeLimitSeconds} s)` }, atSim: now });
       }
       if (r.phase !== 'running') {
         ended = true;
@@ -698,8 +764,12 @@ export class RoundService {
       return r;
     });
     if (!record) return;
-    for (const id of seen.keys()) latched?.metAt.delete(id);
-    await this.recordMarkers(classroomId, markers, now);
+    // Taken into the record: a later look sees only newer changes.
+    for (const [id, cause] of reached) if (latched?.reached.get(id) === cause) latched.reached.delete(id);
+    for (const { marker, atSim } of markers) await this.recordMarkers(classroomId, [marker], atSim);
+    for (const { index, dueAt } of due) {
+      await runtime.timers.schedule(classroomId, { kind: ROUND_STEP, key: `${ROUND_STEP}:${index}`, dueAt, payload: { index, generation: record.generation } });
+    }
     // The round is over: the class stops with it (timers and bots freeze), the debrief stays up.
     if (ended) {
       await this.pauseClass(classroomId);
@@ -714,7 +784,7 @@ export class RoundService {
     return composeView(record, scenario, results, { players: [], routes: 0, served: 0 }, moment?.view ?? null, null, now ?? moment?.now ?? 0);
   }
 
-  /** Round starts, goals and ends go into the session record, so a replay's timeline marks them. */
+  /** Round starts, goals and ends go into the session record, so a replay's timeline marks them (a goal at the change that met it). */
   private async recordMarkers(classroomId: string, markers: readonly RoundMarker[], now: SimTime): Promise<void> {
     for (const marker of markers) await this.options.runtime.store.appendMarker(classroomId, marker, { actor: 'system:rounds', simTime: now });
   }
@@ -800,15 +870,17 @@ function composeView(
   const start = record.startedAtSim;
   const seconds = (sim: number): number => (start === null ? 0 : round1((sim - start) / 1000));
   const goals = results.map((g) => {
-    const stored = record.goals[g.id];
+    const stored = g.met ? record.goals[g.id] : undefined;
     return {
       ...g,
       ...(stored?.metAtSim === undefined ? {} : { metAtSeconds: seconds(stored.metAtSim) }),
       ...(stored?.achievedBy ? { achievedBy: stored.achievedBy } : {}),
+      ...(stored?.fromStart ? { heldFromStart: true } : {}),
     };
   });
-  const goalComponents = goals.filter((g) => g.achievedBy).map((g) => [...new Set((g.achievedBy ?? []).map((a) => a.component))]);
-  const scores = scorePlayers({ tallies: tallies.players, boundToRunning: boundToRunning(state), goalComponents });
+  // 20 points for each goal met now, to the players whose change met it.
+  const goalActors = results.flatMap((g) => (g.met ? [record.goals[g.id]?.actors ?? []] : []));
+  const scores = scorePlayers({ tallies: tallies.players, boundToRunning: boundToRunning(state), goalActors });
   const students = (classroom?.members ?? []).filter((m) => m.kind === 'student').map((m) => ({ id: m.id, name: m.name, role: m.role }));
   const view: RoundView = {
     scenario: scenario.id,

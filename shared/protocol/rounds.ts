@@ -31,9 +31,12 @@ export interface RoundGoalView {
   met: boolean;
   /** Live progress where the check counts something (2 of 3 replicas ready). */
   progress?: { current: number; target: number };
-  /** Simulated seconds since the round started when it was first met. */
+  /** Simulated seconds since the round started when it was last met: it has held since. */
   metAtSeconds?: number;
+  /** Who made the change that met it (empty: a change of no player's). */
   achievedBy?: GoalAchiever[];
+  /** It held when the round started and has since: nobody reached it. */
+  heldFromStart?: boolean;
 }
 
 export interface RoundScore {

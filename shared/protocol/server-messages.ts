@@ -99,6 +99,7 @@ const roundGoal = z.object({
   progress: z.object({ current: z.number(), target: z.number() }).optional(),
   metAtSeconds: z.number().optional(),
   achievedBy: z.array(z.object({ component: z.string(), memberId: z.string().nullable(), name: z.string() })).optional(),
+  heldFromStart: z.boolean().optional(),
 });
 const roundScore = z.object({
   memberId: z.string(),

@@ -6,6 +6,9 @@
  *   service/web endpoints == 3
  *   node/node-2 pods == 0
  *   node/node-2 ready == 0
+ *   deployment/shop image == shop:1.1 and updatedReplicas == 2 and readyReplicas == 2
+ * Conditions joined by `and` are on the same object and hold together: a count means something
+ * about a version only beside it (the broken image's own ReplicaSet counts as updated too).
  * Evaluation is pure and deterministic (no I/O, the clock passed in), so the server and every
  * screen reach the same verdict from the same inputs.
  */
@@ -29,20 +32,42 @@ export interface Check {
   value: number | string;
   /** Only `availability`: the window of simulated seconds it is measured over. */
   windowSeconds?: number;
+  /** More conditions on the same object (`… and updatedReplicas == 2`), all to hold at once. */
+  and?: Condition[];
 }
 
+/** One condition of a check, on the check's object. */
+export type Condition = Omit<Check, 'resource' | 'name' | 'and'>;
+
 const CHECK = /^(\w+)\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\s+(\w+)\s*(==|!=|>=|<=|>|<)\s*(\S+)(?:\s+over\s+(\d+)s)?$/;
+const CONDITION = /^(\w+)\s*(==|!=|>=|<=|>|<)\s*(\S+)(?:\s+over\s+(\d+)s)?$/;
 
 /** The check in a goal's text, or why it cannot be read. */
 export function parseCheck(text: string): { ok: true; check: Check } | { ok: false; message: string } {
-  const m = CHECK.exec(text.trim());
+  const [first = '', ...more] = text.trim().split(/\s+and\s+/);
+  const m = CHECK.exec(first);
   const example = 'write it as `<kind>/<name> <field> <op> <value>`, e.g. `deployment/web readyReplicas == 3` or `service/web availability >= 0.99 over 60s`';
   if (!m) return { ok: false, message: `cannot read "${text}": ${example}` };
   const [, resource = '', name = '', , field = '', op = '==', raw = '', window] = m;
   if (!(resource in FIELDS)) return { ok: false, message: `unknown kind "${resource}": use deployment, service or node` };
-  const fields: readonly string[] = FIELDS[resource as Resource];
+  const parsed = parseCondition(resource as Resource, field, op, raw, window);
+  if (!parsed.ok) return parsed;
+  const check: Check = { resource: resource as Resource, name, ...parsed.condition };
+  for (const part of more) {
+    const c = CONDITION.exec(part);
+    if (!c) return { ok: false, message: `cannot read "${part}" after "and": write another condition on ${resource}/${name}, e.g. \`and readyReplicas == 3\`` };
+    const [, field2 = '', op2 = '==', raw2 = '', window2] = c;
+    const next = parseCondition(resource as Resource, field2, op2, raw2, window2);
+    if (!next.ok) return next;
+    (check.and ??= []).push(next.condition);
+  }
+  return { ok: true, check };
+}
+
+function parseCondition(resource: Resource, field: string, op: string, raw: string, window: string | undefined): { ok: true; condition: Condition } | { ok: false; message: string } {
+  const fields: readonly string[] = FIELDS[resource];
   if (!fields.includes(field)) return { ok: false, message: `${resource} has no field "${field}" to check: use ${fields.join(', ')}` };
-  const check: Check = { resource: resource as Resource, name, field, op: op as Op, value: raw };
+  const check: Condition = { field, op: op as Op, value: raw };
   if (field === 'image') {
     if (op !== '==' && op !== '!=') return { ok: false, message: `an image is compared with == or !=, not ${op}` };
   } else {
@@ -55,7 +80,7 @@ export function parseCheck(text: string): { ok: true; check: Check } | { ok: fal
     if (typeof check.value !== 'number' || check.value < 0 || check.value > 1) return { ok: false, message: 'availability is a fraction between 0 and 1' };
     check.windowSeconds = Number(window);
   } else if (window !== undefined) return { ok: false, message: `only availability is measured "over" a window, not ${field}` };
-  return { ok: true, check };
+  return { ok: true, condition: check };
 }
 
 /** What goals read of the cluster: the informer cache on the server, the folded watch in a browser. */
@@ -145,6 +170,12 @@ function countingUp(check: Check, current: number, target: number): { progress?:
  * before it is not full yet, so the goal waits.
  */
 export function evaluateCheck(check: Check, state: GoalState, requests: readonly ApiRequestEntry[], now: number, startedAt: number): { met: boolean; progress?: { current: number; target: number } } {
+  const results = conditionsOf(check).map((c) => evaluateCondition(c, state, requests, now, startedAt));
+  // The bar shows the first condition still to meet (the image before the count of its pods).
+  return results.find((r) => !r.met) ?? results.at(-1) ?? { met: false };
+}
+
+function evaluateCondition(check: Check, state: GoalState, requests: readonly ApiRequestEntry[], now: number, startedAt: number): { met: boolean; progress?: { current: number; target: number } } {
   const key = `default/${check.name}`;
   switch (check.resource) {
     case 'deployment': {
@@ -193,8 +224,33 @@ const wantsReady = (check: Check): boolean => {
   return ((check.op === '==' || check.op === '>=') && value === 1) || ((check.op === '!=' || check.op === '>') && value === 0);
 };
 
+const conditionsOf = (check: Check): Check[] => [check, ...(check.and ?? []).map((c): Check => ({ ...c, resource: check.resource, name: check.name }))];
+
+/** A check over a window of the request log: it becomes true as time passes, by no one change. */
+export const isWindowed = (check: Check): boolean => conditionsOf(check).some((c) => c.windowSeconds !== undefined);
+
+/**
+ * Whether a change of this object can make the check true or false: the change that met a goal
+ * is the last such one (who wrote it reached the goal).
+ */
+export function concerns(check: Check, object: { kind: string; metadata: { name: string }; spec?: unknown }): boolean {
+  switch (check.resource) {
+    case 'deployment':
+      return object.kind === 'Deployment' && object.metadata.name === check.name;
+    case 'service':
+      return object.kind === 'Endpoints' && object.metadata.name === check.name;
+    case 'node':
+      if (conditionsOf(check).some((c) => c.field === 'pods') && object.kind === 'Pod' && (object as Pod).spec.nodeName === check.name) return true;
+      return object.kind === 'Node' && object.metadata.name === check.name;
+  }
+}
+
 /** Which components' requests a check depends on, in Kubernetes' names (for the debrief). */
 export function componentsOf(check: Check): string[] {
+  return [...new Set(conditionsOf(check).flatMap(componentsOfOne))];
+}
+
+function componentsOfOne(check: Check): string[] {
   switch (check.resource) {
     case 'deployment':
       return ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'container-runtime'];

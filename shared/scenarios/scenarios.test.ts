@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { makeDeployment, makeNode, makePod, type KubeObject } from '@shared/model';
 import type { ApiRequestEntry } from '@shared/protocol';
 import { ClusterState } from '@shared/sim';
-import { achievers, activityOf, componentsOf, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, type PlayerTally } from './index';
+import type { MemberView, RoleSeatView } from '@shared/protocol';
+import { achievers, activityOf, authorsOf, componentsOf, concerns, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, type PlayerTally } from './index';
 
 const BUILTIN = path.join(import.meta.dirname, 'builtin');
 const firstDeployment = readFileSync(path.join(BUILTIN, '1-first-deployment.yaml'), 'utf8');
@@ -34,6 +35,7 @@ describe('scenario files', () => {
     ['a node out of order', firstDeployment.replace('name: node-2,', 'name: node-5,'), /^nodes\[1\]\.name: must be node-2/],
     ['a taint with an unknown effect', firstDeployment.replace('{ name: node-1, cpu: "2", memory: 4Gi }', '{ name: node-1, taints: [{ key: a, effect: Never }] }'), /^nodes\[0\]\.taints\[0\]\.effect: /],
     ['a step with an unknown action', firstDeployment.replace('type: traffic', 'type: meteor'), /^steps\[0\]\.action\.type: /],
+    ['a step waiting on a check it cannot read', firstDeployment.replace('  - at: 0\n', '  - at: 0\n    when: deployment/web readyReplica == 3\n'), /^steps\[0\]\.when: deployment has no field "readyReplica"/],
     ['a missing time limit', firstDeployment.replace('timeLimitSeconds: 300\n', ''), /^timeLimitSeconds: /],
     ['an unknown field', `${firstDeployment}\nextra: 1\n`, /Unrecognized key: "extra"/],
   ])('refuses %s, naming the field path', (_what, text, message) => {
@@ -124,7 +126,72 @@ describe('goal checks', () => {
   });
 });
 
+describe('a goal of several conditions on one object', () => {
+  const start = Date.UTC(2026, 10, 30, 10, 0, 0);
+  const text = 'deployment/shop image == shop:1.1 and updatedReplicas == 2 and replicas == 2 and availableReplicas == 2';
+  const goals = [{ id: 'rolled-out', check: text }];
+  /** The Deployment as the controller reports it: `image` in its template, its counts observed. */
+  function shop(image: string, status: { updatedReplicas: number; replicas: number; availableReplicas: number }): ClusterState {
+    const deployment = makeDeployment('shop', { replicas: 2, image });
+    deployment.metadata.generation = 2;
+    deployment.status = { observedGeneration: 2, readyReplicas: status.availableReplicas, ...status };
+    return ClusterState.from([deployment]);
+  }
+
+  it('reads each condition, on the same object', () => {
+    expect(parseCheck('deployment/shop image == shop:1.1 and updatedReplicas == 2')).toEqual({
+      ok: true,
+      check: { resource: 'deployment', name: 'shop', field: 'image', op: '==', value: 'shop:1.1', and: [{ field: 'updatedReplicas', op: '==', value: 2 }] },
+    });
+    expect(parseCheck('deployment/shop image == shop:1.1 and pods == 2')).toEqual({ ok: false, message: 'deployment has no field "pods" to check: use replicas, readyReplicas, availableReplicas, updatedReplicas, unavailableReplicas, image' });
+    expect(parseCheck('deployment/shop image == shop:1.1 and node/node-1 pods == 0').ok).toBe(false);
+  });
+
+  it('[Deployment status] the crashing version\'s own ReplicaSet counts as updated: only the fixed image with its two pods available meets the goal', () => {
+    // shop:1.0's pods are its newest ReplicaSet's: updatedReplicas == 2 without the fix.
+    expect(evaluateGoals({ goals }, shop('shop:1.0-crashloop', { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }), [], start, start)).toEqual([{ id: 'rolled-out', text, met: false }]);
+    // The fix is rolling out: the bar counts the first condition still to meet.
+    expect(evaluateGoals({ goals }, shop('shop:1.1', { updatedReplicas: 1, replicas: 3, availableReplicas: 2 }), [], start, start)).toEqual([{ id: 'rolled-out', text, met: false, progress: { current: 1, target: 2 } }]);
+    expect(evaluateGoals({ goals }, shop('shop:1.1', { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }), [], start, start)).toEqual([{ id: 'rolled-out', text, met: true, progress: { current: 2, target: 2 } }]);
+  });
+});
+
 describe('who reaches a goal', () => {
+  const members: MemberView[] = [
+    { id: 'i1', name: 'Ms Ada', kind: 'instructor', connected: true, role: null },
+    { id: 'k1', name: 'Kim', kind: 'student', connected: true, role: 'controller-manager' },
+    { id: 'l1', name: 'Lee', kind: 'student', connected: true, role: 'container-runtime:node-1' },
+  ];
+  const seat = (role: RoleSeatView['role'], studentIds: string[]): RoleSeatView => ({ role, studentIds, leaderId: studentIds[0] ?? null, bot: studentIds.length ? 'standby' : 'playing', botHelp: true });
+  const room = { members, seats: [seat('controller-manager', ['k1']), seat('container-runtime:node-1', ['l1']), seat('container-runtime:node-2', []), seat('kubelet:node-2', [])] };
+  const pod = (node: string) => ({ ...makePod('web-a', { nodeName: node }) });
+
+  it.each([
+    ['a student’s move: that student, as their component', 'student:k1', pod('node-2'), { actors: ['student:k1'], achievers: [{ component: 'kube-controller-manager', memberId: 'k1', name: 'Kim' }] }],
+    ['a bot’s move: that bot', 'bot:scheduler', pod('node-2'), { actors: ['bot:scheduler'], achievers: [{ component: 'kube-scheduler', memberId: null, name: 'bot (scheduler)' }] }],
+    ['the instructor’s request: the instructor, no player', 'instructor', makeDeployment('web'), { actors: [], achievers: [{ component: 'instructor', memberId: 'i1', name: 'Ms Ada' }] }],
+    ['a runtime call finishing on its timer: whoever holds that node’s runtime seat', 'system:criCallDue', pod('node-1'), { actors: ['student:l1'], achievers: [{ component: 'container-runtime', memberId: 'l1', name: 'Lee' }] }],
+    ['the same on a node whose seat the bot plays: its bot', 'system:criCallDue', pod('node-2'), { actors: ['bot:container-runtime:node-2'], achievers: [{ component: 'container-runtime', memberId: null, name: 'bot (container-runtime:node-2)' }] }],
+    ['the kubelet’s heartbeat: whoever holds the kubelet seat', 'system:node:node-2', makeNode('node-2'), { actors: ['bot:kubelet:node-2'], achievers: [{ component: 'kubelet', memberId: null, name: 'bot (kubelet:node-2)' }] }],
+    ['the scenario’s setup: nobody', 'instructor-setup', makeNode('node-2'), { actors: [], achievers: [] }],
+    ['leader election: nobody', 'system:leader-election', makeNode('node-2'), { actors: [], achievers: [] }],
+  ])('%s', (_what, actor, object, authors) => {
+    expect(authorsOf(actor, object, room)).toEqual(authors);
+  });
+
+  it('a change concerns a goal when it writes the object the goal reads', () => {
+    const check = (text: string) => {
+      const parsed = parseCheck(text);
+      if (!parsed.ok) throw new Error(parsed.message);
+      return parsed.check;
+    };
+    expect(concerns(check('node/node-2 pods == 0'), pod('node-2'))).toBe(true);
+    expect(concerns(check('node/node-2 pods == 0'), pod('node-1'))).toBe(false);
+    expect(concerns(check('node/node-2 ready == 0'), makeNode('node-2'))).toBe(true);
+    expect(concerns(check('deployment/web readyReplicas == 3'), makeDeployment('web'))).toBe(true);
+    expect(concerns(check('deployment/web readyReplicas == 3'), makeDeployment('shop'))).toBe(false);
+  });
+
   it.each([
     ['node/node-2 ready == 1', ['kubelet']],
     ['node/node-2 ready != 0', ['kubelet']],
@@ -146,35 +213,39 @@ describe('scores', () => {
     { actor: 'student:k1', name: 'Kim', role: 'kubelet:node-1', accepted: 8, refused: 0, bindWaitMs: 0, binds: 0, lastAcceptedAt: 58_000 },
     { actor: 'bot:controller-manager', name: 'bot (controller-manager)', role: 'controller-manager', accepted: 6, refused: 2, bindWaitMs: 0, binds: 0 },
   ];
-  const goalComponents = [['kube-controller-manager', 'kube-scheduler', 'kubelet']];
+  // Two goals reached: Kim's change met one, the controller manager's bot's the other; a third held from the start (nobody's).
+  const goalActors = [['student:k1'], ['bot:controller-manager'], []];
 
-  it('a scripted round with known timings gives the expected scores', () => {
-    const scores = scorePlayers({ tallies, boundToRunning: { 'node-1': { totalMs: 14_000, pods: 2 } }, goalComponents });
+  it('a scripted round with known timings gives the expected scores: goal points only to whoever made the change that met a goal', () => {
+    const scores = scorePlayers({ tallies, boundToRunning: { 'node-1': { totalMs: 14_000, pods: 2 } }, goalActors });
     expect(scores).toEqual([
       // 8×10 + 20 (goal) + (30 − 7 s bound→Running)
       { memberId: 'k1', name: 'Kim', role: 'kubelet:node-1', score: 123, refusals: 0, accepted: 8, boundToRunningSeconds: 7 },
       // 6×10 − 2×5 + 20
       { memberId: 'bot:controller-manager', name: 'bot (controller-manager)', role: 'controller-manager', score: 70, refusals: 2, accepted: 6 },
-      // 3×10 − 5 + 20 + (30 − 4 s Pending→bound)
-      { memberId: 's1', name: 'Sam', role: 'scheduler', score: 71, refusals: 1, accepted: 3, pendingToBoundSeconds: 4 },
+      // 3×10 − 5 + (30 − 4 s Pending→bound): no goal of Sam's
+      { memberId: 's1', name: 'Sam', role: 'scheduler', score: 51, refusals: 1, accepted: 3, pendingToBoundSeconds: 4 },
     ].sort((a, b) => b.score - a.score));
     expect(scoreTeams(scores)).toEqual([
       { team: 'kubelet', score: 123, memberIds: ['k1'] },
-      { team: 'kube-scheduler', score: 71, memberIds: ['s1'] },
       { team: 'kube-controller-manager', score: 70, memberIds: ['bot:controller-manager'] },
+      { team: 'kube-scheduler', score: 51, memberIds: ['s1'] },
     ]);
   });
 
-  it("counts a component's own work for the student who holds its seat: named for the goal, goal points, no move points, not less idle", () => {
+  it("counts a component's own work for the student who holds its seat: named for a window goal, goal points, no move points, not less idle", () => {
     // Lee held node-2's kubelet and made no move; its heartbeat renewed node-2's Lease 6 times meanwhile.
     const lee: PlayerTally = { actor: 'student:l1', name: 'Lee', role: 'kubelet:node-2', accepted: 0, refused: 0, automatic: 6, bindWaitMs: 0, binds: 0 };
     const bot: PlayerTally = { actor: 'bot:kubelet:node-3', name: 'bot (kubelet:node-3)', role: 'kubelet:node-3', accepted: 0, refused: 0, bindWaitMs: 0, binds: 0 };
-    expect(achievers([...tallies, lee, bot], ['kube-scheduler', 'kubelet'])).toEqual([
-      { component: 'kube-scheduler', memberId: 's1', name: 'Sam' },
-      { component: 'kubelet', memberId: 'k1', name: 'Kim' },
-      { component: 'kubelet', memberId: 'l1', name: 'Lee' },
-    ]);
-    const scores = scorePlayers({ tallies: [lee], boundToRunning: {}, goalComponents });
+    expect(achievers([...tallies, lee, bot], ['kube-scheduler', 'kubelet'])).toEqual({
+      actors: ['student:s1', 'student:k1', 'student:l1'],
+      achievers: [
+        { component: 'kube-scheduler', memberId: 's1', name: 'Sam' },
+        { component: 'kubelet', memberId: 'k1', name: 'Kim' },
+        { component: 'kubelet', memberId: 'l1', name: 'Lee' },
+      ],
+    });
+    const scores = scorePlayers({ tallies: [lee], boundToRunning: {}, goalActors: [['student:l1']] });
     // 0 moves, 20 for the one goal its kubelet helped reach, no speed (no pod on node-2).
     expect(scores).toEqual([{ memberId: 'l1', name: 'Lee', role: 'kubelet:node-2', score: 20, refusals: 0, accepted: 0 }]);
     expect(activityOf([{ id: 'l1', name: 'Lee', role: 'kubelet:node-2' }], [lee], 70_000, 10_000)).toEqual([

@@ -42,20 +42,25 @@ const workloadSchema = z.unknown().transform((input, ctx): KubeObject => {
   return z.NEVER;
 });
 
+const checkSchema = z.string().min(1).max(200).superRefine((text, ctx) => {
+  const parsed = parseCheck(text);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+});
+
 export const scenarioStepSchema = z
   .object({
-    /** Simulated seconds after the round starts. */
+    /** Simulated seconds after the round starts, or after `when` first holds. */
     at: z.number().min(0).max(24 * 3600),
+    /**
+     * A check written as a goal's (`deployment/web readyReplicas == 3`): the step waits until it
+     * holds, so a fault meets the cluster the briefing describes however fast the class plays.
+     */
+    when: checkSchema.optional(),
     action: faultSchema,
     /** What the timeline says about it (else a line made from the action). */
     note: z.string().max(200).optional(),
   })
   .strict();
-
-const checkSchema = z.string().min(1).max(200).superRefine((text, ctx) => {
-  const parsed = parseCheck(text);
-  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
-});
 
 export const scenarioGoalSchema = z
   .object({

@@ -1,12 +1,14 @@
 /**
  * Scores of a round, from what each player's requests did: pure, deterministic, so a scripted round
  * with known timings gives known scores.
- *   score = 10 × accepted requests − 5 × refused requests + 20 × goals the player's component helped reach
+ *   score = 10 × accepted requests − 5 × refused requests + 20 × goals the player reached (made the change that met it)
  *           + speed: 30 − mean seconds from Pending to bound (scheduler) or from bound to Running (kubelet), at least 0
  * never below 0. Kube-proxy's routed client requests are traffic, not moves: they count for availability only.
  */
+import type { MemberView, RoleSeatView } from '@shared/protocol/classroom';
 import type { GoalAchiever, RoundActivity, RoundScore, RoundTeamScore } from '@shared/protocol/rounds';
 import { parseRole, type Role } from '@shared/protocol/roles';
+import { TIMER_KINDS } from '@shared/sim/timers';
 
 /** What one player did during the round, folded from the request log. */
 export interface PlayerTally {
@@ -60,14 +62,13 @@ const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 export interface ScoreInput {
   tallies: readonly PlayerTally[];
   boundToRunning: BoundToRunning;
-  /** For each goal reached, the components (Kubernetes names) whose requests reached it. */
-  goalComponents: readonly string[][];
+  /** For each goal reached, the players (`student:<id>`, `bot:<role>`) who reached it. */
+  goalActors: readonly (readonly string[])[];
 }
 
-export function scorePlayers({ tallies, boundToRunning, goalComponents }: ScoreInput): RoundScore[] {
+export function scorePlayers({ tallies, boundToRunning, goalActors }: ScoreInput): RoundScore[] {
   const scores = tallies.map((t): RoundScore => {
-    const component = componentName(t.role);
-    const goals = goalComponents.filter((components) => components.includes(component)).length;
+    const goals = goalActors.filter((actors) => actors.includes(t.actor)).length;
     let score = POINTS.accepted * t.accepted + POINTS.refused * t.refused + POINTS.goal * goals;
     const score0: RoundScore = { memberId: memberIdOf(t.actor) ?? t.actor, name: t.name, role: t.role, score: 0, refusals: t.refused, accepted: t.accepted };
     if (t.binds > 0) {
@@ -118,14 +119,72 @@ export function recoveries(faults: readonly { atSeconds: number; text: string }[
   });
 }
 
-/** The players whose component's work (their accepted requests, or its own loop's while they held the seat) a goal depended on. */
-export function achievers(players: readonly PlayerTally[], components: readonly string[]): GoalAchiever[] {
-  const found: GoalAchiever[] = [];
+/** Who reached a goal: the players credited (their tally's actor) and how the debrief names them. */
+export interface GoalAuthors {
+  actors: string[];
+  achievers: GoalAchiever[];
+}
+
+/**
+ * The players whose component's work (their accepted requests, or its own loop's while they held
+ * the seat) a goal depended on: for a goal met by time passing (an availability window), where no
+ * one change met it.
+ */
+export function achievers(players: readonly PlayerTally[], components: readonly string[]): GoalAuthors {
+  const found: GoalAuthors = { actors: [], achievers: [] };
   for (const component of components) {
     for (const p of players) {
       if ((p.accepted === 0 && !p.automatic) || componentName(p.role) !== component) continue;
-      found.push({ component, memberId: memberIdOf(p.actor), name: p.name });
+      found.actors.push(p.actor);
+      found.achievers.push({ component, memberId: memberIdOf(p.actor), name: p.name });
     }
   }
   return found;
+}
+
+/** The classroom as the authors of a change are named from it. */
+export interface Room {
+  members: readonly MemberView[];
+  seats: readonly RoleSeatView[];
+}
+
+/**
+ * Who made a change, from its watch event's actor: a student or a bot by their move; the
+ * instructor by their request; a component's own loop (`system:node:<node>`, the kubelet's
+ * heartbeat; `system:<timer>`, a container runtime's call finishing) is whoever holds that seat.
+ * Anything else (the scenario's setup, leader election) is nobody's.
+ */
+export function authorsOf(actor: string, object: { kind: string; metadata: { name: string }; spec?: unknown }, room: Room): GoalAuthors {
+  const none: GoalAuthors = { actors: [], achievers: [] };
+  if (actor === 'instructor') {
+    const instructor = room.members.find((m) => m.kind === 'instructor');
+    return { actors: [], achievers: [{ component: 'instructor', memberId: instructor?.id ?? null, name: instructor?.name ?? 'instructor' }] };
+  }
+  if (actor.startsWith('student:')) {
+    const member = room.members.find((m) => m.id === actor.slice('student:'.length));
+    return member ? { actors: [actor], achievers: [{ component: componentName(member.role), memberId: member.id, name: member.name }] } : none;
+  }
+  if (actor.startsWith('bot:')) {
+    const role = actor.slice('bot:'.length);
+    return parseRole(role) ? { actors: [actor], achievers: [{ component: componentName(role as Role), memberId: null, name: `bot (${role})` }] } : none;
+  }
+  const role = loopRole(actor, object);
+  if (!role) return none;
+  const seat = room.seats.find((s) => s.role === role);
+  if (!seat) return none;
+  if (seat.bot === 'playing') return { actors: [`bot:${role}`], achievers: [{ component: componentName(role), memberId: null, name: `bot (${role})` }] };
+  const students = room.members.filter((m) => m.kind === 'student' && seat.studentIds.includes(m.id));
+  return { actors: students.map((m) => `student:${m.id}`), achievers: students.map((m) => ({ component: componentName(role), memberId: m.id, name: m.name })) };
+}
+
+/** The seat whose component's own loop wrote as `actor`, or null. */
+function loopRole(actor: string, object: { kind: string; metadata: { name: string }; spec?: unknown }): Role | null {
+  if (actor.startsWith('system:node:')) return `kubelet:${actor.slice('system:node:'.length)}`;
+  const kind = actor.slice('system:'.length);
+  if (!actor.startsWith('system:') || !(kind in TIMER_KINDS)) return null;
+  const component = TIMER_KINDS[kind as keyof typeof TIMER_KINDS].component;
+  if (component === 'controller-manager') return component;
+  const spec = object.spec as { nodeName?: string } | undefined;
+  const node = object.kind === 'Pod' ? spec?.nodeName : object.metadata.name;
+  return node ? (`${component}:${node}` as Role) : null;
 }
