@@ -1,6 +1,6 @@
 /**
  * Every built-in scenario is winnable by bots alone with a fixed seed, within its time limit, on a
- * real Redis, and its debrief names the components whose requests reached the goals.
+ * real Redis, and its debrief names who made the changes that reached the goals.
  */
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { ApiRequestEntry } from '@shared/protocol';
@@ -21,15 +21,19 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** The components each scenario's debrief must name (who did the work). */
+/**
+ * The components each scenario's debrief names: whose write met each goal (the Deployment's status
+ * and the Endpoints are the controller manager's, a bind the scheduler's, a new image the
+ * instructor's); an availability window, met by time passing, names the components that serve it.
+ */
 const EXPECTED: Record<string, string[]> = {
-  'first-deployment': ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'],
-  'out-of-room': ['kube-controller-manager', 'kube-scheduler', 'kubelet'],
-  'node-dies': ['kube-controller-manager', 'kube-scheduler', 'kubelet'],
-  crashloop: ['kube-controller-manager', 'kube-scheduler', 'kubelet'],
-  'rolling-update': ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'],
-  placement: ['kube-controller-manager', 'kube-scheduler', 'kubelet'],
-  'etcd-read-only': ['kube-controller-manager', 'kube-scheduler', 'kubelet'],
+  'first-deployment': ['kube-controller-manager', 'kube-proxy', 'kubelet'],
+  'out-of-room': ['kube-controller-manager'],
+  'node-dies': ['kube-controller-manager'],
+  crashloop: ['instructor', 'kube-controller-manager'],
+  'rolling-update': ['instructor', 'kube-controller-manager', 'kube-proxy', 'kubelet'],
+  placement: ['kube-controller-manager', 'kube-scheduler'],
+  'etcd-read-only': ['kube-controller-manager'],
 };
 
 /** A request in the log that shows the scenario's idea happened (not just its goals). */
@@ -65,7 +69,9 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
     expect({ phase: end.phase, unmet: end.goals.filter((g) => !g.met).map((g) => g.text) }).toEqual({ phase: 'won', unmet: [] });
     expect(end.elapsedSeconds).toBeLessThanOrEqual(end.timeLimitSeconds);
     const named = new Set(end.goals.flatMap((g) => (g.achievedBy ?? []).map((a) => a.component)));
-    for (const component of components) expect(named).toContain(component);
+    expect([...named].sort()).toEqual(components);
+    // No goal of a built-in scenario holds at the start and to the end: each was reached during the round.
+    expect(end.goals.filter((g) => g.heldFromStart || !g.achievedBy?.length).map((g) => g.text)).toEqual([]);
     expect(end.debrief?.points.length).toBeGreaterThan(0);
     expect(end.timeline.some((m) => m.kind === 'goal')).toBe(true);
     const log = await server.cluster.store.readRequestLog(id, 2000);
@@ -73,7 +79,7 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
     // The round's traffic goes only through nodes whose kube-proxy has programmed the Service:
     // no bot's request is refused for being sent too early.
     expect(log.filter((e) => e.verb === 'routeRequest' && e.outcome === 'refused').map((e) => `${e.actor}: ${e.message}`)).toEqual([]);
-    // The session record (what a replay's timeline shows) holds the round's start, each goal and the end.
+    // The session record (what a replay's timeline shows) holds the round's start, each goal reached (and any undone since), and the end.
     const exported = await fetch(`${server.url}/api/classrooms/${id}/log`, { headers: { authorization: `Bearer ${instructorToken}` } });
     expect(exported.status).toBe(200);
     const markers = (await exported.text())
@@ -82,7 +88,7 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
       .map((line) => JSON.parse(line) as { t: string; marker?: { kind: string; label: string } })
       .flatMap((entry) => (entry.t === 'marker' && entry.marker ? [entry.marker] : []));
     expect(markers[0]).toEqual({ kind: 'roundStart', label: `round started: ${end.title}` });
-    expect(markers.filter((m) => m.kind === 'goal').map((m) => m.label).sort()).toEqual(end.goals.map((g) => `goal reached: ${g.text}`).sort());
+    expect([...new Set(markers.filter((m) => m.kind === 'goal' && m.label.startsWith('goal reached: ')).map((m) => m.label))].sort()).toEqual(end.goals.map((g) => `goal reached: ${g.text}`).sort());
     expect(markers.at(-1)).toEqual({ kind: 'roundEnd', label: 'round won: every goal met' });
   });
 }

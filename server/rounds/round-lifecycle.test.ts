@@ -4,6 +4,7 @@
  * the current round, and pause freezing the round clock, simulated time and every pending timer.
  */
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import type { Deployment } from '@shared/model';
 import { simNow } from '@shared/protocol';
 import type { RunningServer } from '../app';
 import { createClassroom, joinClassroom } from '../gateway/test-clients';
@@ -121,11 +122,12 @@ test('pause freezes the round clock, simulated time and every pending timer; res
   const { id, instructor, instructorToken } = await botClassroom(server.url);
   clients.push(instructor);
   const current = async () => (await call('GET', `/api/classrooms/${id}/rounds/current`, instructorToken)).body as Record<string, unknown>;
-  for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'runScenario', scenario: 'node-dies', seed: 7 }] as const) {
+  // "A crashing container": its one step (shop:1.1 released) is timed, 45 s after the start.
+  for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 1 }, { kind: 'runScenario', scenario: 'crashloop', seed: 7 }] as const) {
     expect(await instructor.instructor(action)).toMatchObject({ ok: true });
   }
   // The briefing: the clock has not started.
-  expect(await current()).toMatchObject({ scenario: 'node-dies', phase: 'briefing', startedAt: null, elapsedSeconds: 0, scores: [] });
+  expect(await current()).toMatchObject({ scenario: 'crashloop', phase: 'briefing', startedAt: null, elapsedSeconds: 0, scores: [] });
   expect(await instructor.instructor({ kind: 'startRound' })).toMatchObject({ ok: true });
   await waitFor(() => (instructor.round?.elapsedSeconds ?? 0) >= 5 && instructor.round, { what: 'five simulated seconds of the round', timeoutMs: 30_000 });
   expect(await instructor.instructor({ kind: 'setTimeScale', timeScale: 50 })).toMatchObject({ ok: false, code: 'BadRequest' });
@@ -149,13 +151,12 @@ test('pause freezes the round clock, simulated time and every pending timer; res
   if (!clockAtPause) throw new Error('no clock');
   const simAtPause = simNow(clockAtPause, Date.now());
   const rvAtPause = (await server.cluster.store.snapshot(id)).resourceVersion;
-  expect(pendingAtPause.map((t) => t.key)).toEqual(expect.arrayContaining(['roundStep:0', 'roundStep:1', 'roundTick']));
-  // The steps are due on the round clock: 25 s and 30 s after the start, whatever the pauses.
-  expect(pendingAtPause.find((t) => t.key === 'roundStep:0')?.dueAt).toBe((paused.startedAtSim ?? 0) + 25_000);
-  expect(pendingAtPause.find((t) => t.key === 'roundStep:1')?.dueAt).toBe((paused.startedAtSim ?? 0) + 30_000);
+  expect(pendingAtPause.map((t) => t.key)).toEqual(expect.arrayContaining(['roundStep:0', 'roundTick']));
+  // The step is due on the round clock: 45 s after the start, whatever the pauses.
+  expect(pendingAtPause.find((t) => t.key === 'roundStep:0')?.dueAt).toBe((paused.startedAtSim ?? 0) + 45_000);
 
-  // Two wall seconds at 10x would be 20 simulated seconds, past the step at 25 s: nothing moves.
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  // Four wall seconds at 10x would be 40 simulated seconds, past the step at 45 s: nothing moves.
+  await new Promise((resolve) => setTimeout(resolve, 4000));
   expect(simNow((await server.classrooms.read(id))?.run.clock ?? clockAtPause, Date.now())).toBe(simAtPause);
   expect(await timers.pending(id)).toEqual(pendingAtPause);
   expect((await server.cluster.store.snapshot(id)).resourceVersion).toBe(rvAtPause);
@@ -165,18 +166,18 @@ test('pause freezes the round clock, simulated time and every pending timer; res
 
   expect(await instructor.instructor({ kind: 'resume' })).toMatchObject({ ok: true });
   await roundIs(instructor, ['running'], 'the round to run again');
-  // The first step (node-2 goes down at 25 s) fires once the round clock reaches 25 s (a loaded
-  // timer worker may take a moment more), never during the pause.
-  const step = await waitFor(() => instructor.round?.timeline.find((m) => m.kind === 'fault'), { what: 'the scenario step to fire', timeoutMs: 30_000 });
-  expect(step.atSeconds).toBeGreaterThanOrEqual(25);
-  expect(step).toMatchObject({ text: 'the kubelet on node-2 is stopped', actor: 'instructor' });
+  // The step (shop:1.1 released at 45 s) fires once the round clock reaches 45 s (a loaded timer
+  // worker may take a moment more), never during the pause.
+  const step = await waitFor(() => instructor.round?.timeline.find((m) => m.kind === 'step'), { what: 'the scenario step to fire', timeoutMs: 30_000 });
+  expect(step.atSeconds).toBeGreaterThanOrEqual(45);
+  expect(step).toMatchObject({ text: 'deployment.apps/shop image updated', actor: 'instructor' });
 
   expect(await instructor.instructor({ kind: 'restartRound' })).toMatchObject({ ok: true });
-  const restarted = await waitFor(() => (instructor.round?.phase === 'running' && !instructor.round.timeline.some((m) => m.kind === 'fault') ? instructor.round : undefined), {
+  const restarted = await waitFor(() => (instructor.round?.phase === 'running' && !instructor.round.timeline.some((m) => m.kind === 'step') ? instructor.round : undefined), {
     what: `a fresh round (last: ${JSON.stringify(instructor.round?.timeline)})`,
     timeoutMs: 20_000,
   });
   expect(restarted.elapsedSeconds).toBeLessThan(10);
-  const node2 = (await server.cluster.store.snapshot(id)).objects.find((o) => o.kind === 'Node' && o.metadata.name === 'node-2');
-  expect(node2?.metadata.annotations?.['clusterplay.dev/kubelet-stopped']).toBeUndefined();
+  const shop = (await server.cluster.store.snapshot(id)).objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'shop') as Deployment | undefined;
+  expect(shop?.spec.template.spec.containers[0]?.image).toBe('shop:1.0-crashloop');
 });

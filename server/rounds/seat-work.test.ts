@@ -1,7 +1,9 @@
 /**
- * A component's own work counts for whoever holds its seat: while Kim holds node-1's kubelet, its
- * heartbeat (the node Lease renewed every 10 s) is the kubelet's work and so hers, in the debrief
- * and in the scores, though she made no move. Never a bot's: no bot plays a seat a student holds.
+ * A goal is reached by whoever made the change that met it. While Kim holds node-1's kubelet and
+ * makes no move, its heartbeat (the node Lease renewed every 10 s) keeps node-1 Ready, but the
+ * change that met the goal is the controller manager's (the Deployment's status counting the ready
+ * pod): the debrief names its bot, the points are its bot's. A goal true before anything happened
+ * (no pod on node-1: the pod is pinned to node-2) is no one's. No bot plays a seat a student holds.
  */
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { RunningServer } from '../app';
@@ -46,11 +48,13 @@ workloads:
 goals:
   - id: ready
     check: deployment/solo readyReplicas == 1
+  - id: node-1-empty
+    check: node/node-1 pods == 0
 debrief:
   - node-2's kubelet started the pod; node-1's kept its Lease renewed.
 `;
 
-test("the kubelet's heartbeat while a student holds its seat is the student's work: the debrief names her, her score counts the goal, no bot stands in", { timeout: 90_000 }, async () => {
+test('the goal is the controller manager\'s whose write met it, not the idle kubelet student\'s; a goal true from the start is nobody\'s; no bot stands in for her', { timeout: 90_000 }, async () => {
   const classroom = await classroomWith(server.url, ['Kim']);
   const kim = classroom.students.get('Kim');
   if (!kim) throw new Error('no Kim');
@@ -81,16 +85,21 @@ test("the kubelet's heartbeat while a student holds its seat is the student's wo
   expect(end.goals[0]?.metAtSeconds).toBe(Math.round(((met?.simTime ?? 0) - (end.startedAtSim ?? 0)) / 100) / 10);
   expect(end.timeline.find((m) => m.kind === 'goal')?.atSeconds).toBe(end.goals[0]?.metAtSeconds);
 
-  const kubelets = (end.goals[0]?.achievedBy ?? []).filter((a) => a.component === 'kubelet');
-  expect(kubelets.map((a) => a.name).sort()).toEqual(['Kim', 'bot (kubelet:node-2)']);
-  expect(kubelets.find((a) => a.name === 'Kim')?.memberId).toBe(kim.studentId);
-  // No move of hers, one goal her component reached: 20 points, no refusal, no bot row for her seat.
-  expect(end.scores.find((s) => s.memberId === kim.studentId)).toEqual({ memberId: kim.studentId, name: 'Kim', role: 'kubelet:node-1', score: 20, refusals: 0, accepted: 0 });
+  expect(met?.actor).toBe('bot:controller-manager');
+  expect(end.goals[0]?.achievedBy).toEqual([{ component: 'kube-controller-manager', memberId: null, name: 'bot (controller-manager)' }]);
+  expect(end.timeline.find((m) => m.kind === 'goal')?.actor).toBe('bot (controller-manager)');
+  // No pod was ever on node-1: true from the start, reached by no one, on no timeline.
+  expect(end.goals[1]).toEqual({ id: 'node-1-empty', text: 'node/node-1 pods == 0', met: true, metAtSeconds: 0, achievedBy: [], heldFromStart: true });
+  expect(end.timeline.filter((m) => m.text.includes('node/node-1 pods == 0'))).toEqual([]);
+  // No move of hers, no goal of hers: 0 points, no refusal, no bot row for her seat.
+  expect(end.scores.find((s) => s.memberId === kim.studentId)).toEqual({ memberId: kim.studentId, name: 'Kim', role: 'kubelet:node-1', score: 0, refusals: 0, accepted: 0 });
+  const cm = end.scores.find((s) => s.memberId === 'bot:controller-manager');
+  expect(cm?.score).toBe(10 * (cm?.accepted ?? 0) - 5 * (cm?.refusals ?? 0) + 20);
   expect(end.scores.map((s) => s.memberId)).not.toContain('bot:kubelet:node-1');
   expect(end.activity.find((a) => a.memberId === kim.studentId)).toMatchObject({ accepted: 0, refusals: 0 });
 
   const current = await fetch(`${server.url}/api/classrooms/${classroom.id}/rounds/current`, { headers: { authorization: `Bearer ${kim.token}` } });
   expect(current.status).toBe(200);
   const body = (await current.json()) as { scores: { memberId: string; name: string; score: number }[] };
-  expect(body.scores).toContainEqual({ memberId: kim.studentId, name: 'Kim', score: 20 });
+  expect(body.scores).toContainEqual({ memberId: kim.studentId, name: 'Kim', score: 0 });
 });

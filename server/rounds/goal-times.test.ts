@@ -1,0 +1,101 @@
+/**
+ * When a goal was reached, and by whom, as the debrief and the replay say it: the last time it
+ * became true before the round ended, by the change that made it true; a goal true before anything
+ * happened was reached by no one. Bots play every seat, seed 7, at 10x.
+ */
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import type { Pod, Deployment } from '@shared/model';
+import type { RoundView } from '@shared/protocol';
+import type { RunningServer } from '../app';
+import { startTestServer } from '../testing/test-server';
+import { botClassroom, roundIs, type RoundClient } from './testing';
+
+let server: RunningServer;
+const clients: RoundClient[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ REDIS_KEY_PREFIX: `${inject('redisKeyPrefix')}-goal-times`, SOCKET_RATE_PER_SECOND: '1000', SOCKET_RATE_BURST: '1000' });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await server?.close();
+});
+
+/** A scenario played by bots to its end; the instructor's socket kept every watch batch. */
+async function played(scenario: string): Promise<{ id: string; end: RoundView; instructor: RoundClient; markers: { label: string; simTime: number }[] }> {
+  const { id, instructor, instructorToken } = await botClassroom(server.url);
+  clients.push(instructor);
+  for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 2 }, { kind: 'runScenario', scenario, seed: 7 }, { kind: 'startRound' }] as const) {
+    expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+  }
+  const end = await roundIs(instructor, ['won', 'lost'], `the end of ${scenario}`, 100_000);
+  expect(end.phase).toBe('won');
+  const exported = await fetch(`${server.url}/api/classrooms/${id}/log`, { headers: { authorization: `Bearer ${instructorToken}` } });
+  const markers = (await exported.text())
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { t: string; simTime: number; marker?: { kind: string; label: string } })
+    .flatMap((entry) => (entry.t === 'marker' && entry.marker?.kind === 'goal' ? [{ label: entry.marker.label, simTime: entry.simTime }] : []));
+  return { id, end, instructor, markers };
+}
+
+const secondsIn = (end: RoundView, simTime: number): number => Math.round((simTime - (end.startedAtSim ?? 0)) / 100) / 10;
+
+test('"A worker node dies": node-2 is drained when its pod is evicted, by the controller manager that evicted it, not at 0:00 when it had no pod yet', { timeout: 150_000 }, async () => {
+  const { end, instructor, markers } = await played('node-dies');
+  const events = instructor.batches.flat();
+  // node-2's pod gets its deletionTimestamp: the eviction (the taint manager's, in the controller manager).
+  const eviction = events.find((e) => e.object.kind === 'Pod' && (e.object as Pod).spec.nodeName === 'node-2' && e.object.metadata.deletionTimestamp !== undefined);
+  if (!eviction) throw new Error('node-2 had no pod evicted');
+  expect(eviction.actor).toBe('bot:controller-manager');
+  const goal = (id: string) => end.goals.find((g) => g.id === id);
+  const controllerManager = [{ component: 'kube-controller-manager', memberId: null, name: 'bot (controller-manager)' }];
+  expect(goal('node-drained')).toEqual({ id: 'node-drained', text: 'node/node-2 pods == 0', met: true, metAtSeconds: secondsIn(end, eviction.simTime), achievedBy: controllerManager });
+  // Its stop came 10 s after the three pods were Ready; the eviction after the grace period (from the
+  // last Lease renewal, up to 10 s before the stop) and 30 s of toleration.
+  const stop = end.timeline.find((m) => m.text === 'the kubelet on node-2 is stopped');
+  const firstReady = events.find((e) => e.object.kind === 'Deployment' && (e.object as Deployment).status?.readyReplicas === 3);
+  expect(stop?.atSeconds).toBeGreaterThanOrEqual(secondsIn(end, firstReady?.simTime ?? Infinity) + 10);
+  expect(secondsIn(end, eviction.simTime)).toBeGreaterThan((stop?.atSeconds ?? Infinity) + 30);
+  // Three pods Ready again: last reached after the eviction (it was met before the fault too), by the controller manager's status write.
+  const ready = events.findLast((e) => e.object.kind === 'Deployment' && (e.object as Deployment).status?.readyReplicas === 3 && e.simTime <= (end.endedAtSim ?? 0));
+  expect(goal('replicas-ready')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, ready?.simTime ?? 0), achievedBy: controllerManager });
+  expect(goal('replicas-ready')?.metAtSeconds).toBeGreaterThan(goal('node-drained')?.metAtSeconds ?? Infinity);
+  // The replay marks the drain where it happened (and once only: it held from the start, so nothing marked it then).
+  expect(markers.filter((m) => m.label === 'goal reached: node/node-2 pods == 0')).toEqual([{ label: 'goal reached: node/node-2 pods == 0', simTime: eviction.simTime }]);
+  // Three pods Ready was reached, undone by the fault, and reached again: the replay says so in order.
+  expect(markers.filter((m) => m.label.endsWith('deployment/web readyReplicas == 3')).map((m) => m.label)).toEqual([
+    'goal reached: deployment/web readyReplicas == 3',
+    'goal no longer met: deployment/web readyReplicas == 3',
+    'goal reached: deployment/web readyReplicas == 3',
+  ]);
+  // The debrief's timeline keeps the drain's mark at its time, with who did it.
+  expect(end.timeline.filter((m) => m.text === 'goal reached: node/node-2 pods == 0')).toEqual([{ atSeconds: secondsIn(end, eviction.simTime), kind: 'goal', text: 'goal reached: node/node-2 pods == 0', actor: 'bot (controller-manager)' }]);
+  // Every goal here was met by a write of the controller manager (the node lifecycle controller,
+  // the taint manager, the Deployment's status): 20 points each to its bot, none to the scheduler's.
+  expect(end.goals.map((g) => [g.id, g.achievedBy])).toEqual(end.goals.map((g) => [g.id, controllerManager]));
+  const score = (memberId: string) => end.scores.find((s) => s.memberId === memberId);
+  const cm = score('bot:controller-manager');
+  expect(cm?.score).toBe(10 * (cm?.accepted ?? 0) - 5 * (cm?.refusals ?? 0) + 20 * 3);
+  const scheduler = score('bot:scheduler');
+  expect(scheduler?.score).toBe(Math.max(0, 10 * (scheduler?.accepted ?? 0) - 5 * (scheduler?.refusals ?? 0) + Math.max(0, 30 - Math.round(scheduler?.pendingToBoundSeconds ?? 30))));
+});
+
+test('"A crashing container": the rollout is reached only once shop:1.1 runs in both pods, after the instructor released it at 0:45', { timeout: 150_000 }, async () => {
+  const { end, instructor } = await played('crashloop');
+  const events = instructor.batches.flat();
+  const release = events.find((e) => e.object.kind === 'Deployment' && e.actor === 'instructor' && (e.object as Deployment).spec.template.spec.containers[0]?.image === 'shop:1.1');
+  if (!release) throw new Error('shop:1.1 was never released');
+  const goal = (id: string) => end.goals.find((g) => g.id === id);
+  expect(goal('fixed-image')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, release.simTime), achievedBy: [{ component: 'instructor', name: expect.any(String) }] });
+  expect(secondsIn(end, release.simTime)).toBeGreaterThanOrEqual(45);
+  // The status write that counted both shop:1.1 pods available and no other pod: the controller manager's.
+  const complete = events.find((e) => {
+    if (e.object.kind !== 'Deployment' || e.simTime < release.simTime) return false;
+    const d = e.object as Deployment;
+    return d.spec.template.spec.containers[0]?.image === 'shop:1.1' && (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && d.status?.updatedReplicas === 2 && d.status.replicas === 2 && d.status.availableReplicas === 2;
+  });
+  expect(goal('rolled-out')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, complete?.simTime ?? 0), achievedBy: [{ component: 'kube-controller-manager', memberId: null, name: 'bot (controller-manager)' }] });
+  expect(goal('rolled-out')?.metAtSeconds).toBeGreaterThan(goal('fixed-image')?.metAtSeconds ?? Infinity);
+});
