@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import {
   actionComponent,
   clusterAction,
+  faultBreaks,
   isLeaderElected,
   leaseNameOf,
   nodeOfRole,
@@ -221,6 +222,8 @@ export class ApiServer {
       reply = refusalOf(error);
     }
     const entry = this.entry(instructor, action.kind, instructorTarget(action), reply, await this.timeOf(instructor.classroomId, clock));
+    // A replay's timeline tells a fault from a scenario's change (traffic, a new node or image) by this.
+    if (action.kind === 'fault') entry.breaks = faultBreaks(action.fault);
     this.record(instructor.classroomId, entry);
     return { reply, entry };
   }

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { getCondition, fromRFC3339, type KubeObject, type Pod, type SimTime } from '@shared/model';
 import {
+  faultBreaks,
   proxyRole,
   refuse,
   simNow,
@@ -82,9 +83,6 @@ const REFUSAL_MARK_GAP_S = 10;
 
 /** Kubernetes' words for a 503 (apimachinery's generic server response): etcd takes no writes. */
 export const READ_ONLY_MESSAGE = 'the server is currently unable to handle the request';
-
-/** Faults that break something (recovery is measured from them); the others are changes. */
-const BREAKING = new Set<Fault['type']>(['stopKubelet', 'stopKubeProxy', 'partitionNode', 'crashPod', 'slowImagePulls', 'removeNode', 'trafficSpike', 'readOnlyStore']);
 
 const stepPayload = z.object({ index: z.number().int(), generation: z.number().int() });
 const trafficPayload = z.object({ service: z.string(), generation: z.number().int(), carry: z.number(), next: z.number().int() });
@@ -334,8 +332,7 @@ export class RoundService {
       if (fault.type === 'readOnlyStore') r.readOnly = fault.readOnly;
       if (fault.type === 'traffic') r.traffic[fault.service] = fault.perSecond;
       if (fault.type === 'trafficSpike') r.spikes[fault.service] = { perSecond: fault.perSecond, untilSim: now + fault.seconds * 1000 };
-      const breaking = BREAKING.has(fault.type) && !(fault.type === 'readOnlyStore' && !fault.readOnly) && !(fault.type === 'partitionNode' && !fault.partitioned) && !(fault.type === 'slowImagePulls' && fault.extraSeconds === 0);
-      if (r.startedAtSim !== null) mark(r, now, breaking ? 'fault' : 'step', message, 'instructor');
+      if (r.startedAtSim !== null) mark(r, now, faultBreaks(fault) ? 'fault' : 'step', message, 'instructor');
       return r;
     });
     if (!record) return;

@@ -11,7 +11,8 @@ import { nodeObjects } from '../cluster/bootstrap';
 import type { ClusterRuntime } from '../cluster/cluster-runtime';
 import { electLeaders } from '../cluster/leader-election';
 
-export const SCENARIO_ACTOR = 'instructor';
+/** Who writes a scenario's first cluster: its setup, no one's move (a replay's timeline marks no fault for it). */
+export const SCENARIO_ACTOR = 'system:scenario';
 
 /** Timers that belong to whoever plays, not to the old cluster: they survive a rebuild. */
 const KEEP = new Set(['leaseRenew', 'kubeletHeartbeat']);

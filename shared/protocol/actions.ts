@@ -165,6 +165,30 @@ export const faultSchema = z.discriminatedUnion('type', [
 ]);
 export type Fault = z.infer<typeof faultSchema>;
 export type FaultType = Fault['type'];
+
+/**
+ * A fault that breaks something (a round measures recovery from it), as opposed to a change the
+ * cluster takes in its stride (traffic, a new node or image, a scale, a fault healed): a timeline
+ * calls only the first a fault.
+ */
+export function faultBreaks(fault: Fault): boolean {
+  switch (fault.type) {
+    case 'stopKubelet':
+    case 'stopKubeProxy':
+    case 'crashPod':
+    case 'removeNode':
+    case 'trafficSpike':
+      return true;
+    case 'partitionNode':
+      return fault.partitioned;
+    case 'slowImagePulls':
+      return fault.extraSeconds > 0;
+    case 'readOnlyStore':
+      return fault.readOnly;
+    default:
+      return false;
+  }
+}
 export const instructorAction = z.discriminatedUnion('kind', [
   i('assignRole', { studentId: z.string().min(1).max(64), role: z.string().max(100).nullable() }),
   i('autoAssignRoles', {}),

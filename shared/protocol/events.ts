@@ -49,6 +49,8 @@ export interface ApiRequestEntry {
   message: string;
   /** Sent through the Kubernetes API (kubectl, client-go, client-node) rather than a screen's buttons. */
   via?: 'kubectl';
+  /** An instructor's `fault` request: whether it breaks something (see `faultBreaks`) or only changes the cluster. */
+  breaks?: boolean;
 }
 
 /** Events the server emits to a client. */

@@ -68,8 +68,18 @@ export function watchEventOf(entry: ChangeEntry): WatchEvent {
 
 // ---- the timeline ----
 
-/** faults: the instructor's faults and what they bring about (a node NotReady, taint evictions). */
-export type TimelineCategory = 'fault' | 'refusal' | 'goal' | 'round' | 'room';
+/**
+ * faults: the instructor's faults and what they bring about (a node NotReady, taint evictions);
+ * steps: changes that break nothing (clients' traffic, a new node or image, a fault healed);
+ * round: a scenario set up (or the cluster reset), a round started, won or lost.
+ */
+export type TimelineCategory = 'fault' | 'step' | 'refusal' | 'goal' | 'round' | 'room';
+
+/** Writers of a cluster's first state (a scenario's setup, the first bootstrap): no change of theirs is news. */
+const SETUP_ACTORS = new Set(['system:scenario', 'system:bootstrap']);
+
+/** Instructor requests that set a cluster up: the timeline marks them as the round's, not as faults. */
+const SETUP_VERBS = new Set(['runScenario', 'restartRound', 'reset']);
 
 export interface TimelineMarker {
   /** Position of the entry in the log (0 = the first entry after the header). */
@@ -99,7 +109,9 @@ export class TimelineBuilder {
     switch (entry.t) {
       case 'request':
         if (entry.entry.outcome === 'refused') mark('refusal', `${entry.entry.actorName} ${entry.entry.verb} ${entry.entry.target}: ${entry.entry.code ?? 'refused'}`);
-        else if (entry.entry.verb === 'fault' || entry.entry.verb === 'reset') mark('fault', entry.entry.message || `${entry.entry.verb} ${entry.entry.target}`);
+        // An entry of an older log has no `breaks`: a fault, as it was marked then.
+        else if (entry.entry.verb === 'fault') mark(entry.entry.breaks === false ? 'step' : 'fault', entry.entry.message || `${entry.entry.verb} ${entry.entry.target}`);
+        else if (SETUP_VERBS.has(entry.entry.verb)) mark('round', entry.entry.message || `${entry.entry.verb} ${entry.entry.target}`);
         return;
       case 'marker':
         mark(entry.marker.kind === 'goal' ? 'goal' : 'round', entry.marker.label);
@@ -120,8 +132,9 @@ export class TimelineBuilder {
       const ready = entry.type === 'DELETED' ? 'gone' : (getCondition((object as Node).status?.conditions, 'Ready')?.status ?? 'Unknown');
       const before = this.nodeReady.get(name);
       this.nodeReady.set(name, ready);
-      // A node registering Ready is the cluster starting; a change of Ready after that is news.
-      if (before !== undefined && before !== ready) mark('fault', ready === 'gone' ? `${name} deleted` : `${name} Ready: ${ready}`);
+      // A node registering Ready is the cluster starting; a change of Ready after that is news, but
+      // not a scenario's setup replacing the cluster (its request marks that).
+      if (before !== undefined && before !== ready && !SETUP_ACTORS.has(entry.actor)) mark('fault', ready === 'gone' ? `${name} deleted` : `${name} Ready: ${ready}`);
     } else if (object.kind === 'Pod') {
       const key = `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`;
       const pod = object as Pod;

@@ -42,6 +42,7 @@ export const apiRequestEntrySchema: z.ZodType<ApiRequestEntry> = z.object({
   code: errorCode.optional(),
   message: z.string(),
   via: z.literal('kubectl').optional(),
+  breaks: z.boolean().optional(),
 });
 export const requestEntriesSchema = z.array(apiRequestEntrySchema);
 /** The arguments of a `watch` message: the changes, and the request-log entries when there are some. */
