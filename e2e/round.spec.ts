@@ -198,8 +198,9 @@ test('an instructor, a host screen and four students on phones play "First deplo
     const debrief = page.getByRole('region', { name: /^Debrief: goals met in / });
     await expect(debrief, screen).toBeVisible();
     for (const goal of GOALS) await expect(debrief.locator(`[data-goal="${goal}"]`), screen).toContainText('✓');
-    await expect(debrief.locator('[data-goal="replicas-ready"]'), screen).toContainText('kubelet');
-    await expect(debrief.locator('[data-goal="replicas-ready"]'), screen).toContainText('Kim');
+    // Who made the change that met it: Cleo's controller manager wrote the Deployment's status (three ready) and the Endpoints.
+    await expect(debrief.locator('[data-goal="replicas-ready"] .who'), screen).toHaveText('kube-controller-manager (Cleo)');
+    await expect(debrief.locator('[data-goal="endpoints"] .who'), screen).toHaveText('kube-controller-manager (Cleo)');
     const leaderboard = page.getByRole('region', { name: 'Leaderboard' });
     await expect(leaderboard, screen).toBeVisible();
     // Each student on the board, with no refused move.

@@ -122,6 +122,8 @@ interface Latched {
   generation: number;
   met: Map<string, boolean>;
   reached: Map<string, Reached>;
+  /** Changes the cache applied since the last latch read it: among them is whatever met a goal since. */
+  events: WatchEvent[];
 }
 
 /** One classroom's coalesced evaluation: a pending batch timer, the look in flight, another one asked for meanwhile. */
@@ -547,32 +549,40 @@ export class RoundService {
    * writer, though the coalesced look comes a little later; one that goes unmet forgets it. Windows
    * over the request log move with time: the looks at each tick measure them.
    */
-  private latch(classroomId: string, record: RoundRecord, events: readonly WatchEvent[]): void {
+  private latch(classroomId: string, record: RoundRecord, batch: readonly WatchEvent[]): void {
+    let latched = this.latched.get(classroomId);
+    if (latched?.generation !== record.generation) {
+      latched = { generation: record.generation, met: new Map(), reached: new Map(), events: [] };
+      this.latched.set(classroomId, latched);
+    }
+    latched.events.push(...batch);
+    const kept = latched;
     this.options.run('latching goals', async () => {
       const scenario = await this.scenarioOf(classroomId, record);
       const startedAtSim = record.startedAtSim;
-      const last = events.at(-1);
-      if (!scenario || startedAtSim === null || !last) return;
-      const goals = scenario.goals.flatMap((g) => {
+      const goals = (scenario?.goals ?? []).flatMap((g) => {
         const parsed = parseCheck(g.check);
         return parsed.ok && !isWindowed(parsed.check) ? [{ id: g.id, check: parsed.check }] : [];
       });
-      if (!goals.length) return;
-      const state = await this.options.runtime.state(classroomId);
-      let latched = this.latched.get(classroomId);
-      if (latched?.generation !== record.generation) {
-        latched = { generation: record.generation, met: new Map(), reached: new Map() };
-        this.latched.set(classroomId, latched);
+      if (!goals.length || startedAtSim === null) {
+        kept.events.length = 0;
+        return;
       }
+      // The cache may have applied more batches by the time it is read (it waits for this process's
+      // own writes): the changes taken are exactly those the state read holds since the last latch.
+      const state = await this.options.runtime.state(classroomId);
+      const events = kept.events.splice(0);
+      const last = events.at(-1);
+      if (!last) return;
       for (const goal of goals) {
         const { met } = evaluateCheck(goal.check, state, [], last.simTime, startedAtSim);
         // Unknown before the round's first look: that look tells a goal met from the start.
-        const before = latched.met.get(goal.id) ?? record.goals[goal.id]?.met;
-        latched.met.set(goal.id, met);
-        if (!met) latched.reached.delete(goal.id);
+        const before = kept.met.get(goal.id) ?? record.goals[goal.id]?.met;
+        kept.met.set(goal.id, met);
+        if (!met) kept.reached.delete(goal.id);
         else if (before === false) {
           const cause = events.findLast((e) => concerns(goal.check, e.object)) ?? last;
-          latched.reached.set(goal.id, { atSim: Math.max(cause.simTime, startedAtSim), actor: cause.actor, object: cause.object });
+          kept.reached.set(goal.id, { atSim: Math.max(cause.simTime, startedAtSim), actor: cause.actor, object: cause.object });
         }
       }
     });

@@ -1,0 +1,97 @@
+import type { Page } from '@playwright/test';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol/events';
+import { baseURL } from '../playwright.config';
+import { assignRole, expect, hostClassroom, joinAsStudent, saveScreenshot, test } from './helpers';
+
+/**
+ * "A worker node dies" played by bots at 10×, watched by the instructor and a student on a phone,
+ * as the hands-on trial found it: the debrief dated node-2's drain 0:00, before node-2 had a pod;
+ * the request log dated a refused request 20788 days ago; the students were told the instructor had
+ * paused the class when the round had ended; the round timeline ran "node-dies(instructor)"
+ * together; the replay called the scenario's setup and its new node faults.
+ */
+const PHONE = { width: 390, height: 844 };
+
+/** A member's token, as their browser keeps it. */
+async function tokenOf(page: Page, classroomId: string, kind: 'instructor' | 'student'): Promise<string> {
+  // (an expression as a string: the e2e code is type-checked without the DOM library)
+  const stored = (await page.evaluate("localStorage.getItem('clusterplay.sessions')")) as string | null;
+  const session = Object.values(JSON.parse(stored ?? '{}') as Record<string, { classroomId: string; kind: string; token: string }>).find((s) => s.classroomId === classroomId && s.kind === kind);
+  if (!session) throw new Error(`no ${kind} session`);
+  return session.token;
+}
+
+/** `m:ss` as the round screens write it, in seconds. */
+const seconds = (clock: string): number => {
+  const [m = '0', s = '0'] = clock.split(':');
+  return Number(m) * 60 + Number(s);
+};
+
+test('the debrief dates each goal when it last became true and names whose change met it; the class is told the round ended; the replay tells setup and steps from faults', async ({ openPage }, testInfo) => {
+  test.setTimeout(240_000);
+  const { instructor, id, code } = await hostClassroom(openPage, 3);
+  await instructor.setViewportSize({ width: 1280, height: 720 });
+  const student = await joinAsStudent(openPage, code, 'Kim');
+  await student.setViewportSize(PHONE);
+  await instructor.getByLabel('Time scale').selectOption('10');
+  await instructor.getByLabel('Bot pace').selectOption('2');
+  await instructor.getByLabel('Scenario', { exact: true }).selectOption({ label: '3. A worker node dies' });
+  await instructor.getByRole('button', { name: 'Show the briefing' }).click();
+  // The briefing says what the round does: no pod runs yet, node-2 stops once the three pods are Ready.
+  await expect(student.getByText('has just been submitted to three empty', { exact: false }).first()).toBeVisible();
+  await expect(student.getByText('Ten seconds after they', { exact: false }).first()).toBeVisible();
+  await instructor.getByRole('button', { name: 'Start round', exact: true }).click();
+  await expect(instructor.getByTestId('round-phase')).toHaveText('Running');
+
+  // A request refused before the API server read the clock (a move of another role): its WHEN is its age, not 20788d.
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(baseURL, { transports: ['websocket'], auth: { token: await tokenOf(student, id, 'student') } });
+  try {
+    const reply = (await socket.timeout(10_000).emitWithAck('action', { kind: 'bind', pod: 'web-x', node: 'node-1', resourceVersion: '1' } as never)) as { ok: boolean; code?: string };
+    expect(reply).toMatchObject({ ok: false, code: 'Forbidden' });
+  } finally {
+    socket.close();
+  }
+  const refused = instructor.locator('[data-outcome="refused"]').filter({ hasText: 'bind pods/web-x' }).first();
+  await expect(refused.getByTestId('request-when')).toHaveText(/^\d+s$/);
+
+  await expect(instructor.getByTestId('round-phase')).toHaveText('Won', { timeout: 180_000 });
+  const debrief = instructor.getByRole('region', { name: /^Debrief: goals met in / });
+  await expect(debrief).toBeVisible();
+  // node-2 drained when its pod was evicted (after it stopped, its grace period and 30 s of toleration), by the controller manager.
+  const drained = debrief.locator('[data-goal="node-drained"]');
+  await expect(drained).toContainText('kube-controller-manager (bot)');
+  const drainedAt = seconds((await drained.locator('.at').textContent())?.replace(/^at /, '') ?? '');
+  const timeline = debrief.getByRole('region', { name: 'Timeline of the round' });
+  const stopLine = timeline.locator('li').filter({ hasText: 'the kubelet on node-2 is stopped' });
+  // The mark's text and who made it, apart: "… is stopped (instructor)".
+  await expect(stopLine).toContainText('the kubelet on node-2 is stopped (instructor)');
+  await expect(timeline.locator('li').filter({ hasText: 'round started: A worker node dies' })).toContainText('round started: A worker node dies (instructor)');
+  const stoppedAt = seconds((await stopLine.locator('.at').textContent()) ?? '');
+  expect(stoppedAt).toBeGreaterThan(0);
+  expect(drainedAt).toBeGreaterThan(stoppedAt + 30);
+  await expect(timeline.locator('li').filter({ hasText: 'goal reached: node/node-2 pods == 0' })).toHaveCount(1);
+  await saveScreenshot(instructor, testInfo, 'instructor-1280x720-debrief');
+
+  // Kim gets a role now: her screen says the round is over, not that the instructor paused the class.
+  await assignRole(instructor, 'Kim', 'Scheduler');
+  await expect(student.getByRole('status').filter({ hasText: 'The round is won: every goal was met.' })).toBeVisible();
+  await expect(student.getByText('The round is over: moves wait for the next round.')).toBeVisible();
+  await expect(student.getByText('The instructor paused the class')).toHaveCount(0);
+  await expect(student.getByText('Paused: moves wait until the instructor resumes.')).toHaveCount(0);
+  await saveScreenshot(student, testInfo, 'student-390x844-round-over');
+
+  // The replay: the scenario's setup is the round's, the spare node a step, node-2's stop a fault.
+  const opened = instructor.context().waitForEvent('page');
+  await instructor.getByRole('button', { name: 'Open replay' }).click();
+  const replay = await opened;
+  await replay.setViewportSize({ width: 1280, height: 720 });
+  const markers = replay.getByRole('list', { name: /Markers/ });
+  await expect(markers.getByRole('button', { name: /Round: scenario "A worker node dies" is ready/ })).toBeVisible();
+  await expect(markers.getByRole('button', { name: /Step: node\/node-4 created/ })).toBeVisible();
+  await expect(markers.getByRole('button', { name: /Fault: the kubelet on node-2 is stopped/ })).toBeVisible();
+  await expect(markers.getByRole('button', { name: /Fault: node-\d (deleted|Ready: True)/ })).toHaveCount(0);
+  // node-2's drain marked once, where it happened (not at the round's start).
+  await expect(markers.getByRole('button', { name: /Goal: goal reached: node\/node-2 pods == 0/ })).toHaveCount(1);
+  await saveScreenshot(replay, testInfo, 'replay-1280x720-markers');
+});
