@@ -32,6 +32,7 @@ import {
   authorsOf,
   componentsOf,
   concerns,
+  credited,
   evaluateCheck,
   evaluateGoals,
   isWindowed,
@@ -733,11 +734,16 @@ export class RoundService {
           continue;
         }
         const parsed = parseCheck(result.text);
-        // A window over the request log is met by time passing: the players whose components serve it.
-        const authors = cause ? authorsOf(cause.actor, cause.object, moment.view) : parsed.ok && isWindowed(parsed.check) ? achievers(tallies.players, componentsOf(parsed.check)) : { actors: [], achievers: [] };
+        // Whoever made the change that met it (a window over the request log is met by time passing:
+        // no one change), and the players whose components did the work it depended on: all reached it.
+        const author = cause ? authorsOf(cause.actor, cause.object, moment.view) : { actors: [], achievers: [] };
+        const contributors = parsed.ok ? achievers(tallies.players, componentsOf(parsed.check)) : { actors: [], achievers: [] };
+        const authors = credited(author, contributors);
         const atSim = cause ? Math.min(cause.atSim, now) : now;
         r.goals[result.id] = { met: true, metAtSim: atSim, achievedBy: authors.achievers, actors: authors.actors };
-        mark(r, atSim, 'goal', `goal reached: ${result.text}`, authors.achievers.map((a) => a.name).join(', ') || 'nobody');
+        // The mark says who made it true where a change did.
+        const who = author.achievers.length ? author.achievers : contributors.achievers;
+        mark(r, atSim, 'goal', `goal reached: ${result.text}`, who.map((a) => a.name).join(', ') || 'nobody');
         markers.push({ marker: { kind: 'goal', label: `goal reached: ${result.text}` }, atSim });
       }
       due.length = 0;
@@ -885,7 +891,7 @@ function composeView(
       ...(stored?.fromStart ? { heldFromStart: true } : {}),
     };
   });
-  // 20 points for each goal met now, to the players whose change met it.
+  // 20 points for each goal met now, to every player who reached it (the change's author, the contributors).
   const goalActors = results.flatMap((g) => (g.met ? [record.goals[g.id]?.actors ?? []] : []));
   const scores = scorePlayers({ tallies: tallies.players, boundToRunning: boundToRunning(state), goalActors });
   const students = (classroom?.members ?? []).filter((m) => m.kind === 'student').map((m) => ({ id: m.id, name: m.name, role: m.role }));

@@ -5,7 +5,7 @@ import { makeDeployment, makeNode, makePod, type KubeObject } from '@shared/mode
 import type { ApiRequestEntry } from '@shared/protocol';
 import { ClusterState } from '@shared/sim';
 import type { MemberView, RoleSeatView } from '@shared/protocol';
-import { achievers, activityOf, authorsOf, componentsOf, concerns, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, type PlayerTally } from './index';
+import { achievers, activityOf, authorsOf, componentsOf, concerns, credited, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, type PlayerTally } from './index';
 
 const BUILTIN = path.join(import.meta.dirname, 'builtin');
 const firstDeployment = readFileSync(path.join(BUILTIN, '1-first-deployment.yaml'), 'utf8');
@@ -179,6 +179,47 @@ describe('who reaches a goal', () => {
     expect(authorsOf(actor, object, room)).toEqual(authors);
   });
 
+  it('credits the author of the change that met a goal first, then every player whose component did the work, each once', () => {
+    const check = parseCheck('deployment/web readyReplicas == 3');
+    if (!check.ok) throw new Error(check.message);
+    const tally = (actor: string, name: string, role: PlayerTally['role'], work: Partial<PlayerTally>): PlayerTally => ({ actor, name, role, accepted: 0, refused: 0, bindWaitMs: 0, binds: 0, ...work });
+    const players = [
+      tally('student:k1', 'Kim', 'controller-manager', { accepted: 4 }),
+      tally('bot:scheduler', 'bot (scheduler)', 'scheduler', { accepted: 3 }),
+      tally('student:l1', 'Lee', 'container-runtime:node-1', { automatic: 2 }),
+      tally('bot:kubelet:node-2', 'bot (kubelet:node-2)', 'kubelet:node-2', { accepted: 5 }),
+      // Not a component the goal depends on: not credited.
+      tally('bot:kube-proxy:node-1', 'bot (kube-proxy:node-1)', 'kube-proxy:node-1', { accepted: 9 }),
+    ];
+    const contributors = achievers(players, componentsOf(check.check));
+    const web = makeDeployment('web');
+    // Kim's controller manager wrote the status: named first, once, then the others in the goal's components' order.
+    expect(credited(authorsOf('student:k1', web, room), contributors)).toEqual({
+      actors: ['student:k1', 'bot:scheduler', 'bot:kubelet:node-2', 'student:l1'],
+      achievers: [
+        { component: 'kube-controller-manager', memberId: 'k1', name: 'Kim' },
+        { component: 'kube-scheduler', memberId: null, name: 'bot (scheduler)' },
+        { component: 'kubelet', memberId: null, name: 'bot (kubelet:node-2)' },
+        { component: 'container-runtime', memberId: 'l1', name: 'Lee' },
+      ],
+    });
+    // A bot author is the same bot as its tally (by name): once.
+    expect(credited(authorsOf('bot:scheduler', pod('node-2'), room), contributors).achievers.map((a) => a.name)).toEqual(['bot (scheduler)', 'Kim', 'bot (kubelet:node-2)', 'Lee']);
+    // The instructor's request met it: named first, no points (no player); the players who did the work still are credited.
+    expect(credited(authorsOf('instructor', web, room), contributors)).toEqual({
+      actors: ['student:k1', 'bot:scheduler', 'bot:kubelet:node-2', 'student:l1'],
+      achievers: [
+        { component: 'instructor', memberId: 'i1', name: 'Ms Ada' },
+        { component: 'kube-controller-manager', memberId: 'k1', name: 'Kim' },
+        { component: 'kube-scheduler', memberId: null, name: 'bot (scheduler)' },
+        { component: 'kubelet', memberId: null, name: 'bot (kubelet:node-2)' },
+        { component: 'container-runtime', memberId: 'l1', name: 'Lee' },
+      ],
+    });
+    // A window goal, met by time passing: its contributors alone.
+    expect(credited({ actors: [], achievers: [] }, contributors)).toEqual(contributors);
+  });
+
   it('a change concerns a goal when it writes the object the goal reads', () => {
     const check = (text: string) => {
       const parsed = parseCheck(text);
@@ -213,27 +254,35 @@ describe('scores', () => {
     { actor: 'student:k1', name: 'Kim', role: 'kubelet:node-1', accepted: 8, refused: 0, bindWaitMs: 0, binds: 0, lastAcceptedAt: 58_000 },
     { actor: 'bot:controller-manager', name: 'bot (controller-manager)', role: 'controller-manager', accepted: 6, refused: 2, bindWaitMs: 0, binds: 0 },
   ];
-  // Two goals reached: Kim's change met one, the controller manager's bot's the other; a third held from the start (nobody's).
-  const goalActors = [['student:k1'], ['bot:controller-manager'], []];
+  /** Who reached a goal met by `actor`'s change: it, and the players whose components did the work. */
+  const reachedBy = (text: string, actor: string, object: KubeObject): string[] => {
+    const parsed = parseCheck(text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return credited(authorsOf(actor, object, { members: [], seats: [] }), achievers(tallies, componentsOf(parsed.check))).actors;
+  };
+  // Two goals reached, both by the controller manager's bot's writes (the Deployment's status, the
+  // eviction), with the work of the components each depends on; a third held from the start (nobody's).
+  const goalActors = [reachedBy('deployment/web readyReplicas == 3', 'bot:controller-manager', makeDeployment('web')), reachedBy('node/node-2 pods == 0', 'bot:controller-manager', makePod('web-a', { nodeName: 'node-2' })), []];
 
-  it('a scripted round with known timings gives the expected scores: goal points only to whoever made the change that met a goal', () => {
+  it('a scripted round with known timings gives the expected scores: goal points to the author of the change that met a goal and to every player whose component did its work', () => {
+    expect(goalActors).toEqual([['bot:controller-manager', 'student:s1', 'student:k1'], ['bot:controller-manager', 'student:s1'], []]);
     const scores = scorePlayers({ tallies, boundToRunning: { 'node-1': { totalMs: 14_000, pods: 2 } }, goalActors });
     expect(scores).toEqual([
-      // 8×10 + 20 (goal) + (30 − 7 s bound→Running)
+      // 8×10 + 20 (the Ready goal: her kubelet ran the pods) + (30 − 7 s bound→Running)
       { memberId: 'k1', name: 'Kim', role: 'kubelet:node-1', score: 123, refusals: 0, accepted: 8, boundToRunningSeconds: 7 },
-      // 6×10 − 2×5 + 20
-      { memberId: 'bot:controller-manager', name: 'bot (controller-manager)', role: 'controller-manager', score: 70, refusals: 2, accepted: 6 },
-      // 3×10 − 5 + (30 − 4 s Pending→bound): no goal of Sam's
-      { memberId: 's1', name: 'Sam', role: 'scheduler', score: 51, refusals: 1, accepted: 3, pendingToBoundSeconds: 4 },
-    ].sort((a, b) => b.score - a.score));
+      // 3×10 − 5 + 2×20 (both goals: it bound the pods) + (30 − 4 s Pending→bound)
+      { memberId: 's1', name: 'Sam', role: 'scheduler', score: 91, refusals: 1, accepted: 3, pendingToBoundSeconds: 4 },
+      // 6×10 − 2×5 + 2×20, once each though both the author and a contributor
+      { memberId: 'bot:controller-manager', name: 'bot (controller-manager)', role: 'controller-manager', score: 90, refusals: 2, accepted: 6 },
+    ]);
     expect(scoreTeams(scores)).toEqual([
       { team: 'kubelet', score: 123, memberIds: ['k1'] },
-      { team: 'kube-controller-manager', score: 70, memberIds: ['bot:controller-manager'] },
-      { team: 'kube-scheduler', score: 51, memberIds: ['s1'] },
+      { team: 'kube-scheduler', score: 91, memberIds: ['s1'] },
+      { team: 'kube-controller-manager', score: 90, memberIds: ['bot:controller-manager'] },
     ]);
   });
 
-  it("counts a component's own work for the student who holds its seat: named for a window goal, goal points, no move points, not less idle", () => {
+  it("counts a component's own work for the student who holds its seat: named for a goal it depended on, goal points, no move points, not less idle", () => {
     // Lee held node-2's kubelet and made no move; its heartbeat renewed node-2's Lease 6 times meanwhile.
     const lee: PlayerTally = { actor: 'student:l1', name: 'Lee', role: 'kubelet:node-2', accepted: 0, refused: 0, automatic: 6, bindWaitMs: 0, binds: 0 };
     const bot: PlayerTally = { actor: 'bot:kubelet:node-3', name: 'bot (kubelet:node-3)', role: 'kubelet:node-3', accepted: 0, refused: 0, bindWaitMs: 0, binds: 0 };

@@ -1,7 +1,7 @@
 /**
  * Scores of a round, from what each player's requests did: pure, deterministic, so a scripted round
  * with known timings gives known scores.
- *   score = 10 × accepted requests − 5 × refused requests + 20 × goals the player reached (made the change that met it)
+ *   score = 10 × accepted requests − 5 × refused requests + 20 × goals the player reached (made the change that met it, or their component did the work it depended on)
  *           + speed: 30 − mean seconds from Pending to bound (scheduler) or from bound to Running (kubelet), at least 0
  * never below 0. Kube-proxy's routed client requests are traffic, not moves: they count for availability only.
  */
@@ -127,8 +127,7 @@ export interface GoalAuthors {
 
 /**
  * The players whose component's work (their accepted requests, or its own loop's while they held
- * the seat) a goal depended on: for a goal met by time passing (an availability window), where no
- * one change met it.
+ * the seat) a goal depended on: they reached it with whoever made the change that met it.
  */
 export function achievers(players: readonly PlayerTally[], components: readonly string[]): GoalAuthors {
   const found: GoalAuthors = { actors: [], achievers: [] };
@@ -140,6 +139,19 @@ export function achievers(players: readonly PlayerTally[], components: readonly 
     }
   }
   return found;
+}
+
+/**
+ * Everyone credited with a goal: the author of the change that met it first (the debrief names
+ * them first), then the contributors, each once (a student by member and component, a bot by name).
+ */
+export function credited(author: GoalAuthors, contributors: GoalAuthors): GoalAuthors {
+  const key = (a: GoalAchiever): string => JSON.stringify([a.component, a.memberId === null ? { bot: a.name } : { member: a.memberId }]);
+  const seen = new Set(author.achievers.map(key));
+  return {
+    actors: [...new Set([...author.actors, ...contributors.actors])],
+    achievers: [...author.achievers, ...contributors.achievers.filter((a) => !seen.has(key(a)))],
+  };
 }
 
 /** The classroom as the authors of a change are named from it. */
