@@ -1,6 +1,6 @@
 /**
  * Every built-in scenario is winnable by bots alone with a fixed seed, within its time limit, on a
- * real Redis, and its debrief names who made the changes that reached the goals.
+ * real Redis, and its debrief names who made the changes that reached the goals and whose components did the work.
  */
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { ApiRequestEntry } from '@shared/protocol';
@@ -22,18 +22,19 @@ afterAll(async () => {
 });
 
 /**
- * The components each scenario's debrief names: whose write met each goal (the Deployment's status
- * and the Endpoints are the controller manager's, a bind the scheduler's, a new image the
- * instructor's); an availability window, met by time passing, names the components that serve it.
+ * The components each scenario's debrief names: whose write met each goal (the instructor's, for a
+ * new image they release) and the components whose work each goal depends on (every pod component
+ * for a Deployment's counts, kube-proxy for a Service's availability).
  */
+const PODS = ['container-runtime', 'kube-controller-manager', 'kube-scheduler', 'kubelet'];
 const EXPECTED: Record<string, string[]> = {
-  'first-deployment': ['kube-controller-manager', 'kube-proxy', 'kubelet'],
-  'out-of-room': ['kube-controller-manager'],
-  'node-dies': ['kube-controller-manager'],
-  crashloop: ['instructor', 'kube-controller-manager'],
-  'rolling-update': ['instructor', 'kube-controller-manager', 'kube-proxy', 'kubelet'],
-  placement: ['kube-controller-manager', 'kube-scheduler'],
-  'etcd-read-only': ['kube-controller-manager'],
+  'first-deployment': ['container-runtime', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', 'kubelet'],
+  'out-of-room': PODS,
+  'node-dies': PODS,
+  crashloop: ['container-runtime', 'instructor', 'kube-controller-manager', 'kube-scheduler', 'kubelet'],
+  'rolling-update': ['container-runtime', 'instructor', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', 'kubelet'],
+  placement: PODS,
+  'etcd-read-only': PODS,
 };
 
 /** A request in the log that shows the scenario's idea happened (not just its goals). */

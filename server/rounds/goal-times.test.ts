@@ -1,7 +1,8 @@
 /**
  * When a goal was reached, and by whom, as the debrief and the replay say it: the last time it
- * became true before the round ended, by the change that made it true; a goal true before anything
- * happened was reached by no one. Bots play every seat, seed 7, at 10x.
+ * became true before the round ended; reached by whoever made the change that made it true (the
+ * replay's mark names them) and by every player whose component did the work it depended on; a goal
+ * true before anything happened was reached by no one. Bots play every seat, seed 7, at 10x.
  */
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Pod, Deployment } from '@shared/model';
@@ -40,6 +41,13 @@ async function played(scenario: string): Promise<{ id: string; end: RoundView; i
   return { id, end, instructor, markers };
 }
 
+const bot = (component: string, role: string) => ({ component, memberId: null, name: `bot (${role})` });
+/** The bots of node-dies' pod components (its three nodes and node-4, the spare the replacement went to), controller manager aside, in the debrief's order. */
+const NODE_DIES = ['node-1', 'node-2', 'node-3', 'node-4'];
+const PODS_WORK = [bot('kube-scheduler', 'scheduler'), ...NODE_DIES.map((n) => bot('kubelet', `kubelet:${n}`)), ...NODE_DIES.map((n) => bot('container-runtime', `container-runtime:${n}`))];
+/** The bots of crashloop's pod components (its two nodes), controller manager first. */
+const SHOP_WORK = [bot('kube-controller-manager', 'controller-manager'), bot('kube-scheduler', 'scheduler'), ...['node-1', 'node-2'].map((n) => bot('kubelet', `kubelet:${n}`)), ...['node-1', 'node-2'].map((n) => bot('container-runtime', `container-runtime:${n}`))];
+
 const secondsIn = (end: RoundView, simTime: number): number => Math.round((simTime - (end.startedAtSim ?? 0)) / 100) / 10;
 
 test('"A worker node dies": node-2 is drained when its pod is evicted, by the controller manager that evicted it, not at 0:00 when it had no pod yet', { timeout: 150_000 }, async () => {
@@ -50,8 +58,8 @@ test('"A worker node dies": node-2 is drained when its pod is evicted, by the co
   if (!eviction) throw new Error('node-2 had no pod evicted');
   expect(eviction.actor).toBe('bot:controller-manager');
   const goal = (id: string) => end.goals.find((g) => g.id === id);
-  const controllerManager = [{ component: 'kube-controller-manager', memberId: null, name: 'bot (controller-manager)' }];
-  expect(goal('node-drained')).toEqual({ id: 'node-drained', text: 'node/node-2 pods == 0', met: true, metAtSeconds: secondsIn(end, eviction.simTime), achievedBy: controllerManager });
+  // The eviction's author first, then the bots whose components drain a node (the scheduler placed its pods elsewhere).
+  expect(goal('node-drained')).toEqual({ id: 'node-drained', text: 'node/node-2 pods == 0', met: true, metAtSeconds: secondsIn(end, eviction.simTime), achievedBy: [bot('kube-controller-manager', 'controller-manager'), bot('kube-scheduler', 'scheduler')] });
   // Its stop came 10 s after the three pods were Ready; the eviction after the grace period (from the
   // last Lease renewal, up to 10 s before the stop) and 30 s of toleration.
   const stop = end.timeline.find((m) => m.text === 'the kubelet on node-2 is stopped');
@@ -60,7 +68,7 @@ test('"A worker node dies": node-2 is drained when its pod is evicted, by the co
   expect(secondsIn(end, eviction.simTime)).toBeGreaterThan((stop?.atSeconds ?? Infinity) + 30);
   // Three pods Ready again: last reached after the eviction (it was met before the fault too), by the controller manager's status write.
   const ready = events.findLast((e) => e.object.kind === 'Deployment' && (e.object as Deployment).status?.readyReplicas === 3 && e.simTime <= (end.endedAtSim ?? 0));
-  expect(goal('replicas-ready')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, ready?.simTime ?? 0), achievedBy: controllerManager });
+  expect(goal('replicas-ready')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, ready?.simTime ?? 0), achievedBy: [bot('kube-controller-manager', 'controller-manager'), ...PODS_WORK] });
   expect(goal('replicas-ready')?.metAtSeconds).toBeGreaterThan(goal('node-drained')?.metAtSeconds ?? Infinity);
   // The replay marks the drain where it happened (and once only: it held from the start, so nothing marked it then).
   expect(markers.filter((m) => m.label === 'goal reached: node/node-2 pods == 0')).toEqual([{ label: 'goal reached: node/node-2 pods == 0', simTime: eviction.simTime }]);
@@ -73,13 +81,16 @@ test('"A worker node dies": node-2 is drained when its pod is evicted, by the co
   // The debrief's timeline keeps the drain's mark at its time, with who did it.
   expect(end.timeline.filter((m) => m.text === 'goal reached: node/node-2 pods == 0')).toEqual([{ atSeconds: secondsIn(end, eviction.simTime), kind: 'goal', text: 'goal reached: node/node-2 pods == 0', actor: 'bot (controller-manager)' }]);
   // Every goal here was met by a write of the controller manager (the node lifecycle controller,
-  // the taint manager, the Deployment's status): 20 points each to its bot, none to the scheduler's.
-  expect(end.goals.map((g) => [g.id, g.achievedBy])).toEqual(end.goals.map((g) => [g.id, controllerManager]));
+  // the taint manager, the Deployment's status): it is named first for each; node-2 not Ready is its
+  // verdict alone, the drain also the scheduler's, three pods Ready every pod component's.
+  expect(goal('node-not-ready')?.achievedBy).toEqual([bot('kube-controller-manager', 'controller-manager')]);
+  expect(end.goals.map((g) => g.id).sort()).toEqual(['node-drained', 'node-not-ready', 'replicas-ready']);
+  // 20 points per goal to each bot credited: the controller manager's three, the scheduler's two.
   const score = (memberId: string) => end.scores.find((s) => s.memberId === memberId);
   const cm = score('bot:controller-manager');
   expect(cm?.score).toBe(10 * (cm?.accepted ?? 0) - 5 * (cm?.refusals ?? 0) + 20 * 3);
   const scheduler = score('bot:scheduler');
-  expect(scheduler?.score).toBe(Math.max(0, 10 * (scheduler?.accepted ?? 0) - 5 * (scheduler?.refusals ?? 0) + Math.max(0, 30 - Math.round(scheduler?.pendingToBoundSeconds ?? 30))));
+  expect(scheduler?.score).toBe(10 * (scheduler?.accepted ?? 0) - 5 * (scheduler?.refusals ?? 0) + 20 * 2 + Math.max(0, 30 - Math.round(scheduler?.pendingToBoundSeconds ?? 30)));
 });
 
 test('"A crashing container": the rollout is reached only once shop:1.1 runs in both pods, after the instructor released it at 0:45', { timeout: 150_000 }, async () => {
@@ -88,7 +99,9 @@ test('"A crashing container": the rollout is reached only once shop:1.1 runs in 
   const release = events.find((e) => e.object.kind === 'Deployment' && e.actor === 'instructor' && (e.object as Deployment).spec.template.spec.containers[0]?.image === 'shop:1.1');
   if (!release) throw new Error('shop:1.1 was never released');
   const goal = (id: string) => end.goals.find((g) => g.id === id);
-  expect(goal('fixed-image')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, release.simTime), achievedBy: [{ component: 'instructor', name: expect.any(String) }] });
+  // The instructor released it (named first, and on the replay's mark); the bots whose components roll it out reached it too.
+  expect(goal('fixed-image')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, release.simTime), achievedBy: [{ component: 'instructor', memberId: expect.any(String), name: 'Instructor' }, ...SHOP_WORK] });
+  expect(end.timeline.filter((m) => m.text === 'goal reached: deployment/shop image == shop:1.1').map((m) => m.actor)).toEqual(['Instructor']);
   expect(secondsIn(end, release.simTime)).toBeGreaterThanOrEqual(45);
   // The status write that counted both shop:1.1 pods available and no other pod: the controller manager's.
   const complete = events.find((e) => {
@@ -96,6 +109,7 @@ test('"A crashing container": the rollout is reached only once shop:1.1 runs in 
     const d = e.object as Deployment;
     return d.spec.template.spec.containers[0]?.image === 'shop:1.1' && (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && d.status?.updatedReplicas === 2 && d.status.replicas === 2 && d.status.availableReplicas === 2;
   });
-  expect(goal('rolled-out')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, complete?.simTime ?? 0), achievedBy: [{ component: 'kube-controller-manager', memberId: null, name: 'bot (controller-manager)' }] });
+  expect(goal('rolled-out')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, complete?.simTime ?? 0), achievedBy: SHOP_WORK });
+  expect(end.timeline.filter((m) => m.kind === 'goal' && m.text.startsWith('goal reached: deployment/shop image == shop:1.1 and ')).map((m) => m.actor)).toEqual(['bot (controller-manager)']);
   expect(goal('rolled-out')?.metAtSeconds).toBeGreaterThan(goal('fixed-image')?.metAtSeconds ?? Infinity);
 });

@@ -1,9 +1,11 @@
 /**
- * A goal is reached by whoever made the change that met it. While Kim holds node-1's kubelet and
- * makes no move, its heartbeat (the node Lease renewed every 10 s) keeps node-1 Ready, but the
- * change that met the goal is the controller manager's (the Deployment's status counting the ready
- * pod): the debrief names its bot, the points are its bot's. A goal true before anything happened
- * (no pod on node-1: the pod is pinned to node-2) is no one's. No bot plays a seat a student holds.
+ * A goal is reached by whoever made the change that met it and by every player whose component did
+ * the work it depended on. While Kim holds node-1's kubelet and makes no move, its heartbeat (the
+ * node Lease renewed every 10 s) keeps node-1 Ready: her kubelet's work. The change that met the goal
+ * is the controller manager's (the Deployment's status counting the ready pod): the debrief names its
+ * bot first, and the timeline's mark names it alone; Kim is named with the other kubelet and gets the
+ * goal's points. A goal true before anything happened (no pod on node-1: the pod is pinned to node-2)
+ * is no one's. No bot plays a seat a student holds.
  */
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { RunningServer } from '../app';
@@ -54,7 +56,7 @@ debrief:
   - node-2's kubelet started the pod; node-1's kept its Lease renewed.
 `;
 
-test('the goal is the controller manager\'s whose write met it, not the idle kubelet student\'s; a goal true from the start is nobody\'s; no bot stands in for her', { timeout: 90_000 }, async () => {
+test('the goal is the controller manager\'s whose write met it and the idle kubelet student\'s whose heartbeat kept her node Ready; a goal true from the start is nobody\'s; no bot stands in for her', { timeout: 90_000 }, async () => {
   const classroom = await classroomWith(server.url, ['Kim']);
   const kim = classroom.students.get('Kim');
   if (!kim) throw new Error('no Kim');
@@ -86,13 +88,22 @@ test('the goal is the controller manager\'s whose write met it, not the idle kub
   expect(end.timeline.find((m) => m.kind === 'goal')?.atSeconds).toBe(end.goals[0]?.metAtSeconds);
 
   expect(met?.actor).toBe('bot:controller-manager');
-  expect(end.goals[0]?.achievedBy).toEqual([{ component: 'kube-controller-manager', memberId: null, name: 'bot (controller-manager)' }]);
+  // The write's author first, then the players of the goal's components who did work (sorted by actor: bots, then Kim).
+  expect(end.goals[0]?.achievedBy).toEqual([
+    { component: 'kube-controller-manager', memberId: null, name: 'bot (controller-manager)' },
+    { component: 'kube-scheduler', memberId: null, name: 'bot (scheduler)' },
+    { component: 'kubelet', memberId: null, name: 'bot (kubelet:node-2)' },
+    { component: 'kubelet', memberId: kim.studentId, name: 'Kim' },
+    { component: 'container-runtime', memberId: null, name: 'bot (container-runtime:node-2)' },
+  ]);
+  // The replay's mark names who made it true.
   expect(end.timeline.find((m) => m.kind === 'goal')?.actor).toBe('bot (controller-manager)');
   // No pod was ever on node-1: true from the start, reached by no one, on no timeline.
   expect(end.goals[1]).toEqual({ id: 'node-1-empty', text: 'node/node-1 pods == 0', met: true, metAtSeconds: 0, achievedBy: [], heldFromStart: true });
   expect(end.timeline.filter((m) => m.text.includes('node/node-1 pods == 0'))).toEqual([]);
-  // No move of hers, no goal of hers: 0 points, no refusal, no bot row for her seat.
-  expect(end.scores.find((s) => s.memberId === kim.studentId)).toEqual({ memberId: kim.studentId, name: 'Kim', role: 'kubelet:node-1', score: 0, refusals: 0, accepted: 0 });
+  // No move of hers (0 move points), one goal her kubelet's work counted for (20), no speed (no pod
+  // on node-1), none for the goal true from the start: 20 points, no refusal, no bot row for her seat.
+  expect(end.scores.find((s) => s.memberId === kim.studentId)).toEqual({ memberId: kim.studentId, name: 'Kim', role: 'kubelet:node-1', score: 20, refusals: 0, accepted: 0 });
   const cm = end.scores.find((s) => s.memberId === 'bot:controller-manager');
   expect(cm?.score).toBe(10 * (cm?.accepted ?? 0) - 5 * (cm?.refusals ?? 0) + 20);
   expect(end.scores.map((s) => s.memberId)).not.toContain('bot:kubelet:node-1');
@@ -101,5 +112,5 @@ test('the goal is the controller manager\'s whose write met it, not the idle kub
   const current = await fetch(`${server.url}/api/classrooms/${classroom.id}/rounds/current`, { headers: { authorization: `Bearer ${kim.token}` } });
   expect(current.status).toBe(200);
   const body = (await current.json()) as { scores: { memberId: string; name: string; score: number }[] };
-  expect(body.scores).toContainEqual({ memberId: kim.studentId, name: 'Kim', score: 0 });
+  expect(body.scores).toContainEqual({ memberId: kim.studentId, name: 'Kim', score: 20 });
 });
