@@ -58,9 +58,13 @@ test('the debrief dates each goal when it last became true and names whose chang
   await expect(instructor.getByTestId('round-phase')).toHaveText('Won', { timeout: 180_000 });
   const debrief = instructor.getByRole('region', { name: /^Debrief: goals met in / });
   await expect(debrief).toBeVisible();
-  // node-2 drained when its pod was evicted (after it stopped, its grace period and 30 s of toleration), by the controller manager.
+  // node-2 drained when its pod was evicted (after it stopped, its grace period and 30 s of toleration),
+  // by the controller manager's bot, with the scheduler's, which placed the pods elsewhere.
   const drained = debrief.locator('[data-goal="node-drained"]');
-  await expect(drained).toContainText('kube-controller-manager (bot)');
+  await expect(drained.locator('.who')).toHaveText('kube-controller-manager (bot), kube-scheduler (bot)');
+  // node-2 not Ready: the node lifecycle controller's verdict alone; three pods Ready again: every pod component's bots, on the four nodes.
+  await expect(debrief.locator('[data-goal="node-not-ready"] .who')).toHaveText('kube-controller-manager (bot)');
+  await expect(debrief.locator('[data-goal="replicas-ready"] .who')).toHaveText('kube-controller-manager (bot), kube-scheduler (bot), kubelet (4 bots), container-runtime (4 bots)');
   const drainedAt = seconds((await drained.locator('.at').textContent())?.replace(/^at /, '') ?? '');
   const timeline = debrief.getByRole('region', { name: 'Timeline of the round' });
   const stopLine = timeline.locator('li').filter({ hasText: 'the kubelet on node-2 is stopped' });
@@ -70,7 +74,10 @@ test('the debrief dates each goal when it last became true and names whose chang
   const stoppedAt = seconds((await stopLine.locator('.at').textContent()) ?? '');
   expect(stoppedAt).toBeGreaterThan(0);
   expect(drainedAt).toBeGreaterThan(stoppedAt + 30);
-  await expect(timeline.locator('li').filter({ hasText: 'goal reached: node/node-2 pods == 0' })).toHaveCount(1);
+  // Its mark names who made it true: the eviction's author alone.
+  const drainedLine = timeline.locator('li').filter({ hasText: 'goal reached: node/node-2 pods == 0' });
+  await expect(drainedLine).toHaveCount(1);
+  await expect(drainedLine).toContainText('goal reached: node/node-2 pods == 0 (bot (controller-manager))');
   await saveScreenshot(instructor, testInfo, 'instructor-1280x720-debrief');
 
   // Kim gets a role now: her screen says the round is over, not that the instructor paused the class.

@@ -198,9 +198,12 @@ test('an instructor, a host screen and four students on phones play "First deplo
     const debrief = page.getByRole('region', { name: /^Debrief: goals met in / });
     await expect(debrief, screen).toBeVisible();
     for (const goal of GOALS) await expect(debrief.locator(`[data-goal="${goal}"]`), screen).toContainText('✓');
-    // Who made the change that met it: Cleo's controller manager wrote the Deployment's status (three ready) and the Endpoints.
-    await expect(debrief.locator('[data-goal="replicas-ready"] .who'), screen).toHaveText('kube-controller-manager (Cleo)');
-    await expect(debrief.locator('[data-goal="endpoints"] .who'), screen).toHaveText('kube-controller-manager (Cleo)');
+    // Who reached it: first whose change met it (Cleo's controller manager wrote the Deployment's status,
+    // three ready, and the Endpoints), then every player whose component did the work (the bots play node-2 and node-3).
+    await expect(debrief.locator('[data-goal="replicas-ready"] .who'), screen).toHaveText('kube-controller-manager (Cleo), kube-scheduler (Sam), kubelet (Kim, 2 bots), container-runtime (Rui, 2 bots)');
+    await expect(debrief.locator('[data-goal="endpoints"] .who'), screen).toHaveText('kube-controller-manager (Cleo), kubelet (Kim, 2 bots)');
+    // A window met by time passing: no one change, the players of the components that serve it.
+    await expect(debrief.locator('[data-goal="served"] .who'), screen).toHaveText('kube-proxy (3 bots), kube-controller-manager (Cleo), kubelet (Kim, 2 bots)');
     const leaderboard = page.getByRole('region', { name: 'Leaderboard' });
     await expect(leaderboard, screen).toBeVisible();
     // Each student on the board, with no refused move.

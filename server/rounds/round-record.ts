@@ -39,8 +39,9 @@ export interface RoundRecord {
 
 /**
  * A goal as the looks found it. Reached: met since `metAtSim`, the last time it became true, by
- * the change `actors` made (the players credited; the debrief names `achievedBy`). A goal that
- * already held at the round's first look was reached by no one (`fromStart`).
+ * whoever made that change and the players whose components did the work (`actors`, the players
+ * credited; the debrief names `achievedBy`, the change's author first). A goal that already held at
+ * the round's first look was reached by no one (`fromStart`).
  */
 export interface StoredGoal {
   /** At the last look; absent before the first. */

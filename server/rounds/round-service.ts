@@ -546,8 +546,8 @@ export class RoundService {
   /**
    * Every batch of changes the owner's cache applies is looked at for the goals on the cluster's
    * state (in memory, no read): a goal that goes from unmet to met is marked at the simulated time
-   * of the change that met it (the batch's last change of the goal's object) and credited to its
-   * writer, though the coalesced look comes a little later; one that goes unmet forgets it. Windows
+   * of the change that met it (the batch's last change of the goal's object) and credited first to
+   * its writer, though the coalesced look comes a little later; one that goes unmet forgets it. Windows
    * over the request log move with time: the looks at each tick measure them.
    */
   private latch(classroomId: string, record: RoundRecord, batch: readonly WatchEvent[]): void {

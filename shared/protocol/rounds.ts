@@ -33,7 +33,7 @@ export interface RoundGoalView {
   progress?: { current: number; target: number };
   /** Simulated seconds since the round started when it was last met: it has held since. */
   metAtSeconds?: number;
-  /** Who made the change that met it (empty: a change of no player's). */
+  /** Who reached it: whoever made the change that met it first, then the players whose components did the work (empty: held from the start). */
   achievedBy?: GoalAchiever[];
   /** It held when the round started and has since: nobody reached it. */
   heldFromStart?: boolean;

@@ -1,7 +1,8 @@
 /**
  * Scores of a round, from what each player's requests did: pure, deterministic, so a scripted round
  * with known timings gives known scores.
- *   score = 10 × accepted requests − 5 × refused requests + 20 × goals the player reached (made the change that met it, or their component did the work it depended on)
+ *   score = 10 × accepted requests − 5 × refused requests
+ *           + 20 × goals the player reached (made the change that met it, or their component did the work it depended on)
  *           + speed: 30 − mean seconds from Pending to bound (scheduler) or from bound to Running (kubelet), at least 0
  * never below 0. Kube-proxy's routed client requests are traffic, not moves: they count for availability only.
  */
