@@ -141,6 +141,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       logger,
       serverId,
       redisTarget: target,
+      redis,
       keyPrefix: config.REDIS_KEY_PREFIX,
       classrooms,
       changes,

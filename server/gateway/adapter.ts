@@ -3,8 +3,6 @@ import { newClient, newCluster, type RedisClient, type RedisTarget } from '../re
 
 export interface SocketAdapter {
   adapter: ReturnType<typeof createAdapter>;
-  /** Its publishing client (fails fast while Redis is down): the gateway follows the store's reachability on it. */
-  client: RedisClient;
   close(): Promise<void>;
 }
 
@@ -84,7 +82,6 @@ export async function createSocketAdapter(target: RedisTarget, prefix: string): 
   });
   return {
     adapter,
-    client,
     async close() {
       // The blocked XREAD of a duplicate fails into the adapter's own catch; the main client
       // finishes what it was sending (session records, last broadcasts) first.

@@ -7,7 +7,7 @@ import type { ClassroomRepository } from '../classroom/repository';
 import type { Cluster } from '../cluster/start-cluster';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import type { RedisTarget } from '../redis/connect';
+import type { RedisClient, RedisTarget } from '../redis/connect';
 import { createSocketAdapter } from './adapter';
 import { authenticateHandshake } from './auth';
 import type { BackgroundWork } from './background-work';
@@ -39,6 +39,8 @@ export interface GatewayOptions {
   serverId: string;
   corsOrigin?: string;
   redisTarget: RedisTarget;
+  /** The application's client, the one requests are decided on: the sockets hear whether it reaches Redis. */
+  redis: RedisClient;
   keyPrefix: string;
   classrooms: ClassroomRepository;
   changes: ClassroomChanges;
@@ -76,7 +78,7 @@ export async function createSocketServer(httpServer: HttpServer, options: Gatewa
 
   // Every socket here hears whether this process reaches Redis: its requests are decided here. Local
   // only: a broadcast through the adapter needs the very Redis that is away.
-  const store = followStore(socketAdapter.client, (reachable) => {
+  const store = followStore(options.redis, (reachable) => {
     logger.debug({ reachable }, 'telling the sockets whether the store is reachable');
     io.local.emit('store', { reachable });
   });

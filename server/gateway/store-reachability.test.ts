@@ -62,6 +62,34 @@ describe('the store event: a connected socket hears when its server loses Redis 
     expect({ id: student.socket.id, connected: student.socket.connected, disconnects }).toEqual({ id: socketId, connected: true, disconnects: 0 });
   });
 
+  it('a Redis that hangs (SIGSTOP: no connection closes) is told as unreachable once commands go unanswered, and as reachable when it answers again', async () => {
+    const redis = await startEmbeddedRedis({ dataDir: null });
+    cleanups.push(() => redis.stop());
+    const server: RunningServer = await startTestServer({ REDIS_URL: redis.url, JOIN_RATE_LIMIT: '100000' });
+    cleanups.push(() => server.close());
+    const { instructorToken } = await createClassroom(server.url);
+    const instructor = await connectMember(server.url, instructorToken);
+    cleanups.push(() => instructor.close());
+    const heard: StoreState[] = [];
+    instructor.socket.on('store', (state) => heard.push(state));
+    const socketId = instructor.socket.id;
+
+    process.kill(redis.pid, 'SIGSTOP');
+    let frozen = true;
+    cleanups.push(() => void (frozen && process.kill(redis.pid, 'SIGCONT')));
+    // The process's own beat in the registry goes unanswered first: nobody has to click.
+    await waitFor(() => heard.length >= 1, { what: 'the store event after Redis froze', timeoutMs: 10_000 });
+    expect(heard).toEqual([{ reachable: false }]);
+    expect(await instructor.instructor({ kind: 'lockRoom', locked: true })).toMatchObject({ ok: false, code: 'ServiceUnavailable' });
+
+    process.kill(redis.pid, 'SIGCONT');
+    frozen = false;
+    await waitFor(() => heard.length >= 2, { what: 'the store event after Redis answered again', timeoutMs: 15_000 });
+    expect(heard).toEqual([{ reachable: false }, { reachable: true }]);
+    expect({ id: instructor.socket.id, connected: instructor.socket.connected }).toEqual({ id: socketId, connected: true });
+    expect(await instructor.instructor({ kind: 'lockRoom', locked: true })).toMatchObject({ ok: true });
+  }, 40_000);
+
   const missing = redisClusterMissing();
   it.skipIf(missing)('on a Redis Cluster, a connected student is told when a master dies and when its replica has taken over its slots, as /readyz says', async () => {
     const cluster = await startRedisCluster({ masters: 3, replicas: 1 });

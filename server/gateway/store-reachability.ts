@@ -1,13 +1,14 @@
-import { redisReachable, type RedisClient } from '../redis/connect';
+import { OVERDUE_EVENT, redisReachable, type RedisClient } from '../redis/connect';
 
 /** While the store is unreachable, how often the process asks again (one check per process, never per socket). */
 export const RECHECK_MS = 1000;
 
 /**
- * What a node-redis client says about its connection: one Redis emits 'error' when it loses it
- * and 'ready' when it has it back; a cluster client emits 'node-error' and 'node-ready' per node.
+ * What the application's client says about its connection: one Redis emits 'error' when it loses
+ * it and 'ready' when it has it back; a cluster client emits 'node-error' and 'node-ready' per
+ * node; either emits OVERDUE_EVENT when a command went unanswered (a Redis that hangs closes nothing).
  */
-const SIGNALS = ['error', 'ready', 'node-error', 'node-ready'] as const;
+const SIGNALS = ['error', 'ready', 'node-error', 'node-ready', OVERDUE_EVENT] as const;
 type Listener = () => void;
 export interface ConnectionSignals {
   on(event: (typeof SIGNALS)[number], listener: Listener): unknown;

@@ -28,6 +28,12 @@ export function newClient(url: string, name: string, { perCommandTimeout = true 
 export type RedisStandalone = ReturnType<typeof newClient>;
 
 /**
+ * What the application's client emits when a command went unanswered for COMMAND_TIMEOUT_MS: Redis
+ * hangs (frozen, or a network that drops packets) and no connection error will say so.
+ */
+export const OVERDUE_EVENT = 'overdue';
+
+/**
  * A node-redis cluster client: it routes each command by its key's slot and follows MOVED/ASK.
  * Every node connection fails fast as the standalone client does (no offline queue, bounded queue,
  * a command timeout, capped reconnect back-off).
@@ -86,7 +92,7 @@ interface Executors {
 function failFast(client: RedisStandalone): void {
   const executors = client as unknown as Executors;
   const send = executors.sendCommand.bind(client);
-  const deadlines = new Deadlines(COMMAND_TIMEOUT_MS, overdue);
+  const deadlines = new Deadlines(COMMAND_TIMEOUT_MS, overdueOn(client));
   const bounded = (execute: (...args: unknown[]) => Promise<unknown>) => {
     const run = execute.bind(client);
     return (...args: unknown[]): Promise<unknown> => {
@@ -105,7 +111,13 @@ function failFast(client: RedisStandalone): void {
   keepTimeoutOnDuplicates(client);
 }
 
-const overdue = (): Error => new RedisUnavailableError(new Error(`no reply within ${COMMAND_TIMEOUT_MS} ms`));
+/** The error of a command left unanswered, told to the client's OVERDUE_EVENT listeners first. */
+const overdueOn =
+  (client: { emit(event: typeof OVERDUE_EVENT): unknown }) =>
+  (): Error => {
+    client.emit(OVERDUE_EVENT);
+    return new RedisUnavailableError(new Error(`no reply within ${COMMAND_TIMEOUT_MS} ms`));
+  };
 
 /**
  * The application's client has no per-command timeout (its Deadlines bound it); its duplicates
@@ -164,7 +176,7 @@ function boundCluster(cluster: RedisClusterClient): void {
   type Execute = (...args: unknown[]) => Promise<unknown>;
   const self = (cluster as unknown as { _self?: { _execute: Execute } })._self ?? (cluster as unknown as { _execute: Execute });
   const execute = self._execute.bind(self);
-  const deadlines = new Deadlines(COMMAND_TIMEOUT_MS, overdue);
+  const deadlines = new Deadlines(COMMAND_TIMEOUT_MS, overdueOn(cluster));
   self._execute = (...args: unknown[]): Promise<unknown> => {
     const reply = execute(...args);
     reply.catch(() => {}); // after a timeout nobody awaits it
