@@ -94,8 +94,8 @@ describe('the store event: a connected socket hears when its server loses Redis 
   it.skipIf(missing)('on a Redis Cluster, a connected student is told when a master dies and when its replica has taken over its slots, as /readyz says', async () => {
     const cluster = await startRedisCluster({ masters: 3, replicas: 1 });
     cleanups.push(() => cluster.stop());
-    // A process of its own, ended with SIGKILL: closing a server after a failover waits long on its
-    // background work (a minute and more, as before this event existed), which is not this test's subject.
+    // A process of its own, ended with SIGKILL: how a server shuts down after a failover is
+    // shutdown-after-failover.test.ts's subject, not this test's.
     const port = await freePort();
     const child = await startServerProcess(port, {
       REDIS_URL: '',

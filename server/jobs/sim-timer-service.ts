@@ -6,6 +6,7 @@ import { simNow, type SimClock } from '@shared/protocol';
 import type { Logger } from '../logger';
 import { isCluster, whenReady, type RedisClient } from '../redis/connect';
 import { RedisUnavailableError, isConnectionError, orUnavailable } from '../redis/unavailable';
+import { withinMs } from '../redis/within-ms';
 import { isDue, wallDelayUntil, type ClockSource, type SimTimer, type TimerHandler } from './sim-timer';
 import { OutageLog } from './outage-log';
 import { TimerIndex, type TimerEntry } from './timer-index';
@@ -15,6 +16,7 @@ import {
   SIM_TIMERS_QUEUE,
   bullConnection,
   closeConnection,
+  cutConnection,
   eventsOf,
   isConnectionReady,
   laneOfJob,
@@ -105,6 +107,13 @@ const WAITING_JOB_STATES = new Set(['waiting', 'prioritized']);
 const STUCK_WORKER_MS = 15_000;
 /** How long workers replaced by `restartWorkers` may take to finish their handlers. */
 const OLD_WORKERS_PATIENCE_MS = 30_000;
+/**
+ * How long closing waits for each step (the workers finishing their handlers, the queues): after a
+ * Redis Cluster failover a worker's fetch on the dead master's connection never returns, and its
+ * close waited for it for good (main.ts's 15 s backstop then ended the process before the rest of
+ * its shutdown).
+ */
+const CLOSE_PATIENCE_MS = 5000;
 /** Restarting the worker's fetch loop after a connection failure: soon after Redis is back. */
 const RUN_RETRY_DELAY_MS = 500;
 
@@ -464,16 +473,22 @@ export class SimTimerService {
   /** Stops taking jobs and waits for the running ones; the Redis client stays open (the caller owns it). */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all((this.workers ?? []).map((worker) => worker.close()));
+    const workers = this.workers ?? [];
     this.workers = null;
+    const step = (what: string, work: Promise<unknown>): Promise<boolean> =>
+      withinMs(work.then(() => true), CLOSE_PATIENCE_MS, false).then((done) => {
+        if (!done) this.options.logger?.warn({ patienceMs: CLOSE_PATIENCE_MS }, `sim-timers: ${what} did not finish in time (a connection that died with its Redis master answers nothing); closing on without it`);
+        return done;
+      });
+    await step('closing the workers', Promise.all(workers.map((worker) => worker.close())));
     // Its own lanes go with it: the classrooms' new owners move their timers (see `stranded`).
     const owners = this.options.owners;
     if (owners) {
       const own = this.processLanes(owners.serverId).flatMap((lane) => this.queues.get(lane.prefix) ?? []);
-      await Promise.all(own.map((queue) => queue.obliterate({ force: true }).catch(() => undefined)));
+      await step('deleting its lanes', Promise.all(own.map((queue) => queue.obliterate({ force: true }).catch(() => undefined))));
     }
-    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
-    for (const client of [this.workerClient, this.queueClient]) if (client) await closeConnection(client);
+    await step('closing the queues', Promise.all([...this.queues.values()].map((queue) => queue.close())));
+    for (const client of [this.workerClient, this.queueClient]) if (client && !(await step('closing its connection', closeConnection(client)))) cutConnection(client);
     this.workerClient = null;
   }
 

@@ -115,3 +115,9 @@ export async function closeConnection(connection: BullConnection): Promise<void>
   }
   if (connection.isOpen) await connection.close().catch(() => connection.destroy());
 }
+
+/** Ends a connection at once, whatever it was waiting for. */
+export function cutConnection(connection: BullConnection): void {
+  if (connection instanceof Cluster) connection.disconnect();
+  else connection.destroy();
+}

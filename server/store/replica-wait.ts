@@ -18,6 +18,7 @@
  */
 import type { Logger } from '../logger';
 import { COMMAND_TIMEOUT_MS, isCluster, type RedisClient } from '../redis/connect';
+import { withinMs } from '../redis/within-ms';
 import { keySlot } from '../redis/key-slot';
 import { orUnavailable } from '../redis/unavailable';
 
@@ -96,14 +97,4 @@ export class ReplicaWait {
       });
     return lane.next;
   }
-}
-
-/** The reply, or `otherwise` once `ms` have passed without it. */
-function withinMs<T>(reply: Promise<T>, ms: number, otherwise: T): Promise<T> {
-  reply.catch(() => {}); // after the bound nobody awaits it
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(otherwise), ms);
-  });
-  return Promise.race([reply, bound]).finally(() => clearTimeout(timer));
 }
