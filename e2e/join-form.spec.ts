@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { seriousA11yViolations } from './helpers';
+import { hostClassroom, joinAsStudent, seriousA11yViolations, test as helperTest } from './helpers';
 
 test('a join code with look-alike characters is refused before any request, with the rule in words', async ({ page }) => {
   await page.goto('/');
@@ -40,4 +40,32 @@ test('axe: the start page has no serious or critical accessibility violations (p
     await page.goto('/');
     expect(await seriousA11yViolations(page)).toEqual([]);
   }
+});
+
+helperTest('a name another student holds is refused next to the name field; the student who holds it comes back as themselves', async ({ openPage }) => {
+  const { instructor, code } = await hostClassroom(openPage);
+  const kim = await joinAsStudent(openPage, code, 'Kim');
+
+  const namesake = await openPage();
+  await namesake.goto(`/join/${code}`);
+  await namesake.getByLabel('Your name').fill(' kim ');
+  await namesake.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(namesake.locator('#join-name-error')).toHaveText('the name "kim" is already taken in this classroom: choose another');
+  await expect(namesake.getByLabel('Your name')).toHaveAttribute('aria-invalid', 'true');
+  await expect(namesake.getByLabel('Your name')).toHaveAccessibleDescription('the name "kim" is already taken in this classroom: choose another');
+  await expect(namesake).toHaveURL(new RegExp(`/join/${code}$`));
+  // Another name gets in, and the instructor can tell the two apart.
+  await namesake.getByLabel('Your name').fill('Kim L');
+  await namesake.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(namesake.getByRole('heading', { name: 'Lobby' })).toBeVisible();
+  await expect(instructor.getByLabel('Role of Kim', { exact: true })).toHaveCount(1);
+  await expect(instructor.getByLabel('Role of Kim L', { exact: true })).toHaveCount(1);
+
+  // Kim opens the join link again on her phone and types her name: she is back in her own seat.
+  await kim.goto(`/join/${code}`);
+  await kim.getByLabel('Your name').fill('KIM');
+  await kim.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(kim).toHaveURL(/\/play\/[^/]+$/);
+  await expect(kim.getByRole('heading', { name: 'Lobby' })).toBeVisible();
+  await expect(instructor.getByLabel('Role of Kim', { exact: true })).toHaveCount(1);
 });

@@ -25,6 +25,13 @@ export interface ClassroomKeys {
   seatVersion: string;
   /** hash: SHA-256 of a token -> memberId (or `display` for the host screen's); the token itself is never stored */
   tokens: string;
+  /**
+   * hash: displayNameKey of a member's name -> memberId, written with the member (join, a group's
+   * copy, creation for the instructor) and freed with their removal, so one name is held once
+   */
+  names: string;
+  /** hash: SHA-256 of a join's attempt secret -> the memberId it made, so a retry of a join whose answer was lost gets that member back */
+  joinAttempts: string;
   /** hash: position ('0', '1', …) -> GroupRef JSON, while the class is split into groups */
   groups: string;
   /** hash: studentId -> the classroom id of the group the student plays in */
@@ -46,6 +53,8 @@ export function classroomKeys(prefix: string, classroomId: string): ClassroomKey
     botHelp: `${base}:bot-help`,
     seatVersion: `${base}:seat-version`,
     tokens: `${base}:tokens`,
+    names: `${base}:names`,
+    joinAttempts: `${base}:join-attempts`,
     groups: `${base}:groups`,
     groupOf: `${base}:group-of`,
     groupsPending: `${base}:groups-pending`,

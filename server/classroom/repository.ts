@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   assignRolesBalanced,
+  displayNameKey,
+  nameTakenMessage,
   rolesForNodes,
   type BotPace,
   type ClassroomView,
@@ -137,6 +139,18 @@ export function createClassroomRepository({
     if (missing) throw new RefusalError('NotFound', `student "${String(missing)}" not found in this classroom`);
   }
 
+  /**
+   * The name index of a classroom made before there was one, from its members: each name to its
+   * earliest holder, never over an entry already there (another process may be building it too).
+   */
+  async function indexNames(classroomId: string): Promise<void> {
+    const members = (await read(classroomId))?.members ?? [];
+    if (!members.length) return;
+    const index = redis.multi();
+    for (const m of members) index.hSetNX(keysOf(classroomId).names, displayNameKey(m.name), m.id);
+    await index.exec();
+  }
+
   function identityOf(record: ClassroomRecord, memberId: string): Identity | null {
     const member = record.members.find((m) => m.id === memberId);
     if (!member) return null;
@@ -173,6 +187,7 @@ export function createClassroomRepository({
         })
         .hSet(keys.members, instructor.id, JSON.stringify(instructor))
         .hSet(keys.tokens, instructor.tokenHash, instructor.id)
+        .hSet(keys.names, displayNameKey(instructor.name), instructor.id)
         .eval(BUMP_SEAT_VERSION_SCRIPT, { keys: [keys.seatVersion] })
         .exec();
       try {
@@ -184,25 +199,34 @@ export function createClassroomRepository({
       } catch (error) {
         // Undone whole: the code too, in case it was taken though its reply was lost.
         await releaseCode(code, id).catch(() => undefined);
-        await redis.del([keys.meta, keys.members, keys.tokens, keys.seatVersion]).catch(() => undefined);
+        await redis.del([keys.meta, keys.members, keys.tokens, keys.names, keys.seatVersion]).catch(() => undefined);
         throw error;
       }
       return { id, code, instructorToken };
     },
 
-    async join({ code, name }: JoinClassroomRequest): Promise<JoinClassroomResponse> {
+    async join({ code, name, attempt }: JoinClassroomRequest): Promise<JoinClassroomResponse> {
       const classroomId = await redis.hGet(codesKey(prefix), code);
       if (!classroomId) throw new RefusalError('NotFound', `no open classroom has the join code ${code}; check the code on the projector`);
       const keys = keysOf(classroomId);
       const token = newToken(classroomId);
       const student: MemberRecord = { id: newMemberId(), name, kind: 'student', joinedAt: now(), tokenHash: hashToken(token) };
-      const outcome = await redis.eval(JOIN_SCRIPT, {
-        keys: [keys.meta, keys.members, keys.tokens, keys.seatVersion],
-        arguments: [student.id, JSON.stringify(student), student.tokenHash, String(maxStudents)],
-      });
+      const add = () =>
+        redis.eval(JOIN_SCRIPT, {
+          keys: [keys.meta, keys.members, keys.tokens, keys.seatVersion, keys.names, keys.joinAttempts],
+          arguments: [student.id, JSON.stringify(student), student.tokenHash, String(maxStudents), displayNameKey(name), attempt === undefined ? '' : hashToken(attempt)],
+        });
+      let outcome = await add();
+      if (outcome === 'NoNameIndex') {
+        await indexNames(classroomId);
+        outcome = await add();
+      }
+      if (Array.isArray(outcome)) return { classroomId, studentId: z.tuple([z.literal('Again'), z.string()]).parse(outcome)[1], token };
       switch (outcome) {
         case 'OK':
           return { classroomId, studentId: student.id, token };
+        case 'NameTaken':
+          throw new RefusalError('AlreadyExists', nameTakenMessage(name));
         case 'Locked':
           throw new RefusalError('Forbidden', 'this classroom is locked: the instructor is not letting more students join');
         case 'Full':
@@ -325,7 +349,14 @@ export function createClassroomRepository({
     /** Members copied as they are into a group's classroom (a split of the class, see server/rounds/class-groups.ts). */
     async addMembers(classroomId: string, members: readonly MemberRecord[]): Promise<void> {
       if (!members.length) return;
-      await setRoomFields(classroomId, keysOf(classroomId).members, Object.fromEntries(members.map((m) => [m.id, JSON.stringify(m)])));
+      const keys = keysOf(classroomId);
+      // Their names come along: a join by the group's own code must not take one of them again.
+      await redis
+        .multi()
+        .hSet(keys.members, Object.fromEntries(members.map((m) => [m.id, JSON.stringify(m)])))
+        .hSet(keys.names, Object.fromEntries(members.map((m) => [displayNameKey(m.name), m.id])))
+        .eval(BUMP_SEAT_VERSION_SCRIPT, { keys: [keys.seatVersion] })
+        .exec();
     },
 
     /** Deletes the student and revokes their token; the classroom log keeps what they did. */
@@ -341,6 +372,8 @@ export function createClassroomRepository({
         .hDel(keys.presence, studentId)
         .hDel(keys.sockets, studentId)
         .hDel(keys.tokens, member.tokenHash)
+        // The name is free again, unless (an index built after a duplicate) it names someone else.
+        .eval(COMPARE_AND_DELETE_SCRIPT, { keys: [keys.names], arguments: [displayNameKey(member.name), studentId] })
         .eval(BUMP_SEAT_VERSION_SCRIPT, { keys: [keys.seatVersion] })
         .exec();
     },

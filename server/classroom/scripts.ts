@@ -31,18 +31,40 @@ return {version, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]),
 `;
 
 /**
- * Adds a student unless the classroom is missing, closed, locked or full: one step, so concurrent
- * joins can never push a classroom past its cap or slip in after the lock.
- * KEYS: meta, members, tokens, seat version. ARGV: memberId, member JSON, token hash, max students.
+ * Adds a student unless the classroom is missing, closed, locked, full, or has a member of that
+ * name: one step, so concurrent joins can never push a classroom past its cap, slip in after the
+ * lock, or both take one name (on any process). A name index entry whose member is gone counts as
+ * free. A classroom made before the index existed has none: 'NoNameIndex', and the caller builds it.
+ * A retry of a join that was made (same attempt, same name; its answer never arrived) gets that
+ * member back with the new token, the undelivered one revoked: {'Again', memberId}.
+ * KEYS: meta, members, tokens, seat version, names, join attempts.
+ * ARGV: memberId, member JSON, token hash, max students, the name's key (display-names.ts), the attempt's hash ('' for none).
  */
 export const JOIN_SCRIPT = `
 local run = redis.call('HGET', KEYS[1], 'run')
 if not run then return 'NotFound' end
 if cjson.decode(run).phase == 'closed' then return 'Closed' end
+local earlier = ARGV[6] ~= '' and redis.call('HGET', KEYS[6], ARGV[6])
+if earlier and redis.call('HGET', KEYS[5], ARGV[5]) == earlier then
+  local member = redis.call('HGET', KEYS[2], earlier)
+  if member then
+    member = cjson.decode(member)
+    redis.call('HDEL', KEYS[3], member.tokenHash)
+    member.tokenHash = ARGV[3]
+    redis.call('HSET', KEYS[2], earlier, cjson.encode(member))
+    redis.call('HSET', KEYS[3], ARGV[3], earlier)${bump('KEYS[4]')}
+    return {'Again', earlier}
+  end
+end
 if redis.call('HGET', KEYS[1], 'locked') == '1' then return 'Locked' end
 if redis.call('HLEN', KEYS[2]) - 1 >= tonumber(ARGV[4]) then return 'Full' end
+if redis.call('EXISTS', KEYS[5]) == 0 then return 'NoNameIndex' end
+local holder = redis.call('HGET', KEYS[5], ARGV[5])
+if holder and redis.call('HEXISTS', KEYS[2], holder) == 1 then return 'NameTaken' end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])${bump('KEYS[4]')}
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[5], ARGV[5], ARGV[1])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[6], ARGV[6], ARGV[1]) end${bump('KEYS[4]')}
 return 'OK'
 `;
 

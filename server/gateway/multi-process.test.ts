@@ -6,7 +6,8 @@ import { assignRoles, classroomWith, connectCluster } from '../cluster/testing/c
 import { clockChanged, seatsChanged, type ClassroomChange } from '../classroom/changes';
 import { startTestServer } from '../testing/test-server';
 import { waitFor } from '../testing/wait';
-import { connectMember, createClassroom, joinClassroom } from './test-clients';
+import type { ErrorBody, JoinClassroomResponse } from '@shared/protocol';
+import { connectMember, createClassroom, joinClassroom, post } from './test-clients';
 
 let a: RunningServer;
 let b: RunningServer;
@@ -51,6 +52,21 @@ describe('two server processes serving one classroom', () => {
     await instructor.instructor({ kind: 'removeStudent', studentId });
     await waitFor(() => !student.socket.connected, { what: 'the student on A to be disconnected' });
     expect(student.removed).toEqual(['The instructor removed you from this classroom.']);
+  });
+
+  it('two students joining as "Kim" at once, one on server A and one on B: one gets in, the other is told the name is taken; removed, the name is free again', async () => {
+    const { code, instructorToken } = await createClassroom(b.url);
+    const join = (url: string, name: string) => post<JoinClassroomResponse & ErrorBody>(url, '/api/classrooms/join', { code, name });
+    const answers = await Promise.all([join(a.url, 'Kim'), join(b.url, 'kim ')]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(answers.find((r) => r.status === 409)?.body).toEqual({ code: 'AlreadyExists', message: expect.stringMatching(/^the name "(Kim|kim)" is already taken in this classroom: choose another$/) });
+    const instructor = await connectMember(a.url, instructorToken);
+    clients.push(instructor);
+    const students = (instructor.views.at(-1)?.members ?? []).filter((m) => m.kind === 'student');
+    expect(students).toHaveLength(1);
+
+    expect(await instructor.instructor({ kind: 'removeStudent', studentId: students[0]?.id ?? '' })).toEqual({ ok: true });
+    expect((await join(b.url, 'KIM')).status).toBe(201);
   });
 
   it('"seat changed" and "clock changed" reach listeners (bots, timers) on every process', async () => {

@@ -3,6 +3,7 @@ export * from './classroom';
 export * from './errors';
 export * from './events';
 export * from './rest';
+export * from './display-names';
 export * from './roles';
 export * from './watch-reducer';
 export * from './assign-roles';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeDisplayName } from './display-names';
 
 /** Join codes avoid look-alike characters (no 0/O, 1/I/L) so they can be read off a projector. */
 export const JOIN_CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -17,7 +18,9 @@ export const displayNameSchema = z
   .min(1, 'enter a name')
   .max(40, 'a name has at most 40 characters')
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  .refine((s) => !/[\u0000-\u001f<>]/.test(s), 'a name cannot contain control characters or < >');
+  .refine((s) => !/[\u0000-\u001f<>]/.test(s), 'a name cannot contain control characters or < >')
+  // Kept as the roster shows it, so names that look alike compare alike (display-names.ts).
+  .transform(normalizeDisplayName);
 
 /** The most worker nodes any server lets a classroom have (MAX_NODES is set up to this). */
 export const NODE_COUNT_LIMIT = 1000;
@@ -39,7 +42,18 @@ export interface CreateClassroomResponse {
 }
 
 /** POST /api/classrooms/join */
-export const joinClassroomRequest = z.object({ code: joinCodeSchema, name: displayNameSchema }).strict();
+export const joinClassroomRequest = z
+  .object({
+    code: joinCodeSchema,
+    name: displayNameSchema,
+    /**
+     * A random secret the join page makes once and sends with every try: a try whose answer was
+     * lost (a timeout, a dropped connection) may have joined, and its retry under the same name is
+     * then answered as that join, with a new token, not refused as a namesake.
+     */
+    attempt: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'an attempt is 16 to 64 characters from A-Z a-z 0-9 _ -').optional(),
+  })
+  .strict();
 export type JoinClassroomRequest = z.infer<typeof joinClassroomRequest>;
 export interface JoinClassroomResponse {
   classroomId: string;

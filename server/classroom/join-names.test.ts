@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { connectRedis, type RedisClient } from '../redis/connect';
+import { classroomKeys } from './keys';
+import { RefusalError } from './refusal-error';
+import { createClassroomRepository, type ClassroomRepository } from './repository';
+
+/**
+ * A classroom holds each name once (shared/protocol/display-names.ts): the instructor's roster
+ * and its "Role of <name>" selects must name one student each. Checked in the join's own Redis
+ * step, so joins at once on several processes cannot both take a name.
+ */
+const prefix = `${inject('redisKeyPrefix')}-join-names`;
+const redisClients: RedisClient[] = [];
+let redis: RedisClient;
+const repository = async (serverId: string): Promise<ClassroomRepository> => {
+  // A connection of its own, as another server process has.
+  const client = await connectRedis(inject('redisUrl'));
+  redisClients.push(client);
+  return createClassroomRepository({ redis: client, prefix, maxStudents: 30, seatGraceMs: 1000, serverId });
+};
+let one: ClassroomRepository;
+let two: ClassroomRepository;
+
+beforeAll(async () => {
+  redis = await connectRedis(inject('redisUrl'));
+  one = await repository('one');
+  two = await repository('two');
+});
+afterAll(async () => {
+  for (const client of [redis, ...redisClients]) await client?.close();
+});
+
+const TAKEN = (name: string) => new RefusalError('AlreadyExists', `the name "${name}" is already taken in this classroom: choose another`);
+
+/** Everything a join writes: a refused one must leave all of it as it was. */
+async function written(id: string): Promise<unknown> {
+  const keys = classroomKeys(prefix, id);
+  return { members: await redis.hGetAll(keys.members), tokens: await redis.hGetAll(keys.tokens), names: await redis.hGetAll(keys.names), seat: await redis.get(keys.seatVersion) };
+}
+
+const studentNames = async (repo: ClassroomRepository, id: string): Promise<string[]> =>
+  ((await repo.read(id))?.members ?? []).filter((m) => m.kind === 'student').map((m) => m.name);
+
+describe('one name per classroom', () => {
+  test('a second "Kim", whatever its case, spacing or composition, is refused with 409 AlreadyExists and writes nothing', async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    await one.join({ code, name: 'Kim' });
+    await one.join({ code, name: 'Zoë' });
+    const before = await written(id);
+    for (const [name, shown] of [['Kim', 'Kim'], ['kim', 'kim'], ['  KIM\u00a0', 'KIM'], ['Zoe\u0308', 'Zoë']] as const) {
+      await expect(two.join({ code, name }), JSON.stringify(name)).rejects.toEqual(TAKEN(shown));
+    }
+    expect(await written(id)).toEqual(before);
+    expect(await studentNames(two, id)).toEqual(['Kim', 'Zoë']);
+    // Another classroom has a "Kim" of its own.
+    const other = await two.create({ nodes: 1 });
+    await expect(two.join({ code: other.code, name: 'Kim' })).resolves.toMatchObject({ classroomId: other.id });
+  });
+
+  test('two processes joining the same name at once: exactly one wins', async () => {
+    for (let round = 0; round < 10; round++) {
+      const { id, code } = await one.create({ nodes: 1 });
+      const results = await Promise.allSettled([one.join({ code, name: 'Kim' }), two.join({ code, name: 'kim' }), one.join({ code, name: 'KIM' }), two.join({ code, name: ' Kim ' })]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'AlreadyExists' });
+      expect(await studentNames(one, id)).toHaveLength(1);
+      expect(Object.keys(await redis.hGetAll(classroomKeys(prefix, id).tokens))).toHaveLength(2); // the instructor's and the winner's
+    }
+  });
+
+  test("the student's own token still works after a refused namesake, and a name the instructor removed is free again", async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    const kim = await one.join({ code, name: 'Kim' });
+    await expect(two.join({ code, name: 'Kim' })).rejects.toEqual(TAKEN('Kim'));
+    expect(await two.authenticate(kim.token)).toEqual({ kind: 'student', classroomId: id, memberId: kim.studentId, name: 'Kim', role: null });
+
+    await one.removeStudent(id, kim.studentId);
+    const again = await two.join({ code, name: 'kim' });
+    expect(await studentNames(one, id)).toEqual(['kim']);
+    expect(await one.authenticate(kim.token)).toBeNull();
+    expect(await one.authenticate(again.token)).toMatchObject({ memberId: again.studentId, name: 'kim' });
+  });
+
+  test('the instructor is a member too: nobody joins as "Instructor"', async () => {
+    const { code } = await one.create({ nodes: 1 });
+    await expect(one.join({ code, name: 'instructor' })).rejects.toEqual(TAKEN('instructor'));
+  });
+
+  test("a group's members keep their names there: a join by the group's own code cannot take one", async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    await one.join({ code, name: 'Kim' });
+    const { id: group, code: groupCode } = await one.create({}, undefined, id);
+    await one.addMembers(group, ((await one.read(id))?.members ?? []).filter((m) => m.kind === 'student'));
+    await expect(two.join({ code: groupCode, name: 'KIM' })).rejects.toEqual(TAKEN('KIM'));
+    // The class still knows its Kim, too.
+    await expect(two.join({ code, name: 'Kim' })).rejects.toEqual(TAKEN('Kim'));
+  });
+
+  test('a classroom made before the name index (an earlier version) gets one from its members at the next join', async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    const kim = await one.join({ code, name: 'Kim' });
+    await redis.del(classroomKeys(prefix, id).names);
+    await expect(two.join({ code, name: 'kim' })).rejects.toEqual(TAKEN('kim'));
+    expect(await redis.hGetAll(classroomKeys(prefix, id).names)).toEqual({ instructor: expect.any(String), kim: kim.studentId });
+    await expect(two.join({ code, name: 'Rui' })).resolves.toMatchObject({ classroomId: id });
+  });
+});
+
+describe('a retry of a join whose answer was lost', () => {
+  test('same attempt, same name: the member it made, with a new token (the undelivered one revoked); another attempt is a namesake', async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    const attempt = 'a'.repeat(32);
+    const lost = await one.join({ code, name: 'Grace', attempt });
+    const again = await two.join({ code, name: ' grace', attempt });
+    expect(again).toEqual({ classroomId: id, studentId: lost.studentId, token: expect.any(String) });
+    expect(again.token).not.toBe(lost.token);
+    expect(await two.authenticate(lost.token)).toBeNull();
+    expect(await two.authenticate(again.token)).toEqual({ kind: 'student', classroomId: id, memberId: lost.studentId, name: 'Grace', role: null });
+    await expect(two.join({ code, name: 'Grace', attempt: 'b'.repeat(32) })).rejects.toEqual(TAKEN('Grace'));
+    await expect(two.join({ code, name: 'Grace' })).rejects.toEqual(TAKEN('Grace'));
+    expect(await studentNames(one, id)).toEqual(['Grace']);
+    expect(Object.keys(await redis.hGetAll(classroomKeys(prefix, id).tokens))).toHaveLength(2);
+  });
+
+  test('a retry after the instructor locked the room or removed the student: locked, or a new member', async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    const attempt = 'c'.repeat(32);
+    const first = await one.join({ code, name: 'Grace', attempt });
+    // Locked after the join it retries: it is still that join, answered as before.
+    await one.setLocked(id, true);
+    await expect(two.join({ code, name: 'Grace', attempt })).resolves.toMatchObject({ studentId: first.studentId });
+    await one.setLocked(id, false);
+    await one.removeStudent(id, first.studentId);
+    const after = await two.join({ code, name: 'Grace', attempt });
+    expect(after.studentId).not.toBe(first.studentId);
+    expect(await studentNames(one, id)).toEqual(['Grace']);
+  });
+});
