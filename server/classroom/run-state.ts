@@ -15,8 +15,8 @@ export type RunCommand =
 
 /**
  * The lobby: the clock stands still until the instructor starts the class. It stands at the moment the
- * classroom was made (to the second), so timestamps read as dates of today: kubectl computes some ages
- * itself (describe's Events, a node's pods) from its own clock, which at time scale 1 then agree.
+ * classroom was made (to the second), so timestamps read as dates of today. (kubectl, which computes
+ * some ages itself against its own clock, is served them moved onto real time: kube-api/served-time.ts.)
  */
 export function lobbyRunState(wallNow: number): RunState {
   return { phase: 'lobby', clock: { simAtWall: Math.floor(wallNow / 1000) * 1000, wall: wallNow, timeScale: 1, paused: true } };

@@ -4,12 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { isPodReady, type Pod } from '@shared/model';
+import { fromRFC3339, isPodReady, type Pod } from '@shared/model';
 import { simNow } from '@shared/protocol';
 import type { RunningServer } from '../app';
 import { classroomWith, type Classroom, type ClusterClient } from '../cluster/testing/cluster-client';
 import { waitFor } from '../testing/wait';
 import { ageSince } from './age';
+import { movedBy } from './served-time';
 import { columns, kubectlFor, type Kubectl } from './testing/kubectl';
 import { kubectlClassroom, type KubectlClassroom } from './testing/kubectl-classroom';
 
@@ -148,10 +149,12 @@ describe('kubectl get', () => {
     );
   });
 
-  it('get -o yaml prints the stored object', async () => {
+  it('get -o yaml prints the stored object, its times moved by whole seconds onto the real clock (served-time.ts)', async () => {
     const [pod] = await list('Pod');
-    const printed = parse((await kubectl.run('get', 'pod', pod?.metadata.name ?? '', '-o', 'yaml')).stdout) as unknown;
-    expect(printed).toEqual(JSON.parse(JSON.stringify(pod)));
+    const printed = parse((await kubectl.run('get', 'pod', pod?.metadata.name ?? '', '-o', 'yaml')).stdout) as Pod;
+    const shift = fromRFC3339(printed.metadata.creationTimestamp ?? '') - fromRFC3339(pod?.metadata.creationTimestamp ?? '');
+    expect(Math.abs(shift % 1000)).toBe(0);
+    expect(printed).toEqual(JSON.parse(JSON.stringify(movedBy(pod, shift))));
   });
 
   it('get events --sort-by=.lastTimestamp prints LAST SEEN TYPE REASON OBJECT MESSAGE, oldest first', async () => {

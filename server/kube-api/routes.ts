@@ -12,7 +12,7 @@
  * allows, each write through the ApiServer (the one path every click takes) and its request log.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { simNow, type Identity } from '@shared/protocol';
+import type { Identity } from '@shared/protocol';
 import type { ClassroomChanges } from '../classroom/changes';
 import type { ClassroomRepository } from '../classroom/repository';
 import { RefusalError } from '../classroom/refusal-error';
@@ -27,6 +27,7 @@ import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { UNAUTHORIZED, bodyRefusal, methodNotAllowed, notFoundPath, sendStatus, statusOf, tooManyRequests } from './status';
 import { TABLE_MEDIA, toTable, wantsTable } from './tables';
 import { scaleOf } from './scale';
+import { servedClockOf } from './served-time';
 import { serveWatch } from './watch';
 import { BODY_LIMIT_BYTES, bodyOf, serveWrite } from './writes';
 import { answerReview } from './access-review';
@@ -50,12 +51,6 @@ export interface KubeLocals {
 }
 
 const identityOf = (res: Response): Identity => (res.locals as KubeLocals).identity;
-
-/** The classroom's simulated now, for ages. */
-async function nowOf(deps: KubeApiDeps, classroomId: string): Promise<number> {
-  const run = await deps.cluster.runtime.run(classroomId);
-  return run ? Math.floor(simNow(run.clock, Date.now())) : Date.now();
-}
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -135,21 +130,21 @@ function discovery(req: Request, res: Response, legacy: boolean): void {
 async function serveRead(deps: KubeApiDeps, req: Request, res: Response, parsed: KubeRequest): Promise<void> {
   const { classroomId } = identityOf(res);
   const query = req.query as Record<string, unknown>;
-  const [state, now] = await Promise.all([deps.cluster.runtime.state(classroomId), nowOf(deps, classroomId)]);
+  const [state, clock] = await Promise.all([deps.cluster.runtime.state(classroomId), servedClockOf(deps, classroomId)]);
   const rv = state.resourceVersion;
   const table = wantsTable(req.headers.accept);
   const includeObject = queryParam(query, 'includeObject');
   if (parsed.verb === 'get') {
     if (parsed.subresource === 'binding') return sendStatus(res, methodNotAllowed('the server does not allow this method on the requested resource'));
-    const object = getObject(state, parsed.resource, parsed.namespace, parsed.name ?? '');
+    const object = clock.serve(getObject(state, parsed.resource, parsed.namespace, parsed.name ?? ''));
     if (parsed.subresource === 'scale') return void res.json(scaleOf(object));
-    if (table) return sendTable(res, toTable(parsed.resource.kind, [object], now, object.metadata.resourceVersion ?? rv, { includeObject }));
+    if (table) return sendTable(res, toTable(parsed.resource.kind, [object], clock.now, object.metadata.resourceVersion ?? rv, { includeObject }));
     return void res.json(object);
   }
   const match = parseLabelSelector(queryParam(query, 'labelSelector'));
   const fields = parseFieldSelector(queryParam(query, 'fieldSelector'), parsed.resource.kind);
-  const items = listObjects(state, parsed.resource, parsed.namespace, (o) => match(o) && fields(o));
-  if (table) return sendTable(res, toTable(parsed.resource.kind, items, now, rv, { includeObject }));
+  const items = clock.serve(listObjects(state, parsed.resource, parsed.namespace, (o) => match(o) && fields(o)));
+  if (table) return sendTable(res, toTable(parsed.resource.kind, items, clock.now, rv, { includeObject }));
   res.json(listOf(parsed.resource, items, rv));
 }
 

@@ -8,12 +8,13 @@
  */
 import type { Request, Response } from 'express';
 import { expired, objectKey, type KubeObject } from '@shared/model';
-import { simNow, type Identity, type WatchEvent } from '@shared/protocol';
+import type { Identity, WatchEvent } from '@shared/protocol';
 import { listObjects } from './reads';
 import { isTrue, queryParam, type KubeRequest } from './request';
 import type { KubeApiDeps } from './routes';
 import { groupVersion } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
+import { servedClock } from './served-time';
 import { statusOf } from './status';
 import { TABLE_MEDIA, toTable, wantsTable } from './tables';
 import { onWatcherMoved } from './watch-moves';
@@ -55,11 +56,11 @@ export async function serveWatch(deps: KubeApiDeps, req: Request, res: Response,
   let headersSent = false;
 
   const write = (type: EventType, object: object): void => {
-    let body = object;
+    const clock = servedClock(run?.clock, Date.now());
+    let body = clock.serve(object);
     if (asTable && (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')) {
-      const now = run ? Math.floor(simNow(run.clock, Date.now())) : Date.now();
-      const o = object as KubeObject;
-      body = toTable(parsed.resource.kind, [o], now, o.metadata.resourceVersion ?? lastRv, { includeObject: queryParam(query, 'includeObject'), noHeaders: headersSent });
+      const o = body as KubeObject;
+      body = toTable(parsed.resource.kind, [o], clock.now, o.metadata.resourceVersion ?? lastRv, { includeObject: queryParam(query, 'includeObject'), noHeaders: headersSent });
       headersSent = true;
     }
     res.write(`${JSON.stringify({ type, object: body })}\n`);

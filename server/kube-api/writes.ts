@@ -14,6 +14,7 @@ import { applyStrategicMergePatch } from './patch';
 import { queryParam, type KubeRequest } from './request';
 import { groupVersion } from './resources';
 import type { KubeApiDeps } from './routes';
+import { servedClockOf } from './served-time';
 import { scaleOf } from './scale';
 import { kubeStatus, sendStatus, serviceUnavailable, statusOf } from './status';
 import { applyJsonPatch } from './json-patch';
@@ -108,7 +109,9 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
   if (identity.kind === 'display') return sendStatus(res, forbiddenStatus(identity, parsed, "the host screen's token only reads"));
   const store = deps.cluster.runtime.store;
   const { classroomId } = identity;
-  const body = (parsed.verb === 'delete' || parsed.verb === 'deletecollection') && (!Buffer.isBuffer(req.body) || req.body.length === 0) ? undefined : bodyOf(req);
+  const sent = (parsed.verb === 'delete' || parsed.verb === 'deletecollection') && (!Buffer.isBuffer(req.body) || req.body.length === 0) ? undefined : bodyOf(req);
+  // Times in the body are on the clock kubectl was served: back onto the simulated one (served-time.ts).
+  const body = sent && { ...sent, value: (await servedClockOf(deps, classroomId)).receive(sent.value) };
   const name = parsed.name ?? (isPlainObject(body?.value) && isPlainObject(body.value['metadata']) ? String(body.value['metadata']['name'] ?? '') : '');
   const attrs: Attributes = { ...parsed, name };
 
@@ -144,7 +147,7 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
     })
     .catch((error: unknown) => ({ error }));
   if ('error' in result) return sendStatus(res, statusOf(result.error, deps.logger));
-  res.status(result.code).json(result.body);
+  res.status(result.code).json((await servedClockOf(deps, classroomId)).serve(result.body));
 }
 
 function refusalStatus(code: string, message: string, parsed: KubeRequest, name: string): ApiError['status'] {
