@@ -120,6 +120,8 @@ test('an instructor, a host screen and four students on phones play "First deplo
   const screens: [string, Page][] = [['instructor', instructor], ['host screen', display], ...players.map((p): [string, Page] => [p.name, p.page])];
   for (const [screen, page] of screens) {
     await expect(page.getByTestId('round-phase'), screen).toHaveText('Briefing');
+    // The header says what is happening: the class waits in the lobby for this round's briefing.
+    if (screen !== 'host screen') await expect(page.getByTestId('class-phase'), screen).toHaveText('Briefing: First deployment');
     await expect(page.getByText('Three worker nodes are up and empty.', { exact: false }).first(), screen).toBeVisible();
     for (const goal of GOALS) await expect(page.locator(`[data-goal="${goal}"][data-met="false"]`), screen).toBeVisible();
   }
