@@ -7,8 +7,11 @@ import { expect, hostClassroom, saveScreenshot, test } from './helpers';
 test('the map shows a node whose stopped kube-proxy routes by stale rules, until it syncs again', async ({ openPage }) => {
   test.setTimeout(110_000);
   const { instructor } = await hostClassroom(openPage, 2);
-  await instructor.getByRole('button', { name: 'Start the cluster' }).click();
   const node2 = instructor.locator('.map .node[data-node="node-2"]');
+  // The lobby: the Service web has no endpoints yet, so no node has rules to sync.
+  await expect(node2.getByText('Ready: True')).toBeVisible();
+  await expect(instructor.locator('.map [data-stale-rules]')).toHaveCount(0);
+  await instructor.getByRole('button', { name: 'Start the cluster' }).click();
   await expect(node2.getByText('Ready: True')).toBeVisible({ timeout: 30_000 });
   await expect(instructor.locator('.map .pods .chip, .map .pods li').first()).toBeVisible();
   await instructor.getByLabel('Node', { exact: true }).selectOption('node-2');

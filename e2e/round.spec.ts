@@ -125,6 +125,9 @@ test('an instructor, a host screen and four students on phones play "First deplo
     await expect(page.getByText('Three worker nodes are up and empty.', { exact: false }).first(), screen).toBeVisible();
     for (const goal of GOALS) await expect(page.locator(`[data-goal="${goal}"][data-met="false"]`), screen).toBeVisible();
   }
+  // The demo Service has no endpoints yet: no node's kube-proxy has rules to sync.
+  await expect(instructor.locator('.map .node[data-ready="True"]')).toHaveCount(3);
+  await expect(instructor.locator('.map [data-stale-rules]')).toHaveCount(0);
   await expectFits(display, 'host screen (briefing)');
   await saveScreenshot(display, testInfo, 'host-1280x720-briefing');
   for (const p of players) await expectNoSidewaysScroll(p.page, `${p.name}'s phone (briefing)`);

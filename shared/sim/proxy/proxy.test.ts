@@ -117,6 +117,27 @@ describe('kube-proxy on every worker node', () => {
     expect(send(c, 'node-2', 4).every((o) => o.outcome === 'served')).toBe(true);
   });
 
+  test('[kube-proxy] a Service with no endpoints has no stale rules on a node that has not programmed it: a request is refused either way', () => {
+    // The lobby: the Service and its Deployment are in, no controller has run, no table has rules for web.
+    const c = new SimCluster({ seed: 7 });
+    c.addNode('node-1');
+    c.addNode('node-2');
+    c.createObject(makeDeployment('web', { replicas: 2, port: 80 }));
+    c.createObject(makeService('web', { app: 'web' }, 80));
+    expect(c.state.proxyTable('node-1')?.status.services).toEqual([]);
+    expect(routeRequest(c.state, 'node-1', WEB).outcome.outcome).toBe('refused');
+    expect(staleRules(c.state, 'node-1', c.now)).toEqual([]);
+    // Programming web's empty rules (its REJECT rule) is still kube-proxy's move.
+    expect(legalMoves('kube-proxy:node-1', c.state, c.now).map((m) => m.label)).toContain('Sync web on node-1');
+
+    // Once web has ready endpoints, a node whose kube-proxy is stopped routes them nowhere: stale.
+    setKubeProxyStopped(c, 'node-2', true);
+    c.runUntil(c.now + 15_000);
+    expect(readyPods(c)).toHaveLength(2);
+    expect(staleRules(c.state, 'node-1', c.now)).toEqual([]);
+    expect(staleRules(c.state, 'node-2', c.now)).toEqual([WEB]);
+  });
+
   test('[kube-proxy] a sent routeRequest is planned as its route (its table write, and where it went in the words); one to a Service not programmed on the node yet is refused with what the node can do', () => {
     const c = cluster();
     const route = routeRequest(c.state, 'node-1', WEB);

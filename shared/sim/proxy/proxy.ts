@@ -134,6 +134,12 @@ export interface ProxyChange {
   rules: string;
   /** The table write that programs (or removes) this one Service. */
   steps: Step[];
+  /**
+   * Whether programming it changes where a request from the node goes. A Service with no endpoints
+   * is refused there whether its rules are programmed or not (see routeRequest): a new Service
+   * before its pods are Ready, or one removed while it had none.
+   */
+  reroutes: boolean;
 }
 
 /** What kube-proxy on `node` would program, Service by Service. */
@@ -149,13 +155,14 @@ export function proxyChanges(state: ClusterState, node: string, now: SimTime): P
     if (previous && sameRules(previous, w)) continue;
     const rules = `${w.service} -> [${w.endpoints.map((e) => e.ip).join(', ')}]`;
     const services = [...table.status.services.filter((s) => s.service !== w.service), program(previous, w, now)];
-    changes.push({ service: w.service, due: w.changedAt + PROXY_SYNC_DELAY_SECONDS * 1000, rules, steps: [write(table, services, `kube-proxy on ${node} programs ${rules}`, now)] });
+    const reroutes = w.endpoints.length > 0 || (previous?.endpoints.length ?? 0) > 0;
+    changes.push({ service: w.service, due: w.changedAt + PROXY_SYNC_DELAY_SECONDS * 1000, rules, steps: [write(table, services, `kube-proxy on ${node} programs ${rules}`, now)], reroutes });
   }
   for (const entry of table.status.services) {
     if (live.has(entry.service)) continue;
     const rules = `${entry.service} removed`;
     const services = table.status.services.filter((s) => s.service !== entry.service);
-    changes.push({ service: entry.service, due: 0, rules, steps: [write(table, services, `kube-proxy on ${node}: ${rules}`, now)] });
+    changes.push({ service: entry.service, due: 0, rules, steps: [write(table, services, `kube-proxy on ${node}: ${rules}`, now)], reroutes: entry.endpoints.length > 0 });
   }
   return changes;
 }
@@ -163,10 +170,14 @@ export function proxyChanges(state: ClusterState, node: string, now: SimTime): P
 /**
  * The Services whose rules on `node` no longer match their Endpoints (`namespace/name`): what a
  * request from that node may route wrongly until its kube-proxy syncs. Each sync clears its entry;
- * a stopped kube-proxy leaves them all in place.
+ * a stopped kube-proxy leaves them all in place. A Service with no endpoints yet is none of them:
+ * in the lobby (no controller has run) or in a scenario's briefing (the clock waits) the cluster
+ * map named the demo Service on every node, "rules syncing", with nothing to sync.
  */
 export function staleRules(state: ClusterState, node: string, now: SimTime): string[] {
-  return proxyChanges(state, node, now).map((c) => c.service);
+  return proxyChanges(state, node, now)
+    .filter((c) => c.reroutes)
+    .map((c) => c.service);
 }
 
 export type RouteOutcome =
