@@ -133,3 +133,34 @@ export async function fitsViewport(page: Page): Promise<{ width: number; height:
   );
   return JSON.parse(String(raw)) as { width: number; height: number; scrollWidth: number; scrollHeight: number };
 }
+/**
+ * Words in the cells of the tables under `selector` that are drawn across two lines (broken
+ * mid-word). A line may still end after a hyphen or a slash, as text wraps.
+ */
+export async function brokenWords(page: Page, selector: string): Promise<string[]> {
+  const raw = await page.evaluate(`JSON.stringify([...document.querySelectorAll(${JSON.stringify(selector)})].flatMap((root) => {
+    const broken = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.parentElement.closest('td')) continue;
+      for (const m of node.data.matchAll(/[^\\s\\/-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        if (new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1) broken.push(m[0]);
+      }
+    }
+    return broken;
+  }))`);
+  return JSON.parse(String(raw)) as string[];
+}
+
+/** The text of each cell matched, with how many lines it is drawn on: `10: 1 line(s)`. */
+export async function cellLines(page: Page, selector: string): Promise<string[]> {
+  const raw = await page.evaluate(`JSON.stringify([...document.querySelectorAll(${JSON.stringify(selector)})].map((cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return cell.textContent.trim() + ': ' + new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size + ' line(s)';
+  }))`);
+  return JSON.parse(String(raw)) as string[];
+}

@@ -1,5 +1,17 @@
 import type { Page } from '@playwright/test';
-import { assignRole, expect, fitsViewport, hostClassroom, joinAsStudent, openHostScreen, podChip, saveScreenshot, seriousA11yViolations, test } from './helpers';
+import {
+  assignRole,
+  cellLines,
+  expect,
+  fitsViewport,
+  hostClassroom,
+  joinAsStudent,
+  openHostScreen,
+  podChip,
+  saveScreenshot,
+  seriousA11yViolations,
+  test,
+} from './helpers';
 import { expectPressed, pressHighlighted, recordRequests } from './press';
 
 /**
@@ -219,6 +231,10 @@ test('an instructor, a host screen and four students on phones play "First deplo
   await expectNoSeriousViolations(display, 'host screen, debrief');
   for (const p of players) {
     await expectNoSidewaysScroll(p.page, `${p.name}'s phone (debrief)`);
+    // Every rank on one line.
+    const ranks = await cellLines(p.page, '.leaderboard tbody td:first-child');
+    expect(ranks.length, `${p.name}'s phone: the leaderboard's rows`).toBeGreaterThanOrEqual(10);
+    expect(ranks.filter((r) => !r.endsWith(': 1 line(s)')), `${p.name}'s phone: ranks on more than one line`).toEqual([]);
     await saveScreenshot(p.page, testInfo, `student-390x844-debrief-${p.name}`);
   }
   await expectNoSeriousViolations(student('Cleo'), 'student, debrief');
