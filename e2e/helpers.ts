@@ -133,6 +133,14 @@ export async function fitsViewport(page: Page): Promise<{ width: number; height:
   );
   return JSON.parse(String(raw)) as { width: number; height: number; scrollWidth: number; scrollHeight: number };
 }
+
+/** The scrolling table regions named (`aria-label`) whose table is wider than the region: a column cut off at its edge. */
+export async function overflowingTables(page: Page, labels: readonly string[]): Promise<string[]> {
+  const raw = await page.evaluate(`JSON.stringify(${JSON.stringify(labels)}.flatMap((label) => [...document.querySelectorAll('.table-scroll[aria-label="' + label + '"]')]
+    .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => label + ': ' + e.scrollWidth + ' px wide in ' + e.clientWidth)))`);
+  return JSON.parse(String(raw)) as string[];
+}
+
 /**
  * Words in the cells of the tables under `selector` that are drawn across two lines (broken
  * mid-word). A line may still end after a hyphen or a slash, as text wraps.

@@ -1,12 +1,14 @@
 import type { Page } from '@playwright/test';
 import {
   assignRole,
+  brokenWords,
   cellLines,
   expect,
   fitsViewport,
   hostClassroom,
   joinAsStudent,
   openHostScreen,
+  overflowingTables,
   podChip,
   saveScreenshot,
   seriousA11yViolations,
@@ -229,9 +231,12 @@ test('an instructor, a host screen and four students on phones play "First deplo
   await expectFits(display, 'host screen (debrief)');
   await saveScreenshot(display, testInfo, 'host-1280x720-debrief');
   await expectNoSeriousViolations(display, 'host screen, debrief');
+  const logs = ['Events, newest first', 'API requests, newest first'];
   for (const p of players) {
     await expectNoSidewaysScroll(p.page, `${p.name}'s phone (debrief)`);
-    // Every rank on one line.
+    // Every column of the events and the API requests in view, no word in them broken, every rank on one line.
+    expect(await overflowingTables(p.page, logs), `${p.name}'s phone: a table cut off`).toEqual([]);
+    expect(await brokenWords(p.page, logs.map((l) => `.table-scroll[aria-label="${l}"]`).join(', ')), `${p.name}'s phone: words broken mid-word`).toEqual([]);
     const ranks = await cellLines(p.page, '.leaderboard tbody td:first-child');
     expect(ranks.length, `${p.name}'s phone: the leaderboard's rows`).toBeGreaterThanOrEqual(10);
     expect(ranks.filter((r) => !r.endsWith(': 1 line(s)')), `${p.name}'s phone: ranks on more than one line`).toEqual([]);
