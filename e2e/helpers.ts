@@ -172,3 +172,15 @@ export async function cellLines(page: Page, selector: string): Promise<string[]>
   }))`);
   return JSON.parse(String(raw)) as string[];
 }
+
+/** Controls (select, button) inside the element matched that stick out of its box: cut off where it clips. */
+export async function clippedControls(page: Page, selector: string): Promise<string[]> {
+  const raw = await page.evaluate(`JSON.stringify([...document.querySelectorAll(${JSON.stringify(selector)})].flatMap((box) => {
+    const edge = box.getBoundingClientRect();
+    return [...box.querySelectorAll('select, button')].filter((c) => {
+      const r = c.getBoundingClientRect();
+      return r.left < edge.left - 0.5 || r.right > edge.right + 0.5;
+    }).map((c) => (c.getAttribute('aria-label') || c.textContent.trim()) + ': ' + Math.round(c.getBoundingClientRect().right) + ' > ' + Math.round(edge.right));
+  }))`);
+  return JSON.parse(String(raw)) as string[];
+}

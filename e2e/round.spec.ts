@@ -3,6 +3,7 @@ import {
   assignRole,
   brokenWords,
   cellLines,
+  clippedControls,
   expect,
   fitsViewport,
   hostClassroom,
@@ -122,6 +123,12 @@ test('an instructor, a host screen and four students on phones play "First deplo
     players.push({ name, page, moves: [], times: [], answers: [] });
   }
   for (const [name, role] of STUDENTS) await assignRole(instructor, name, role);
+  // Each role select and its Remove button inside the students' table, on the console and on a phone.
+  for (const viewport of [{ width: 1280, height: 720 }, PHONE]) {
+    await instructor.setViewportSize(viewport);
+    expect(await clippedControls(instructor, '.table-scroll[aria-label="Students"]'), `the instructor's students at ${viewport.width} px`).toEqual([]);
+  }
+  await instructor.setViewportSize({ width: 1280, height: 720 });
   const student = (name: Name): Page => players.find((p) => p.name === name)?.page as Page;
   // Simulated time runs as fast as the wall clock: the 5-minute limit never races slow browsers,
   // and the round still ends as soon as its goals are met. Bots move every 2 simulated seconds.
