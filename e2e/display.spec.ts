@@ -52,6 +52,18 @@ test('the host screen shows the join code, the QR and the cluster to the room, w
   expect(size.scrollWidth, 'no horizontal scrolling').toBeLessThanOrEqual(size.width);
   await saveScreenshot(display, testInfo, 'host-screen-1280x720');
   expect(await seriousA11yViolations(display), 'host screen: serious or critical axe violations').toEqual([]);
+
+  // On a phone the host screen is readable: its panels stack (the join code above the cluster's
+  // counts, not beside them), the code is whole, and the page scrolls down, never sideways.
+  await display.setViewportSize({ width: 390, height: 844 });
+  const phone = await fitsViewport(display);
+  expect(phone.scrollWidth, 'no horizontal scrolling at 390 px').toBeLessThanOrEqual(phone.width);
+  const join = await display.getByTestId('join-code').boundingBox();
+  const counts = await web.boundingBox();
+  expect(join && counts && join.y + join.height <= counts.y && counts.x < join.x + join.width, 'the join code above the cluster, not beside it').toBe(true);
+  const codeBox = JSON.parse(String(await display.evaluate(`JSON.stringify((({ scrollWidth, clientWidth }) => ({ scrollWidth, clientWidth }))(document.querySelector('[data-testid="join-code"]')))`))) as { scrollWidth: number; clientWidth: number };
+  expect(codeBox.scrollWidth, 'the join code whole in its box').toBeLessThanOrEqual(codeBox.clientWidth);
+  await saveScreenshot(display, testInfo, 'host-screen-390x844');
 });
 
 test('a host screen link that was replaced stops working, and says where to get the new one', async ({ openPage }) => {
