@@ -318,12 +318,15 @@ export class SimTimerService {
       this.workerClient = fresh.client;
       this.restartedAt = Date.now();
       // The old workers finish the handlers they run (their locks renewed meanwhile), then go; a
-      // fetch that never returns keeps them from closing, so they are dropped after a while.
-      const closed = Promise.all(old.workers.map((worker) => worker.close()));
-      const patience = new Promise<void>((resolve) => setTimeout(resolve, OLD_WORKERS_PATIENCE_MS).unref());
-      void Promise.race([closed, patience])
-        .then(() => Promise.all(old.workers.map((worker) => worker.close(true))))
-        .then(() => (old.client ? closeConnection(old.client) : undefined))
+      // fetch that never returns keeps them from closing, so their connection is cut after a while.
+      // (A `close(true)` then would not do: a worker's first close is the one every later call awaits.)
+      const closed = Promise.all(old.workers.map((worker) => worker.close())).then(() => true);
+      void withinMs(closed, OLD_WORKERS_PATIENCE_MS, false)
+        .then(async (done) => {
+          if (!old.client) return;
+          if (done) await closeConnection(old.client);
+          else cutConnection(old.client);
+        })
         .catch(() => undefined);
     } finally {
       this.restarting = false;
