@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { Role, RoundScore } from '@shared/protocol';
+import { botsText, leaderboardOf } from './leaderboard';
+
+const score = (memberId: string, name: string, role: Role, points: number, refusals = 0): RoundScore => ({ memberId, name, role, score: points, refusals, accepted: 0 });
+
+const SCORES: RoundScore[] = [
+  score('bot:controller-manager', 'bot', 'controller-manager', 220),
+  score('m-sam', 'Sam', 'kubelet:node-1', 133),
+  score('bot:kubelet:node-2', 'bot', 'kubelet:node-2', 121),
+  score('m-kim', 'Kim', 'scheduler', 77),
+  score('bot:container-runtime:node-2', 'bot', 'container-runtime:node-2', 77),
+  score('m-cleo', 'Cleo', 'container-runtime:node-1', 73),
+  score('bot:kube-proxy:node-2', 'bot', 'kube-proxy:node-2', 40),
+  score('m-rui', 'Rui', 'kube-proxy:node-1', 40),
+];
+
+describe('leaderboardOf', () => {
+  it('ranks the students among students, the same list on every screen, with the bots apart', () => {
+    const board = leaderboardOf(SCORES);
+    expect(board.students.map(({ rank, score: s }) => `${rank} ${s.name} ${s.score}`)).toEqual(['1 Sam 133', '2 Kim 77', '3 Cleo 73', '4 Rui 40']);
+    expect(botsText(board)).toBe('Bots played the other 4 seats (458 points, not ranked).');
+  });
+
+  it('breaks a tie by fewer refusals, then by name', () => {
+    const board = leaderboardOf([score('b', 'Bo', 'scheduler', 50), score('a', 'Al', 'scheduler', 50), score('c', 'Cy', 'scheduler', 50, 1)]);
+    expect(board.students.map((r) => `${r.rank} ${r.score.name}`)).toEqual(['1 Al', '2 Bo', '3 Cy']);
+    expect(botsText(board)).toBeNull();
+  });
+
+  it('says so when no student played', () => {
+    expect(botsText(leaderboardOf([score('bot:scheduler', 'bot', 'scheduler', 1)]))).toBe('No student played this round: the bots played its 1 seat (1 point).');
+  });
+});

@@ -1,0 +1,32 @@
+import type { RoundScore } from '@shared/protocol';
+import { isBotScore } from './round-achievers';
+
+export interface LeaderboardRow {
+  rank: number;
+  score: RoundScore;
+}
+
+export interface LeaderboardData {
+  /** The students, ranked among themselves: every screen shows the same ranks. */
+  students: LeaderboardRow[];
+  /** The seats bots played this round and the points they made between them: shown apart, not ranked. */
+  bots: { seats: number; score: number };
+}
+
+/** The round's leaderboard as every screen shows it (phones, console, host screen). */
+export function leaderboardOf(scores: readonly RoundScore[]): LeaderboardData {
+  const students = scores
+    .filter((s) => !isBotScore(s))
+    .sort((a, b) => b.score - a.score || a.refusals - b.refusals || a.name.localeCompare(b.name))
+    .map((score, i) => ({ rank: i + 1, score }));
+  const botScores = scores.filter(isBotScore);
+  return { students, bots: { seats: botScores.length, score: botScores.reduce((sum, s) => sum + s.score, 0) } };
+}
+
+/** The line under the students: how many seats the bots played and what they made, apart from the ranking. */
+export function botsText({ students, bots }: LeaderboardData): string | null {
+  if (bots.seats === 0) return null;
+  const seats = `${bots.seats} seat${bots.seats === 1 ? '' : 's'}`;
+  const points = `${bots.score} point${bots.score === 1 ? '' : 's'}`;
+  return students.length ? `Bots played the other ${seats} (${points}, not ranked).` : `No student played this round: the bots played its ${seats} (${points}).`;
+}
