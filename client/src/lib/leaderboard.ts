@@ -1,4 +1,4 @@
-import type { RoundScore } from '@shared/protocol';
+import type { RoleSeatView, RoundScore } from '@shared/protocol';
 import { isBotScore } from './round-achievers';
 
 export interface LeaderboardRow {
@@ -13,14 +13,19 @@ export interface LeaderboardData {
   bots: { seats: number; score: number };
 }
 
-/** The round's leaderboard as every screen shows it (phones, console, host screen). */
-export function leaderboardOf(scores: readonly RoundScore[]): LeaderboardData {
+/**
+ * The round's leaderboard as every screen shows it (phones, console, host screen). The bots'
+ * seats are those a bot scored in this round plus those a bot plays now: a seat whose bot made
+ * no request (a kube-proxy with no traffic, an idle node's kubelet) is a seat the bots played too.
+ */
+export function leaderboardOf(scores: readonly RoundScore[], seats: readonly RoleSeatView[]): LeaderboardData {
   const students = scores
     .filter((s) => !isBotScore(s))
     .sort((a, b) => b.score - a.score || a.refusals - b.refusals || a.name.localeCompare(b.name))
     .map((score, i) => ({ rank: i + 1, score }));
   const botScores = scores.filter(isBotScore);
-  return { students, bots: { seats: botScores.length, score: botScores.reduce((sum, s) => sum + s.score, 0) } };
+  const botSeats = new Set([...botScores.map((s) => s.memberId.slice('bot:'.length)), ...seats.filter((s) => s.bot === 'playing').map((s) => s.role)]);
+  return { students, bots: { seats: botSeats.size, score: botScores.reduce((sum, s) => sum + s.score, 0) } };
 }
 
 /** The line under the students: how many seats the bots played and what they made, apart from the ranking. */
