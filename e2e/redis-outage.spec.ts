@@ -138,6 +138,16 @@ test('screens already open during a Redis outage say the server cannot reach its
   const away = 'Server cannot reach its store: no moves until it is back, the clock keeps running';
   for (const page of [student, instructor]) await expect(indicator(page)).toHaveText(away);
   await expect(indicator(display)).toHaveText(away);
+  // Rui scrolled down past his moves still sees why none is offered: the header stays at the top of his phone.
+  const toBottom = async (page: Page) => expect(Number(await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight), window.scrollY')), 'the page scrolled').toBeGreaterThan(0);
+  for (const page of [student, instructor]) {
+    await toBottom(page);
+    await expect(indicator(page)).toBeInViewport();
+  }
+  // What each screen shows there (the viewport, not the whole page).
+  for (const [page, name] of [[student, 'student-store-unreachable-scrolled-390'], [instructor, 'instructor-store-unreachable-scrolled-1280x720']] as const) {
+    await page.screenshot({ path: testInfo.outputPath(`${name}.png`) });
+  }
   const clock = student.getByTestId('round-clock').locator('strong');
   const during = await clock.textContent();
   await expect(clock, 'the round clock keeps running').not.toHaveText(during ?? '', { timeout: 5000 });
@@ -154,6 +164,11 @@ test('screens already open during a Redis outage say the server cannot reach its
   redis = await startRedis(redisPort);
   for (const page of [student, instructor]) await expect(indicator(page)).toHaveText('Connected', { timeout: 15_000 });
   await expect(indicator(display)).toHaveCount(0);
+  // All well again: the header scrolls away with the page and covers nothing.
+  for (const page of [student, instructor]) {
+    await toBottom(page);
+    await expect(indicator(page)).not.toBeInViewport();
+  }
   expect(student.url()).toBe(studentUrl);
   // Live again both ways, on the same pages: the instructor's pause reaches Rui's phone and the host screen.
   await instructor.getByRole('button', { name: 'Pause round' }).click();

@@ -62,6 +62,9 @@ test('a student’s page survives a server restart and shows live state again wi
   await stopServer(server);
   server = null;
   await expect(student.getByRole('status').filter({ hasText: /Reconnecting/ })).toBeVisible();
+  // Scrolled to the page's foot, the student still sees that the page is reconnecting.
+  expect(Number(await student.evaluate('window.scrollTo(0, document.documentElement.scrollHeight), window.scrollY')), 'the page scrolled').toBeGreaterThan(0);
+  await expect(student.getByRole('status').filter({ hasText: /Reconnecting/ })).toBeInViewport();
 
   server = await startServer();
   await expect(student.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible({ timeout: 30_000 });
