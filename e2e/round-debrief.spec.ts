@@ -74,6 +74,9 @@ test('the debrief dates each goal when it last became true and names whose chang
   const stoppedAt = seconds((await stopLine.locator('.at').textContent()) ?? '');
   expect(stoppedAt).toBeGreaterThan(0);
   expect(drainedAt).toBeGreaterThan(stoppedAt + 30);
+  // The fault's recovery, a sentence that says when it came and how long the goals took to hold again.
+  const clock = (await stopLine.locator('.at').textContent())?.trim() ?? '';
+  await expect(debrief.getByTestId('recovery')).toHaveText([new RegExp(`^At ${clock}, the kubelet on node-2 is stopped\\. Every goal was met again \\d+:\\d\\d later\\.$`)]);
   // Its mark names who made it true: the eviction's author alone.
   const drainedLine = timeline.locator('li').filter({ hasText: 'goal reached: node/node-2 pods == 0' });
   await expect(drainedLine).toHaveCount(1);

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { RoundTimelineMark } from '@shared/protocol';
+import { recoveryLines } from './recovery-text';
+
+const fault = (atSeconds: number, text: string): RoundTimelineMark => ({ atSeconds, kind: 'fault', text, actor: 'instructor' });
+
+describe('recoveryLines', () => {
+  it('says when each fault came and how long every goal took to be met again, whatever the fault', () => {
+    const timeline: RoundTimelineMark[] = [
+      { atSeconds: 0, kind: 'phase', text: 'round started: A worker node dies', actor: 'instructor' },
+      fault(70, 'the kubelet on node-2 is stopped'),
+      fault(200, 'kube-proxy on node-1 is stopped: requests from node-1 follow its last rules until it syncs again'),
+      fault(250, 'node/node-3 deleted'),
+    ];
+    const recoveries = [
+      { fault: 'the kubelet on node-2 is stopped', seconds: 120 },
+      { fault: 'kube-proxy on node-1 is stopped: requests from node-1 follow its last rules until it syncs again', seconds: 12.5 },
+      { fault: 'node/node-3 deleted', seconds: null },
+    ];
+    expect(recoveryLines({ timeline, debrief: { points: [], recoveries } })).toEqual([
+      'At 1:10, the kubelet on node-2 is stopped. Every goal was met again 2:00 later.',
+      'At 3:20, kube-proxy on node-1 is stopped: requests from node-1 follow its last rules until it syncs again. Every goal was met again 0:12 later.',
+      'At 4:10, node/node-3 deleted. The goals were not all met again before the round ended.',
+    ]);
+  });
+
+  it('still names a fault whose mark it cannot find', () => {
+    expect(recoveryLines({ timeline: [], debrief: { points: [], recoveries: [{ fault: 'etcd is read-only.', seconds: 5 }] } })).toEqual(['Fault: etcd is read-only. Every goal was met again 0:05 later.']);
+  });
+
+  it('has no line before the round ends', () => {
+    expect(recoveryLines({ timeline: [fault(3, 'the kubelet on node-1 is stopped')] })).toEqual([]);
+  });
+});

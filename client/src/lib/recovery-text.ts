@@ -1,0 +1,19 @@
+import type { RoundView } from '@shared/protocol';
+import { formatClock } from './round-clock';
+
+/**
+ * The debrief's line for each fault: when it came, what it was, and how long the class took to
+ * meet every goal again. A fault's text is a clause of its own ("the kubelet on node-2 is stopped",
+ * "kube-proxy on node-1 is stopped: requests from node-1 follow its last rules…"), so it is a
+ * sentence of its own: "Recovered from the kubelet on node-2 is stopped: 2:00" read as nonsense.
+ */
+export function recoveryLines(view: Pick<RoundView, 'timeline' | 'debrief'>): string[] {
+  // The server lists the recoveries in the order of the round's fault marks.
+  const faults = view.timeline.filter((m) => m.kind === 'fault');
+  return (view.debrief?.recoveries ?? []).map((r, i) => {
+    const mark = faults[i]?.text === r.fault ? faults[i] : undefined;
+    const fault = /[.!?]$/.test(r.fault) ? r.fault : `${r.fault}.`;
+    const what = mark ? `At ${formatClock(mark.atSeconds)}, ${fault}` : `Fault: ${fault}`;
+    return `${what} ${r.seconds === null ? 'The goals were not all met again before the round ended.' : `Every goal was met again ${formatClock(r.seconds)} later.`}`;
+  });
+}
