@@ -11,4 +11,10 @@ describe('idleText', () => {
       'Nothing to click yet: "Start container web" comes next (waiting for the container runtime to take the StartContainer web call).',
     );
   });
+
+  it('says nothing once the round is won or lost: the round-over note stands alone', () => {
+    expect(idleText([], 'won')).toBeNull();
+    expect(idleText([], 'lost')).toBeNull();
+    expect(idleText([], 'paused')).toBe('Nothing to do right now: everything you look after is as its objects ask.');
+  });
 });
