@@ -87,8 +87,10 @@ test('the debrief dates each goal when it last became true and names whose chang
   await assignRole(instructor, 'Kim', 'Scheduler');
   await expect(student.getByRole('status').filter({ hasText: 'The round is won: every goal was met.' })).toBeVisible();
   await expect(student.getByText('The round is over: moves wait for the next round.')).toBeVisible();
-  // That note alone in her moves panel.
+  // That note alone in her moves panel, and the header says what the round's card says.
   await expect(student.getByRole('region', { name: 'Your moves' }).getByText(/^Nothing to (do|click)/)).toHaveCount(0);
+  await expect(student.getByTestId('round-phase')).toHaveText('Won');
+  await expect(student.getByTestId('class-phase')).toHaveText('Won');
   await expect(student.getByText('The instructor paused the class')).toHaveCount(0);
   await expect(student.getByText('Paused: moves wait until the instructor resumes.')).toHaveCount(0);
   await saveScreenshot(student, testInfo, 'student-390x844-round-over');

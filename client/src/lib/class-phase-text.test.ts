@@ -7,9 +7,9 @@ describe("the header's class phase", () => {
     expect(classPhase('paused', { phase: 'briefing', title: 'A worker node dies' })).toEqual({ text: 'Briefing: A worker node dies', tone: '' });
   });
 
-  it('says the round is over while the class stands still under its debrief', () => {
-    expect(classPhase('paused', { phase: 'won', title: 'First deployment' })).toEqual({ text: 'Round over', tone: '' });
-    expect(classPhase('paused', { phase: 'lost', title: 'First deployment' })).toEqual({ text: 'Round over', tone: '' });
+  it("says how the round ended, as the round's card does, while the class stands still under its debrief", () => {
+    expect(classPhase('paused', { phase: 'won', title: 'First deployment' })).toEqual({ text: 'Won', tone: '' });
+    expect(classPhase('paused', { phase: 'lost', title: 'First deployment' })).toEqual({ text: 'Time is up', tone: '' });
   });
 
   it("says the class's own phase otherwise", () => {
