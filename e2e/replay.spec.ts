@@ -60,6 +60,14 @@ test('a replay shows the cluster as it was at a fault marker (node NotReady, its
   await expect(replay.getByRole('heading', { name: `Kubelet of ${node}` })).toBeVisible();
   // Nothing can be sent from a replay: the role's screen comes without its moves.
   await expect(replay.getByRole('heading', { name: 'Your moves' })).toHaveCount(0);
+  // Nor does the screen speak to its watcher as to the player: no "you", no moves to point at.
+  await expect(replay.getByText('The kubelet renews its Lease every 10 s by itself while its player (a student or the bot) is there.')).toBeVisible();
+  await expect(replay.locator('.role-view').getByText(/\b(you|your)\b/i)).toHaveCount(0);
+  await replay.getByLabel('Watch as').selectOption({ label: 'scheduler' });
+  await expect(replay.getByText("In the round, the scheduler's player bound it with a move: the highlighted node is", { exact: false })).toBeVisible();
+  await expect(replay.locator('.role-view').getByText(/\b(you|your)\b/i)).toHaveCount(0);
+  await saveScreenshot(replay, testInfo, 'replay-scheduler');
+  await replay.getByLabel('Watch as').selectOption({ label: `kubelet of ${node}` });
   await expect(replay.getByText('Node Ready: Unknown')).toBeVisible();
   await expect(replay.locator('.role-view article.pod .badge', { hasText: 'Terminating' }).first()).toBeVisible();
   await saveScreenshot(replay, testInfo, 'replay-at-eviction');
