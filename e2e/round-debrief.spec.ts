@@ -68,8 +68,8 @@ test('the debrief dates each goal when it last became true and names whose chang
   const drainedAt = seconds((await drained.locator('.at').textContent())?.replace(/^at /, '') ?? '');
   const timeline = debrief.getByRole('region', { name: 'Timeline of the round' });
   const stopLine = timeline.locator('li').filter({ hasText: 'the kubelet on node-2 is stopped' });
-  // The mark's text and who made it, apart: "… is stopped (instructor)".
-  await expect(stopLine).toContainText('the kubelet on node-2 is stopped (instructor)');
+  // The mark's text and who made it, apart: "… is stopped (scenario)", the scenario's timed step (the instructor did nothing).
+  await expect(stopLine).toContainText('the kubelet on node-2 is stopped (scenario)');
   await expect(timeline.locator('li').filter({ hasText: 'round started: A worker node dies' })).toContainText('round started: A worker node dies (instructor)');
   const stoppedAt = seconds((await stopLine.locator('.at').textContent()) ?? '');
   expect(stoppedAt).toBeGreaterThan(0);

@@ -43,7 +43,7 @@ import type { Room } from '../classroom/room-read';
 import type { RunState } from '../classroom/run-state';
 import { ApiError, GuardMoved, type LoggedRequest, type WriteContext } from '../store';
 import { CONFLICT_RETRIES, type ClusterRuntime } from './cluster-runtime';
-import { runInstructorAction, type ClusterInstructorAction, type InstructorContext } from './instructor-actions';
+import { runInstructorAction, type ClusterInstructorAction, type InstructorBy, type InstructorContext } from './instructor-actions';
 import { standbyReason } from './leader-election';
 import { refusalOf } from './refusal';
 import { targetOf } from './targets';
@@ -212,12 +212,15 @@ export class ApiServer {
     return { reply, entry, action, decidedOn };
   }
 
-  /** The instructor's cluster requests: apply, delete, faults, reset. */
-  async instruct(instructor: Extract<Identity, { kind: 'instructor' }>, action: ClusterInstructorAction): Promise<ApiResult<InstructorReply>> {
+  /**
+   * The instructor's cluster requests: apply, delete, faults, reset; `by` the scenario for a round's
+   * timed step, sent on the instructor's behalf (logged as theirs) but written and marked as the round's.
+   */
+  async instruct(instructor: Extract<Identity, { kind: 'instructor' }>, action: ClusterInstructorAction, by: InstructorBy = 'instructor'): Promise<ApiResult<InstructorReply>> {
     const clock = { simTime: 0 };
     let reply: InstructorReply;
     try {
-      reply = await runInstructorAction({ runtime: this.runtime, announce: this.announce, rounds: this.rounds }, instructor.classroomId, action, clock);
+      reply = await runInstructorAction({ runtime: this.runtime, announce: this.announce, rounds: this.rounds }, instructor.classroomId, action, clock, by);
     } catch (error) {
       reply = refusalOf(error);
     }

@@ -37,6 +37,14 @@ const KEEP_ON_RESET = new Set(['leaseRenew']);
 type Reply = Ack<{ message?: string }>;
 const APPLIABLE = new Set<string>(['Deployment', 'Service', 'Pod', 'Node']);
 const INSTRUCTOR = 'instructor';
+/**
+ * Who a scenario's timed step writes as: the round, not the instructor (who did nothing), so the
+ * timeline and the goals it meets credit no one for it (authorsOf finds no seat behind it).
+ */
+export const SCENARIO_STEP_ACTOR = 'system:rounds';
+
+/** Who asked for an instructor request: the instructor, or the round playing its scenario's step. */
+export type InstructorBy = 'instructor' | 'scenario';
 
 /** `deployment.apps/web`, as kubectl names what it touched. */
 const named = (kind: Kind, name: string): string => `${RESOURCE[kind].replace(/s(\.|$)/, '$1')}/${name}`;
@@ -88,8 +96,8 @@ async function apply(runtime: ClusterRuntime, classroomId: string, manifest: str
 }
 
 /** A fault marked on the Node, so every process, cache and screen sees it. */
-async function annotateNode(runtime: ClusterRuntime, classroomId: string, node: string, key: string, value: string | null, simTime: number, message: string): Promise<Reply> {
-  await runtime.store.patch(classroomId, { kind: 'Node', name: node }, { metadata: { annotations: { [key]: value } } }, { actor: INSTRUCTOR, simTime });
+async function annotateNode(runtime: ClusterRuntime, classroomId: string, node: string, key: string, value: string | null, actor: string, simTime: number, message: string): Promise<Reply> {
+  await runtime.store.patch(classroomId, { kind: 'Node', name: node }, { metadata: { annotations: { [key]: value } } }, { actor, simTime });
   return { ok: true, message };
 }
 
@@ -108,13 +116,13 @@ async function addNode(runtime: ClusterRuntime, announce: InstructorContext['ann
 }
 
 /** kubectl scale / kubectl set image: the Deployment's spec changes, its controller does the rest. */
-async function changeDeployment(runtime: ClusterRuntime, classroomId: string, name: string, simTime: number, change: (d: Deployment) => Deployment | string): Promise<Reply> {
+async function changeDeployment(runtime: ClusterRuntime, classroomId: string, name: string, actor: string, simTime: number, change: (d: Deployment) => Deployment | string): Promise<Reply> {
   for (let attempt = 0; ; attempt++) {
     const deployment = await runtime.store.get(classroomId, { kind: 'Deployment', name, namespace: 'default' });
     const next = change(deployment);
     if (typeof next === 'string') return refuse('Invalid', next);
     try {
-      await runtime.store.update(classroomId, next, { actor: INSTRUCTOR, simTime });
+      await runtime.store.update(classroomId, next, { actor, simTime });
       return { ok: true, message: `deployment.apps/${name} ${next.spec.replicas !== deployment.spec.replicas ? 'scaled' : 'image updated'}` };
     } catch (error) {
       // The deployment controller wrote the Deployment (its status, its revision) between our read
@@ -133,7 +141,7 @@ function setImage(d: Deployment, image: string, container: string | undefined): 
 }
 
 /** A running container of the pod exits with 137, as the OOM killer or `kill -9` would end it. */
-async function crashPod(runtime: ClusterRuntime, classroomId: string, podName: string, decidedAt: number): Promise<Reply> {
+async function crashPod(runtime: ClusterRuntime, classroomId: string, podName: string, actor: string, decidedAt: number): Promise<Reply> {
   let now = decidedAt;
   for (let attempt = 0; ; attempt++) {
     const state = await runtime.state(classroomId);
@@ -142,7 +150,7 @@ async function crashPod(runtime: ClusterRuntime, classroomId: string, podName: s
     if (!pod || node === undefined) return refuse('NotFound', `pods "${podName}" not found on any node`);
     const steps = crashContainer(state, node, pod.metadata.uid ?? '', now);
     if (!steps.length) return refuse('Invalid', `${podName} has no running container to crash`);
-    const outcome = await runtime.apply(classroomId, steps, { actor: INSTRUCTOR, simTime: now }, { stopAtRefusal: true });
+    const outcome = await runtime.apply(classroomId, steps, { actor, simTime: now }, { stopAtRefusal: true });
     // The node's runtime or kubelet wrote its object between our read and our write: the crash
     // is the instructor's, not a version they sent, so it is made on the object as it is now.
     if (outcome.refusal?.code === 'Conflict' && attempt < CONFLICT_RETRIES) {
@@ -155,37 +163,37 @@ async function crashPod(runtime: ClusterRuntime, classroomId: string, podName: s
   }
 }
 
-async function fault(runtime: ClusterRuntime, announce: InstructorContext['announce'], classroomId: string, fault: Fault, now: number): Promise<Reply> {
+async function fault(runtime: ClusterRuntime, announce: InstructorContext['announce'], classroomId: string, fault: Fault, actor: string, now: number): Promise<Reply> {
   switch (fault.type) {
     case 'stopKubelet':
     case 'startKubelet': {
       const stopped = fault.type === 'stopKubelet';
-      return annotateNode(runtime, classroomId, fault.node, KUBELET_STOPPED, stopped ? 'true' : null, now, stopped ? `the kubelet on ${fault.node} is stopped` : `the kubelet on ${fault.node} is running again`);
+      return annotateNode(runtime, classroomId, fault.node, KUBELET_STOPPED, stopped ? 'true' : null, actor, now, stopped ? `the kubelet on ${fault.node} is stopped` : `the kubelet on ${fault.node} is running again`);
     }
     case 'stopKubeProxy':
     case 'startKubeProxy': {
       const stopped = fault.type === 'stopKubeProxy';
       const message = stopped ? `kube-proxy on ${fault.node} is stopped: requests from ${fault.node} follow its last rules until it syncs again` : `kube-proxy on ${fault.node} is running again: it syncs its rules`;
-      return annotateNode(runtime, classroomId, fault.node, KUBE_PROXY_STOPPED, stopped ? 'true' : null, now, message);
+      return annotateNode(runtime, classroomId, fault.node, KUBE_PROXY_STOPPED, stopped ? 'true' : null, actor, now, message);
     }
     case 'partitionNode':
-      return annotateNode(runtime, classroomId, fault.node, NODE_PARTITIONED, fault.partitioned ? 'true' : null, now, fault.partitioned ? `${fault.node} is cut off from the API server (its containers keep running)` : `${fault.node} reaches the API server again`);
+      return annotateNode(runtime, classroomId, fault.node, NODE_PARTITIONED, fault.partitioned ? 'true' : null, actor, now, fault.partitioned ? `${fault.node} is cut off from the API server (its containers keep running)` : `${fault.node} reaches the API server again`);
     case 'slowImagePulls':
-      return annotateNode(runtime, classroomId, fault.node, SLOW_IMAGE_PULLS, fault.extraSeconds > 0 ? String(fault.extraSeconds) : null, now, fault.extraSeconds > 0 ? `image pulls on ${fault.node} take ${fault.extraSeconds} s longer` : `image pulls on ${fault.node} are back to normal`);
+      return annotateNode(runtime, classroomId, fault.node, SLOW_IMAGE_PULLS, fault.extraSeconds > 0 ? String(fault.extraSeconds) : null, actor, now, fault.extraSeconds > 0 ? `image pulls on ${fault.node} take ${fault.extraSeconds} s longer` : `image pulls on ${fault.node} are back to normal`);
     case 'manualHeartbeat':
-      return annotateNode(runtime, classroomId, fault.node, HEARTBEAT_MODE, fault.manual ? 'manual' : null, now, fault.manual ? `the kubelet of ${fault.node} now renews its Lease only when its player does` : `the kubelet of ${fault.node} renews its Lease by itself again`);
+      return annotateNode(runtime, classroomId, fault.node, HEARTBEAT_MODE, fault.manual ? 'manual' : null, actor, now, fault.manual ? `the kubelet of ${fault.node} now renews its Lease only when its player does` : `the kubelet of ${fault.node} renews its Lease by itself again`);
     case 'crashPod':
-      return crashPod(runtime, classroomId, fault.pod, now);
+      return crashPod(runtime, classroomId, fault.pod, actor, now);
     case 'addNode':
       return addNode(runtime, announce, classroomId, { cpu: fault.cpu, memory: fault.memory }, now);
     case 'removeNode': {
-      await writeRequest(runtime.store, classroomId, { verb: 'delete', kind: 'Node', name: fault.node, reason: 'the instructor removes the node' }, { actor: INSTRUCTOR, simTime: now });
+      await writeRequest(runtime.store, classroomId, { verb: 'delete', kind: 'Node', name: fault.node, reason: actor === INSTRUCTOR ? 'the instructor removes the node' : 'the scenario removes the node' }, { actor, simTime: now });
       return { ok: true, message: `node/${fault.node} deleted` };
     }
     case 'scaleDeployment':
-      return changeDeployment(runtime, classroomId, fault.deployment, now, (d) => ({ ...d, spec: { ...d.spec, replicas: fault.replicas } }));
+      return changeDeployment(runtime, classroomId, fault.deployment, actor, now, (d) => ({ ...d, spec: { ...d.spec, replicas: fault.replicas } }));
     case 'setImage':
-      return changeDeployment(runtime, classroomId, fault.deployment, now, (d) => setImage(d, fault.image, fault.container));
+      return changeDeployment(runtime, classroomId, fault.deployment, actor, now, (d) => setImage(d, fault.image, fault.container));
     case 'traffic':
       return { ok: true, message: fault.perSecond > 0 ? `clients send ${requestsPerSecond(fault.perSecond)} to service/${fault.service}` : `clients stop sending requests to service/${fault.service}` };
     case 'trafficSpike':
@@ -217,7 +225,13 @@ async function reset(runtime: ClusterRuntime, view: ClassroomView, simTime: numb
 }
 
 /** One instructor request, decided at the classroom's simulated now (written to `clock`). Store refusals throw ApiError. */
-export function runInstructorAction({ runtime, announce, rounds }: InstructorContext, classroomId: string, action: ClusterInstructorAction, clock: { simTime: number }): Promise<Reply> {
+export function runInstructorAction(
+  { runtime, announce, rounds }: InstructorContext,
+  classroomId: string,
+  action: ClusterInstructorAction,
+  clock: { simTime: number },
+  by: InstructorBy = 'instructor',
+): Promise<Reply> {
   return runtime.exclusive(classroomId, 'instructor', async () => {
     const moment = await runtime.moment(classroomId);
     if (!moment || moment.view.phase === 'closed') return refuse('Forbidden', 'this classroom is closed: its log can be replayed but nothing in it can change');
@@ -242,8 +256,8 @@ export function runInstructorAction({ runtime, announce, rounds }: InstructorCon
       case 'fault': {
         const refused = await rounds.faultRefusal(classroomId, action.fault);
         if (refused) return refused;
-        const reply = await fault(runtime, announce, classroomId, action.fault, now);
-        if (reply.ok) await rounds.noteFault(classroomId, action.fault, reply.message ?? action.fault.type, now);
+        const reply = await fault(runtime, announce, classroomId, action.fault, by === 'scenario' ? SCENARIO_STEP_ACTOR : INSTRUCTOR, now);
+        if (reply.ok) await rounds.noteFault(classroomId, action.fault, reply.message ?? action.fault.type, now, by);
         return reply;
       }
       case 'reset':

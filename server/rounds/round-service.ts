@@ -2,10 +2,11 @@
  * Rounds: a scenario played from its briefing to its debrief on the classroom's clock. The round
  * clock *is* the classroom's SimClock, so pausing the class freezes the round, simulated time and
  * every pending timer. Timed steps, client traffic and the round's own tick are sim timers (BullMQ,
- * one firing across processes); a step is the instructor's request through the API server, so it
- * is in the request log like any fault. Goals are evaluated (debounced) after every decided
- * request and at each tick; the record changes by compare-and-set and every process hears of it
- * on a Redis channel and sends the view to its own sockets.
+ * one firing across processes); a step is a request through the API server on the instructor's
+ * behalf, so it is in the request log like any fault, but its writes and its mark are the round's
+ * (the instructor did nothing: no goal it meets is theirs). Goals are evaluated (debounced) after
+ * every decided request and at each tick; the record changes by compare-and-set and every process
+ * hears of it on a Redis channel and sends the view to its own sockets.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -328,14 +329,14 @@ export class RoundService {
     return null;
   }
 
-  /** A fault was made (by the instructor or a scenario step): its effect on the round, and its mark. */
-  async noteFault(classroomId: string, fault: Fault, message: string, now: SimTime): Promise<void> {
+  /** A fault was made (by the instructor or a scenario step): its effect on the round, and its mark, with whose it was. */
+  async noteFault(classroomId: string, fault: Fault, message: string, now: SimTime, by: 'instructor' | 'scenario'): Promise<void> {
     const record = await this.records.update(classroomId, (r) => {
       if (!r) return null;
       if (fault.type === 'readOnlyStore') r.readOnly = fault.readOnly;
       if (fault.type === 'traffic') r.traffic[fault.service] = fault.perSecond;
       if (fault.type === 'trafficSpike') r.spikes[fault.service] = { perSecond: fault.perSecond, untilSim: now + fault.seconds * 1000 };
-      if (r.startedAtSim !== null) mark(r, now, faultBreaks(fault) ? 'fault' : 'step', message, 'instructor');
+      if (r.startedAtSim !== null) mark(r, now, faultBreaks(fault) ? 'fault' : 'step', message, by);
       return r;
     });
     if (!record) return;
@@ -431,7 +432,7 @@ export class RoundService {
     const instructor = moment?.view.members.find((m) => m.kind === 'instructor');
     if (!step || !instructor) return;
     const identity: Extract<Identity, { kind: 'instructor' }> = { kind: 'instructor', classroomId, memberId: instructor.id, name: instructor.name };
-    const { reply } = await this.api.instruct(identity, { kind: 'fault', fault: step.action });
+    const { reply } = await this.api.instruct(identity, { kind: 'fault', fault: step.action }, 'scenario');
     if (!reply.ok) this.options.logger.warn({ classroomId, step: index, reply }, 'a scenario step was refused');
   }
 
