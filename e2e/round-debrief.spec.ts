@@ -81,6 +81,11 @@ test('the debrief dates each goal when it last became true and names whose chang
   const drainedLine = timeline.locator('li').filter({ hasText: 'goal reached: node/node-2 pods == 0' });
   await expect(drainedLine).toHaveCount(1);
   await expect(drainedLine).toContainText('goal reached: node/node-2 pods == 0 (bot (controller-manager))');
+  // What the stopped kubelet brought about, as the replay tells it: node-2 Unknown after its grace period, its pod evicted, by the node lifecycle controller.
+  await expect(timeline.locator('li').filter({ hasText: 'node-2 Ready: Unknown' })).toContainText('Fault node-2 Ready: Unknown (bot (controller-manager))');
+  const evicted = timeline.locator('li').filter({ hasText: / evicted from node-2: Terminating/ });
+  await expect(evicted).toHaveCount(1);
+  expect(seconds((await evicted.locator('.at').textContent()) ?? '')).toBe(drainedAt);
   await saveScreenshot(instructor, testInfo, 'instructor-1280x720-debrief');
 
   // Kim gets a role now: her screen says the round is over, not that the instructor paused the class.

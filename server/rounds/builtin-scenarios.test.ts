@@ -48,6 +48,15 @@ const SAW: Record<string, (e: ApiRequestEntry) => boolean> = {
   'etcd-read-only': (e) => e.outcome === 'refused' && e.code === 'ServiceUnavailable' && e.message === READ_ONLY_MESSAGE,
 };
 
+/**
+ * What the round's own timeline tells beyond its steps and goals: what a fault brought about, as
+ * the replay's markers tell it (a node going Unknown, its pod evicted, a container backing off).
+ */
+const MOMENTS: Record<string, RegExp[]> = {
+  'node-dies': [/^node-2 Ready: Unknown$/, /^web-\S+ evicted from node-2: Terminating$/],
+  crashloop: [/^shop-\S+: CrashLoopBackOff \(back-off restarting failed container shop, it exited with code 1\)$/],
+};
+
 const only = process.env['ROUND_SCENARIO'];
 
 for (const [scenario, components] of Object.entries(EXPECTED)) {
@@ -75,10 +84,14 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
     expect(end.goals.filter((g) => g.heldFromStart || !g.achievedBy?.length).map((g) => g.text)).toEqual([]);
     expect(end.debrief?.points.length).toBeGreaterThan(0);
     expect(end.timeline.some((m) => m.kind === 'goal')).toBe(true);
-    // The instructor did nothing in this round: every step and fault on the timeline is the scenario's, no goal mark names the instructor.
-    const steps = end.timeline.filter((m) => m.kind === 'step' || m.kind === 'fault');
-    expect(steps.map((m) => m.actor)).toEqual(steps.map(() => 'scenario'));
-    expect(end.timeline.filter((m) => m.kind === 'goal' && /Instructor/.test(m.actor ?? '')).map((m) => m.text)).toEqual([]);
+    // The instructor only started the round: every step is the scenario's, no other mark names the instructor.
+    expect(end.timeline.filter((m) => m.kind === 'step' && m.actor !== 'scenario').map((m) => `${m.text} (${m.actor ?? ''})`)).toEqual([]);
+    expect(end.timeline.filter((m) => m.kind !== 'phase' && /^instructor$|Instructor/.test(m.actor ?? '')).map((m) => `${m.text} (${m.actor ?? ''})`)).toEqual([]);
+    const faults = end.timeline.filter((m) => m.kind === 'fault');
+    for (const moment of MOMENTS[scenario] ?? []) expect(faults.map((m) => m.text)).toContainEqual(expect.stringMatching(moment));
+    // Every goal reached is on the timeline, as on the replay's; recoveries are measured from the faults made, not from what they brought about.
+    expect(end.goals.filter((g) => !end.timeline.some((m) => m.kind === 'goal' && m.text === `goal reached: ${g.text}`)).map((g) => g.text)).toEqual([]);
+    expect(end.debrief?.recoveries.map((r) => r.fault)).toEqual(faults.filter((m) => m.actor === 'scenario').map((m) => m.text));
     const log = await server.cluster.store.readRequestLog(id, 2000);
     expect(log.some(SAW[scenario] ?? (() => false))).toBe(true);
     // The round's traffic goes only through nodes whose kube-proxy has programmed the Service:

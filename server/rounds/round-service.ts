@@ -46,7 +46,7 @@ import {
   type Scenario,
 } from '@shared/scenarios';
 import { kubeletStopped, type ClusterState } from '@shared/sim';
-import type { RoundMarker } from '@shared/protocol';
+import { ClusterMoments, type RoundMarker, type RoundTimelineMark } from '@shared/protocol';
 import type { ClassroomChangeReason, ClassroomChanges } from '../classroom/changes';
 import type { ApiServer } from '../cluster/api-server';
 import type { ClusterRuntime, Moment } from '../cluster/cluster-runtime';
@@ -126,6 +126,10 @@ interface Latched {
   reached: Map<string, Reached>;
   /** Changes the cache applied since the last latch read it: among them is whatever met a goal since. */
   events: WatchEvent[];
+  /** The round's changes read for what a class wants on its timeline (a node NotReady, an eviction, a back-off)... */
+  moments: ClusterMoments;
+  /** ...and those found since the last look marked them. */
+  found: { atSim: number; text: string; actor: string; object: KubeObject }[];
 }
 
 /** One classroom's coalesced evaluation: a pending batch timer, the look in flight, another one asked for meanwhile. */
@@ -554,10 +558,11 @@ export class RoundService {
   private latch(classroomId: string, record: RoundRecord, batch: readonly WatchEvent[]): void {
     let latched = this.latched.get(classroomId);
     if (latched?.generation !== record.generation) {
-      latched = { generation: record.generation, met: new Map(), reached: new Map(), events: [] };
+      latched = { generation: record.generation, met: new Map(), reached: new Map(), events: [], moments: new ClusterMoments(), found: [] };
       this.latched.set(classroomId, latched);
     }
     latched.events.push(...batch);
+    for (const event of batch) for (const text of latched.moments.see(event)) latched.found.push({ atSim: event.simTime, text, actor: event.actor, object: event.object });
     const kept = latched;
     this.options.run('latching goals', async () => {
       const scenario = await this.scenarioOf(classroomId, record);
@@ -705,6 +710,7 @@ export class RoundService {
     ]);
     const latched = this.latched.get(classroomId);
     const reached = latched?.generation === record0.generation ? new Map(latched.reached) : new Map<string, Reached>();
+    const found = latched?.generation === record0.generation ? latched.found.splice(0) : [];
     let ended = false;
     // What the session record keeps of this evaluation (the last attempt of the compare-and-set).
     const markers: { marker: RoundMarker; atSim: number }[] = [];
@@ -714,6 +720,11 @@ export class RoundService {
       markers.length = 0;
       if (!r || r.phase !== 'running' || r.generation !== record0.generation || r.startedAtSim === null) return null;
       const startedAtSim = r.startedAtSim;
+      // What the faults brought about, named by whoever's component wrote it (the node lifecycle controller, a kubelet).
+      for (const seen of found) {
+        const who = authorsOf(seen.actor, seen.object, moment.view).achievers.map((a) => a.name).join(', ');
+        mark(r, Math.max(seen.atSim, startedAtSim), 'fault', seen.text, who || undefined);
+      }
       const results = evaluateGoals(scenario, state, requests, now, startedAtSim);
       for (const result of results) {
         const stored = r.goals[result.id];
@@ -759,7 +770,7 @@ export class RoundService {
       addRefusalMarks(r, refusals);
       const allMet = results.every((g) => g.met);
       const lastAllMet = r.allMetAtSim.at(-1);
-      if (allMet && (lastAllMet === undefined || r.timeline.some((m) => m.kind === 'fault' && m.atSeconds * 1000 + startedAtSim > lastAllMet))) r.allMetAtSim.push(now);
+      if (allMet && (lastAllMet === undefined || r.timeline.some((m) => isFaultMade(m) && m.atSeconds * 1000 + startedAtSim > lastAllMet))) r.allMetAtSim.push(now);
       if (allMet) {
         r.phase = 'won';
         mark(r, now, 'phase', 'round won: every goal met');
@@ -829,6 +840,14 @@ export class RoundService {
     this.cache.set(classroomId, { record, readAt: Date.now() });
     return record;
   }
+}
+
+/**
+ * A fault the instructor or the scenario made (recoveries are measured from these), not one of the
+ * moments it brought about (a node NotReady, an eviction), which the cluster's components wrote.
+ */
+function isFaultMade(m: RoundTimelineMark): boolean {
+  return m.kind === 'fault' && (m.actor === 'instructor' || m.actor === 'scenario');
 }
 
 /** Refusals since the last look, one mark per player and burst. */
@@ -916,7 +935,7 @@ function composeView(
   if (record.endedAt !== undefined) view.endedAt = record.endedAt;
   if (record.endedAtSim !== undefined) view.endedAtSim = record.endedAtSim;
   if (record.phase === 'won' || record.phase === 'lost') {
-    const faults = record.timeline.filter((m) => m.kind === 'fault');
+    const faults = record.timeline.filter(isFaultMade);
     view.debrief = {
       points: scenario.debrief,
       ...(tallies.routes > 0 ? { availability: Math.round((tallies.served / tallies.routes) * 1000) / 1000 } : {}),

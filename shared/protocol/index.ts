@@ -10,4 +10,5 @@ export * from './assign-roles';
 export * from './server-messages';
 export * from './rounds';
 export * from './replay';
+export * from './cluster-moments';
 export * from './groups';

@@ -7,7 +7,8 @@
  * schemas and the timeline below; the cluster at any point is the watch reducer's fold.
  */
 import { z } from 'zod';
-import { getCondition, type KubeObject, type Node, type Pod } from '../model';
+import type { KubeObject } from '../model';
+import { ClusterMoments } from './cluster-moments';
 import type { ClassroomView } from './classroom';
 import type { ApiRequestEntry, WatchEvent, WatchEventType } from './events';
 import { apiRequestEntrySchema, classroomViewSchema } from './server-messages';
@@ -69,14 +70,12 @@ export function watchEventOf(entry: ChangeEntry): WatchEvent {
 // ---- the timeline ----
 
 /**
- * faults: the instructor's faults and what they bring about (a node NotReady, taint evictions);
+ * faults: the instructor's faults and what they bring about (a node NotReady, taint evictions, a
+ * container in CrashLoopBackOff: ClusterMoments);
  * steps: changes that break nothing (clients' traffic, a new node or image, a fault healed);
  * round: a scenario set up (or the cluster reset), a round started, won or lost.
  */
 export type TimelineCategory = 'fault' | 'step' | 'refusal' | 'goal' | 'round' | 'room';
-
-/** Writers of a cluster's first state (a scenario's setup, the first bootstrap): no change of theirs is news. */
-const SETUP_ACTORS = new Set(['system:scenario', 'system:bootstrap']);
 
 /** Instructor requests that set a cluster up: the timeline marks them as the round's, not as faults. */
 const SETUP_VERBS = new Set(['runScenario', 'restartRound', 'reset']);
@@ -99,8 +98,7 @@ const PHASE_LABEL: Record<string, string> = { running: 'The class runs', paused:
  */
 export class TimelineBuilder {
   readonly markers: TimelineMarker[] = [];
-  private readonly nodeReady = new Map<string, string>();
-  private readonly terminating = new Set<string>();
+  private readonly moments = new ClusterMoments();
   private phase: string | undefined;
 
   add(entry: LogEntry, index: number): void {
@@ -126,26 +124,7 @@ export class TimelineBuilder {
   }
 
   private change(entry: ChangeEntry, mark: (category: TimelineCategory, label: string) => void): void {
-    const { object } = entry;
-    if (object.kind === 'Node') {
-      const name = object.metadata.name;
-      const ready = entry.type === 'DELETED' ? 'gone' : (getCondition((object as Node).status?.conditions, 'Ready')?.status ?? 'Unknown');
-      const before = this.nodeReady.get(name);
-      this.nodeReady.set(name, ready);
-      // A node registering Ready is the cluster starting; a change of Ready after that is news, but
-      // not a scenario's setup replacing the cluster (its request marks that).
-      if (before !== undefined && before !== ready && !SETUP_ACTORS.has(entry.actor)) mark('fault', ready === 'gone' ? `${name} deleted` : `${name} Ready: ${ready}`);
-    } else if (object.kind === 'Pod') {
-      const key = `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`;
-      const pod = object as Pod;
-      const deleting = entry.type !== 'DELETED' && pod.metadata.deletionTimestamp !== undefined;
-      if (entry.type === 'DELETED') this.terminating.delete(key);
-      else if (deleting && !this.terminating.has(key)) {
-        this.terminating.add(key);
-        // The node lifecycle controller's taint eviction; a user's delete is no fault.
-        if (entry.actor.includes('controller-manager') && pod.spec.nodeName) mark('fault', `${pod.metadata.name} evicted from ${pod.spec.nodeName}: Terminating`);
-      }
-    }
+    for (const moment of this.moments.see(entry)) mark('fault', moment);
   }
 }
 
