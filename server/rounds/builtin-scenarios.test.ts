@@ -89,6 +89,8 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
     expect(end.timeline.filter((m) => m.kind !== 'phase' && /^instructor$|Instructor/.test(m.actor ?? '')).map((m) => `${m.text} (${m.actor ?? ''})`)).toEqual([]);
     const faults = end.timeline.filter((m) => m.kind === 'fault');
     for (const moment of MOMENTS[scenario] ?? []) expect(faults.map((m) => m.text)).toContainEqual(expect.stringMatching(moment));
+    // A pod is evicted only where a node dies: a rolling update's old pods are scaled down (SuccessfulDelete), no fault.
+    if (scenario !== 'node-dies') expect(faults.filter((m) => m.text.includes(' evicted from ')).map((m) => m.text)).toEqual([]);
     // Every goal reached is on the timeline, as on the replay's; recoveries are measured from the faults made, not from what they brought about.
     expect(end.goals.filter((g) => !end.timeline.some((m) => m.kind === 'goal' && m.text === `goal reached: ${g.text}`)).map((g) => g.text)).toEqual([]);
     expect(end.debrief?.recoveries.map((r) => r.fault)).toEqual(faults.filter((m) => m.actor === 'scenario').map((m) => m.text));

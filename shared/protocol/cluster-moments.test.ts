@@ -50,4 +50,22 @@ describe('ClusterMoments', () => {
       'shop-2: CrashLoopBackOff (back-off restarting failed container shop, it exited with code 1)',
     ]);
   });
+
+  it('only an eviction is a pod evicted: the taint manager\'s (DisruptionTarget DeletionByTaintManager), not a ReplicaSet scaling down (SuccessfulDelete)', () => {
+    const moments = new ClusterMoments();
+    const deleting = (pod: Pod): Pod => ({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:01:00Z', deletionGracePeriodSeconds: 30 } });
+    const old = makePod('shop-6656bbf667-txf2m', { nodeName: 'node-1' });
+    const tainted = makePod('web-87d7d46b7-vx2db', { nodeName: 'node-2' });
+    const disrupted: Pod = {
+      ...tainted,
+      status: { phase: 'Running', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' }] },
+    };
+    const told = see(moments, [
+      // The rolling update's old ReplicaSet scaled down: the same controller manager, no DisruptionTarget.
+      { type: 'MODIFIED', object: deleting(old), actor: 'bot:controller-manager' },
+      { type: 'MODIFIED', object: disrupted, actor: 'bot:controller-manager' },
+      { type: 'MODIFIED', object: deleting(disrupted), actor: 'bot:controller-manager' },
+    ]);
+    expect(told).toEqual(['web-87d7d46b7-vx2db evicted from node-2: Terminating']);
+  });
 });

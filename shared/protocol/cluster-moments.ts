@@ -9,6 +9,12 @@ import { getCondition, type KubeObject, type Node, type Pod } from '../model';
 /** Writers of a cluster's first state (a scenario's setup, the first bootstrap): no change of theirs is news. */
 export const SETUP_ACTORS: ReadonlySet<string> = new Set(['system:scenario', 'system:bootstrap']);
 
+/**
+ * A pod's DisruptionTarget reasons that mean it was evicted: the taint manager (a NoExecute taint
+ * it no longer tolerates) and the Eviction API. A ReplicaSet scaling down deletes a pod without one.
+ */
+const EVICTION_REASONS: ReadonlySet<string> = new Set(['DeletionByTaintManager', 'EvictionByEvictionAPI']);
+
 export interface ClusterChange {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   object: KubeObject;
@@ -52,8 +58,9 @@ export class ClusterMoments {
     const moments: string[] = [];
     if (pod.metadata.deletionTimestamp !== undefined && !this.terminating.has(key)) {
       this.terminating.add(key);
-      // The node lifecycle controller's taint eviction; a user's delete is no fault.
-      if (change.actor.includes('controller-manager') && pod.spec.nodeName) moments.push(`${pod.metadata.name} evicted from ${pod.spec.nodeName}: Terminating`);
+      const disruption = getCondition(pod.status?.conditions, 'DisruptionTarget');
+      // An eviction; a user's delete or a ReplicaSet's scale-down (SuccessfulDelete) is no fault.
+      if (disruption?.status === 'True' && EVICTION_REASONS.has(disruption.reason ?? '') && pod.spec.nodeName) moments.push(`${pod.metadata.name} evicted from ${pod.spec.nodeName}: Terminating`);
     }
     const crashing = pod.status?.containerStatuses?.find((c) => c.state && 'waiting' in c.state && c.state.waiting.reason === 'CrashLoopBackOff');
     if (crashing && !this.backingOff.has(key)) {
