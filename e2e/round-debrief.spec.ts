@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol/events';
 import { baseURL } from '../playwright.config';
-import { assignRole, expect, hostClassroom, joinAsStudent, saveScreenshot, test } from './helpers';
+import { assignRole, expect, fitsViewport, hostClassroom, joinAsStudent, openHostScreen, saveScreenshot, test } from './helpers';
 
 /**
  * "A worker node dies" played by bots at 10×, watched by the instructor and a student on a phone,
@@ -32,6 +32,7 @@ test('the debrief dates each goal when it last became true and names whose chang
   test.setTimeout(240_000);
   const { instructor, id, code } = await hostClassroom(openPage, 3);
   await instructor.setViewportSize({ width: 1280, height: 720 });
+  const { display } = await openHostScreen(instructor, openPage);
   const student = await joinAsStudent(openPage, code, 'Kim');
   await student.setViewportSize(PHONE);
   await instructor.getByLabel('Time scale').selectOption('10');
@@ -87,6 +88,16 @@ test('the debrief dates each goal when it last became true and names whose chang
   await expect(evicted).toHaveCount(1);
   expect(seconds((await evicted.locator('.at').textContent()) ?? '')).toBe(drainedAt);
   await saveScreenshot(instructor, testInfo, 'instructor-1280x720-debrief');
+
+  // The host screen's timeline tells the room the same story in view at once: the step, what it brought about, the goals reached.
+  const hostTimeline = display.getByRole('region', { name: 'Timeline of the round' });
+  await expect(hostTimeline.locator('li').filter({ hasText: 'the kubelet on node-2 is stopped' })).toContainText('(scenario)');
+  await expect(hostTimeline.locator('li').filter({ hasText: 'node-2 Ready: Unknown' })).toHaveCount(1);
+  await expect(hostTimeline.locator('li').filter({ hasText: / evicted from node-2: Terminating/ })).toHaveCount(1);
+  await expect(hostTimeline.locator('li').filter({ hasText: 'node/node-2 pods == 0' })).toHaveText(/^\d:\d\d\s*Goal\s*node\/node-2 pods == 0/);
+  const fits = await fitsViewport(display);
+  expect([fits.scrollWidth, fits.scrollHeight]).toEqual([fits.width, fits.height]);
+  await saveScreenshot(display, testInfo, 'host-1280x720-debrief');
 
   // Kim gets a role now: her screen says the round is over, not that the instructor paused the class.
   await assignRole(instructor, 'Kim', 'Scheduler');
