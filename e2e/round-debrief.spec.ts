@@ -89,12 +89,13 @@ test('the debrief dates each goal when it last became true and names whose chang
   expect(seconds((await evicted.locator('.at').textContent()) ?? '')).toBe(drainedAt);
   await saveScreenshot(instructor, testInfo, 'instructor-1280x720-debrief');
 
-  // The host screen's timeline tells the room the same story in view at once: the step, what it brought about, the goals reached.
+  // The host screen's timeline tells the room the same story in view at once: the step and what it
+  // brought about (the goals are in the debrief beside it, with who met them).
   const hostTimeline = display.getByRole('region', { name: 'Timeline of the round' });
   await expect(hostTimeline.locator('li').filter({ hasText: 'the kubelet on node-2 is stopped' })).toContainText('(scenario)');
   await expect(hostTimeline.locator('li').filter({ hasText: 'node-2 Ready: Unknown' })).toHaveCount(1);
   await expect(hostTimeline.locator('li').filter({ hasText: / evicted from node-2: Terminating/ })).toHaveCount(1);
-  await expect(hostTimeline.locator('li').filter({ hasText: 'node/node-2 pods == 0' })).toHaveText(/^\d:\d\d\s*Goal\s*node\/node-2 pods == 0/);
+  await expect(hostTimeline.locator('li').filter({ hasText: 'node/node-2 pods == 0' })).toHaveCount(0);
   const fits = await fitsViewport(display);
   expect([fits.scrollWidth, fits.scrollHeight]).toEqual([fits.width, fits.height]);
   await saveScreenshot(display, testInfo, 'host-1280x720-debrief');
