@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Role, RoleSeatView, RoundScore } from '@shared/protocol';
+import type { MemberView, Role, RoleSeatView, RoundScore } from '@shared/protocol';
 import { botsText, leaderboardOf } from './leaderboard';
 
 const score = (memberId: string, name: string, role: Role, points: number, refusals = 0): RoundScore => ({ memberId, name, role, score: points, refusals, accepted: 0 });
@@ -27,6 +27,26 @@ describe('leaderboardOf', () => {
     const board = leaderboardOf(SCORES, SEATS);
     expect(board.students.map(({ rank, score: s }) => `${rank} ${s.name} ${s.score}`)).toEqual(['1 Sam 133', '2 Kim 77', '3 Cleo 73', '4 Rui 40']);
     expect(botsText(board)).toBe('Bots played the other 10 seats (458 points, not ranked).');
+  });
+
+  it('lists a seated student who made no request with 0 (a kube-proxy in a round with no Service), last; not a student without a seat', () => {
+    const seats = SEATS.map((s) => (s.role === 'kube-proxy:node-1' ? { ...s, studentIds: ['m-rui'] } : s));
+    const members: MemberView[] = [
+      { id: 'm-rui', name: 'Rui', kind: 'student', connected: true, role: 'kube-proxy:node-1' },
+      { id: 'm-ada', name: 'Ada', kind: 'student', connected: true, role: null },
+      { id: 'm-teacher', name: 'Instructor', kind: 'instructor', connected: true, role: null },
+    ];
+    const board = leaderboardOf(
+      SCORES.filter((s) => s.memberId !== 'm-rui'),
+      seats,
+      members,
+    );
+    expect(board.students.map(({ rank, score: s }) => `${rank} ${s.name} ${s.score} ${s.role ?? '-'}`)).toEqual([
+      '1 Sam 133 kubelet:node-1',
+      '2 Kim 77 scheduler',
+      '3 Cleo 73 container-runtime:node-1',
+      '4 Rui 0 kube-proxy:node-1',
+    ]);
   });
 
   it('counts a seat a bot played early in the round and a student holds now', () => {

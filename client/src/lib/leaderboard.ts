@@ -1,4 +1,4 @@
-import type { RoleSeatView, RoundScore } from '@shared/protocol';
+import type { MemberView, RoleSeatView, RoundScore } from '@shared/protocol';
 import { isBotScore } from './round-achievers';
 
 export interface LeaderboardRow {
@@ -17,9 +17,15 @@ export interface LeaderboardData {
  * The round's leaderboard as every screen shows it (phones, console, host screen). The bots'
  * seats are those a bot scored in this round plus those a bot plays now: a seat whose bot made
  * no request (a kube-proxy with no traffic, an idle node's kubelet) is a seat the bots played too.
+ * A student who holds a seat and made no request (a kube-proxy in a round with no Service) has no
+ * score of the round's: they are listed with 0, not left off the board their classmates are on.
  */
-export function leaderboardOf(scores: readonly RoundScore[], seats: readonly RoleSeatView[]): LeaderboardData {
-  const students = scores
+export function leaderboardOf(scores: readonly RoundScore[], seats: readonly RoleSeatView[], members: readonly MemberView[] = []): LeaderboardData {
+  const scored = new Set(scores.map((s) => s.memberId));
+  const idle = members
+    .filter((m) => m.kind === 'student' && m.role !== null && !scored.has(m.id) && seats.some((seat) => seat.studentIds.includes(m.id)))
+    .map((m): RoundScore => ({ memberId: m.id, name: m.name, role: m.role, score: 0, refusals: 0, accepted: 0 }));
+  const students = [...scores, ...idle]
     .filter((s) => !isBotScore(s))
     .sort((a, b) => b.score - a.score || a.refusals - b.refusals || a.name.localeCompare(b.name))
     .map((score, i) => ({ rank: i + 1, score }));
