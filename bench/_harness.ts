@@ -15,6 +15,15 @@ export function usage(pid: number): { cpu: number; rss: number } {
   return { cpu: ticks / 100, rss };
 }
 
+/**
+ * Proportional set size in bytes (/proc/<pid>/smaps_rollup): the RSS with each page shared with other
+ * processes (the node binary and its libraries, mapped by every server process) counted as its
+ * share. With several server processes on one machine, it is what each adds to the machine's memory.
+ */
+export function pss(pid: number): number {
+  return Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? NaN) * 1024;
+}
+
 /** A gauge of a server's /metrics (`clusterplay_classrooms_owned`, `nodejs_heap_size_used_bytes`…). */
 export async function gauge(port: number, name: string): Promise<number> {
   // Asked again once: fetch reuses a kept-alive connection, and one the server closed as idle while
@@ -79,7 +88,9 @@ export async function startProductionServer(
   if (!serverBuilt) throw new Error('the server bundle did not build (node scripts/server-build.mjs)');
   // heapSnapshotsIn: SIGUSR2 writes a heap snapshot there (for liveHeap).
   const snapshots = heapSnapshotsIn ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapSnapshotsIn}`] : [];
-  const child = spawn(process.execPath, [...profile, ...snapshots, 'dist/server/main.js'], { cwd: root, env, stdio: ['ignore', logs, 'inherit'] });
+  // BENCH_NODE_FLAGS: more node/V8 flags for the server (e.g. a GC setting compared against the default).
+  const flags = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...flags, ...profile, ...snapshots, 'dist/server/main.js'], { cwd: root, env, stdio: ['ignore', logs, 'inherit'] });
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, { timeoutMs: 60_000, what: 'the server to serve' });
   return child;
 }
