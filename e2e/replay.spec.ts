@@ -75,6 +75,10 @@ test('a replay shows the cluster as it was at a fault marker (node NotReady, its
   await markers.getByRole('button', { name: new RegExp(`Fault: the kubelet on ${node} is stopped`) }).click();
   await expect(replay.getByText('Node Ready: True')).toBeVisible();
   await expect(shownMap.locator(`[data-node="${node}"]`)).toHaveAttribute('data-ready', 'True');
+  // The machine is down: its kubelet, kube-proxy and runtime all say so on the map, not who played them.
+  for (const component of ['kubelet', 'kube-proxy', 'container-runtime']) {
+    await expect(shownMap.locator(`[data-component="${component}:${node}"] .player`)).toHaveText('stopped');
+  }
 
   // Play at 10× from there to the end: the eviction happens on screen, and the player stops at the last entry.
   await replay.getByLabel('Speed').selectOption('10');
