@@ -48,4 +48,24 @@ describe('times served to kubectl: an age kubectl computes on the real clock is 
     expect(clock.receive(clock.serve(pod))).toEqual(pod);
     expect(servedClock(undefined, WALL).serve(pod)).toBe(pod);
   });
+
+  it("a JSON patch's time value is moved back, a taint's timeAdded is served moved", () => {
+    const clock = servedClock(behind, WALL);
+    const patch = [
+      { op: 'replace', path: '/status/conditions/0/lastHeartbeatTime', value: '2026-12-01T09:59:20Z' },
+      { op: 'add', path: '/metadata/annotations/lastHeartbeatTime', value: '2026-12-01T09:59:20Z' },
+      { op: 'replace', path: '/status/conditions/0/lastProbeTime', value: null },
+    ];
+    expect(clock.receive(patch)).toEqual([{ ...patch[0], value: '2026-12-01T09:53:20Z' }, patch[1], patch[2]]);
+    const taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: toRFC3339(SIM - 30_000) };
+    expect(clock.serve({ spec: { taints: [taint] } })).toEqual({ spec: { taints: [{ ...taint, timeAdded: '2026-12-01T09:59:30Z' }] } });
+  });
+
+  it('a time the shift would carry outside years 0000-9999 is left as it is, not a failed read', () => {
+    const early = { ...pod, status: { ...pod.status, startTime: '0000-01-01T00:00:00Z' } };
+    expect(servedClock(ahead, WALL).serve(early).status.startTime).toBe('0000-01-01T00:00:00Z');
+    const late = { ...pod, status: { ...pod.status, startTime: '9999-12-31T23:59:50Z' } };
+    expect(servedClock(behind, WALL).serve(late).status.startTime).toBe('9999-12-31T23:59:50Z');
+    expect(servedClock(behind, WALL).receive(early).status.startTime).toBe('0000-01-01T00:00:00Z');
+  });
 });

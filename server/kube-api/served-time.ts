@@ -31,6 +31,7 @@ const TIME_FIELDS = new Set([
   'lastObservedTime',
   'renewTime',
   'acquireTime',
+  'timeAdded',
 ]);
 /** Maps of the user's own strings: a label or annotation named like a time field is data, left as it is. */
 const USER_MAPS = new Set(['labels', 'annotations', 'nodeSelector', 'selector', 'matchLabels', 'data', 'stringData']);
@@ -72,9 +73,18 @@ export function movedBy<T>(value: T, shift: number): T {
   return walk(value, move) as T;
 }
 
+/** `{ op, path, value }` of a JSON patch (RFC 6902) whose path ends at a time field, not inside a user's map: its value is a time. */
+function timeOp(value: Record<string, unknown>): boolean {
+  if (typeof value.op !== 'string' || typeof value.path !== 'string' || !isRFC3339(value.value)) return false;
+  const segments = value.path.split('/').map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+  return TIME_FIELDS.has(segments.at(-1) ?? '') && !segments.slice(0, -1).some((s) => USER_MAPS.has(s));
+}
+
 function walk(value: unknown, move: (time: string) => string): unknown {
   if (Array.isArray(value)) return value.map((v) => walk(v, move));
   if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  if (timeOp(record)) return { ...record, value: move(record.value as string) };
   const copy: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     if (TIME_FIELDS.has(key) && isRFC3339(v)) copy[key] = move(v);
@@ -84,8 +94,17 @@ function walk(value: unknown, move: (time: string) => string): unknown {
   return copy;
 }
 
-/** The same form moved: whole seconds stay a `Time`, a fraction stays a `MicroTime`. */
+/** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the instants RFC 3339's four-digit years can write. */
+const EARLIEST = Date.UTC(2000, 0, 1) - 730_485 * 86_400_000;
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * The same form moved: whole seconds stay a `Time`, a fraction stays a `MicroTime`. A time the
+ * shift would carry outside what RFC 3339 can write (a user's `0000-01-01T00:00:00Z`) is left as it
+ * is: it is no age anyone reads, and failing on it would fail every read of its object.
+ */
 function movedTime(time: string, shift: number): string {
   const ms = fromRFC3339(time) + shift;
+  if (!(ms >= EARLIEST && ms <= LATEST)) return time;
   return time.includes('.') ? toMicroTime(ms) : toRFC3339(ms);
 }
