@@ -14,3 +14,9 @@ test('MAX_NODES: 12 worker nodes per classroom unless raised, up to 1,000', () =
   expect(loadConfig({ MAX_NODES: '1000' }).MAX_NODES).toBe(1000);
   expect(() => loadConfig({ MAX_NODES: '1001' })).toThrow(/MAX_NODES/);
 });
+
+test('REDIS_WRITE_REPLICAS_TIMEOUT_MS: up to 1000 ms, below the 1.5 s after which a command counts as Redis unreachable (WAIT holds the connection)', () => {
+  expect(loadConfig({}).REDIS_WRITE_REPLICAS_TIMEOUT_MS).toBe(100);
+  expect(loadConfig({ REDIS_WRITE_REPLICAS_TIMEOUT_MS: '1000' }).REDIS_WRITE_REPLICAS_TIMEOUT_MS).toBe(1000);
+  expect(() => loadConfig({ REDIS_WRITE_REPLICAS_TIMEOUT_MS: '2000' })).toThrow(/REDIS_WRITE_REPLICAS_TIMEOUT_MS: at most 1000: a write's WAIT holds the connection/);
+});

@@ -24,7 +24,14 @@ const configSchema = z.object({
   // and its replica's promotion lose no acknowledged write; 1 with a replica per master. 0: no WAIT.
   REDIS_WRITE_REPLICAS: z.coerce.number().int().min(0).max(5).default(0),
   // How long a write waits for them; a replica that does not confirm in time is taken for down (the write stands, a warning is logged).
-  REDIS_WRITE_REPLICAS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(100),
+  // At most 1000: WAIT holds the connection every request's commands go on, and a command unanswered
+  // for 1.5 s counts as Redis unreachable (every screen would show an outage, every write answer 503).
+  REDIS_WRITE_REPLICAS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000, { message: "at most 1000: a write's WAIT holds the connection every request uses, and a command unanswered for 1500 ms counts as Redis unreachable" })
+    .default(100),
   // Prefix of every Redis key, so several deployments (or test runs) can share one Redis.
   REDIS_KEY_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('cp'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
