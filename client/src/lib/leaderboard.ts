@@ -27,7 +27,8 @@ export function leaderboardOf(scores: readonly RoundScore[], seats: readonly Rol
     .map((m): RoundScore => ({ memberId: m.id, name: m.name, role: m.role, score: 0, refusals: 0, accepted: 0 }));
   const students = [...scores, ...idle]
     .filter((s) => !isBotScore(s))
-    .sort((a, b) => b.score - a.score || a.refusals - b.refusals || a.name.localeCompare(b.name))
+    // Ties by name in one fixed locale, then by member: every screen ranks alike, whatever its language ('Åsa' sorts after 'Zoe' in Swedish).
+    .sort((a, b) => b.score - a.score || a.refusals - b.refusals || a.name.localeCompare(b.name, 'en') || (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0))
     .map((score, i) => ({ rank: i + 1, score }));
   const botScores = scores.filter(isBotScore);
   const botSeats = new Set([...botScores.map((s) => s.memberId.slice('bot:'.length)), ...seats.filter((s) => s.bot === 'playing').map((s) => s.role)]);
