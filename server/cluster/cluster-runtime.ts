@@ -18,6 +18,7 @@ import type { ClusterClaims } from './cluster-claim';
 import { asUnavailable, isConnectionError } from '../redis/unavailable';
 import { refusalOf } from './refusal';
 import { writeRequest } from './write-request';
+import { RecentMap } from './recent-map';
 
 export interface ClusterRuntimeOptions {
   store: ObjectStore;
@@ -73,7 +74,8 @@ export class ClusterRuntime {
   readonly logger: Logger;
   private readonly informers: Informers;
   private readonly queues = new Map<string, Promise<unknown>>();
-  private readonly runs = new Map<string, { run: RunState; readAt: number }>();
+  /** Each classroom's phase and clock as last announced or read (every classroom's, on every process). */
+  private readonly runs = new RecentMap<RunState>(RUN_STATE_TTL_MS);
   /** Refuses every write while it answers (the round's read-only etcd); set once by the rounds. */
   writeGuard: ((classroomId: string) => Refusal | null) | null = null;
 
@@ -111,15 +113,15 @@ export class ClusterRuntime {
    */
   async run(classroomId: string): Promise<RunState | null> {
     const cached = this.runs.get(classroomId);
-    if (cached && Date.now() - cached.readAt < RUN_STATE_TTL_MS) return cached.run;
+    if (cached) return cached;
     const record = await this.classrooms.read(classroomId);
-    if (record) this.runs.set(classroomId, { run: record.run, readAt: Date.now() });
+    if (record) this.runs.set(classroomId, record.run);
     return record?.run ?? null;
   }
 
   /** A classroom change was announced: its view carries the new phase and clock. */
   noteView(view: ClassroomView): void {
-    this.runs.set(view.id, { run: { phase: view.phase, clock: view.clock }, readAt: Date.now() });
+    this.runs.set(view.id, { phase: view.phase, clock: view.clock });
   }
 
   async moment(classroomId: string): Promise<Moment | null> {

@@ -57,6 +57,7 @@ import { publishToAll, subscribeToAll, type Subscription } from '../redis/fanout
 import type { ScenarioCatalogue } from './catalogue';
 import { RoundRecords, emptyBatch, mark, newRecord, type PlayerBatch, type RoundRecord, type TallyBatch } from './round-record';
 import { buildScenarioCluster } from './scenario-cluster';
+import { RecentMap } from '../cluster/recent-map';
 
 type Reply = Ack<{ message?: string }>;
 
@@ -155,7 +156,8 @@ export class RoundService {
   private readonly evaluations = new Map<string, Evaluation>();
   private readonly batches = new Map<string, TallyBatch>();
   private flushTimer: NodeJS.Timeout | null = null;
-  private readonly views = new Map<string, { view: ClassroomView; heardAt: number }>();
+  /** The rooms as last heard on their change channel (every classroom's, on every process), each trusted VIEW_TTL_MS. */
+  private readonly views = new RecentMap<ClassroomView>(VIEW_TTL_MS);
   private readonly scenarios = new Map<string, { id: string; generation: number; scenario: Scenario }>();
   /**
    * Goals on the cluster's state as the owner's cache last showed them (`met`), and for each met
@@ -207,7 +209,7 @@ export class RoundService {
       if (classroomId) this.options.run('sending a round', () => this.emitLocal(classroomId, null, source === this.source));
     });
     this.unsubscribe = this.options.changes.subscribe((change) => {
-      this.views.set(change.classroomId, { view: change.view, heardAt: Date.now() });
+      this.views.set(change.classroomId, change.view);
       if (change.reasons.includes('clock')) this.options.run('sending a round', () => this.emitLocal(change.classroomId, change.view.clock, false));
     });
   }
@@ -317,6 +319,8 @@ export class RoundService {
   async clear(classroomId: string): Promise<void> {
     if (!(await this.records.read(classroomId))) return;
     this.batches.delete(classroomId);
+    this.latched.delete(classroomId);
+    this.scenarios.delete(classroomId);
     await this.records.remove(classroomId);
     this.cache.set(classroomId, { record: null, readAt: Date.now() });
     await publishToAll(this.options.redis, this.channel, classroomId, `${classroomId} ${this.source}`);
@@ -685,9 +689,9 @@ export class RoundService {
   /** The classroom as last heard on its change channel (no read), or read when not heard lately. */
   private async momentOf(classroomId: string): Promise<Moment | null> {
     const heard = this.views.get(classroomId);
-    if (heard && Date.now() - heard.heardAt < VIEW_TTL_MS) return this.options.runtime.momentOf(heard.view);
+    if (heard) return this.options.runtime.momentOf(heard);
     const moment = await this.options.runtime.moment(classroomId);
-    if (moment) this.views.set(classroomId, { view: moment.view, heardAt: Date.now() });
+    if (moment) this.views.set(classroomId, moment.view);
     return moment;
   }
 
@@ -787,6 +791,10 @@ export class RoundService {
       }
       r.view = composeView(r, scenario, results, tallies, moment.view, state, now);
       return r;
+    }).catch((error: unknown) => {
+      // Not written (Redis gone): the moments taken for it wait for the next look, not lost with this one.
+      if (latched?.generation === record0.generation) latched.found.unshift(...found);
+      throw error;
     });
     if (!record) return;
     // Taken into the record: a later look sees only newer changes.
@@ -797,6 +805,9 @@ export class RoundService {
     }
     // The round is over: the class stops with it (timers and bots freeze), the debrief stays up.
     if (ended) {
+      // Nothing more is latched for this round: its memory goes with it.
+      this.latched.delete(classroomId);
+      this.scenarios.delete(classroomId);
       await this.pauseClass(classroomId);
       await this.options.announce(classroomId, ['clock']);
     }
