@@ -9,9 +9,12 @@ export function normalizeDisplayName(name: string): string {
   return name.normalize('NFC').replace(/\s+/gu, ' ').trim();
 }
 
-/** The form names are compared in: one key for names that differ only in case, spacing or Unicode composition. */
+/**
+ * The form names are compared in: one key for names that differ only in case, spacing, Unicode
+ * composition or invisible format characters (a zero-width space, a soft hyphen: "Kim\u200b" reads as "Kim").
+ */
 export function displayNameKey(name: string): string {
-  return normalizeDisplayName(name).toLowerCase().normalize('NFC');
+  return normalizeDisplayName(name).replace(/\p{Cf}/gu, '').toLowerCase().normalize('NFC');
 }
 
 /** Why a join with a name another member of the classroom holds is refused (409 AlreadyExists). */

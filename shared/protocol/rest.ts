@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { normalizeDisplayName } from './display-names';
+import { displayNameKey, normalizeDisplayName } from './display-names';
 
 /** Join codes avoid look-alike characters (no 0/O, 1/I/L) so they can be read off a projector. */
 export const JOIN_CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -16,11 +16,11 @@ export const displayNameSchema = z
   .string()
   .trim()
   .min(1, 'enter a name')
-  .max(40, 'a name has at most 40 characters')
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  .refine((s) => !/[\u0000-\u001f<>]/.test(s), 'a name cannot contain control characters or < >')
+  .refine((s) => !/[\p{Cc}<>]/u.test(s), 'a name cannot contain control characters or < >')
   // Kept as the roster shows it, so names that look alike compare alike (display-names.ts).
-  .transform(normalizeDisplayName);
+  .transform(normalizeDisplayName)
+  // Measured as kept (NFC can lengthen a name), and not made of invisible characters alone.
+  .pipe(z.string().max(40, 'a name has at most 40 characters').refine((s) => displayNameKey(s).length > 0, 'enter a name'));
 
 /** The most worker nodes any server lets a classroom have (MAX_NODES is set up to this). */
 export const NODE_COUNT_LIMIT = 1000;
