@@ -86,6 +86,12 @@ describe('one name per classroom', () => {
     await expect(one.join({ code, name: 'instructor' })).rejects.toEqual(TAKEN('instructor'));
   });
 
+  test('nobody joins as "Scenario": the round\'s timeline names the scenario\'s own steps so, and a student of that name would turn their moves into faults', async () => {
+    const { code } = await one.create({ nodes: 1 });
+    await expect(one.join({ code, name: ' Scenario ' })).rejects.toEqual(TAKEN('Scenario'));
+    await expect(one.join({ code, name: 'Scenario 2' })).resolves.toMatchObject({ token: expect.any(String) });
+  });
+
   test("a group's members keep their names there: a join by the group's own code cannot take one", async () => {
     const { id, code } = await one.create({ nodes: 1 });
     await one.join({ code, name: 'Kim' });
