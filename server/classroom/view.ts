@@ -34,12 +34,26 @@ export interface ClassroomRecord {
  * still holds the seat; the Lease-based election of the control plane will replace that choice.
  */
 export function seatViews(record: ClassroomRecord, now: number): RoleSeatView[] {
-  return rolesForNodes(record.nodes).map((role) => roleSeat(record, role, now));
+  // The students grouped by role in one pass: a classroom of 1,000 nodes has 3,000 per-node seats,
+  // and filtering every member for each of them was a few percent of a busy server's CPU.
+  const teams = new Map<Role, MemberRecord[]>();
+  for (const m of record.members) {
+    const role = m.kind === 'student' ? record.roles.get(m.id) : undefined;
+    if (role === undefined) continue;
+    const team = teams.get(role);
+    if (team) team.push(m);
+    else teams.set(role, [m]);
+  }
+  return rolesForNodes(record.nodes).map((role) => seatOf(record, role, teams.get(role) ?? [], now));
 }
 
 /** The seat of one role as of `now` (seatViews' entry for it), for a role of the classroom's cluster. */
 function roleSeat(record: ClassroomRecord, role: Role, now: number): RoleSeatView {
-  const team = record.members.filter((m) => m.kind === 'student' && record.roles.get(m.id) === role);
+  return seatOf(record, role, record.members.filter((m) => m.kind === 'student' && record.roles.get(m.id) === role), now);
+}
+
+/** The seat of a role whose students, in join order, are `team`. */
+function seatOf(record: ClassroomRecord, role: Role, team: readonly MemberRecord[], now: number): RoleSeatView {
   const holders = team.filter((m) => holdsSeat(presenceAt(record.presence.get(m.id), now)));
   const botHelp = !record.botHelpOff.has(role);
   return {
