@@ -92,7 +92,7 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
     // A pod is evicted only where a node dies: a rolling update's old pods are scaled down (SuccessfulDelete), no fault.
     if (scenario !== 'node-dies') expect(faults.filter((m) => m.text.includes(' evicted from ')).map((m) => m.text)).toEqual([]);
     // Every goal reached is on the timeline, as on the replay's; recoveries are measured from the faults made, not from what they brought about.
-    expect(end.goals.filter((g) => !end.timeline.some((m) => m.kind === 'goal' && m.text === `goal reached: ${g.text}`)).map((g) => g.text)).toEqual([]);
+    expect(end.goals.filter((g) => !end.timeline.some((m) => m.kind === 'goal' && m.text === `goal reached: ${g.about}`)).map((g) => g.text)).toEqual([]);
     expect(end.debrief?.recoveries.map((r) => r.fault)).toEqual(faults.filter((m) => m.actor === 'scenario').map((m) => m.text));
     const log = await server.cluster.store.readRequestLog(id, 2000);
     expect(log.some(SAW[scenario] ?? (() => false))).toBe(true);
@@ -108,7 +108,7 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
       .map((line) => JSON.parse(line) as { t: string; marker?: { kind: string; label: string } })
       .flatMap((entry) => (entry.t === 'marker' && entry.marker ? [entry.marker] : []));
     expect(markers[0]).toEqual({ kind: 'roundStart', label: `round started: ${end.title}` });
-    expect([...new Set(markers.filter((m) => m.kind === 'goal' && m.label.startsWith('goal reached: ')).map((m) => m.label))].sort()).toEqual(end.goals.map((g) => `goal reached: ${g.text}`).sort());
+    expect([...new Set(markers.filter((m) => m.kind === 'goal' && m.label.startsWith('goal reached: ')).map((m) => m.label))].sort()).toEqual(end.goals.map((g) => `goal reached: ${g.about}`).sort());
     expect(markers.at(-1)).toEqual({ kind: 'roundEnd', label: 'round won: every goal met' });
   });
 }

@@ -36,6 +36,7 @@ import {
   credited,
   evaluateCheck,
   evaluateGoals,
+  goalWords,
   isWindowed,
   parseCheck,
   recoveries,
@@ -736,8 +737,8 @@ export class RoundService {
         if (!result.met) {
           // Reached once, undone since: the debrief keeps only a time it held from.
           if (stored?.metAtSim !== undefined && !stored.fromStart) {
-            mark(r, now, 'goal', `goal no longer met: ${result.text}`);
-            markers.push({ marker: { kind: 'goal', label: `goal no longer met: ${result.text}` }, atSim: now });
+            mark(r, now, 'goal', `goal no longer met: ${result.about}`);
+            markers.push({ marker: { kind: 'goal', label: `goal no longer met: ${result.about}` }, atSim: now });
           }
           r.goals[result.id] = { met: false };
           continue;
@@ -759,8 +760,8 @@ export class RoundService {
         r.goals[result.id] = { met: true, metAtSim: atSim, achievedBy: authors.achievers, actors: authors.actors };
         // The mark says who made it true where a change did.
         const who = author.achievers.length ? author.achievers : contributors.achievers;
-        mark(r, atSim, 'goal', `goal reached: ${result.text}`, who.map((a) => a.name).join(', ') || 'nobody');
-        markers.push({ marker: { kind: 'goal', label: `goal reached: ${result.text}` }, atSim });
+        mark(r, atSim, 'goal', `goal reached: ${result.about}`, who.map((a) => a.name).join(', ') || 'nobody');
+        markers.push({ marker: { kind: 'goal', label: `goal reached: ${result.about}` }, atSim });
       }
       due.length = 0;
       for (const [index, step] of scenario.steps.entries()) {
@@ -816,7 +817,7 @@ export class RoundService {
 
   private async compose(classroomId: string, record: RoundRecord, scenario: Scenario, now: SimTime | null): Promise<RoundView> {
     const moment = await this.options.runtime.moment(classroomId);
-    const results = scenario.goals.map((g) => ({ id: g.id, text: g.check, met: false }));
+    const results = scenario.goals.map((g) => ({ id: g.id, text: g.check, about: goalWords(g), met: false }));
     return composeView(record, scenario, results, { players: [], routes: 0, served: 0 }, moment?.view ?? null, null, now ?? moment?.now ?? 0);
   }
 
@@ -905,7 +906,7 @@ function boundToRunning(state: ClusterState | null): BoundToRunning {
 function composeView(
   record: RoundRecord,
   scenario: Scenario,
-  results: readonly { id: string; text: string; met: boolean; progress?: { current: number; target: number } }[],
+  results: readonly { id: string; text: string; about: string; met: boolean; progress?: { current: number; target: number } }[],
   tallies: { players: PlayerTally[]; routes: number; served: number },
   classroom: ClassroomView | null,
   state: ClusterState | null,

@@ -28,6 +28,8 @@ export interface RoundGoalView {
   id: string;
   /** The check as written in the scenario: `deployment/web readyReplicas == 3`. */
   text: string;
+  /** The goal in words, as the class reads it: the scenario's `about` line, or the check told in words (absent from a view stored before it was added). */
+  about?: string;
   met: boolean;
   /** Live progress where the check counts something (2 of 3 replicas ready). */
   progress?: { current: number; target: number };

@@ -96,6 +96,7 @@ export const resyncReplySchema: z.ZodType<ResyncReply> = z.union([
 const roundGoal = z.object({
   id: z.string(),
   text: z.string(),
+  about: z.string().optional(),
   met: z.boolean(),
   progress: z.object({ current: z.number(), target: z.number() }).optional(),
   metAtSeconds: z.number().optional(),

@@ -91,7 +91,10 @@ export interface GoalState {
 
 export interface GoalResult {
   id: string;
+  /** The check as written. */
   text: string;
+  /** The goal in words (see goalWords). */
+  about: string;
   met: boolean;
   progress?: { current: number; target: number };
 }
@@ -206,16 +209,63 @@ function evaluateCondition(check: Check, state: GoalState, requests: readonly Ap
 }
 
 export interface GoalsInput {
-  goals: readonly { id: string; check: string }[];
+  goals: readonly { id: string; check: string; about?: string | undefined }[];
+}
+
+/** How many, in words: `== 3` reads "3", `>= 3` "at least 3". */
+const AMOUNT: Record<Op, string> = { '==': '', '!=': 'not ', '>=': 'at least ', '<=': 'at most ', '>': 'more than ', '<': 'fewer than ' };
+
+function conditionWords(resource: Resource, name: string, c: Condition): string {
+  const n = `${AMOUNT[c.op]}${c.value}`;
+  const pods = (what: string): string => `${n} ${c.value === 1 && c.op === '==' ? 'pod' : 'pods'} of ${name} ${what}`;
+  switch (`${resource}.${c.field}`) {
+    case 'deployment.image':
+      return c.op === '==' ? `${name} asks for the image ${c.value}` : `${name} no longer asks for the image ${c.value}`;
+    case 'deployment.replicas':
+      return pods('in all');
+    case 'deployment.readyReplicas':
+      return pods('Ready');
+    case 'deployment.availableReplicas':
+      return pods('available');
+    case 'deployment.updatedReplicas':
+      return pods('updated to its current version');
+    case 'deployment.unavailableReplicas':
+      return pods('unavailable');
+    case 'service.endpoints':
+      return `the Service ${name} has ${n} ready endpoint${c.value === 1 && c.op === '==' ? '' : 's'}`;
+    case 'service.availability':
+      return `the Service ${name} answers ${AMOUNT[c.op]}${Math.round(Number(c.value) * 1000) / 10}% of its requests over ${c.windowSeconds ?? 0} s`;
+    case 'node.ready':
+      return (c.value === 1) === (c.op === '==' || c.op === '>=') ? `${name} is Ready` : `${name} is not Ready`;
+    case 'node.pods':
+      // Terminating pods are not counted (podsOn): an evicted pod on a stopped node stays Terminating.
+      return c.value === 0 && (c.op === '==' || c.op === '<=') ? `no pod left on ${name} but Terminating ones` : `${n} pods on ${name}, not counting Terminating ones`;
+    default:
+      return `${resource}/${name} ${c.field} ${c.op} ${c.value}`;
+  }
+}
+
+/**
+ * A goal in words for the class: the scenario's own `about` line, else its check told in words
+ * (`node/node-2 ready == 0` reads "node-2 is not Ready"). The check itself stays for the
+ * instructor.
+ */
+export function goalWords(goal: { check: string; about?: string | undefined }): string {
+  if (goal.about) return goal.about;
+  const parsed = parseCheck(goal.check);
+  if (!parsed.ok) return goal.check;
+  const parts = conditionsOf(parsed.check).map((c) => conditionWords(parsed.check.resource, parsed.check.name, c));
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? goal.check);
 }
 
 /** Every goal of the scenario, in order, as of `now` (simulated ms). */
 export function evaluateGoals(scenario: GoalsInput, state: GoalState, requests: readonly ApiRequestEntry[], now: number, startedAt: number): GoalResult[] {
   return scenario.goals.map((goal) => {
     const parsed = parseCheck(goal.check);
-    if (!parsed.ok) return { id: goal.id, text: goal.check, met: false };
+    const named = { id: goal.id, text: goal.check, about: goalWords(goal) };
+    if (!parsed.ok) return { ...named, met: false };
     const { met, progress } = evaluateCheck(parsed.check, state, requests, now, startedAt);
-    return progress ? { id: goal.id, text: goal.check, met, progress } : { id: goal.id, text: goal.check, met };
+    return progress ? { ...named, met, progress } : { ...named, met };
   });
 }
 

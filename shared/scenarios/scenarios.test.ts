@@ -101,14 +101,33 @@ describe('goal checks', () => {
     // 10 s in: in the last 4 s, 3 of 4 requests were served (the refused one at 6 s is outside).
     const requests = [route(6, false), route(7, true), route(8, true), route(9, false), route(10, true)];
     expect(evaluateGoals({ goals }, cluster(), requests, start + 10_000, start)).toEqual([
-      { id: 'ready', text: 'deployment/web readyReplicas == 3', met: false, progress: { current: 2, target: 3 } },
-      { id: 'updated', text: 'deployment/web updatedReplicas == 3', met: true, progress: { current: 3, target: 3 } },
-      { id: 'image', text: 'deployment/web image == nginx:1.27', met: true },
+      { id: 'ready', text: 'deployment/web readyReplicas == 3', about: '3 pods of web Ready', met: false, progress: { current: 2, target: 3 } },
+      { id: 'updated', text: 'deployment/web updatedReplicas == 3', about: '3 pods of web updated to its current version', met: true, progress: { current: 3, target: 3 } },
+      { id: 'image', text: 'deployment/web image == nginx:1.27', about: 'web asks for the image nginx:1.27', met: true },
       // Met by taking away: no bar (it would read "1/0").
-      { id: 'down', text: 'node/node-2 ready == 0', met: true },
-      { id: 'drained', text: 'node/node-2 pods == 0', met: false },
-      { id: 'served', text: 'service/web availability >= 0.75 over 4s', met: true, progress: { current: 75, target: 75 } },
+      { id: 'down', text: 'node/node-2 ready == 0', about: 'node-2 is not Ready', met: true },
+      // web-b is Terminating: it is not counted, web-a is.
+      { id: 'drained', text: 'node/node-2 pods == 0', about: 'no pod left on node-2 but Terminating ones', met: false },
+      { id: 'served', text: 'service/web availability >= 0.75 over 4s', about: 'the Service web answers at least 75% of its requests over 4 s', met: true, progress: { current: 75, target: 75 } },
     ]);
+  });
+
+  it("shows a goal in the scenario's words, else its check told in words", () => {
+    const [own, told, one] = evaluateGoals(
+      {
+        goals: [
+          { id: 'own', check: 'node/node-2 ready == 0', about: 'the control plane noticed node-2 is gone' },
+          { id: 'told', check: 'service/web endpoints >= 2' },
+          { id: 'one', check: 'deployment/web availableReplicas == 1' },
+        ],
+      },
+      cluster(),
+      [],
+      start,
+      start,
+    );
+    expect([own?.about, told?.about, one?.about]).toEqual(['the control plane noticed node-2 is gone', 'the Service web has at least 2 ready endpoints', '1 pod of web available']);
+    expect(own?.text).toBe('node/node-2 ready == 0');
   });
 
   it('waits for a window to be full, and counts a spec change the controller has not seen as not rolled out', () => {
@@ -130,6 +149,7 @@ describe('a goal of several conditions on one object', () => {
   const start = Date.UTC(2026, 10, 30, 10, 0, 0);
   const text = 'deployment/shop image == shop:1.1 and updatedReplicas == 2 and replicas == 2 and availableReplicas == 2';
   const goals = [{ id: 'rolled-out', check: text }];
+  const about = 'shop asks for the image shop:1.1, 2 pods of shop updated to its current version, 2 pods of shop in all and 2 pods of shop available';
   /** The Deployment as the controller reports it: `image` in its template, its counts observed. */
   function shop(image: string, status: { updatedReplicas: number; replicas: number; availableReplicas: number }): ClusterState {
     const deployment = makeDeployment('shop', { replicas: 2, image });
@@ -149,10 +169,10 @@ describe('a goal of several conditions on one object', () => {
 
   it('[Deployment status] the crashing version\'s own ReplicaSet counts as updated: only the fixed image with its two pods available meets the goal', () => {
     // shop:1.0's pods are its newest ReplicaSet's: updatedReplicas == 2 without the fix.
-    expect(evaluateGoals({ goals }, shop('shop:1.0-crashloop', { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }), [], start, start)).toEqual([{ id: 'rolled-out', text, met: false }]);
+    expect(evaluateGoals({ goals }, shop('shop:1.0-crashloop', { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }), [], start, start)).toEqual([{ id: 'rolled-out', text, about, met: false }]);
     // The fix is rolling out: the bar counts the first condition still to meet.
-    expect(evaluateGoals({ goals }, shop('shop:1.1', { updatedReplicas: 1, replicas: 3, availableReplicas: 2 }), [], start, start)).toEqual([{ id: 'rolled-out', text, met: false, progress: { current: 1, target: 2 } }]);
-    expect(evaluateGoals({ goals }, shop('shop:1.1', { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }), [], start, start)).toEqual([{ id: 'rolled-out', text, met: true, progress: { current: 2, target: 2 } }]);
+    expect(evaluateGoals({ goals }, shop('shop:1.1', { updatedReplicas: 1, replicas: 3, availableReplicas: 2 }), [], start, start)).toEqual([{ id: 'rolled-out', text, about, met: false, progress: { current: 1, target: 2 } }]);
+    expect(evaluateGoals({ goals }, shop('shop:1.1', { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }), [], start, start)).toEqual([{ id: 'rolled-out', text, about, met: true, progress: { current: 2, target: 2 } }]);
   });
 });
 
