@@ -295,7 +295,9 @@ describe('scores', () => {
       // 6×10 − 2×5 + 2×20, once each though both the author and a contributor
       { memberId: 'bot:controller-manager', name: 'bot (controller-manager)', role: 'controller-manager', score: 90, refusals: 2, accepted: 6 },
     ]);
-    expect(scoreTeams(scores)).toEqual([
+    // A student without a role (refused, say) is on no team: the teams list no "none".
+    const roleless = { memberId: 'n1', name: 'Ann', role: null, score: 0, refusals: 1, accepted: 0 };
+    expect(scoreTeams([...scores, roleless])).toEqual([
       { team: 'kubelet', score: 123, memberIds: ['k1'] },
       { team: 'kube-scheduler', score: 91, memberIds: ['s1'] },
       { team: 'kube-controller-manager', score: 90, memberIds: ['bot:controller-manager'] },

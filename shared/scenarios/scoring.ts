@@ -90,10 +90,11 @@ export function scorePlayers({ tallies, boundToRunning, goalActors }: ScoreInput
   return scores.sort((a, b) => b.score - a.score || a.name.localeCompare(b.name) || a.memberId.localeCompare(b.memberId));
 }
 
-/** A team is the players of one component. */
+/** A team is the players of one component; a student without a role is on none. */
 export function scoreTeams(scores: readonly RoundScore[]): RoundTeamScore[] {
   const teams = new Map<string, RoundTeamScore>();
   for (const s of scores) {
+    if (s.role === null) continue;
     const team = componentName(s.role);
     const entry = teams.get(team) ?? { team, score: 0, memberIds: [] };
     entry.score += s.score;
