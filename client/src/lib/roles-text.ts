@@ -34,3 +34,17 @@ export function roleDuty(role: Role | string): string {
       return '';
   }
 }
+
+/**
+ * The students who play a kube-proxy with nothing to do: kube-proxy programs rules only for
+ * Services (with a cluster IP), so in a cluster without one its player waits the whole round. One
+ * sentence for the instructor, or null when every kube-proxy player has a Service to route.
+ */
+export function idleProxiesText(students: readonly { name: string; role: Role | null }[], proxiedServices: number): string | null {
+  if (proxiedServices > 0) return null;
+  const idle = students.filter((s) => s.role !== null && parseRole(s.role)?.component === 'kube-proxy');
+  if (!idle.length) return null;
+  const names = idle.map((s) => `${s.name} (${roleTitle(s.role ?? '')})`);
+  const who = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0];
+  return `No Service in this cluster: ${who} ${idle.length > 1 ? 'have' : 'has'} nothing to do, as kube-proxy programs rules only for Services. Give ${idle.length > 1 ? 'them other roles' : 'them another role'}, or apply a Service.`;
+}
