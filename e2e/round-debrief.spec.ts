@@ -12,6 +12,8 @@ import { assignRole, expect, fitsViewport, hostClassroom, joinAsStudent, openHos
  * together; the replay called the scenario's setup and its new node faults.
  */
 const PHONE = { width: 390, height: 844 };
+/** node-dies' drain goal, in the scenario's words. */
+const DRAINED = "node-2's pod was evicted after its tolerationSeconds (it stays Terminating there: only node-2's kubelet could confirm the deletion)";
 
 /** A member's token, as their browser keeps it. */
 async function tokenOf(page: Page, classroomId: string, kind: 'instructor' | 'student'): Promise<string> {
@@ -35,6 +37,10 @@ test('the debrief dates each goal when it last became true and names whose chang
   const { display } = await openHostScreen(instructor, openPage);
   const student = await joinAsStudent(openPage, code, 'Kim');
   await student.setViewportSize(PHONE);
+  // Pia plays node-1's kube-proxy in a round with no Service: she and the instructor are told she has nothing to do.
+  const pia = await joinAsStudent(openPage, code, 'Pia');
+  await pia.setViewportSize(PHONE);
+  await assignRole(instructor, 'Pia', 'kube-proxy of node-1');
   await instructor.getByLabel('Time scale').selectOption('10');
   await instructor.getByLabel('Bot pace').selectOption('2');
   await instructor.getByLabel('Scenario', { exact: true }).selectOption({ label: '3. A worker node dies' });
@@ -42,6 +48,22 @@ test('the debrief dates each goal when it last became true and names whose chang
   // The briefing says what the round does: no pod runs yet, node-2 stops once the three pods are Ready.
   await expect(student.getByText('has just been submitted to three empty', { exact: false }).first()).toBeVisible();
   await expect(student.getByText('Ten seconds after they', { exact: false }).first()).toBeVisible();
+  await expect(instructor.getByTestId('idle-proxies')).toHaveText(
+    'No Service in this cluster: Pia (kube-proxy of node-1) has nothing to do, as kube-proxy programs rules only for Services. Give them another role, or apply a Service.',
+  );
+  await expect(pia.getByTestId('no-service')).toHaveText(
+    'No Service in this cluster, so nothing for you to do: kube-proxy programs rules only for Services, and requests are sent only to Services. You will have work once a Service is created.',
+  );
+  // The goals in the scenario's words on the phones; the check in the tooltip, and under each goal for the instructor.
+  const drainedGoal = pia.locator('.round-bar [data-goal="node-drained"] .text');
+  await expect(drainedGoal).toHaveText(DRAINED);
+  await expect(drainedGoal).toHaveAttribute('title', 'node/node-2 pods == 0');
+  await expect(pia.locator('.round-bar [data-goal="node-not-ready"] .text')).toHaveText('the control plane noticed node-2 is gone (Ready is no longer True)');
+  await expect(pia.locator('.round-bar .check')).toHaveCount(0);
+  await expect(instructor.locator('.round-bar [data-goal="node-drained"] .check')).toHaveText('node/node-2 pods == 0');
+  await expect(display.locator('[data-goal="node-drained"] .text').first()).toContainText(DRAINED);
+  await saveScreenshot(pia, testInfo, 'kube-proxy-390x844-no-service');
+  await saveScreenshot(instructor, testInfo, 'instructor-1280x720-briefing');
   await instructor.getByRole('button', { name: 'Start round', exact: true }).click();
   await expect(instructor.getByTestId('round-phase')).toHaveText('Running');
 
@@ -78,10 +100,13 @@ test('the debrief dates each goal when it last became true and names whose chang
   // The fault's recovery, a sentence that says when it came and how long the goals took to hold again.
   const clock = (await stopLine.locator('.at').textContent())?.trim() ?? '';
   await expect(debrief.getByTestId('recovery')).toHaveText([new RegExp(`^At ${clock}, the kubelet on node-2 is stopped\\. Every goal was met again \\d+:\\d\\d later\\.$`)]);
-  // Its mark names who made it true: the eviction's author alone.
-  const drainedLine = timeline.locator('li').filter({ hasText: 'goal reached: node/node-2 pods == 0' });
+  // The goal in words in the debrief; its mark names who made it true: the eviction's author alone.
+  await expect(drained.locator('.head span[title="node/node-2 pods == 0"]')).toHaveText(DRAINED);
+  const drainedLine = timeline.locator('li').filter({ hasText: `goal reached: ${DRAINED}` });
   await expect(drainedLine).toHaveCount(1);
-  await expect(drainedLine).toContainText('goal reached: node/node-2 pods == 0 (bot (controller-manager))');
+  await expect(drainedLine).toContainText(`goal reached: ${DRAINED} (bot (controller-manager))`);
+  // The goal and the map agree: node-2's evicted pod is still in the API, Terminating (its stopped kubelet never confirms the deletion), as the goal says.
+  await expect(instructor.locator('.map [data-node="node-2"] [data-pod] .status')).toHaveText(['Terminating']);
   // What the stopped kubelet brought about, as the replay tells it: node-2 Unknown after its grace period, its pod evicted, by the node lifecycle controller.
   await expect(timeline.locator('li').filter({ hasText: 'node-2 Ready: Unknown' })).toContainText('Fault node-2 Ready: Unknown (bot (controller-manager))');
   const evicted = timeline.locator('li').filter({ hasText: / evicted from node-2: Terminating/ });
@@ -95,7 +120,10 @@ test('the debrief dates each goal when it last became true and names whose chang
   await expect(hostTimeline.locator('li').filter({ hasText: 'the kubelet on node-2 is stopped' })).toContainText('(scenario)');
   await expect(hostTimeline.locator('li').filter({ hasText: 'node-2 Ready: Unknown' })).toHaveCount(1);
   await expect(hostTimeline.locator('li').filter({ hasText: / evicted from node-2: Terminating/ })).toHaveCount(1);
-  await expect(hostTimeline.locator('li').filter({ hasText: 'node/node-2 pods == 0' })).toHaveCount(0);
+  await expect(hostTimeline.locator('li').filter({ hasText: 'goal reached' })).toHaveCount(0);
+  // Teams are components: Kim, refused before she had a role, is on none of them (it read "none 0").
+  await expect(display.locator('.leaderboard .teams li').first()).toBeVisible();
+  expect(await display.locator('.leaderboard .teams li').allInnerTexts()).not.toContainEqual(expect.stringMatching(/^none\b/));
   const fits = await fitsViewport(display);
   expect([fits.scrollWidth, fits.scrollHeight]).toEqual([fits.width, fits.height]);
   await saveScreenshot(display, testInfo, 'host-1280x720-debrief');
@@ -123,6 +151,6 @@ test('the debrief dates each goal when it last became true and names whose chang
   await expect(markers.getByRole('button', { name: /Fault: the kubelet on node-2 is stopped/ })).toBeVisible();
   await expect(markers.getByRole('button', { name: /Fault: node-\d (deleted|Ready: True)/ })).toHaveCount(0);
   // node-2's drain marked once, where it happened (not at the round's start).
-  await expect(markers.getByRole('button', { name: /Goal: goal reached: node\/node-2 pods == 0/ })).toHaveCount(1);
+  await expect(markers.getByRole('button', { name: `Goal: goal reached: ${DRAINED}`, exact: false })).toHaveCount(1);
   await saveScreenshot(replay, testInfo, 'replay-1280x720-markers');
 });

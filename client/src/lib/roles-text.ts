@@ -35,6 +35,13 @@ export function roleDuty(role: Role | string): string {
   }
 }
 
+/** What a kube-proxy's player reads when the cluster has no Service (`replay`: told of the player). */
+export function noServiceText(replay = false): string {
+  return replay
+    ? 'No Service in this cluster, so nothing for its player to do: kube-proxy programs rules only for Services.'
+    : 'No Service in this cluster, so nothing for you to do: kube-proxy programs rules only for Services, and requests are sent only to Services. You will have work once a Service is created.';
+}
+
 /**
  * The students who play a kube-proxy with nothing to do: kube-proxy programs rules only for
  * Services (with a cluster IP), so in a cluster without one its player waits the whole round. One
