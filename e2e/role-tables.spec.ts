@@ -85,8 +85,13 @@ test('the groups panel’s scenario select is whole on a phone', async ({ openPa
   const panel = instructor.getByTestId('groups-panel');
   for (const viewport of [PHONE, { width: 1280, height: 720 }]) {
     await instructor.setViewportSize(viewport);
-    await expect(panel.getByLabel('Scenario for every group')).toBeVisible();
+    // The scenarios loaded: the select is as wide as its longest title asks.
+    await expect(panel.getByLabel('Scenario for every group').locator('option').first()).toHaveText('1. First deployment');
     expect(await clippedControls(instructor, '[data-testid="groups-panel"]'), `the groups panel at ${viewport.width} px`).toEqual([]);
+    // Each select wide enough for its longest option: the scenario's title was cut ("1. First deploym") under its arrow.
+    const narrow = await instructor.evaluate(`JSON.stringify([...document.querySelectorAll('[data-testid="groups-panel"] select')]
+      .filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.closest('label').firstChild.textContent.trim() + ': ' + s.scrollWidth + ' px in ' + s.clientWidth))`);
+    expect(JSON.parse(String(narrow)), `the groups panel's selects at ${viewport.width} px`).toEqual([]);
     await panel.screenshot({ path: testInfo.outputPath(`groups-panel-${viewport.width}.png`) });
   }
 });
