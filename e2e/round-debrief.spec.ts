@@ -13,7 +13,7 @@ import { assignRole, expect, fitsViewport, hostClassroom, joinAsStudent, openHos
  */
 const PHONE = { width: 390, height: 844 };
 /** node-dies' drain goal, in the scenario's words. */
-const DRAINED = "node-2's pod was evicted after its tolerationSeconds (it stays Terminating there: only node-2's kubelet could confirm the deletion)";
+const DRAINED = "no pod on node-2 but Terminating ones: its pod is evicted after its tolerationSeconds (only node-2's kubelet could confirm the deletion)";
 
 /** A member's token, as their browser keeps it. */
 async function tokenOf(page: Page, classroomId: string, kind: 'instructor' | 'student'): Promise<string> {

@@ -52,7 +52,7 @@ const SHOP_WORK = [bot('kube-controller-manager', 'controller-manager'), bot('ku
 const secondsIn = (end: RoundView, simTime: number): number => Math.round((simTime - (end.startedAtSim ?? 0)) / 100) / 10;
 
 /** node-dies' drain goal in its words (the scenario's about line). */
-const DRAINED = "node-2's pod was evicted after its tolerationSeconds (it stays Terminating there: only node-2's kubelet could confirm the deletion)";
+const DRAINED = "no pod on node-2 but Terminating ones: its pod is evicted after its tolerationSeconds (only node-2's kubelet could confirm the deletion)";
 
 test('"A worker node dies": node-2 is drained when its pod is evicted, by the controller manager that evicted it, not at 0:00 when it had no pod yet', { timeout: 150_000 }, async () => {
   const { end, instructor, markers } = await played('node-dies');

@@ -99,7 +99,7 @@ test('the goal is the controller manager\'s whose write met it and the idle kube
   // The replay's mark names who made it true.
   expect(end.timeline.find((m) => m.kind === 'goal')?.actor).toBe('bot (controller-manager)');
   // No pod was ever on node-1: true from the start, reached by no one, on no timeline.
-  expect(end.goals[1]).toEqual({ id: 'node-1-empty', text: 'node/node-1 pods == 0', about: 'no pod left on node-1 but Terminating ones', met: true, metAtSeconds: 0, achievedBy: [], heldFromStart: true });
+  expect(end.goals[1]).toEqual({ id: 'node-1-empty', text: 'node/node-1 pods == 0', about: 'no pod on node-1 but Terminating ones', met: true, metAtSeconds: 0, achievedBy: [], heldFromStart: true });
   expect(end.timeline.filter((m) => m.text.includes('node-1'))).toEqual([]);
   // No move of hers (0 move points), one goal her kubelet's work counted for (20), no speed (no pod
   // on node-1), none for the goal true from the start: 20 points, no refusal, no bot row for her seat.

@@ -239,7 +239,7 @@ function conditionWords(resource: Resource, name: string, c: Condition): string 
       return (c.value === 1) === (c.op === '==' || c.op === '>=') ? `${name} is Ready` : `${name} is not Ready`;
     case 'node.pods':
       // Terminating pods are not counted (podsOn): an evicted pod on a stopped node stays Terminating.
-      return c.value === 0 && (c.op === '==' || c.op === '<=') ? `no pod left on ${name} but Terminating ones` : `${n} pods on ${name}, not counting Terminating ones`;
+      return c.value === 0 && (c.op === '==' || c.op === '<=') ? `no pod on ${name} but Terminating ones` : `${n} pods on ${name}, not counting Terminating ones`;
     default:
       return `${resource}/${name} ${c.field} ${c.op} ${c.value}`;
   }

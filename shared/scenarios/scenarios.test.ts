@@ -107,7 +107,7 @@ describe('goal checks', () => {
       // Met by taking away: no bar (it would read "1/0").
       { id: 'down', text: 'node/node-2 ready == 0', about: 'node-2 is not Ready', met: true },
       // web-b is Terminating: it is not counted, web-a is.
-      { id: 'drained', text: 'node/node-2 pods == 0', about: 'no pod left on node-2 but Terminating ones', met: false },
+      { id: 'drained', text: 'node/node-2 pods == 0', about: 'no pod on node-2 but Terminating ones', met: false },
       { id: 'served', text: 'service/web availability >= 0.75 over 4s', about: 'the Service web answers at least 75% of its requests over 4 s', met: true, progress: { current: 75, target: 75 } },
     ]);
   });
