@@ -61,7 +61,10 @@ test('a replay shows the cluster as it was at a fault marker (node NotReady, its
   // Nothing can be sent from a replay: the role's screen comes without its moves.
   await expect(replay.getByRole('heading', { name: 'Your moves' })).toHaveCount(0);
   // Nor does the screen speak to its watcher as to the player: no "you", no moves to point at.
-  await expect(replay.getByText('The kubelet renews its Lease every 10 s by itself while its player (a student or the bot) is there.')).toBeVisible();
+  // Its machine is stopped: no "renews its Lease every 10 s" under "no heartbeat".
+  await expect(replay.getByTestId('heartbeat')).toHaveText('The machine is stopped: no heartbeat.');
+  await expect(replay.getByText('Nothing runs on a stopped machine: its pods keep the status this kubelet last reported.')).toBeVisible();
+  await expect(replay.getByText(/renews its Lease every 10 s/)).toHaveCount(0);
   await expect(replay.locator('.role-view').getByText(/\b(you|your)\b/i)).toHaveCount(0);
   await replay.getByLabel('Watch as').selectOption({ label: 'scheduler' });
   await expect(replay.getByText("In the round, the scheduler's player bound it with a move: the highlighted node is", { exact: false })).toBeVisible();
