@@ -1,5 +1,5 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { newClient, newCluster, type RedisClient, type RedisTarget } from '../redis/connect';
+import { isCluster, newCluster, type RedisClient, type RedisTarget } from '../redis/connect';
 
 export interface SocketAdapter {
   adapter: ReturnType<typeof createAdapter>;
@@ -46,7 +46,7 @@ function guardFireAndForget(client: AdapterClient & Record<(typeof FIRE_AND_FORG
  * the adapter's XREAD loop retries at once after an error, so a failing read would spin; queued,
  * it simply waits for the reconnect (one read at a time) and reads on from its last offset.
  */
-export async function createSocketAdapter(target: RedisTarget, prefix: string): Promise<SocketAdapter> {
+export async function createSocketAdapter(target: RedisTarget, prefix: string, app: RedisClient): Promise<SocketAdapter> {
   const name = 'clusterplay-socketio';
   // The adapter duplicates its client for XREAD and SUBSCRIBE and stops them only after the
   // current blocking read; we keep them to end them with the server.
@@ -62,8 +62,11 @@ export async function createSocketAdapter(target: RedisTarget, prefix: string): 
     cluster.duplicate = (() => kept(newCluster(nodes, name, { offlineQueue: true, timeoutMs: ADAPTER_BLOCK_MS + 5000 }))) as unknown as typeof cluster.duplicate;
     client = cluster;
   } else {
-    const url = target.url;
-    const single = newClient(url, name);
+    if (isCluster(app)) throw new TypeError('the application has a cluster client for one Redis');
+    // A duplicate of the application's client (its options, with node-redis' own command timeout,
+    // as newClient gives): node-redis builds a command class for every client it creates anew (20 MB
+    // of garbage and tens of ms at start), a duplicate shares its original's.
+    const single = app.duplicate({ name });
     const duplicate = single.duplicate.bind(single);
     single.duplicate = ((...args: Parameters<typeof duplicate>) =>
       kept(duplicate({ ...args[0], disableOfflineQueue: false, commandOptions: { timeout: ADAPTER_BLOCK_MS + 5000 } }))) as typeof single.duplicate;

@@ -64,7 +64,7 @@ export interface Gateway {
 /** Socket.IO: handshake auth, per-socket rate limit, then one connection handler calling the classroom and the API server. */
 export async function createSocketServer(httpServer: HttpServer, options: GatewayOptions): Promise<Gateway> {
   const { logger, serverId, corsOrigin, classrooms, changes, cluster, work } = options;
-  const socketAdapter = await createSocketAdapter(options.redisTarget, options.keyPrefix);
+  const socketAdapter = await createSocketAdapter(options.redisTarget, options.keyPrefix, options.redis);
   const io: ClusterPlayServer = new Server(httpServer, {
     maxHttpBufferSize: TRANSPORT_MAX_BYTES,
     adapter: socketAdapter.adapter,

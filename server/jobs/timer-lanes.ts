@@ -9,8 +9,9 @@
  * (BullMQ's native client), seeded with the masters node-redis discovered.
  */
 import type { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import { createNodeRedisClient, type IRedisClient } from 'bullmq';
-import { Cluster } from 'ioredis';
+import type * as Ioredis from 'ioredis';
 import { isCluster, type RedisClient, type RedisStandalone } from '../redis/connect';
 import { shardOf } from '../redis/fanout';
 
@@ -49,8 +50,18 @@ export function laneOfJob(keyPrefix: string, cluster: boolean, count: number, cl
   return lanes[laneOf(classroomId, lanes.length)] as TimerLane;
 }
 
+/**
+ * ioredis, loaded when a Redis Cluster first needs it: on one Redis a process never loads its
+ * modules (0.5 MB of source text its heap would keep).
+ */
+let ioredis: typeof Ioredis | undefined;
+const loadIoredis = (): typeof Ioredis => (ioredis ??= createRequire(import.meta.url)('ioredis') as typeof Ioredis);
+
+/** Whether a connection is an ioredis Cluster: none is before ioredis is loaded. */
+const isIoredisCluster = (connection: BullConnection): connection is Ioredis.Cluster => ioredis !== undefined && connection instanceof ioredis.Cluster;
+
 /** A connection BullMQ takes: a node-redis client, or an ioredis Cluster. */
-export type BullConnection = RedisStandalone | Cluster;
+export type BullConnection = RedisStandalone | Ioredis.Cluster;
 
 export interface BullConnectionOptions {
   /** Commands queue while disconnected (the worker's fetch loop) instead of failing at once (the queue's requests). */
@@ -68,7 +79,7 @@ export function bullConnection(redis: RedisClient, { offlineQueue, blocking }: B
     return redis.duplicate({ ...(offlineQueue ? { disableOfflineQueue: false } : {}), ...(blocking ? { commandOptions: { timeout: 0 } } : {}) });
   }
   const nodes = redis.masters.map((master) => ({ host: master.host, port: master.port }));
-  return new Cluster(nodes, {
+  return new (loadIoredis().Cluster)(nodes, {
     enableOfflineQueue: offlineQueue,
     // While a master fails over its slots answer CLUSTERDOWN for a few seconds; ioredis retries a
     // command every `retryDelayOnClusterDown` ms, 16 times. The worker's few commands may wait
@@ -81,7 +92,7 @@ export function bullConnection(redis: RedisClient, { offlineQueue, blocking }: B
 }
 
 /** What BullMQ's queues are given: an ioredis Cluster, or BullMQ's adapter of a node-redis client. */
-export type QueueConnection = Cluster | IRedisClient;
+export type QueueConnection = Ioredis.Cluster | IRedisClient;
 
 /**
  * BullMQ wraps a node-redis client in an adapter of its own per queue, which re-emits the client's
@@ -90,7 +101,7 @@ export type QueueConnection = Cluster | IRedisClient;
  * here and given to every queue, has a listener for good (the raw client's own listener reports).
  */
 export function sharedQueueConnection(client: BullConnection): QueueConnection {
-  if (client instanceof Cluster) return client;
+  if (isIoredisCluster(client)) return client;
   const adapter = createNodeRedisClient(client);
   adapter.on('error', () => {});
   return adapter;
@@ -101,15 +112,15 @@ export const eventsOf = (connection: BullConnection): EventEmitter => connection
 
 /** ioredis connects by itself; a node-redis client is connected here. */
 export async function openConnection(connection: BullConnection): Promise<void> {
-  if (!(connection instanceof Cluster)) await connection.connect();
+  if (!isIoredisCluster(connection)) await connection.connect();
 }
 
 export function isConnectionReady(connection: BullConnection): boolean {
-  return connection instanceof Cluster ? connection.status === 'ready' : connection.isReady;
+  return isIoredisCluster(connection) ? connection.status === 'ready' : connection.isReady;
 }
 
 export async function closeConnection(connection: BullConnection): Promise<void> {
-  if (connection instanceof Cluster) {
+  if (isIoredisCluster(connection)) {
     await connection.quit().catch(() => connection.disconnect());
     return;
   }
@@ -118,6 +129,6 @@ export async function closeConnection(connection: BullConnection): Promise<void>
 
 /** Ends a connection at once, whatever it was waiting for. */
 export function cutConnection(connection: BullConnection): void {
-  if (connection instanceof Cluster) connection.disconnect();
+  if (isIoredisCluster(connection)) connection.disconnect();
   else connection.destroy();
 }
