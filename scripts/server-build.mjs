@@ -2,7 +2,7 @@
 // server/main.ts. Run from it, a process holds less memory than when tsx compiles every TypeScript
 // file on load, and starts faster. It sits two folders below the root, as server/main.ts does, so the
 // paths the server resolves from its own file (package.json, shared/scenarios) stay the same.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildStamp } from './staleness.mjs';
 
@@ -43,6 +43,8 @@ const inBullmq = (file) => file.includes(`${path.sep}bullmq${path.sep}dist${path
 const bundledPackages = {
   name: 'bundled-packages',
   setup(build) {
+    // node_modules as esbuild resolves into it (symbolic links followed).
+    const rootModules = realpathSync(path.join(root, 'node_modules'));
     const resolve = async (args, specifier = args.path) => {
       const resolved = await build.resolve(specifier, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolving' });
       return resolved.errors.length ? null : resolved;
@@ -50,7 +52,15 @@ const bundledPackages = {
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === 'resolving' || args.kind === 'entry-point' || args.path.startsWith('node:')) return undefined;
       const name = packageOf(args.path);
-      if (EXTERNAL.includes(name)) return { path: args.path, external: true };
+      if (EXTERNAL.includes(name)) {
+        // The bundle requires it from dist/server: a bundled package must have meant the copy at
+        // the root of node_modules, not one of its own.
+        const resolved = inNodeModules(args.importer) ? await resolve(args) : null;
+        if (resolved && !resolved.external && !resolved.path.startsWith(path.join(rootModules, name) + path.sep)) {
+          return { errors: [{ text: `${args.path}, external, is ${resolved.path} for ${args.importer}: not the copy the bundle would load` }] };
+        }
+        return { path: args.path, external: true };
+      }
       if (!inNodeModules(args.importer) && !BUNDLED.includes(name)) {
         // tsconfig's path aliases (@shared/…) lead to our own sources.
         const resolved = await resolve(args);
