@@ -25,15 +25,27 @@ export function shortId(text: string): string {
   return (fnv32a(text).toString(16).padStart(8, '0') + fnv32a(`${text}#`).toString(16).padStart(8, '0')).slice(0, 12);
 }
 
-/** Deep equality of JSON values, ignoring key order (and keys whose value is undefined). */
+/**
+ * Deep equality of JSON values, ignoring key order (and keys whose value is undefined). It reads
+ * without allocating: the kubelet compares every pod's status and runtime state at every move.
+ */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  const keys = Object.keys(x).filter((k) => x[k] !== undefined);
-  if (keys.length !== Object.keys(y).filter((k) => y[k] !== undefined).length) return false;
-  return keys.every((k) => sameValue(x[k], y[k]));
+  let keys = 0;
+  for (const k in x) {
+    if (!Object.hasOwn(x, k) || x[k] === undefined) continue;
+    if (!Object.hasOwn(y, k) || !sameValue(x[k], y[k])) return false;
+    keys++;
+  }
+  for (const k in y) if (Object.hasOwn(y, k) && y[k] !== undefined) keys--;
+  return keys === 0;
 }

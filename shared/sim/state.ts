@@ -68,6 +68,11 @@ export function queueOrder(a: Pod, b: Pod): number {
   );
 }
 
+/** The kubelet's order of a node's pods: oldest first, then by key. */
+export function oldestFirst(a: Pod, b: Pod): number {
+  return (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || objectKey(a).localeCompare(objectKey(b));
+}
+
 /** Where `pod` is, or would go, in a list sorted by queueOrder. */
 function queueIndex(queue: readonly Pod[], pod: Pod): number {
   let low = 0;
@@ -143,6 +148,8 @@ export class ClusterState {
   /** Pods with required anti-affinity, per node: the only ones the existing-pods check needs. */
   readonly antiAffinityPodsByNode = new Map<string, Set<string>>();
   private readonly usage = new Map<string, NodeUsage>();
+  /** Keys of each node's pods in the kubelet's order, sorted when first asked since the node's pods last came or went. */
+  private readonly kubeletOrder = new Map<string, string[]>();
   /** Each object's place in `list` (insertion order), so a work queue can find the first of its keys without listing. */
   private readonly order = new Map<Kind, Map<string, number>>();
   private inserted = 0;
@@ -188,6 +195,25 @@ export class ClusterState {
 
   podsOn(node: string): Pod[] {
     return this.resolve('Pod', this.podsByNode.get(node));
+  }
+  /**
+   * The pods bound to `node`, oldest first (creationTimestamp, then key): the order the kubelet
+   * works through them at every move. The order is kept until a pod comes to or leaves the node
+   * (neither key changes with an update), so a move sorts nothing.
+   */
+  podsOnOldestFirst(node: string): Pod[] {
+    let keys = this.kubeletOrder.get(node);
+    if (!keys) {
+      keys = this.podsOn(node).sort(oldestFirst).map((p) => objectKey(p));
+      this.kubeletOrder.set(node, keys);
+    }
+    const pods = this.byKind.get('Pod');
+    const out: Pod[] = [];
+    for (const key of keys) {
+      const pod = pods?.get(key);
+      if (pod) out.push(pod as Pod);
+    }
+    return out;
   }
   /** Counts of the active pods whose controller is `uid` (none: no such pod). */
   activePodsOwnedBy(uid: string): Readonly<OwnedPods> | undefined {
@@ -276,6 +302,17 @@ export class ClusterState {
     let order = this.order.get(obj.kind);
     if (!order) this.order.set(obj.kind, (order = new Map()));
     const previous = objects.get(key);
+    if (obj.kind === 'Pod') {
+      // A pod came to a node or left it (bound, deleted, created bound): that node's order is sorted
+      // again. The API server keeps creationTimestamp as created; a state fed other objects is checked.
+      const was = previous as Pod | undefined;
+      const before = was?.spec.nodeName;
+      const after = type === 'DELETED' ? undefined : obj.spec.nodeName;
+      if (!was || type === 'DELETED' || before !== after || was.metadata.creationTimestamp !== obj.metadata.creationTimestamp) {
+        if (before !== undefined) this.kubeletOrder.delete(before);
+        if (after !== undefined) this.kubeletOrder.delete(after);
+      }
+    }
     if (previous) this.unindex(previous, key);
     if (type === 'DELETED') {
       objects.delete(key);

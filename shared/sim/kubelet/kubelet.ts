@@ -5,7 +5,6 @@
  * ContainerRuntime object; pod statuses are written through the status subresource.
  */
 import {
-  objectKey,
   setCondition,
   toMicroTime,
   toRFC3339,
@@ -84,7 +83,7 @@ export interface KubeletPlan {
   waits: KubeletWait[];
   /** When to look again (a probe passing, a back-off ending): what wakes the kubelet's bot. */
   timers: Step[];
-  backOffKeys: string[];
+  backOffKeys: readonly string[];
 }
 
 function intent(move: KubeletMove, pod: string, why: string, container?: string): KubeletIntent {
@@ -151,39 +150,37 @@ export function reconcileKubelet(state: ClusterState, nodeName: string, now: Sim
  * The kubelet's plan for its node. With `enough`, planning stops after the first pod whose moves
  * include one `enough` accepts: a bot's next move or a sent action needs no later pod's (a pod's
  * moves depend only on the pods planned before it), so the moves up to there are the full plan's.
+ * Its waits and timers are then only those of the pods it planned: a pod found with no move a
+ * moment ago, and nothing it reads changed since, is passed over (see PodMemo).
  */
-export function planKubelet(state: ClusterState, nodeName: string, now: SimTime, enough?: (i: KubeletIntent) => boolean, settled: Settled | null = SETTLED): KubeletPlan {
+export function planKubelet(state: ClusterState, nodeName: string, now: SimTime, enough?: (i: KubeletIntent) => boolean, memos: PodMemos | null = POD_MEMOS): KubeletPlan {
   const plan: KubeletPlan = { node: nodeName, intents: [], waits: [], timers: [], backOffKeys: [] };
   const node = state.node(nodeName);
   if (!node) return plan;
   const rt = state.runtime(nodeName);
   // No runtime yet: the kubelet waits for the container runtime to come up.
   if (!rt) return plan;
-  plan.backOffKeys = rt.status.backOffs.map((b) => b.key);
-  const pods = state
-    .podsOn(nodeName)
-    .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || objectKey(a).localeCompare(objectKey(b)));
-  const instancesByPod = groupBy(rt.status.containers, (c) => c.podUid);
-  const callsByPod = groupBy(rt.status.calls, (c) => c.podUid ?? '');
-  const view: NodeView = {
-    node: nodeName,
-    images: new Set(rt.status.images.map((i) => i.name)),
-    pulling: new Set(rt.status.calls.filter((c) => c.call === 'PullImage' && (c.status === 'pending' || c.status === 'running')).map((c) => fullImageName(c.image ?? ''))),
-    backOffs: new Map(rt.status.backOffs.map((b) => [b.key, b])),
-  };
-  const takenIPs = new Set(pods.map((p) => p.status?.podIP).filter((ip): ip is string => ip !== undefined));
-  let used: Used = { cpuMillis: 0, memoryBytes: 0, pods: 0 };
-  const admittedNow = new Set<string>();
-  for (const pod of pods) {
-    const uid = pod.metadata.uid ?? '';
-    const known = instancesByPod.has(uid) || callsByPod.has(uid);
+  const { instancesByPod, callsByPod, view, backOffKeys } = runtimeIndex(rt);
+  plan.backOffKeys = backOffKeys;
+  const pods = state.podsOnOldestFirst(nodeName);
+  // The addresses the node's pods hold, worked out only when a pod needs one.
+  let takenIPs: Set<string> | undefined;
+  const taken = (): Set<string> => (takenIPs ??= new Set(pods.map((p) => p.status?.podIP).filter((ip): ip is string => ip !== undefined)));
+  const admitted = (pod: Pod, uid: string): boolean => {
     const phase = pod.status?.phase;
-    if (phase !== 'Failed' && phase !== 'Succeeded' && isAdmitted(pod, known)) {
-      used = addUsage(used, pod);
-      admittedNow.add(uid);
-    }
-  }
+    return phase !== 'Failed' && phase !== 'Succeeded' && isAdmitted(pod, instancesByPod.has(uid) || callsByPod.has(uid));
+  };
+  // What the pods admitted before this plan use, worked out only when a pod is to be admitted.
+  let used: Used | undefined;
+  const inUse = (): Used => {
+    if (used) return used;
+    used = { cpuMillis: 0, memoryBytes: 0, pods: 0 };
+    for (const pod of pods) if (admitted(pod, pod.metadata.uid ?? '')) used = addUsage(used, pod);
+    return used;
+  };
   const nodeKey = `${nodeName}|${node.spec.podCIDR ?? ''}|${hostIP(node) ?? ''}`;
+  // A memo lets the pod be passed over now: it found nothing at all, or (a move asked for) no move.
+  const quiet = (memo: PodMemo): boolean => memo.settled || (enough !== undefined && memo.from <= now && now < memo.until);
   const live = new Set<string>();
   for (const pod of pods) {
     if (enough && plan.intents.some(enough)) return plan;
@@ -197,8 +194,8 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime,
     }
     const phase = pod.status?.phase;
     if (phase === 'Failed' || phase === 'Succeeded') continue;
-    if (!admittedNow.has(uid)) {
-      const verdict = admit(pod, node, used);
+    if (!admitted(pod, uid)) {
+      const verdict = admit(pod, node, inUse());
       if (!verdict.admit) {
         const status: PodStatus = { ...pod.status, phase: 'Failed', reason: verdict.reason, message: verdict.message };
         const reject = intent('syncPodStatus', pod.metadata.name, `${nodeName} rejects ${pod.metadata.name}: ${verdict.reason}`);
@@ -207,45 +204,107 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime,
         plan.intents.push(reject);
         continue;
       }
-      used = addUsage(used, pod);
+      used = addUsage(inUse(), pod);
     }
-    const memo = settled?.get(pod);
-    // The same runtime object and node addresses as when the pod was found settled: nothing it reads changed.
-    if (memo && memo.runtime === rt && memo.node === nodeKey) continue;
-    const signature = settled ? settledSignature(pod, nodeKey, instances, calls, view, plan.backOffKeys) : null;
-    if (signature !== null && memo?.signature === signature) {
-      settled?.set(pod, { signature, runtime: rt, node: nodeKey });
+    const memo = memos?.get(pod);
+    // The same runtime object and node addresses as when the pod was planned: nothing it reads changed.
+    if (memo && memo.runtime === rt && memo.node === nodeKey && quiet(memo)) continue;
+    const reads = memos ? podReads(pod, nodeKey, instances, calls, view, backOffKeys) : null;
+    if (memo && reads && quiet(memo) && sameReads(memo.reads, reads)) {
+      memo.runtime = rt;
+      memo.node = nodeKey;
       continue;
     }
-    const before = plan.intents.length + plan.waits.length + plan.timers.length;
-    runPod(pod, node, instances, calls, view, takenIPs, now, plan);
-    if (signature !== null && plan.intents.length + plan.waits.length + plan.timers.length === before) settled?.set(pod, { signature, runtime: rt, node: nodeKey });
+    const [intents, waits, timers] = [plan.intents.length, plan.waits.length, plan.timers.length];
+    runPod(pod, node, instances, calls, view, taken, now, plan);
+    if (!reads || plan.intents.length > intents) continue;
+    let until = Infinity;
+    for (const w of plan.waits.slice(waits)) until = Math.min(until, w.until ?? Infinity);
+    for (const t of plan.timers.slice(timers)) if (!isApiRequest(t)) until = Math.min(until, t.timer.dueAt);
+    memos?.set(pod, { reads, runtime: rt, node: nodeKey, settled: plan.waits.length === waits && plan.timers.length === timers, from: now, until });
   }
   if (enough && plan.intents.some(enough)) return plan;
   cleanUpOrphans(rt, live, plan);
   return plan;
 }
 
+/** What the kubelet reads of its node's runtime object, grouped once per version of that object. */
+interface RuntimeIndex {
+  instancesByPod: Map<string, RuntimeContainer[]>;
+  callsByPod: Map<string, CriCall[]>;
+  view: NodeView;
+  backOffKeys: readonly string[];
+}
+
+const RUNTIME_INDEXES = new WeakMap<ContainerRuntime, RuntimeIndex>();
+
+function runtimeIndex(rt: ContainerRuntime): RuntimeIndex {
+  let index = RUNTIME_INDEXES.get(rt);
+  if (index) return index;
+  index = {
+    instancesByPod: groupBy(rt.status.containers, (c) => c.podUid),
+    callsByPod: groupBy(rt.status.calls, (c) => c.podUid ?? ''),
+    view: {
+      node: rt.metadata.name,
+      images: new Set(rt.status.images.map((i) => i.name)),
+      pulling: new Set(rt.status.calls.filter((c) => c.call === 'PullImage' && (c.status === 'pending' || c.status === 'running')).map((c) => fullImageName(c.image ?? ''))),
+      backOffs: new Map(rt.status.backOffs.map((b) => [b.key, b])),
+    },
+    backOffKeys: rt.status.backOffs.map((b) => b.key),
+  };
+  RUNTIME_INDEXES.set(rt, index);
+  return index;
+}
+
 /**
- * Pods whose last planning found nothing to do, nothing to wait for and no time to look again, with
- * what that planning read besides the pod object: while those stay the same, planning the pod again
- * finds nothing either (whatever time alone changes comes with a timer), so it is skipped. A
- * running node plans each of its pods at every move; almost all of them are settled.
+ * A pod's last planning, with what it read besides the pod object (kept per pod object: a changed
+ * pod is a new object). A running node plans its pods at every move; almost all of them have
+ * nothing to do, or wait for the runtime, and are passed over while what they read stays the same:
+ * - `settled`: it found nothing to do, nothing to wait for and no time to look again, so planning
+ *   it again finds nothing either (whatever time alone changes comes with a timer);
+ * - else, when it found no move: none comes before `until`, its first timer or the end of its
+ *   first wait (a back-off, a probe, readiness: what time alone changes comes with one of those),
+ *   so a next move needs no look at it from `from` until then. A full listing does plan it, for its waits.
+ * `runtime` and `node`: the runtime object and node addresses it was last found the same on.
  */
-type Settled = WeakMap<Pod, { signature: string; runtime: ContainerRuntime; node: string }>;
-const SETTLED: Settled = new WeakMap();
+interface PodMemo {
+  reads: PodReads;
+  runtime: ContainerRuntime;
+  node: string;
+  settled: boolean;
+  from: SimTime;
+  until: SimTime;
+}
+type PodMemos = WeakMap<Pod, PodMemo>;
+const POD_MEMOS: PodMemos = new WeakMap();
 
 /**
  * What `runPod` reads besides the pod and the time: the node's addresses (`node`), the pod's
  * containers, calls, back-offs, and whether its images are there or being pulled. All of it but
  * the addresses comes from the node's runtime object, so while that object is the same, so is this.
  */
-function settledSignature(pod: Pod, node: string, instances: readonly RuntimeContainer[], calls: readonly CriCall[], view: NodeView, backOffKeys: readonly string[]): string {
-  const uid = pod.metadata.uid ?? '';
-  const images = pod.spec.containers.map((c) => `${view.images.has(fullImageName(c.image)) ? 1 : 0}${view.pulling.has(fullImageName(c.image)) ? 1 : 0}`).join('');
-  const backOffs = backOffKeys.filter((k) => k.startsWith(`${uid}/`)).map((k) => view.backOffs.get(k));
-  return JSON.stringify([node, images, instances, calls, backOffs]);
+interface PodReads {
+  node: string;
+  images: string;
+  instances: readonly RuntimeContainer[];
+  calls: readonly CriCall[];
+  backOffs: readonly (BackOffEntry | undefined)[];
 }
+
+function podReads(pod: Pod, node: string, instances: readonly RuntimeContainer[], calls: readonly CriCall[], view: NodeView, backOffKeys: readonly string[]): PodReads {
+  const uid = pod.metadata.uid ?? '';
+  let images = '';
+  for (const c of pod.spec.containers) {
+    const image = fullImageName(c.image);
+    images += `${view.images.has(image) ? 1 : 0}${view.pulling.has(image) ? 1 : 0}`;
+  }
+  const backOffs = backOffKeys.length ? backOffKeys.filter((k) => k.startsWith(`${uid}/`)).map((k) => view.backOffs.get(k)) : [];
+  return { node, images, instances, calls, backOffs };
+}
+
+/** The same reads: compared field by field (a runtime object read anew from the store holds equal, not the same, entries). */
+const sameReads = (a: PodReads, b: PodReads): boolean =>
+  a.node === b.node && a.images === b.images && sameValue(a.instances, b.instances) && sameValue(a.calls, b.calls) && sameValue(a.backOffs, b.backOffs);
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
@@ -264,7 +323,7 @@ function runPod(
   instances: readonly RuntimeContainer[],
   calls: readonly CriCall[],
   view: NodeView,
-  takenIPs: Set<string>,
+  taken: () => Set<string>,
   now: SimTime,
   plan: KubeletPlan,
 ): void {
@@ -303,7 +362,7 @@ function runPod(
     const state = c.status.state;
     allSucceeded &&= state !== undefined && 'terminated' in state && state.terminated.exitCode === 0;
   }
-  const next = podStatus(pod, node, statuses, everStarted ? (allFinished ? (allSucceeded ? 'Succeeded' : 'Failed') : 'Running') : 'Pending', takenIPs, now);
+  const next = podStatus(pod, node, statuses, everStarted ? (allFinished ? (allSucceeded ? 'Succeeded' : 'Failed') : 'Running') : 'Pending', taken, now);
   const changed = !sameValue(next, pod.status ?? {});
   if (changed) report.steps.unshift(updateStatus(pod, { ...pod, status: next }, `${node.metadata.name} reports ${name}: ${summary(next)}`));
   report.why = changed ? `report ${name}: ${summary(next)}; new: ${newsOf(pod.status ?? {}, next)}` : `read the runtime's answers for ${name}`;
@@ -334,7 +393,7 @@ function summary(status: PodStatus): string {
   return `${status.phase ?? 'Pending'} [${states.join(', ')}]`;
 }
 
-function podStatus(pod: Pod, node: Node, statuses: ContainerStatus[], phase: NonNullable<PodStatus['phase']>, takenIPs: Set<string>, now: SimTime): PodStatus {
+function podStatus(pod: Pod, node: Node, statuses: ContainerStatus[], phase: NonNullable<PodStatus['phase']>, taken: () => Set<string>, now: SimTime): PodStatus {
   const current = pod.status ?? {};
   let conditions = current.conditions ?? [];
   for (const c of [
@@ -352,8 +411,8 @@ function podStatus(pod: Pod, node: Node, statuses: ContainerStatus[], phase: Non
     next.hostIPs = [{ ip: host }];
   }
   if (!next.podIP) {
-    next.podIP = freeIP(podNetworkPrefix(node), takenIPs);
-    takenIPs.add(next.podIP);
+    next.podIP = freeIP(podNetworkPrefix(node), taken());
+    taken().add(next.podIP);
   }
   next.podIPs = [{ ip: next.podIP }];
   next.startTime ??= toRFC3339(now);

@@ -48,7 +48,7 @@ function plannedMoves(role: Role, state: ClusterState, now: SimTime, scope: Plan
     case 'kubelet':
       return kubeletMoves(state, node ?? '', now, scope);
     case 'container-runtime':
-      return runtimeMoves(state, node ?? '', now);
+      return runtimeMoves(state, node ?? '', now, scope.action?.kind === 'answerCri' ? { callId: scope.action.callId } : { firstProgress: scope.firstProgress === true });
     default:
       return { moves: [], waiting: [] };
   }

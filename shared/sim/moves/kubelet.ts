@@ -27,8 +27,7 @@ function imageOf(pod: Pod | undefined, container: string | undefined): string {
 }
 
 /** A move's button text: the same whether the move can be made now or is still waiting. */
-function labelOf(state: ClusterState, node: string, move: KubeletIntent['move'], podName: string, container: string | undefined): string {
-  const pod = state.podsOn(node).find((p) => p.metadata.name === podName);
+function labelOf(pod: Pod | undefined, move: KubeletIntent['move'], podName: string, container: string | undefined): string {
   const c = container ?? '';
   switch (move) {
     case 'pullImage':
@@ -50,7 +49,7 @@ function describe(state: ClusterState, node: string, i: KubeletIntent): { label:
   const pod = state.podsOn(node).find((p) => p.metadata.name === i.pod);
   const c = i.container ?? '';
   const image = imageOf(pod, i.container);
-  const label = labelOf(state, node, i.move, i.pod, i.container);
+  const label = labelOf(pod, i.move, i.pod, i.container);
   switch (i.move) {
     case 'pullImage':
       return { label, why: `${image} is not on ${node} yet: ask the runtime to pull it (PullImage)` };
@@ -107,7 +106,7 @@ export function kubeletMoves(state: ClusterState, node: string, now: SimTime, sc
     pod: w.pod,
     ...(w.container === undefined ? {} : { container: w.container }),
     // The label its button will have once the move can be made, so the student knows which button to wait for.
-    label: labelOf(state, node, w.move, w.pod, w.container),
+    label: labelOf(state.podsOn(node).find((p) => p.metadata.name === w.pod), w.move, w.pod, w.container),
     reason: w.reason,
     ...(w.until === undefined ? {} : { until: w.until }),
   }));

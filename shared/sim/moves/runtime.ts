@@ -9,13 +9,24 @@ export function describeCall(call: CriCall): string {
   return call.call === 'PullImage' ? `PullImage ${call.image ?? ''}` : `${call.call} ${call.pod ?? ''}/${call.container ?? ''}`;
 }
 
-export function runtimeMoves(state: ClusterState, node: string, now: SimTime): PlannedMoves {
+/**
+ * What the moves are asked for: all (a screen), the first (a bot's next move), or the one of the
+ * call `callId` names (a sent action). Each call's answer is worked out on its own, so a narrower
+ * question lists the full list's moves it is about, in the same order, and works out no other answer.
+ */
+export interface RuntimeScope {
+  firstProgress?: boolean;
+  callId?: string;
+}
+
+export function runtimeMoves(state: ClusterState, node: string, now: SimTime, scope: RuntimeScope = {}): PlannedMoves {
   const rt = state.runtime(node);
   if (!rt) return { moves: [], waiting: [] };
   if (kubeletStopped(state, node)) return { moves: [], waiting: [{ kind: 'answerCri', node, label: 'Runtime stopped', reason: stoppedMessage(node) }] };
   const moves: PlannedMove[] = [];
   const waiting: WaitingMove[] = [];
   for (const call of rt.status.calls) {
+    if (scope.callId !== undefined && call.id !== scope.callId) continue;
     const what = describeCall(call);
     if (call.status === 'pending') {
       const answer = answerCri(state, node, call.id, now);
@@ -27,6 +38,7 @@ export function runtimeMoves(state: ClusterState, node: string, now: SimTime): P
         progress: true,
         plan: () => answer.steps,
       });
+      if (scope.firstProgress) break;
     } else if (call.status === 'running') {
       const due = call.dueAt === undefined ? undefined : fromRFC3339(call.dueAt);
       waiting.push({
