@@ -22,16 +22,21 @@ function podOf(e: typeof event extends fc.Arbitrary<infer T> ? T : never, previo
 }
 
 describe('the pods on a node in the kubelet order', () => {
-  test('[property] after any pods come, change, move and go, each node\'s pods oldest first are its pods sorted again', () => {
+  test('[property] after any pods come, change, move and go, each node\'s pods oldest first are its pods sorted again, the same list while none of them changed', () => {
     fc.assert(
       fc.property(fc.array(event, { maxLength: 60 }), (events) => {
         const state = new ClusterState();
+        const lists = new Map<string, readonly Pod[]>();
         for (const e of events) {
           const previous = state.pod(`${e.namespace}/${e.name}`);
           if (e.type === 'DELETED') {
             if (previous) state.apply('DELETED', previous);
           } else state.apply(previous ? 'MODIFIED' : 'ADDED', podOf(e, previous));
+          const touched = new Set([previous?.spec.nodeName, e.type === 'DELETED' ? undefined : e.node]);
           for (const node of ['node-1', 'node-2']) {
+            // None of the node's pods changed: the very same list, so a kubelet can tell.
+            if (!touched.has(node) && lists.has(node)) expect(state.podsOnOldestFirst(node)).toBe(lists.get(node));
+            lists.set(node, state.podsOnOldestFirst(node));
             expect(state.podsOnOldestFirst(node).map(objectKey)).toEqual(state.podsOn(node).sort(oldestFirst).map(objectKey));
             // The very objects the state holds now, not those it held when the order was worked out.
             for (const pod of state.podsOnOldestFirst(node)) expect(pod).toBe(state.pod(objectKey(pod)));

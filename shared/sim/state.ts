@@ -148,8 +148,11 @@ export class ClusterState {
   /** Pods with required anti-affinity, per node: the only ones the existing-pods check needs. */
   readonly antiAffinityPodsByNode = new Map<string, Set<string>>();
   private readonly usage = new Map<string, NodeUsage>();
-  /** Keys of each node's pods in the kubelet's order, sorted when first asked since the node's pods last came or went. */
-  private readonly kubeletOrder = new Map<string, string[]>();
+  /**
+   * Each node's pods in the kubelet's order: the keys, sorted when first asked since a pod last
+   * came or went, and the pods themselves, looked up when first asked since one last changed.
+   */
+  private readonly kubeletOrder = new Map<string, { keys: string[]; pods?: readonly Pod[] }>();
   /** Each object's place in `list` (insertion order), so a work queue can find the first of its keys without listing. */
   private readonly order = new Map<Kind, Map<string, number>>();
   private inserted = 0;
@@ -199,21 +202,23 @@ export class ClusterState {
   /**
    * The pods bound to `node`, oldest first (creationTimestamp, then key): the order the kubelet
    * works through them at every move. The order is kept until a pod comes to or leaves the node
-   * (neither key changes with an update), so a move sorts nothing.
+   * (neither key changes with an update), so a move sorts nothing; the very same list is answered
+   * until one of them changes, so a caller can tell nothing did.
    */
-  podsOnOldestFirst(node: string): Pod[] {
-    let keys = this.kubeletOrder.get(node);
-    if (!keys) {
-      keys = this.podsOn(node).sort(oldestFirst).map((p) => objectKey(p));
-      this.kubeletOrder.set(node, keys);
+  podsOnOldestFirst(node: string): readonly Pod[] {
+    let order = this.kubeletOrder.get(node);
+    if (!order) {
+      order = { keys: this.podsOn(node).sort(oldestFirst).map((p) => objectKey(p)) };
+      this.kubeletOrder.set(node, order);
     }
+    if (order.pods) return order.pods;
     const pods = this.byKind.get('Pod');
     const out: Pod[] = [];
-    for (const key of keys) {
+    for (const key of order.keys) {
       const pod = pods?.get(key);
       if (pod) out.push(pod as Pod);
     }
-    return out;
+    return (order.pods = out);
   }
   /** Counts of the active pods whose controller is `uid` (none: no such pod). */
   activePodsOwnedBy(uid: string): Readonly<OwnedPods> | undefined {
@@ -311,6 +316,9 @@ export class ClusterState {
       if (!was || type === 'DELETED' || before !== after || was.metadata.creationTimestamp !== obj.metadata.creationTimestamp) {
         if (before !== undefined) this.kubeletOrder.delete(before);
         if (after !== undefined) this.kubeletOrder.delete(after);
+      } else if (after !== undefined) {
+        const order = this.kubeletOrder.get(after);
+        if (order) delete order.pods;
       }
     }
     if (previous) this.unindex(previous, key);

@@ -181,19 +181,16 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime,
   const nodeKey = `${nodeName}|${node.spec.podCIDR ?? ''}|${hostIP(node) ?? ''}`;
   // A memo lets the pod be passed over now: it found nothing at all, or (a move asked for) no move.
   const quiet = (memo: PodMemo): boolean => memo.settled || (enough !== undefined && memo.from <= now && now < memo.until);
-  const live = new Set<string>();
-  for (const pod of pods) {
-    if (enough && plan.intents.some(enough)) return plan;
-    const uid = pod.metadata.uid ?? '';
-    live.add(uid);
+  /** Plans the pod; returns until when it finds no move for sure (see PodMemo), else null. */
+  const planPod = (pod: Pod, uid: string): SimTime | null => {
     const instances = instancesByPod.get(uid) ?? [];
     const calls = callsByPod.get(uid) ?? [];
     if (pod.metadata.deletionTimestamp !== undefined) {
       terminate(pod, nodeName, instances, calls, plan, now);
-      continue;
+      return null;
     }
     const phase = pod.status?.phase;
-    if (phase === 'Failed' || phase === 'Succeeded') continue;
+    if (phase === 'Failed' || phase === 'Succeeded') return Infinity;
     if (!admitted(pod, uid)) {
       const verdict = admit(pod, node, inUse());
       if (!verdict.admit) {
@@ -202,30 +199,108 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime,
         reject.label = `Reject ${pod.metadata.name} (${verdict.reason})`;
         reject.steps.push(updateStatus(pod, { ...pod, status }, reject.why));
         plan.intents.push(reject);
-        continue;
+        return null;
       }
       used = addUsage(inUse(), pod);
+      // Admitted now: the pods after it are admitted on what it uses, so none is passed over by this plan's words.
+      runPod(pod, node, instances, calls, view, taken, now, plan);
+      return null;
     }
     const memo = memos?.get(pod);
+    const untilOf = (m: PodMemo): SimTime => (m.settled ? Infinity : m.until);
     // The same runtime object and node addresses as when the pod was planned: nothing it reads changed.
-    if (memo && memo.runtime === rt && memo.node === nodeKey && quiet(memo)) continue;
+    if (memo && memo.runtime === rt && memo.node === nodeKey && quiet(memo)) return untilOf(memo);
     const reads = memos ? podReads(pod, nodeKey, instances, calls, view, backOffKeys) : null;
     if (memo && reads && quiet(memo) && sameReads(memo.reads, reads)) {
       memo.runtime = rt;
       memo.node = nodeKey;
-      continue;
+      return untilOf(memo);
     }
     const [intents, waits, timers] = [plan.intents.length, plan.waits.length, plan.timers.length];
     runPod(pod, node, instances, calls, view, taken, now, plan);
-    if (!reads || plan.intents.length > intents) continue;
+    if (!reads || plan.intents.length > intents) return null;
     let until = Infinity;
     for (const w of plan.waits.slice(waits)) until = Math.min(until, w.until ?? Infinity);
     for (const t of plan.timers.slice(timers)) if (!isApiRequest(t)) until = Math.min(until, t.timer.dueAt);
-    memos?.set(pod, { reads, runtime: rt, node: nodeKey, settled: plan.waits.length === waits && plan.timers.length === timers, from: now, until });
+    const settled = plan.waits.length === waits && plan.timers.length === timers;
+    memos?.set(pod, { reads, runtime: rt, node: nodeKey, settled, from: now, until });
+    return settled ? Infinity : until;
+  };
+  // A next move starts after the pods the last one found with no move, as far as they and what they read are the same.
+  const prefixes = memos && enough ? quietPrefixesOf(state) : undefined;
+  const kept = prefixes?.get(nodeName);
+  let quietUntil = Infinity;
+  const uids: string[] = [];
+  if (kept && kept.node === nodeKey && kept.from <= now && now < kept.until) {
+    let same = 0;
+    while (same < kept.uids.length && pods[same] === kept.pods[same]) same++;
+    const start = kept.rt === rt ? same : firstChanged(kept.rt, rt, kept.uids, same);
+    uids.push(...kept.uids.slice(0, start));
+    if (start > 0) quietUntil = kept.until;
   }
-  if (enough && plan.intents.some(enough)) return plan;
-  cleanUpOrphans(rt, live, plan);
+  let quietRun = true;
+  const remember = (): void => void prefixes?.set(nodeName, { pods, uids, rt, node: nodeKey, from: now, until: quietUntil });
+  for (let i = uids.length; i < pods.length; i++) {
+    if (enough && plan.intents.some(enough)) return remember(), plan;
+    const pod = pods[i] as Pod;
+    const uid = pod.metadata.uid ?? '';
+    const until = planPod(pod, uid);
+    if (quietRun && until !== null) {
+      uids.push(uid);
+      quietUntil = Math.min(quietUntil, until);
+    } else quietRun = false;
+  }
+  if (enough && plan.intents.some(enough)) return remember(), plan;
+  remember();
+  cleanUpOrphans(rt, liveUids(pods), plan);
   return plan;
+}
+
+const LIVE_UIDS = new WeakMap<readonly Pod[], ReadonlySet<string>>();
+
+/** The uids of the node's pods, once per list (the state answers the same list while none of them changes). */
+function liveUids(pods: readonly Pod[]): ReadonlySet<string> {
+  let live = LIVE_UIDS.get(pods);
+  if (!live) LIVE_UIDS.set(pods, (live = new Set(pods.map((p) => p.metadata.uid ?? ''))));
+  return live;
+}
+
+/**
+ * The pods a node's last next-move plan found with no move, from its first pod on (`uids`, of
+ * `pods`), on runtime object `rt`: while they and what they read are the same, a next move
+ * from `from` until `until` (the earliest of theirs) passes over them without a look at each.
+ */
+interface QuietPrefix {
+  pods: readonly Pod[];
+  uids: readonly string[];
+  rt: ContainerRuntime;
+  node: string;
+  from: SimTime;
+  until: SimTime;
+}
+
+const QUIET_PREFIXES = new WeakMap<ClusterState, Map<string, QuietPrefix>>();
+
+function quietPrefixesOf(state: ClusterState): Map<string, QuietPrefix> {
+  let prefixes = QUIET_PREFIXES.get(state);
+  if (!prefixes) QUIET_PREFIXES.set(state, (prefixes = new Map()));
+  return prefixes;
+}
+
+/**
+ * How many of the first `limit` pods (of `uids`) read the same from runtime object `next` as
+ * from `prev`: their containers and calls, and the images, pulls and back-offs every pod reads.
+ */
+function firstChanged(prev: ContainerRuntime, next: ContainerRuntime, uids: readonly string[], limit: number): number {
+  const a = runtimeIndex(prev);
+  const b = runtimeIndex(next);
+  const pulling = a.view.pulling.size === b.view.pulling.size && [...a.view.pulling].every((image) => b.view.pulling.has(image));
+  if (!pulling || !sameValue(prev.status.images, next.status.images) || !sameValue(prev.status.backOffs, next.status.backOffs)) return 0;
+  for (let i = 0; i < limit; i++) {
+    const uid = uids[i] as string;
+    if (!sameValue(a.instancesByPod.get(uid), b.instancesByPod.get(uid)) || !sameValue(a.callsByPod.get(uid), b.callsByPod.get(uid))) return i;
+  }
+  return limit;
 }
 
 /** What the kubelet reads of its node's runtime object, grouped once per version of that object. */
