@@ -151,7 +151,7 @@ export function reconcileKubelet(state: ClusterState, nodeName: string, now: Sim
  * include one `enough` accepts: a bot's next move or a sent action needs no later pod's (a pod's
  * moves depend only on the pods planned before it), so the moves up to there are the full plan's.
  * Its waits and timers are then only those of the pods it planned: a pod found with no move a
- * moment ago, and nothing it reads changed since, is passed over (see PodMemo).
+ * moment ago, and nothing it reads changed since, is passed over (see PodMemo, QuietPrefix).
  */
 export function planKubelet(state: ClusterState, nodeName: string, now: SimTime, enough?: (i: KubeletIntent) => boolean, memos: PodMemos | null = POD_MEMOS): KubeletPlan {
   const plan: KubeletPlan = { node: nodeName, intents: [], waits: [], timers: [], backOffKeys: [] };
@@ -209,10 +209,10 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime,
     const memo = memos?.get(pod);
     const untilOf = (m: PodMemo): SimTime => (m.settled ? Infinity : m.until);
     // The same runtime object and node addresses as when the pod was planned: nothing it reads changed.
-    if (memo && memo.runtime === rt && memo.node === nodeKey && quiet(memo)) return untilOf(memo);
+    if (memo && memo.runtime.deref() === rt && memo.node === nodeKey && quiet(memo)) return untilOf(memo);
     const reads = memos ? podReads(pod, nodeKey, instances, calls, view, backOffKeys) : null;
     if (memo && reads && quiet(memo) && sameReads(memo.reads, reads)) {
-      memo.runtime = rt;
+      memo.runtime = new WeakRef(rt);
       memo.node = nodeKey;
       return untilOf(memo);
     }
@@ -223,7 +223,7 @@ export function planKubelet(state: ClusterState, nodeName: string, now: SimTime,
     for (const w of plan.waits.slice(waits)) until = Math.min(until, w.until ?? Infinity);
     for (const t of plan.timers.slice(timers)) if (!isApiRequest(t)) until = Math.min(until, t.timer.dueAt);
     const settled = plan.waits.length === waits && plan.timers.length === timers;
-    memos?.set(pod, { reads, runtime: rt, node: nodeKey, settled, from: now, until });
+    memos?.set(pod, { reads, runtime: new WeakRef(rt), node: nodeKey, settled, from: now, until });
     return settled ? Infinity : until;
   };
   // A next move starts after the pods the last one found with no move, as far as they and what they read are the same.
@@ -340,11 +340,12 @@ function runtimeIndex(rt: ContainerRuntime): RuntimeIndex {
  * - else, when it found no move: none comes before `until`, its first timer or the end of its
  *   first wait (a back-off, a probe, readiness: what time alone changes comes with one of those),
  *   so a next move needs no look at it from `from` until then. A full listing does plan it, for its waits.
- * `runtime` and `node`: the runtime object and node addresses it was last found the same on.
+ * `runtime` and `node`: the runtime object and node addresses it was last found the same on (held
+ * weakly: a memo per pod kept every old runtime object of its node alive).
  */
 interface PodMemo {
   reads: PodReads;
-  runtime: ContainerRuntime;
+  runtime: WeakRef<ContainerRuntime>;
   node: string;
   settled: boolean;
   from: SimTime;
