@@ -1,5 +1,8 @@
+import { request } from 'node:http';
 import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type BrowserContextOptions, type Page, type TestInfo } from '@playwright/test';
+import type { JoinClassroomResponse } from '../shared/protocol/rest';
+import { baseURL } from '../playwright.config';
 
 /** Multi-browser helpers: each member of a class gets its own browser context (own localStorage). */
 
@@ -183,4 +186,53 @@ export async function clippedControls(page: Page, selector: string): Promise<str
     }).map((c) => (c.getAttribute('aria-label') || c.textContent.trim()) + ': ' + Math.round(c.getBoundingClientRect().right) + ' > ' + Math.round(edge.right));
   }))`);
   return JSON.parse(String(raw)) as string[];
+}
+
+/**
+ * Text drawn (partly) past the bottom or right edge of the viewport: what a projector cuts off
+ * even when the page does not scroll (its root hides the overflow). Each text node is measured
+ * line by line, so a list's last line half below the edge is caught, and a visible element's
+ * text only (a `hidden` or `display: none` one draws nothing): `text…: bottom 731 > 720`.
+ */
+export async function textPastEdge(page: Page): Promise<string[]> {
+  const raw = await page.evaluate(`JSON.stringify((() => {
+    const cut = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.data.trim() || !node.parentElement.checkVisibility({ visibilityProperty: true, opacityProperty: true })) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const rects = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+      const bottom = Math.max(...rects.map((r) => r.bottom));
+      const right = Math.max(...rects.map((r) => r.right));
+      if (bottom > innerHeight + 0.5 || right > innerWidth + 0.5) {
+        cut.push(node.data.trim().slice(0, 40) + ': ' + (bottom > innerHeight + 0.5 ? 'bottom ' + Math.round(bottom) + ' > ' + innerHeight : 'right ' + Math.round(right) + ' > ' + innerWidth));
+      }
+    }
+    return cut;
+  })())`);
+  return JSON.parse(String(raw)) as string[];
+}
+
+/**
+ * A student joins over REST, as a phone's join form does, from a loopback address of its own
+ * (`127.0.0.<n>`): each phone of a class has its address, and the server allows each 20 joins a minute.
+ */
+export async function joinFrom(address: string, code: string, name: string): Promise<JoinClassroomResponse> {
+  const body = JSON.stringify({ code, name });
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: new URL(baseURL).port, path: '/api/classrooms/join', method: 'POST', localAddress: address, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+  if (status !== 201) throw new Error(`${name} could not join from ${address}: ${status} ${text}`);
+  return JSON.parse(text) as JoinClassroomResponse;
 }

@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol/events';
 import { baseURL } from '../playwright.config';
-import { assignRole, expect, fitsViewport, hostClassroom, joinAsStudent, openHostScreen, saveScreenshot, test } from './helpers';
+import { assignRole, expect, fitsViewport, hostClassroom, joinAsStudent, joinFrom, openHostScreen, saveScreenshot, test, textPastEdge } from './helpers';
 
 /**
  * "A worker node dies" played by bots at 10×, watched by the instructor and a student on a phone,
@@ -14,6 +14,13 @@ import { assignRole, expect, fitsViewport, hostClassroom, joinAsStudent, openHos
 const PHONE = { width: 390, height: 844 };
 /** node-dies' drain goal, in the scenario's words. */
 const DRAINED = "no pod on node-2 but Terminating ones: its pod is evicted after its tolerationSeconds (only node-2's kubelet could confirm the deletion)";
+
+/**
+ * The rest of a class of 28 (with Kim and Pia), joined over REST as a phone's join form does: the
+ * host screen is read with a full class on its leaderboard. Seated as kube-proxies, which have
+ * nothing to do in this round (no Service), so the bots still play it.
+ */
+const CLASS = ['Aaliyah', 'Bartholomew', 'Chen', 'Dagny', 'Emeka', 'Fatima-Zahra', 'Gustavo', 'Hana', 'Ingrid', 'Jovan', 'Kalani', 'Leopold', 'Mei', 'Nnamdi', 'Oksana', 'Priyanka', 'Quentin', 'Rosalind', 'Siddharth', 'Tove', 'Ulrich', 'Valentina', 'Wiremu', 'Xiomara', 'Yusuf', 'Zofia'];
 
 /** A member's token, as their browser keeps it. */
 async function tokenOf(page: Page, classroomId: string, kind: 'instructor' | 'student'): Promise<string> {
@@ -64,8 +71,25 @@ test('the debrief dates each goal when it last became true and names whose chang
   await expect(display.locator('[data-goal="node-drained"] .text').first()).toContainText(DRAINED);
   await saveScreenshot(pia, testInfo, 'kube-proxy-390x844-no-service');
   await saveScreenshot(instructor, testInfo, 'instructor-1280x720-briefing');
+  const consoleSocket: Socket<ServerToClientEvents, ClientToServerEvents> = io(baseURL, { transports: ['websocket'], auth: { token: await tokenOf(instructor, id, 'instructor') } });
+  try {
+    for (const [i, name] of CLASS.entries()) {
+      const { studentId } = await joinFrom(`127.0.0.${10 + i}`, code, name);
+      const seated = (await consoleSocket.timeout(10_000).emitWithAck('instructor', { kind: 'assignRole', studentId, role: `kube-proxy:node-${(i % 3) + 1}` })) as { ok: boolean };
+      expect(seated.ok, `${name} seated`).toBe(true);
+    }
+  } finally {
+    consoleSocket.close();
+  }
+  await expect(display.getByText(`${CLASS.length + 2} students`)).toBeVisible();
   await instructor.getByRole('button', { name: 'Start round', exact: true }).click();
   await expect(instructor.getByTestId('round-phase')).toHaveText('Running');
+  // The projector during the round, with the full class: nothing drawn past its edges, and a seat's
+  // crowd counted rather than listed, which pushed its pods down its box.
+  await expect(display.getByTestId('round-phase')).toHaveText('Running');
+  await expect(display.locator('.map [data-node="node-1"] .players')).toContainText('kube-proxy: Pia, Aaliyah and 8 more');
+  await saveScreenshot(display, testInfo, 'host-1280x720-running');
+  expect(await textPastEdge(display), 'host screen (running): text past the edge').toEqual([]);
 
   // A request refused before the API server read the clock (a move of another role): its WHEN is its age, not 20788d.
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(baseURL, { transports: ['websocket'], auth: { token: await tokenOf(student, id, 'student') } });
@@ -114,19 +138,27 @@ test('the debrief dates each goal when it last became true and names whose chang
   expect(seconds((await evicted.locator('.at').textContent()) ?? '')).toBe(drainedAt);
   await saveScreenshot(instructor, testInfo, 'instructor-1280x720-debrief');
 
-  // The host screen's timeline tells the room the same story in view at once: the step and what it
-  // brought about (the goals are in the debrief beside it, with who met them).
+  // The host screen tells the room the same story in view at once: the step in the debrief's recovery
+  // line, and what it brought about in the timeline beside it (the goals are in the debrief, with who
+  // met them). Below a class of 28's leaderboard the timeline has room for its newest marks only, and says so.
+  await expect(display.getByTestId('recovery')).toHaveText(await debrief.getByTestId('recovery').allTextContents());
   const hostTimeline = display.getByRole('region', { name: 'Timeline of the round' });
-  await expect(hostTimeline.locator('li').filter({ hasText: 'the kubelet on node-2 is stopped' })).toContainText('(scenario)');
+  await expect(display.getByTestId('timeline-earlier')).toHaveText(/^ \(the last [2-5] of 6\)$/);
+  await expect(hostTimeline.locator('li').last()).toHaveText(/round won: every goal met$/);
   await expect(hostTimeline.locator('li').filter({ hasText: 'node-2 Ready: Unknown' })).toHaveCount(1);
   await expect(hostTimeline.locator('li').filter({ hasText: / evicted from node-2: Terminating/ })).toHaveCount(1);
   await expect(hostTimeline.locator('li').filter({ hasText: 'goal reached' })).toHaveCount(0);
   // Teams are components: Kim, refused before she had a role, is on none of them (it read "none 0").
   await expect(display.locator('.leaderboard .teams li').first()).toBeVisible();
   expect(await display.locator('.leaderboard .teams li').allInnerTexts()).not.toContainEqual(expect.stringMatching(/^none\b/));
+  // A class of 28 on the projector: its top three, and the rest told to look at their phones.
+  await expect(display.locator('.leaderboard tbody tr')).toHaveCount(3);
+  await expect(display.getByTestId('leaderboard-more')).toHaveText('and 25 more: each phone shows its own rank.');
   const fits = await fitsViewport(display);
   expect([fits.scrollWidth, fits.scrollHeight]).toEqual([fits.width, fits.height]);
   await saveScreenshot(display, testInfo, 'host-1280x720-debrief');
+  // The page does not scroll, as its root hides what overflows: a line half past the edge is still cut.
+  expect(await textPastEdge(display), 'host screen (debrief): text past the edge').toEqual([]);
 
   // Kim gets a role now: her screen says the round is over, not that the instructor paused the class.
   await assignRole(instructor, 'Kim', 'Scheduler');

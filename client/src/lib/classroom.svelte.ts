@@ -36,11 +36,16 @@ class ClassroomStore {
     return null;
   }
 
-  /** Who plays a role now: the students' names, else the bot, as the seat says. */
-  playerOf(role: Role): string {
+  /**
+   * Who plays a role now: the students' names, else the bot, as the seat says. `most`: a crowd on
+   * one seat is named up to that many, then counted ("Pia, Chen and 7 more"), for the host screen.
+   */
+  playerOf(role: Role, most = Infinity): string {
     const seat = this.view?.seats.find((s) => s.role === role);
     if (!seat) return '';
-    if (seat.studentIds.length) return seat.studentIds.map((id) => this.nameOf(id)).join(', ');
+    const names = seat.studentIds.map((id) => this.nameOf(id));
+    if (names.length > most) return `${names.slice(0, most - 1).join(', ')} and ${names.length - most + 1} more`;
+    if (names.length) return names.join(', ');
     return seat.bot === 'playing' ? 'bot' : 'nobody';
   }
 
