@@ -134,6 +134,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       stopping: stopping.signal,
       joinBaseUrl: () => joinBaseUrl({ publicUrl: config.PUBLIC_URL, host: config.HOST, port: listeningPort, interfaces: networkInterfaces() }),
       ...(config.CORS_ORIGIN ? { corsOrigin: config.CORS_ORIGIN } : {}),
+      ...(config.TRUST_PROXY !== undefined ? { trustProxy: config.TRUST_PROXY } : {}),
       rounds: { api: cluster.api, rounds: cluster.rounds, announce: (classroomId, reasons) => announcer.announce(classroomId, reasons) },
     });
     const httpServer = createServer(app);

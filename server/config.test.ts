@@ -20,3 +20,12 @@ test('REDIS_WRITE_REPLICAS_TIMEOUT_MS: up to 1000 ms, below the 1.5 s after whic
   expect(loadConfig({ REDIS_WRITE_REPLICAS_TIMEOUT_MS: '1000' }).REDIS_WRITE_REPLICAS_TIMEOUT_MS).toBe(1000);
   expect(() => loadConfig({ REDIS_WRITE_REPLICAS_TIMEOUT_MS: '2000' })).toThrow(/REDIS_WRITE_REPLICAS_TIMEOUT_MS: at most 1000: a write's WAIT holds the connection/);
 });
+
+test('TRUST_PROXY: unset or false believes no forwarded address; a number of hops, true, or names and subnets go to Express as given', () => {
+  expect(loadConfig({}).TRUST_PROXY).toBeUndefined();
+  expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBeUndefined();
+  expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+  expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+  expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
+  expect(loadConfig({}).JOIN_RATE_LIMIT).toBe(120);
+});

@@ -43,7 +43,20 @@ const configSchema = z.object({
   // Worker nodes a classroom may have (created with, or added by the instructor); raise it for a scale run.
   MAX_NODES: z.coerce.number().int().min(1).max(NODE_COUNT_LIMIT).default(12),
   // Join attempts per client address per window (join codes must not be guessable by brute force).
-  JOIN_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
+  // A class behind one school NAT address joins from that one address: 60 students and their retries.
+  JOIN_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  // Behind a load balancer or reverse proxy: whose X-Forwarded-For to believe for a client's address
+  // (Express's `trust proxy`: hops, e.g. `1`; `loopback`, `uniquelocal`; or addresses and subnets).
+  // Unset, every request counts as the proxy's address, and the whole school shares one join budget.
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value): boolean | number | string | undefined => {
+      const trimmed = value?.trim() ?? '';
+      if (trimmed === '' || trimmed === 'false') return undefined;
+      if (trimmed === 'true') return true;
+      return /^\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
+    }),
   JOIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   // Token bucket per member, shared by all their sockets on every process: sustained events per second, and the burst it tolerates.
   SOCKET_RATE_PER_SECOND: z.coerce.number().min(0.1).default(10),

@@ -49,6 +49,8 @@ export interface HttpAppDeps {
   stopping: AbortSignal;
   /** Comma-separated origins allowed to call the API from another site; unset means same origin only. */
   corsOrigin?: string;
+  /** Express's `trust proxy`: whose X-Forwarded-For gives a client's address (TRUST_PROXY). */
+  trustProxy?: boolean | number | string;
   /** This process's metrics, served at /metrics. */
   metrics?: Metrics;
   /** Where students open the join link (PUBLIC_URL or the LAN address); null when unknown. */
@@ -164,9 +166,11 @@ const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
   throw new RefusalError('UnsupportedMediaType', `${req.method} ${path} takes a JSON body (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
 };
 
-export function createHttpApp({ logger, memberRate, redis, clientDir, classrooms, changes, joinLimiter, cluster, stopping, corsOrigin, joinBaseUrl, rounds, replay, metrics }: HttpAppDeps): Express {
+export function createHttpApp({ logger, memberRate, redis, clientDir, classrooms, changes, joinLimiter, cluster, stopping, corsOrigin, trustProxy, joinBaseUrl, rounds, replay, metrics }: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // req.ip, which the join limit counts by, is then the client's address as the trusted proxies forwarded it.
+  if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   app.use(pinoHttp({ logger, serializers: { req: redactRequest }, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' } }));
   // No upgrade-insecure-requests: a classroom often serves plain HTTP on its LAN (http://10.0.0.5:3000).
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
