@@ -95,8 +95,8 @@ function walk(value: unknown, move: (time: string) => string): unknown {
 }
 
 /** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the instants RFC 3339's four-digit years can write. */
-const EARLIEST = Date.UTC(2000, 0, 1) - 730_485 * 86_400_000;
-const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const EARLIEST = Date.parse('0000-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
 
 /**
  * The same form moved: whole seconds stay a `Time`, a fraction stays a `MicroTime`. A time the

@@ -12,3 +12,4 @@ export * from './rounds';
 export * from './replay';
 export * from './cluster-moments';
 export * from './groups';
+export * from './words';

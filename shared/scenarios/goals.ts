@@ -14,6 +14,7 @@
  */
 import { getCondition, type Deployment, type Endpoints, type Kind, type Node, type ObjectOfKind, type Pod } from '@shared/model';
 import type { ApiRequestEntry } from '@shared/protocol/events';
+import { listInWords } from '@shared/protocol/words';
 
 export type Op = '==' | '!=' | '>=' | '<=' | '>' | '<';
 
@@ -255,7 +256,7 @@ export function goalWords(goal: { check: string; about?: string | undefined }): 
   const parsed = parseCheck(goal.check);
   if (!parsed.ok) return goal.check;
   const parts = conditionsOf(parsed.check).map((c) => conditionWords(parsed.check.resource, parsed.check.name, c));
-  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? goal.check);
+  return parts.length ? listInWords(parts) : goal.check;
 }
 
 /** Every goal of the scenario, in order, as of `now` (simulated ms). */

@@ -1,4 +1,4 @@
-import { parseRole, type Role } from '@shared/protocol';
+import { listInWords, parseRole, type Role } from '@shared/protocol';
 
 /** A role in words, and what its player does (shown in the lobby and on the role view). */
 export function roleTitle(role: Role | string): string {
@@ -52,6 +52,6 @@ export function idleProxiesText(students: readonly { name: string; role: Role | 
   const idle = students.filter((s) => s.role !== null && parseRole(s.role)?.component === 'kube-proxy');
   if (!idle.length) return null;
   const names = idle.map((s) => `${s.name} (${roleTitle(s.role ?? '')})`);
-  const who = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0];
+  const who = listInWords(names);
   return `No Service in this cluster: ${who} ${idle.length > 1 ? 'have' : 'has'} nothing to do, as kube-proxy programs rules only for Services. Give ${idle.length > 1 ? 'them other roles' : 'them another role'}, or apply a Service.`;
 }
