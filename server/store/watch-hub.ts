@@ -434,7 +434,7 @@ export class WatchHub {
   /** The log no longer continues from what the hub delivered: every listener of the classroom lists again. */
   private expire(classroom: string, sub: Subscription, rv: number): void {
     if (this.subs.get(classroom) !== sub) return;
-    this.options.logger?.warn({ classroom, resourceVersion: rv }, 'the classroom\'s log went back (a Redis failover lost acknowledged writes); its watchers list again');
+    this.options.logger?.warn({ classroom, resourceVersion: rv }, 'the classroom\'s log went back (Redis lost writes it had acknowledged: a failover, or a redis-server restarted from a file that missed its last writes); its watchers list again');
     this.unfollow(classroom);
     this.options.onWentBack?.(classroom);
     for (const listener of sub.listeners) {

@@ -16,6 +16,8 @@ export interface ClusterClient {
   readonly state: ClusterState;
   /** Every watch message with changes, as sent (to see coalescing). */
   batches: WatchEvent[][];
+  /** Every snapshot's resourceVersion, and how many batches had come before it. */
+  snapshots: { resourceVersion: string; afterBatches: number }[];
   requests: ApiRequestEntry[];
   /** Every `session` (who the server says this connection is), in order. */
   sessions: Identity[];
@@ -34,13 +36,13 @@ export function connectCluster(url: string, token: string, { reconnection = fals
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { transports: ['websocket'], reconnection, reconnectionDelay: 100, reconnectionDelayMax: 500, auth: { token } });
   let state = EMPTY_CLUSTER_STATE;
   let view: ClassroomView | null = null;
-  let snapshots = 0;
   const client: ClusterClient = {
     socket,
     get state() {
       return state;
     },
     batches: [],
+    snapshots: [],
     requests: [],
     sessions: [],
     get view() {
@@ -53,7 +55,7 @@ export function connectCluster(url: string, token: string, { reconnection = fals
     close: () => socket.close(),
   };
   socket.on('snapshot', (snapshot) => {
-    snapshots++;
+    client.snapshots.push({ resourceVersion: snapshot.resourceVersion, afterBatches: client.batches.length });
     state = applySnapshot(snapshot);
   });
   socket.on('watch', (events, requests) => {
@@ -65,7 +67,7 @@ export function connectCluster(url: string, token: string, { reconnection = fals
   });
   socket.on('session', (identity) => client.sessions.push(identity));
   socket.on('classroom', (next) => void (view = next));
-  return waitFor(() => snapshots > 0 && client, { what: 'the first snapshot', timeoutMs: 20_000 });
+  return waitFor(() => client.snapshots.length > 0 && client, { what: 'the first snapshot', timeoutMs: 20_000 });
 }
 
 /** The store's objects as a comparable, ordered list (what every client must hold in the end). */
