@@ -229,8 +229,13 @@ test.skipIf(missing !== null)('a Redis master is SIGKILLed mid-round: its replic
   // Every request was answered, in time, with an acknowledgement or a 503; never a 500.
   expect(odd).toEqual([]);
   expect(lost).toEqual([]);
-  // /readyz: 200, then 503 while the dead master's slots were unserved (or its node unknown), then 200.
-  for (const r of readyz) expect(r.seen.map((c) => c.status)).toEqual([200, 503, 200]);
+  // /readyz: 200 when the master died, then 503 while its slots were unserved (or its node unknown),
+  // then 200. (Before the kill a process may miss the check's 1 s once: a CI run at load 20 saw a
+  // 503 for a second, 1.9 s before the kill. That is the machine, not the failover.)
+  for (const r of readyz) {
+    expect(r.seen.filter((c) => c.at < killedAt).at(-1)?.status).toBe(200);
+    expect(r.seen.filter((c) => c.at >= killedAt).map((c) => c.status)).toEqual([503, 200]);
+  }
   expect(Math.max(...watchMs)).toBeLessThan(2500);
   // The heap does not keep what the outage refused (no queue of pending commands).
   for (const [i, before] of heapBefore.entries()) expect(heapAfter[i] ?? Infinity).toBeLessThan(before + 128 * 1024 * 1024);
