@@ -69,3 +69,29 @@ helperTest('a name another student holds is refused next to the name field; the 
   await expect(kim.getByRole('heading', { name: 'Lobby' })).toBeVisible();
   await expect(instructor.getByLabel('Role of Kim', { exact: true })).toHaveCount(1);
 });
+
+helperTest('a join whose answer was lost, tried again under a corrected name, is one student under that name: no ghost of the typo in the roster', async ({ openPage }) => {
+  const { instructor, code } = await hostClassroom(openPage);
+  const student = await openPage();
+  await student.goto(`/join/${code}`);
+  // The first try reaches the server and joins, but its answer never reaches the phone.
+  const sent: unknown[] = [];
+  await student.route('**/api/classrooms/join', async (route) => {
+    sent.push(route.request().postDataJSON());
+    if (sent.length > 1) return route.continue();
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await student.getByLabel('Your name').fill('Grce');
+  await student.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(student.getByText('The server cannot be reached. Check your network and try again.')).toBeVisible();
+  await student.getByLabel('Your name').fill('Grace');
+  await student.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(student.getByRole('heading', { name: 'Lobby' })).toBeVisible();
+  expect(sent).toEqual([
+    { code, name: 'Grce', attempt: expect.stringMatching(/^[0-9a-f]{32}$/) },
+    { code, name: 'Grace', attempt: (sent[0] as { attempt: string }).attempt },
+  ]);
+  await expect(instructor.getByLabel('Role of Grace', { exact: true })).toHaveCount(1);
+  await expect(instructor.getByLabel('Role of Grce', { exact: true })).toHaveCount(0);
+});

@@ -111,6 +111,27 @@ describe('POST /api/classrooms and /api/classrooms/join', () => {
     expect(again.views.at(-1)?.members.map((m) => m.name)).toEqual(['Instructor', 'Ada']);
   });
 
+  it('a join retried with its attempt and a corrected name (the first answer lost) is one student under the corrected name; once that student has connected, 409 Conflict', async () => {
+    const { code, instructorToken } = await createClassroom(server.url);
+    const attempt = 'typo-corrected'.padEnd(32, '0');
+    const retry = (name: string) => post<JoinClassroomResponse & ErrorBody>(server.url, '/api/classrooms/join', { code, name, attempt });
+    const lost = await retry('Grce');
+    const again = await retry('Grace');
+    expect(again).toMatchObject({ status: 201, body: { classroomId: lost.body.classroomId, studentId: lost.body.studentId } });
+    const instructor = await connectMember(server.url, instructorToken);
+    clients.push(instructor);
+    expect(instructor.views.at(-1)?.members.map((m) => m.name)).toEqual(['Instructor', 'Grace']);
+
+    clients.push(await connectMember(server.url, again.body.token));
+    const late = await retry('Gracie');
+    expect(late.status).toBe(409);
+    expect(late.body).toEqual({
+      code: 'Conflict',
+      message: 'an earlier try of this join made the student "Grace", who has connected or been placed in a group since and cannot be renamed: join as "Grace" to take that seat, or ask the instructor to remove it first',
+    });
+    expect(instructor.views.at(-1)?.members.map((m) => m.name)).toEqual(['Instructor', 'Grace']);
+  });
+
   it('sends security headers (helmet) on API answers and pages', async () => {
     const res = await fetch(`${server.url}/healthz`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');

@@ -141,4 +141,82 @@ describe('a retry of a join whose answer was lost', () => {
     expect(after.studentId).not.toBe(first.studentId);
     expect(await studentNames(one, id)).toEqual(['Grace']);
   });
+  test('same attempt, another name (a typo corrected after the answer was lost): the member it made, renamed, with its role and a new token; one roster row, and the old name is free again', async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    const attempt = 'd'.repeat(32);
+    const lost = await one.join({ code, name: 'Grce', attempt });
+    await one.assignRole(id, lost.studentId, 'scheduler');
+    // Locked meanwhile: it is still the join it retries.
+    await one.setLocked(id, true);
+    const again = await two.join({ code, name: 'Grace', attempt });
+    expect(again).toEqual({ classroomId: id, studentId: lost.studentId, token: expect.any(String) });
+    expect(await studentNames(one, id)).toEqual(['Grace']);
+    expect(await two.authenticate(lost.token)).toBeNull();
+    expect(await two.authenticate(again.token)).toEqual({ kind: 'student', classroomId: id, memberId: lost.studentId, name: 'Grace', role: 'scheduler' });
+    expect(Object.keys(await redis.hGetAll(classroomKeys(prefix, id).tokens))).toHaveLength(2);
+    await one.setLocked(id, false);
+    await expect(two.join({ code, name: 'grace' })).rejects.toEqual(TAKEN('grace'));
+    await expect(two.join({ code, name: 'Grce' })).resolves.toMatchObject({ classroomId: id });
+    expect((await studentNames(one, id)).sort()).toEqual(['Grace', 'Grce']);
+  });
+
+  test('same attempt, a name another student holds: 409 AlreadyExists and nothing written; the next name renames', async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    const attempt = 'e'.repeat(32);
+    await one.join({ code, name: 'Kim' });
+    const lost = await one.join({ code, name: 'Grce', attempt });
+    const before = await written(id);
+    await expect(two.join({ code, name: 'kim', attempt })).rejects.toEqual(TAKEN('kim'));
+    expect(await written(id)).toEqual(before);
+    await expect(two.join({ code, name: 'Grace', attempt })).resolves.toMatchObject({ studentId: lost.studentId });
+    expect((await studentNames(one, id)).sort()).toEqual(['Grace', 'Kim']);
+  });
+
+  test('same attempt, another name, once the member has connected or plays in a group: 409 Conflict naming the seat, nothing written', async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    const attempt = 'f'.repeat(32);
+    const first = await one.join({ code, name: 'Grce', attempt });
+    // Its answer did arrive: its token opened a socket.
+    expect(await one.markConnected(id, first.studentId, 'socket-1')).toBe(true);
+    const before = await written(id);
+    const used = new RefusalError('Conflict', 'an earlier try of this join made the student "Grce", who has connected or been placed in a group since and cannot be renamed: join as "Grce" to take that seat, or ask the instructor to remove it first');
+    await expect(two.join({ code, name: 'Grace', attempt })).rejects.toEqual(used);
+    expect(await written(id)).toEqual(before);
+    expect(await two.authenticate(first.token)).toMatchObject({ memberId: first.studentId, name: 'Grce' });
+
+    const { id: split, code: splitCode } = await one.create({ nodes: 1 });
+    const placed = await one.join({ code: splitCode, name: 'Grce', attempt });
+    // What a split of the class writes for each student it places (server/rounds/class-groups.ts).
+    await redis.hSet(classroomKeys(prefix, split).groupOf, placed.studentId, 'some-group');
+    await expect(two.join({ code: splitCode, name: 'Grace', attempt })).rejects.toEqual(used);
+    expect(await studentNames(one, split)).toEqual(['Grce']);
+  });
+
+  test('racing: a retry renaming to "Grace" and another student joining as "Grace": exactly one gets the name, and no ghost is left', async () => {
+    for (let round = 0; round < 10; round++) {
+      const { id, code } = await one.create({ nodes: 1 });
+      const attempt = `race${round}`.padEnd(32, 'x');
+      await one.join({ code, name: 'Grce', attempt });
+      const [retry, other] = await Promise.allSettled([one.join({ code, name: 'Grace', attempt }), two.join({ code, name: 'grace' })]);
+      expect([retry?.status, other?.status].filter((s) => s === 'fulfilled')).toHaveLength(1);
+      for (const r of [retry, other]) if (r?.status === 'rejected') expect(r.reason).toEqual(TAKEN(r === retry ? 'Grace' : 'grace'));
+      expect((await studentNames(one, id)).sort()).toEqual(retry?.status === 'fulfilled' ? ['Grace'] : ['Grce', 'grace']);
+      expect(Object.keys(await redis.hGetAll(classroomKeys(prefix, id).tokens))).toHaveLength(3 - (retry?.status === 'fulfilled' ? 1 : 0));
+    }
+  });
+
+  test('racing: two retries of one join under two names: one member, under the name of the one whose token works', async () => {
+    for (let round = 0; round < 10; round++) {
+      const { id, code } = await one.create({ nodes: 1 });
+      const attempt = `twice${round}`.padEnd(32, 'x');
+      const first = await one.join({ code, name: 'Grce', attempt });
+      const answers = await Promise.all([one.join({ code, name: 'Grace', attempt }), two.join({ code, name: 'Gracie', attempt })]);
+      expect(answers.map((a) => a.studentId)).toEqual([first.studentId, first.studentId]);
+      const identities = await Promise.all(answers.map((a) => one.authenticate(a.token)));
+      const working = identities.filter((i) => i !== null);
+      expect(working).toHaveLength(1);
+      expect(await studentNames(one, id)).toEqual([working[0]?.name]);
+      expect(working[0]?.name).toBe(identities[0] ? 'Grace' : 'Gracie');
+    }
+  });
 });

@@ -30,7 +30,7 @@ export interface ClassroomKeys {
    * copy, creation for the instructor) and freed with their removal, so one name is held once
    */
   names: string;
-  /** hash: SHA-256 of a join's attempt secret -> the memberId it made, so a retry of a join whose answer was lost gets that member back */
+  /** hash: SHA-256 of a join's attempt secret -> the memberId it made, so a retry of a join whose answer was lost gets that member back (renamed, if the retry corrected the name) */
   joinAttempts: string;
   /** hash: position ('0', '1', …) -> GroupRef JSON, while the class is split into groups */
   groups: string;

@@ -215,7 +215,7 @@ export function createClassroomRepository({
       const student: MemberRecord = { id: newMemberId(), name, kind: 'student', joinedAt: now(), tokenHash: hashToken(token) };
       const add = () =>
         redis.eval(JOIN_SCRIPT, {
-          keys: [keys.meta, keys.members, keys.tokens, keys.seatVersion, keys.names, keys.joinAttempts],
+          keys: [keys.meta, keys.members, keys.tokens, keys.seatVersion, keys.names, keys.joinAttempts, keys.presence, keys.groupOf],
           arguments: [student.id, JSON.stringify(student), student.tokenHash, String(maxStudents), displayNameKey(name), attempt === undefined ? '' : hashToken(attempt)],
         });
       let outcome = await add();
@@ -223,7 +223,14 @@ export function createClassroomRepository({
         await indexNames(classroomId);
         outcome = await add();
       }
-      if (Array.isArray(outcome)) return { classroomId, studentId: z.tuple([z.literal('Again'), z.string()]).parse(outcome)[1], token };
+      if (Array.isArray(outcome)) {
+        const [kind, value] = z.tuple([z.enum(['Again', 'Used']), z.string()]).parse(outcome);
+        if (kind === 'Again') return { classroomId, studentId: value, token };
+        throw new RefusalError(
+          'Conflict',
+          `an earlier try of this join made the student "${value}", who has connected or been placed in a group since and cannot be renamed: join as "${value}" to take that seat, or ask the instructor to remove it first`,
+        );
+      }
       switch (outcome) {
         case 'OK':
           return { classroomId, studentId: student.id, token };

@@ -35,9 +35,13 @@ return {version, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]),
  * name: one step, so concurrent joins can never push a classroom past its cap, slip in after the
  * lock, or both take one name (on any process). A name index entry whose member is gone counts as
  * free. A classroom made before the index existed has none: 'NoNameIndex', and the caller builds it.
- * A retry of a join that was made (same attempt, same name; its answer never arrived) gets that
- * member back with the new token, the undelivered one revoked: {'Again', memberId}.
- * KEYS: meta, members, tokens, seat version, names, join attempts.
+ * A retry of a join that was made (same attempt; its answer never arrived) gets that member back
+ * with the new token, the undelivered one revoked: {'Again', memberId}. Under another name (the
+ * student corrected a typo after the failed try) the member is renamed, as the student never saw
+ * the first name; unless the name is taken ('NameTaken'), or the member was used since (its token
+ * opened a socket, so its answer did arrive, or a split placed it in a group, which holds a copy):
+ * {'Used', its name}, and nothing changes.
+ * KEYS: meta, members, tokens, seat version, names, join attempts, presence, group of.
  * ARGV: memberId, member JSON, token hash, max students, the name's key (display-names.ts), the attempt's hash ('' for none).
  */
 export const JOIN_SCRIPT = `
@@ -45,16 +49,27 @@ local run = redis.call('HGET', KEYS[1], 'run')
 if not run then return 'NotFound' end
 if cjson.decode(run).phase == 'closed' then return 'Closed' end
 local earlier = ARGV[6] ~= '' and redis.call('HGET', KEYS[6], ARGV[6])
-if earlier and redis.call('HGET', KEYS[5], ARGV[5]) == earlier then
-  local member = redis.call('HGET', KEYS[2], earlier)
-  if member then
-    member = cjson.decode(member)
-    redis.call('HDEL', KEYS[3], member.tokenHash)
-    member.tokenHash = ARGV[3]
-    redis.call('HSET', KEYS[2], earlier, cjson.encode(member))
-    redis.call('HSET', KEYS[3], ARGV[3], earlier)${bump('KEYS[4]')}
-    return {'Again', earlier}
+local member = earlier and redis.call('HGET', KEYS[2], earlier)
+if member then
+  if redis.call('EXISTS', KEYS[5]) == 0 then return 'NoNameIndex' end
+  member = cjson.decode(member)
+  if redis.call('HGET', KEYS[5], ARGV[5]) ~= earlier then
+    if redis.call('HEXISTS', KEYS[7], earlier) == 1 or redis.call('HEXISTS', KEYS[8], earlier) == 1 then return {'Used', member.name} end
+    local holder = redis.call('HGET', KEYS[5], ARGV[5])
+    if holder and redis.call('HEXISTS', KEYS[2], holder) == 1 then return 'NameTaken' end
+    -- The old name's key is found by its holder: Lua cannot compute a display name's key.
+    local names = redis.call('HGETALL', KEYS[5])
+    for i = 1, #names, 2 do
+      if names[i + 1] == earlier then redis.call('HDEL', KEYS[5], names[i]) end
+    end
+    redis.call('HSET', KEYS[5], ARGV[5], earlier)
+    member.name = cjson.decode(ARGV[2]).name
   end
+  redis.call('HDEL', KEYS[3], member.tokenHash)
+  member.tokenHash = ARGV[3]
+  redis.call('HSET', KEYS[2], earlier, cjson.encode(member))
+  redis.call('HSET', KEYS[3], ARGV[3], earlier)${bump('KEYS[4]')}
+  return {'Again', earlier}
 end
 if redis.call('HGET', KEYS[1], 'locked') == '1' then return 'Locked' end
 if redis.call('HLEN', KEYS[2]) - 1 >= tonumber(ARGV[4]) then return 'Full' end

@@ -48,8 +48,9 @@ export const joinClassroomRequest = z
     name: displayNameSchema,
     /**
      * A random secret the join page makes once and sends with every try: a try whose answer was
-     * lost (a timeout, a dropped connection) may have joined, and its retry under the same name is
-     * then answered as that join, with a new token, not refused as a namesake.
+     * lost (a timeout, a dropped connection) may have joined, and its retry is then answered as that
+     * join, with a new token, not refused as a namesake; under a corrected name it renames the member
+     * that join made, which the student never saw (409 Conflict once that member has connected).
      */
     attempt: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'an attempt is 16 to 64 characters from A-Z a-z 0-9 _ -').optional(),
   })
