@@ -95,3 +95,13 @@ export function qualifiedNameErrors(value: string): string[] {
 export function labelValueErrors(value: string): string[] {
   return check(value, QUALIFIED_NAME_MAX_LENGTH, LABEL_VALUE_FMT, LABEL_VALUE_ERR, ['MyValue', 'my_value', '12345']);
 }
+
+/**
+ * Go's string order (byte by byte), which Kubernetes sorts names, keys and timestamps by. Never
+ * localeCompare: its order is the machine's locale, so a server and a browser could disagree (in
+ * Danish "aa-web" comes after "zz-web"). JavaScript's `<` compares UTF-16 units: the order of
+ * UTF-8's bytes for any string without characters past U+FFFF, which names never have.
+ */
+export function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

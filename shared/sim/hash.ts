@@ -1,3 +1,5 @@
+import { byteOrder } from '@shared/model';
+
 /** FNV-1a 32-bit, the hash Kubernetes uses for pod-template-hash; also our deterministic ids. */
 export function fnv32a(text: string): number {
   let h = 0x811c9dc5;
@@ -14,7 +16,7 @@ export function canonicalJson(value: unknown): string {
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort(([a], [b]) => byteOrder(a, b));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

@@ -5,6 +5,7 @@
  * class is the cache, the loops only read it.
  */
 import {
+  byteOrder,
   FOREGROUND_FINALIZER,
   LEADER_ELECTION_NAMESPACE,
   ORPHAN_FINALIZER,
@@ -63,14 +64,14 @@ export function isPendingScheduling(pod: Pod): boolean {
 export function queueOrder(a: Pod, b: Pod): number {
   return (
     (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
-    (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
-    objectKey(a).localeCompare(objectKey(b))
+    byteOrder(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') ||
+    byteOrder(objectKey(a), objectKey(b))
   );
 }
 
 /** The kubelet's order of a node's pods: oldest first, then by key. */
 export function oldestFirst(a: Pod, b: Pod): number {
-  return (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || objectKey(a).localeCompare(objectKey(b));
+  return byteOrder(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') || byteOrder(objectKey(a), objectKey(b));
 }
 
 /** Where `pod` is, or would go, in a list sorted by queueOrder. */

@@ -4,6 +4,7 @@
  * revisionHistoryLimit, rollback to an earlier revision, and status with Available / Progressing.
  */
 import {
+  byteOrder,
   POD_TEMPLATE_HASH_LABEL,
   REVISION_ANNOTATION,
   fromRFC3339,
@@ -59,7 +60,7 @@ export function sameTemplate(a: PodTemplateSpec, b: PodTemplateSpec): boolean {
 const revisionOf = (rs: ReplicaSet): number => Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? '0');
 const replicasOf = (rs: ReplicaSet): number => rs.spec.replicas ?? 0;
 const byAge = (a: ReplicaSet, b: ReplicaSet): number =>
-  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name);
+  byteOrder(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') || byteOrder(a.metadata.name, b.metadata.name);
 
 function newReplicaSet(d: Deployment & { metadata: { uid: string } }, hash: string, replicas: number, revision: number): ReplicaSet {
   const labels = { ...d.spec.template.metadata?.labels, [POD_TEMPLATE_HASH_LABEL]: hash };

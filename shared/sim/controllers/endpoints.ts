@@ -4,6 +4,7 @@
  * are left out. It stamps the change time kube-proxy uses (`endpoints.kubernetes.io/last-change-trigger-time`).
  */
 import {
+  byteOrder,
   isPodReady,
   objectKey,
   toRFC3339,
@@ -45,7 +46,7 @@ function ipNumber(ip: string): number {
 function sortedByIP(addresses: EndpointAddress[]): EndpointAddress[] {
   return addresses
     .map((a) => ({ a, n: ipNumber(a.ip) }))
-    .sort((x, y) => x.n - y.n || (x.a.ip < y.a.ip ? -1 : x.a.ip > y.a.ip ? 1 : 0))
+    .sort((x, y) => x.n - y.n || byteOrder(x.a.ip, y.a.ip))
     .map((x) => x.a);
 }
 

@@ -4,6 +4,7 @@
  * then write status (replicas / ready / available).
  */
 import {
+  byteOrder,
   fromRFC3339,
   getCondition,
   isPodActive,
@@ -89,7 +90,7 @@ export function deletionOrder(a: Pod, b: Pod): number {
     (isPodReady(a) && isPodReady(b) ? laterFirst(readyTime(a), readyTime(b)) : 0) ||
     maxRestarts(b) - maxRestarts(a) ||
     laterFirst(createdAt(a), createdAt(b)) ||
-    objectKey(a).localeCompare(objectKey(b))
+    byteOrder(objectKey(a), objectKey(b))
   );
 }
 
@@ -136,7 +137,7 @@ export function podsToDelete(active: readonly Pod[], related: readonly Pod[], co
   for (const p of related) if (isPodActive(p)) onNode.set(p.spec.nodeName ?? '', (onNode.get(p.spec.nodeName ?? '') ?? 0) + 1);
   const rank = (p: Pod): number => onNode.get(p.spec.nodeName ?? '') ?? 0;
   // The name breaks what Kubernetes leaves tied, so a replay deletes the same pods.
-  const order = (a: Pod, b: Pod): number => compareForDeletion(a, rank(a), b, rank(b), now) || objectKey(a).localeCompare(objectKey(b));
+  const order = (a: Pod, b: Pod): number => compareForDeletion(a, rank(a), b, rank(b), now) || byteOrder(objectKey(a), objectKey(b));
   return [...active].sort(order).slice(0, count);
 }
 

@@ -6,7 +6,7 @@
  * the garbage collector deletes what lost its owners and finishes orphan and foreground deletions.
  */
 import { GARBAGE_KINDS, type ClusterAction } from '@shared/protocol';
-import { controllerRef, getCondition, type Deployment, type Endpoints, type Node, type ReplicaSet, type Service, type SimTime, type Taint } from '@shared/model';
+import { byteOrder, controllerRef, getCondition, type Deployment, type Endpoints, type Node, type ReplicaSet, type Service, type SimTime, type Taint } from '@shared/model';
 import { reconcileDeployment } from '../controllers/deployment';
 import { reconcileService } from '../controllers/endpoints';
 import { collectionOf, garbageCollections, type Collection } from '../controllers/garbage-collector';
@@ -242,7 +242,7 @@ export function controllerManagerMoves(state: ClusterState, now: SimTime): Plann
   const add = (m: PlannedMove | undefined): void => void (m && moves.push(m));
   for (const d of state.list('Deployment')) add(deploymentMove(state, d, now));
   for (const rs of state.list('ReplicaSet')) replicaSetMoves(state, rs, now, moves);
-  for (const node of [...state.list('Node')].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) nodeMoves(state, node, now, moves, waiting);
+  for (const node of [...state.list('Node')].sort((a, b) => byteOrder(a.metadata.name, b.metadata.name))) nodeMoves(state, node, now, moves, waiting);
   for (const service of state.services()) add(serviceMove(state, service, now));
   for (const endpoints of state.list('Endpoints')) add(orphanEndpointsMove(state, endpoints));
   for (const c of garbageCollections(state, now)) add(garbageMove(c));

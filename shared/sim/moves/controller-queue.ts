@@ -132,7 +132,7 @@ export class ControllerQueue {
       return moves[0];
     };
     this.nodes.settle((name) => nodeMove(name) !== undefined, [...this.evictingNodes]);
-    set('nodelifecycle', this.nodes.first((a, b) => a.localeCompare(b) < 0, nodeMove));
+    set('nodelifecycle', this.nodes.first((a, b) => a < b, nodeMove));
 
     const endpointsMove = (id: string): PlannedMove | undefined => {
       const key = id.slice(2);

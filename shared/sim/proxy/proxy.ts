@@ -4,6 +4,7 @@
  * that is already gone. Routing a request picks the next programmed endpoint (round robin).
  */
 import {
+  byteOrder,
   fromRFC3339,
   isPodReady,
   makeProxyTable,
@@ -87,7 +88,7 @@ function program(previous: ProgrammedService | undefined, w: Wanted, now: SimTim
 
 /** Writes the table; `syncedAt` when rules were programmed (routing only moves counters). */
 function write(table: ProxyTable, services: ProgrammedService[], why: string, syncedAt?: SimTime): Step {
-  const sorted = [...services].sort((a, b) => a.service.localeCompare(b.service));
+  const sorted = [...services].sort((a, b) => byteOrder(a.service, b.service));
   const status = { ...table.status, services: sorted, ...(syncedAt === undefined ? {} : { lastSyncTime: toMicroTime(syncedAt) }) };
   return update(table, { ...table, status }, why);
 }
