@@ -3,7 +3,6 @@ import {
   assignRolesBalanced,
   displayNameKey,
   nameTakenMessage,
-  RESERVED_NAME_KEYS,
   rolesForNodes,
   type BotPace,
   type ClassroomView,
@@ -209,7 +208,6 @@ export function createClassroomRepository({
     async join({ code, name, attempt }: JoinClassroomRequest): Promise<JoinClassroomResponse> {
       const classroomId = await redis.hGet(codesKey(prefix), code);
       if (!classroomId) throw new RefusalError('NotFound', `no open classroom has the join code ${code}; check the code on the projector`);
-      if (RESERVED_NAME_KEYS.has(displayNameKey(name))) throw new RefusalError('AlreadyExists', nameTakenMessage(name));
       const keys = keysOf(classroomId);
       const token = newToken(classroomId);
       const student: MemberRecord = { id: newMemberId(), name, kind: 'student', joinedAt: now(), tokenHash: hashToken(token) };

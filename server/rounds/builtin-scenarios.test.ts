@@ -85,15 +85,15 @@ for (const [scenario, components] of Object.entries(EXPECTED)) {
     expect(end.debrief?.points.length).toBeGreaterThan(0);
     expect(end.timeline.some((m) => m.kind === 'goal')).toBe(true);
     // The instructor only started the round: every step is the scenario's, no other mark names the instructor.
-    expect(end.timeline.filter((m) => m.kind === 'step' && m.actor !== 'scenario').map((m) => `${m.text} (${m.actor ?? ''})`)).toEqual([]);
-    expect(end.timeline.filter((m) => m.kind !== 'phase' && /^instructor$|Instructor/.test(m.actor ?? '')).map((m) => `${m.text} (${m.actor ?? ''})`)).toEqual([]);
+    expect(end.timeline.filter((m) => m.kind === 'step' && m.by !== 'scenario').map((m) => `${m.text} (${m.by})`)).toEqual([]);
+    expect(end.timeline.filter((m) => m.kind !== 'phase' && (m.by === 'instructor' || /Instructor/.test(m.actor ?? ''))).map((m) => `${m.text} (${m.by} ${m.actor ?? ''})`)).toEqual([]);
     const faults = end.timeline.filter((m) => m.kind === 'fault');
     for (const moment of MOMENTS[scenario] ?? []) expect(faults.map((m) => m.text)).toContainEqual(expect.stringMatching(moment));
     // A pod is evicted only where a node dies: a rolling update's old pods are scaled down (SuccessfulDelete), no fault.
     if (scenario !== 'node-dies') expect(faults.filter((m) => m.text.includes(' evicted from ')).map((m) => m.text)).toEqual([]);
     // Every goal reached is on the timeline, as on the replay's; recoveries are measured from the faults made, not from what they brought about.
     expect(end.goals.filter((g) => !end.timeline.some((m) => m.kind === 'goal' && m.text === `goal reached: ${g.about}`)).map((g) => g.text)).toEqual([]);
-    expect(end.debrief?.recoveries.map((r) => r.fault)).toEqual(faults.filter((m) => m.actor === 'scenario').map((m) => m.text));
+    expect(end.debrief?.recoveries.map((r) => r.fault)).toEqual(faults.filter((m) => m.by === 'scenario').map((m) => m.text));
     const log = await server.cluster.store.readRequestLog(id, 2000);
     expect(log.some(SAW[scenario] ?? (() => false))).toBe(true);
     // The round's traffic goes only through nodes whose kube-proxy has programmed the Service:

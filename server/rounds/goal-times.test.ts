@@ -84,7 +84,7 @@ test('"A worker node dies": node-2 is drained when its pod is evicted, by the co
     'goal reached: three pods Ready again, on the nodes that are alive',
   ]);
   // The debrief's timeline keeps the drain's mark at its time, with who did it.
-  expect(end.timeline.filter((m) => m.text === `goal reached: ${DRAINED}`)).toEqual([{ atSeconds: secondsIn(end, eviction.simTime), kind: 'goal', text: `goal reached: ${DRAINED}`, actor: 'bot (controller-manager)' }]);
+  expect(end.timeline.filter((m) => m.text === `goal reached: ${DRAINED}`)).toEqual([{ atSeconds: secondsIn(end, eviction.simTime), kind: 'goal', text: `goal reached: ${DRAINED}`, by: 'cluster', actor: 'bot (controller-manager)' }]);
   // Every goal here was met by a write of the controller manager (the node lifecycle controller,
   // the taint manager, the Deployment's status): it is named first for each; node-2 not Ready is its
   // verdict alone, the drain also the scheduler's, three pods Ready every pod component's.

@@ -4,9 +4,9 @@
  * and the players' tallies beside it (one counter per actor, incremented as requests are decided).
  */
 import { z } from 'zod';
-import type { GoalAchiever, RoundMarkKind, RoundTimelineMark, RoundView } from '@shared/protocol';
+import type { GoalAchiever, RoundMarkBy, RoundMarkKind, RoundTimelineMark, RoundView } from '@shared/protocol';
 import type { PlayerTally } from '@shared/scenarios';
-import { apiRequestEntrySchema, roleSchema, type ApiRequestEntry, type Role } from '@shared/protocol';
+import { apiRequestEntrySchema, roleSchema, roundTimelineMarkSchema, type ApiRequestEntry, type Role } from '@shared/protocol';
 import type { RedisClient } from '../redis/connect';
 import { COMPARE_AND_SET_SCRIPT } from '../classroom/scripts';
 
@@ -58,9 +58,10 @@ export function newRecord(scenario: string, seed: number, generation: number): R
   return { scenario, seed, phase: 'briefing', generation, startedAt: null, startedAtSim: null, goals: {}, allMetAtSim: [], timeline: [], readOnly: false, traffic: {}, spikes: {}, view: null };
 }
 
-export function mark(record: RoundRecord, atSim: number, kind: RoundMarkKind, text: string, actor?: string): void {
+/** A mark on the timeline, by what made it; `actor` names the players, for a mark the cluster made. */
+export function mark(record: RoundRecord, atSim: number, kind: RoundMarkKind, text: string, by: RoundMarkBy, actor?: string): void {
   const atSeconds = record.startedAtSim === null ? 0 : Math.max(0, Math.round((atSim - record.startedAtSim) / 100) / 10);
-  record.timeline.push(actor === undefined ? { atSeconds, kind, text } : { atSeconds, kind, text, actor });
+  record.timeline.push(actor === undefined ? { atSeconds, kind, text, by } : { atSeconds, kind, text, by, actor });
   record.timeline.sort((a, b) => a.atSeconds - b.atSeconds);
   if (record.timeline.length > MAX_TIMELINE_MARKS) record.timeline.splice(0, record.timeline.length - MAX_TIMELINE_MARKS);
 }
@@ -94,7 +95,11 @@ export const emptyBatch = (): TallyBatch => ({ players: new Map(), routes: 0, se
 const FIELD = 'record';
 
 // Our own record, but parsed like any stored input: a bad value fails here, not deep in a view.
-const recordSchema = z.custom<RoundRecord>((v) => typeof v === 'object' && v !== null && 'scenario' in v && 'phase' in v && 'generation' in v);
+// Its marks, and its view's, written before a mark said what made it get `by` from their `actor`.
+const timelineSchema = z.array(roundTimelineMarkSchema);
+const recordSchema = z
+  .custom<RoundRecord>((v) => typeof v === 'object' && v !== null && 'scenario' in v && 'phase' in v && 'generation' in v)
+  .transform((r): RoundRecord => ({ ...r, timeline: timelineSchema.parse(r.timeline), view: r.view && { ...r.view, timeline: timelineSchema.parse(r.view.timeline) } }));
 
 export class RoundRecords {
   constructor(

@@ -47,7 +47,7 @@ import {
   type Scenario,
 } from '@shared/scenarios';
 import { kubeletStopped, type ClusterState } from '@shared/sim';
-import { ClusterMoments, type RoundMarker, type RoundTimelineMark } from '@shared/protocol';
+import { ClusterMoments, isFaultMade, type RoundMarker } from '@shared/protocol';
 import type { ClassroomChangeReason, ClassroomChanges } from '../classroom/changes';
 import type { ApiServer } from '../cluster/api-server';
 import type { ClusterRuntime, Moment } from '../cluster/cluster-runtime';
@@ -728,7 +728,7 @@ export class RoundService {
       // What the faults brought about, named by whoever's component wrote it (the node lifecycle controller, a kubelet).
       for (const seen of found) {
         const who = authorsOf(seen.actor, seen.object, moment.view).achievers.map((a) => a.name).join(', ');
-        mark(r, Math.max(seen.atSim, startedAtSim), 'fault', seen.text, who || undefined);
+        mark(r, Math.max(seen.atSim, startedAtSim), 'fault', seen.text, 'cluster', who || undefined);
       }
       const results = evaluateGoals(scenario, state, requests, now, startedAtSim);
       for (const result of results) {
@@ -737,7 +737,7 @@ export class RoundService {
         if (!result.met) {
           // Reached once, undone since: the debrief keeps only a time it held from.
           if (stored?.metAtSim !== undefined && !stored.fromStart) {
-            mark(r, now, 'goal', `goal no longer met: ${result.about}`);
+            mark(r, now, 'goal', `goal no longer met: ${result.about}`, 'round');
             markers.push({ marker: { kind: 'goal', label: `goal no longer met: ${result.about}` }, atSim: now });
           }
           r.goals[result.id] = { met: false };
@@ -760,7 +760,7 @@ export class RoundService {
         r.goals[result.id] = { met: true, metAtSim: atSim, achievedBy: authors.achievers, actors: authors.actors };
         // The mark says who made it true where a change did.
         const who = author.achievers.length ? author.achievers : contributors.achievers;
-        mark(r, atSim, 'goal', `goal reached: ${result.about}`, who.map((a) => a.name).join(', ') || 'nobody');
+        mark(r, atSim, 'goal', `goal reached: ${result.about}`, 'cluster', who.map((a) => a.name).join(', ') || 'nobody');
         markers.push({ marker: { kind: 'goal', label: `goal reached: ${result.about}` }, atSim });
       }
       due.length = 0;
@@ -778,11 +778,11 @@ export class RoundService {
       if (allMet && (lastAllMet === undefined || r.timeline.some((m) => isFaultMade(m) && m.atSeconds * 1000 + startedAtSim > lastAllMet))) r.allMetAtSim.push(now);
       if (allMet) {
         r.phase = 'won';
-        mark(r, now, 'phase', 'round won: every goal met');
+        mark(r, now, 'phase', 'round won: every goal met', 'round');
         markers.push({ marker: { kind: 'roundEnd', label: 'round won: every goal met' }, atSim: now });
       } else if (now - startedAtSim >= scenario.timeLimitSeconds * 1000) {
         r.phase = 'lost';
-        mark(r, now, 'phase', `time is up (${scenario.timeLimitSeconds} s)`);
+        mark(r, now, 'phase', `time is up (${scenario.timeLimitSeconds} s)`, 'round');
         markers.push({ marker: { kind: 'roundEnd', label: `round lost: time is up (${scenario.timeLimitSeconds} s)` }, atSim: now });
       }
       if (r.phase !== 'running') {
@@ -854,14 +854,6 @@ export class RoundService {
   }
 }
 
-/**
- * A fault the instructor or the scenario made (recoveries are measured from these), not one of the
- * moments it brought about (a node NotReady, an eviction), which the cluster's components wrote.
- */
-function isFaultMade(m: RoundTimelineMark): boolean {
-  return m.kind === 'fault' && (m.actor === 'instructor' || m.actor === 'scenario');
-}
-
 /** Refusals since the last look, one mark per player and burst. */
 function addRefusalMarks(record: RoundRecord, refusals: readonly ApiRequestEntry[]): void {
   if (record.startedAtSim === null) return;
@@ -871,7 +863,7 @@ function addRefusalMarks(record: RoundRecord, refusals: readonly ApiRequestEntry
     const burst = bursts.get(actor);
     if (!burst) return;
     const who = burst.first.actor.startsWith('bot:') ? `bot (${burst.first.role ?? ''})` : burst.first.actorName;
-    mark(record, burst.first.simTime, 'refusal', `${burst.count > 1 ? `${burst.count} refusals` : 'refused'}: ${burst.first.verb} ${burst.first.target} (${burst.first.code ?? ''}) ${burst.first.message}`.slice(0, 240), who);
+    mark(record, burst.first.simTime, 'refusal', `${burst.count > 1 ? `${burst.count} refusals` : 'refused'}: ${burst.first.verb} ${burst.first.target} (${burst.first.code ?? ''}) ${burst.first.message}`.slice(0, 240), 'cluster', who);
     bursts.delete(actor);
   };
   for (const entry of refusals) {

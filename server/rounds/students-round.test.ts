@@ -91,3 +91,34 @@ test('four students with no bot help, each clicking only the highlighted move, w
   expect(of('Sam').moves.filter((m) => m.startsWith('Bind '))).toHaveLength(3);
   expect(of('Kim').moves).toContain('Start container web');
 });
+
+test('a student named "scenario" plays the controller manager in "node-dies": the node it marks Unknown and the pod it evicts are the cluster\'s moments, named for her, and the debrief measures one recovery, from the scenario\'s fault', { timeout: 120_000 }, async () => {
+  // Lower case: the name the scenario's own marks were told by, when a mark had only a name to say what made it.
+  const classroom = await classroomWith(server.url, ['scenario']);
+  const instructor = await roundClient(server.url, classroom.instructorToken);
+  clients.push(instructor);
+  const student = await connectCluster(server.url, classroom.students.get('scenario')?.token ?? '');
+  clients.push(student);
+  for (const action of [{ kind: 'setTimeScale', timeScale: 10 }, { kind: 'setBotPace', secondsPerAction: 2 }, { kind: 'runScenario', scenario: 'node-dies', seed: 7 }] as const) {
+    expect(await instructor.instructor(action)).toMatchObject({ ok: true });
+  }
+  await roundIs(instructor, ['briefing'], 'the briefing');
+  await assignRoles(instructor, classroom, { scenario: 'controller-manager' });
+  expect(await instructor.instructor({ kind: 'setBotHelp', role: 'controller-manager', enabled: false })).toMatchObject({ ok: true });
+  expect(await instructor.instructor({ kind: 'startRound' })).toMatchObject({ ok: true });
+  await roundIs(instructor, ['running'], 'the round running');
+
+  let ended = false;
+  const playing = followHighlight(student, 'controller-manager', () => ended);
+  const end = await roundIs(instructor, ['won', 'lost'], 'the end of the round', 100_000).finally(() => (ended = true));
+  const played = await playing;
+  expect({ phase: end.phase, unmet: end.goals.filter((g) => !g.met).map((g) => g.text), refused: played.refused }).toEqual({ phase: 'won', unmet: [], refused: [] });
+
+  const faults = end.timeline.filter((m) => m.kind === 'fault');
+  expect(faults.find((m) => m.text === 'the kubelet on node-2 is stopped')).toEqual({ atSeconds: expect.any(Number), kind: 'fault', text: 'the kubelet on node-2 is stopped', by: 'scenario' });
+  expect(faults.find((m) => m.text === 'node-2 Ready: Unknown')).toEqual({ atSeconds: expect.any(Number), kind: 'fault', text: 'node-2 Ready: Unknown', by: 'cluster', actor: 'scenario' });
+  expect(faults.filter((m) => / evicted from node-2: Terminating$/.test(m.text)).map((m) => [m.by, m.actor])).toEqual([['cluster', 'scenario']]);
+  expect(end.debrief?.recoveries.map((r) => r.fault)).toEqual(['the kubelet on node-2 is stopped']);
+  // Her moves are scored as a player's.
+  expect(end.scores.find((s) => s.memberId === classroom.students.get('scenario')?.studentId)).toMatchObject({ name: 'scenario', role: 'controller-manager', refusals: 0 });
+});

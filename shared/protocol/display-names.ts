@@ -17,13 +17,6 @@ export function displayNameKey(name: string): string {
   return normalizeDisplayName(name).replace(/\p{Cf}/gu, '').toLowerCase().normalize('NFC');
 }
 
-/**
- * Keys of names no student may join under: the round's timeline names the scenario's own steps
- * `scenario` (and a fault made by that actor is the scenario's, not a student's move). The
- * instructor's name is held by the instructor's own member.
- */
-export const RESERVED_NAME_KEYS: ReadonlySet<string> = new Set(['scenario']);
-
 /** Why a join with a name another member of the classroom holds is refused (409 AlreadyExists). */
 export function nameTakenMessage(name: string): string {
   return `the name "${normalizeDisplayName(name)}" is already taken in this classroom: choose another`;

@@ -63,13 +63,43 @@ export interface RoundTeamScore {
 
 export type RoundMarkKind = 'phase' | 'step' | 'fault' | 'refusal' | 'goal';
 
+/**
+ * What made a mark: the instructor (from the console), the scenario (its timed steps), the
+ * cluster's components (whoever plays them, students or bots, named in `actor`), or the round
+ * itself (a goal no longer met, the round won or out of time). Screens and the debrief go by this,
+ * never by a name: a student may join under any name, "scenario" too.
+ */
+export type RoundMarkBy = 'instructor' | 'scenario' | 'cluster' | 'round';
+
 export interface RoundTimelineMark {
   /** Simulated seconds since the round started. */
   atSeconds: number;
   kind: RoundMarkKind;
   text: string;
-  /** Who made it happen (`instructor`, a student's name, `bot:<role>`, `system`). */
+  by: RoundMarkBy;
+  /** The players whose components made it, by name (`Kim`, `bot (scheduler)`, `nobody`): marks by the cluster only. */
   actor?: string;
+}
+
+/**
+ * A fault the instructor or the scenario made (recoveries are measured from these), not one of the
+ * moments it brought about (a node NotReady, an eviction), which the cluster's components wrote.
+ */
+export function isFaultMade(mark: Pick<RoundTimelineMark, 'kind' | 'by'>): boolean {
+  return mark.kind === 'fault' && (mark.by === 'instructor' || mark.by === 'scenario');
+}
+
+/**
+ * A mark as stored before `by` (a round record, a view): what made it was told by `actor` alone,
+ * `instructor` or `scenario` for theirs, a player's name for the cluster's, none for the round's.
+ * Read as it was compared then, so an old round shows and measures its recoveries as it did.
+ */
+export function markWithBy(mark: Omit<RoundTimelineMark, 'by'> & { by?: RoundMarkBy }): RoundTimelineMark {
+  const { atSeconds, kind, text, actor } = mark;
+  if (mark.by !== undefined) return actor === undefined ? { atSeconds, kind, text, by: mark.by } : { atSeconds, kind, text, by: mark.by, actor };
+  if (actor === 'instructor' || actor === 'scenario') return { atSeconds, kind, text, by: actor };
+  if (actor === undefined) return { atSeconds, kind, text, by: kind === 'fault' || kind === 'refusal' ? 'cluster' : 'round' };
+  return { atSeconds, kind, text, by: 'cluster', actor };
 }
 
 /** What the instructor sees about each student during a round: who is idle or being refused. */

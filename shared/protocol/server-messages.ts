@@ -3,7 +3,7 @@ import type { KubeObject } from '../model';
 import type { ClassroomView, Identity } from './classroom';
 import { ErrorCode } from './errors';
 import type { ApiRequestEntry, ResyncReply, Snapshot, StoreState, WatchEvent } from './events';
-import type { RoundView } from './rounds';
+import { markWithBy, type RoundTimelineMark, type RoundView } from './rounds';
 import { roleSchema } from './roles';
 
 /**
@@ -114,6 +114,17 @@ const roundScore = z.object({
   boundToRunningSeconds: z.number().optional(),
 });
 
+/** A timeline mark; one sent or stored before `by` was added gets it from its `actor`. */
+export const roundTimelineMarkSchema: z.ZodType<RoundTimelineMark> = z
+  .object({
+    atSeconds: z.number(),
+    kind: z.enum(['phase', 'step', 'fault', 'refusal', 'goal']),
+    text: z.string(),
+    by: z.enum(['instructor', 'scenario', 'cluster', 'round']).optional(),
+    actor: z.string().optional(),
+  })
+  .transform(markWithBy);
+
 /** The `round` event: the whole round as every screen renders it, or null when none was picked. */
 export const roundViewSchema: z.ZodType<RoundView | null> = z
   .object({
@@ -133,9 +144,7 @@ export const roundViewSchema: z.ZodType<RoundView | null> = z
     scores: z.array(roundScore),
     teams: z.array(z.object({ team: z.string(), score: z.number(), memberIds: z.array(z.string()) })),
     activity: z.array(z.object({ memberId: z.string(), name: z.string(), role: role.nullable(), accepted: z.number(), refusals: z.number(), idleSeconds: z.number() })),
-    timeline: z.array(
-      z.object({ atSeconds: z.number(), kind: z.enum(['phase', 'step', 'fault', 'refusal', 'goal']), text: z.string(), actor: z.string().optional() }),
-    ),
+    timeline: z.array(roundTimelineMarkSchema),
     debrief: z
       .object({
         points: z.array(z.string()),

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { RoundTimelineMark } from '@shared/protocol';
 import { recoveryLines } from './recovery-text';
 
-const fault = (atSeconds: number, text: string): RoundTimelineMark => ({ atSeconds, kind: 'fault', text, actor: 'instructor' });
+const fault = (atSeconds: number, text: string): RoundTimelineMark => ({ atSeconds, kind: 'fault', text, by: 'instructor' });
+/** A moment a fault brought about, written by a player's component. */
+const moment = (atSeconds: number, text: string, actor: string): RoundTimelineMark => ({ atSeconds, kind: 'fault', text, by: 'cluster', actor });
 
 describe('recoveryLines', () => {
   it('says when each fault came and how long every goal took to be met again, whatever the fault', () => {
     const timeline: RoundTimelineMark[] = [
-      { atSeconds: 0, kind: 'phase', text: 'round started: A worker node dies', actor: 'instructor' },
+      { atSeconds: 0, kind: 'phase', text: 'round started: A worker node dies', by: 'instructor' },
       fault(70, 'the kubelet on node-2 is stopped'),
       fault(200, 'kube-proxy on node-1 is stopped: requests from node-1 follow its last rules until it syncs again'),
       fault(250, 'node/node-3 deleted'),
@@ -21,6 +23,23 @@ describe('recoveryLines', () => {
       'At 1:10, the kubelet on node-2 is stopped. Every goal was met again 2:00 later.',
       'At 3:20, kube-proxy on node-1 is stopped: requests from node-1 follow its last rules until it syncs again. Every goal was met again 0:12 later.',
       'At 4:10, node/node-3 deleted. The goals were not all met again before the round ended.',
+    ]);
+  });
+
+  it('dates each fault made, past the moments it brought about, whoever wrote them (a student named "scenario" too)', () => {
+    const timeline: RoundTimelineMark[] = [
+      { ...fault(70, 'the kubelet on node-2 is stopped'), by: 'scenario' },
+      moment(112, 'node-2 Ready: Unknown', 'scenario'),
+      moment(145, 'web-1 evicted from node-2: Terminating', 'bot (controller-manager)'),
+      fault(200, 'etcd is read-only'),
+    ];
+    const recoveries = [
+      { fault: 'the kubelet on node-2 is stopped', seconds: 120 },
+      { fault: 'etcd is read-only', seconds: 30 },
+    ];
+    expect(recoveryLines({ timeline, debrief: { points: [], recoveries } })).toEqual([
+      'At 1:10, the kubelet on node-2 is stopped. Every goal was met again 2:00 later.',
+      'At 3:20, etcd is read-only. Every goal was met again 0:30 later.',
     ]);
   });
 

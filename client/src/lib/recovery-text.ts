@@ -1,4 +1,4 @@
-import type { RoundView } from '@shared/protocol';
+import { isFaultMade, type RoundView } from '@shared/protocol';
 import { formatClock } from './round-clock';
 
 /**
@@ -8,8 +8,8 @@ import { formatClock } from './round-clock';
  * sentence of its own: "Recovered from the kubelet on node-2 is stopped: 2:00" read as nonsense.
  */
 export function recoveryLines(view: Pick<RoundView, 'timeline' | 'debrief'>): string[] {
-  // The server lists the recoveries in the order of the round's fault marks.
-  const faults = view.timeline.filter((m) => m.kind === 'fault');
+  // The server lists the recoveries in the order of the faults made (not the moments they brought about).
+  const faults = view.timeline.filter(isFaultMade);
   return (view.debrief?.recoveries ?? []).map((r, i) => {
     const mark = faults[i]?.text === r.fault ? faults[i] : undefined;
     const fault = /[.!?]$/.test(r.fault) ? r.fault : `${r.fault}.`;
