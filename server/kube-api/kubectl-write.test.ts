@@ -1,7 +1,8 @@
 /**
  * kubectl 1.32 changes a classroom through its API server: apply (client-side and --server-side),
  * create (protobuf bodies), scale, patch (merge, strategic, JSON), delete with the ReplicaSet
- * replacing the pod, preconditions, a student's forbidden write, auth can-i; and client-node creates
+ * replacing the pod, preconditions, a student's forbidden write, auth can-i, a refused server dry run,
+ * drain; and client-node creates
  * a Deployment the game schedules, meets a 409 on a stale update, and deletes a collection.
  * Each change lands in the request log, attributed and marked kubectl.
  */
@@ -199,6 +200,38 @@ describe('kubectl writes', () => {
       kind: 'SelfSubjectReview',
       status: { userInfo: { groups: ['clusterplay:instructors', 'system:authenticated'] } },
     });
+  });
+
+  it('refuses a server dry run (400) and carries none of it out: the pod, the replicas and the names stay as they were', async () => {
+    const web = async () => (await store().list(classroom.id, 'Pod')).items.filter((p) => p.metadata.labels?.['app'] === 'web' && !p.metadata.deletionTimestamp);
+    const victim = (await web())[0]?.metadata.name ?? '';
+    const replicas = (await store().get(classroom.id, { kind: 'Deployment', name: 'web' })).spec.replicas;
+    const refused = 'Error from server (BadRequest): the dryRun feature is disabled\n';
+    expect(await kubectl.run('delete', 'pod', victim, '--dry-run=server')).toEqual({ stdout: '', stderr: refused, code: 1 });
+    expect(await kubectl.run('scale', 'deployment', 'web', '--replicas=1', '--dry-run=server')).toEqual({ stdout: '', stderr: refused, code: 1 });
+    expect((await kubectl.run('label', 'node', 'node-1', 'dry=yes', '--dry-run=server')).stderr).toBe(refused);
+    expect((await kubectl.run('create', 'deployment', 'dry', '--image=nginx', '--dry-run=server')).code).toBe(1);
+    expect((await web()).map((p) => p.metadata.name)).toContain(victim);
+    expect((await store().get(classroom.id, { kind: 'Deployment', name: 'web' })).spec.replicas).toBe(replicas);
+    expect((await store().get(classroom.id, { kind: 'Node', name: 'node-1' })).metadata.labels?.['dry']).toBeUndefined();
+    expect((await store().list(classroom.id, 'Deployment')).items.map((d) => d.metadata.name)).not.toContain('dry');
+  });
+
+  it('drain cordons the node and deletes its pods (kubectl sends their DeleteOptions as protobuf); the ReplicaSet puts them back elsewhere', { timeout: 90_000 }, async () => {
+    const onNode2 = async () => (await store().list(classroom.id, 'Pod')).items.filter((p) => p.spec.nodeName === 'node-2');
+    const drained = (await onNode2()).map((p) => p.metadata.name);
+    expect(drained.length).toBeGreaterThan(0);
+    const { stdout, stderr, code } = await kubectl.run('drain', 'node-2', '--ignore-daemonsets');
+    expect([stderr, code]).toEqual(['', 0]);
+    expect(stdout.split('\n').filter(Boolean).sort()).toEqual(['node/node-2 cordoned', 'node/node-2 drained', ...drained.map((name) => `pod/${name} deleted`)].sort());
+    expect(await onNode2()).toEqual([]);
+    expect((await store().get(classroom.id, { kind: 'Node', name: 'node-2' })).spec.unschedulable).toBe(true);
+    await waitFor(async () => (await store().list(classroom.id, 'Pod')).items.filter((p) => p.metadata.labels?.['app'] === 'web' && isPodReady(p)).length === 5, {
+      what: 'the ReplicaSet to replace the drained pods on node-1',
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    expect((await kubectl.run('uncordon', 'node-2')).stdout).toBe('node/node-2 uncordoned\n');
   });
 });
 

@@ -103,6 +103,13 @@ async function patchWith(store: ObjectStore, classroomId: string, parsed: KubeRe
   }
 }
 
+/** dryRun as the query carries it (create, update, patch) or a delete's DeleteOptions do. */
+function dryRunOf(req: Request, parsed: KubeRequest, body: unknown): boolean {
+  if (queryParam(req.query as Record<string, unknown>, 'dryRun')) return true;
+  const deleting = parsed.verb === 'delete' || parsed.verb === 'deletecollection';
+  return deleting && isPlainObject(body) && Array.isArray(body['dryRun']) && body['dryRun'].length > 0;
+}
+
 const named = (parsed: KubeRequest, name: string): string => (name ? `${parsed.resource.plural}/${name}${parsed.subresource ? `/${parsed.subresource}` : ''}` : parsed.resource.plural);
 
 export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response, parsed: KubeRequest, identity: Identity): Promise<void> {
@@ -112,6 +119,8 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
   const sent = (parsed.verb === 'delete' || parsed.verb === 'deletecollection') && (!Buffer.isBuffer(req.body) || req.body.length === 0) ? undefined : bodyOf(req);
   // Times in the body are on the clock kubectl was served: back onto the simulated one (served-time.ts).
   const body = sent && { ...sent, value: (await servedClockOf(deps, classroomId)).receive(sent.value) };
+  // The store decides a write only by making it: a dry run (`kubectl … --dry-run=server`) is refused, never carried out.
+  if (dryRunOf(req, parsed, body?.value)) return sendStatus(res, badRequest('the dryRun feature is disabled'));
   const name = parsed.name ?? (isPlainObject(body?.value) && isPlainObject(body.value['metadata']) ? String(body.value['metadata']['name'] ?? '') : '');
   const attrs: Attributes = { ...parsed, name };
 

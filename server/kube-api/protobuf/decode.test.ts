@@ -1,7 +1,8 @@
 /**
  * Bodies kubectl 1.32 sent (captured with -v=9 from `kubectl create deployment web --image=nginx
  * --replicas=0 --port=80`, `kubectl create service clusterip web --tcp=80:8080` and `kubectl auth
- * can-i create deployments`), read back as the JSON objects kubectl would have sent as JSON.
+ * can-i create deployments`; `kubectl drain node-2`, with `--grace-period=5` and `--dry-run=server`, through a
+ * logging proxy), read back as the JSON objects kubectl would have sent as JSON.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeProtobufObject } from './decode';
@@ -46,9 +47,16 @@ describe('protobuf bodies (k8s.io/apimachinery runtime/serializer/protobuf)', ()
     });
   });
 
+  it('reads the DeleteOptions kubectl drain sends with each pod deletion: none set, a grace period, a server dry run', () => {
+    const options = (raw: string) => decodeProtobufObject(hex(`6b3873000a130a027631120d44656c6574654f7074696f6e7312${raw}1a002200`));
+    expect(options('00')).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions' });
+    expect(options('020805')).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 5 });
+    expect(options('052a03416c6c')).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions', dryRun: ['All'] });
+  });
+
   it('refuses what is not a Kubernetes protobuf body with 400, and a kind it does not read with 415', () => {
     expect(() => decodeProtobufObject(hex('7b7d'))).toThrow('the request body is not a valid protobuf message: it does not start with the k8s\\0 prefix');
     expect(() => decodeProtobufObject(hex('6b3873000a15ff'))).toThrow('the request body is not a valid protobuf message: field 1 runs past the end');
-    expect(() => decodeProtobufObject(hex('6b3873000a0a0a02763112045065726b'.slice(0, 36)))).toThrow(/protobuf is accepted for Deployment, Service, SelfSubjectAccessReview and SelfSubjectReview only/);
+    expect(() => decodeProtobufObject(hex('6b3873000a0a0a02763112045065726b'.slice(0, 36)))).toThrow(/protobuf is accepted for Deployment, Service, SelfSubjectAccessReview, SelfSubjectReview and DeleteOptions only/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The protobuf messages kubectl 1.32 sends to this server (`kubectl create deployment`, `create
- * service`, `auth can-i` encode their bodies as application/vnd.kubernetes.protobuf), as data:
+ * service`, `auth can-i` and `drain`'s pod deletions encode their bodies as
+ * application/vnd.kubernetes.protobuf), as data:
  * field number -> JSON name and type, from the `generated.proto` files of k8s.io/api and
  * k8s.io/apimachinery v0.32 (apps/v1, core/v1, authorization/v1, meta/v1, runtime, intstr,
  * resource). Fields the game does not model are absent and skipped, as the JSON path drops them.
@@ -47,6 +48,9 @@ const MESSAGES = {
   NonResourceAttributes: { 1: 'path:string', 2: 'verb:string' },
   // kubectl auth whoami sends its status empty: the server fills in the user.
   SelfSubjectReview: { 1: 'metadata:ObjectMeta' },
+  // kubectl drain deletes each pod with its typed client (no eviction subresource here): DeleteOptions as protobuf.
+  DeleteOptions: { 1: 'gracePeriodSeconds:int?', 2: 'preconditions:Preconditions', 3: 'orphanDependents:bool?', 4: 'propagationPolicy:string?', 5: 'dryRun:string[]' },
+  Preconditions: { 1: 'uid:string?', 2: 'resourceVersion:string?' },
 } as const;
 
 export type MessageName = keyof typeof MESSAGES;
@@ -71,5 +75,5 @@ export function fieldOf(message: MessageName, number: number): FieldSpec | undef
 
 /** The message a body of this kind is, for the kinds kubectl encodes as protobuf. */
 export function messageOfKind(kind: string): MessageName | undefined {
-  return kind === 'Deployment' || kind === 'Service' || kind === 'SelfSubjectAccessReview' || kind === 'SelfSubjectReview' ? kind : undefined;
+  return kind === 'Deployment' || kind === 'Service' || kind === 'SelfSubjectAccessReview' || kind === 'SelfSubjectReview' || kind === 'DeleteOptions' ? kind : undefined;
 }
