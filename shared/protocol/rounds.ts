@@ -31,8 +31,8 @@ export interface RoundGoalView {
   /** The goal in words, as the class reads it: the scenario's `about` line, or the check told in words (absent from a view stored before it was added). */
   about?: string;
   met: boolean;
-  /** Live progress where the check counts something (2 of 3 replicas ready). */
-  progress?: { current: number; target: number };
+  /** Live progress where the check counts something (2 of 3 replicas ready); `percent`: both are percentages (a Service's availability). */
+  progress?: { current: number; target: number; percent?: true };
   /** Simulated seconds since the round started when it was last met: it has held since. */
   metAtSeconds?: number;
   /** Who reached it: whoever made the change that met it first, then the players whose components did the work (empty: held from the start). */

@@ -98,7 +98,7 @@ const roundGoal = z.object({
   text: z.string(),
   about: z.string().optional(),
   met: z.boolean(),
-  progress: z.object({ current: z.number(), target: z.number() }).optional(),
+  progress: z.object({ current: z.number(), target: z.number(), percent: z.literal(true).optional() }).optional(),
   metAtSeconds: z.number().optional(),
   achievedBy: z.array(z.object({ component: z.string(), memberId: z.string().nullable(), name: z.string() })).optional(),
   heldFromStart: z.boolean().optional(),

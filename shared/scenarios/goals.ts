@@ -97,8 +97,11 @@ export interface GoalResult {
   /** The goal in words (see goalWords). */
   about: string;
   met: boolean;
-  progress?: { current: number; target: number };
+  progress?: Progress;
 }
+
+/** `percent`: both numbers are percentages, as a Service's availability is shown ("35%/80%", not "35/80"). */
+type Progress = { current: number; target: number; percent?: true };
 
 function compare(actual: number | string, op: Op, wanted: number | string): boolean {
   switch (op) {
@@ -163,23 +166,27 @@ const nodeReady = (node: Node | undefined): number => (node && getCondition(node
 
 /**
  * A bar from 0 up to the target, only for a goal that counts up to a positive number: "pods == 0"
- * or "ready == 0" is met by taking away, and a bar of "1/0" says nothing.
+ * or "ready == 0" is met by taking away, and a bar of "1/0" says nothing. Past the target of an
+ * `==` (4 pods during a rollout's surge, for "replicas == 3") there is nothing left to count up to:
+ * a full bar reading "4/3" beside an unmet goal says nothing either.
  */
-function countingUp(check: Check, current: number, target: number): { progress?: { current: number; target: number } } {
-  return (check.op === '==' || check.op === '>=' || check.op === '>') && target > 0 ? { progress: { current, target } } : {};
+function countingUp(check: Check, current: number, target: number, percent = false): { progress?: Progress } {
+  if (!(check.op === '==' || check.op === '>=' || check.op === '>') || target <= 0) return {};
+  if (check.op === '==' && current > target) return {};
+  return { progress: percent ? { current, target, percent } : { current, target } };
 }
 
 /**
  * One goal now. `startedAt` is when the round clock started (simulated ms): a window reaching
  * before it is not full yet, so the goal waits.
  */
-export function evaluateCheck(check: Check, state: GoalState, requests: readonly ApiRequestEntry[], now: number, startedAt: number): { met: boolean; progress?: { current: number; target: number } } {
+export function evaluateCheck(check: Check, state: GoalState, requests: readonly ApiRequestEntry[], now: number, startedAt: number): { met: boolean; progress?: Progress } {
   const results = conditionsOf(check).map((c) => evaluateCondition(c, state, requests, now, startedAt));
   // The bar shows the first condition still to meet (the image before the count of its pods).
   return results.find((r) => !r.met) ?? results.at(-1) ?? { met: false };
 }
 
-function evaluateCondition(check: Check, state: GoalState, requests: readonly ApiRequestEntry[], now: number, startedAt: number): { met: boolean; progress?: { current: number; target: number } } {
+function evaluateCondition(check: Check, state: GoalState, requests: readonly ApiRequestEntry[], now: number, startedAt: number): { met: boolean; progress?: Progress } {
   const key = `default/${check.name}`;
   switch (check.resource) {
     case 'deployment': {
@@ -197,10 +204,10 @@ function evaluateCondition(check: Check, state: GoalState, requests: readonly Ap
       const window = (check.windowSeconds ?? 0) * 1000;
       const { served, routed } = availability(requests, check.name, now - window, now);
       const target = Math.round(Number(check.value) * 100);
-      if (routed === 0) return { met: false, ...countingUp(check, 0, target) };
+      if (routed === 0) return { met: false, ...countingUp(check, 0, target, true) };
       const ratio = served / routed;
       const full = now - startedAt >= window;
-      return { met: full && compare(ratio, check.op, check.value), ...countingUp(check, Math.floor(ratio * 100), target) };
+      return { met: full && compare(ratio, check.op, check.value), ...countingUp(check, Math.floor(ratio * 100), target, true) };
     }
     case 'node': {
       const actual = check.field === 'pods' ? podsOn(state, check.name) : nodeReady(state.get('Node', check.name));

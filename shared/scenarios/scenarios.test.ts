@@ -108,8 +108,19 @@ describe('goal checks', () => {
       { id: 'down', text: 'node/node-2 ready == 0', about: 'node-2 is not Ready', met: true },
       // web-b is Terminating: it is not counted, web-a is.
       { id: 'drained', text: 'node/node-2 pods == 0', about: 'no pod on node-2 but Terminating ones', met: false },
-      { id: 'served', text: 'service/web availability >= 0.75 over 4s', about: 'the Service web answers at least 75% of its requests over 4 s', met: true, progress: { current: 75, target: 75 } },
+      { id: 'served', text: 'service/web availability >= 0.75 over 4s', about: 'the Service web answers at least 75% of its requests over 4 s', met: true, progress: { current: 75, target: 75, percent: true } },
     ]);
+  });
+
+  it('shows no bar past the target of an ==: 4 pods during a surge for "replicas == 3" is not "4/3"', () => {
+    const goals = [{ id: 'all', check: 'deployment/web replicas == 3' }, { id: 'served', check: 'service/web availability >= 0.8 over 4s' }];
+    const state = cluster();
+    const deployment = state.get('Deployment', 'default/web');
+    if (!deployment) throw new Error('no deployment');
+    state.apply('MODIFIED', { ...deployment, status: { ...deployment.status, replicas: 4 } });
+    const [all, served] = evaluateGoals({ goals }, state, [route(9, false), route(10, true)], start + 10_000, start);
+    expect(all).toEqual({ id: 'all', text: 'deployment/web replicas == 3', about: '3 pods of web in all', met: false });
+    expect(served?.progress).toEqual({ current: 50, target: 80, percent: true });
   });
 
   it("shows a goal in the scenario's words, else its check told in words", () => {
