@@ -132,12 +132,18 @@ test('screens already open during a Redis outage say the server cannot reach its
   for (const page of [student, instructor]) await expect(indicator(page)).toHaveText('Connected');
   await expect(indicator(display)).toHaveCount(0);
   const studentUrl = student.url();
+  // A pod waits for Rui: his highlighted move binds it.
+  const next = student.locator('[data-next-move]');
+  await expect(next).toBeEnabled({ timeout: 30_000 });
 
   await killRedis();
   // No reload: the open pages are told. The simulated clock is wall time on the server and runs on.
   const away = 'Server cannot reach its store: no moves until it is back, the clock keeps running';
   for (const page of [student, instructor]) await expect(indicator(page)).toHaveText(away);
   await expect(indicator(display)).toHaveText(away);
+  // Every move would be refused (ServiceUnavailable): none is offered, and his moves say why.
+  await expect(next).toBeDisabled();
+  await expect(student.getByRole('region', { name: 'Your moves' })).toContainText('Your moves wait until the server reaches its store again.');
   // Rui scrolled down past his moves still sees why none is offered: the header stays at the top of his phone.
   const toBottom = async (page: Page) => expect(Number(await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight), window.scrollY')), 'the page scrolled').toBeGreaterThan(0);
   for (const page of [student, instructor]) {
@@ -170,6 +176,7 @@ test('screens already open during a Redis outage say the server cannot reach its
     await expect(indicator(page)).not.toBeInViewport();
   }
   expect(student.url()).toBe(studentUrl);
+  await expect(next).toBeEnabled();
   // Live again both ways, on the same pages: the instructor's pause reaches Rui's phone and the host screen.
   await instructor.getByRole('button', { name: 'Pause round' }).click();
   for (const [screen, page] of screens) await expect(page.getByTestId('round-phase'), screen).toHaveText('Paused');
