@@ -52,6 +52,8 @@ test('the debrief dates each goal when it last became true and names whose chang
   await instructor.getByLabel('Bot pace').selectOption('2');
   await instructor.getByLabel('Scenario', { exact: true }).selectOption({ label: '3. A worker node dies' });
   await instructor.getByRole('button', { name: 'Show the briefing' }).click();
+  // Her lobby says what comes next: the instructor starts the round, not "the class".
+  await expect(pia.getByText('The round starts when your instructor starts it: read its briefing above meanwhile.', { exact: true })).toBeVisible();
   // The briefing says what the round does: no pod runs yet, node-2 stops once the three pods are Ready.
   await expect(student.getByText('has just been submitted to three empty', { exact: false }).first()).toBeVisible();
   await expect(student.getByText('Ten seconds after they', { exact: false }).first()).toBeVisible();
