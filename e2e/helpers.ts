@@ -215,6 +215,39 @@ export async function textPastEdge(page: Page): Promise<string[]> {
 }
 
 /**
+ * Text under `selector` drawn (partly) outside a box that hides its overflow, or ellipsised: what a
+ * node's box on the projector clips. Each visible text node is measured against every ancestor up
+ * to the root matched whose overflow is not visible: `text…: right 412 > 398 (div.node)`.
+ */
+export async function textCutByBox(page: Page, selector: string): Promise<string[]> {
+  const raw = await page.evaluate(`JSON.stringify([...document.querySelectorAll(${JSON.stringify(selector)})].flatMap((root) => {
+    const cut = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.data.trim() || !node.parentElement.checkVisibility({ visibilityProperty: true, opacityProperty: true })) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const rects = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+      if (!rects.length) continue;
+      const bottom = Math.max(...rects.map((r) => r.bottom));
+      const right = Math.max(...rects.map((r) => r.right));
+      for (let box = node.parentElement; box; box = box === root ? null : box.parentElement) {
+        const style = getComputedStyle(box);
+        if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+        const edge = box.getBoundingClientRect();
+        const name = box.tagName.toLowerCase() + (box.classList[0] ? '.' + box.classList[0] : '');
+        if (bottom > edge.bottom + 0.5) cut.push(node.data.trim().slice(0, 40) + ': bottom ' + Math.round(bottom) + ' > ' + Math.round(edge.bottom) + ' (' + name + ')');
+        else if (right > edge.right + 0.5) cut.push(node.data.trim().slice(0, 40) + ': right ' + Math.round(right) + ' > ' + Math.round(edge.right) + ' (' + name + ')');
+        else continue;
+        break;
+      }
+    }
+    return cut;
+  }))`);
+  return JSON.parse(String(raw)) as string[];
+}
+
+/**
  * A student joins over REST, as a phone's join form does, from a loopback address of its own
  * (`127.0.0.<n>`): each phone of a class has its address, and the server allows each 20 joins a minute.
  */

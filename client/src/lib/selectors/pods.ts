@@ -1,4 +1,4 @@
-import { isPodActive, isPodReady, type ContainerStatus, type Pod } from '@shared/model';
+import { POD_TEMPLATE_HASH_LABEL, controllerRef, isPodActive, isPodReady, type ContainerStatus, type Pod } from '@shared/model';
 
 /** What a pod chip shows and how it is coloured: kubectl's STATUS column, and a tone for it. */
 export type PodTone = 'pending' | 'creating' | 'running' | 'ready' | 'failed' | 'terminating' | 'done';
@@ -54,6 +54,42 @@ export function containerStateText(status: ContainerStatus | undefined): string 
   if ('waiting' in state) return `Waiting: ${state.waiting.reason ?? 'unknown'}`;
   const t = state.terminated;
   return `Terminated: ${t.reason ?? 'Error'} (exit ${t.exitCode})`;
+}
+
+/**
+ * What a pod belongs to, as the room knows it: a Deployment's pod (its ReplicaSet's hash in its
+ * name) is its Deployment's, any other controlled pod its controller's, a bare pod its own name.
+ */
+export function podWorkload(pod: Pod): string {
+  const name = pod.metadata.name;
+  const hash = pod.metadata.labels?.[POD_TEMPLATE_HASH_LABEL];
+  const at = hash ? name.lastIndexOf(`-${hash}-`) : -1;
+  if (at > 0) return name.slice(0, at);
+  return controllerRef(pod)?.name ?? name;
+}
+
+/** Pods of one workload in one status on one node: a line of the projector's map, `web ×3 Running`. */
+export interface PodGroup {
+  workload: string;
+  status: string;
+  tone: PodTone;
+  count: number;
+}
+
+/** The pods counted by workload and status, by workload's name, then status. */
+export function podGroups(pods: readonly Pod[]): PodGroup[] {
+  const groups = new Map<string, PodGroup>();
+  for (const pod of pods) {
+    const workload = podWorkload(pod);
+    const tone = podTone(pod);
+    // A running pod that is not Ready yet gets no traffic: the room sees it apart from the ready ones.
+    const status = tone === 'running' ? 'Running, not ready' : podStatusText(pod);
+    const key = `${workload}\u0000${status}`;
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { workload, status, tone, count: 1 });
+  }
+  return [...groups.values()].sort((a, b) => a.workload.localeCompare(b.workload) || a.status.localeCompare(b.status));
 }
 
 export function stableKey(pod: Pod): string {

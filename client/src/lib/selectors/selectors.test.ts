@@ -4,7 +4,7 @@ import { parseRoute } from '../routes';
 import { nodeHealthRows, replicaSetRows, reportedRows, serviceRows } from './controllers';
 import { formatAge } from './format';
 import { bindingHints } from './hints';
-import { pendingPods, podStatusText } from './pods';
+import { pendingPods, podGroups, podStatusText } from './pods';
 import { nodeUsage } from './scheduling';
 import { cachedImages } from './node-local';
 import { ClusterState, fullImageName } from '@shared/sim';
@@ -38,6 +38,25 @@ describe('pod status as kubectl get pods shows it', () => {
 
   it('the scheduling queue holds pods without a node only', () => {
     expect(pendingPods([makePod('a'), makePod('b', { nodeName: 'node-1' })]).map((p) => p.metadata.name)).toEqual(['a']);
+  });
+
+  it("the projector's map counts a node's pods by workload and status: a Deployment's by its name, a bare pod by its own", () => {
+    const running = (pod: Pod, ready = true): Pod =>
+      withStatus(pod, {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+        containerStatuses: [{ name: 'app', image: 'nginx:1.27', imageID: '', ready, restartCount: 0, state: { running: {} } }],
+      });
+    const web = (suffix: string, nodeName = 'node-1'): Pod => makePod(`web-74cc5b88f9-${suffix}`, { nodeName, labels: { app: 'web', 'pod-template-hash': '74cc5b88f9' } });
+    const job = makePod('backup-x7k2p', { nodeName: 'node-1', ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'backup', uid: 'j1', controller: true }] });
+    const pods = [running(web('a1b2c')), web('d3e4f'), running(web('g5h6i')), running(web('j7k8l'), false), job, makePod('debug', { nodeName: 'node-1' })];
+    expect(podGroups(pods)).toEqual([
+      { workload: 'backup', status: 'ContainerCreating', tone: 'creating', count: 1 },
+      { workload: 'debug', status: 'ContainerCreating', tone: 'creating', count: 1 },
+      { workload: 'web', status: 'ContainerCreating', tone: 'creating', count: 1 },
+      { workload: 'web', status: 'Running', tone: 'ready', count: 2 },
+      { workload: 'web', status: 'Running, not ready', tone: 'running', count: 1 },
+    ]);
   });
 });
 
