@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol/events';
 import { baseURL } from '../playwright.config';
-import { assignRole, expect, fitsViewport, hostClassroom, joinAsStudent, joinFrom, openHostScreen, saveScreenshot, test, textPastEdge } from './helpers';
+import { assignRole, expect, fitsViewport, hostClassroom, joinAsStudent, joinFrom, openHostScreen, saveScreenshot, test, textCutByBox, textPastEdge } from './helpers';
 
 /**
  * "A worker node dies" played by bots at 10×, watched by the instructor and a student on a phone,
@@ -161,6 +161,13 @@ test('the debrief dates each goal when it last became true and names whose chang
   await saveScreenshot(display, testInfo, 'host-1280x720-debrief');
   // The page does not scroll, as its root hides what overflows: a line half past the edge is still cut.
   expect(await textPastEdge(display), 'host screen (debrief): text past the edge').toEqual([]);
+  // An older 1024×768 projector: a narrower column in larger type. The debrief's type steps down to it
+  // (node-dies' four points were drawn past the bottom edge); what still cannot fit is counted, never cut.
+  await display.setViewportSize({ width: 1024, height: 768 });
+  await saveScreenshot(display, testInfo, 'host-1024x768-debrief');
+  expect(await textPastEdge(display), 'host screen at 1024×768 (debrief): text past the edge').toEqual([]);
+  expect(await textCutByBox(display, '.debrief'), 'host screen at 1024×768: debrief text cut by its box').toEqual([]);
+  await expect(display.getByTestId('recovery')).toBeInViewport({ ratio: 1 });
 
   // Kim gets a role now: her screen says the round is over, not that the instructor paused the class.
   await assignRole(instructor, 'Kim', 'Scheduler');
