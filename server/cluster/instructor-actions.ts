@@ -8,6 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { RESOURCE, type Deployment, type Kind, type KubeObject } from '@shared/model';
 import { refuse, type Ack, type ClassroomView, type Fault, type InstructorAction } from '@shared/protocol';
 import { HEARTBEAT_MODE, KUBELET_STOPPED, KUBE_PROXY_STOPPED, NODE_PARTITIONED, SLOW_IMAGE_PULLS, crashContainer } from '@shared/sim';
+import { SCENARIO_ACTOR } from '@shared/scenarios';
 import type { RoundService } from '../rounds/round-service';
 import type { ClassroomChangeReason } from '../classroom/changes';
 import { isApiError } from '../store';
@@ -39,9 +40,9 @@ const APPLIABLE = new Set<string>(['Deployment', 'Service', 'Pod', 'Node']);
 const INSTRUCTOR = 'instructor';
 /**
  * Who a scenario's timed step writes as: the round, not the instructor (who did nothing), so the
- * timeline and the goals it meets credit no one for it (authorsOf finds no seat behind it).
+ * timeline and the goals it meets credit no one for it (authorsOf names it the scenario's).
  */
-export const SCENARIO_STEP_ACTOR = 'system:rounds';
+export const SCENARIO_STEP_ACTOR = SCENARIO_ACTOR;
 
 /** Who asked for an instructor request: the instructor, or the round playing its scenario's step. */
 export type InstructorBy = 'instructor' | 'scenario';

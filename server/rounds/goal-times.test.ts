@@ -50,6 +50,7 @@ const PODS_WORK = [bot('kube-scheduler', 'scheduler'), ...NODE_DIES.map((n) => b
 const SHOP_WORK = [bot('kube-controller-manager', 'controller-manager'), bot('kube-scheduler', 'scheduler'), ...['node-1', 'node-2'].map((n) => bot('kubelet', `kubelet:${n}`)), ...['node-1', 'node-2'].map((n) => bot('container-runtime', `container-runtime:${n}`))];
 
 const secondsIn = (end: RoundView, simTime: number): number => Math.round((simTime - (end.startedAtSim ?? 0)) / 100) / 10;
+const secondsToSim = (end: RoundView, seconds: number): number => (end.startedAtSim ?? 0) + seconds * 1000;
 
 /** node-dies' drain goal in its words (the scenario's about line). */
 const DRAINED = "no pod on node-2 but Terminating ones: its pod is evicted after its tolerationSeconds (only node-2's kubelet could confirm the deletion)";
@@ -70,19 +71,29 @@ test('"A worker node dies": node-2 is drained when its pod is evicted, by the co
   const firstReady = events.find((e) => e.object.kind === 'Deployment' && (e.object as Deployment).status?.readyReplicas === 3);
   expect(stop?.atSeconds).toBeGreaterThanOrEqual(secondsIn(end, firstReady?.simTime ?? Infinity) + 10);
   expect(secondsIn(end, eviction.simTime)).toBeGreaterThan((stop?.atSeconds ?? Infinity) + 30);
-  // Three pods Ready again: last reached after the eviction (it was met before the fault too), by the controller manager's status write.
+  // Three pods Ready again: reached after the eviction, by the controller manager's status write.
   const ready = events.findLast((e) => e.object.kind === 'Deployment' && (e.object as Deployment).status?.readyReplicas === 3 && e.simTime <= (end.endedAtSim ?? 0));
   expect(goal('replicas-ready')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, ready?.simTime ?? 0), achievedBy: [bot('kube-controller-manager', 'controller-manager'), ...PODS_WORK] });
   expect(goal('replicas-ready')?.metAtSeconds).toBeGreaterThan(goal('node-drained')?.metAtSeconds ?? Infinity);
-  // The replay marks the drain where it happened (and once only: it held from the start, so nothing marked it then).
+  // The replay marks the drain where it happened, once.
   expect(markers.filter((m) => m.label === `goal reached: ${DRAINED}`)).toEqual([{ label: `goal reached: ${DRAINED}`, simTime: eviction.simTime }]);
-  // Three pods Ready was reached, undone by the fault, and reached again: the replay says so in order.
-  // (each in the goal's words, as the class reads it)
-  expect(markers.filter((m) => m.label.endsWith('three pods Ready again, on the nodes that are alive')).map((m) => m.label)).toEqual([
-    'goal reached: three pods Ready again, on the nodes that are alive',
-    'goal no longer met: three pods Ready again, on the nodes that are alive',
-    'goal reached: three pods Ready again, on the nodes that are alive',
-  ]);
+  // Three pods Ready again is reached once, after the drain: the three pods Ready before the fault
+  // were not its answer (the trial's host screen showed it ✓ before node-2 had died).
+  expect(markers.filter((m) => m.label.endsWith('three pods Ready again, on the nodes that are alive'))).toEqual([{ label: 'goal reached: three pods Ready again, on the nodes that are alive', simTime: ready?.simTime }]);
+  // Every screen showed the goals waiting, not met, until what they wait for: the three until node-2
+  // went down (its three pods were Ready meanwhile), three pods Ready again until the drain.
+  const views = instructor.rounds.filter((v) => v.phase === 'running' || v.phase === 'paused');
+  const beforeStop = views.filter((v) => !v.timeline.some((m) => m.text === 'the kubelet on node-2 is stopped'));
+  expect(beforeStop.some((v) => v.timeline.some((m) => m.text.startsWith('goal reached')))).toBe(false);
+  const waiting = (v: RoundView) => v.goals.map((g) => ({ id: g.id, met: g.met, waitsFor: g.waitsFor }));
+  const DOWN = "node-2's machine goes down";
+  expect(new Set(beforeStop.map((v) => JSON.stringify(waiting(v))))).toEqual(new Set([JSON.stringify([{ id: 'node-not-ready', met: false, waitsFor: DOWN }, { id: 'node-drained', met: false, waitsFor: DOWN }, { id: 'replicas-ready', met: false, waitsFor: DRAINED }])]));
+  const podsReadyBeforeStop = events.some((e) => e.object.kind === 'Deployment' && (e.object as Deployment).status?.readyReplicas === 3 && e.simTime < secondsToSim(end, stop?.atSeconds ?? 0));
+  expect(podsReadyBeforeStop).toBe(true);
+  const beforeDrain = views.filter((v) => !v.goals.some((g) => g.id === 'node-drained' && g.met));
+  expect(beforeDrain.every((v) => v.goals.find((g) => g.id === 'replicas-ready')?.waitsFor === DRAINED && !v.goals.find((g) => g.id === 'replicas-ready')?.met)).toBe(true);
+  // Nothing held before the fault, so the debrief does not say the goals were met "again".
+  expect(end.debrief?.recoveries).toEqual([{ fault: 'the kubelet on node-2 is stopped', seconds: expect.any(Number), again: false }]);
   // The debrief's timeline keeps the drain's mark at its time, with who did it.
   expect(end.timeline.filter((m) => m.text === `goal reached: ${DRAINED}`)).toEqual([{ atSeconds: secondsIn(end, eviction.simTime), kind: 'goal', text: `goal reached: ${DRAINED}`, by: 'cluster', actor: 'bot (controller-manager)' }]);
   // Every goal here was met by a write of the controller manager (the node lifecycle controller,
@@ -104,9 +115,10 @@ test('"A crashing container": the rollout is reached only once shop:1.1 runs in 
   const release = events.find((e) => e.object.kind === 'Deployment' && e.actor === SCENARIO_STEP_ACTOR && (e.object as Deployment).spec.template.spec.containers[0]?.image === 'shop:1.1');
   if (!release) throw new Error('shop:1.1 was never released');
   const goal = (id: string) => end.goals.find((g) => g.id === id);
-  // The scenario's step released it, at its time: the instructor did nothing and is not named; the bots whose components roll it out reached it.
-  expect(goal('fixed-image')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, release.simTime), achievedBy: SHOP_WORK });
-  expect(end.timeline.filter((m) => m.text === 'goal reached: the Deployment asks for the fixed image').map((m) => m.actor)).toEqual([SHOP_WORK.map((a) => a.name).join(', ')]);
+  // The scenario's step released it, at its time: the instructor did nothing and is not named, and
+  // no player reached it (the trial's debrief credited it to four students, 20 points each).
+  expect(goal('fixed-image')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, release.simTime), achievedBy: [], metBy: 'scenario' });
+  expect(end.timeline.filter((m) => m.text === 'goal reached: the Deployment asks for the fixed image').map((m) => [m.by, m.actor])).toEqual([['scenario', undefined]]);
   expect(secondsIn(end, release.simTime)).toBeGreaterThanOrEqual(45);
   // The status write that counted both shop:1.1 pods available and no other pod: the controller manager's.
   const complete = events.find((e) => {
@@ -117,4 +129,10 @@ test('"A crashing container": the rollout is reached only once shop:1.1 runs in 
   expect(goal('rolled-out')).toMatchObject({ met: true, metAtSeconds: secondsIn(end, complete?.simTime ?? 0), achievedBy: SHOP_WORK });
   expect(end.timeline.filter((m) => m.kind === 'goal' && m.text.startsWith('goal reached: both pods belong to the shop:1.1 ReplicaSet')).map((m) => m.actor)).toEqual(['bot (controller-manager)']);
   expect(goal('rolled-out')?.metAtSeconds).toBeGreaterThan(goal('fixed-image')?.metAtSeconds ?? Infinity);
+  // 20 points for the rollout alone, to each bot whose component rolled it out: none for the release.
+  for (const player of SHOP_WORK) {
+    const score = end.scores.find((s) => s.name === player.name);
+    const speed = (seconds: number | undefined) => (seconds === undefined ? 0 : Math.max(0, 30 - Math.round(seconds)));
+    expect(score?.score, player.name).toBe(Math.max(0, 10 * (score?.accepted ?? 0) - 5 * (score?.refusals ?? 0) + 20 + speed(score?.pendingToBoundSeconds) + speed(score?.boundToRunningSeconds)));
+  }
 });

@@ -33,6 +33,8 @@ export interface RoundRecord {
   spikes: Record<string, { perSecond: number; untilSim: number }>;
   /** Steps that wait on a condition (`when`), by index: the simulated ms each was booked for once it held. */
   stepsDue?: Record<string, number>;
+  /** Steps that fired, by index: the simulated ms of each (a goal `after` one counts from then). */
+  stepsDone?: Record<string, number>;
   /** The last view computed (what screens get on connect). */
   view: RoundView | null;
 }
@@ -41,15 +43,19 @@ export interface RoundRecord {
  * A goal as the looks found it. Reached: met since `metAtSim`, the last time it became true, by
  * whoever made that change and the players whose components did the work (`actors`, the players
  * credited; the debrief names `achievedBy`, the change's author first). A goal that already held at
- * the round's first look was reached by no one (`fromStart`).
+ * the first look it counted at (the round's, or the first after what it waits for) was reached by
+ * no one (`fromStart`); one the scenario's step or the instructor met, by no player (`metBy`).
  */
 export interface StoredGoal {
-  /** At the last look; absent before the first. */
+  /** At the last look it counted at; absent before the first (and while it waits). */
   met?: boolean;
   metAtSim?: number;
+  /** The first time it was met in this round (the debrief says "met again" only of goals met before). */
+  firstMetAtSim?: number;
   achievedBy?: GoalAchiever[];
   actors?: string[];
   fromStart?: boolean;
+  metBy?: 'scenario' | 'instructor';
 }
 
 export const MAX_TIMELINE_MARKS = 300;

@@ -33,16 +33,19 @@ import {
   authorsOf,
   componentsOf,
   concerns,
+  countsFrom,
   credited,
   evaluateCheck,
-  evaluateGoals,
+  evaluateGoal,
   goalWords,
   isWindowed,
   parseCheck,
   recoveries,
   scorePlayers,
   scoreTeams,
+  waitWords,
   type BoundToRunning,
+  type GoalResult,
   type PlayerTally,
   type Scenario,
 } from '@shared/scenarios';
@@ -441,8 +444,21 @@ export class RoundService {
     const instructor = moment?.view.members.find((m) => m.kind === 'instructor');
     if (!step || !instructor) return;
     const identity: Extract<Identity, { kind: 'instructor' }> = { kind: 'instructor', classroomId, memberId: instructor.id, name: instructor.name };
-    const { reply } = await this.api.instruct(identity, { kind: 'fault', fault: step.action }, 'scenario');
-    if (!reply.ok) this.options.logger.warn({ classroomId, step: index, reply }, 'a scenario step was refused');
+    const { reply, entry } = await this.api.instruct(identity, { kind: 'fault', fault: step.action }, 'scenario');
+    if (!reply.ok) {
+      this.options.logger.warn({ classroomId, step: index, reply }, 'a scenario step was refused');
+      return;
+    }
+    // Goals `after` this step count from now on.
+    const done = await this.records.update(classroomId, (r) => {
+      if (r?.phase !== 'running' || r.generation !== generation) return false;
+      (r.stepsDone ??= {})[index] ??= entry.simTime;
+      return r;
+    });
+    if (done) {
+      this.cache.set(classroomId, { record: done, readAt: Date.now() });
+      if (this.options.owns(classroomId)) this.scheduleEvaluation(classroomId);
+    }
   }
 
   /**
@@ -730,37 +746,55 @@ export class RoundService {
         const who = authorsOf(seen.actor, seen.object, moment.view).achievers.map((a) => a.name).join(', ');
         mark(r, Math.max(seen.atSim, startedAtSim), 'fault', seen.text, 'cluster', who || undefined);
       }
-      const results = evaluateGoals(scenario, state, requests, now, startedAtSim);
-      for (const result of results) {
-        const stored = r.goals[result.id];
-        const cause = reached.get(result.id);
+      const results: GoalResult[] = [];
+      for (const goal of scenario.goals) {
+        const stored = r.goals[goal.id];
+        const firstMet = Object.fromEntries(Object.entries(r.goals).map(([id, g]) => [id, g.firstMetAtSim]));
+        const from = countsFrom(goal, scenario, startedAtSim, r.stepsDone ?? {}, firstMet);
+        if (from === undefined) {
+          // It waits (for a fault, say): whatever holds now is not the class's answer to it yet.
+          r.goals[goal.id] = {};
+          results.push({ id: goal.id, text: goal.check, about: goalWords(goal), met: false, waitsFor: waitWords(goal, scenario) ?? goal.after ?? '' });
+          continue;
+        }
+        const result = evaluateGoal(goal, state, requests, now, from);
+        results.push(result);
+        const latched = reached.get(result.id);
+        // A change before it began to count did not meet it.
+        const cause = latched && latched.atSim >= from ? latched : undefined;
+        const first = stored?.firstMetAtSim === undefined ? {} : { firstMetAtSim: stored.firstMetAtSim };
         if (!result.met) {
           // Reached once, undone since: the debrief keeps only a time it held from.
           if (stored?.metAtSim !== undefined && !stored.fromStart) {
             mark(r, now, 'goal', `goal no longer met: ${result.about}`, 'round');
             markers.push({ marker: { kind: 'goal', label: `goal no longer met: ${result.about}` }, atSim: now });
           }
-          r.goals[result.id] = { met: false };
+          r.goals[result.id] = { met: false, ...first };
           continue;
         }
         // Met since the time stored, unless a change made it true again since (unmet between two looks).
         if (stored?.met && stored.metAtSim !== undefined && !(cause && cause.atSim > stored.metAtSim)) continue;
         if (stored?.met === undefined && !cause) {
-          // Already true at the round's first look: true before anything happened, nobody's doing.
-          r.goals[result.id] = { met: true, metAtSim: startedAtSim, fromStart: true, achievedBy: [], actors: [] };
+          // Already true at the first look it counts at: true before anything happened (or before
+          // what it waited for), nobody's doing.
+          r.goals[result.id] = { met: true, metAtSim: from, firstMetAtSim: stored?.firstMetAtSim ?? from, fromStart: true, achievedBy: [], actors: [] };
           continue;
         }
         const parsed = parseCheck(result.text);
         // Whoever made the change that met it (a window over the request log is met by time passing:
-        // no one change), and the players whose components did the work it depended on: all reached it.
+        // no one change), and the players whose components did the work it depended on: all reached
+        // it, unless the change was the scenario's step or the instructor's (then no player did).
         const author = cause ? authorsOf(cause.actor, cause.object, moment.view) : { actors: [], achievers: [] };
         const contributors = parsed.ok ? achievers(tallies.players, componentsOf(parsed.check)) : { actors: [], achievers: [] };
         const authors = credited(author, contributors);
         const atSim = cause ? Math.min(cause.atSim, now) : now;
-        r.goals[result.id] = { met: true, metAtSim: atSim, achievedBy: authors.achievers, actors: authors.actors };
+        r.goals[result.id] = { met: true, metAtSim: atSim, firstMetAtSim: stored?.firstMetAtSim ?? atSim, achievedBy: authors.achievers, actors: authors.actors, ...(author.by ? { metBy: author.by } : {}) };
         // The mark says who made it true where a change did.
-        const who = author.achievers.length ? author.achievers : contributors.achievers;
-        mark(r, atSim, 'goal', `goal reached: ${result.about}`, 'cluster', who.map((a) => a.name).join(', ') || 'nobody');
+        if (author.by) mark(r, atSim, 'goal', `goal reached: ${result.about}`, author.by);
+        else {
+          const who = author.achievers.length ? author.achievers : contributors.achievers;
+          mark(r, atSim, 'goal', `goal reached: ${result.about}`, 'cluster', who.map((a) => a.name).join(', ') || 'nobody');
+        }
         markers.push({ marker: { kind: 'goal', label: `goal reached: ${result.about}` }, atSim });
       }
       due.length = 0;
@@ -817,7 +851,10 @@ export class RoundService {
 
   private async compose(classroomId: string, record: RoundRecord, scenario: Scenario, now: SimTime | null): Promise<RoundView> {
     const moment = await this.options.runtime.moment(classroomId);
-    const results = scenario.goals.map((g) => ({ id: g.id, text: g.check, about: goalWords(g), met: false }));
+    const results = scenario.goals.map((g): GoalResult => {
+      const waitsFor = waitWords(g, scenario);
+      return waitsFor === undefined ? { id: g.id, text: g.check, about: goalWords(g), met: false } : { id: g.id, text: g.check, about: goalWords(g), met: false, waitsFor };
+    });
     return composeView(record, scenario, results, { players: [], routes: 0, served: 0 }, moment?.view ?? null, null, now ?? moment?.now ?? 0);
   }
 
@@ -898,7 +935,7 @@ function boundToRunning(state: ClusterState | null): BoundToRunning {
 function composeView(
   record: RoundRecord,
   scenario: Scenario,
-  results: readonly { id: string; text: string; about: string; met: boolean; progress?: { current: number; target: number } }[],
+  results: readonly GoalResult[],
   tallies: { players: PlayerTally[]; routes: number; served: number },
   classroom: ClassroomView | null,
   state: ClusterState | null,
@@ -913,6 +950,7 @@ function composeView(
       ...(stored?.metAtSim === undefined ? {} : { metAtSeconds: seconds(stored.metAtSim) }),
       ...(stored?.achievedBy ? { achievedBy: stored.achievedBy } : {}),
       ...(stored?.fromStart ? { heldFromStart: true } : {}),
+      ...(stored?.metBy ? { metBy: stored.metBy } : {}),
     };
   });
   // 20 points for each goal met now, to every player who reached it (the change's author, the contributors).
@@ -943,7 +981,14 @@ function composeView(
     view.debrief = {
       points: scenario.debrief,
       ...(tallies.routes > 0 ? { availability: Math.round((tallies.served / tallies.routes) * 1000) / 1000 } : {}),
-      recoveries: recoveries(faults, record.allMetAtSim.map(seconds)),
+      recoveries: recoveries(
+        faults,
+        record.allMetAtSim.map(seconds),
+        scenario.goals.map((g) => {
+          const first = record.goals[g.id]?.firstMetAtSim;
+          return first === undefined ? undefined : seconds(first);
+        }),
+      ),
     };
   }
   return view;

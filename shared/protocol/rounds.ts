@@ -37,8 +37,12 @@ export interface RoundGoalView {
   metAtSeconds?: number;
   /** Who reached it: whoever made the change that met it first, then the players whose components did the work (empty: held from the start). */
   achievedBy?: GoalAchiever[];
-  /** It held when the round started and has since: nobody reached it. */
+  /** It held when it began to count (the round's start, or what it waits for) and has since: nobody reached it. */
   heldFromStart?: boolean;
+  /** It does not count yet: it waits for this (a step of the scenario, or an earlier goal), in words. */
+  waitsFor?: string;
+  /** The change that met it was the scenario's own step or the instructor's: no player reached it. */
+  metBy?: 'scenario' | 'instructor';
 }
 
 export interface RoundScore {
@@ -118,8 +122,11 @@ export interface RoundDebrief {
   points: string[];
   /** Service availability measured from kube-proxy's routed requests, 0..1, where traffic flowed. */
   availability?: number;
-  /** Simulated seconds from each fault to the cluster meeting its goals again. */
-  recoveries: { fault: string; seconds: number | null }[];
+  /**
+   * Simulated seconds from each fault to the cluster meeting every goal; `again`: each goal had
+   * been met before the fault too (absent from a view stored before it was told).
+   */
+  recoveries: { fault: string; seconds: number | null; again?: boolean }[];
 }
 
 export interface RoundView {

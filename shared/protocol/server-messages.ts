@@ -102,6 +102,8 @@ const roundGoal = z.object({
   metAtSeconds: z.number().optional(),
   achievedBy: z.array(z.object({ component: z.string(), memberId: z.string().nullable(), name: z.string() })).optional(),
   heldFromStart: z.boolean().optional(),
+  waitsFor: z.string().optional(),
+  metBy: z.enum(['scenario', 'instructor']).optional(),
 });
 const roundScore = z.object({
   memberId: z.string(),
@@ -149,7 +151,7 @@ export const roundViewSchema: z.ZodType<RoundView | null> = z
       .object({
         points: z.array(z.string()),
         availability: z.number().optional(),
-        recoveries: z.array(z.object({ fault: z.string(), seconds: z.number().nullable() })),
+        recoveries: z.array(z.object({ fault: z.string(), seconds: z.number().nullable(), again: z.boolean().optional() })),
       })
       .optional(),
   })

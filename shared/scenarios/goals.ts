@@ -98,6 +98,8 @@ export interface GoalResult {
   about: string;
   met: boolean;
   progress?: Progress;
+  /** It does not count yet: what it waits for, in words (see waitWords). */
+  waitsFor?: string;
 }
 
 /** `percent`: both numbers are percentages, as a Service's availability is shown ("35%/80%", not "35/80"). */
@@ -268,13 +270,16 @@ export function goalWords(goal: { check: string; about?: string | undefined }): 
 
 /** Every goal of the scenario, in order, as of `now` (simulated ms). */
 export function evaluateGoals(scenario: GoalsInput, state: GoalState, requests: readonly ApiRequestEntry[], now: number, startedAt: number): GoalResult[] {
-  return scenario.goals.map((goal) => {
-    const parsed = parseCheck(goal.check);
-    const named = { id: goal.id, text: goal.check, about: goalWords(goal) };
-    if (!parsed.ok) return { ...named, met: false };
-    const { met, progress } = evaluateCheck(parsed.check, state, requests, now, startedAt);
-    return progress ? { ...named, met, progress } : { ...named, met };
-  });
+  return scenario.goals.map((goal) => evaluateGoal(goal, state, requests, now, startedAt));
+}
+
+/** One goal as of `now`, counted from `from` (the round's start, or what it waited for: a window fills from then). */
+export function evaluateGoal(goal: GoalsInput['goals'][number], state: GoalState, requests: readonly ApiRequestEntry[], now: number, from: number): GoalResult {
+  const parsed = parseCheck(goal.check);
+  const named = { id: goal.id, text: goal.check, about: goalWords(goal) };
+  if (!parsed.ok) return { ...named, met: false };
+  const { met, progress } = evaluateCheck(parsed.check, state, requests, now, from);
+  return progress ? { ...named, met, progress } : { ...named, met };
 }
 
 const wantsReady = (check: Check): boolean => {
@@ -322,3 +327,35 @@ function componentsOfOne(check: Check): string[] {
   }
 }
 
+
+/** What a goal's `after` may name: a step of the scenario, or an earlier goal. */
+export interface WaitsInput {
+  steps: readonly { id?: string | undefined; note?: string | undefined }[];
+  goals: readonly { id: string; check: string; about?: string | undefined; after?: string | undefined }[];
+}
+
+/**
+ * When a goal begins to count (simulated ms): at the round's start, or when the step it waits for
+ * fired (`stepsDone`, by the step's index) or the earlier goal it waits for was first met
+ * (`firstMet`, by goal id); undefined while it still waits.
+ */
+export function countsFrom(
+  goal: { after?: string | undefined },
+  scenario: WaitsInput,
+  startedAtSim: number,
+  stepsDone: Readonly<Record<string, number>>,
+  firstMet: Readonly<Record<string, number | undefined>>,
+): number | undefined {
+  if (goal.after === undefined) return startedAtSim;
+  const step = scenario.steps.findIndex((s) => s.id === goal.after);
+  return step >= 0 ? stepsDone[step] : firstMet[goal.after];
+}
+
+/** What a waiting goal waits for, in words: the step's note, or the earlier goal in its words. */
+export function waitWords(goal: { after?: string | undefined }, scenario: WaitsInput): string | undefined {
+  if (goal.after === undefined) return undefined;
+  const step = scenario.steps.find((s) => s.id === goal.after);
+  if (step) return step.note ?? goal.after;
+  const earlier = scenario.goals.find((g) => g.id === goal.after);
+  return earlier ? goalWords(earlier) : goal.after;
+}

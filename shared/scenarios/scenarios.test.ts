@@ -5,7 +5,7 @@ import { makeDeployment, makeNode, makePod, type KubeObject } from '@shared/mode
 import type { ApiRequestEntry } from '@shared/protocol';
 import { ClusterState } from '@shared/sim';
 import type { MemberView, RoleSeatView } from '@shared/protocol';
-import { achievers, activityOf, authorsOf, componentsOf, concerns, credited, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, type PlayerTally } from './index';
+import { achievers, activityOf, authorsOf, componentsOf, concerns, countsFrom, credited, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, waitWords, SCENARIO_ACTOR, type PlayerTally } from './index';
 
 const BUILTIN = path.join(import.meta.dirname, 'builtin');
 const firstDeployment = readFileSync(path.join(BUILTIN, '1-first-deployment.yaml'), 'utf8');
@@ -37,9 +37,52 @@ describe('scenario files', () => {
     ['a step with an unknown action', firstDeployment.replace('type: traffic', 'type: meteor'), /^steps\[0\]\.action\.type: /],
     ['a step waiting on a check it cannot read', firstDeployment.replace('  - at: 0\n', '  - at: 0\n    when: deployment/web readyReplica == 3\n'), /^steps\[0\]\.when: deployment has no field "readyReplica"/],
     ['a missing time limit', firstDeployment.replace('timeLimitSeconds: 300\n', ''), /^timeLimitSeconds: /],
+    ['a goal after nothing the scenario names', firstDeployment.replace('    check: service/web endpoints == 3\n', '    check: service/web endpoints == 3\n    after: meteor\n'), /^goals\[1\]\.after: Not found: "meteor" is no step's id nor an earlier goal's/],
+    ['a goal after a later goal', firstDeployment.replace('    check: service/web endpoints == 3\n', '    check: service/web endpoints == 3\n    after: served\n'), /^goals\[1\]\.after: Not found: "served"/],
+    ['a step and a goal of one id', firstDeployment.replace('  - at: 0\n', '  - id: served\n    at: 0\n'), /^goals\[2\]\.id: Duplicate value: "served"/],
     ['an unknown field', `${firstDeployment}\nextra: 1\n`, /Unrecognized key: "extra"/],
   ])('refuses %s, naming the field path', (_what, text, message) => {
     expect(refused(text)).toMatch(message);
+  });
+
+  it('a goal about recovering from a fault waits for it: "A worker node dies" counts none of its goals before node-2 goes down, three pods Ready again only once its pod is evicted', () => {
+    const parsed = parseScenario(readFileSync(path.join(BUILTIN, '3-node-dies.yaml'), 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.message);
+    const { scenario } = parsed;
+    const goal = (id: string): { after?: string } => scenario.goals.find((g) => g.id === id) ?? {};
+    const from = (id: string, stepsDone: Record<string, number>, firstMet: Record<string, number>) => countsFrom(goal(id), scenario, 1000, stepsDone, firstMet);
+    // Before the fault (three pods Ready, no pod on node-2 yet): no goal counts.
+    expect(['node-not-ready', 'node-drained', 'replicas-ready'].map((id) => from(id, {}, { 'replicas-ready': 5000 }))).toEqual([undefined, undefined, undefined]);
+    // node-2 went down at 40 s (step 0): its NotReady and its drain count from then; three pods Ready again only from the drain.
+    expect(['node-not-ready', 'node-drained', 'replicas-ready'].map((id) => from(id, { 0: 40_000 }, {}))).toEqual([40_000, 40_000, undefined]);
+    expect(from('replicas-ready', { 0: 40_000 }, { 'node-drained': 120_000 })).toBe(120_000);
+    // What the screens say each waits for: the step's note, the earlier goal's words.
+    expect(scenario.goals.map((g) => waitWords(g, scenario))).toEqual([
+      "node-2's machine goes down",
+      "node-2's machine goes down",
+      "no pod on node-2 but Terminating ones: its pod is evicted after its tolerationSeconds (only node-2's kubelet could confirm the deletion)",
+    ]);
+    // A goal with no `after` counts from the round's start.
+    expect(countsFrom({}, scenario, 1000, {}, {})).toBe(1000);
+  });
+
+  it('no built-in goal holds before the fault it is about: each waits for the step or goal that brings it about', () => {
+    const afters = Object.fromEntries(
+      readdirSync(BUILTIN).map((f) => {
+        const parsed = parseScenario(readFileSync(path.join(BUILTIN, f), 'utf8'));
+        if (!parsed.ok) throw new Error(parsed.message);
+        return [parsed.scenario.id, parsed.scenario.goals.flatMap((g) => (g.after ? [`${g.id} after ${g.after}`] : []))];
+      }),
+    );
+    expect(afters).toEqual({
+      'first-deployment': [],
+      'out-of-room': [],
+      'node-dies': ['node-not-ready after node-2-down', 'node-drained after node-2-down', 'replicas-ready after node-drained'],
+      crashloop: [],
+      'rolling-update': ['served after release'],
+      placement: [],
+      'etcd-read-only': [],
+    });
   });
 
   it('refuses text that is not YAML', () => {
@@ -200,11 +243,12 @@ describe('who reaches a goal', () => {
   it.each([
     ['a student’s move: that student, as their component', 'student:k1', pod('node-2'), { actors: ['student:k1'], achievers: [{ component: 'kube-controller-manager', memberId: 'k1', name: 'Kim' }] }],
     ['a bot’s move: that bot', 'bot:scheduler', pod('node-2'), { actors: ['bot:scheduler'], achievers: [{ component: 'kube-scheduler', memberId: null, name: 'bot (scheduler)' }] }],
-    ['the instructor’s request: the instructor, no player', 'instructor', makeDeployment('web'), { actors: [], achievers: [{ component: 'instructor', memberId: 'i1', name: 'Ms Ada' }] }],
+    ['the instructor’s request: the instructor, no player', 'instructor', makeDeployment('web'), { actors: [], achievers: [{ component: 'instructor', memberId: 'i1', name: 'Ms Ada' }], by: 'instructor' }],
     ['a runtime call finishing on its timer: whoever holds that node’s runtime seat', 'system:criCallDue', pod('node-1'), { actors: ['student:l1'], achievers: [{ component: 'container-runtime', memberId: 'l1', name: 'Lee' }] }],
     ['the same on a node whose seat the bot plays: its bot', 'system:criCallDue', pod('node-2'), { actors: ['bot:container-runtime:node-2'], achievers: [{ component: 'container-runtime', memberId: null, name: 'bot (container-runtime:node-2)' }] }],
     ['the kubelet’s heartbeat: whoever holds the kubelet seat', 'system:node:node-2', makeNode('node-2'), { actors: ['bot:kubelet:node-2'], achievers: [{ component: 'kubelet', memberId: null, name: 'bot (kubelet:node-2)' }] }],
     ['the scenario’s setup: nobody', 'instructor-setup', makeNode('node-2'), { actors: [], achievers: [] }],
+    ['the scenario’s step (a new image released): the scenario, no player', SCENARIO_ACTOR, makeDeployment('shop'), { actors: [], achievers: [], by: 'scenario' }],
     ['leader election: nobody', 'system:leader-election', makeNode('node-2'), { actors: [], achievers: [] }],
   ])('%s', (_what, actor, object, authors) => {
     expect(authorsOf(actor, object, room)).toEqual(authors);
@@ -236,17 +280,10 @@ describe('who reaches a goal', () => {
     });
     // A bot author is the same bot as its tally (by name): once.
     expect(credited(authorsOf('bot:scheduler', pod('node-2'), room), contributors).achievers.map((a) => a.name)).toEqual(['bot (scheduler)', 'Kim', 'bot (kubelet:node-2)', 'Lee']);
-    // The instructor's request met it: named first, no points (no player); the players who did the work still are credited.
-    expect(credited(authorsOf('instructor', web, room), contributors)).toEqual({
-      actors: ['student:k1', 'bot:scheduler', 'bot:kubelet:node-2', 'student:l1'],
-      achievers: [
-        { component: 'instructor', memberId: 'i1', name: 'Ms Ada' },
-        { component: 'kube-controller-manager', memberId: 'k1', name: 'Kim' },
-        { component: 'kube-scheduler', memberId: null, name: 'bot (scheduler)' },
-        { component: 'kubelet', memberId: null, name: 'bot (kubelet:node-2)' },
-        { component: 'container-runtime', memberId: 'l1', name: 'Lee' },
-      ],
-    });
+    // The instructor's request met it: the instructor alone, no points to anyone (the players' components did not make that change).
+    expect(credited(authorsOf('instructor', web, room), contributors)).toEqual({ actors: [], achievers: [{ component: 'instructor', memberId: 'i1', name: 'Ms Ada' }], by: 'instructor' });
+    // The scenario's own step met it (crashloop's shop:1.1 released at 0:45): nobody in the class, though four players' components were at work.
+    expect(credited(authorsOf(SCENARIO_ACTOR, makeDeployment('shop'), room), contributors)).toEqual({ actors: [], achievers: [], by: 'scenario' });
     // A window goal, met by time passing: its contributors alone.
     expect(credited({ actors: [], achievers: [] }, contributors)).toEqual(contributors);
   });
@@ -344,9 +381,13 @@ describe('scores', () => {
       { memberId: 's1', name: 'Sam', role: 'scheduler', accepted: 3, refusals: 1, idleSeconds: 20 },
       { memberId: 'x9', name: 'Xia', role: null, accepted: 0, refusals: 0, idleSeconds: 60 },
     ]);
-    expect(recoveries([{ atSeconds: 25, text: 'node-2 down' }, { atSeconds: 200, text: 'etcd read-only' }], [12, 131.5])).toEqual([
-      { fault: 'node-2 down', seconds: 106.5 },
-      { fault: 'etcd read-only', seconds: null },
+    // Both goals had been met before node-2 went down, one only after etcd's outage began: met again, then met.
+    expect(recoveries([{ atSeconds: 25, text: 'node-2 down' }, { atSeconds: 200, text: 'etcd read-only' }], [12, 131.5], [3, 12])).toEqual([
+      { fault: 'node-2 down', seconds: 106.5, again: true },
+      { fault: 'etcd read-only', seconds: null, again: true },
     ]);
+    // etcd read-only at 0:01, before any pod ran: the goal was never met before it, so it is not met "again".
+    expect(recoveries([{ atSeconds: 1, text: 'etcd is read-only' }], [64], [64])).toEqual([{ fault: 'etcd is read-only', seconds: 63, again: false }]);
+    expect(recoveries([{ atSeconds: 30, text: 'node-2 down' }], [], [10, undefined])).toEqual([{ fault: 'node-2 down', seconds: null, again: false }]);
   });
 });

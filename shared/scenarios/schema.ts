@@ -47,8 +47,12 @@ const checkSchema = z.string().min(1).max(200).superRefine((text, ctx) => {
   if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
 });
 
+const idSchema = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label').max(63);
+
 export const scenarioStepSchema = z
   .object({
+    /** A name a goal's `after` can wait for. */
+    id: idSchema.optional(),
     /** Simulated seconds after the round starts, or after `when` first holds. */
     at: z.number().min(0).max(24 * 3600),
     /**
@@ -64,10 +68,15 @@ export const scenarioStepSchema = z
 
 export const scenarioGoalSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label').max(63),
+    id: idSchema,
     check: checkSchema,
     /** One line for the class about what this goal means. */
     about: z.string().max(300).optional(),
+    /**
+     * A step's id, or an earlier goal's: the goal counts only once that step fired or that goal was
+     * met (a goal about recovering from a fault that held before it would show met before the fault).
+     */
+    after: idSchema.optional(),
   })
   .strict();
 
@@ -91,8 +100,17 @@ export const scenarioSchema = z
     s.nodes.forEach((n, i) => {
       if (n.name !== `node-${i + 1}`) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `must be node-${i + 1}: nodes are numbered in order` });
     });
+    // Steps and goals share one set of ids: a goal's `after` names either.
     const ids = new Set<string>();
+    s.steps.forEach((step, i) => {
+      if (step.id === undefined) return;
+      if (ids.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `Duplicate value: "${step.id}"` });
+      ids.add(step.id);
+    });
     s.goals.forEach((g, i) => {
+      if (g.after !== undefined && !ids.has(g.after)) {
+        ctx.addIssue({ code: 'custom', path: ['goals', i, 'after'], message: `Not found: "${g.after}" is no step's id nor an earlier goal's` });
+      }
       if (ids.has(g.id)) ctx.addIssue({ code: 'custom', path: ['goals', i, 'id'], message: `Duplicate value: "${g.id}"` });
       ids.add(g.id);
     });

@@ -113,11 +113,20 @@ export function activityOf(students: readonly { id: string; name: string; role: 
   });
 }
 
-/** Simulated seconds from each fault to the next moment every goal was met (null: never). */
-export function recoveries(faults: readonly { atSeconds: number; text: string }[], allMetAtSeconds: readonly number[]): { fault: string; seconds: number | null }[] {
+/**
+ * Simulated seconds from each fault to the next moment every goal was met (null: never), and
+ * whether that was meeting them *again*: each goal had first been met (`firstMetAtSeconds`, one per
+ * goal, undefined: never) before the fault. A goal nobody had met yet is met, not met again.
+ */
+export function recoveries(
+  faults: readonly { atSeconds: number; text: string }[],
+  allMetAtSeconds: readonly number[],
+  firstMetAtSeconds: readonly (number | undefined)[],
+): { fault: string; seconds: number | null; again: boolean }[] {
   return faults.map((f) => {
     const next = allMetAtSeconds.find((t) => t >= f.atSeconds);
-    return { fault: f.text, seconds: next === undefined ? null : Math.round((next - f.atSeconds) * 10) / 10 };
+    const again = firstMetAtSeconds.every((t) => t !== undefined && t < f.atSeconds);
+    return { fault: f.text, seconds: next === undefined ? null : Math.round((next - f.atSeconds) * 10) / 10, again };
   });
 }
 
@@ -125,7 +134,12 @@ export function recoveries(faults: readonly { atSeconds: number; text: string }[
 export interface GoalAuthors {
   actors: string[];
   achievers: GoalAchiever[];
+  /** The change was the scenario's own step or the instructor's: no player made it. */
+  by?: 'scenario' | 'instructor';
 }
+
+/** The actor of a scenario step's writes (a fault, a new image): the round's, nobody in the class. */
+export const SCENARIO_ACTOR = 'system:rounds';
 
 /**
  * The players whose component's work (their accepted requests, or its own loop's while they held
@@ -146,8 +160,11 @@ export function achievers(players: readonly PlayerTally[], components: readonly 
 /**
  * Everyone credited with a goal: the author of the change that met it first (the debrief names
  * them first), then the contributors, each once (a student by member and component, a bot by name).
+ * A goal the scenario's step or the instructor met is theirs alone: the class's components did
+ * other work meanwhile, but not this (a new image released at 0:45 is no student's doing).
  */
 export function credited(author: GoalAuthors, contributors: GoalAuthors): GoalAuthors {
+  if (author.by) return author;
   const key = (a: GoalAchiever): string => JSON.stringify([a.component, a.memberId === null ? { bot: a.name } : { member: a.memberId }]);
   const seen = new Set(author.achievers.map(key));
   return {
@@ -165,15 +182,16 @@ export interface Room {
 /**
  * Who made a change, from its watch event's actor: a student or a bot by their move; the
  * instructor by their request; a component's own loop (`system:node:<node>`, the kubelet's
- * heartbeat; `system:<timer>`, a container runtime's call finishing) is whoever holds that seat.
- * Anything else (the scenario's setup, leader election) is nobody's.
+ * heartbeat; `system:<timer>`, a container runtime's call finishing) is whoever holds that seat;
+ * a scenario's step is the scenario's. Anything else (the scenario's setup, leader election) is nobody's.
  */
 export function authorsOf(actor: string, object: { kind: string; metadata: { name: string }; spec?: unknown }, room: Room): GoalAuthors {
   const none: GoalAuthors = { actors: [], achievers: [] };
   if (actor === 'instructor') {
     const instructor = room.members.find((m) => m.kind === 'instructor');
-    return { actors: [], achievers: [{ component: 'instructor', memberId: instructor?.id ?? null, name: instructor?.name ?? 'instructor' }] };
+    return { actors: [], achievers: [{ component: 'instructor', memberId: instructor?.id ?? null, name: instructor?.name ?? 'instructor' }], by: 'instructor' };
   }
+  if (actor === SCENARIO_ACTOR) return { actors: [], achievers: [], by: 'scenario' };
   if (actor.startsWith('student:')) {
     const member = room.members.find((m) => m.id === actor.slice('student:'.length));
     return member ? { actors: [actor], achievers: [{ component: componentName(member.role), memberId: member.id, name: member.name }] } : none;

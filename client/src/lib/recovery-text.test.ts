@@ -15,9 +15,9 @@ describe('recoveryLines', () => {
       fault(250, 'node/node-3 deleted'),
     ];
     const recoveries = [
-      { fault: 'the kubelet on node-2 is stopped', seconds: 120 },
-      { fault: 'kube-proxy on node-1 is stopped: requests from node-1 follow its last rules until it syncs again', seconds: 12.5 },
-      { fault: 'node/node-3 deleted', seconds: null },
+      { fault: 'the kubelet on node-2 is stopped', seconds: 120, again: true },
+      { fault: 'kube-proxy on node-1 is stopped: requests from node-1 follow its last rules until it syncs again', seconds: 12.5, again: true },
+      { fault: 'node/node-3 deleted', seconds: null, again: true },
     ];
     expect(recoveryLines({ timeline, debrief: { points: [], recoveries } })).toEqual([
       'At 1:10, the kubelet on node-2 is stopped. Every goal was met again 2:00 later.',
@@ -34,8 +34,8 @@ describe('recoveryLines', () => {
       fault(200, 'etcd is read-only'),
     ];
     const recoveries = [
-      { fault: 'the kubelet on node-2 is stopped', seconds: 120 },
-      { fault: 'etcd is read-only', seconds: 30 },
+      { fault: 'the kubelet on node-2 is stopped', seconds: 120, again: true },
+      { fault: 'etcd is read-only', seconds: 30, again: true },
     ];
     expect(recoveryLines({ timeline, debrief: { points: [], recoveries } })).toEqual([
       'At 1:10, the kubelet on node-2 is stopped. Every goal was met again 2:00 later.',
@@ -43,8 +43,21 @@ describe('recoveryLines', () => {
     ]);
   });
 
-  it('still names a fault whose mark it cannot find', () => {
-    expect(recoveryLines({ timeline: [], debrief: { points: [], recoveries: [{ fault: 'etcd is read-only.', seconds: 5 }] } })).toEqual(['Fault: etcd is read-only. Every goal was met again 0:05 later.']);
+  it('says "met", not "met again", where a goal had not been met before the fault ("etcd is the memory": read-only at 0:01, before any pod ran)', () => {
+    const timeline: RoundTimelineMark[] = [{ ...fault(1, 'etcd is read-only'), by: 'scenario' }, { ...fault(31, 'etcd takes writes again'), by: 'scenario' }];
+    const recoveries = [
+      { fault: 'etcd is read-only', seconds: 63, again: false },
+      { fault: 'etcd takes writes again', seconds: 33, again: false },
+    ];
+    expect(recoveryLines({ timeline, debrief: { points: [], recoveries } })).toEqual([
+      'At 0:01, etcd is read-only. Every goal was met 1:03 later.',
+      'At 0:31, etcd takes writes again. Every goal was met 0:33 later.',
+    ]);
+    expect(recoveryLines({ timeline, debrief: { points: [], recoveries: [{ fault: 'etcd is read-only', seconds: null, again: false }] } })).toEqual(['At 0:01, etcd is read-only. The goals were not all met before the round ended.']);
+  });
+
+  it('still names a fault whose mark it cannot find (a view stored before it said "again": "met", true either way)', () => {
+    expect(recoveryLines({ timeline: [], debrief: { points: [], recoveries: [{ fault: 'etcd is read-only.', seconds: 5 }] } })).toEqual(['Fault: etcd is read-only. Every goal was met 0:05 later.']);
   });
 
   it('has no line before the round ends', () => {

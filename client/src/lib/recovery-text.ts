@@ -3,7 +3,7 @@ import { formatClock } from './round-clock';
 
 /**
  * The debrief's line for each fault: when it came, what it was, and how long the class took to
- * meet every goal again. A fault's text is a clause of its own ("the kubelet on node-2 is stopped",
+ * meet every goal (again, if each had been met before it). A fault's text is a clause of its own ("the kubelet on node-2 is stopped",
  * "kube-proxy on node-1 is stopped: requests from node-1 follow its last rules…"), so it is a
  * sentence of its own: "Recovered from the kubelet on node-2 is stopped: 2:00" read as nonsense.
  */
@@ -14,6 +14,8 @@ export function recoveryLines(view: Pick<RoundView, 'timeline' | 'debrief'>): st
     const mark = faults[i]?.text === r.fault ? faults[i] : undefined;
     const fault = /[.!?]$/.test(r.fault) ? r.fault : `${r.fault}.`;
     const what = mark ? `At ${formatClock(mark.atSeconds)}, ${fault}` : `Fault: ${fault}`;
-    return `${what} ${r.seconds === null ? 'The goals were not all met again before the round ended.' : `Every goal was met again ${formatClock(r.seconds)} later.`}`;
+    // "again" only where every goal had been met before the fault: etcd's outage came before any was.
+    const again = r.again === true ? ' again' : '';
+    return `${what} ${r.seconds === null ? `The goals were not all met${again} before the round ended.` : `Every goal was met${again} ${formatClock(r.seconds)} later.`}`;
   });
 }

@@ -1,4 +1,5 @@
-import type { GoalAchiever, RoundScore } from '@shared/protocol';
+import type { GoalAchiever, RoundGoalView, RoundScore } from '@shared/protocol';
+import { formatClock } from './round-clock';
 
 /**
  * Who reached a goal, one entry per component in the order first named: the students by name and
@@ -24,3 +25,15 @@ export function achieversText(achievers: readonly GoalAchiever[] | undefined): s
 
 /** A bot's score row: its member id is `bot:<role>` (a student's is their member id). */
 export const isBotScore = (score: RoundScore): boolean => score.memberId.startsWith('bot:');
+
+/**
+ * The debrief's line under a goal: who reached it, or why nobody in the class did (it held when it
+ * began to count, the scenario's own step or the instructor met it), or what it still waited for.
+ */
+export function goalWho(goal: Pick<RoundGoalView, 'met' | 'achievedBy' | 'heldFromStart' | 'metAtSeconds' | 'waitsFor' | 'metBy'>): string {
+  if (goal.waitsFor !== undefined) return `never counted: it waited for ${goal.waitsFor}`;
+  if (goal.met && goal.metBy === 'scenario') return "the scenario's own step made it true: nobody in the class reached it";
+  if (goal.met && goal.metBy === 'instructor') return `the instructor made it true (${achieversText(goal.achievedBy)}): nobody in the class reached it`;
+  if (goal.heldFromStart) return goal.metAtSeconds ? `already true when it began to count at ${formatClock(goal.metAtSeconds)}: nobody had to reach it` : 'true from the start: nobody had to reach it';
+  return achieversText(goal.achievedBy);
+}
