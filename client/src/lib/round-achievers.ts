@@ -31,9 +31,9 @@ export const isBotScore = (score: RoundScore): boolean => score.memberId.startsW
  * began to count, the scenario's own step or the instructor met it), or what it still waited for.
  */
 export function goalWho(goal: Pick<RoundGoalView, 'met' | 'achievedBy' | 'heldFromStart' | 'metAtSeconds' | 'waitsFor' | 'metBy'>): string {
-  if (goal.waitsFor !== undefined) return `never counted: it waited for ${goal.waitsFor}`;
+  if (goal.waitsFor !== undefined) return `never counted (waited for: ${goal.waitsFor})`;
   if (goal.met && goal.metBy === 'scenario') return "the scenario's own step made it true: nobody in the class reached it";
-  if (goal.met && goal.metBy === 'instructor') return `the instructor made it true (${achieversText(goal.achievedBy)}): nobody in the class reached it`;
+  if (goal.met && goal.metBy === 'instructor') return 'the instructor made it true: nobody in the class reached it';
   if (goal.heldFromStart) return goal.metAtSeconds ? `already true when it began to count at ${formatClock(goal.metAtSeconds)}: nobody had to reach it` : 'true from the start: nobody had to reach it';
   return achieversText(goal.achievedBy);
 }
