@@ -754,7 +754,7 @@ export class RoundService {
         if (from === undefined) {
           // It waits (for a fault, say): whatever holds now is not the class's answer to it yet.
           r.goals[goal.id] = {};
-          results.push({ id: goal.id, text: goal.check, about: goalWords(goal), met: false, waitsFor: waitWords(goal, scenario) ?? goal.after ?? '' });
+          results.push({ id: goal.id, text: goal.check, about: goalWords(goal), met: false, waitsFor: waitWords(goal, scenario) ?? '' });
           continue;
         }
         const result = evaluateGoal(goal, state, requests, now, from);
