@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { idleProxiesText } from './roles-text';
+import { makeContainerRuntime } from '@shared/model';
+import { idleProxiesText, noCriCallText } from './roles-text';
+import { runtimeView } from './selectors/node-local';
 
 describe('idleProxiesText', () => {
   const students = [
@@ -18,5 +20,23 @@ describe('idleProxiesText', () => {
   it('says nothing where a Service is to be routed, or nobody plays kube-proxy', () => {
     expect(idleProxiesText(students, 1)).toBeNull();
     expect(idleProxiesText(students.slice(1), 0)).toBeNull();
+  });
+});
+
+describe("the container runtime's empty CRI call table", () => {
+  const emptied = (sent: number) => {
+    const runtime = makeContainerRuntime('node-1');
+    // The kubelet has read every answer: it removed the calls, the count of those it sent stays.
+    runtime.status = { ...runtime.status, calls: [], callSeq: sent };
+    return noCriCallText(runtimeView([runtime], 'node-1').sent);
+  };
+
+  it('says no call came yet only before the kubelet sent one', () => {
+    expect(emptied(0)).toBe('No CRI call yet: they arrive when the kubelet asks for something.');
+  });
+
+  it('says the kubelet read the answers once it has (it said "No CRI call yet" after seven calls)', () => {
+    expect(emptied(7)).toBe('No CRI call open: the kubelet has read the answers to all 7 calls it sent. The next arrives when it asks for something.');
+    expect(emptied(1)).toBe('No CRI call open: the kubelet has read the answer to the one call it sent. The next arrives when it asks for something.');
   });
 });

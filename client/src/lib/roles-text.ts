@@ -55,3 +55,12 @@ export function idleProxiesText(students: readonly { name: string; role: Role | 
   const who = listInWords(names);
   return `No Service in this cluster: ${who} ${idle.length > 1 ? 'have' : 'has'} nothing to do, as kube-proxy programs rules only for Services. Give ${idle.length > 1 ? 'them other roles' : 'them another role'}, or apply a Service.`;
 }
+
+/**
+ * The container runtime's CRI call table when it lists no call. The kubelet removes a finished call
+ * once it has read the answer, so an empty table after `sent` calls is not "no call yet".
+ */
+export function noCriCallText(sent: number): string {
+  if (sent === 0) return 'No CRI call yet: they arrive when the kubelet asks for something.';
+  return `No CRI call open: the kubelet has read the answer${sent === 1 ? ' to the one call' : `s to all ${sent} calls`} it sent. The next arrives when it asks for something.`;
+}

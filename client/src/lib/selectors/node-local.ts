@@ -13,7 +13,10 @@ export function runtimeOf(runtimes: readonly ContainerRuntime[], node: string): 
 }
 
 export interface RuntimeView {
+  /** The calls not yet read by the kubelet: it removes each from the runtime once it has read the answer. */
   calls: CriCall[];
+  /** How many calls the kubelet has sent this runtime, read ones included. */
+  sent: number;
   images: string[];
   containers: RuntimeContainer[];
 }
@@ -23,6 +26,7 @@ export function runtimeView(runtimes: readonly ContainerRuntime[], node: string)
   const status = runtimeOf(runtimes, node)?.status;
   return {
     calls: [...(status?.calls ?? [])].reverse(),
+    sent: status?.callSeq ?? 0,
     images: (status?.images ?? []).map((i) => i.name),
     containers: status?.containers ?? [],
   };
