@@ -154,9 +154,13 @@ class Connection {
     round.clear();
   }
 
-  /** A cluster move (bind, pull, …). A refusal is toasted with the server's message and returned. */
-  act(action: ClusterAction): Promise<ParsedAck> {
-    return this.#request((socket) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('action', action), `${action.kind} refused`);
+  /**
+   * A cluster move (bind, pull, …), `label` in the words of its button. A refusal is toasted with
+   * that label and the server's reason and message, and returned ("syncPodStatus refused" named the
+   * action, a word the student never saw).
+   */
+  act(action: ClusterAction, label: string): Promise<ParsedAck> {
+    return this.#request((socket) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck('action', action), `"${label}" refused`);
   }
 
   /** An instructor request (assign role, start, fault, …). */

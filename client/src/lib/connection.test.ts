@@ -1,3 +1,4 @@
+import type { Move } from '@shared/sim';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 /**
@@ -31,6 +32,17 @@ class FakeSocket {
     this.#listeners.clear();
     return this;
   }
+  /** What the server answers the next requests sent with an ack. */
+  answer: unknown = { ok: true };
+  readonly sent: Array<[string, unknown]> = [];
+  timeout(): { emitWithAck: (event: string, payload: unknown) => Promise<unknown> } {
+    return {
+      emitWithAck: (event, payload) => {
+        this.sent.push([event, payload]);
+        return Promise.resolve(this.answer);
+      },
+    };
+  }
   /** The server's middleware refused the handshake: Socket.IO destroys the socket, then reports it. */
   refuse(message: string, data: unknown): void {
     this.active = false;
@@ -48,6 +60,8 @@ vi.mock('socket.io-client', () => ({
 }));
 
 const { connection } = await import('./connection.svelte');
+const { moves } = await import('./moves.svelte');
+const { toasts } = await import('./toasts.svelte');
 
 const REDIS_DOWN = "ServiceUnavailable: the server cannot reach the cluster's store (Redis) to check your key right now";
 
@@ -179,5 +193,24 @@ describe("connection: a connected tab follows the server's word on its store (th
     connection.open('token-2');
     sockets[1]!.emit('connect');
     expect([connection.status, connection.storeAway]).toEqual(['connected', false]);
+  });
+});
+
+describe('connection: a refused move is toasted in the words of its button', () => {
+  afterEach(() => {
+    connection.close();
+    sockets.length = 0;
+  });
+
+  it('names the move as its button did, with the API server\'s reason and message word for word (it read "syncDeployment refused: Conflict")', async () => {
+    connection.open('token-1');
+    const socket = sockets[0]!;
+    socket.emit('connect');
+    const message = 'Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again';
+    socket.answer = { ok: false, code: 'Conflict', message };
+    const move: Move = { action: { kind: 'syncDeployment', deployment: 'web' }, label: 'Sync deployment web', why: 'web wants 3 replicas', progress: true };
+    expect(await moves.make(move)).toBe(false);
+    expect(socket.sent).toEqual([['action', { kind: 'syncDeployment', deployment: 'web' }]]);
+    expect(toasts.items.map((t) => [t.tone, t.title, t.message])).toEqual([['error', '"Sync deployment web" refused: Conflict', message]]);
   });
 });

@@ -26,7 +26,7 @@ class MovesStore {
     if (!this.settled) return false;
     this.sending = true;
     try {
-      const ack = await connection.act(move.action);
+      const ack = await connection.act(move.action, move.label);
       this.#awaiting = ack.ok && 'resourceVersion' in ack && typeof ack.resourceVersion === 'string' ? ack.resourceVersion : null;
       return ack.ok;
     } finally {
