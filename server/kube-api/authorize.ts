@@ -7,7 +7,7 @@
  */
 import { NODE_LEASE_NAMESPACE, forbidden, type KubeObject } from '@shared/model';
 import { parseRole, type Identity } from '@shared/protocol';
-import type { ServedResource } from './resources';
+import type { DiscoveredResource, ServedResource } from './resources';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
@@ -25,7 +25,7 @@ const READS: ReadonlySet<Verb> = new Set(['get', 'list', 'watch']);
 export const userOf = (identity: Identity): string => identity.name;
 
 /** Why this member may not make this request (the authorizer's reason), or null when they may. `current` is the stored object, when there is one. */
-export function denial(identity: Identity, attrs: Attributes, current?: KubeObject): string | null {
+export function denial(identity: Identity, attrs: Omit<Attributes, 'resource'> & { resource: Pick<DiscoveredResource, 'plural'> }, current?: KubeObject): string | null {
   if (READS.has(attrs.verb) || identity.kind === 'instructor') return null;
   if (identity.kind === 'display') return "the host screen's token only reads";
   const role = identity.role === null ? null : parseRole(identity.role);

@@ -21,7 +21,7 @@ const SUBRESOURCE_KIND: Record<string, { group: string; version: string; kind: s
   scale: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
   status: null, // the resource's own kind
 };
-const SUBRESOURCE_VERBS: Record<string, string[]> = { binding: ['create'], scale: ['get', 'patch', 'update'], status: ['get', 'patch', 'update'] };
+const SUBRESOURCE_VERBS: Record<string, string[]> = { binding: ['create'], finalize: ['update'], scale: ['get', 'patch', 'update'], status: ['get', 'patch', 'update'] };
 
 function subresourceKind(resource: DiscoveredResource, sub: string): { group: string; version: string; kind: string } {
   return SUBRESOURCE_KIND[sub] ?? { group: resource.group, version: resource.version, kind: resource.kind };

@@ -63,7 +63,21 @@ export const SELF_SUBJECT_REVIEW: DiscoveredResource = {
   group: 'authentication.k8s.io',
 };
 
-const DISCOVERED: readonly DiscoveredResource[] = [...SERVED, SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_REVIEW];
+/** Served read-only, never stored (namespaces.ts): the verbs are a real cluster's, its authorizer refuses the writes. */
+export const NAMESPACES: DiscoveredResource = {
+  kind: 'Namespace',
+  plural: 'namespaces',
+  singular: 'namespace',
+  group: '',
+  version: 'v1',
+  namespaced: false,
+  shortNames: ['ns'],
+  categories: [],
+  subresources: ['finalize', 'status'],
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+};
+
+const DISCOVERED: readonly DiscoveredResource[] = [...SERVED, NAMESPACES, SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_REVIEW];
 
 /** The groups beyond the core one, in the order /apis lists them. */
 export const GROUPS = ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io', 'scheduling.k8s.io'] as const;

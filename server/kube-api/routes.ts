@@ -33,6 +33,7 @@ import { BODY_LIMIT_BYTES, bodyOf, serveWrite } from './writes';
 import { answerReview } from './access-review';
 import type { MemberRateLimiter } from '../classroom/member-rate';
 import { openApiRoutes } from './openapi';
+import { serveNamespaces } from './namespaces';
 
 export interface KubeApiDeps {
   classrooms: ClassroomRepository;
@@ -112,6 +113,8 @@ export function kubeApiRoutes(deps: KubeApiDeps): Router {
   router.post(`/apis/${SELF_SUBJECT_REVIEW.group}/v1/${SELF_SUBJECT_REVIEW.plural}`, body, guarded(async (req, res) => {
     res.status(201).json(answerSelfReview(identityOf(res), bodyOf(req).value));
   }));
+  // Namespaces are not stored (namespaces.ts); a path below a namespace names its objects, routed below.
+  router.all(['/api/v1/namespaces', '/api/v1/namespaces/:name'], body, guarded((req, res) => serveNamespaces(deps, req, res, identityOf(res))));
   router.all('/api/v1/*rest', body, guarded(resource(() => '')));
   router.all('/apis/:group/v1/*rest', body, guarded(resource((req) => String(req.params['group']))));
   router.use((req, res) => sendStatus(res, notFoundPath(req.path)));

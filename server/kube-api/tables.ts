@@ -5,6 +5,7 @@
  */
 import type { Deployment, Endpoints, Event, KubeObject, LabelSelector, Lease, Node, Pod, PriorityClass, ReplicaSet, Service, SimTime } from '@shared/model';
 import type { ServedResource } from './resources';
+import type { Namespace } from './namespaces';
 import { ageSince } from './age';
 import { formatLabels, formatSelector } from './selectors';
 
@@ -236,7 +237,20 @@ export interface TableOptions {
 }
 
 export function toTable(kind: ServedResource['kind'], objects: readonly KubeObject[], now: SimTime, resourceVersion: string, options: TableOptions = {}): object {
-  const printer = PRINTERS[kind];
+  return tableOf(PRINTERS[kind], objects, now, resourceVersion, options);
+}
+
+/** Namespaces are not stored (namespaces.ts): printNamespace's NAME STATUS AGE. */
+const NAMESPACE_PRINTER: Printer = {
+  columns: [NAME, col('Status'), AGE],
+  cells: (o, now) => [o.metadata.name, (o as unknown as Namespace).status.phase, ageSince(o.metadata.creationTimestamp, now)],
+};
+
+export function namespaceTable(namespaces: readonly Namespace[], now: SimTime, resourceVersion: string, options: TableOptions = {}): object {
+  return tableOf(NAMESPACE_PRINTER, namespaces as unknown as readonly KubeObject[], now, resourceVersion, options);
+}
+
+function tableOf(printer: Printer, objects: readonly KubeObject[], now: SimTime, resourceVersion: string, options: TableOptions): object {
   const include = options.includeObject ?? 'Metadata';
   return {
     kind: 'Table',

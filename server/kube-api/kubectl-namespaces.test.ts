@@ -1,0 +1,85 @@
+/**
+ * Namespaces through kubectl 1.32: the four a cluster starts with, Active, listed and read as a real
+ * cluster prints them; creating or deleting one is refused by the authorizer, whoever asks.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { simNow } from '@shared/protocol';
+import type { RunningServer } from '../app';
+import type { Classroom } from '../cluster/testing/cluster-client';
+import { waitFor } from '../testing/wait';
+import { ageSince } from './age';
+import { columns, type Kubectl } from './testing/kubectl';
+import { kubectlClassroom, type KubectlClassroom } from './testing/kubectl-classroom';
+
+let setup: KubectlClassroom;
+let server: RunningServer;
+let classroom: Classroom;
+let kubectl: Kubectl;
+
+beforeAll(async () => {
+  // The lobby: the clock stands still, so ages are what the test computes.
+  setup = await kubectlClassroom('kubectl-namespaces', { students: { ada: 'kubelet:node-1' } });
+  ({ server, classroom, kubectl } = setup);
+}, 60_000);
+
+afterAll(() => setup?.close());
+
+const NAMES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
+
+/** The cluster's birth: its first node's creation. */
+async function born(): Promise<string> {
+  const { items } = await server.cluster.runtime.store.list(classroom.id, 'Node');
+  return items.map((n) => n.metadata.creationTimestamp ?? '').sort()[0] ?? '';
+}
+
+it('get ns and get namespaces print NAME STATUS AGE for the four namespaces, each Active', async () => {
+  const view = await server.classrooms.view(classroom.id);
+  const now = Math.floor(simNow(view?.clock ?? { simAtWall: 0, wall: 0, timeScale: 1, paused: true }, Date.now()));
+  const age = ageSince(await born(), now);
+  const table = columns([['NAME', 'STATUS', 'AGE'], ...NAMES.map((n) => [n, 'Active', age])]);
+  expect(await kubectl.run('get', 'ns')).toEqual({ stdout: table, stderr: '', code: 0 });
+  expect(await kubectl.run('get', 'namespaces')).toEqual({ stdout: table, stderr: '', code: 0 });
+  expect((await kubectl.run('get', 'ns', '-o', 'name')).stdout).toBe(NAMES.map((n) => `namespace/${n}\n`).join(''));
+  expect((await kubectl.run('get', 'ns', '-l', 'kubernetes.io/metadata.name=kube-system', '-o', 'name')).stdout).toBe('namespace/kube-system\n');
+});
+
+it('get namespace default -o yaml is the Namespace a 1.32 cluster holds', async () => {
+  const { stdout, code } = await kubectl.run('get', 'namespace', 'default', '-o', 'yaml');
+  expect(code).toBe(0);
+  const ns = parse(stdout) as { metadata: Record<string, unknown> };
+  expect(ns).toEqual({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'default', uid: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/), resourceVersion: '1', creationTimestamp: expect.any(String), labels: { 'kubernetes.io/metadata.name': 'default' } },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  });
+  // The same namespace keeps its uid from read to read.
+  expect((await kubectl.run('get', 'ns', 'default', '-o', 'jsonpath={.metadata.uid}')).stdout).toBe(ns.metadata['uid']);
+  expect(await kubectl.run('get', 'ns', 'team-a')).toEqual({ stdout: '', stderr: 'Error from server (NotFound): namespaces "team-a" not found\n', code: 1 });
+});
+
+it('a namespace create or delete is refused by the authorizer, for the instructor and a student alike, and logged refused', async () => {
+  const scope = 'in API group "" at the cluster scope';
+  expect(await kubectl.run('create', 'namespace', 'team-a')).toEqual({
+    stdout: '',
+    stderr: `Error from server (Forbidden): namespaces is forbidden: User "Instructor" cannot create resource "namespaces" ${scope}: a classroom's cluster has the namespaces default, kube-node-lease, kube-public, kube-system only\n`,
+    code: 1,
+  });
+  const ada = await setup.student('ada');
+  expect(await ada.run('delete', 'namespace', 'kube-public')).toEqual({
+    stdout: '',
+    stderr: `Error from server (Forbidden): namespaces "kube-public" is forbidden: User "ada" cannot delete resource "namespaces" ${scope}: a kubelet writes only the status of the pods on its own node node-1 and its own Lease kube-node-lease/node-1\n`,
+    code: 1,
+  });
+  expect((await kubectl.run('get', 'ns', '-o', 'name')).stdout).toBe(NAMES.map((n) => `namespace/${n}\n`).join(''));
+  const log = await waitFor(async () => {
+    const entries = (await server.cluster.store.readRequestLog(classroom.id, 50)).filter((e) => e.via === 'kubectl' && e.target.startsWith('namespaces'));
+    return entries.length >= 2 && entries;
+  }, { what: 'the refused namespace writes in the request log' });
+  expect(log.map((e) => [e.actorName, e.verb, e.target, e.outcome, e.code])).toEqual([
+    ['Instructor', 'create', 'namespaces', 'refused', 'Forbidden'],
+    ['ada', 'delete', 'namespaces/kube-public', 'refused', 'Forbidden'],
+  ]);
+});
