@@ -1,7 +1,7 @@
 /**
  * kubectl 1.32 changes a classroom through its API server: apply (client-side and --server-side),
  * create (protobuf bodies), scale, patch (merge, strategic, JSON), delete with the ReplicaSet
- * replacing the pod, preconditions, a student's forbidden write, auth can-i, a refused server dry run,
+ * replacing the pod, preconditions, a student's forbidden write, auth can-i, a server dry run that writes nothing,
  * drain; and client-node creates
  * a Deployment the game schedules, meets a 409 on a stale update, and deletes a collection.
  * Each change lands in the request log, attributed and marked kubectl.
@@ -202,19 +202,46 @@ describe('kubectl writes', () => {
     });
   });
 
-  it('refuses a server dry run (400) and carries none of it out: the pod, the replicas and the names stay as they were', async () => {
+  it('carries out a server dry run without writing: kubectl prints what would be done, the answer is the object as it would be stored, no watch event', async () => {
     const web = async () => (await store().list(classroom.id, 'Pod')).items.filter((p) => p.metadata.labels?.['app'] === 'web' && !p.metadata.deletionTimestamp);
     const victim = (await web())[0]?.metadata.name ?? '';
     const replicas = (await store().get(classroom.id, { kind: 'Deployment', name: 'web' })).spec.replicas;
-    const refused = 'Error from server (BadRequest): the dryRun feature is disabled\n';
-    expect(await kubectl.run('delete', 'pod', victim, '--dry-run=server')).toEqual({ stdout: '', stderr: refused, code: 1 });
-    expect(await kubectl.run('scale', 'deployment', 'web', '--replicas=1', '--dry-run=server')).toEqual({ stdout: '', stderr: refused, code: 1 });
-    expect((await kubectl.run('label', 'node', 'node-1', 'dry=yes', '--dry-run=server')).stderr).toBe(refused);
-    expect((await kubectl.run('create', 'deployment', 'dry', '--image=nginx', '--dry-run=server')).code).toBe(1);
-    expect((await web()).map((p) => p.metadata.name)).toContain(victim);
-    expect((await store().get(classroom.id, { kind: 'Deployment', name: 'web' })).spec.replicas).toBe(replicas);
-    expect((await store().get(classroom.id, { kind: 'Node', name: 'node-1' })).metadata.labels?.['dry']).toBeUndefined();
-    expect((await store().list(classroom.id, 'Deployment')).items.map((d) => d.metadata.name)).not.toContain('dry');
+    const { resourceVersion } = await store().list(classroom.id, 'Pod');
+    const seen: string[] = [];
+    const stop = await store().watch(classroom.id, resourceVersion, (events) => {
+      for (const e of events) seen.push(`${e.type} ${e.object.kind}/${e.object.metadata.name}${e.object.metadata.labels?.['dry'] ? ' dry' : ''}`);
+    });
+    try {
+      expect(await kubectl.run('delete', 'pod', victim, '--dry-run=server')).toEqual({ stdout: `pod "${victim}" deleted (server dry run)\n`, stderr: '', code: 0 });
+      expect(await kubectl.run('scale', 'deployment', 'web', '--replicas=1', '--dry-run=server')).toEqual({ stdout: 'deployment.apps/web scaled (server dry run)\n', stderr: '', code: 0 });
+      expect(await kubectl.run('label', 'node', 'node-1', 'dry=yes', '--dry-run=server')).toEqual({ stdout: 'node/node-1 labeled (server dry run)\n', stderr: '', code: 0 });
+      expect(await kubectl.run('create', 'deployment', 'dry', '--image=nginx', '--dry-run=server')).toEqual({ stdout: 'deployment.apps/dry created (server dry run)\n', stderr: '', code: 0 });
+      // The answer is the object admission made: defaulted, with a uid, and no resourceVersion (it is not stored).
+      const created = JSON.parse((await kubectl.run('create', 'deployment', 'dry', '--image=nginx', '--dry-run=server', '-o', 'json')).stdout) as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
+      expect(created.metadata['uid']).toEqual(expect.any(String));
+      expect(created.metadata['resourceVersion']).toBeUndefined();
+      expect(created.spec).toMatchObject({ replicas: 1, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 });
+      // Validated and admitted as any write: a name taken, a role without the permission.
+      expect(await kubectl.run('create', 'deployment', 'web', '--image=nginx', '--dry-run=server')).toEqual({ stdout: '', stderr: 'error: failed to create deployment: deployments.apps "web" already exists\n', code: 1 });
+      expect((await ada.run('delete', 'pod', victim, '--dry-run=server')).stderr).toMatch(/^Error from server \(Forbidden\): pods ".+" is forbidden: User "ada" cannot delete resource "pods"/);
+      expect((await web()).map((p) => p.metadata.name)).toContain(victim);
+      expect((await store().get(classroom.id, { kind: 'Deployment', name: 'web' })).spec.replicas).toBe(replicas);
+      expect((await store().get(classroom.id, { kind: 'Node', name: 'node-1' })).metadata.labels?.['dry']).toBeUndefined();
+      expect((await store().list(classroom.id, 'Deployment')).items.map((d) => d.metadata.name)).not.toContain('dry');
+    } finally {
+      stop();
+    }
+    // The bots kept playing meanwhile; none of their changes is one of the dry runs.
+    expect(seen.filter((e) => e.includes(`Pod/${victim}`) && e.startsWith('DELETED'))).toEqual([]);
+    expect(seen.filter((e) => e.endsWith(' dry') || e.includes('Deployment/dry'))).toEqual([]);
+    const log = (await requests()).filter((e) => e.via === 'kubectl' && e.message.endsWith('(dry run)'));
+    expect(log.map((e) => [e.verb, e.target, e.outcome])).toEqual([
+      ['delete', `pods/${victim}`, 'accepted'],
+      ['patch', 'deployments/web/scale', 'accepted'],
+      ['patch', 'nodes/node-1', 'accepted'],
+      ['create', 'deployments/dry', 'accepted'],
+      ['create', 'deployments/dry', 'accepted'],
+    ]);
   });
 
   it('drain cordons the node and deletes its pods (kubectl sends their DeleteOptions as protobuf); the ReplicaSet puts them back elsewhere', { timeout: 90_000 }, async () => {

@@ -119,13 +119,15 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
   const sent = (parsed.verb === 'delete' || parsed.verb === 'deletecollection') && (!Buffer.isBuffer(req.body) || req.body.length === 0) ? undefined : bodyOf(req);
   // Times in the body are on the clock kubectl was served: back onto the simulated one (served-time.ts).
   const body = sent && { ...sent, value: (await servedClockOf(deps, classroomId)).receive(sent.value) };
-  // The store decides a write only by making it: a dry run (`kubectl … --dry-run=server`) is refused, never carried out.
-  if (dryRunOf(req, parsed, body?.value)) return sendStatus(res, badRequest('the dryRun feature is disabled'));
+  // `kubectl … --dry-run=server`: decided as any write, answered with the object as it would be stored, nothing written (WriteContext.dryRun).
+  const dryRun = dryRunOf(req, parsed, body?.value);
   const name = parsed.name ?? (isPlainObject(body?.value) && isPlainObject(body.value['metadata']) ? String(body.value['metadata']['name'] ?? '') : '');
   const attrs: Attributes = { ...parsed, name };
 
   // A scheduler binds as its button does: the rulebook's bind move, with the pod's version.
   if (parsed.subresource === 'binding' && identity.kind === 'student' && identity.role === 'scheduler') {
+    // The bind move is made or refused, never tried: the game's moves have no dry run.
+    if (dryRun) return sendStatus(res, badRequest('the dryRun feature is disabled'));
     const node = isPlainObject(body?.value) && isPlainObject(body.value['target']) ? body.value['target']['name'] : undefined;
     // The executor refuses it while etcd is read-only; this read makes sure its copy of the round is current.
     await deps.cluster.rounds.readOnlyRefusalNow(classroomId);
@@ -136,13 +138,14 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
   }
 
   const result = await deps.cluster.api
-    .kube(identity as Member, parsed.verb, named(parsed, name), async (context) => {
+    .kube(identity as Member, parsed.verb, named(parsed, name), async (decided) => {
+      const context = dryRun ? { ...decided, dryRun } : decided;
       const stored = (parsed.verb === 'create' && parsed.subresource === undefined) || parsed.verb === 'deletecollection' ? undefined : await current(store, classroomId, parsed);
       const denied = denial(identity, attrs, stored);
       // The authorizer sees the request's path: a create names no object (`deployments.apps is forbidden`).
       if (denied !== null) throw new ApiError(forbiddenStatus(identity, { ...attrs, name: parsed.name }, denied));
-      // etcd takes no writes (scenario 7's fault): after the authorizer, as the API server decides.
-      const readOnly = await deps.cluster.rounds.readOnlyRefusalNow(classroomId);
+      // etcd takes no writes (scenario 7's fault): after the authorizer, as the API server decides. A dry run writes nothing: it only reads.
+      const readOnly = dryRun ? null : await deps.cluster.rounds.readOnlyRefusalNow(classroomId);
       if (readOnly) throw new ApiError(serviceUnavailable(readOnly.message));
       if (parsed.verb === 'deletecollection') {
         const query = req.query as Record<string, unknown>;
@@ -150,14 +153,17 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
         const match = parseLabelSelector(queryParam(query, 'labelSelector'));
         const fields = parseFieldSelector(queryParam(query, 'fieldSelector'), parsed.resource.kind);
         const selected = listObjects(state, parsed.resource, parsed.namespace, (o) => match(o) && fields(o));
-        return deleteCollection(store, classroomId, parsed, selected, deleteOptionsOf(body?.value, query), context, state.resourceVersion);
+        return dryRunNoted(await deleteCollection(store, classroomId, parsed, selected, deleteOptionsOf(body?.value, query), context, state.resourceVersion), dryRun);
       }
-      return write(store, classroomId, parsed, attrs, context, body, stored, req);
+      return dryRunNoted(await write(store, classroomId, parsed, attrs, context, body, stored, req), dryRun);
     })
     .catch((error: unknown) => ({ error }));
   if ('error' in result) return sendStatus(res, statusOf(result.error, deps.logger));
   res.status(result.code).json((await servedClockOf(deps, classroomId)).serve(result.body));
 }
+
+/** The request log tells a dry run from the change it did not make. */
+const dryRunNoted = <T extends { message: string }>(written: T, dryRun: boolean): T => (dryRun ? { ...written, message: `${written.message} (dry run)` } : written);
 
 function refusalStatus(code: string, message: string, parsed: KubeRequest, name: string): ApiError['status'] {
   if (code === 'Forbidden') return forbiddenStatus({ kind: 'display', classroomId: '', name: '' }, { ...parsed, name }, message);

@@ -89,6 +89,14 @@ export interface WriteContext {
    * Without them they are read from Redis.
    */
   priorityClasses?: readonly PriorityClass[];
+  /**
+   * A server dry run (`kubectl … --dry-run=server`): read fresh, decided as any write (validation,
+   * admission, defaulting, preconditions), never committed: no version, no log entry, no watch
+   * event. The answer is the object as it would be stored, as Kubernetes' DryRunnableStorage gives
+   * it: a create's with no resourceVersion, an update's with the version it was decided on, a
+   * delete's the object before it. Honoured by create, update, updateStatus, patch, apply, delete.
+   */
+  dryRun?: boolean;
 }
 
 /** A request-log entry riding with a write (see WriteContext.request). */
@@ -168,6 +176,13 @@ function refOf(request: AdmissionRequest): ObjectRef {
 /** The request's target named by the object it carries. */
 function targetOf(object: KubeObject): { kind: Kind; name: string; namespace: string | undefined } {
   return { kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace };
+}
+
+/** What a dry run answers (see WriteContext.dryRun); the object is not stored, whatever its type says. */
+function dryRunAnswer(admission: Extract<Admission, { ok: true }>, current: Persisted<KubeObject> | undefined): Persisted<KubeObject> {
+  if (admission.type === 'DELETED' && current) return current;
+  if (admission.type === 'ADDED') return withUid(admission.object, randomUUID()) as Persisted<KubeObject>;
+  return admission.object as Persisted<KubeObject>;
 }
 
 function withUid(object: KubeObject, uid: string): KubeObject {
@@ -602,6 +617,11 @@ export class ObjectStore {
     const hint: ReadHint = req.verb === 'create' ? { absent: true } : { cached: true, rv: req.resourceVersion };
     try {
       const written = await this.transact(classroom, ref, context, hint, (current) => admit(current, req, context.simTime));
+      // A dry run's Service shows the address it would get, held only while it was decided.
+      if (context.dryRun) {
+        if (service) await releaseClusterIP(this.redis, ipKey, fieldOf(ref), service);
+        return written;
+      }
       // Gone (a delete, or an update that removed the last finalizer): its address is free again.
       if (written.kind === 'Service' && req.verb !== 'create' && !(await this.redis.hExists(this.keys(classroom).objects('Service'), fieldOf(ref)))) {
         await releaseClusterIP(this.redis, ipKey, fieldOf(ref), written);
@@ -628,9 +648,11 @@ export class ObjectStore {
   ): Promise<Persisted<KubeObject>> {
     const field = fieldOf(ref);
     for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
-      const { object: current, fresh } = await this.read(classroom, ref, attempt === 0 ? hint : {});
+      // A dry run has no compare-and-swap to catch a stale copy: it reads the stored object.
+      const { object: current, fresh } = await this.read(classroom, ref, attempt === 0 && !context.dryRun ? hint : {});
       const admission = decide(current);
       if (!admission.ok) throw new ApiError(admission.error);
+      if (context.dryRun) return dryRunAnswer(admission, current);
       if (!admission.changed && current) {
         // "Nothing to write" is an answer only about the stored object: a cached copy may be behind it.
         if (!fresh) continue;
