@@ -135,6 +135,18 @@ describe('kubectl get', () => {
     );
   });
 
+  it('describe svc prints the IP families, IPs and traffic policy 1.32 defaults; Endpoints carry no generation', async () => {
+    const svc = await server.cluster.runtime.store.get(classroom.id, { kind: 'Service', name: 'web' });
+    const ip = svc.spec.clusterIP ?? '?';
+    expect(svc.spec).toMatchObject({ clusterIPs: [ip], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', internalTrafficPolicy: 'Cluster', sessionAffinity: 'None' });
+    expect(svc.status).toEqual({ loadBalancer: {} });
+    const out = (await kubectl.run('describe', 'svc', 'web')).stdout;
+    expect(out).toMatch(new RegExp(`\nType: +ClusterIP\nIP Family Policy: +SingleStack\nIP Families: +IPv4\nIP: +${ip.replaceAll('.', '\\.')}\nIPs: +${ip.replaceAll('.', '\\.')}\n`));
+    expect(out).toMatch(/\nSession Affinity: +None\nInternal Traffic Policy: +Cluster\n/);
+    const ep = await server.cluster.runtime.store.get(classroom.id, { kind: 'Endpoints', name: 'web' });
+    expect(ep.metadata.generation).toBeUndefined();
+  });
+
   it('selects pods by label (-l) and by field (--field-selector spec.nodeName=, metadata.name=)', async () => {
     const pods = await list('Pod');
     const names = (output: string) => output.trim().split('\n');

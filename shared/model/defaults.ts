@@ -117,10 +117,27 @@ function defaultReplicaSet(rs: ReplicaSet): ReplicaSet {
   return { ...rs, spec: { ...rs.spec, replicas: rs.spec.replicas ?? 1, template: defaultTemplate(rs.spec.template) } };
 }
 
+/**
+ * SetDefaults_Service, and what the Service REST storage sets once the ClusterIP is allocated
+ * (pkg/registry/core/service/storage alloc.go): on this IPv4 single-stack cluster, clusterIPs is
+ * the one clusterIP, ipFamilies IPv4, ipFamilyPolicy SingleStack (a headless Service without a
+ * selector RequireDualStack). An ExternalName Service has none of them. The status is an empty
+ * loadBalancer, as the API serializes a Service whose status nothing wrote.
+ */
 function defaultService(s: Service): Service {
-  const spec: Service['spec'] = { ...s.spec, type: s.spec.type ?? 'ClusterIP', sessionAffinity: s.spec.sessionAffinity ?? 'None' };
+  const type = s.spec.type ?? 'ClusterIP';
+  const spec: Service['spec'] = { ...s.spec, type, sessionAffinity: s.spec.sessionAffinity ?? 'None' };
   if (s.spec.ports) spec.ports = s.spec.ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port }));
-  return { ...s, spec };
+  if (type !== 'ExternalName') {
+    spec.internalTrafficPolicy = s.spec.internalTrafficPolicy ?? 'Cluster';
+    const ip = s.spec.clusterIP;
+    if (ip) {
+      spec.clusterIPs = [ip];
+      spec.ipFamilies = s.spec.ipFamilies ?? ['IPv4'];
+      spec.ipFamilyPolicy = s.spec.ipFamilyPolicy ?? (ip === 'None' && !s.spec.selector ? 'RequireDualStack' : 'SingleStack');
+    }
+  }
+  return { ...s, spec, status: { ...s.status, loadBalancer: s.status?.loadBalancer ?? {} } };
 }
 
 /** Kubernetes' defaulting for the kinds that have any; other kinds are returned unchanged. */

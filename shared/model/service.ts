@@ -22,11 +22,17 @@ export const ServiceSchema = z.object({
     selector: LabelsSchema.optional(),
     ports: z.array(ServicePortSchema).optional(),
     clusterIP: z.string().optional(),
+    /** Set from clusterIP (this cluster is IPv4 single-stack): one address, the same. */
+    clusterIPs: z.array(z.string()).optional(),
     type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']).optional(),
     sessionAffinity: z.enum(['None', 'ClientIP']).optional(),
+    ipFamilies: z.array(z.enum(['IPv4', 'IPv6'])).optional(),
+    ipFamilyPolicy: z.enum(['SingleStack', 'PreferDualStack', 'RequireDualStack']).optional(),
+    internalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
   }),
   status: z
     .object({
+      loadBalancer: z.object({ ingress: z.array(z.object({ ip: z.string().optional(), hostname: z.string().optional() })).optional() }).optional(),
       conditions: z
         .array(
           z.object({

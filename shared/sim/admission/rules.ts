@@ -17,13 +17,16 @@ import { noStatusSubresource } from './errors';
 import { STATUS_RULE } from './kinds';
 import { clusterIPErrors, updateClusterIP } from './cluster-ip';
 
+/** Endpoints have no generation: their strategy's PrepareForCreate sets none (pkg/registry/core/endpoint/strategy.go). */
+const generationOf = (kind: KubeObject['kind'], generation: number): { generation?: number } => (kind === 'Endpoints' ? {} : { generation });
+
 export function create(object: KubeObject, now: SimTime): Decision {
   // The ClusterIP was allocated before (it needs every Service's): here it is only validated.
   const ipErrors = object.kind === 'Service' ? clusterIPErrors(object) : [];
   if (ipErrors.length) return refuse(invalid('Service', object.metadata.name, ipErrors));
   const defaulted = applyDefaults(object);
-  const { uid: _uid, resourceVersion: _rv, deletionTimestamp: _at, deletionGracePeriodSeconds: _grace, ...metadata } = defaulted.metadata;
-  return write('ADDED', withMetadata(defaulted, { ...metadata, creationTimestamp: toRFC3339(now), generation: 1 }));
+  const { uid: _uid, resourceVersion: _rv, deletionTimestamp: _at, deletionGracePeriodSeconds: _grace, generation: _generation, ...metadata } = defaulted.metadata;
+  return write('ADDED', withMetadata(defaulted, { ...metadata, creationTimestamp: toRFC3339(now), ...generationOf(defaulted.kind, 1) }));
 }
 
 /** A uid in the body must be the stored one: it names the incarnation, it cannot be changed. */
@@ -50,14 +53,15 @@ export function update(current: KubeObject, object: KubeObject): Decision {
   const defaulted = applyDefaults(sent);
   const old = current.metadata;
   const generation = old.generation ?? 1;
+  const { generation: _generation, ...sentMetadata } = defaulted.metadata;
   const next = withMetadata(defaulted, {
-    ...defaulted.metadata,
+    ...sentMetadata,
     uid: old.uid,
     resourceVersion: old.resourceVersion,
     creationTimestamp: old.creationTimestamp,
     deletionTimestamp: old.deletionTimestamp,
     deletionGracePeriodSeconds: old.deletionGracePeriodSeconds,
-    generation: equalJson(specOf(defaulted), specOf(current)) ? generation : generation + 1,
+    ...generationOf(current.kind, equalJson(specOf(defaulted), specOf(current)) ? generation : generation + 1),
   });
   // The last finalizer of an object marked for deletion (grace over) is gone: the store removes it.
   const released = old.deletionTimestamp !== undefined && (old.deletionGracePeriodSeconds ?? 0) === 0 && !next.metadata.finalizers?.length;
