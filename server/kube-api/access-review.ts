@@ -10,7 +10,7 @@ import { badRequest, type KubeObject } from '@shared/model';
 import type { Identity } from '@shared/protocol';
 import { ApiError } from '../store';
 import { denial, type Verb } from './authorize';
-import { resourceOf, type ServedResource } from './resources';
+import { NAMESPACES, resourceOf, type ServedResource } from './resources';
 
 const ReviewSchema = z.object({
   apiVersion: z.literal('authorization.k8s.io/v1'),
@@ -44,8 +44,10 @@ const VERBS: ReadonlySet<string> = new Set<Verb>(['get', 'list', 'watch', 'creat
 export type Lookup = (resource: ServedResource, namespace: string | undefined, name: string) => KubeObject | undefined;
 
 function decide(identity: Identity, spec: Review['spec'], lookup: Lookup): Decision {
-  if (identity.kind === 'instructor') return { allowed: true, reason: 'the instructor may do anything in the classroom' };
   const attrs = spec.resourceAttributes;
+  // Namespaces are read-only for everyone (namespaces.ts).
+  if (attrs && (attrs.group ?? '') === NAMESPACES.group && attrs.resource === NAMESPACES.plural) return { allowed: READS.has(attrs.verb ?? '') && !attrs.subresource };
+  if (identity.kind === 'instructor') return { allowed: true, reason: 'the instructor may do anything in the classroom' };
   if (!attrs) return { allowed: READS.has(spec.nonResourceAttributes?.verb ?? '') };
   const verb = attrs.verb ?? '';
   const resource = resourceOf(attrs.group ?? '', attrs.resource ?? '');

@@ -83,3 +83,10 @@ it('a namespace create or delete is refused by the authorizer, for the instructo
     ['ada', 'delete', 'namespaces/kube-public', 'refused', 'Forbidden'],
   ]);
 });
+
+it('auth can-i: namespaces are read by everyone and written by no one, the instructor included', async () => {
+  expect(await kubectl.run('auth', 'can-i', 'list', 'namespaces')).toMatchObject({ stdout: 'yes\n', code: 0 });
+  expect(await kubectl.run('auth', 'can-i', 'create', 'namespaces')).toMatchObject({ stdout: 'no\n', code: 1 });
+  const ada = await setup.student('ada');
+  expect(await ada.run('auth', 'can-i', 'get', 'ns')).toMatchObject({ stdout: 'yes\n', code: 0 });
+});

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { badRequest, notFound, type KubeObject, type StatusError } from '@shared/model';
+import { badRequest, type KubeObject, type StatusError } from '@shared/model';
 import type { Identity } from '@shared/protocol';
 import type { ClusterState } from '@shared/sim';
 import { ApiError } from '../store';
@@ -47,10 +47,9 @@ export function namespacesOf(classroomId: string, state: ClusterState): Namespac
   }));
 }
 
+/** 404 `namespaces "x" not found` (the model's notFound words it for a kind the store keeps). */
 export function namespaceNotFound(name: string): StatusError {
-  // notFound words it for a Kind; a namespace is not one the store keeps.
-  const status = notFound('Pod', name);
-  return { ...status, message: `namespaces ${JSON.stringify(name)} not found`, details: { name, kind: 'namespaces' } };
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `namespaces ${JSON.stringify(name)} not found`, reason: 'NotFound', details: { name, kind: 'namespaces' }, code: 404 };
 }
 
 /** Why this member may not write a namespace: their role's reason, or (the instructor) that the four are the cluster's. */

@@ -54,6 +54,14 @@ export const SELF_SUBJECT_ACCESS_REVIEW: DiscoveredResource = {
   verbs: ['create'],
 };
 
+/** `kubectl auth can-i --list` asks this one; it is answered, never stored (rules-review.ts). */
+export const SELF_SUBJECT_RULES_REVIEW: DiscoveredResource = {
+  ...SELF_SUBJECT_ACCESS_REVIEW,
+  kind: 'SelfSubjectRulesReview',
+  plural: 'selfsubjectrulesreviews',
+  singular: 'selfsubjectrulesreview',
+};
+
 /** `kubectl auth whoami` asks this one; it is answered, never stored (self-review.ts). */
 export const SELF_SUBJECT_REVIEW: DiscoveredResource = {
   ...SELF_SUBJECT_ACCESS_REVIEW,
@@ -77,7 +85,7 @@ export const NAMESPACES: DiscoveredResource = {
   verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
 };
 
-const DISCOVERED: readonly DiscoveredResource[] = [...SERVED, NAMESPACES, SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_REVIEW];
+const DISCOVERED: readonly DiscoveredResource[] = [...SERVED, NAMESPACES, SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_RULES_REVIEW, SELF_SUBJECT_REVIEW];
 
 /** The groups beyond the core one, in the order /apis lists them. */
 export const GROUPS = ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io', 'scheduling.k8s.io'] as const;

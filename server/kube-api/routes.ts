@@ -21,7 +21,8 @@ import type { Logger } from '../logger';
 import { AGGREGATED_V2, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery';
 import { listObjects, getObject, listOf } from './reads';
 import { isTrue, parseRequest, queryParam, type KubeRequest } from './request';
-import { SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_REVIEW, SERVER_VERSION } from './resources';
+import { SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_REVIEW, SELF_SUBJECT_RULES_REVIEW, SERVER_VERSION } from './resources';
+import { answerRulesReview, type PodsOnNode } from './rules-review';
 import { answerSelfReview } from './self-review';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { UNAUTHORIZED, bodyRefusal, methodNotAllowed, notFoundPath, sendStatus, statusOf, tooManyRequests } from './status';
@@ -109,6 +110,12 @@ export function kubeApiRoutes(deps: KubeApiDeps): Router {
     const state = await deps.cluster.runtime.state(identity.classroomId);
     const review = answerReview(identity, bodyOf(req).value, (r, namespace, name) => state.get(r.kind, r.namespaced ? `${namespace ?? 'default'}/${name}` : name));
     res.status(201).json(review);
+  }));
+  router.post(`/apis/${SELF_SUBJECT_RULES_REVIEW.group}/v1/${SELF_SUBJECT_RULES_REVIEW.plural}`, body, guarded(async (req, res) => {
+    const identity = identityOf(res);
+    const state = await deps.cluster.runtime.state(identity.classroomId);
+    const podsOn: PodsOnNode = (node, namespace) => [...state.list('Pod')].filter((p) => p.spec.nodeName === node && p.metadata.namespace === namespace).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    res.status(201).json(answerRulesReview(identity, bodyOf(req).value, podsOn));
   }));
   router.post(`/apis/${SELF_SUBJECT_REVIEW.group}/v1/${SELF_SUBJECT_REVIEW.plural}`, body, guarded(async (req, res) => {
     res.status(201).json(answerSelfReview(identityOf(res), bodyOf(req).value));

@@ -57,6 +57,6 @@ describe('protobuf bodies (k8s.io/apimachinery runtime/serializer/protobuf)', ()
   it('refuses what is not a Kubernetes protobuf body with 400, and a kind it does not read with 415', () => {
     expect(() => decodeProtobufObject(hex('7b7d'))).toThrow('the request body is not a valid protobuf message: it does not start with the k8s\\0 prefix');
     expect(() => decodeProtobufObject(hex('6b3873000a15ff'))).toThrow('the request body is not a valid protobuf message: field 1 runs past the end');
-    expect(() => decodeProtobufObject(hex('6b3873000a0a0a02763112045065726b'.slice(0, 36)))).toThrow(/protobuf is accepted for Deployment, Service, SelfSubjectAccessReview, SelfSubjectReview and DeleteOptions only/);
+    expect(() => decodeProtobufObject(hex('6b3873000a0a0a02763112045065726b'.slice(0, 36)))).toThrow(/protobuf is accepted for Deployment, Service, SelfSubjectAccessReview, SelfSubjectRulesReview, SelfSubjectReview and DeleteOptions only/);
   });
 });

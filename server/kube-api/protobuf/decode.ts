@@ -128,7 +128,7 @@ export function decodeProtobufObject(body: Uint8Array): Record<string, unknown> 
   if (!message) {
     throw new ApiError({
       kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 415, reason: 'UnsupportedMediaType',
-      message: `the body of the request was in an unknown format - protobuf is accepted for Deployment, Service, SelfSubjectAccessReview, SelfSubjectReview and DeleteOptions only; send ${kind || 'this object'} as application/json`,
+      message: `the body of the request was in an unknown format - protobuf is accepted for Deployment, Service, SelfSubjectAccessReview, SelfSubjectRulesReview, SelfSubjectReview and DeleteOptions only; send ${kind || 'this object'} as application/json`,
     } as unknown as ApiError['status']);
   }
   return { apiVersion, kind, ...decodeMessage(message, raw) };

@@ -1,6 +1,6 @@
 /**
  * The protobuf messages kubectl 1.32 sends to this server (`kubectl create deployment`, `create
- * service`, `auth can-i` and `drain`'s pod deletions encode their bodies as
+ * service`, `auth can-i` (and `--list`) and `drain`'s pod deletions encode their bodies as
  * application/vnd.kubernetes.protobuf), as data:
  * field number -> JSON name and type, from the `generated.proto` files of k8s.io/api and
  * k8s.io/apimachinery v0.32 (apps/v1, core/v1, authorization/v1, meta/v1, runtime, intstr,
@@ -46,6 +46,9 @@ const MESSAGES = {
   SelfSubjectAccessReviewSpec: { 1: 'resourceAttributes:ResourceAttributes', 2: 'nonResourceAttributes:NonResourceAttributes' },
   ResourceAttributes: { 1: 'namespace:string', 2: 'verb:string', 3: 'group:string', 4: 'version:string', 5: 'resource:string', 6: 'subresource:string', 7: 'name:string' },
   NonResourceAttributes: { 1: 'path:string', 2: 'verb:string' },
+  // kubectl auth can-i --list: the namespace whose rules it asks for.
+  SelfSubjectRulesReview: { 1: 'metadata:ObjectMeta', 2: 'spec:SelfSubjectRulesReviewSpec' },
+  SelfSubjectRulesReviewSpec: { 1: 'namespace:string' },
   // kubectl auth whoami sends its status empty: the server fills in the user.
   SelfSubjectReview: { 1: 'metadata:ObjectMeta' },
   // kubectl drain deletes each pod with its typed client (no eviction subresource here): DeleteOptions as protobuf.
@@ -75,5 +78,7 @@ export function fieldOf(message: MessageName, number: number): FieldSpec | undef
 
 /** The message a body of this kind is, for the kinds kubectl encodes as protobuf. */
 export function messageOfKind(kind: string): MessageName | undefined {
-  return kind === 'Deployment' || kind === 'Service' || kind === 'SelfSubjectAccessReview' || kind === 'SelfSubjectReview' || kind === 'DeleteOptions' ? kind : undefined;
+  return kind === 'Deployment' || kind === 'Service' || kind === 'SelfSubjectAccessReview' || kind === 'SelfSubjectRulesReview' || kind === 'SelfSubjectReview' || kind === 'DeleteOptions'
+    ? kind
+    : undefined;
 }
