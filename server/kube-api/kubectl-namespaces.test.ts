@@ -84,6 +84,18 @@ it('a namespace create or delete is refused by the authorizer, for the instructo
   ]);
 });
 
+it('nothing is created in a namespace the cluster does not have: 404 namespaces "x" not found (NamespaceLifecycle), and nothing is stored', async () => {
+  expect(await kubectl.run('create', 'deployment', 'x', '--image=nginx:1.27', '-n', 'team-a')).toEqual({
+    stdout: '',
+    stderr: 'error: failed to create deployment: namespaces "team-a" not found\n',
+    code: 1,
+  });
+  expect(await kubectl.run('create', 'service', 'clusterip', 'x', '--tcp=80', '-n', 'team-a', '--dry-run=server')).toMatchObject({ stderr: 'error: failed to create ClusterIP service: namespaces "team-a" not found\n', code: 1 });
+  expect((await server.cluster.runtime.store.list(classroom.id, 'Deployment')).items.filter((d) => d.metadata.namespace === 'team-a')).toEqual([]);
+  // The four it has take a create as before.
+  expect(await kubectl.run('create', 'deployment', 'x', '--image=nginx:1.27', '-n', 'kube-public')).toMatchObject({ stdout: 'deployment.apps/x created\n', code: 0 });
+});
+
 it('auth can-i: namespaces are read by everyone and written by no one, the instructor included', async () => {
   expect(await kubectl.run('auth', 'can-i', 'list', 'namespaces')).toMatchObject({ stdout: 'yes\n', code: 0 });
   expect(await kubectl.run('auth', 'can-i', 'create', 'namespaces')).toMatchObject({ stdout: 'no\n', code: 1 });

@@ -21,6 +21,9 @@ import { TABLE_MEDIA, namespaceTable, wantsTable } from './tables';
 
 export const NAMESPACE_NAMES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'] as const;
 
+/** One of the namespaces every classroom's cluster has. */
+export const isNamespaceName = (name: string): boolean => (NAMESPACE_NAMES as readonly string[]).includes(name);
+
 export interface Namespace {
   apiVersion: 'v1';
   kind: 'Namespace';

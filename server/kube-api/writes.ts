@@ -22,6 +22,7 @@ import { deleteCollection, deleteObject, deleteOptionsOf, deletedBody } from './
 import { listObjects } from './reads';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { decodeProtobufObject } from './protobuf/decode';
+import { isNamespaceName, namespaceNotFound } from './namespaces';
 
 /** Request bodies are capped (a manifest of a few objects fits many times over; Kubernetes caps at 3 MiB). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -144,6 +145,9 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
       const denied = denial(identity, attrs, stored);
       // The authorizer sees the request's path: a create names no object (`deployments.apps is forbidden`).
       if (denied !== null) throw new ApiError(forbiddenStatus(identity, { ...attrs, name: parsed.name }, denied));
+      // NamespaceLifecycle (admission, after the authorizer): nothing is created in a namespace the cluster does not have.
+      const namespace = parsed.namespace ?? 'default';
+      if (parsed.verb === 'create' && parsed.subresource === undefined && parsed.resource.namespaced && !isNamespaceName(namespace)) throw new ApiError(namespaceNotFound(namespace));
       // etcd takes no writes (scenario 7's fault): after the authorizer, as the API server decides. A dry run writes nothing: it only reads.
       const readOnly = dryRun ? null : await deps.cluster.rounds.readOnlyRefusalNow(classroomId);
       if (readOnly) throw new ApiError(serviceUnavailable(readOnly.message));
