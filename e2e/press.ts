@@ -29,6 +29,8 @@ export interface Press {
 /** One row of the API requests panel, as the page showed it. */
 interface RequestRow {
   who: string;
+  /** The action's kind, as the log keeps it (the row names the move as its button does). */
+  verb: string;
   request: string;
   outcome: string;
   message: string;
@@ -62,6 +64,7 @@ export async function recordRequests(page: Page): Promise<void> {
         seen.add(tr.dataset.request);
         rows.push({
           who: firstLine(tr.cells[1]),
+          verb: tr.dataset.verb,
           request: firstLine(tr.cells[2]),
           outcome: tr.dataset.outcome,
           message: (tr.querySelector('.message')?.textContent ?? '').trim(),
@@ -111,7 +114,7 @@ async function rowOf(page: Page, name: string, press: Press): Promise<RequestRow
   await expect
     .poll(async () => {
       const rows = JSON.parse(String(await page.evaluate(`JSON.stringify((window.__requests ?? []).slice(${press.requests}))`))) as RequestRow[];
-      row = rows.find((r) => r.who === name && r.request.startsWith(`${press.kind} `));
+      row = rows.find((r) => r.who === name && r.verb === press.kind);
       return row !== undefined;
     }, { message: `${name}'s request for "${press.label}" in the API requests panel`, ...OUTCOME })
     .toBe(true);

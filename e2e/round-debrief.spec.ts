@@ -111,8 +111,10 @@ test('the debrief dates each goal when it last became true and names whose chang
   } finally {
     socket.close();
   }
-  const refused = instructor.locator('[data-outcome="refused"]').filter({ hasText: 'bind pods/web-x' }).first();
+  // Named as the scheduler's button names the move, not by the action's kind ("bind pods/web-x").
+  const refused = instructor.locator('[data-outcome="refused"][data-verb="bind"]').filter({ hasText: 'Bind web-x' }).first();
   await expect(refused.getByTestId('request-when')).toHaveText(/^\d+s$/);
+  await expect(refused.locator('td').nth(2)).toHaveText('Bind web-x');
 
   await expect(instructor.getByTestId('round-phase')).toHaveText('Won', { timeout: 180_000 });
   const debrief = instructor.getByRole('region', { name: /^Debrief: goals met in / });

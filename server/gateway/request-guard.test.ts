@@ -47,12 +47,15 @@ describe('requests without an ack, or with extra arguments', () => {
     emitRaw(sender, 'instructor', { kind: 'pause' });
     emitRaw(sender, 'resync', { resourceVersion: '1' });
     await waitFor(() => seen.length === 3, { what: 'three refusals' });
+    // The action names its move as the request log does, so the page can name it as its button does.
+    const move: Record<string, object> = { action: { verb: 'renewLease', target: 'leases/node-1' } };
     expect(seen).toEqual(
       ['action', 'instructor', 'resync'].map((event) => ({
         ok: false,
         code: 'BadRequest',
         message: `"${event}" needs an acknowledgement callback: emit("${event}", payload, ack)`,
         event,
+        ...move[event],
       })),
     );
     expect(heard).toEqual([]);

@@ -6,9 +6,10 @@
  * - an event nobody handles, when it carries an ack: `BadRequest`;
  * - from the host screen (a read-only token), an `action` or `instructor` request: `Forbidden`.
  * A refusal goes to the ack when there is one, else as a `refused` event to the sending socket
- * only. Refusals without an ack are logged at most once per socket per minute.
+ * only (naming the move an `action` asked for, as the request log does). Refusals without an ack are logged at most once per socket per minute.
  */
-import { refuse, type Refusal, type SocketData } from '@shared/protocol';
+import { clusterAction, refuse, type Refusal, type SocketData } from '@shared/protocol';
+import { targetOf } from '../cluster/targets';
 import type { Logger } from '../logger';
 import type { ClusterPlaySocket } from './types';
 
@@ -48,6 +49,12 @@ function refusalOf(socket: ClusterPlaySocket, event: string, args: unknown[], ac
   return null;
 }
 
+/** The move an `action` request asked for, as the request log names it: the toast names it as its button does. */
+function moveOf(event: string, payload: unknown): { verb: string; target: string } | undefined {
+  const action = event === 'action' ? clusterAction.safeParse(payload) : undefined;
+  return action?.success ? { verb: action.data.kind, target: targetOf(action.data) } : undefined;
+}
+
 export function guardRequests(socket: ClusterPlaySocket, { maxMessageBytes, logger }: RequestGuardOptions): void {
   let loggedAt = -Infinity;
   socket.use((packet, next) => {
@@ -59,7 +66,7 @@ export function guardRequests(socket: ClusterPlaySocket, { maxMessageBytes, logg
     if (ack) ack(refusal);
     // `local`, so it leaves now, ahead of a disconnect (with connection state recovery, a plain
     // `socket.emit` takes the adapter's Redis stream and would arrive after it).
-    else socket.nsp.local.to(socket.id).emit('refused', { ...refusal, event });
+    else socket.nsp.local.to(socket.id).emit('refused', { ...refusal, event, ...moveOf(event, args[0]) });
     const now = Date.now();
     if (!ack && now - loggedAt >= LOG_EVERY_MS) {
       loggedAt = now;

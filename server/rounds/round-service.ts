@@ -15,6 +15,7 @@ import {
   faultBreaks,
   proxyRole,
   refuse,
+  requestLabel,
   simNow,
   type Ack,
   type ApiRequestEntry,
@@ -891,8 +892,11 @@ export class RoundService {
   }
 }
 
-/** Refusals since the last look, one mark per player and burst. */
-function addRefusalMarks(record: RoundRecord, refusals: readonly ApiRequestEntry[]): void {
+/**
+ * Refusals since the last look, one mark per player and burst, the first move named as its button
+ * names it ("refused: bind pods/web-4" named the action's kind, a word no student saw).
+ */
+export function addRefusalMarks(record: RoundRecord, refusals: readonly ApiRequestEntry[]): void {
   if (record.startedAtSim === null) return;
   const start = record.startedAtSim;
   const bursts = new Map<string, { first: ApiRequestEntry; count: number }>();
@@ -900,7 +904,7 @@ function addRefusalMarks(record: RoundRecord, refusals: readonly ApiRequestEntry
     const burst = bursts.get(actor);
     if (!burst) return;
     const who = burst.first.actor.startsWith('bot:') ? `bot (${burst.first.role ?? ''})` : burst.first.actorName;
-    mark(record, burst.first.simTime, 'refusal', `${burst.count > 1 ? `${burst.count} refusals` : 'refused'}: ${burst.first.verb} ${burst.first.target} (${burst.first.code ?? ''}) ${burst.first.message}`.slice(0, 240), 'cluster', who);
+    mark(record, burst.first.simTime, 'refusal', `${burst.count > 1 ? `${burst.count} refusals` : 'refused'}: "${requestLabel(burst.first)}" (${burst.first.code ?? ''}) ${burst.first.message}`.slice(0, 240), 'cluster', who);
     bursts.delete(actor);
   };
   for (const entry of refusals) {

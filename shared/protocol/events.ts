@@ -70,8 +70,11 @@ export interface ServerToClientEvents {
   round: (view: RoundView | null) => void;
   /** The instructor removed this student or closed the classroom. */
   removed: (reason: { message: string }) => void;
-  /** A request that could not be acked (sent without an ack callback) was refused: which event, and why. */
-  refused: (refusal: Refusal & { event: string }) => void;
+  /**
+   * A request that could not be acked (sent without an ack callback) was refused: which event, and
+   * why; for an `action` that names a move, the move as the request log keeps it (`verb`, `target`).
+   */
+  refused: (refusal: Refusal & { event: string; verb?: string; target?: string }) => void;
   /**
    * Whether the process holding this socket reaches the cluster's store (Redis, our etcd), as its
    * /readyz says: sent on connect and on every change. While it does not, every request is

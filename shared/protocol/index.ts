@@ -13,3 +13,4 @@ export * from './replay';
 export * from './cluster-moments';
 export * from './groups';
 export * from './words';
+export * from './request-words';

@@ -44,4 +44,17 @@ describe("a replay's timeline labels each moment for what it is", () => {
     timeline.add(request('fault', 'services/web', 'clients send 1 request/s to service/web'), 0);
     expect(timeline.markers.map((m) => m.category)).toEqual(['fault']);
   });
+
+  it('a refused move is marked in the words of its button, with who sent it and why not (it read "ada bind pods/web-1: Forbidden")', () => {
+    const timeline = new TimelineBuilder();
+    const refused = { outcome: 'refused', code: 'Forbidden', actor: 'student:m-ada', actorName: 'ada' } as const;
+    timeline.add(request('bind', 'pods/web-1', 'kubelet:node-1 may not bind', { ...refused, role: 'kubelet:node-1' }), 0);
+    timeline.add(request('syncProxyRules', 'services/web', 'nothing to sync', { ...refused, code: 'Conflict', role: 'kube-proxy:node-2' }), 1);
+    timeline.add(request('fault', 'nodes/node-9', 'node "node-9" not found', { ...refused, code: 'NotFound', actorName: 'Ada' }), 2);
+    expect(timeline.markers.map((m) => [m.category, m.label])).toEqual([
+      ['refusal', '"Bind web-1" by ada: Forbidden'],
+      ['refusal', '"Sync web on node-2" by ada: Conflict'],
+      ['refusal', '"fault nodes/node-9" by Ada: NotFound'],
+    ]);
+  });
 });

@@ -11,6 +11,7 @@ import type { KubeObject } from '../model';
 import { ClusterMoments } from './cluster-moments';
 import type { ClassroomView } from './classroom';
 import type { ApiRequestEntry, WatchEvent, WatchEventType } from './events';
+import { requestLabel } from './request-words';
 import { apiRequestEntrySchema, classroomViewSchema } from './server-messages';
 
 export const LOG_FORMAT = 'clusterplay-log';
@@ -106,7 +107,8 @@ export class TimelineBuilder {
     const mark = (category: TimelineCategory, label: string) => this.markers.push({ ...at, category, label });
     switch (entry.t) {
       case 'request':
-        if (entry.entry.outcome === 'refused') mark('refusal', `${entry.entry.actorName} ${entry.entry.verb} ${entry.entry.target}: ${entry.entry.code ?? 'refused'}`);
+        // The move as its button named it ("bind pods/web-1" named the action, a word no student saw).
+        if (entry.entry.outcome === 'refused') mark('refusal', `"${requestLabel(entry.entry)}" by ${entry.entry.actorName}: ${entry.entry.code ?? 'refused'}`);
         // An entry of an older log has no `breaks`: a fault, as it was marked then.
         else if (entry.entry.verb === 'fault') mark(entry.entry.breaks === false ? 'step' : 'fault', entry.entry.message || `${entry.entry.verb} ${entry.entry.target}`);
         else if (SETUP_VERBS.has(entry.entry.verb)) mark('round', entry.entry.message || `${entry.entry.verb} ${entry.entry.target}`);

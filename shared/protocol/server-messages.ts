@@ -157,4 +157,4 @@ export const roundViewSchema: z.ZodType<RoundView | null> = z
   })
   .nullable();
 
-export const refusedSchema = z.object({ ok: z.literal(false), code: errorCode, message: z.string(), event: z.string() });
+export const refusedSchema = z.object({ ok: z.literal(false), code: errorCode, message: z.string(), event: z.string(), verb: z.string().max(40).optional(), target: z.string().max(200).optional() });

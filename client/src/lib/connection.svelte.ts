@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { z } from 'zod';
-import { PROTOCOL_VERSION, type ClientToServerEvents, type ClusterAction, type InstructorAction, type ServerToClientEvents } from '@shared/protocol';
+import { PROTOCOL_VERSION, requestLabel, type ClientToServerEvents, type ClusterAction, type InstructorAction, type ServerToClientEvents } from '@shared/protocol';
 import { activity } from './activity.svelte';
 import { classroom } from './classroom.svelte';
 import { cluster } from './cluster.svelte';
@@ -127,7 +127,7 @@ class Connection {
     this.#on(socket, 'round', roundViewSchema, (view) => (round.view = view));
     this.#on(socket, 'store', storeStateSchema, ({ reachable }) => (this.storeReachable = reachable));
     // A request the server could not ack (sent without a callback) was refused all the same: say so.
-    this.#on(socket, 'refused', refusedSchema, (refusal) => toasts.show('error', `${refusal.event} refused: ${refusal.code}`, refusal.message));
+    this.#on(socket, 'refused', refusedSchema, (refusal) => toasts.show('error', `${unackedRequest(refusal)} refused: ${refusal.code}`, refusal.message));
     this.#on(socket, 'removed', removedSchema, ({ message }) => {
       this.status = 'removed';
       this.problem = message;
@@ -204,6 +204,19 @@ class Connection {
       else console.warn(`dropped a malformed ${event} message`, parsed.error.issues);
     });
   }
+}
+
+/** Requests by their event, in words ("action refused" named the event, a word no student saw). */
+const EVENT_WORDS: ReadonlyMap<string, string> = new Map([
+  ['action', 'A move'],
+  ['instructor', 'An instructor request'],
+  ['resync', 'Catching up with the cluster'],
+]);
+
+/** A request refused without an ack: the move as its button names it (and the request log), else its event in words. */
+function unackedRequest(refusal: z.infer<typeof refusedSchema>): string {
+  if (refusal.verb !== undefined) return `"${requestLabel({ verb: refusal.verb, target: refusal.target ?? '', role: classroom.myRole })}"`;
+  return EVENT_WORDS.get(refusal.event) ?? `The "${refusal.event}" request`;
 }
 
 export const connection = new Connection();

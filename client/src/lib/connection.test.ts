@@ -214,3 +214,25 @@ describe('connection: a refused move is toasted in the words of its button', () 
     expect(toasts.items.map((t) => [t.tone, t.title, t.message])).toEqual([['error', '"Sync deployment web" refused: Conflict', message]]);
   });
 });
+
+describe('connection: a request refused without an ack is toasted in words, not by its event or action kind', () => {
+  afterEach(() => {
+    for (const t of [...toasts.items]) toasts.dismiss(t.id);
+    connection.close();
+    sockets.length = 0;
+  });
+
+  it('names the move as the request log does, else the request in words (it read "action refused: BadRequest")', () => {
+    connection.open('token-1');
+    const socket = sockets[0]!;
+    socket.emit('connect');
+    for (const t of [...toasts.items]) toasts.dismiss(t.id);
+    const message = '"action" needs an acknowledgement callback: emit("action", payload, ack)';
+    socket.emit('refused', { ok: false, code: 'BadRequest', message, event: 'action', verb: 'syncDeployment', target: 'deployments/web' });
+    socket.emit('refused', { ok: false, code: 'BadRequest', message: 'no ack', event: 'instructor' });
+    expect(toasts.items.map((t) => [t.title, t.message])).toEqual([
+      ['"Sync deployment web" refused: BadRequest', message],
+      ['An instructor request refused: BadRequest', 'no ack'],
+    ]);
+  });
+});
