@@ -54,6 +54,8 @@ const secondsToSim = (end: RoundView, seconds: number): number => (end.startedAt
 
 /** node-dies' drain goal in its words (the scenario's about line). */
 const DRAINED = "no pod on node-2 but Terminating ones: its pod is evicted after its tolerationSeconds (only node-2's kubelet could confirm the deletion)";
+/** The drain goal's short name, as the goal that waits for it names it. */
+const EVICTED = "node-2's pod evicted";
 
 test('"A worker node dies": node-2 is drained when its pod is evicted, by the controller manager that evicted it, not at 0:00 when it had no pod yet', { timeout: 150_000 }, async () => {
   const { end, instructor, markers } = await played('node-dies');
@@ -87,11 +89,11 @@ test('"A worker node dies": node-2 is drained when its pod is evicted, by the co
   expect(beforeStop.some((v) => v.timeline.some((m) => m.text.startsWith('goal reached')))).toBe(false);
   const waiting = (v: RoundView) => v.goals.map((g) => ({ id: g.id, met: g.met, waitsFor: g.waitsFor }));
   const DOWN = "node-2's machine goes down";
-  expect(new Set(beforeStop.map((v) => JSON.stringify(waiting(v))))).toEqual(new Set([JSON.stringify([{ id: 'node-not-ready', met: false, waitsFor: DOWN }, { id: 'node-drained', met: false, waitsFor: DOWN }, { id: 'replicas-ready', met: false, waitsFor: DRAINED }])]));
+  expect(new Set(beforeStop.map((v) => JSON.stringify(waiting(v))))).toEqual(new Set([JSON.stringify([{ id: 'node-not-ready', met: false, waitsFor: DOWN }, { id: 'node-drained', met: false, waitsFor: DOWN }, { id: 'replicas-ready', met: false, waitsFor: EVICTED }])]));
   const podsReadyBeforeStop = events.some((e) => e.object.kind === 'Deployment' && (e.object as Deployment).status?.readyReplicas === 3 && e.simTime < secondsToSim(end, stop?.atSeconds ?? 0));
   expect(podsReadyBeforeStop).toBe(true);
   const beforeDrain = views.filter((v) => !v.goals.some((g) => g.id === 'node-drained' && g.met));
-  expect(beforeDrain.every((v) => v.goals.find((g) => g.id === 'replicas-ready')?.waitsFor === DRAINED && !v.goals.find((g) => g.id === 'replicas-ready')?.met)).toBe(true);
+  expect(beforeDrain.every((v) => v.goals.find((g) => g.id === 'replicas-ready')?.waitsFor === EVICTED && !v.goals.find((g) => g.id === 'replicas-ready')?.met)).toBe(true);
   // Nothing held before the fault, so the debrief does not say the goals were met "again".
   expect(end.debrief?.recoveries).toEqual([{ fault: 'the kubelet on node-2 is stopped', seconds: expect.any(Number), again: false }]);
   // The debrief's timeline keeps the drain's mark at its time, with who did it.

@@ -331,7 +331,7 @@ function componentsOfOne(check: Check): string[] {
 /** What a goal's `after` may name: a step of the scenario, or an earlier goal. */
 export interface WaitsInput {
   steps: readonly { id?: string | undefined; note?: string | undefined }[];
-  goals: readonly { id: string; check: string; about?: string | undefined; after?: string | undefined }[];
+  goals: readonly { id: string; check: string; about?: string | undefined; title?: string | undefined; after?: string | undefined }[];
 }
 
 /**
@@ -351,11 +351,15 @@ export function countsFrom(
   return step >= 0 ? stepsDone[step] : firstMet[goal.after];
 }
 
-/** What a waiting goal waits for, in words: the step's note, or the earlier goal in its words. */
+/**
+ * What a waiting goal waits for, in words: the step's note, or the earlier goal by a short name (its
+ * title, else its check told in words). The earlier goal is listed above it in full: its whole
+ * `about` line again after "waits for:" ran a goal's line to three on a phone.
+ */
 export function waitWords(goal: { after?: string | undefined }, scenario: WaitsInput): string | undefined {
   if (goal.after === undefined) return undefined;
   const step = scenario.steps.find((s) => s.id === goal.after);
   if (step) return step.note ?? goal.after;
   const earlier = scenario.goals.find((g) => g.id === goal.after);
-  return earlier ? goalWords(earlier) : goal.after;
+  return earlier ? (earlier.title ?? goalWords({ check: earlier.check })) : goal.after;
 }

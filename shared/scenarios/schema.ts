@@ -72,6 +72,8 @@ export const scenarioGoalSchema = z
     check: checkSchema,
     /** One line for the class about what this goal means. */
     about: z.string().max(300).optional(),
+    /** A short name, for the goals that wait for this one ("waits for: node-2 drained"): they showed its whole `about` line again. */
+    title: z.string().min(1).max(60).optional(),
     /**
      * A step's id, or an earlier goal's: the goal counts only once that step fired or that goal was
      * met (a goal about recovering from a fault that held before it would show met before the fault).
