@@ -40,6 +40,7 @@ import {
   evaluateGoal,
   goalWords,
   isWindowed,
+  markWhoText,
   parseCheck,
   recoveries,
   scorePlayers,
@@ -744,7 +745,7 @@ export class RoundService {
       const startedAtSim = r.startedAtSim;
       // What the faults brought about, named by whoever's component wrote it (the node lifecycle controller, a kubelet).
       for (const seen of found) {
-        const who = authorsOf(seen.actor, seen.object, moment.view).achievers.map((a) => a.name).join(', ');
+        const who = markWhoText(authorsOf(seen.actor, seen.object, moment.view).achievers);
         mark(r, Math.max(seen.atSim, startedAtSim), 'fault', seen.text, 'cluster', who || undefined);
       }
       const results: GoalResult[] = [];
@@ -794,7 +795,7 @@ export class RoundService {
         if (author.by) mark(r, atSim, 'goal', `goal reached: ${result.about}`, author.by);
         else {
           const who = author.achievers.length ? author.achievers : contributors.achievers;
-          mark(r, atSim, 'goal', `goal reached: ${result.about}`, 'cluster', who.map((a) => a.name).join(', ') || 'nobody');
+          mark(r, atSim, 'goal', `goal reached: ${result.about}`, 'cluster', markWhoText(who) || 'nobody');
         }
         markers.push({ marker: { kind: 'goal', label: `goal reached: ${result.about}` }, atSim });
       }

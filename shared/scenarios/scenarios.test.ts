@@ -5,7 +5,7 @@ import { makeDeployment, makeNode, makePod, type KubeObject } from '@shared/mode
 import type { ApiRequestEntry } from '@shared/protocol';
 import { ClusterState } from '@shared/sim';
 import type { MemberView, RoleSeatView } from '@shared/protocol';
-import { achievers, activityOf, authorsOf, componentsOf, concerns, countsFrom, credited, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, waitWords, SCENARIO_ACTOR, type PlayerTally } from './index';
+import { achievers, activityOf, markWhoText, authorsOf, componentsOf, concerns, countsFrom, credited, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, waitWords, SCENARIO_ACTOR, type PlayerTally } from './index';
 
 const BUILTIN = path.join(import.meta.dirname, 'builtin');
 const firstDeployment = readFileSync(path.join(BUILTIN, '1-first-deployment.yaml'), 'utf8');
@@ -389,5 +389,26 @@ describe('scores', () => {
     // etcd read-only at 0:01, before any pod ran: the goal was never met before it, so it is not met "again".
     expect(recoveries([{ atSeconds: 1, text: 'etcd is read-only' }], [64], [64])).toEqual([{ fault: 'etcd is read-only', seconds: 63, again: false }]);
     expect(recoveries([{ atSeconds: 30, text: 'node-2 down' }], [], [10, undefined])).toEqual([{ fault: 'node-2 down', seconds: null, again: false }]);
+  });
+});
+
+describe('markWhoText: who a timeline mark names', () => {
+  const bot = (component: string, role: string) => ({ component, memberId: null, name: `bot (${role})` });
+  const student = (component: string, memberId: string, name: string) => ({ component, memberId, name });
+  const nodes = ['node-1', 'node-2', 'node-3', 'node-4'];
+
+  it('the students by name, each once, then the bots summed up: the availability goal of a class of bots was eight lines of "bot (…)"', () => {
+    const podWork = [bot('kube-controller-manager', 'controller-manager'), bot('kube-scheduler', 'scheduler'), ...nodes.map((n) => bot('kubelet', `kubelet:${n}`)), ...nodes.map((n) => bot('kube-proxy', `kube-proxy:${n}`))];
+    expect(markWhoText(podWork)).toBe('10 bots');
+    expect(markWhoText([student('kubelet', 'm-kim', 'Kim'), ...podWork, student('kube-proxy', 'm-pia', 'Pia'), student('kube-proxy', 'm-kim', 'Kim')])).toBe('Kim, Pia, 10 bots');
+    // Bots of one component by it; a single bot by its role, as every mark named it.
+    expect(markWhoText([student('kubelet', 'm-kim', 'Kim'), ...nodes.slice(1).map((n) => bot('kubelet', `kubelet:${n}`))])).toBe('Kim, 3 kubelet bots');
+    expect(markWhoText([bot('kube-controller-manager', 'controller-manager')])).toBe('bot (controller-manager)');
+    expect(markWhoText([student('kube-scheduler', 'm-sam', 'Sam'), bot('kube-scheduler', 'scheduler')])).toBe('Sam, bot (scheduler)');
+    expect(markWhoText([])).toBe('');
+  });
+
+  it('two students of one name are both named: a student is told apart by member, not by name', () => {
+    expect(markWhoText([student('kubelet', 'm-1', 'Alex'), student('kubelet', 'm-2', 'Alex')])).toBe('Alex, Alex');
   });
 });

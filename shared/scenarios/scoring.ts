@@ -138,6 +138,25 @@ export interface GoalAuthors {
   by?: 'scenario' | 'instructor';
 }
 
+/**
+ * Who a timeline mark names after its text: the students by name, each once, then the bots summed
+ * up: one by its role ("bot (controller-manager)"), several of one component as "4 kubelet bots",
+ * of several components as "10 bots" (the debrief lists a goal's per component beside it). Naming
+ * every bot ran a goal's mark to eight lines on a debrief played by bots.
+ */
+export function markWhoText(achievers: readonly GoalAchiever[]): string {
+  const students = new Map<string, string>();
+  const bots: GoalAchiever[] = [];
+  for (const a of achievers) {
+    if (a.memberId === null) bots.push(a);
+    else if (!students.has(a.memberId)) students.set(a.memberId, a.name);
+  }
+  const components = [...new Set(bots.map((b) => b.component))];
+  const [bot] = bots;
+  const botWords = !bot ? [] : bots.length === 1 ? [bot.name] : components.length === 1 ? [`${bots.length} ${bot.component} bots`] : [`${bots.length} bots`];
+  return [...students.values(), ...botWords].join(', ');
+}
+
 /** The actor of a scenario step's writes (a fault, a new image): the round's, nobody in the class. */
 export const SCENARIO_ACTOR = 'system:rounds';
 
