@@ -83,6 +83,18 @@ test('the host screen shows a cluster of eight nodes with five pods each, whole,
     expect.soft(await textCutByBox(display, '.map'), `${size}: text cut by its box in the map`).toEqual([]);
   }
 
+  // A workload's group on the projector is coloured as its pods' chips are on the console: one set of tone colours (app.css) for both.
+  // (an expression as a string: the e2e code is type-checked without the DOM library)
+  const colours = async (page: typeof display, selector: string): Promise<Record<string, string>> =>
+    JSON.parse(String(await page.evaluate(`JSON.stringify(Object.fromEntries([...document.querySelectorAll('${selector}')].map((e) => {
+      const s = getComputedStyle(e);
+      return [e.dataset.tone, [s.backgroundColor, s.borderTopColor, s.borderTopStyle].join(' ')];
+    })))`))) as Record<string, string>;
+  const groups = await colours(display, '.map .group[data-tone]');
+  const chips = await colours(instructor, '.map .chip[data-tone]');
+  expect(Object.keys(groups).length, 'tones on the projector').toBeGreaterThan(0);
+  for (const [tone, drawn] of Object.entries(groups)) if (chips[tone]) expect.soft(drawn, `a ${tone} group beside a ${tone} chip`).toBe(chips[tone]);
+
   // The same cluster on the instructor's console at 1280×720 and on Kim's phone: their maps scroll with the page, and cut nothing.
   for (const [who, page, width] of [
     ['instructor', instructor, 1280],
