@@ -89,8 +89,8 @@ helperTest('a join whose answer was lost, tried again under a corrected name, is
   await student.getByRole('button', { name: 'Join', exact: true }).click();
   await expect(student.getByRole('heading', { name: 'Lobby' })).toBeVisible();
   expect(sent).toEqual([
-    { code, name: 'Grce', attempt: expect.stringMatching(/^[0-9a-f]{32}$/) },
-    { code, name: 'Grace', attempt: (sent[0] as { attempt: string }).attempt },
+    { code, name: 'Grce', attempt: expect.stringMatching(/^[0-9a-f]{32}$/), try: 1 },
+    { code, name: 'Grace', attempt: (sent[0] as { attempt: string }).attempt, try: 2 },
   ]);
   await expect(instructor.getByLabel('Role of Grace', { exact: true })).toHaveCount(1);
   await expect(instructor.getByLabel('Role of Grce', { exact: true })).toHaveCount(0);

@@ -31,6 +31,7 @@ afterAll(async () => {
 });
 
 const TAKEN = (name: string) => new RefusalError('AlreadyExists', `the name "${name}" is already taken in this classroom: choose another`);
+const STALE = (n: number) => new RefusalError('Conflict', `try ${n} of this join arrived after a later try, whose answer stands: it changes nothing`);
 
 /** Everything a join writes: a refused one must leave all of it as it was. */
 async function written(id: string): Promise<unknown> {
@@ -219,6 +220,58 @@ describe('a retry of a join whose answer was lost', () => {
       expect(working).toHaveLength(1);
       expect(await studentNames(one, id)).toEqual([working[0]?.name]);
       expect(working[0]?.name).toBe(identities[0] ? 'Grace' : 'Gracie');
+    }
+  });
+
+  test("the first try arriving after its corrected retry (its connection dropped, its request still on the way) changes nothing: the retry's name and token stand", async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    const attempt = 'g'.repeat(32);
+    const retry = await two.join({ code, name: 'Grace', attempt, try: 2 });
+    const before = await written(id);
+    await expect(one.join({ code, name: 'Grce', attempt, try: 1 })).rejects.toEqual(STALE(1));
+    expect(await written(id)).toEqual(before);
+    expect(await studentNames(one, id)).toEqual(['Grace']);
+    expect(await one.authenticate(retry.token)).toEqual({ kind: 'student', classroomId: id, memberId: retry.studentId, name: 'Grace', role: null });
+
+    // The first try joined and a retry renamed it; the first, delivered once more, does not rename it back.
+    const other = await one.create({ nodes: 1 });
+    const first = await one.join({ code: other.code, name: 'Grce', attempt, try: 1 });
+    const renamed = await two.join({ code: other.code, name: 'Grace', attempt, try: 2 });
+    await expect(one.join({ code: other.code, name: 'Grce', attempt, try: 1 })).rejects.toEqual(STALE(1));
+    expect(await studentNames(one, other.id)).toEqual(['Grace']);
+    expect(await one.authenticate(first.token)).toBeNull();
+    expect(await one.authenticate(renamed.token)).toMatchObject({ memberId: first.studentId, name: 'Grace' });
+  });
+
+  test('a retry refused (its name taken) and then its first try arriving: no member under the typo the student never saw joined', async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    const attempt = 'h'.repeat(32);
+    await one.join({ code, name: 'Kim' });
+    await expect(two.join({ code, name: 'Kim', attempt, try: 2 })).rejects.toEqual(TAKEN('Kim'));
+    const before = await written(id);
+    await expect(one.join({ code, name: 'Kym', attempt, try: 1 })).rejects.toEqual(STALE(1));
+    expect(await written(id)).toEqual(before);
+    await expect(two.join({ code, name: 'Kim B', attempt, try: 3 })).resolves.toMatchObject({ classroomId: id });
+    expect((await studentNames(one, id)).sort()).toEqual(['Kim', 'Kim B']);
+  });
+
+  test("racing: a first try and its corrected retry, in either order: one member, under the retry's name, the retry's token working", async () => {
+    for (let round = 0; round < 10; round++) {
+      const { id, code } = await one.create({ nodes: 1 });
+      const attempt = `order${round}`.padEnd(32, 'x');
+      // Sent in either order, on two processes at once.
+      const sendFirst = () => one.join({ code, name: 'Grce', attempt, try: 1 });
+      const sendRetry = () => two.join({ code, name: 'Grace', attempt, try: 2 });
+      const [first, retry] = round % 2 ? await Promise.allSettled([sendFirst(), sendRetry()]) : (await Promise.allSettled([sendRetry(), sendFirst()])).reverse();
+      if (retry?.status !== 'fulfilled') throw new Error(`the retry was refused: ${String(retry?.reason)}`);
+      expect(await studentNames(one, id)).toEqual(['Grace']);
+      expect(await one.authenticate(retry.value.token)).toEqual({ kind: 'student', classroomId: id, memberId: retry.value.studentId, name: 'Grace', role: null });
+      // Answered first, the first try's member is the one the retry renamed; answered after, it changed nothing.
+      if (first?.status === 'fulfilled') {
+        expect(first.value.studentId).toBe(retry.value.studentId);
+        expect(await one.authenticate(first.value.token)).toBeNull();
+      } else expect(first?.reason).toEqual(STALE(1));
+      expect(Object.keys(await redis.hGetAll(classroomKeys(prefix, id).tokens))).toHaveLength(2);
     }
   });
 });

@@ -205,7 +205,7 @@ export function createClassroomRepository({
       return { id, code, instructorToken };
     },
 
-    async join({ code, name, attempt }: JoinClassroomRequest): Promise<JoinClassroomResponse> {
+    async join({ code, name, attempt, try: tryNumber = 0 }: JoinClassroomRequest): Promise<JoinClassroomResponse> {
       const classroomId = await redis.hGet(codesKey(prefix), code);
       if (!classroomId) throw new RefusalError('NotFound', `no open classroom has the join code ${code}; check the code on the projector`);
       const keys = keysOf(classroomId);
@@ -214,7 +214,7 @@ export function createClassroomRepository({
       const add = () =>
         redis.eval(JOIN_SCRIPT, {
           keys: [keys.meta, keys.members, keys.tokens, keys.seatVersion, keys.names, keys.joinAttempts, keys.presence, keys.groupOf],
-          arguments: [student.id, JSON.stringify(student), student.tokenHash, String(maxStudents), displayNameKey(name), attempt === undefined ? '' : hashToken(attempt)],
+          arguments: [student.id, JSON.stringify(student), student.tokenHash, String(maxStudents), displayNameKey(name), attempt === undefined ? '' : hashToken(attempt), String(tryNumber)],
         });
       let outcome = await add();
       if (outcome === 'NoNameIndex') {
@@ -234,6 +234,9 @@ export function createClassroomRepository({
           return { classroomId, studentId: student.id, token };
         case 'NameTaken':
           throw new RefusalError('AlreadyExists', nameTakenMessage(name));
+        case 'Stale':
+          // Nobody waits for this answer any more: the page sent a later try after this one failed.
+          throw new RefusalError('Conflict', `try ${tryNumber} of this join arrived after a later try, whose answer stands: it changes nothing`);
         case 'Locked':
           throw new RefusalError('Forbidden', 'this classroom is locked: the instructor is not letting more students join');
         case 'Full':

@@ -53,6 +53,12 @@ export const joinClassroomRequest = z
      * that join made, which the student never saw (409 Conflict once that member has connected).
      */
     attempt: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'an attempt is 16 to 64 characters from A-Z a-z 0-9 _ -').optional(),
+    /**
+     * Which try of the attempt this is (1, 2, …): tries can arrive out of order (one whose connection
+     * dropped may still be on its way when the next is sent), and an older one than the newest the
+     * server has seen changes nothing (409 Conflict), so the name of the last try sent is the one kept.
+     */
+    try: z.number().int().min(1).max(1_000_000).optional(),
   })
   .strict();
 export type JoinClassroomRequest = z.infer<typeof joinClassroomRequest>;
