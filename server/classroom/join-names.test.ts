@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { connectRedis, type RedisClient } from '../redis/connect';
-import { classroomKeys } from './keys';
+import { classroomKeys, joinAttemptKey } from './keys';
 import { RefusalError } from './refusal-error';
-import { createClassroomRepository, type ClassroomRepository } from './repository';
+import { createClassroomRepository, JOIN_ATTEMPT_TTL_MS, type ClassroomRepository } from './repository';
+import { hashToken } from './secrets';
 
 /**
  * A classroom holds each name once (shared/protocol/display-names.ts): the instructor's roster
@@ -273,5 +274,23 @@ describe('a retry of a join whose answer was lost', () => {
       } else expect(first?.reason).toEqual(STALE(1));
       expect(Object.keys(await redis.hGetAll(classroomKeys(prefix, id).tokens))).toHaveLength(2);
     }
+  });
+
+  test('a join attempt is remembered for an hour after its last try, refused tries included; the classroom keeps nothing per attempt beyond that', async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    const attempts = Array.from({ length: 20 }, (_, i) => `bound${i}`.padEnd(32, 'x'));
+    for (const [i, attempt] of attempts.entries()) await one.join({ code, name: `Student ${i}`, attempt, try: 1 });
+    const record = joinAttemptKey(prefix, id, hashToken(attempts[0] ?? ''));
+    const remembered = async () => Number(await redis.pTTL(record));
+    expect(await remembered()).toBeGreaterThan(JOIN_ATTEMPT_TTL_MS - 60_000);
+    expect(await remembered()).toBeLessThanOrEqual(JOIN_ATTEMPT_TTL_MS);
+    // Nearly forgotten, then tried again (refused: the name is another student's): an hour again.
+    await redis.pExpire(record, 1000);
+    await expect(two.join({ code, name: 'Student 1', attempt: attempts[0], try: 2 })).rejects.toEqual(TAKEN('Student 1'));
+    expect(await remembered()).toBeGreaterThan(JOIN_ATTEMPT_TTL_MS - 60_000);
+    // Every key of the classroom that lives on without an expiry is one of its fixed few: none grows by attempt.
+    const lasting: string[] = [];
+    for (const key of await redis.keys(`${prefix}:{${id}}:*`)) if (Number(await redis.pTTL(key)) < 0) lasting.push(key.slice(`${prefix}:{${id}}:`.length));
+    expect(lasting.sort()).toEqual(['members', 'meta', 'names', 'seat-version', 'tokens']);
   });
 });

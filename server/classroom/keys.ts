@@ -30,8 +30,6 @@ export interface ClassroomKeys {
    * copy, creation for the instructor) and freed with their removal, so one name is held once
    */
   names: string;
-  /** hash: SHA-256 of a join's attempt secret -> the memberId it made, so a retry of a join whose answer was lost gets that member back (renamed, if the retry corrected the name) */
-  joinAttempts: string;
   /** hash: position ('0', '1', …) -> GroupRef JSON, while the class is split into groups */
   groups: string;
   /** hash: studentId -> the classroom id of the group the student plays in */
@@ -54,13 +52,19 @@ export function classroomKeys(prefix: string, classroomId: string): ClassroomKey
     seatVersion: `${base}:seat-version`,
     tokens: `${base}:tokens`,
     names: `${base}:names`,
-    joinAttempts: `${base}:join-attempts`,
     groups: `${base}:groups`,
     groupOf: `${base}:group-of`,
     groupsPending: `${base}:groups-pending`,
     groupsLock: `${base}:groups-lock`,
   };
 }
+
+/**
+ * string with a TTL (JOIN_ATTEMPT_TTL_MS, from its last try): `<newest try> <memberId>` of a join
+ * attempt (the SHA-256 of its secret), so a retry of a join whose answer was lost gets that member
+ * back (renamed, if the retry corrected the name) and an older try arriving late changes nothing.
+ */
+export const joinAttemptKey = (prefix: string, classroomId: string, attemptHash: string): string => `${prefix}:{${classroomId}}:join-attempt:${attemptHash}`;
 
 /** sorted set: classroom id -> when it closed (wall ms), until its record is archived (server/replay/archive.ts) */
 export const closedClassroomsKey = (prefix: string): string => `${prefix}:closed-classrooms`;

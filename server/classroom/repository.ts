@@ -14,7 +14,7 @@ import {
   type Role,
 } from '@shared/protocol';
 import type { RedisClient } from '../redis/connect';
-import { classroomKeys, closedClassroomsKey, codesKey, processClassroomsKey, seatHandbacksKey, type ClassroomKeys } from './keys';
+import { classroomKeys, closedClassroomsKey, codesKey, joinAttemptKey, processClassroomsKey, seatHandbacksKey, type ClassroomKeys } from './keys';
 import { connected, disconnected, presenceSchema, type Presence } from './presence';
 import { RefusalError } from './refusal-error';
 import { createRoomReader, runStateSchema } from './room-read';
@@ -63,6 +63,13 @@ export const DEFAULT_MAX_SOCKETS_PER_MEMBER = 8;
 const HAND_BACKS_PER_SWEEP = 200;
 
 const MAX_CODE_ATTEMPTS = 20;
+/**
+ * How long a join attempt is remembered after its last try. A retry comes from the join page still
+ * open after a try failed, most within a minute; an hour covers a page left open until the lesson
+ * starts, and outlives a try still on its way (Node drops a request after 5 minutes,
+ * server.requestTimeout), which must find the record to be known as older.
+ */
+export const JOIN_ATTEMPT_TTL_MS = 60 * 60 * 1000;
 /** What the tokens hash holds for the host screen's token, in place of a member id (those are 16 hex digits). */
 const DISPLAY_HOLDER = 'display';
 
@@ -213,8 +220,8 @@ export function createClassroomRepository({
       const student: MemberRecord = { id: newMemberId(), name, kind: 'student', joinedAt: now(), tokenHash: hashToken(token) };
       const add = () =>
         redis.eval(JOIN_SCRIPT, {
-          keys: [keys.meta, keys.members, keys.tokens, keys.seatVersion, keys.names, keys.joinAttempts, keys.presence, keys.groupOf],
-          arguments: [student.id, JSON.stringify(student), student.tokenHash, String(maxStudents), displayNameKey(name), attempt === undefined ? '' : hashToken(attempt), String(tryNumber)],
+          keys: [keys.meta, keys.members, keys.tokens, keys.seatVersion, keys.names, joinAttemptKey(prefix, classroomId, attempt === undefined ? '' : hashToken(attempt)), keys.presence, keys.groupOf],
+          arguments: [student.id, JSON.stringify(student), student.tokenHash, String(maxStudents), displayNameKey(name), attempt === undefined ? '' : String(JOIN_ATTEMPT_TTL_MS), String(tryNumber)],
         });
       let outcome = await add();
       if (outcome === 'NoNameIndex') {

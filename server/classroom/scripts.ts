@@ -46,8 +46,9 @@ return {version, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]),
  * its number, and one older than the newest recorded is 'Stale' and changes nothing, so the typo
  * of a first try arriving late never renames the member back nor revokes the retry's token. A try
  * without a number (a page of an earlier version) counts as 0: never older than another.
- * KEYS: meta, members, tokens, seat version, names, join attempts, presence, group of.
- * ARGV: memberId, member JSON, token hash, max students, the name's key (display-names.ts), the attempt's hash ('' for none), the try's number.
+ * The attempt's record lives for ARGV[6] ms from its last try (keys.ts).
+ * KEYS: meta, members, tokens, seat version, names, the attempt's record (keys.ts), presence, group of.
+ * ARGV: memberId, member JSON, token hash, max students, the name's key (display-names.ts), the record's lifetime in ms ('' for no attempt), the try's number.
  */
 export const JOIN_SCRIPT = `
 local run = redis.call('HGET', KEYS[1], 'run')
@@ -55,13 +56,11 @@ if not run then return 'NotFound' end
 if cjson.decode(run).phase == 'closed' then return 'Closed' end
 local earlier = false
 if ARGV[6] ~= '' then
-  -- '<newest try> <memberId>' ('' before a try made one); an earlier version recorded the member id alone
-  local record = redis.call('HGET', KEYS[6], ARGV[6]) or ''
-  local newest, made = string.match(record, '^(%d+) (.*)$')
-  if not newest then newest, made = '0', record end
+  -- '<newest try> <memberId>' ('' before a try made one)
+  local newest, made = string.match(redis.call('GET', KEYS[6]) or '0 ', '^(%d+) (.*)$')
   if tonumber(ARGV[7]) < tonumber(newest) then return 'Stale' end
   if made ~= '' then earlier = made end
-  redis.call('HSET', KEYS[6], ARGV[6], ARGV[7] .. ' ' .. made)
+  redis.call('SET', KEYS[6], ARGV[7] .. ' ' .. made, 'PX', ARGV[6])
 end
 local member = earlier and redis.call('HGET', KEYS[2], earlier)
 if member then
@@ -93,7 +92,7 @@ if holder and redis.call('HEXISTS', KEYS[2], holder) == 1 then return 'NameTaken
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
 redis.call('HSET', KEYS[5], ARGV[5], ARGV[1])
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[6], ARGV[6], ARGV[7] .. ' ' .. ARGV[1]) end${bump('KEYS[4]')}
+if ARGV[6] ~= '' then redis.call('SET', KEYS[6], ARGV[7] .. ' ' .. ARGV[1], 'PX', ARGV[6]) end${bump('KEYS[4]')}
 return 'OK'
 `;
 
