@@ -21,7 +21,8 @@
  * and the promoted replica hands their resourceVersions out again to other changes. A cursor
  * past them would skip those changes for good, and every cache built on the lost ones would decide
  * on objects the store no longer holds (a bot's every write then met a Conflict, forever). So the
- * hub checks that the log still holds, at its cursor, the entry it delivered there: each log read
+ * hub checks that the log still holds, at its cursor, the entry it delivered there (or, having
+ * delivered none yet, the one its first read found at the version it started from): each log read
  * (the catch-up reads, and the reads once the subscriber is back) starts at the cursor, and a
  * commit or notification carrying the cursor's version must carry the same entry. When it
  * does not, the watch ends as an etcd watch does past a compaction: its listeners are told
@@ -75,7 +76,7 @@ interface Heard {
 interface Subscription {
   /** The last resourceVersion the hub fanned out for this classroom. */
   cursor: number;
-  /** The entry at the cursor when the hub delivered it (null at a version it was only given). */
+  /** The entry at the cursor when the hub delivered it, or found it at its first read of the version it was given (null until then). */
   last: Delivered | null;
   /**
    * While this process commits in the classroom (see `commitStarted`), the last HEARD_KEPT entries
@@ -134,6 +135,7 @@ const CATCH_UP_MS = 5000;
 const SUBSCRIBE_PATIENCE_MS = 1500;
 
 const rvOf = (event: WatchEvent): number => Number(event.resourceVersion);
+const deliveredOf = (rv: number, fields: Record<string, string>): Delivered => ({ rv, object: fields['object'] ?? '', wallTime: fields['wallTime'] ?? '' });
 
 export class WatchHub {
   private readonly subs = new Map<string, Subscription>();
@@ -385,6 +387,10 @@ export class WatchHub {
           if (await this.wentBack(classroom, sub, asked, read[0])) return;
           // Unwatched, or its watch ended, while wentBack read the classroom's version.
           if (this.subs.get(classroom) !== sub || this.closed) return;
+          // Nothing delivered yet: the entry at the version it started from is the one the log must
+          // keep. Without it, a log that went back and handed that version out again before the
+          // next read would pass for one that went on (the version alone is not below the cursor).
+          if (!sub.last && read[0] && resourceVersionOfEntry(read[0].id) === asked) sub.last = deliveredOf(asked, read[0].message);
           const messages = read[0] && resourceVersionOfEntry(read[0].id) <= asked ? read.slice(1) : read;
           this.fanOut(classroom, sub, messages);
           sub.failures = 0;
@@ -478,7 +484,7 @@ export class WatchHub {
     const last = messages[messages.length - 1];
     if (!last) return;
     sub.cursor = resourceVersionOfEntry(last.id);
-    sub.last = { rv: sub.cursor, object: last.message['object'] ?? '', wallTime: last.message['wallTime'] ?? '' };
+    sub.last = deliveredOf(sub.cursor, last.message);
     for (const listener of sub.listeners) {
       if (listener.buffer) {
         listener.buffer.events.push(...events);
