@@ -45,10 +45,15 @@ export function startHandBackTimer({ classrooms, logger, announce, idleMs = HAND
     wakeAt = Infinity;
     running = running
       .then(async () => {
-        await announce(await classrooms.takeDueHandBacks());
+        // The soonest first: an idle pass (none due) is one read.
+        let next = await classrooms.nextHandBackAt();
+        if (next !== null && next <= Date.now()) {
+          await announce(await classrooms.takeDueHandBacks());
+          next = await classrooms.nextHandBackAt();
+        }
         if (failing) logger.info('seat hand-back timer: working again');
         failing = false;
-        arm((await classrooms.nextHandBackAt()) ?? Infinity);
+        arm(next ?? Infinity);
       })
       .catch((error: unknown) => {
         if (!failing) logger.warn({ err: error }, 'seat hand-back timer failed; retrying');
