@@ -128,4 +128,19 @@ describe('process heartbeats', () => {
       await handBacks.close();
     }
   });
+
+  it('an idle process with no classroom started does not count the live processes at each lease pass (there is nothing to share)', async () => {
+    const registry = await monitorKey(inject('redisUrl'), processesKey(prefix));
+    try {
+      // Classrooms in their lobby only: no clock started.
+      await createClassroom(a.url);
+      await registry.sync();
+      const before = registry.calls('ZCOUNT');
+      await new Promise((r) => setTimeout(r, 3000));
+      await registry.sync();
+      expect(registry.calls('ZCOUNT') - before).toBe(0);
+    } finally {
+      await registry.close();
+    }
+  });
 });

@@ -179,6 +179,8 @@ export class ClassroomLeases {
 
   /** ceil(started classrooms / live processes): what each process may own. */
   private async share(count: number): Promise<number> {
+    // Nothing started, nothing to share: the live processes need no counting (an idle process's every pass counted them).
+    if (count === 0) return 0;
     const live = await this.options.redis.zCount(processesKey(this.options.keyPrefix), Date.now() - PROCESS_HEARTBEAT_TTL_MS, '+inf');
     return Math.ceil(count / Math.max(1, live));
   }
