@@ -143,4 +143,19 @@ describe('process heartbeats', () => {
       await registry.close();
     }
   });
+
+  it('a beat is one round trip: the heartbeat key, the registry entry and the registry read for the sweep are one script call', async () => {
+    const registry = await monitorKey(inject('redisUrl'), processesKey(prefix));
+    try {
+      await registry.sync();
+      const before = registry.sent().length;
+      await new Promise((r) => setTimeout(r, 2500));
+      await registry.sync();
+      const sent = registry.sent().slice(before);
+      expect(sent.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(sent)).toEqual(new Set(['evalsha']));
+    } finally {
+      await registry.close();
+    }
+  });
 });

@@ -9,8 +9,10 @@
  * Those timers are wall-clock on purpose: a grace period runs while the class is paused, unlike the
  * BullMQ timers in simulated time.
  */
+import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/connect';
+import { LuaScript } from '../redis/lua-script';
 import type { ClassroomAnnouncer } from './announcer';
 import { startHandBackTimer } from './hand-back-timer';
 import { processClassroomsKey, processHeartbeatKey, processesKey } from './keys';
@@ -19,6 +21,20 @@ import type { ClassroomRepository, HandBack } from './repository';
 /** A process is dead once its heartbeat key lapsed: 3 beats missed. */
 export const PROCESS_HEARTBEAT_TTL_MS = 3000;
 export const PROCESS_HEARTBEAT_INTERVAL_MS = 1000;
+
+/**
+ * A beat and the registry as it stands, one round trip a second: the heartbeat key with its TTL and
+ * this process's last beat (together, as a MULTI did), then every registered process with its last
+ * beat, for the sweep. KEYS: heartbeat, registry. ARGV: now (ms), TTL (ms), serverId.
+ * Returns {1 when this process was not in the registry (first beat, or reaped) else 0, id, last beat, id, last beat, …}.
+ */
+const BEAT_SCRIPT = new LuaScript(`redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local added = redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
+local registry = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+table.insert(registry, 1, added)
+return registry`);
+
+const beatReply = z.tuple([z.number()]).rest(z.string());
 
 export interface ProcessHeartbeatOptions {
   redis: RedisClient;
@@ -84,15 +100,15 @@ export async function startProcessHeartbeat(options: ProcessHeartbeatOptions): P
   const heartbeatKey = processHeartbeatKey(prefix, serverId);
   const registry = processesKey(prefix);
 
-  /** Returns whether this process had been taken out of the registry (first beat, or reaped). */
-  async function beat(): Promise<boolean> {
-    const now = Date.now();
-    const [, added] = await redis.multi().set(heartbeatKey, String(now), { PX: ttlMs }).zAdd(registry, { score: now, value: serverId }).execTyped();
-    return added === 1;
+  /** Whether this process had been taken out of the registry (first beat, or reaped), and every registered process with its last beat. */
+  async function beat(): Promise<{ revived: boolean; processes: { value: string; score: number }[] }> {
+    const [added, ...flat] = beatReply.parse(await BEAT_SCRIPT.call(redis, [heartbeatKey, registry], [String(Date.now()), String(ttlMs), serverId]));
+    const processes: { value: string; score: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) processes.push({ value: flat[i] ?? '', score: Number(flat[i + 1]) });
+    return { revived: added === 1, processes };
   }
 
-  async function reapGhosts(): Promise<void> {
-    const processes = await redis.zRangeWithScores(registry, 0, -1);
+  async function reapGhosts(processes: { value: string; score: number }[]): Promise<void> {
     const others = processes.filter((p) => p.value !== serverId);
     if (!others.length) return;
     const alive = await Promise.all(others.map((p) => redis.exists(processHeartbeatKey(prefix, p.value))));
@@ -113,19 +129,19 @@ export async function startProcessHeartbeat(options: ProcessHeartbeatOptions): P
   // have lapsed: a process reaps others only once they all had a TTL to beat again.
   let beatingSince = Date.now();
   const stopBeating = every(options.intervalMs ?? PROCESS_HEARTBEAT_INTERVAL_MS, 'process heartbeat', logger, async () => {
-    let revived: boolean;
+    let beaten: Awaited<ReturnType<typeof beat>>;
     try {
-      revived = await beat();
+      beaten = await beat();
     } catch (error) {
       beatingSince = Number.POSITIVE_INFINITY;
       throw error;
     }
     if (beatingSince === Number.POSITIVE_INFINITY) beatingSince = Date.now();
-    if (revived) {
+    if (beaten.revived) {
       logger.warn({ serverId }, 'this process was taken for dead (a pause longer than its heartbeat TTL); counting its sockets again');
       await onRevived?.();
     }
-    if (Date.now() - beatingSince >= ttlMs) await reapGhosts();
+    if (Date.now() - beatingSince >= ttlMs) await reapGhosts(beaten.processes);
   });
   const stopHandingBack = startHandBackTimer({ classrooms, logger, announce: (handBacks) => announceAll(announcer, handBacks) });
 

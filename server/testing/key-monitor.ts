@@ -8,6 +8,8 @@ import { waitFor } from './wait';
 export interface KeyMonitor {
   /** Calls of `command` (`XRANGE`, …) naming the key first, seen so far. */
   calls(command: string): number;
+  /** The commands clients sent naming the key anywhere among their arguments (a script's own calls left out), lower case, seen so far. */
+  sent(): string[];
   /**
    * Resolves once MONITOR has shown every command the node ran before now: it sends a fence (an
    * EXISTS of a key in the same slot) and waits for it, since MONITOR shows commands in the order
@@ -28,6 +30,10 @@ export async function monitorKey(url: string, key: string): Promise<KeyMonitor> 
   const quoted = (word: string) => `"${word}"`;
   return {
     calls: (command) => lines.filter((line) => line.toLowerCase().includes(`${quoted(command.toLowerCase())} ${quoted(key.toLowerCase())}`)).length,
+    sent: () =>
+      lines
+        .filter((line) => !line.includes(' lua] ') && line.toLowerCase().includes(quoted(key.toLowerCase())))
+        .map((line) => /\] "([^"]+)"/.exec(line)?.[1]?.toLowerCase() ?? ''),
     async sync() {
       const mark = `${key}:fence-${++fence}`;
       await fences.exists(mark);
