@@ -59,10 +59,10 @@ it('a grouped student’s kubeconfig, from the class’s URL, reaches their grou
   const [a, b] = ((await split.json()) as { groups: SplitGroup[] }).groups;
   if (!a || !b) throw new Error('two groups expected');
   expect([a.members.map((m) => m.name), b.members.map((m) => m.name)]).toEqual([['ana'], ['ben']]);
-  // Each group's instructor marks its own nodes (a write only the instructor may make).
+  // Each group's instructor marks its own nodes (a write only the instructor may make), warned that its round waits for its start.
   for (const [group, label] of [[a, 'a'], [b, 'b']] as const) {
     const lead = await kubectl(group.id, group.instructorToken);
-    expect(await lead.run('label', 'nodes', '--all', `group=${label}`)).toMatchObject({ code: 0, stderr: '' });
+    expect(await lead.run('label', 'nodes', '--all', `group=${label}`)).toMatchObject({ code: 0, stderr: 'Warning: the round has not started: nothing in the cluster will act on this change until the instructor starts it\n' });
   }
 
   // The class's URL with the class's token: the group's cluster, in a context named after the group.

@@ -23,6 +23,7 @@ import { listObjects } from './reads';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { decodeProtobufObject } from './protobuf/decode';
 import { isNamespaceName, namespaceNotFound } from './namespaces';
+import { warnIfClockStopped } from './stopped-clock';
 
 /** Request bodies are capped (a manifest of a few objects fits many times over; Kubernetes caps at 3 MiB). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -135,6 +136,7 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
     const pod = (await deps.cluster.runtime.state(classroomId)).pod(`${parsed.namespace ?? 'default'}/${name}`);
     const { reply } = await deps.cluster.api.act(identity, { kind: 'bind', pod: name, node, resourceVersion: pod?.metadata.resourceVersion ?? '0' }, { via: 'kubectl' });
     if (!reply.ok) return sendStatus(res, refusalStatus(reply.code, reply.message, parsed, name));
+    await warnIfClockStopped(deps, res, classroomId);
     return void res.status(201).json({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 
@@ -163,6 +165,8 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
     })
     .catch((error: unknown) => ({ error }));
   if ('error' in result) return sendStatus(res, statusOf(result.error, deps.logger));
+  // A dry run changes nothing that could wait for the clock.
+  if (!dryRun) await warnIfClockStopped(deps, res, classroomId);
   res.status(result.code).json((await servedClockOf(deps, classroomId)).serve(result.body));
 }
 
