@@ -7,6 +7,7 @@ import { ApiError, isApiError, type ObjectStore, type WriteContext } from '../st
 import { isPlainObject } from '../store/merge-patch';
 import { queryParam, type KubeRequest } from './request';
 import { listOf } from './reads';
+import { goQuote, type NotSupported } from './write-options';
 
 export interface DeleteOptions {
   uid?: string;
@@ -15,12 +16,19 @@ export interface DeleteOptions {
   propagationPolicy?: PropagationPolicy;
 }
 
+const policyOf = (body: unknown, query: Record<string, unknown>): unknown => (isPlainObject(body) ? body['propagationPolicy'] : undefined) ?? queryParam(query, 'propagationPolicy');
+
+/** ValidateDeleteOptions' check of propagationPolicy (its dryRun check is write-options.ts's). */
+export function propagationPolicyErrors(body: unknown, query: Record<string, unknown>): NotSupported[] {
+  const policy = policyOf(body, query);
+  if (policy === undefined || PROPAGATION_POLICIES.includes(policy as PropagationPolicy)) return [];
+  return [{ field: 'propagationPolicy', value: goQuote(String(policy)), supported: ['Foreground', 'Background', 'Orphan', 'nil'] }];
+}
+
+/** The options of a delete whose propagationPolicy was validated (propagationPolicyErrors). */
 export function deleteOptionsOf(body: unknown, query: Record<string, unknown>): DeleteOptions {
   const options = isPlainObject(body) ? body : {};
-  const policy = options['propagationPolicy'] ?? queryParam(query, 'propagationPolicy');
-  if (policy !== undefined && !PROPAGATION_POLICIES.includes(policy as PropagationPolicy)) {
-    throw new ApiError(badRequest(`propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`));
-  }
+  const policy = policyOf(body, query) as PropagationPolicy | undefined;
   const pre = isPlainObject(options['preconditions']) ? options['preconditions'] : {};
   const grace = options['gracePeriodSeconds'] ?? queryParam(query, 'gracePeriodSeconds');
   if (grace !== undefined && !Number.isInteger(Number(grace))) throw new ApiError(badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(grace)}: must be an integer`));
@@ -28,7 +36,7 @@ export function deleteOptionsOf(body: unknown, query: Record<string, unknown>): 
     ...(typeof pre['uid'] === 'string' ? { uid: pre['uid'] } : {}),
     ...(typeof pre['resourceVersion'] === 'string' ? { resourceVersion: pre['resourceVersion'] } : {}),
     ...(grace === undefined ? {} : { gracePeriodSeconds: Number(grace) }),
-    ...(policy === undefined ? {} : { propagationPolicy: policy as PropagationPolicy }),
+    ...(policy === undefined ? {} : { propagationPolicy: policy }),
   };
 }
 

@@ -128,7 +128,7 @@ describe('kubectl writes', () => {
     );
   }, 90_000);
 
-  it('refuses a delete whose precondition names another version (409) and an unknown propagationPolicy (400)', async () => {
+  it('refuses a delete whose precondition names another version (409), and an unknown propagationPolicy or dryRun value (422, DeleteOptions invalid)', async () => {
     const config = new KubeConfig();
     config.loadFromFile(kubectl.kubeconfig);
     const server = config.getCurrentCluster()?.server ?? '';
@@ -136,8 +136,17 @@ describe('kubectl writes', () => {
     const stale = await del({ preconditions: { resourceVersion: '1' } });
     expect(stale.status).toBe(409);
     expect(((await stale.json()) as { message: string }).message).toMatch(/^Operation cannot be fulfilled on services "api": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: \d+$/);
-    const policy = await del({ propagationPolicy: 'Sometimes' });
-    expect([policy.status, ((await policy.json()) as { message: string }).message]).toEqual([400, 'propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan"']);
+    // apimachinery pkg/apis/meta/v1/validation/validation.go ValidateDeleteOptions, answered by apiserver endpoints/handlers/delete.go as errors.NewInvalid.
+    const invalid = async (body: object) => {
+      const res = await del(body);
+      return [res.status, ((await res.json()) as { message: string }).message];
+    };
+    expect(await invalid({ propagationPolicy: 'Sometimes' })).toEqual([422, 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan", "nil"']);
+    expect(await invalid({ dryRun: ['true'] })).toEqual([422, 'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"true"}: supported values: "All"']);
+    expect(await invalid({ propagationPolicy: 'Sometimes', dryRun: ['All', 'None'] })).toEqual([
+      422,
+      'DeleteOptions.meta.k8s.io "" is invalid: [propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan", "nil", dryRun: Unsupported value: []string{"All", "None"}: supported values: "All"]',
+    ]);
     expect((await kubectl.run('delete', 'service', 'api')).stdout).toBe('service "api" deleted\n');
   });
 
@@ -263,6 +272,35 @@ describe('kubectl writes', () => {
 });
 
 describe('@kubernetes/client-node', () => {
+  // kubectl sends dryRun=All only; a client library passes whatever it is given (dryRun: 'true' is the usual slip).
+  it('a dryRun other than All is refused 422 with the options the handler validates (CreateOptions, PatchOptions), nothing written; All is a dry run', async () => {
+    const config = new KubeConfig();
+    config.loadFromFile(kubectl.kubeconfig);
+    const core = config.makeApiClient(CoreV1Api);
+    const refused = async (call: Promise<unknown>) => {
+      const error = await call.then(() => undefined, (e: unknown) => e);
+      const status = JSON.parse((error as { body: string }).body) as { code: number; reason: string; message: string; details: unknown };
+      return [(error as { code: number }).code, status];
+    };
+    const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'dry-pod' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } };
+    // apimachinery pkg/apis/meta/v1/validation/validation.go ValidateDryRun, answered by apiserver endpoints/handlers/create.go and patch.go as errors.NewInvalid.
+    expect(await refused(core.createNamespacedPod({ namespace: 'default', body, dryRun: 'true' }))).toEqual([
+      422,
+      {
+        kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Invalid', code: 422,
+        message: 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"true"}: supported values: "All"',
+        details: { group: 'meta.k8s.io', kind: 'CreateOptions', causes: [{ reason: 'FieldValueNotSupported', message: 'Unsupported value: []string{"true"}: supported values: "All"', field: 'dryRun' }] },
+      },
+    ]);
+    expect(await refused(core.patchNode({ name: 'node-1', body: [{ op: 'add', path: '/metadata/labels/dry', value: 'no' }], dryRun: 'Server' }))).toEqual([
+      422,
+      expect.objectContaining({ message: 'PatchOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Server"}: supported values: "All"' }),
+    ]);
+    expect((await core.createNamespacedPod({ namespace: 'default', body, dryRun: 'All' })).metadata?.name).toBe('dry-pod');
+    expect((await store().list(classroom.id, 'Pod')).items.map((p) => p.metadata.name)).not.toContain('dry-pod');
+    expect((await store().get(classroom.id, { kind: 'Node', name: 'node-1' })).metadata.labels?.['dry']).toBeUndefined();
+  });
+
   it('creates a Deployment whose pods the game schedules, and gets 409 on a stale update', async () => {
     const config = new KubeConfig();
     config.loadFromFile(kubectl.kubeconfig);

@@ -18,12 +18,13 @@ import { servedClockOf } from './served-time';
 import { scaleOf } from './scale';
 import { kubeStatus, sendStatus, serviceUnavailable, statusOf } from './status';
 import { applyJsonPatch } from './json-patch';
-import { deleteCollection, deleteObject, deleteOptionsOf, deletedBody } from './deletes';
+import { deleteCollection, deleteObject, deleteOptionsOf, deletedBody, propagationPolicyErrors } from './deletes';
 import { listObjects } from './reads';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { decodeProtobufObject } from './protobuf/decode';
 import { isNamespaceName, namespaceNotFound } from './namespaces';
 import { warnIfClockStopped } from './stopped-clock';
+import { dryRunErrors, invalidOptions, type NotSupported } from './write-options';
 
 /** Request bodies are capped (a manifest of a few objects fits many times over; Kubernetes caps at 3 MiB). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -105,11 +106,17 @@ async function patchWith(store: ObjectStore, classroomId: string, parsed: KubeRe
   }
 }
 
-/** dryRun as the query carries it (create, update, patch) or a delete's DeleteOptions do. */
-function dryRunOf(req: Request, parsed: KubeRequest, body: unknown): boolean {
-  if (queryParam(req.query as Record<string, unknown>, 'dryRun')) return true;
+/** dryRun's values as the query carries them, or a delete's DeleteOptions body does (the handler reads the query only when there is no body). */
+function dryRunOf(req: Request, parsed: KubeRequest, body: unknown): string[] {
+  if ((parsed.verb === 'delete' || parsed.verb === 'deletecollection') && isPlainObject(body)) return Array.isArray(body['dryRun']) ? body['dryRun'].map(String) : [];
+  const values = (req.query as Record<string, unknown>)['dryRun'];
+  return values === undefined ? [] : (Array.isArray(values) ? values : [values]).map(String);
+}
+
+/** The handler's validation of the write's options, after the authorizer and before admission. */
+function optionErrors(req: Request, parsed: KubeRequest, body: unknown, dryRun: readonly string[]): NotSupported[] {
   const deleting = parsed.verb === 'delete' || parsed.verb === 'deletecollection';
-  return deleting && isPlainObject(body) && Array.isArray(body['dryRun']) && body['dryRun'].length > 0;
+  return [...(deleting ? propagationPolicyErrors(body, req.query as Record<string, unknown>) : []), ...dryRunErrors(dryRun)];
 }
 
 const named = (parsed: KubeRequest, name: string): string => (name ? `${parsed.resource.plural}/${name}${parsed.subresource ? `/${parsed.subresource}` : ''}` : parsed.resource.plural);
@@ -122,12 +129,15 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
   // Times in the body are on the clock kubectl was served: back onto the simulated one (served-time.ts).
   const body = sent && { ...sent, value: (await servedClockOf(deps, classroomId)).receive(sent.value) };
   // `kubectl … --dry-run=server`: decided as any write, answered with the object as it would be stored, nothing written (WriteContext.dryRun).
-  const dryRun = dryRunOf(req, parsed, body?.value);
+  const dryRunValues = dryRunOf(req, parsed, body?.value);
+  const dryRun = dryRunValues.length > 0;
+  const invalid = optionErrors(req, parsed, body?.value, dryRunValues);
   const name = parsed.name ?? (isPlainObject(body?.value) && isPlainObject(body.value['metadata']) ? String(body.value['metadata']['name'] ?? '') : '');
   const attrs: Attributes = { ...parsed, name };
 
   // A scheduler binds as its button does: the rulebook's bind move, with the pod's version.
   if (parsed.subresource === 'binding' && identity.kind === 'student' && identity.role === 'scheduler') {
+    if (invalid.length > 0) return sendStatus(res, invalidOptions(parsed.verb, invalid));
     // The bind move is made or refused, never tried: the game's moves have no dry run.
     if (dryRun) return sendStatus(res, badRequest('the dryRun feature is disabled'));
     const node = isPlainObject(body?.value) && isPlainObject(body.value['target']) ? body.value['target']['name'] : undefined;
@@ -147,6 +157,7 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
       const denied = denial(identity, attrs, stored);
       // The authorizer sees the request's path: a create names no object (`deployments.apps is forbidden`).
       if (denied !== null) throw new ApiError(forbiddenStatus(identity, { ...attrs, name: parsed.name }, denied));
+      if (invalid.length > 0) throw new ApiError(invalidOptions(parsed.verb, invalid));
       // NamespaceLifecycle (admission, after the authorizer): nothing is created in a namespace the cluster does not have.
       const namespace = parsed.namespace ?? 'default';
       if (parsed.verb === 'create' && parsed.subresource === undefined && parsed.resource.namespaced && !isNamespaceName(namespace)) throw new ApiError(namespaceNotFound(namespace));
