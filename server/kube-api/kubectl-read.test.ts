@@ -78,6 +78,20 @@ describe('kubectl get', () => {
     );
   });
 
+  it('get nodes -o wide names what a simulated node runs: its OS image and kernel as the simulator, its runtime as the one its containers\' IDs name', async () => {
+    // A kwok node reports kwok-<version> (kwok kustomize/stage/node/fast/node-initialize.yaml); none is <unknown>.
+    const nodes = await list('Node');
+    expect((await kubectl.run('get', 'nodes', '-o', 'wide')).stdout).toBe(
+      columns([
+        ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', 'INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'],
+        ...nodes.map((n, i) => [n.metadata.name, 'Ready', '<none>', age(n), 'v1.32.0', `192.168.0.${i + 2}`, '<none>', 'ClusterPlay simulated node', 'clusterplay-simulated', 'containerd://1.7.24']),
+      ]),
+    );
+    const ids = (await kubectl.run('get', 'pods', '-o', 'jsonpath={.items[*].status.containerStatuses[*].containerID}')).stdout.split(' ');
+    expect(ids.length).toBe(3);
+    for (const id of ids) expect(id).toMatch(/^containerd:\/\/[0-9a-f]+$/);
+  });
+
   it('get pods -o wide prints the wide columns with each pod\'s IP and node', async () => {
     const pods = await list('Pod');
     expect((await kubectl.run('get', 'pods', '-o', 'wide')).stdout).toBe(

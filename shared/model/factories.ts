@@ -15,7 +15,20 @@ export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 export const LABEL_OS = 'kubernetes.io/os';
 export const LABEL_ARCH = 'kubernetes.io/arch';
 export const KUBELET_VERSION = 'v1.32.0';
-export const CONTAINER_RUNTIME_VERSION = 'containerd://1.7.24';
+/**
+ * The runtime a node's container-runtime player stands in for (containerd behind the CRI): the
+ * name in the node's containerRuntimeVersion is the scheme of its containers' IDs, as the kubelet
+ * reports both from the runtime's CRI Version answer.
+ */
+export const CONTAINER_RUNTIME = 'containerd';
+export const CONTAINER_RUNTIME_VERSION = `${CONTAINER_RUNTIME}://1.7.24`;
+/**
+ * No kernel boots and no OS image is installed under a simulated node: it says what it is, as a
+ * kwok node reports kwok-<version> (kwok's stage node-initialize) rather than leave kubectl's
+ * KERNEL-VERSION `<unknown>` or name an OS it does not run.
+ */
+export const SIMULATED_KERNEL_VERSION = 'clusterplay-simulated';
+export const SIMULATED_OS_IMAGE = 'ClusterPlay simulated node';
 
 export interface MakeNodeOptions {
   cpu?: string | number;
@@ -59,12 +72,13 @@ export function makeNode(name: string, opts: MakeNodeOptions = {}): Node {
       ],
       addresses: [...(opts.internalIP ? [{ type: 'InternalIP' as const, address: opts.internalIP }] : []), { type: 'Hostname', address: name }],
       nodeInfo: {
+        kernelVersion: SIMULATED_KERNEL_VERSION,
+        osImage: SIMULATED_OS_IMAGE,
+        containerRuntimeVersion: CONTAINER_RUNTIME_VERSION,
         kubeletVersion: KUBELET_VERSION,
         kubeProxyVersion: KUBELET_VERSION,
-        containerRuntimeVersion: CONTAINER_RUNTIME_VERSION,
         operatingSystem: 'linux',
         architecture: 'amd64',
-        osImage: 'Debian GNU/Linux 12 (bookworm)',
       },
     },
   };

@@ -5,6 +5,7 @@
  * started, stopped and removed, and a crashing command exits with its code.
  */
 import {
+  CONTAINER_RUNTIME,
   fromRFC3339,
   makeContainerRuntime,
   toMicroTime,
@@ -42,7 +43,7 @@ export function callSeconds(status: Status, call: CriCall): number {
   }
 }
 
-export const containerIdOf = (podUid: string, name: string, attempt: number): string => `containerd://${shortId(`${podUid}/${name}/${attempt}`)}`;
+export const containerIdOf = (podUid: string, name: string, attempt: number): string => `${CONTAINER_RUNTIME}://${shortId(`${podUid}/${name}/${attempt}`)}`;
 
 function describe(call: CriCall): string {
   const what = call.call === 'PullImage' ? `image ${call.image}` : `${call.pod}/${call.container}`;
