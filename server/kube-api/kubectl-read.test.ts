@@ -161,6 +161,13 @@ describe('kubectl get', () => {
     expect(ep.metadata.generation).toBeUndefined();
   });
 
+  it('metadata.generation is where 1.32\'s strategies set it: the apps kinds only, of these (the table is shared/sim/admission/admit.test.ts)', async () => {
+    const generations = (await kubectl.run('get', 'deploy,rs,po,svc,ep,no,lease', '-A', '-o', 'jsonpath={range .items[*]}{.kind}={.metadata.generation}{"\\n"}{end}')).stdout;
+    const byKind: Record<string, string[]> = {};
+    for (const [kind = '', generation = ''] of generations.trim().split('\n').map((line) => line.split('='))) byKind[kind] = [...new Set([...(byKind[kind] ?? []), generation])];
+    expect(byKind).toEqual({ Deployment: ['1'], ReplicaSet: ['1'], Pod: [''], Service: [''], Endpoints: [''], Node: [''], Lease: [''] });
+  });
+
   it('selects pods by label (-l) and by field (--field-selector spec.nodeName=, metadata.name=)', async () => {
     const pods = await list('Pod');
     const names = (output: string) => output.trim().split('\n');

@@ -123,10 +123,10 @@ export function objectKey(obj: { metadata: Pick<ObjectMeta, 'name' | 'namespace'
 
 /** An object as the store returns it: the server-set metadata fields are present. */
 export type Persisted<T extends KubeObject> = T & {
-  metadata: T['metadata'] & { uid: string; resourceVersion: string; creationTimestamp: string; generation: number };
+  metadata: T['metadata'] & { uid: string; resourceVersion: string; creationTimestamp: string };
 };
 
 export function isPersisted<T extends KubeObject>(obj: T): obj is Persisted<T> {
   const m = obj.metadata;
-  return m.uid !== undefined && m.resourceVersion !== undefined && m.creationTimestamp !== undefined && m.generation !== undefined;
+  return m.uid !== undefined && m.resourceVersion !== undefined && m.creationTimestamp !== undefined;
 }

@@ -2,12 +2,23 @@ import { describe, expect, test } from 'vitest';
 import {
   OBJECT_MODIFIED,
   makeContainerRuntime,
+  makeDeployment,
   makeLease,
+  makeNode,
   makePod,
+  makeService,
   toRFC3339,
+  type Deployment,
+  type Endpoints,
+  type Event as KubeEvent,
   type KubeObject,
+  type Lease,
+  type Node,
   type Pod,
   type PodCondition,
+  type PriorityClass,
+  type ReplicaSet,
+  type Service,
 } from '@shared/model';
 import { admit, type Admission, type AdmissionRequest } from './admit';
 import { equalJson } from './equal';
@@ -58,10 +69,10 @@ interface Case {
 const cases: Case[] = [
   // create
   {
-    rule: '[create] defaults, creationTimestamp now, generation 1; a submitted uid, resourceVersion and deletionTimestamp are dropped',
+    rule: '[create] defaults, creationTimestamp now; a submitted uid, resourceVersion and deletionTimestamp are dropped',
     current: undefined,
     req: { verb: 'create', ...target, object: { ...makePod('web-1'), metadata: { name: 'web-1', namespace: 'default', uid: 'mine', resourceVersion: '9', deletionTimestamp: toRFC3339(NOW) } } },
-    expected: { ok: true, type: 'ADDED', changed: true, object: { metadata: { name: 'web-1', creationTimestamp: toRFC3339(NOW), generation: 1 }, spec: { terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler' } } },
+    expected: { ok: true, type: 'ADDED', changed: true, object: { metadata: { name: 'web-1', creationTimestamp: toRFC3339(NOW) }, spec: { terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler' } } },
   },
   { rule: '[AlreadyExists] create of an existing name', current: pod, req: { verb: 'create', ...target, object: makePod('web-1') }, expected: refused('AlreadyExists', 'pods "web-1" already exists') },
   { rule: '[BadRequest] the object is not the one the request names', current: pod, req: { ...updateOf(pod), name: 'web-2' }, expected: refused('BadRequest') },
@@ -70,12 +81,11 @@ const cases: Case[] = [
   { rule: '[NotFound] update of a missing object', current: undefined, req: updateOf(pod), expected: refused('NotFound', 'pods "web-1" not found') },
   { rule: '[Conflict] update with a stale resourceVersion', current: pod, req: updateOf(pod, '4'), expected: conflictOn('pods', OBJECT_MODIFIED) },
   {
-    rule: '[status subresource] update keeps the stored status; generation + 1 when spec changes',
+    rule: '[status subresource] update keeps the stored status',
     current: pod,
     req: updateOf({ ...pod, spec: { ...pod.spec, nodeName: 'node-2' }, status: { phase: 'Running' } }, '5'),
-    expected: { ok: true, type: 'MODIFIED', changed: true, object: { status: { phase: 'Pending' }, spec: { nodeName: 'node-2' }, metadata: { generation: 2 } } },
+    expected: { ok: true, type: 'MODIFIED', changed: true, object: { status: { phase: 'Pending' }, spec: { nodeName: 'node-2' } } },
   },
-  { rule: '[generation] a label change keeps generation', current: pod, req: updateOf(withLabels(pod, { tier: 'web' })), expected: { ok: true, changed: true, object: { metadata: { generation: 1, labels: { tier: 'web' } } } } },
   { rule: '[GuaranteedUpdate] an update equal to the stored object changes nothing', current: pod, req: updateOf(pod, '5'), expected: { ok: true, changed: false } },
   {
     rule: '[BeforeUpdate] uid, creationTimestamp and deletionTimestamp are the stored ones',
@@ -106,10 +116,10 @@ const cases: Case[] = [
 
   // pods/binding
   {
-    rule: '[pods/binding] an unbound pod gets spec.nodeName and PodScheduled=True in one write; generation stays',
+    rule: '[pods/binding] an unbound pod gets spec.nodeName and PodScheduled=True in one write',
     current: stored(pod, (p) => ({ ...p, status: { phase: 'Pending', conditions: [scheduled('False', { reason: 'Unschedulable', message: '0/1 nodes are available' })] } })),
     req: bind({ resourceVersion: '5' }),
-    expected: { ok: true, type: 'MODIFIED', changed: true, object: { spec: { nodeName: 'machine' }, status: { conditions: [scheduled('True')] }, metadata: { generation: 1, resourceVersion: '5' } } },
+    expected: { ok: true, type: 'MODIFIED', changed: true, object: { spec: { nodeName: 'machine' }, status: { conditions: [scheduled('True')] }, metadata: { resourceVersion: '5' } } },
   },
   { rule: '[pods/binding] a pod being deleted cannot be bound', current: stored(pod, (p) => ({ ...p, metadata: { ...p.metadata, deletionTimestamp: toRFC3339(NOW) } })), req: bind(), expected: conflictOn('pods/binding', 'pod web-1 is being deleted, cannot be assigned to a host') },
 
@@ -119,7 +129,7 @@ const cases: Case[] = [
     rule: '[graceful delete] a pod on a node is marked Terminating for its terminationGracePeriodSeconds (k8s TestDelete: TestDeleteGraceful(scheduledPod, 30))',
     current: runningPod,
     req: remove({ resourceVersion: '5' }),
-    expected: { ok: true, type: 'MODIFIED', changed: true, object: { metadata: { deletionTimestamp: toRFC3339(NOW + 30_000), deletionGracePeriodSeconds: 30, generation: 1 } } },
+    expected: { ok: true, type: 'MODIFIED', changed: true, object: { metadata: { deletionTimestamp: toRFC3339(NOW + 30_000), deletionGracePeriodSeconds: 30 } } },
   },
   { rule: '[graceful delete] the request\'s gracePeriodSeconds wins over the pod\'s', current: runningPod, req: remove({ gracePeriodSeconds: 5 }), expected: { ok: true, object: { metadata: { deletionTimestamp: toRFC3339(NOW + 5_000), deletionGracePeriodSeconds: 5 } } } },
   { rule: '[graceful delete] a second delete of a terminating pod changes nothing', current: terminating, req: remove({ gracePeriodSeconds: 1 }), expected: { ok: true, changed: false, object: terminating } },
@@ -181,7 +191,57 @@ const PORTED_BINDING: { name: string; current: Pod | undefined; req: AdmissionRe
   })),
 ];
 
+const replicaSet: ReplicaSet = {
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  metadata: { name: 'web-1', namespace: 'default' },
+  spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+};
+const endpoints: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web-1', namespace: 'default' }, subsets: [] };
+const event: KubeEvent = {
+  apiVersion: 'v1', kind: 'Event', metadata: { name: 'web-1.1', namespace: 'default' },
+  involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'default' }, reason: 'Scheduled', message: 'assigned', type: 'Normal', count: 1,
+};
+const priorityClass: PriorityClass = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000 };
+
+/**
+ * [generation] metadata.generation per kind, as 1.32's registry strategies set it (PrepareForCreate,
+ * PrepareForUpdate; rest.BeforeUpdate keeps the stored one): after create, then after an update of
+ * the labels, of the annotations, of the spec (or the kind's own fields).
+ * - none: pkg/registry/core/pod/strategy.go (a Pod has one from 1.33: kubernetes#130181),
+ *   core/node, core/service, core/endpoint, core/event and coordination/lease strategy.go;
+ * - 1, never bumped: scheduling/priorityclass/strategy.go;
+ * - +1 on a spec change: apps/replicaset/strategy.go; on a spec or annotations change: apps/deployment/strategy.go.
+ */
+const GENERATIONS: { object: KubeObject; change: (o: KubeObject) => KubeObject; expected: [number | undefined, number | undefined, number | undefined, number | undefined] }[] = [
+  { object: makePod('web-1'), change: (o) => ({ ...o, spec: { ...(o as Pod).spec, nodeName: 'node-2' } }) as Pod, expected: [undefined, undefined, undefined, undefined] },
+  { object: makeNode('node-1'), change: (o) => ({ ...o, spec: { unschedulable: true } }) as Node, expected: [undefined, undefined, undefined, undefined] },
+  { object: makeService('web-1', { app: 'web' }, 80), change: (o) => ({ ...o, spec: { ...(o as Service).spec, ports: [{ protocol: 'TCP', port: 81, targetPort: 81 }] } }) as Service, expected: [undefined, undefined, undefined, undefined] },
+  { object: endpoints, change: (o) => ({ ...o, subsets: [{ addresses: [{ ip: '10.0.0.1' }] }] }) as Endpoints, expected: [undefined, undefined, undefined, undefined] },
+  { object: event, change: (o) => ({ ...o, count: 2 }) as KubeEvent, expected: [undefined, undefined, undefined, undefined] },
+  { object: makeLease('node-1', 'kube-node-lease', 'node-1', 40, NOW), change: (o) => ({ ...o, spec: { ...(o as Lease).spec, holderIdentity: 'node-2' } }) as Lease, expected: [undefined, undefined, undefined, undefined] },
+  { object: priorityClass, change: (o) => ({ ...o, description: 'first' }) as PriorityClass, expected: [1, 1, 1, 1] },
+  { object: replicaSet, change: (o) => ({ ...o, spec: { ...(o as ReplicaSet).spec, replicas: 2 } }) as ReplicaSet, expected: [1, 1, 1, 2] },
+  { object: makeDeployment('web-1'), change: (o) => ({ ...o, spec: { ...(o as Deployment).spec, replicas: 2 } }) as Deployment, expected: [1, 1, 2, 2] },
+];
+
 describe('admit: the one set of write rules (shared by the harness and the Redis store)', () => {
+  test.each(GENERATIONS)('[generation] $object.kind: created, relabelled, annotated, changed → $expected', ({ object, change, expected }) => {
+    const created = stored(object);
+    const after = (next: KubeObject): number | undefined => {
+      const admission = admit(created, updateOf(next), NOW);
+      if (!admission.ok) throw new Error(admission.error.message);
+      return admission.object.metadata.generation;
+    };
+    const annotated = { ...created, metadata: { ...created.metadata, annotations: { note: 'x' } } } as KubeObject;
+    expect([created.metadata.generation, after(withLabels(created, { tier: 'web' })), after(annotated), after(change(created))]).toEqual(expected);
+  });
+
+  test('[generation] a submitted generation is kept where the strategy sets none (rest.BeforeCreate wipes none), and is 1 where it sets one', () => {
+    const sent = <T extends KubeObject>(o: T): T => ({ ...o, metadata: { ...o.metadata, generation: 5 } });
+    expect([stored(sent(makeService('web-1', { app: 'web' }, 80))).metadata.generation, stored(sent(makeDeployment('web-1'))).metadata.generation]).toEqual([5, 1]);
+  });
+
   test.each(cases)('$rule', ({ current, req, expected }) => {
     expect(admit(current, req, NOW)).toMatchObject(expected);
   });

@@ -1,32 +1,64 @@
 /**
  * create, update and updateStatus: what the API server sets and keeps on a write
  * (k8s.io/apiserver rest.BeforeCreate / BeforeUpdate and the kinds' strategies).
- * - create: defaults; creationTimestamp from the simulated clock; generation 1; a submitted uid,
+ * - create: defaults; creationTimestamp from the simulated clock; generation per GENERATION; a submitted uid,
  *   resourceVersion or deletionTimestamp is dropped (the writer stamps uid and resourceVersion).
  *   A submitted status is kept, so a scenario can seed a running cluster in one write
  *   (Kubernetes resets Pod and Deployment status).
  * - update: defaults; the status per STATUS_RULE; uid and creationTimestamp immutable;
- *   deletionTimestamp only ever set by a delete; generation + 1 only when spec changes; an update
+ *   deletionTimestamp only ever set by a delete; generation + 1 where GENERATION says; an update
  *   that removes the last finalizer of an object marked for deletion (grace 0) deletes it.
  * - updateStatus: only `.status` is taken from the request; spec and metadata stay as stored.
  */
-import { applyDefaults, invalid, toRFC3339, type KubeObject, type SimTime } from '@shared/model';
+import { applyDefaults, invalid, toRFC3339, type Kind, type KubeObject, type SimTime } from '@shared/model';
 import { equalJson } from './equal';
 import { refuse, specOf, withMetadata, write, type Decision } from './decision';
 import { noStatusSubresource } from './errors';
 import { STATUS_RULE } from './kinds';
 import { clusterIPErrors, updateClusterIP } from './cluster-ip';
 
-/** Endpoints have no generation: their strategy's PrepareForCreate sets none (pkg/registry/core/endpoint/strategy.go). */
-const generationOf = (kind: KubeObject['kind'], generation: number): { generation?: number } => (kind === 'Endpoints' ? {} : { generation });
+/**
+ * metadata.generation as each kind's 1.32 registry strategy sets it; the API server itself sets
+ * none (rest.BeforeUpdate only keeps the stored one, and nothing wipes a submitted one on create):
+ * - `none`: PrepareForCreate/PrepareForUpdate leave it (pkg/registry/core/{pod,node,service,endpoint,event}/strategy.go,
+ *   coordination/lease/strategy.go). A Pod has one only from 1.33 (kubernetes#130181).
+ * - `fixed`: 1 on create, never bumped (scheduling/priorityclass/strategy.go).
+ * - `spec`: 1 on create, +1 when the spec changes (apps/replicaset/strategy.go; ClusterPlay's
+ *   node-local kinds too, which kubectl is not served).
+ * - `specOrAnnotations`: also when the annotations change, as they are copied to the ReplicaSets (apps/deployment/strategy.go).
+ */
+const GENERATION = {
+  Pod: 'none',
+  Node: 'none',
+  Service: 'none',
+  Endpoints: 'none',
+  Event: 'none',
+  Lease: 'none',
+  PriorityClass: 'fixed',
+  ReplicaSet: 'spec',
+  Deployment: 'specOrAnnotations',
+  ContainerRuntime: 'spec',
+  ProxyTable: 'spec',
+} as const satisfies Record<Kind, 'none' | 'fixed' | 'spec' | 'specOrAnnotations'>;
+
+const withGeneration = (generation: number | undefined): { generation?: number } => (generation === undefined ? {} : { generation });
+
+/** The generation an update stores: the stored one, bumped where the kind's strategy bumps it. */
+function nextGeneration(current: KubeObject, next: KubeObject): number | undefined {
+  const rule = GENERATION[current.kind];
+  const stored = current.metadata.generation;
+  if (rule === 'none' || rule === 'fixed') return stored;
+  const changed = !equalJson(specOf(next), specOf(current)) || (rule === 'specOrAnnotations' && !equalJson(next.metadata.annotations ?? {}, current.metadata.annotations ?? {}));
+  return changed ? (stored ?? 1) + 1 : stored;
+}
 
 export function create(object: KubeObject, now: SimTime): Decision {
   // The ClusterIP was allocated before (it needs every Service's): here it is only validated.
   const ipErrors = object.kind === 'Service' ? clusterIPErrors(object) : [];
   if (ipErrors.length) return refuse(invalid('Service', object.metadata.name, ipErrors));
   const defaulted = applyDefaults(object);
-  const { uid: _uid, resourceVersion: _rv, deletionTimestamp: _at, deletionGracePeriodSeconds: _grace, generation: _generation, ...metadata } = defaulted.metadata;
-  return write('ADDED', withMetadata(defaulted, { ...metadata, creationTimestamp: toRFC3339(now), ...generationOf(defaulted.kind, 1) }));
+  const { uid: _uid, resourceVersion: _rv, deletionTimestamp: _at, deletionGracePeriodSeconds: _grace, generation: sent, ...metadata } = defaulted.metadata;
+  return write('ADDED', withMetadata(defaulted, { ...metadata, creationTimestamp: toRFC3339(now), ...withGeneration(GENERATION[defaulted.kind] === 'none' ? sent : 1) }));
 }
 
 /** A uid in the body must be the stored one: it names the incarnation, it cannot be changed. */
@@ -52,7 +84,6 @@ export function update(current: KubeObject, object: KubeObject): Decision {
   const sent = STATUS_RULE[current.kind] === 'subresource' ? withStatusOf(body, current) : body;
   const defaulted = applyDefaults(sent);
   const old = current.metadata;
-  const generation = old.generation ?? 1;
   const { generation: _generation, ...sentMetadata } = defaulted.metadata;
   const next = withMetadata(defaulted, {
     ...sentMetadata,
@@ -61,7 +92,7 @@ export function update(current: KubeObject, object: KubeObject): Decision {
     creationTimestamp: old.creationTimestamp,
     deletionTimestamp: old.deletionTimestamp,
     deletionGracePeriodSeconds: old.deletionGracePeriodSeconds,
-    ...generationOf(current.kind, equalJson(specOf(defaulted), specOf(current)) ? generation : generation + 1),
+    ...withGeneration(nextGeneration(current, defaulted)),
   });
   // The last finalizer of an object marked for deletion (grace over) is gone: the store removes it.
   const released = old.deletionTimestamp !== undefined && (old.deletionGracePeriodSeconds ?? 0) === 0 && !next.metadata.finalizers?.length;
