@@ -2,7 +2,8 @@
  * Bodies kubectl 1.32 sent (captured with -v=9 from `kubectl create deployment web --image=nginx
  * --replicas=0 --port=80`, `kubectl create service clusterip web --tcp=80:8080` and `kubectl auth
  * can-i create deployments`; `kubectl drain node-2`, with `--grace-period=5` and `--dry-run=server`, through a
- * logging proxy), read back as the JSON objects kubectl would have sent as JSON.
+ * logging proxy), read back as the JSON objects kubectl would have sent as JSON; and one a typed Go
+ * client sends for a Service with the fields kubectl's generator leaves unset.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeProtobufObject } from './decode';
@@ -36,6 +37,27 @@ describe('protobuf bodies (k8s.io/apimachinery runtime/serializer/protobuf)', ()
       kind: 'Service',
       metadata: { name: 'web', labels: { app: 'web' } },
       spec: { ports: [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }], selector: { app: 'web' }, type: 'ClusterIP' },
+    });
+  });
+
+  it('reads a Service\'s dual-stack and traffic fields (core/v1 generated.proto ServiceSpec: ipFamilies 19, ipFamilyPolicy 17, internalTrafficPolicy 22)', () => {
+    // A typed Go client's body (kubectl create service sets none of these): Unknown{TypeMeta, raw Service}.
+    const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(n >> 7)]);
+    const field = (number: number, bytes: Uint8Array | string): number[] => {
+      const data = typeof bytes === 'string' ? [...Buffer.from(bytes)] : [...bytes];
+      return [...varint((number << 3) | 2), ...varint(data.length), ...data];
+    };
+    const message = (...fields: number[][]) => Uint8Array.from(fields.flat());
+    const spec = message(
+      field(3, '10.96.0.10'), field(4, 'ClusterIP'), field(7, 'ClientIP'), field(17, 'PreferDualStack'), field(18, '10.96.0.10'), field(19, 'IPv4'), field(22, 'Local'),
+    );
+    const service = message(field(1, message(field(1, 'web'))), field(2, spec));
+    const body = Uint8Array.from([...Buffer.from('k8s\0', 'binary'), ...message(field(1, message(field(1, 'v1'), field(2, 'Service'))), field(2, service))]);
+    expect(decodeProtobufObject(body)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { clusterIP: '10.96.0.10', type: 'ClusterIP', sessionAffinity: 'ClientIP', ipFamilyPolicy: 'PreferDualStack', clusterIPs: ['10.96.0.10'], ipFamilies: ['IPv4'], internalTrafficPolicy: 'Local' },
     });
   });
 

@@ -40,7 +40,10 @@ const MESSAGES = {
   EnvVar: { 1: 'name:string', 2: 'value:string' },
   ResourceRequirements: { 1: 'limits:quantityMap', 2: 'requests:quantityMap' },
   Service: { 1: 'metadata:ObjectMeta', 2: 'spec:ServiceSpec' },
-  ServiceSpec: { 1: 'ports:ServicePort[]', 2: 'selector:map', 3: 'clusterIP:string', 18: 'clusterIPs:string[]', 4: 'type:string', 10: 'externalName:string', 7: 'sessionAffinity:string' },
+  ServiceSpec: {
+    1: 'ports:ServicePort[]', 2: 'selector:map', 3: 'clusterIP:string', 18: 'clusterIPs:string[]', 4: 'type:string', 10: 'externalName:string', 7: 'sessionAffinity:string',
+    19: 'ipFamilies:string[]', 17: 'ipFamilyPolicy:string?', 22: 'internalTrafficPolicy:string?',
+  },
   ServicePort: { 1: 'name:string', 2: 'protocol:string', 3: 'port:int', 4: 'targetPort:intOrString', 5: 'nodePort:int' },
   SelfSubjectAccessReview: { 1: 'metadata:ObjectMeta', 2: 'spec:SelfSubjectAccessReviewSpec' },
   SelfSubjectAccessReviewSpec: { 1: 'resourceAttributes:ResourceAttributes', 2: 'nonResourceAttributes:NonResourceAttributes' },
