@@ -33,6 +33,8 @@ export default defineConfig({
           name: 'unit',
           include: ['shared/**/*.test.ts', 'client/**/*.test.ts'],
           environment: 'node',
+          // A limit catches a hang, not slowness: a 0.8 s simulation took 5.8 s at load 25.
+          testTimeout: 30_000,
         },
       },
       {
