@@ -121,7 +121,7 @@ describe('a retry of a join whose answer was lost', () => {
     const { id, code } = await one.create({ nodes: 1 });
     const attempt = 'a'.repeat(32);
     const lost = await one.join({ code, name: 'Grace', attempt });
-    const again = await two.join({ code, name: ' grace', attempt });
+    const again = await two.join({ code, name: 'Grace', attempt });
     expect(again).toEqual({ classroomId: id, studentId: lost.studentId, token: expect.any(String) });
     expect(again.token).not.toBe(lost.token);
     expect(await two.authenticate(lost.token)).toBeNull();
@@ -162,6 +162,22 @@ describe('a retry of a join whose answer was lost', () => {
     await expect(two.join({ code, name: 'grace' })).rejects.toEqual(TAKEN('grace'));
     await expect(two.join({ code, name: 'Grce' })).resolves.toMatchObject({ classroomId: id });
     expect((await studentNames(one, id)).sort()).toEqual(['Grace', 'Grce']);
+  });
+
+  test('same attempt, the name corrected only in its case or spacing ("grace" to "Grace"): renamed too; once connected, 409 Conflict and nothing written', async () => {
+    const { id, code } = await one.create({ nodes: 1 });
+    const attempt = 'h'.repeat(32);
+    const lost = await one.join({ code, name: 'grace', attempt });
+    const again = await two.join({ code, name: 'Grace', attempt });
+    expect(again.studentId).toBe(lost.studentId);
+    expect(await studentNames(one, id)).toEqual(['Grace']);
+    expect(await two.authenticate(again.token)).toMatchObject({ memberId: lost.studentId, name: 'Grace' });
+    // Its answer arrived this time: a later correction would rename a seat the class has seen.
+    expect(await one.markConnected(id, again.studentId, 'socket-1')).toBe(true);
+    const before = await written(id);
+    await expect(two.join({ code, name: 'GRACE', attempt })).rejects.toMatchObject({ code: 'Conflict' });
+    expect(await written(id)).toEqual(before);
+    expect(await studentNames(one, id)).toEqual(['Grace']);
   });
 
   test('same attempt, a name another student holds: 409 AlreadyExists and nothing written; the next name renames', async () => {

@@ -37,7 +37,7 @@ return {version, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]),
  * free. A classroom made before the index existed has none: 'NoNameIndex', and the caller builds it.
  * A retry of a join that was made (same attempt; its answer never arrived) gets that member back
  * with the new token, the undelivered one revoked: {'Again', memberId}. Under another name (the
- * student corrected a typo after the failed try) the member is renamed, as the student never saw
+ * student corrected a typo after the failed try, if only in its letters' case) the member is renamed, as the student never saw
  * the first name; unless the name is taken ('NameTaken'), or the member was used since (its token
  * opened a socket, so its answer did arrive, or a split placed it in a group, which holds a copy):
  * {'Used', its name}, and nothing changes.
@@ -76,6 +76,10 @@ if member then
       if names[i + 1] == earlier then redis.call('HDEL', KEYS[5], names[i]) end
     end
     redis.call('HSET', KEYS[5], ARGV[5], earlier)
+    member.name = cjson.decode(ARGV[2]).name
+  elseif member.name ~= cjson.decode(ARGV[2]).name then
+    -- The same name's key under other letters ('grace' corrected to 'Grace'): renamed likewise.
+    if redis.call('HEXISTS', KEYS[7], earlier) == 1 or redis.call('HEXISTS', KEYS[8], earlier) == 1 then return {'Used', member.name} end
     member.name = cjson.decode(ARGV[2]).name
   end
   redis.call('HDEL', KEYS[3], member.tokenHash)
