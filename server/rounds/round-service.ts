@@ -39,6 +39,7 @@ import {
   evaluateCheck,
   evaluateGoal,
   goalWords,
+  GoalWatch,
   isWindowed,
   markWhoText,
   parseCheck,
@@ -129,7 +130,8 @@ interface Reached {
 
 interface Latched {
   generation: number;
-  met: Map<string, boolean>;
+  /** The goals on the cluster's state, read after each change, and the cache they were first read on. */
+  goals: { watch: GoalWatch<WatchEvent>; state: ClusterState } | null;
   reached: Map<string, Reached>;
   /** Changes the cache applied since the last latch read it: among them is whatever met a goal since. */
   events: WatchEvent[];
@@ -574,14 +576,14 @@ export class RoundService {
   /**
    * Every batch of changes the owner's cache applies is looked at for the goals on the cluster's
    * state (in memory, no read): a goal that goes from unmet to met is marked at the simulated time
-   * of the change that met it (the batch's last change of the goal's object) and credited first to
-   * its writer, though the coalesced look comes a little later; one that goes unmet forgets it. Windows
-   * over the request log move with time: the looks at each tick measure them.
+   * of the change that met it (the goals are read after each change of the batch, see GoalWatch) and
+   * credited first to its writer, though the coalesced look comes a little later; one that goes
+   * unmet forgets it. Windows over the request log move with time: the looks at each tick measure them.
    */
   private latch(classroomId: string, record: RoundRecord, batch: readonly WatchEvent[]): void {
     let latched = this.latched.get(classroomId);
     if (latched?.generation !== record.generation) {
-      latched = { generation: record.generation, met: new Map(), reached: new Map(), events: [], moments: new ClusterMoments(), found: [] };
+      latched = { generation: record.generation, goals: null, reached: new Map(), events: [], moments: new ClusterMoments(), found: [] };
       this.latched.set(classroomId, latched);
     }
     latched.events.push(...batch);
@@ -604,17 +606,21 @@ export class RoundService {
       const events = kept.events.splice(0);
       const last = events.at(-1);
       if (!last) return;
-      for (const goal of goals) {
-        const { met } = evaluateCheck(goal.check, state, [], last.simTime, startedAtSim);
-        // Unknown before the round's first look: that look tells a goal met from the start.
-        const before = kept.met.get(goal.id) ?? record.goals[goal.id]?.met;
-        kept.met.set(goal.id, met);
-        if (!met) kept.reached.delete(goal.id);
-        else if (before === false) {
-          const cause = events.findLast((e) => concerns(goal.check, e.object)) ?? last;
-          kept.reached.set(goal.id, { atSim: Math.max(cause.simTime, startedAtSim), actor: cause.actor, object: cause.object });
+      const reach = (id: string, cause: WatchEvent) => kept.reached.set(id, { atSim: Math.max(cause.simTime, startedAtSim), actor: cause.actor, object: cause.object });
+      if (kept.goals?.state === state) for (const [id, cause] of kept.goals.watch.see(events)) reach(id, cause);
+      else {
+        // The first read of this cache (the round's, this process's since it took the classroom, or
+        // a fresh list): the goals are read on the state after these changes, not before each. One
+        // known unmet before them is credited to the last change of its object among them. Unknown
+        // before the round's first look: that look tells a goal met from the start.
+        const watch = new GoalWatch<WatchEvent>(goals, state);
+        for (const goal of goals) {
+          const before = kept.goals ? kept.goals.watch.holdsNow(goal.id) : record.goals[goal.id]?.met;
+          if (before === false && watch.holdsNow(goal.id)) reach(goal.id, events.findLast((e) => concerns(goal.check, e.object)) ?? last);
         }
+        kept.goals = { watch, state };
       }
+      for (const goal of goals) if (!kept.goals.watch.holdsNow(goal.id)) kept.reached.delete(goal.id);
     });
   }
 

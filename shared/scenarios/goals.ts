@@ -12,7 +12,7 @@
  * Evaluation is pure and deterministic (no I/O, the clock passed in), so the server and every
  * screen reach the same verdict from the same inputs.
  */
-import { getCondition, type Deployment, type Endpoints, type Kind, type Node, type ObjectOfKind, type Pod } from '@shared/model';
+import { getCondition, objectKey, type Deployment, type Endpoints, type Kind, type KubeObject, type Node, type ObjectOfKind, type Pod } from '@shared/model';
 import type { ApiRequestEntry } from '@shared/protocol/events';
 import { listInWords } from '@shared/protocol/words';
 
@@ -292,10 +292,7 @@ const conditionsOf = (check: Check): Check[] => [check, ...(check.and ?? []).map
 /** A check over a window of the request log: it becomes true as time passes, by no one change. */
 export const isWindowed = (check: Check): boolean => conditionsOf(check).some((c) => c.windowSeconds !== undefined);
 
-/**
- * Whether a change of this object can make the check true or false: the change that met a goal
- * is the last such one (who wrote it reached the goal).
- */
+/** Whether a change of this object can make the check true or false: the objects a check reads. */
 export function concerns(check: Check, object: { kind: string; metadata: { name: string }; spec?: unknown }): boolean {
   switch (check.resource) {
     case 'deployment':
@@ -305,6 +302,80 @@ export function concerns(check: Check, object: { kind: string; metadata: { name:
     case 'node':
       if (conditionsOf(check).some((c) => c.field === 'pods') && object.kind === 'Pod' && (object as Pod).spec.nodeName === check.name) return true;
       return object.kind === 'Node' && object.metadata.name === check.name;
+  }
+}
+
+/** One change as a watch brings it: the object as written, or as it was when deleted. */
+export interface GoalChange {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: KubeObject;
+}
+
+/** The kinds a goal on the cluster's state reads (see `concerns`). */
+const READ_KINDS = ['Deployment', 'Endpoints', 'Node', 'Pod'] as const satisfies readonly Kind[];
+
+/**
+ * Which change met each goal. The objects the goals read (`concerns`) are kept as of the last
+ * change seen, and each goal is read again after every change that concerns it, in order: the
+ * change that met a goal is the one after which it turned true (and it held since). Reading the
+ * goals once at a batch's end, the batch's last change to the goal's object was taken for it, and
+ * that may have come after the one that met it: the scenario's new image and the controller
+ * manager's status write on the same Deployment, in one batch, gave the scenario's goal to the
+ * controller manager. Only goals on the cluster's state: a window over the request log is met by
+ * time passing, by no change.
+ */
+export class GoalWatch<C extends GoalChange> {
+  private readonly objects = new Map<Kind, Map<string, KubeObject>>();
+  private readonly met = new Map<string, boolean>();
+
+  /** `state`: the cluster before the first change `see` will be given. */
+  constructor(
+    private readonly goals: readonly { id: string; check: Check }[],
+    state: GoalState,
+  ) {
+    for (const kind of READ_KINDS) for (const object of state.list(kind)) if (goals.some((g) => concerns(g.check, object))) this.apply('ADDED', object);
+    for (const goal of goals) this.met.set(goal.id, this.holds(goal.check));
+  }
+
+  /** Whether the goal held after the last change seen. */
+  holdsNow(id: string): boolean {
+    return this.met.get(id) ?? false;
+  }
+
+  /**
+   * The next changes, in order. Returns the goals that turned true and still hold after the last
+   * of them, each with the change after which it last turned true.
+   */
+  see(changes: readonly C[]): Map<string, C> {
+    const turned = new Map<string, C>();
+    for (const change of changes) {
+      const goals = this.goals.filter((g) => concerns(g.check, change.object));
+      if (!goals.length) continue;
+      this.apply(change.type, change.object);
+      for (const goal of goals) {
+        const met = this.holds(goal.check);
+        if (!met) turned.delete(goal.id);
+        else if (!this.met.get(goal.id)) turned.set(goal.id, change);
+        this.met.set(goal.id, met);
+      }
+    }
+    return turned;
+  }
+
+  private apply(type: GoalChange['type'], object: KubeObject): void {
+    let objects = this.objects.get(object.kind);
+    if (!objects) this.objects.set(object.kind, (objects = new Map()));
+    if (type === 'DELETED') objects.delete(objectKey(object));
+    else objects.set(objectKey(object), object);
+  }
+
+  private holds(check: Check): boolean {
+    const objects = this.objects;
+    const state: GoalState = {
+      get: <K extends Kind>(kind: K, key: string) => objects.get(kind)?.get(key) as ObjectOfKind<K> | undefined,
+      list: <K extends Kind>(kind: K) => (objects.get(kind)?.values() ?? []) as Iterable<ObjectOfKind<K>>,
+    };
+    return evaluateCheck(check, state, [], 0, 0).met;
   }
 }
 

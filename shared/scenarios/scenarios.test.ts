@@ -1,11 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeDeployment, makeNode, makePod, type KubeObject } from '@shared/model';
+import { makeDeployment, makeNode, makePod, type Deployment, type KubeObject } from '@shared/model';
 import type { ApiRequestEntry } from '@shared/protocol';
 import { ClusterState } from '@shared/sim';
 import type { MemberView, RoleSeatView } from '@shared/protocol';
-import { achievers, activityOf, markWhoText, authorsOf, componentsOf, concerns, countsFrom, credited, evaluateGoals, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, waitWords, SCENARIO_ACTOR, type PlayerTally } from './index';
+import { achievers, activityOf, markWhoText, authorsOf, componentsOf, concerns, countsFrom, credited, evaluateGoals, GoalWatch, parseCheck, parseScenario, recoveries, scorePlayers, scoreTeams, waitWords, SCENARIO_ACTOR, type PlayerTally } from './index';
 
 const BUILTIN = path.join(import.meta.dirname, 'builtin');
 const firstDeployment = readFileSync(path.join(BUILTIN, '1-first-deployment.yaml'), 'utf8');
@@ -299,6 +299,48 @@ describe('who reaches a goal', () => {
     expect(concerns(check('node/node-2 ready == 0'), makeNode('node-2'))).toBe(true);
     expect(concerns(check('deployment/web readyReplicas == 3'), makeDeployment('web'))).toBe(true);
     expect(concerns(check('deployment/web readyReplicas == 3'), makeDeployment('shop'))).toBe(false);
+  });
+
+  describe('the change that met a goal, among a batch of changes', () => {
+    const goal = (id: string, text: string) => {
+      const parsed = parseCheck(text);
+      if (!parsed.ok) throw new Error(parsed.message);
+      return { id, check: parsed.check };
+    };
+    // crashloop's goals, and its Deployment before the release: shop:1.0 seen and counted by the controller manager.
+    const goals = [goal('fixed-image', 'deployment/shop image == shop:1.1'), goal('rolled-out', 'deployment/shop image == shop:1.1 and updatedReplicas == 2 and replicas == 2 and availableReplicas == 2')];
+    const shop = (image: string, generation: number, status: NonNullable<Deployment['status']>): Deployment => {
+      const d = makeDeployment('shop', { image, replicas: 2 });
+      d.metadata.generation = generation;
+      d.status = status;
+      return d;
+    };
+    const counted = { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2, readyReplicas: 2 };
+    const change = (actor: string, object: Deployment) => ({ type: 'MODIFIED' as const, object, actor });
+
+    it('is the scenario’s new image, not the controller manager’s status write after it in the same batch', () => {
+      const watch = new GoalWatch(goals, ClusterState.from([shop('shop:1.0', 1, counted), makePod('shop-a', { nodeName: 'node-1' })]));
+      const release = change(SCENARIO_ACTOR, shop('shop:1.1', 2, counted));
+      const seen = change('student:k1', shop('shop:1.1', 2, { ...counted, observedGeneration: 2, updatedReplicas: 0 }));
+      expect(watch.see([release, seen])).toEqual(new Map([['fixed-image', release]]));
+      // Kim's controller manager then counts both shop:1.1 pods available: the rollout is theirs.
+      const done = change('student:k1', shop('shop:1.1', 2, { ...counted, observedGeneration: 2 }));
+      const relabel = change(SCENARIO_ACTOR, { ...done.object, metadata: { ...done.object.metadata, labels: { app: 'shop', fixed: 'yes' } } });
+      expect(watch.see([done, relabel])).toEqual(new Map([['rolled-out', done]]));
+    });
+
+    it('is the change after which it turned true again, when one in between undid it; none for a goal that held all along or ends unmet', () => {
+      const watch = new GoalWatch(goals, ClusterState.from([shop('shop:1.0', 1, counted)]));
+      const release = change(SCENARIO_ACTOR, shop('shop:1.1', 2, counted));
+      const back = change('instructor', shop('shop:1.0', 3, counted));
+      const again = change('bot:controller-manager', shop('shop:1.1', 4, counted));
+      expect(watch.see([release, back, again])).toEqual(new Map([['fixed-image', again]]));
+      expect(watch.see([change('bot:controller-manager', shop('shop:1.1', 4, { ...counted, observedGeneration: 4, availableReplicas: 1 }))])).toEqual(new Map());
+      expect(watch.see([back])).toEqual(new Map());
+      expect(watch.holdsNow('fixed-image')).toBe(false);
+      // Another namespace's shop is not the goal's: no change of it meets the goal.
+      expect(watch.see([change('student:k1', { ...again.object, metadata: { ...again.object.metadata, namespace: 'kube-public' } })])).toEqual(new Map());
+    });
   });
 
   it.each([
