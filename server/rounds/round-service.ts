@@ -52,7 +52,7 @@ import {
   type PlayerTally,
   type Scenario,
 } from '@shared/scenarios';
-import { kubeletStopped, type ClusterState } from '@shared/sim';
+import { kubeletStopped, kubeProxyStopped, staleRules, PROXY_SYNC_DELAY_SECONDS, type ClusterState } from '@shared/sim';
 import { ClusterMoments, isFaultMade, type RoundMarker } from '@shared/protocol';
 import type { ClassroomChangeReason, ClassroomChanges } from '../classroom/changes';
 import type { ApiServer } from '../cluster/api-server';
@@ -71,6 +71,8 @@ type Reply = Ack<{ message?: string }>;
 export const ROUND_STEP = 'roundStep';
 export const ROUND_TRAFFIC = 'roundTraffic';
 export const ROUND_TICK = 'roundTick';
+/** A won round's class stands still at this time at the latest (see `settle`). */
+export const ROUND_FREEZE = 'roundFreeze';
 /** The round looks at its goals at least this often (simulated ms): windows move and time runs out. */
 const TICK_MS = 2000;
 /** Client traffic is sent in batches this far apart (simulated ms). */
@@ -88,6 +90,11 @@ const VIEW_TTL_MS = 30_000;
 const CACHE_MS = 2000;
 /** How many of the newest request-log entries goal windows are measured on. */
 const REQUESTS_READ = 1000;
+/**
+ * How long past its due sync and its next move a bot's kube-proxy is waited for after a win
+ * (simulated ms): on a loaded server a bot's move comes late; the class stands still then anyway.
+ */
+const SETTLE_MS = 5000;
 /** Refusals of one player closer than this (simulated s) share one timeline mark. */
 const REFUSAL_MARK_GAP_S = 10;
 
@@ -97,6 +104,7 @@ export const READ_ONLY_MESSAGE = 'the server is currently unable to handle the r
 const stepPayload = z.object({ index: z.number().int(), generation: z.number().int() });
 const trafficPayload = z.object({ service: z.string(), generation: z.number().int(), carry: z.number(), next: z.number().int() });
 const tickPayload = z.object({ generation: z.number().int() });
+const freezePayload = z.object({ generation: z.number().int() });
 const trafficKey = (service: string): string => `${ROUND_TRAFFIC}:${service}`;
 
 /** The Services clients send requests to at `now`: a steady rate, or a spike not over yet (as `traffic` counts them). */
@@ -172,6 +180,8 @@ export class RoundService {
    * one the change that last made it true (`reached`), until the next look marks it.
    */
   private readonly latched = new Map<string, Latched>();
+  /** Won rounds whose class runs on until kube-proxy has synced (see `settle`): the round's generation and the bots' nodes, by classroom. */
+  private readonly settling = new Map<string, { generation: number; nodes: readonly string[] }>();
   /** Tells this process's own round messages from other processes' (its copy is already current). */
   private readonly source = randomUUID();
   private readonly channel: string;
@@ -190,14 +200,20 @@ export class RoundService {
     timers.onTimer(ROUND_STEP, (id, timer) => this.step(id, timer));
     timers.onTimer(ROUND_TRAFFIC, (id, timer) => this.traffic(id, timer));
     timers.onTimer(ROUND_TICK, (id, timer) => this.tick(id, timer));
+    timers.onTimer(ROUND_FREEZE, (id, timer) => this.freeze(id, freezePayload.parse(timer.payload).generation));
     // etcd read-only: every write through the API server's executor is refused while it lasts.
     this.options.runtime.writeGuard = (classroomId) => this.readOnlyRefusal(classroomId);
     this.options.runtime.roundSeed = (classroomId) => this.cache.get(classroomId)?.record?.seed ?? null;
     // A component's own writes (the kubelet's heartbeat, the runtime's timed completions) count for whoever holds its seat.
     this.options.runtime.automaticWork = (view, role, writes) => this.noteAutomatic(view, role, writes);
     // The owner's cache of the cluster moved: a goal may be met (coalesced with every other change of the batch).
-    this.options.runtime.onStateChange((classroomId, _simTime, events) => {
+    this.options.runtime.onStateChange((classroomId, simTime, events, state) => {
       const record = this.cache.get(classroomId)?.record;
+      const settling = this.settling.get(classroomId);
+      if (record && settling?.generation === record.generation) {
+        if (rulesSynced(state, settling.nodes, simTime)) this.options.run('freezing a won round', () => this.freeze(classroomId, record.generation));
+        return;
+      }
       if (record?.phase !== 'running' || !this.options.owns(classroomId)) return;
       this.latch(classroomId, record, events);
       this.scheduleEvaluation(classroomId);
@@ -328,6 +344,7 @@ export class RoundService {
     if (!(await this.records.read(classroomId))) return;
     this.batches.delete(classroomId);
     this.latched.delete(classroomId);
+    this.settling.delete(classroomId);
     this.scenarios.delete(classroomId);
     await this.records.remove(classroomId);
     this.cache.set(classroomId, { record: null, readAt: Date.now() });
@@ -851,10 +868,46 @@ export class RoundService {
       // Nothing more is latched for this round: its memory goes with it.
       this.latched.delete(classroomId);
       this.scenarios.delete(classroomId);
-      await this.pauseClass(classroomId);
-      await this.options.announce(classroomId, ['clock']);
+      if (record.phase === 'won') await this.settle(classroomId, record.generation, state, now, moment.view);
+      else {
+        await this.pauseClass(classroomId);
+        await this.options.announce(classroomId, ['clock']);
+      }
     }
     await this.changed(classroomId, record);
+  }
+
+  /**
+   * A round won on a change kube-proxy has yet to sync (the last pod Ready, so a new endpoint)
+   * ends there, its clock and scores with it, but its class stands still only once the bots'
+   * kube-proxies have programmed their rules: frozen at once, the debrief's map showed "rules to
+   * sync" on every node beside goals all met, for good. Their sync is due within minSyncPeriod and
+   * a bot makes it at its next move. A student's kube-proxy is not waited for (no move counts after
+   * the win: what they left undone shows as it is), nor a bot lagging past SETTLE_MS. A round
+   * lost on time stands still at the bell.
+   */
+  private async settle(classroomId: string, generation: number, state: ClusterState, now: SimTime, view: ClassroomView): Promise<void> {
+    const nodes = view.seats.flatMap((s) => (s.bot === 'playing' && s.role.startsWith('kube-proxy:') ? [s.role.slice('kube-proxy:'.length)] : []));
+    if (rulesSynced(state, nodes, now)) {
+      await this.pauseClass(classroomId);
+      await this.options.announce(classroomId, ['clock']);
+      return;
+    }
+    this.settling.set(classroomId, { generation, nodes });
+    const dueAt = now + (PROXY_SYNC_DELAY_SECONDS + view.botPace.secondsPerAction) * 1000 + SETTLE_MS;
+    await this.options.runtime.timers.schedule(classroomId, { kind: ROUND_FREEZE, key: ROUND_FREEZE, dueAt: Math.ceil(dueAt), payload: { generation } });
+  }
+
+  /** The won round's class stands still (kube-proxy synced, or its time to is up); once. */
+  private async freeze(classroomId: string, generation: number): Promise<void> {
+    if (this.settling.get(classroomId)?.generation === generation) this.settling.delete(classroomId);
+    const record = await this.fresh(classroomId, true);
+    if (record?.generation !== generation || record.phase !== 'won') return;
+    await this.options.runtime.timers.cancel(classroomId, ROUND_FREEZE);
+    const run = await this.options.runtime.classrooms.read(classroomId);
+    if (run?.run.phase !== 'running') return;
+    await this.pauseClass(classroomId);
+    await this.options.announce(classroomId, ['clock']);
   }
 
   private async compose(classroomId: string, record: RoundRecord, scenario: Scenario, now: SimTime | null): Promise<RoundView> {
@@ -897,6 +950,11 @@ export class RoundService {
     this.cache.set(classroomId, { record, readAt: Date.now() });
     return record;
   }
+}
+
+/** No running kube-proxy of these nodes has rules to program: each routes to the Services' endpoints. */
+function rulesSynced(state: ClusterState, nodes: readonly string[], now: SimTime): boolean {
+  return nodes.every((node) => !state.node(node) || kubeProxyStopped(state, node) || staleRules(state, node, now).length === 0);
 }
 
 /**
