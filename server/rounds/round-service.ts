@@ -215,7 +215,7 @@ export class RoundService {
         return;
       }
       if (record?.phase !== 'running' || !this.options.owns(classroomId)) return;
-      this.latch(classroomId, record, events);
+      this.latch(classroomId, record, events, state);
       this.scheduleEvaluation(classroomId);
     });
   }
@@ -597,7 +597,7 @@ export class RoundService {
    * credited first to its writer, though the coalesced look comes a little later; one that goes
    * unmet forgets it. Windows over the request log move with time: the looks at each tick measure them.
    */
-  private latch(classroomId: string, record: RoundRecord, batch: readonly WatchEvent[]): void {
+  private latch(classroomId: string, record: RoundRecord, batch: readonly WatchEvent[], state: ClusterState): void {
     let latched = this.latched.get(classroomId);
     if (latched?.generation !== record.generation) {
       latched = { generation: record.generation, goals: null, reached: new Map(), events: [], moments: new ClusterMoments(), found: [] };
@@ -605,40 +605,56 @@ export class RoundService {
     }
     latched.events.push(...batch);
     for (const event of batch) for (const text of latched.moments.see(event)) latched.found.push({ atSim: event.simTime, text, actor: event.actor, object: event.object });
-    const kept = latched;
+    const known = this.scenarios.get(classroomId);
+    if (known?.id === record.scenario && known.generation === record.generation) return this.takeChanges(classroomId, record, known.scenario, state);
+    // The round's first batch here: its scenario is read once (the changes wait, in order).
     this.options.run('latching goals', async () => {
       const scenario = await this.scenarioOf(classroomId, record);
-      const startedAtSim = record.startedAtSim;
-      const goals = (scenario?.goals ?? []).flatMap((g) => {
-        const parsed = parseCheck(g.check);
-        return parsed.ok && !isWindowed(parsed.check) ? [{ id: g.id, check: parsed.check }] : [];
-      });
-      if (!goals.length || startedAtSim === null) {
-        kept.events.length = 0;
-        return;
-      }
-      // The cache may have applied more batches by the time it is read (it waits for this process's
-      // own writes): the changes taken are exactly those the state read holds since the last latch.
-      const state = await this.options.runtime.state(classroomId);
-      const events = kept.events.splice(0);
-      const last = events.at(-1);
-      if (!last) return;
-      const reach = (id: string, cause: WatchEvent) => kept.reached.set(id, { atSim: Math.max(cause.simTime, startedAtSim), actor: cause.actor, object: cause.object });
-      if (kept.goals?.state === state) for (const [id, cause] of kept.goals.watch.see(events)) reach(id, cause);
-      else {
-        // The first read of this cache (the round's, this process's since it took the classroom, or
-        // a fresh list): the goals are read on the state after these changes, not before each. One
-        // known unmet before them is credited to the last change of its object among them. Unknown
-        // before the round's first look: that look tells a goal met from the start.
-        const watch = new GoalWatch<WatchEvent>(goals, state);
-        for (const goal of goals) {
-          const before = kept.goals ? kept.goals.watch.holdsNow(goal.id) : record.goals[goal.id]?.met;
-          if (before === false && watch.holdsNow(goal.id)) reach(goal.id, events.findLast((e) => concerns(goal.check, e.object)) ?? last);
-        }
-        kept.goals = { watch, state };
-      }
-      for (const goal of goals) if (!kept.goals.watch.holdsNow(goal.id)) kept.reached.delete(goal.id);
+      if (scenario) this.takeChanges(classroomId, record, scenario, await this.options.runtime.state(classroomId));
     });
+  }
+
+  /**
+   * The changes latched since the last take, read for the goals they met. Synchronous, on the cache
+   * as it is: it holds exactly those changes more than the last take's (each batch is latched as it
+   * is applied), so a look that reads the cache takes them first and never finds a goal met by a
+   * change not read yet (it credited no one's change for it).
+   */
+  private takeChanges(classroomId: string, record: RoundRecord, scenario: Scenario, state: ClusterState): void {
+    const kept = this.latched.get(classroomId);
+    const startedAtSim = record.startedAtSim;
+    if (kept?.generation !== record.generation || startedAtSim === null) return;
+    const goals = scenario.goals.flatMap((g) => {
+      const parsed = parseCheck(g.check);
+      return parsed.ok && !isWindowed(parsed.check) ? [{ id: g.id, check: parsed.check }] : [];
+    });
+    const events = kept.events.splice(0);
+    const last = events.at(-1);
+    if (!goals.length || !last) return;
+    const reach = (id: string, cause: WatchEvent) => kept.reached.set(id, { atSim: Math.max(cause.simTime, startedAtSim), actor: cause.actor, object: cause.object });
+    const watch = kept.goals?.state === state ? kept.goals.watch : null;
+    // Unknown before the round's first look: that look tells a goal met from the start.
+    const before = new Map(goals.map((g) => [g.id, watch ? watch.holdsNow(g.id) : record.goals[g.id]?.met]));
+    const turned = watch?.see(events);
+    // Read on the cache, each goal is as the watch has it, unless the watch missed a change.
+    const missed = goals.filter((g) => watch?.holdsNow(g.id) !== evaluateCheck(g.check, state, [], last.simTime, startedAtSim).met);
+    let current: GoalWatch<WatchEvent>;
+    if (watch && turned && !missed.length) {
+      for (const [id, cause] of turned) reach(id, cause);
+      current = watch;
+    } else {
+      // The first read of this cache (the round's, this process's since it took the classroom, or
+      // a fresh list), or a change the watch missed: the goals are read on the state after these
+      // changes, not before each, and one known unmet before them is credited to the last change
+      // of its object among them.
+      if (watch) this.options.logger.warn({ classroomId, goals: missed.map((g) => g.id) }, 'the goals read change by change disagree with the cache: read again from it');
+      current = new GoalWatch<WatchEvent>(goals, state);
+      for (const goal of goals) {
+        if (before.get(goal.id) === false && current.holdsNow(goal.id)) reach(goal.id, events.findLast((e) => concerns(goal.check, e.object)) ?? last);
+      }
+      kept.goals = { watch: current, state };
+    }
+    for (const goal of goals) if (!current.holdsNow(goal.id)) kept.reached.delete(goal.id);
   }
 
   private batchOf(classroomId: string): TallyBatch {
@@ -755,7 +771,7 @@ export class RoundService {
       this.records.takeRefusals(classroomId),
     ]);
     const latched = this.latched.get(classroomId);
-    const reached = latched?.generation === record0.generation ? new Map(latched.reached) : new Map<string, Reached>();
+    let reached = new Map<string, Reached>();
     const found = latched?.generation === record0.generation ? latched.found.splice(0) : [];
     let ended = false;
     // What the session record keeps of this evaluation (the last attempt of the compare-and-set).
@@ -766,6 +782,9 @@ export class RoundService {
       markers.length = 0;
       if (!r || r.phase !== 'running' || r.generation !== record0.generation || r.startedAtSim === null) return null;
       const startedAtSim = r.startedAtSim;
+      // The changes the cache holds are read for the goals they met first: a goal met on the cache is met by one of them.
+      this.takeChanges(classroomId, r, scenario, state);
+      reached = latched?.generation === record0.generation ? new Map(latched.reached) : new Map<string, Reached>();
       // What the faults brought about, named by whoever's component wrote it (the node lifecycle controller, a kubelet).
       for (const seen of found) {
         const who = markWhoText(authorsOf(seen.actor, seen.object, moment.view).achievers);
