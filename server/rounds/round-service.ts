@@ -405,6 +405,7 @@ export class RoundService {
     const previous = await this.records.read(classroomId);
     await buildScenarioCluster(this.options.runtime, classroomId, scenario, now);
     this.batches.delete(classroomId);
+    this.settling.delete(classroomId);
     await this.records.clearTallies(classroomId);
     const record = newRecord(scenario.id, seed ?? previous?.seed ?? 1, (previous?.generation ?? 0) + 1);
     record.view = await this.compose(classroomId, record, scenario, null);
