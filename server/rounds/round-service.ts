@@ -1089,5 +1089,7 @@ export function liveView(record: RoundRecord, view: RoundView, clock: SimClock):
   const phase = running && clock.paused ? 'paused' : view.phase;
   const start = record.startedAtSim;
   const elapsedSeconds = start === null ? 0 : round1(((record.endedAtSim ?? simNow(clock, Date.now())) - start) / 1000);
-  return { ...view, phase, elapsedSeconds: running || record.endedAtSim !== undefined ? elapsedSeconds : view.elapsedSeconds };
+  // etcd's state from the record: the fault changes it without composing a new view.
+  const etcd = record.readOnly ? { etcdReadOnly: true as const } : {};
+  return { ...view, phase, elapsedSeconds: running || record.endedAtSim !== undefined ? elapsedSeconds : view.elapsedSeconds, ...etcd };
 }

@@ -151,6 +151,11 @@ export interface RoundView {
   teams: RoundTeamScore[];
   activity: RoundActivity[];
   timeline: RoundTimelineMark[];
+  /**
+   * etcd takes no writes now (the readOnlyStore fault): the API server answers every write with 503,
+   * so screens offer no move as the next one. Absent when it takes them.
+   */
+  etcdReadOnly?: true;
   /** Present once the round is won or lost. */
   debrief?: RoundDebrief;
 }

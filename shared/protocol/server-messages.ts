@@ -147,6 +147,7 @@ export const roundViewSchema: z.ZodType<RoundView | null> = z
     teams: z.array(z.object({ team: z.string(), score: z.number(), memberIds: z.array(z.string()) })),
     activity: z.array(z.object({ memberId: z.string(), name: z.string(), role: role.nullable(), accepted: z.number(), refusals: z.number(), idleSeconds: z.number() })),
     timeline: z.array(roundTimelineMarkSchema),
+    etcdReadOnly: z.literal(true).optional(),
     debrief: z
       .object({
         points: z.array(z.string()),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idleText } from './moves-text';
+import { highlightedMove, idleText } from './moves-text';
 
 describe('idleText', () => {
   it('says the work is done only when nothing waits either', () => {
@@ -16,5 +16,16 @@ describe('idleText', () => {
     expect(idleText([], 'won')).toBeNull();
     expect(idleText([], 'lost')).toBeNull();
     expect(idleText([], 'paused')).toBe('Nothing to do right now: everything you look after is as its objects ask.');
+  });
+});
+
+describe('highlightedMove', () => {
+  it('[etcd read-only] highlights no move while etcd takes no writes: the API server must refuse each with 503', () => {
+    expect(highlightedMove(['Sync deployment web', 'Update status of web-1'], true)).toBeUndefined();
+  });
+
+  it('highlights the first move that makes progress while etcd takes writes, and none when there is none', () => {
+    expect(highlightedMove(['Sync deployment web', 'Update status of web-1'], false)).toBe('Sync deployment web');
+    expect(highlightedMove([], false)).toBeUndefined();
   });
 });
