@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RoundTimelineMark } from '@shared/protocol';
-import { recoveryLines } from './recovery-text';
+import { recoveryLines, unplayedStepText } from './recovery-text';
 
 const fault = (atSeconds: number, text: string): RoundTimelineMark => ({ atSeconds, kind: 'fault', text, by: 'instructor' });
 /** A moment a fault brought about, written by a player's component. */
@@ -62,5 +62,26 @@ describe('recoveryLines', () => {
 
   it('has no line before the round ends', () => {
     expect(recoveryLines({ timeline: [fault(3, 'the kubelet on node-1 is stopped')] })).toEqual([]);
+  });
+});
+
+describe('unplayedStepText', () => {
+  /** node-dies' goals as a round lost before node-2 went down shows them. */
+  const DRAINED = "no pod on node-2 but Terminating ones: its pod is evicted after its tolerationSeconds (only node-2's kubelet could confirm the deletion)";
+  const notReady = { id: 'node-not-ready', text: 'node/node-2 ready == 0', about: 'the control plane noticed node-2 is gone (Ready is no longer True)', met: false };
+  const drained = { id: 'node-drained', text: 'node/node-2 pods == 0', about: DRAINED, met: false };
+  const ready = { id: 'replicas-ready', text: 'deployment/web readyReplicas == 3', about: 'three pods Ready again, on the nodes that are alive', met: false, waitsFor: DRAINED };
+  const down = "node-2's machine goes down";
+
+  it('says time ran out before the step the goals waited for, so the points tell what the round was to show', () => {
+    expect(unplayedStepText({ phase: 'lost', goals: [{ ...notReady, waitsFor: down }, { ...drained, waitsFor: down }, ready] })).toBe(
+      "Time ran out before node-2's machine goes down: the points below tell what this round was to show from then on.",
+    );
+  });
+
+  it('says nothing of a round won, or lost after its step (node-2 went down, its pod was never evicted)', () => {
+    expect(unplayedStepText({ phase: 'won', goals: [{ ...notReady, met: true }, { ...drained, met: true }, { ...ready, met: true }] })).toBeNull();
+    // Three pods Ready again still waits, on a goal: no step is left unplayed.
+    expect(unplayedStepText({ phase: 'lost', goals: [{ ...notReady, met: true }, drained, ready] })).toBeNull();
   });
 });

@@ -19,3 +19,17 @@ export function recoveryLines(view: Pick<RoundView, 'timeline' | 'debrief'>): st
     return `${what} ${r.seconds === null ? `The goals were not all met${again} before the round ended.` : `Every goal was met${again} ${formatClock(r.seconds)} later.`}`;
   });
 }
+
+/**
+ * Said before the scenario's debrief points when time ran out before the step its goals waited
+ * for: the points tell that step and what came of it, which this round never saw. node-dies lost
+ * before node-2 went down said "The kubelet on node-2 stopped renewing its Lease" as though it had,
+ * under goals that "never counted (waited for: node-2's machine goes down)". A goal may wait for
+ * another goal (told by its words): the step is what the first goal waiting on no goal waits for.
+ */
+export function unplayedStepText(view: Pick<RoundView, 'phase' | 'goals'>): string | null {
+  if (view.phase !== 'lost') return null;
+  const goals = new Set(view.goals.map((g) => g.about ?? g.text));
+  const step = view.goals.find((g) => !g.met && g.waitsFor !== undefined && !goals.has(g.waitsFor))?.waitsFor;
+  return step === undefined ? null : `Time ran out before ${step}: the points below tell what this round was to show from then on.`;
+}
