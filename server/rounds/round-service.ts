@@ -853,6 +853,7 @@ export class RoundService {
       }
       addRefusalMarks(r, refusals);
       const allMet = results.every((g) => g.met);
+      let endAt = now;
       const lastAllMet = r.allMetAtSim.at(-1);
       if (allMet && (lastAllMet === undefined || r.timeline.some((m) => isFaultMade(m) && m.atSeconds * 1000 + startedAtSim > lastAllMet))) r.allMetAtSim.push(now);
       if (allMet) {
@@ -861,13 +862,16 @@ export class RoundService {
         markers.push({ marker: { kind: 'roundEnd', label: 'round won: every goal met' }, atSim: now });
       } else if (now - startedAtSim >= scenario.timeLimitSeconds * 1000) {
         r.phase = 'lost';
-        mark(r, now, 'phase', `time is up (${scenario.timeLimitSeconds} s)`, 'round');
-        markers.push({ marker: { kind: 'roundEnd', label: `round lost: time is up (${scenario.timeLimitSeconds} s)` }, atSim: now });
+        // Time was up at the limit, not at this look (seconds later at x10 on a busy server): the
+        // debrief said "time ran out in 6:43" under a clock stopped at 6:40 / 6:40.
+        endAt = startedAtSim + scenario.timeLimitSeconds * 1000;
+        mark(r, endAt, 'phase', `time is up (${scenario.timeLimitSeconds} s)`, 'round');
+        markers.push({ marker: { kind: 'roundEnd', label: `round lost: time is up (${scenario.timeLimitSeconds} s)` }, atSim: endAt });
       }
       if (r.phase !== 'running') {
         ended = true;
         r.endedAt = new Date().toISOString();
-        r.endedAtSim = now;
+        r.endedAtSim = endAt;
       }
       r.view = composeView(r, scenario, results, tallies, moment.view, state, now);
       return r;
