@@ -155,6 +155,18 @@ describe('goal checks', () => {
     ]);
   });
 
+  it('[placement] the tainted node\'s goal is met once the trainer is bound there, Pending or not: its words say bound, not runs', () => {
+    const parsed = parseScenario(readFileSync(path.join(BUILTIN, '6-placement.yaml'), 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.message);
+    const goals = parsed.scenario.goals.filter((g) => g.id === 'gpu-node-reserved');
+    // The trainer just bound to node-3, its image not pulled yet: the goal holds (the trial's debrief said "runs" 1:51 before it ran).
+    const state = ClusterState.from([makeNode('node-3'), makePod('trainer-x', { nodeName: 'node-3' })]);
+    expect(state.pod('default/trainer-x')?.status?.phase).toBe('Pending');
+    expect(evaluateGoals({ goals }, state, [], start, start)).toEqual([
+      { id: 'gpu-node-reserved', text: 'node/node-3 pods == 1', about: 'only the trainer is bound to the tainted node (running or not yet)', met: true, progress: { current: 1, target: 1 } },
+    ]);
+  });
+
   it('shows no bar past the target of an ==: 4 pods during a surge for "replicas == 3" is not "4/3"', () => {
     const goals = [{ id: 'all', check: 'deployment/web replicas == 3' }, { id: 'served', check: 'service/web availability >= 0.8 over 4s' }];
     const state = cluster();
