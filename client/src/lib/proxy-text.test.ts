@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { staleRulesBadge } from './proxy-text';
+import { errorRateText, staleRulesBadge } from './proxy-text';
 
 describe('staleRulesBadge', () => {
   it('says rules are syncing only while the class runs: a paused class (a won round freezes it) syncs nothing', () => {
@@ -14,5 +14,15 @@ describe('staleRulesBadge', () => {
   it('calls a stopped kube-proxy’s rules stale, paused or not, and shows nothing when every rule matches', () => {
     expect(staleRulesBadge('node-2', ['default/web', 'default/api'], true, true)?.text).toBe('stale rules: 2');
     expect(staleRulesBadge('node-2', [], false, false)).toBeNull();
+  });
+});
+
+describe('errorRateText', () => {
+  it('tells the share with what it counts: every request routed from the node so far (the rolling update routes from its start, before any pod)', () => {
+    expect(errorRateText('node-1', 250, 230)).toEqual({ rate: '92% refused or failed', detail: '230 of the 250 requests routed from node-1 so far' });
+  });
+
+  it('says no requests yet before the first', () => {
+    expect(errorRateText('node-1', 0, 0)).toEqual({ rate: 'no requests yet', detail: '' });
   });
 });

@@ -62,8 +62,9 @@ export interface ProxyView {
   programmed: Map<string, Map<string, ProxyServiceRow>>;
   /** Requests kube-proxy routed, newest first, as the API server logged them. */
   requests: ApiRequestEntry[];
-  /** Share of routed requests refused or failed (0–1), or null before any. */
-  errorRate: number | null;
+  /** Requests routed from the node so far, and those refused or failed among them. */
+  routed: number;
+  bad: number;
 }
 
 /** What kube-proxy on `node` has programmed and routed: its table, its requests, its error rate. */
@@ -84,5 +85,5 @@ export function proxyView(tables: readonly ProxyTable[], requestLog: readonly Ap
   }
   const role = proxyRole(node);
   const requests = requestLog.filter((r) => r.verb === 'routeRequest' && r.role === role).reverse().slice(0, 50);
-  return { programmed, requests, errorRate: total ? bad / total : null };
+  return { programmed, requests, routed: total, bad };
 }
