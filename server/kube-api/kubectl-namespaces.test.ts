@@ -2,6 +2,8 @@
  * Namespaces through kubectl 1.32: the four a cluster starts with, Active, listed and read as a real
  * cluster prints them; creating or deleting one is refused by the authorizer, whoever asks.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { simNow } from '@shared/protocol';
@@ -26,6 +28,23 @@ beforeAll(async () => {
 afterAll(() => setup?.close());
 
 const NAMES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
+
+/** A Deployment to apply in a namespace. */
+const manifest = (namespace: string): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: solo
+  namespace: ${namespace}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: solo }
+  template:
+    metadata:
+      labels: { app: solo }
+    spec:
+      containers: [{ name: solo, image: 'nginx:1.27' }]
+`;
 
 /** The cluster's birth: its first node's creation. */
 async function born(): Promise<string> {
@@ -91,9 +110,16 @@ it('nothing is created in a namespace the cluster does not have: 404 namespaces 
     code: 1,
   });
   expect(await kubectl.run('create', 'service', 'clusterip', 'x', '--tcp=80', '-n', 'team-a', '--dry-run=server')).toMatchObject({ stderr: 'error: failed to create ClusterIP service: namespaces "team-a" not found\n', code: 1 });
-  expect((await server.cluster.runtime.store.list(classroom.id, 'Deployment')).items.filter((d) => d.metadata.namespace === 'team-a')).toEqual([]);
+  // Every create meets the rule (the store's admission), server-side apply's and the instructor console's too.
+  const file = path.join(path.dirname(kubectl.kubeconfig), 'team-a.yaml');
+  writeFileSync(file, manifest('team-a'));
+  expect(await kubectl.run('apply', '--server-side', '-f', file)).toEqual({ stdout: '', stderr: 'Error from server (NotFound): namespaces "team-a" not found\n', code: 1 });
+  expect(await setup.instructor.instructor({ kind: 'apply', manifest: manifest('team-a') })).toEqual({ ok: false, code: 'NotFound', message: 'namespaces "team-a" not found' });
+  const stored = await Promise.all((['Deployment', 'Service', 'Pod'] as const).map(async (kind) => (await server.cluster.runtime.store.list(classroom.id, kind, { namespace: 'team-a' })).items));
+  expect(stored.flat()).toEqual([]);
   // The four it has take a create as before.
   expect(await kubectl.run('create', 'deployment', 'x', '--image=nginx:1.27', '-n', 'kube-public')).toMatchObject({ stdout: 'deployment.apps/x created\n', code: 0 });
+  expect(await setup.instructor.instructor({ kind: 'apply', manifest: manifest('kube-public') })).toEqual({ ok: true, message: 'deployment.apps/solo created' });
 });
 
 it('auth can-i: namespaces are read by everyone and written by no one, the instructor included', async () => {

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { badRequest, type KubeObject, type StatusError } from '@shared/model';
+import { NAMESPACE_NAMES, badRequest, namespaceNotFound, type KubeObject, type StatusError } from '@shared/model';
 import type { Identity } from '@shared/protocol';
 import type { ClusterState } from '@shared/sim';
 import { ApiError } from '../store';
@@ -18,11 +18,6 @@ import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { servedClockOf } from './served-time';
 import { sendStatus } from './status';
 import { TABLE_MEDIA, namespaceTable, wantsTable } from './tables';
-
-export const NAMESPACE_NAMES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'] as const;
-
-/** One of the namespaces every classroom's cluster has. */
-export const isNamespaceName = (name: string): boolean => (NAMESPACE_NAMES as readonly string[]).includes(name);
 
 export interface Namespace {
   apiVersion: 'v1';
@@ -48,11 +43,6 @@ export function namespacesOf(classroomId: string, state: ClusterState): Namespac
     spec: { finalizers: ['kubernetes'] },
     status: { phase: 'Active' },
   }));
-}
-
-/** 404 `namespaces "x" not found` (the model's notFound words it for a kind the store keeps). */
-export function namespaceNotFound(name: string): StatusError {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `namespaces ${JSON.stringify(name)} not found`, reason: 'NotFound', details: { name, kind: 'namespaces' }, code: 404 };
 }
 
 /** Why this member may not write a namespace: their role's reason, or (the instructor) that the four are the cluster's. */

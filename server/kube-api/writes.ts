@@ -22,7 +22,6 @@ import { deleteCollection, deleteObject, deleteOptionsOf, deletedBody, propagati
 import { listObjects } from './reads';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { decodeProtobufObject } from './protobuf/decode';
-import { isNamespaceName, namespaceNotFound } from './namespaces';
 import { warnIfClockStopped } from './stopped-clock';
 import { dryRunErrors, invalidOptions, type NotSupported } from './write-options';
 
@@ -158,9 +157,6 @@ export async function serveWrite(deps: KubeApiDeps, req: Request, res: Response,
       // The authorizer sees the request's path: a create names no object (`deployments.apps is forbidden`).
       if (denied !== null) throw new ApiError(forbiddenStatus(identity, { ...attrs, name: parsed.name }, denied));
       if (invalid.length > 0) throw new ApiError(invalidOptions(parsed.verb, invalid));
-      // NamespaceLifecycle (admission, after the authorizer): nothing is created in a namespace the cluster does not have.
-      const namespace = parsed.namespace ?? 'default';
-      if (parsed.verb === 'create' && parsed.subresource === undefined && parsed.resource.namespaced && !isNamespaceName(namespace)) throw new ApiError(namespaceNotFound(namespace));
       // etcd takes no writes (scenario 7's fault): after the authorizer, as the API server decides. A dry run writes nothing: it only reads.
       const readOnly = dryRun ? null : await deps.cluster.rounds.readOnlyRefusalNow(classroomId);
       if (readOnly) throw new ApiError(serviceUnavailable(readOnly.message));

@@ -128,6 +128,23 @@ describe('API errors in Kubernetes words (DESIGN: API)', () => {
     expect(await refusal(open.store.get(classroom, { kind: 'Deployment', name: 'web' }))).toMatchObject({ message: 'deployments.apps "web" not found' });
   });
 
+  it('[NamespaceLifecycle] no create, by any writer, lands in a namespace the cluster lacks: `namespaces "team-a" not found`, nothing written', async () => {
+    // k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle/admission.go: a create in a missing namespace is the Namespace lookup's NotFound.
+    const classroom = newClassroom();
+    const missing = { reason: 'NotFound', code: 404, message: 'namespaces "team-a" not found', details: { name: 'team-a', kind: 'namespaces' } };
+    const pod = makePod('web-1', { namespace: 'team-a' });
+    expect(await refusal(open.store.create(classroom, pod, as('instructor')))).toMatchObject(missing);
+    expect(await refusal(open.store.create(classroom, pod, { ...as('instructor'), dryRun: true }))).toMatchObject(missing);
+    // The game's moves and loops write through apply, past create's validation: the same rule.
+    expect(await refusal(open.store.apply(classroom, { verb: 'create', kind: 'Pod', name: 'web-1', namespace: 'team-a', object: pod }, as('bot:controller-manager')))).toMatchObject(missing);
+    // Admission comes before a ClusterIP is taken: the address stays free.
+    expect(await refusal(open.store.create(classroom, makeService('web', { app: 'web' }, 80, { namespace: 'team-a', clusterIP: '10.96.0.50' }), as('instructor')))).toMatchObject(missing);
+    expect(await open.redis.hKeys(open.store.keys(classroom).clusterIPs)).toEqual([]);
+    expect(await open.store.readLog(classroom, '0', 10)).toEqual([]);
+    // The four it has take creates as before.
+    expect((await open.store.create(classroom, makePod('web-1', { namespace: 'kube-public' }), as('instructor'))).metadata.namespace).toBe('kube-public');
+  });
+
   it('[Conflict] an update carrying an old resourceVersion fails with the Kubernetes message', async () => {
     const classroom = newClassroom();
     const pod = await open.store.create(classroom, makePod('web-1'), as('a'));
@@ -199,7 +216,7 @@ describe('list', () => {
     await open.store.create(classroom, makePod('web-1', { labels: { app: 'web', tier: 'front' } }), as('a'));
     await open.store.create(classroom, makePod('web-2', { labels: { app: 'web', tier: 'back' } }), as('a'));
     await open.store.create(classroom, makePod('db-1', { labels: { app: 'db' } }), as('a'));
-    await open.store.create(classroom, makePod('web-3', { labels: { app: 'web' }, namespace: 'team-b' }), as('a'));
+    await open.store.create(classroom, makePod('web-3', { labels: { app: 'web' }, namespace: 'kube-public' }), as('a'));
     const names = async (options: Parameters<typeof open.store.list>[2]) => (await open.store.list(classroom, 'Pod', options)).items.map((p) => p.metadata.name);
     expect(await names({ labelSelector: { matchLabels: { app: 'web' } } })).toEqual(['web-1', 'web-2', 'web-3']);
     expect(await names({ labelSelector: { matchLabels: { app: 'web' } }, namespace: 'default' })).toEqual(['web-1', 'web-2']);

@@ -32,7 +32,7 @@ import {
   type PriorityClass,
   type SimTime,
 } from '@shared/model';
-import { admit, admitPodPriority, admitPriorityClass, type Admission, type AdmissionRequest } from '@shared/sim/admission';
+import { admit, admitPodPriority, admitPriorityClass, namespaceLifecycle, type Admission, type AdmissionRequest } from '@shared/sim/admission';
 import type { WatchEventType } from '@shared/sim/state';
 import { type ApiRequestEntry, type RoundMarker, type Snapshot, type WatchEvent } from '@shared/protocol';
 import type { Logger } from '../logger';
@@ -606,8 +606,11 @@ export class ObjectStore {
   }
 
   private async admitAndCommit(classroom: string, admissionRequest: AdmissionRequest, context: WriteContext): Promise<Persisted<KubeObject>> {
+    const namespace = admissionRequest.namespace ?? ('object' in admissionRequest ? admissionRequest.object.metadata.namespace : undefined);
+    // NamespaceLifecycle is the first admission plugin: before priority admission and a ClusterIP (admit checks it again, for every writer).
+    const missing = admissionRequest.verb === 'create' ? namespaceLifecycle(admissionRequest.kind, namespace) : undefined;
+    if (missing) throw new ApiError(missing);
     const request = await this.withPriority(classroom, admissionRequest, context.priorityClasses);
-    const namespace = request.namespace ?? ('object' in request ? request.object.metadata.namespace : undefined);
     const ref: ObjectRef = { kind: request.kind, name: request.name, namespace };
     // A new Service's ClusterIP is reserved first, and given back if the create does not commit.
     const ipKey = this.keys(classroom).clusterIPs;

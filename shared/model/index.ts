@@ -9,6 +9,7 @@ export * from './workloads';
 export * from './service';
 export * from './event';
 export * from './lease';
+export * from './namespaces';
 export * from './priority-class';
 export * from './node-local';
 export * from './objects';

@@ -256,6 +256,14 @@ describe('admit: the one set of write rules (shared by the harness and the Redis
     expect(admit(boundPod, bind(), NOW)).toMatchObject(conflictOn('pods/binding', 'pod web-1 is already assigned to node "node-1"'));
   });
 
+  test('[NamespaceLifecycle] a create in a namespace the cluster lacks is 404 namespaces "team-a" not found; the four it has, and cluster-scoped kinds, pass', () => {
+    // k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle/admission.go answers the Namespace lookup's NotFound.
+    const createIn = (namespace: string): Admission => admit(undefined, { verb: 'create', kind: 'Pod', name: 'web-1', namespace, object: makePod('web-1', { namespace }) }, NOW);
+    expect(createIn('team-a')).toEqual({ ok: false, error: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'namespaces "team-a" not found', reason: 'NotFound', details: { name: 'team-a', kind: 'namespaces' }, code: 404 } });
+    for (const namespace of ['default', 'kube-node-lease', 'kube-public', 'kube-system']) expect(createIn(namespace)).toMatchObject({ ok: true, type: 'ADDED' });
+    expect(admit(undefined, { verb: 'create', kind: 'Node', name: 'node-9', object: makeNode('node-9') }, NOW)).toMatchObject({ ok: true });
+  });
+
   test('[purity] admit never mutates what it is given', () => {
     const current = structuredClone(runningPod);
     const req = remove();

@@ -12,6 +12,7 @@ import { refuse, type Decision } from './decision';
 import { remove } from './deletion';
 import { equalJson } from './equal';
 import { preconditionFailed, targetMismatch } from './errors';
+import { namespaceLifecycle } from './namespace-lifecycle';
 import { create, update, updateStatus } from './rules';
 
 type WithoutReason<T> = T extends unknown ? Omit<T, 'reason'> : never;
@@ -41,7 +42,12 @@ export function admit(current: KubeObject | undefined, req: AdmissionRequest, no
 function decide(current: KubeObject | undefined, req: AdmissionRequest, now: SimTime): Decision {
   const mismatch = targetMismatchOf(req);
   if (mismatch) return refuse(mismatch);
-  if (req.verb === 'create') return current ? refuse(alreadyExists(req.kind, req.name)) : create(req.object, now);
+  if (req.verb === 'create') {
+    // Every create passes here (kubectl's, the instructor's, the game's moves): none lands in a namespace the cluster lacks.
+    const missing = namespaceLifecycle(req.kind, req.namespace ?? req.object.metadata.namespace);
+    if (missing) return refuse(missing);
+    return current ? refuse(alreadyExists(req.kind, req.name)) : create(req.object, now);
+  }
   if (!current) return refuse(notFound(req.kind, req.name));
   const failed = preconditionsFailed(current, req);
   if (failed) return refuse(failed);

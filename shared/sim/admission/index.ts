@@ -2,4 +2,5 @@
 export { admit, type Admission, type AdmissionRequest } from './admit';
 export { STATUS_RULE, hasStatusSubresource, type StatusRule } from './kinds';
 export { assignClusterIP, clusterIPErrors, updateClusterIP, type ClusterIPDecision } from './cluster-ip';
+export { namespaceLifecycle } from './namespace-lifecycle';
 export { admitPodPriority, admitPriorityClass, defaultPriorityClass, type PriorityAdmission } from './priority';
