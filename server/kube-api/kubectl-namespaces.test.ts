@@ -2,7 +2,7 @@
  * Namespaces through kubectl 1.32: the four a cluster starts with, Active, listed and read as a real
  * cluster prints them; creating or deleting one is refused by the authorizer, whoever asks.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -120,6 +120,25 @@ it('nothing is created in a namespace the cluster does not have: 404 namespaces 
   // The four it has take a create as before.
   expect(await kubectl.run('create', 'deployment', 'x', '--image=nginx:1.27', '-n', 'kube-public')).toMatchObject({ stdout: 'deployment.apps/x created\n', code: 0 });
   expect(await setup.instructor.instructor({ kind: 'apply', manifest: manifest('kube-public') })).toEqual({ ok: true, message: 'deployment.apps/solo created' });
+});
+
+it('a body that does not decode is a 400 before NamespaceLifecycle\'s 404, as 1.32 decodes before it admits', async () => {
+  // k8s.io/apiserver/pkg/endpoints/handlers/create.go: decode and the API version check answer before mutating admission runs.
+  const base = (parse(readFileSync(kubectl.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]?.cluster.server ?? '';
+  const post = async (body: string) => {
+    const res = await fetch(`${base}/api/v1/namespaces/team-a/pods`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return { status: res.status, body: (await res.json()) as { reason: string; message: string } };
+  };
+  expect(await post('{"kind": "Pod",')).toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
+  expect(await post(JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } }))).toMatchObject({
+    status: 400,
+    body: { reason: 'BadRequest', message: 'the API version in the data (apps/v1) does not match the expected API version (v1)' },
+  });
+  // Decoded, it meets admission before the fields are validated (a Pod with no container is a 422 where the namespace exists).
+  expect(await post(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [] } }))).toMatchObject({
+    status: 404,
+    body: { reason: 'NotFound', message: 'namespaces "team-a" not found' },
+  });
 });
 
 it('auth can-i: namespaces are read by everyone and written by no one, the instructor included', async () => {

@@ -137,7 +137,10 @@ describe('API errors in Kubernetes words (DESIGN: API)', () => {
     expect(await refusal(open.store.create(classroom, pod, { ...as('instructor'), dryRun: true }))).toMatchObject(missing);
     // The game's moves and loops write through apply, past create's validation: the same rule.
     expect(await refusal(open.store.apply(classroom, { verb: 'create', kind: 'Pod', name: 'web-1', namespace: 'team-a', object: pod }, as('bot:controller-manager')))).toMatchObject(missing);
-    // Admission comes before a ClusterIP is taken: the address stays free.
+    // Admission comes before field validation (handlers/create.go runs it before r.Create): an invalid object there is the 404 too, a malformed one still the 400.
+    expect(await refusal(open.store.create(classroom, { ...pod, spec: { containers: [] } }, as('instructor')))).toMatchObject(missing);
+    expect(await refusal(open.store.create(classroom, { ...pod, kind: 'Widget' }, as('instructor')))).toMatchObject({ code: 400 });
+    // ... and before a ClusterIP is taken: the address stays free.
     expect(await refusal(open.store.create(classroom, makeService('web', { app: 'web' }, 80, { namespace: 'team-a', clusterIP: '10.96.0.50' }), as('instructor')))).toMatchObject(missing);
     expect(await open.redis.hKeys(open.store.keys(classroom).clusterIPs)).toEqual([]);
     expect(await open.store.readLog(classroom, '0', 10)).toEqual([]);

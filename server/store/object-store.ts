@@ -195,6 +195,22 @@ function validate(input: unknown): KubeObject {
   return result.object;
 }
 
+/**
+ * An object to create, validated. NamespaceLifecycle is admission, which 1.32's create handler runs
+ * after decoding (the 400s: not an object, an unknown kind) and before the strategy validates the
+ * fields (the 422s), so an invalid object sent to a namespace the cluster lacks is answered that 404.
+ */
+function validateCreate(input: unknown): KubeObject {
+  const result = validateObject(input);
+  if (result.ok) return result.object;
+  if (result.error.code === 422 && isPlainObject(input) && isPlainObject(input['metadata'])) {
+    const namespace = input['metadata']['namespace'];
+    const missing = namespaceLifecycle(input['kind'] as Kind, typeof namespace === 'string' ? namespace : undefined);
+    if (missing) throw new ApiError(missing);
+  }
+  throw new ApiError(result.error);
+}
+
 export class ObjectStore {
   private readonly redis: RedisClient;
   private readonly prefix: string;
@@ -461,7 +477,7 @@ export class ObjectStore {
   create<T extends KubeObject>(classroom: string, object: T, context: WriteContext): Promise<Persisted<T>>;
   create(classroom: string, object: unknown, context: WriteContext): Promise<Persisted<KubeObject>>;
   async create(classroom: string, input: unknown, context: WriteContext): Promise<Persisted<KubeObject>> {
-    const object = validate(input);
+    const object = validateCreate(input);
     if (object.metadata.resourceVersion !== undefined) throw new ApiError(badRequest('resourceVersion should not be set on objects to be created'));
     return this.admitAndCommit(classroom, { verb: 'create', ...targetOf(object), object }, context);
   }
