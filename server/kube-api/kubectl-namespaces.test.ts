@@ -80,26 +80,33 @@ it('get namespace default -o yaml is the Namespace a 1.32 cluster holds', async 
 });
 
 it('a namespace create or delete is refused by the authorizer, for the instructor and a student alike, and logged refused', async () => {
-  const scope = 'in API group "" at the cluster scope';
+  // The collection path is at the cluster scope; a path naming a namespace is a request in it (k8s.io/apiserver
+  // pkg/endpoints/request/requestinfo.go sets the namespace from /namespaces/<name>; responsewriters.forbiddenMessage words it).
   expect(await kubectl.run('create', 'namespace', 'team-a')).toEqual({
     stdout: '',
-    stderr: `Error from server (Forbidden): namespaces is forbidden: User "Instructor" cannot create resource "namespaces" ${scope}: a classroom's cluster has the namespaces default, kube-node-lease, kube-public, kube-system only\n`,
+    stderr: `Error from server (Forbidden): namespaces is forbidden: User "Instructor" cannot create resource "namespaces" in API group "" at the cluster scope: a classroom's cluster has the namespaces default, kube-node-lease, kube-public, kube-system only\n`,
     code: 1,
   });
   const ada = await setup.student('ada');
   expect(await ada.run('delete', 'namespace', 'kube-public')).toEqual({
     stdout: '',
-    stderr: `Error from server (Forbidden): namespaces "kube-public" is forbidden: User "ada" cannot delete resource "namespaces" ${scope}: a kubelet writes only the status of the pods on its own node node-1 and its own Lease kube-node-lease/node-1\n`,
+    stderr: `Error from server (Forbidden): namespaces "kube-public" is forbidden: User "ada" cannot delete resource "namespaces" in API group "" in the namespace "kube-public": a kubelet writes only the status of the pods on its own node node-1 and its own Lease kube-node-lease/node-1\n`,
+    code: 1,
+  });
+  expect(await kubectl.run('label', 'namespace', 'default', 'team=a')).toEqual({
+    stdout: '',
+    stderr: `Error from server (Forbidden): namespaces "default" is forbidden: User "Instructor" cannot patch resource "namespaces" in API group "" in the namespace "default": a classroom's cluster has the namespaces default, kube-node-lease, kube-public, kube-system only\n`,
     code: 1,
   });
   expect((await kubectl.run('get', 'ns', '-o', 'name')).stdout).toBe(NAMES.map((n) => `namespace/${n}\n`).join(''));
   const log = await waitFor(async () => {
     const entries = (await server.cluster.store.readRequestLog(classroom.id, 50)).filter((e) => e.via === 'kubectl' && e.target.startsWith('namespaces'));
-    return entries.length >= 2 && entries;
+    return entries.length >= 3 && entries;
   }, { what: 'the refused namespace writes in the request log' });
   expect(log.map((e) => [e.actorName, e.verb, e.target, e.outcome, e.code])).toEqual([
     ['Instructor', 'create', 'namespaces', 'refused', 'Forbidden'],
     ['ada', 'delete', 'namespaces/kube-public', 'refused', 'Forbidden'],
+    ['Instructor', 'patch', 'namespaces/default', 'refused', 'Forbidden'],
   ]);
 });
 

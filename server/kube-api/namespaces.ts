@@ -51,10 +51,15 @@ function reasonOf(identity: Identity, verb: Verb): string {
   return denial(identity, { verb, resource: NAMESPACES }) ?? '';
 }
 
-/** The authorizer's refusal of a namespace write (k8s.io/apiserver responsewriters.forbiddenMessage, then the reason). */
+/**
+ * The authorizer's refusal of a namespace write (k8s.io/apiserver responsewriters.forbiddenMessage, then the reason).
+ * A path that names a namespace is a request in it (request/requestinfo.go takes `/namespaces/<name>` as its
+ * namespace), so only the collection (create, deletecollection) is refused "at the cluster scope".
+ */
 export function namespaceForbidden(identity: Identity, verb: Verb, name: string | undefined): StatusError {
   const subject = name ? `namespaces ${JSON.stringify(name)}` : 'namespaces';
-  const message = `${subject} is forbidden: User ${JSON.stringify(userOf(identity))} cannot ${verb} resource "namespaces" in API group "" at the cluster scope: ${reasonOf(identity, verb)}`;
+  const scope = name ? `in the namespace ${JSON.stringify(name)}` : 'at the cluster scope';
+  const message = `${subject} is forbidden: User ${JSON.stringify(userOf(identity))} cannot ${verb} resource "namespaces" in API group "" ${scope}: ${reasonOf(identity, verb)}`;
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details: { name: name ?? '', kind: 'namespaces' }, code: 403 };
 }
 
