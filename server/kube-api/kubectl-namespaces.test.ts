@@ -46,6 +46,9 @@ spec:
       containers: [{ name: solo, image: 'nginx:1.27' }]
 `;
 
+/** The API server's URL in the instructor's kubeconfig (kubectl get --raw ignores its path, so raw requests are made here). */
+const apiBase = (): string => (parse(readFileSync(kubectl.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]?.cluster.server ?? '';
+
 /** The cluster's birth: its first node's creation. */
 async function born(): Promise<string> {
   const { items } = await server.cluster.runtime.store.list(classroom.id, 'Node');
@@ -131,9 +134,8 @@ it('nothing is created in a namespace the cluster does not have: 404 namespaces 
 
 it('a body that does not decode is a 400 before NamespaceLifecycle\'s 404, as 1.32 decodes before it admits', async () => {
   // k8s.io/apiserver/pkg/endpoints/handlers/create.go: decode and the API version check answer before mutating admission runs.
-  const base = (parse(readFileSync(kubectl.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]?.cluster.server ?? '';
   const post = async (body: string) => {
-    const res = await fetch(`${base}/api/v1/namespaces/team-a/pods`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetch(`${apiBase()}/api/v1/namespaces/team-a/pods`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     return { status: res.status, body: (await res.json()) as { reason: string; message: string } };
   };
   expect(await post('{"kind": "Pod",')).toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
@@ -145,6 +147,21 @@ it('a body that does not decode is a 400 before NamespaceLifecycle\'s 404, as 1.
   expect(await post(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [] } }))).toMatchObject({
     status: 404,
     body: { reason: 'NotFound', message: 'namespaces "team-a" not found' },
+  });
+});
+
+it('a namespace\'s status is read as the namespace, as discovery says it is served; finalize takes no get, and writes to either are refused', async () => {
+  // pkg/registry/core/namespace/storage/storage.go: StatusREST serves get (and patch, update), FinalizeREST only update.
+  const row = (await kubectl.run('get', 'ns', 'default')).stdout;
+  expect(await kubectl.run('get', 'ns', 'default', '--subresource=status')).toEqual({ stdout: row, stderr: '', code: 0 });
+  expect((await kubectl.run('get', 'ns', 'kube-system', '--subresource=status', '-o', 'jsonpath={.status.phase}')).stdout).toBe('Active');
+  const ada = await setup.student('ada');
+  // kubectl get --subresource takes status and scale only: finalize is asked directly.
+  expect((await fetch(`${apiBase()}/api/v1/namespaces/default/finalize`)).status).toBe(405);
+  expect(await ada.run('patch', 'ns', 'default', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Terminating"}}')).toEqual({
+    stdout: '',
+    stderr: `Error from server (Forbidden): namespaces "default" is forbidden: User "ada" cannot patch resource "namespaces/status" in API group "" in the namespace "default": a kubelet writes only the status of the pods on its own node node-1 and its own Lease kube-node-lease/node-1\n`,
+    code: 1,
   });
 });
 

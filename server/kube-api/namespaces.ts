@@ -16,7 +16,7 @@ import { NAMESPACES } from './resources';
 import type { KubeApiDeps } from './routes';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { servedClockOf } from './served-time';
-import { sendStatus } from './status';
+import { methodNotAllowed, sendStatus } from './status';
 import { TABLE_MEDIA, namespaceTable, wantsTable } from './tables';
 
 export interface Namespace {
@@ -56,29 +56,38 @@ function reasonOf(identity: Identity, verb: Verb): string {
  * A path that names a namespace is a request in it (request/requestinfo.go takes `/namespaces/<name>` as its
  * namespace), so only the collection (create, deletecollection) is refused "at the cluster scope".
  */
-export function namespaceForbidden(identity: Identity, verb: Verb, name: string | undefined): StatusError {
+export function namespaceForbidden(identity: Identity, verb: Verb, name: string | undefined, subresource?: NamespaceSubresource): StatusError {
   const subject = name ? `namespaces ${JSON.stringify(name)}` : 'namespaces';
   const scope = name ? `in the namespace ${JSON.stringify(name)}` : 'at the cluster scope';
-  const message = `${subject} is forbidden: User ${JSON.stringify(userOf(identity))} cannot ${verb} resource "namespaces" in API group "" ${scope}: ${reasonOf(identity, verb)}`;
+  const resource = subresource ? `namespaces/${subresource}` : 'namespaces';
+  const message = `${subject} is forbidden: User ${JSON.stringify(userOf(identity))} cannot ${verb} resource ${JSON.stringify(resource)} in API group "" ${scope}: ${reasonOf(identity, verb)}`;
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details: { name: name ?? '', kind: 'namespaces' }, code: 403 };
 }
 
 const WRITE_VERB: Record<string, Verb> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
-/** `/api/v1/namespaces` and `/api/v1/namespaces/<name>`: reads answered, writes refused (and logged, as every kubectl write is). */
-export async function serveNamespaces(deps: KubeApiDeps, req: Request, res: Response, identity: Identity): Promise<void> {
+/** A namespace's subresources, as a 1.32 cluster serves them: status (get, patch, update) and finalize (update only). */
+export type NamespaceSubresource = 'status' | 'finalize';
+
+/**
+ * `/api/v1/namespaces`, `/api/v1/namespaces/<name>` and its status and finalize: reads answered, writes
+ * refused (and logged, as every kubectl write is). A namespace's status is read as the namespace
+ * (StatusREST.Get of pkg/registry/core/namespace/storage); finalize has no get, so a GET of it is 405.
+ */
+export async function serveNamespaces(deps: KubeApiDeps, req: Request, res: Response, identity: Identity, subresource?: NamespaceSubresource): Promise<void> {
   const name = (req.params as Record<string, string | undefined>)['name'];
   const query = req.query as Record<string, unknown>;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     const verb = WRITE_VERB[req.method] ?? 'update';
-    const refusal = namespaceForbidden(identity, name === undefined && verb === 'delete' ? 'deletecollection' : verb, name);
+    const refusal = namespaceForbidden(identity, name === undefined && verb === 'delete' ? 'deletecollection' : verb, name, subresource);
     if (identity.kind === 'display') return sendStatus(res, refusal);
-    const target = name === undefined ? 'namespaces' : `namespaces/${name}`;
+    const target = name === undefined ? 'namespaces' : `namespaces/${name}${subresource ? `/${subresource}` : ''}`;
     return deps.cluster.api.kube(identity, verb, target, () => Promise.reject(new ApiError(refusal))).then(
       () => undefined,
       (error: unknown) => sendStatus(res, error instanceof ApiError ? error.status : refusal),
     );
   }
+  if (subresource === 'finalize') return sendStatus(res, methodNotAllowed('the server does not allow this method on the requested resource'));
   const [state, clock] = await Promise.all([deps.cluster.runtime.state(identity.classroomId), servedClockOf(deps, identity.classroomId)]);
   const match = parseLabelSelector(queryParam(query, 'labelSelector'));
   const fields = parseFieldSelector(queryParam(query, 'fieldSelector'), NAMESPACES.kind);

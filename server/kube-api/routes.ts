@@ -122,6 +122,7 @@ export function kubeApiRoutes(deps: KubeApiDeps): Router {
   }));
   // Namespaces are not stored (namespaces.ts); a path below a namespace names its objects, routed below.
   router.all(['/api/v1/namespaces', '/api/v1/namespaces/:name'], body, guarded((req, res) => serveNamespaces(deps, req, res, identityOf(res))));
+  for (const sub of ['status', 'finalize'] as const) router.all(`/api/v1/namespaces/:name/${sub}`, body, guarded((req, res) => serveNamespaces(deps, req, res, identityOf(res), sub)));
   router.all('/api/v1/*rest', body, guarded(resource(() => '')));
   router.all('/apis/:group/v1/*rest', body, guarded(resource((req) => String(req.params['group']))));
   router.use((req, res) => sendStatus(res, notFoundPath(req.path)));
