@@ -177,6 +177,8 @@ export function createClassroomRepository({
       const instructor: MemberRecord = { id: newMemberId(), name: 'Instructor', kind: 'instructor', joinedAt: now(), tokenHash: hashToken(instructorToken) };
       const nodes = Array.from({ length: request.nodes ?? DEFAULT_NODE_COUNT }, (_, i) => `node-${i + 1}`);
       const named = (code: string) => ({ code, title: request.title ?? `Classroom ${code}` });
+      // One instant: the simulated clock starts at the creation time (a namespace's creationTimestamp is read from it).
+      const createdAt = now();
       // The classroom first, its join code last: the codes hash lives on another shard of a Redis
       // Cluster, so the two cannot be one MULTI, and a code must never name a classroom that is not there.
       let code = newJoinCode();
@@ -185,11 +187,11 @@ export function createClassroomRepository({
         .hSet(keys.meta, {
           ...named(code),
           nodes: JSON.stringify(nodes),
-          run: JSON.stringify(lobbyRunState(now())),
+          run: JSON.stringify(lobbyRunState(createdAt)),
           locked: '0',
           botPace: JSON.stringify(DEFAULT_BOT_PACE),
           instructorId: instructor.id,
-          createdAt: String(now()),
+          createdAt: String(createdAt),
           ...(classId === undefined ? {} : { classId }),
         })
         .hSet(keys.members, instructor.id, JSON.stringify(instructor))

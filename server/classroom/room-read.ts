@@ -35,6 +35,7 @@ const metaSchema = z.object({
   botPace: json(z.object({ secondsPerAction: z.number() })),
   instructorId: z.string(),
   classId: z.string().optional(),
+  createdAt: z.string().regex(/^\d+$/).transform(Number),
 });
 const memberSchema = z.object({
   id: z.string(),
@@ -65,6 +66,7 @@ function recordOf(classroomId: string, [meta, members, roles, presence, botHelp]
     code: m.code,
     title: m.title,
     nodes: m.nodes,
+    createdAt: m.createdAt,
     run: m.run,
     locked: m.locked,
     botPace: m.botPace,

@@ -22,6 +22,9 @@ export function lobbyRunState(wallNow: number): RunState {
   return { phase: 'lobby', clock: { simAtWall: Math.floor(wallNow / 1000) * 1000, wall: wallNow, timeScale: 1, paused: true } };
 }
 
+/** The simulated time a classroom created at `createdAt` (wall ms) began at: where its lobby clock started. */
+export const simTimeAtCreation = (createdAt: number): number => lobbyRunState(createdAt).clock.simAtWall;
+
 /** Re-anchors the clock at `wallNow` so a later change (pause, new scale) never moves the past. */
 function anchored(clock: SimClock, wallNow: number, changes: Partial<SimClock>): SimClock {
   return { ...clock, simAtWall: simNow(clock, wallNow), wall: wallNow, ...changes };

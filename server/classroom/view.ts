@@ -16,6 +16,8 @@ export interface ClassroomRecord {
   code: string;
   title: string;
   nodes: string[];
+  /** When it was created (wall ms); its simulated clock starts there (lobbyRunState). */
+  createdAt: number;
   run: RunState;
   locked: boolean;
   botPace: BotPace;

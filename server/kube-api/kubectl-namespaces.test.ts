@@ -55,11 +55,16 @@ async function born(): Promise<string> {
   return items.map((n) => n.metadata.creationTimestamp ?? '').sort()[0] ?? '';
 }
 
-it('get ns and get namespaces print NAME STATUS AGE for the four namespaces, each Active', async () => {
+/** `get ns` as a cluster born with its first nodes prints it now. */
+async function namespacesTable(): Promise<string> {
   const view = await server.classrooms.view(classroom.id);
   const now = Math.floor(simNow(view?.clock ?? { simAtWall: 0, wall: 0, timeScale: 1, paused: true }, Date.now()));
   const age = ageSince(await born(), now);
-  const table = columns([['NAME', 'STATUS', 'AGE'], ...NAMES.map((n) => [n, 'Active', age])]);
+  return columns([['NAME', 'STATUS', 'AGE'], ...NAMES.map((n) => [n, 'Active', age])]);
+}
+
+it('get ns and get namespaces print NAME STATUS AGE for the four namespaces, each Active', async () => {
+  const table = await namespacesTable();
   expect(await kubectl.run('get', 'ns')).toEqual({ stdout: table, stderr: '', code: 0 });
   expect(await kubectl.run('get', 'namespaces')).toEqual({ stdout: table, stderr: '', code: 0 });
   expect((await kubectl.run('get', 'ns', '-o', 'name')).stdout).toBe(NAMES.map((n) => `namespace/${n}\n`).join(''));
@@ -170,4 +175,14 @@ it('auth can-i: namespaces are read by everyone and written by no one, the instr
   expect(await kubectl.run('auth', 'can-i', 'create', 'namespaces')).toMatchObject({ stdout: 'no\n', code: 1 });
   const ada = await setup.student('ada');
   expect(await ada.run('auth', 'can-i', 'get', 'ns')).toMatchObject({ stdout: 'yes\n', code: 0 });
+});
+
+it('a namespace is as old as the classroom, whatever nodes come and go: removing every node moves no AGE', async () => {
+  // The lobby's clock stands still: the AGE a namespace born with the first nodes shows stays what it was.
+  const table = await namespacesTable();
+  expect(await kubectl.run('get', 'ns')).toEqual({ stdout: table, stderr: '', code: 0 });
+  const view = await server.classrooms.view(classroom.id);
+  for (const node of view?.nodes ?? []) expect(await setup.instructor.instructor({ kind: 'fault', fault: { type: 'removeNode', node } })).toMatchObject({ ok: true });
+  await waitFor(async () => (await server.cluster.runtime.store.list(classroom.id, 'Node')).items.length === 0, { what: 'every node removed' });
+  expect(await kubectl.run('get', 'ns')).toEqual({ stdout: table, stderr: '', code: 0 });
 });

@@ -2,13 +2,13 @@
  * core/v1 namespaces, read-only: the four a 1.32 cluster starts with, every one Active. The game's
  * objects live in them (default, kube-system's leader Leases, kube-node-lease's heartbeats) and a
  * classroom's cluster has no others, so they are not stored: each is made on read, born with the
- * cluster (its oldest node). Creating or deleting one is refused by the authorizer, for everyone.
+ * classroom (nodes come and go; a namespace's AGE does not move with them). Creating or deleting one is refused by the authorizer, for everyone.
  */
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { NAMESPACE_NAMES, badRequest, namespaceNotFound, type KubeObject, type StatusError } from '@shared/model';
+import { NAMESPACE_NAMES, badRequest, namespaceNotFound, toRFC3339, type KubeObject, type SimTime, type StatusError } from '@shared/model';
 import type { Identity } from '@shared/protocol';
-import type { ClusterState } from '@shared/sim';
+import { simTimeAtCreation } from '../classroom/run-state';
 import { ApiError } from '../store';
 import { denial, userOf, type Verb } from './authorize';
 import { isTrue, queryParam } from './request';
@@ -22,7 +22,7 @@ import { TABLE_MEDIA, namespaceTable, wantsTable } from './tables';
 export interface Namespace {
   apiVersion: 'v1';
   kind: 'Namespace';
-  metadata: { name: string; uid: string; resourceVersion: string; creationTimestamp: string | undefined; labels: Record<string, string> };
+  metadata: { name: string; uid: string; resourceVersion: string; creationTimestamp: string; labels: Record<string, string> };
   spec: { finalizers: string[] };
   status: { phase: 'Active' };
 }
@@ -33,13 +33,13 @@ function uidOf(classroomId: string, name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** The classroom's namespaces, by name; created when the cluster's first node was. */
-export function namespacesOf(classroomId: string, state: ClusterState): Namespace[] {
-  const born = [...state.list('Node')].map((n) => n.metadata.creationTimestamp).filter((t): t is string => t !== undefined).sort()[0];
+/** The classroom's namespaces, by name, created with it: `born` is its simulated time at creation. */
+export function namespacesOf(classroomId: string, born: SimTime): Namespace[] {
+  const creationTimestamp = toRFC3339(born);
   return NAMESPACE_NAMES.map((name) => ({
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name, uid: uidOf(classroomId, name), resourceVersion: '1', creationTimestamp: born, labels: { 'kubernetes.io/metadata.name': name } },
+    metadata: { name, uid: uidOf(classroomId, name), resourceVersion: '1', creationTimestamp, labels: { 'kubernetes.io/metadata.name': name } },
     spec: { finalizers: ['kubernetes'] },
     status: { phase: 'Active' },
   }));
@@ -88,10 +88,12 @@ export async function serveNamespaces(deps: KubeApiDeps, req: Request, res: Resp
     );
   }
   if (subresource === 'finalize') return sendStatus(res, methodNotAllowed('the server does not allow this method on the requested resource'));
-  const [state, clock] = await Promise.all([deps.cluster.runtime.state(identity.classroomId), servedClockOf(deps, identity.classroomId)]);
+  const [state, clock, record] = await Promise.all([deps.cluster.runtime.state(identity.classroomId), servedClockOf(deps, identity.classroomId), deps.classrooms.read(identity.classroomId)]);
+  // The token was just authenticated against it.
+  if (!record) throw new Error(`classroom ${identity.classroomId} is gone`);
   const match = parseLabelSelector(queryParam(query, 'labelSelector'));
   const fields = parseFieldSelector(queryParam(query, 'fieldSelector'), NAMESPACES.kind);
-  const all = clock.serve(namespacesOf(identity.classroomId, state));
+  const all = clock.serve(namespacesOf(identity.classroomId, simTimeAtCreation(record.createdAt)));
   const table = wantsTable(req.headers.accept);
   const includeObject = queryParam(query, 'includeObject');
   if (name !== undefined) {
