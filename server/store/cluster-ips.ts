@@ -3,10 +3,10 @@
  * bitmap Kubernetes keeps in etcd. A create reserves its address (HSETNX, so two creates racing
  * never share one) before the Service is committed, and gives it back if the commit fails; a
  * deleted Service's address is released. An address asked by name that is taken is Invalid, as in
- * Kubernetes; a random one that lost a race is drawn again.
+ * Kubernetes; a random one that lost a race is drawn again. A dry run takes none.
  */
 import { KUBERNETES_SERVICE_IP, internalError, type Service } from '@shared/model';
-import { assignClusterIP } from '@shared/sim/admission';
+import { assignClusterIP, dryRunClusterIP } from '@shared/sim/admission';
 import type { RedisClient } from '../redis/connect';
 import { ApiError } from './api-error';
 
@@ -23,6 +23,13 @@ export async function reserveClusterIP(redis: RedisClient, key: string, field: s
     if (await redis.hSetNX(key, ip, field)) return decided.service;
   }
   throw new ApiError(internalError('failed to allocate a serviceIP: every address drawn was taken meanwhile'));
+}
+
+/** A dry run's Service with the ClusterIP it would show, nothing taken (dryRunClusterIP), or an ApiError thrown. */
+export function dryRunClusterIPOf(service: Service): Service {
+  const decided = dryRunClusterIP(service);
+  if (!decided.ok) throw new ApiError(decided.error);
+  return decided.service;
 }
 
 /** Gives the address back, if `field` still holds it. */

@@ -148,6 +148,32 @@ describe('API errors in Kubernetes words (DESIGN: API)', () => {
     expect((await open.store.create(classroom, makePod('web-1', { namespace: 'kube-public' }), as('instructor'))).metadata.namespace).toBe('kube-public');
   });
 
+  it('[dry run] a Service\'s dry run takes no ClusterIP: a real create racing it for the same address gets it, every time', async () => {
+    // pkg/registry/core/service/storage/alloc.go allocates through the allocator's DryRun form, which takes nothing
+    // (ipallocator/bitmap.go dryRunRange: an address asked is only checked to be in the range; none asked is the network address).
+    const dry = { ...as('instructor'), dryRun: true };
+    for (let round = 0; round < 20; round++) {
+      const classroom = newClassroom();
+      const ip = `10.96.0.${100 + round}`;
+      const [tried, real] = await Promise.all([
+        open.store.create(classroom, makeService('dry', { app: 'web' }, 80, { clusterIP: ip }), dry),
+        open.store.create(classroom, makeService('web', { app: 'web' }, 80, { clusterIP: ip }), as('instructor')),
+      ]);
+      expect([tried.spec.clusterIP, real.spec.clusterIP]).toEqual([ip, ip]);
+      expect(await open.redis.hGetAll(open.store.keys(classroom).clusterIPs)).toEqual({ [ip]: 'default/web' });
+    }
+    // Taken or not, an address in the range passes a dry run; out of it, it is refused as the real create is.
+    const classroom = newClassroom();
+    await open.store.create(classroom, makeService('web', { app: 'web' }, 80, { clusterIP: '10.96.0.10' }), as('instructor'));
+    expect((await open.store.create(classroom, makeService('dry', { app: 'web' }, 80, { clusterIP: '10.96.0.10' }), dry)).spec.clusterIP).toBe('10.96.0.10');
+    expect(await refusal(open.store.create(classroom, makeService('dry', { app: 'web' }, 80, { clusterIP: '10.0.0.10' }), dry))).toMatchObject({
+      code: 422,
+      message: 'Service "dry" is invalid: spec.clusterIPs: Invalid value: []string{"10.0.0.10"}: failed to allocate IP 10.0.0.10: the provided IP (10.0.0.10) is not in the valid range. The range of valid IPs is 10.96.0.0/12',
+    });
+    expect((await open.store.create(classroom, makeService('dry', { app: 'web' }, 80), dry)).spec).toMatchObject({ clusterIP: '10.96.0.0', clusterIPs: ['10.96.0.0'] });
+    expect(await open.redis.hKeys(open.store.keys(classroom).clusterIPs)).toEqual(['10.96.0.10']);
+  });
+
   it('[Conflict] an update carrying an old resourceVersion fails with the Kubernetes message', async () => {
     const classroom = newClassroom();
     const pod = await open.store.create(classroom, makePod('web-1'), as('a'));

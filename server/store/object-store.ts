@@ -46,7 +46,7 @@ import { LOG_NOTICE_MAX_BYTES } from './log-notice';
 import { applyMergePatch, isPlainObject } from './merge-patch';
 import { appendRecordEntry, markerEntry, requestRecordJson, type NewRecordEntry } from './record';
 import { appendRequestLog, readRequestLog } from './request-log';
-import { releaseClusterIP, reserveClusterIP } from './cluster-ips';
+import { dryRunClusterIPOf, releaseClusterIP, reserveClusterIP } from './cluster-ips';
 import { ReplicaWait } from './replica-wait';
 import { VersionCache } from './version-cache';
 import { WatchHub, type WatchListener } from './watch-hub';
@@ -95,6 +95,7 @@ export interface WriteContext {
    * event. The answer is the object as it would be stored, as Kubernetes' DryRunnableStorage gives
    * it: a create's with no resourceVersion, an update's with the version it was decided on, a
    * delete's the object before it. Honoured by create, update, updateStatus, patch, apply, delete.
+   * A Service's ClusterIP is not taken (see dryRunClusterIP).
    */
   dryRun?: boolean;
 }
@@ -628,26 +629,25 @@ export class ObjectStore {
     if (missing) throw new ApiError(missing);
     const request = await this.withPriority(classroom, admissionRequest, context.priorityClasses);
     const ref: ObjectRef = { kind: request.kind, name: request.name, namespace };
-    // A new Service's ClusterIP is reserved first, and given back if the create does not commit.
+    // A new Service's ClusterIP is reserved first, and given back if the create does not commit. A dry run
+    // takes none: a real create racing it for the same address must get it, as in 1.32.
     const ipKey = this.keys(classroom).clusterIPs;
-    const service = request.verb === 'create' && request.object.kind === 'Service' ? await reserveClusterIP(this.redis, ipKey, fieldOf(ref), request.object) : undefined;
+    const creating = request.verb === 'create' && request.object.kind === 'Service' ? request.object : undefined;
+    const reserved = creating && !context.dryRun ? await reserveClusterIP(this.redis, ipKey, fieldOf(ref), creating) : undefined;
+    const service = reserved ?? (creating && dryRunClusterIPOf(creating));
     const req: AdmissionRequest = service && request.verb === 'create' ? { ...request, object: service } : request;
     // A create needs no read first: the script refuses if the object exists, and the retry reads it.
     const hint: ReadHint = req.verb === 'create' ? { absent: true } : { cached: true, rv: req.resourceVersion };
     try {
       const written = await this.transact(classroom, ref, context, hint, (current) => admit(current, req, context.simTime));
-      // A dry run's Service shows the address it would get, held only while it was decided.
-      if (context.dryRun) {
-        if (service) await releaseClusterIP(this.redis, ipKey, fieldOf(ref), service);
-        return written;
-      }
+      if (context.dryRun) return written;
       // Gone (a delete, or an update that removed the last finalizer): its address is free again.
       if (written.kind === 'Service' && req.verb !== 'create' && !(await this.redis.hExists(this.keys(classroom).objects('Service'), fieldOf(ref)))) {
         await releaseClusterIP(this.redis, ipKey, fieldOf(ref), written);
       }
       return written;
     } catch (error) {
-      if (service) await releaseClusterIP(this.redis, ipKey, fieldOf(ref), service);
+      if (reserved) await releaseClusterIP(this.redis, ipKey, fieldOf(ref), reserved);
       throw error;
     }
   }

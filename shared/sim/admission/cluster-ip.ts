@@ -9,6 +9,7 @@ import {
   DEFAULT_SERVICE_RANGE,
   allocateIP,
   allocateNext,
+  formatIPv4,
   internalError,
   invalid,
   parseIPv4,
@@ -54,6 +55,17 @@ export function assignClusterIP(service: Service, allocated: ReadonlySet<string>
   const taken = allocateIP(range, asked, allocated);
   if (!taken.ok) return { ok: false, error: invalid('Service', name, [{ field: 'spec.clusterIPs', body: `Invalid value: ${goStrings([asked])}: failed to allocate IP ${asked}: ${taken.message}` }]) };
   return { ok: true, service };
+}
+
+/**
+ * A dry run's ClusterIP, decided without taking one, as 1.32 does it (pkg/registry/core/service/storage/alloc.go
+ * asks the allocator's DryRun form; pkg/registry/core/service/ipallocator/bitmap.go's dryRunRange): an address
+ * asked by name is only checked to be in the range, taken or not ("racy and not worth the effort"), and none
+ * asked shows the range's network address (`r.CIDR().IP`). Headless and ExternalName Services get none.
+ */
+export function dryRunClusterIP(service: Service, range: ServiceRange = DEFAULT_SERVICE_RANGE): ClusterIPDecision {
+  if ((service.spec.clusterIP ?? '') !== '' || service.spec.type === 'ExternalName') return assignClusterIP(service, new Set(), () => 0, range);
+  return { ok: true, service: { ...service, spec: { ...service.spec, clusterIP: formatIPv4(range.base - 1) } } };
 }
 
 /** An update: the stored ClusterIP carries over when the new object leaves it out, and may not change. */
