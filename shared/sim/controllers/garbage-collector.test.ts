@@ -86,20 +86,23 @@ function collect(objects: KubeObject[], deletes: { target: Id; policy?: Propagat
 
 const ownerUids = (o: KubeObject | undefined): string[] => (o?.metadata.ownerReferences ?? []).map((r) => r.uid);
 
-// TestConflictingData's objects.
-const pod1ns1 = id('v1', 'Pod', 'ns1', 'podname1', 'poduid1');
-const pod2ns1 = id('v1', 'Pod', 'ns1', 'podname2', 'poduid2');
-const pod2ns2 = id('v1', 'Pod', 'ns2', 'podname2', 'poduid2');
+// TestConflictingData's objects. Its namespaces ns1 and ns2 are two a classroom has: nothing is created in
+// any other (NamespaceLifecycle), the garbage collector's Events included.
+const NS1 = 'default';
+const NS2 = 'kube-public';
+const pod1ns1 = id('v1', 'Pod', NS1, 'podname1', 'poduid1');
+const pod2ns1 = id('v1', 'Pod', NS1, 'podname2', 'poduid2');
+const pod2ns2 = id('v1', 'Pod', NS2, 'podname2', 'poduid2');
 const node1 = id('v1', 'Node', '', 'nodename', 'nodeuid1');
 const pod1nonamespace = id('v1', 'Pod', '', 'podname1', 'poduid1');
-const deployment1apps = id('apps/v1', 'Deployment', 'ns1', 'deployment1', 'deploymentuid1');
-const deployment1extensions = id('extensions/v1beta1', 'Deployment', 'ns1', 'deployment1', 'deploymentuid1');
+const deployment1apps = id('apps/v1', 'Deployment', NS1, 'deployment1', 'deploymentuid1');
+const deployment1extensions = id('extensions/v1beta1', 'Deployment', NS1, 'deployment1', 'deploymentuid1');
 // Kubernetes' case names a v1 Secret; we serve no Secrets, a v1 Service makes the same wrong reference.
-const badServiceReferenceWithDeploymentUID = id('v1', 'Service', 'ns1', 'secretname', 'deploymentuid1');
-const badChildPod = id('v1', 'Pod', 'ns1', 'badpod', 'badpoduid');
-const goodChildPod = id('v1', 'Pod', 'ns1', 'goodpod', 'goodpoduid');
+const badServiceReferenceWithDeploymentUID = id('v1', 'Service', NS1, 'secretname', 'deploymentuid1');
+const badChildPod = id('v1', 'Pod', NS1, 'badpod', 'badpoduid');
+const goodChildPod = id('v1', 'Pod', NS1, 'goodpod', 'goodpoduid');
 
-const BAD_NS_EVENT = 'Warning OwnerRefInvalidNamespace ownerRef [v1/Pod, namespace: ns1, name: podname2, uid: poduid2] does not exist in namespace "ns1" involvedObject{kind=Pod,apiVersion=v1}';
+const BAD_NS_EVENT = `Warning OwnerRefInvalidNamespace ownerRef [v1/Pod, namespace: ${NS1}, name: podname2, uid: poduid2] does not exist in namespace "${NS1}" involvedObject{kind=Pod,apiVersion=v1}`;
 const BAD_CLUSTER_EVENT = 'Warning OwnerRefInvalidNamespace ownerRef [v1/Pod, namespace: , name: podname1, uid: poduid1] does not exist in namespace "" involvedObject{kind=Node,apiVersion=v1}';
 
 interface ConflictCase extends K8sCase {
